@@ -1,0 +1,72 @@
+"""A client for the built-in sandbox's control endpoints (no authentication).
+
+The sandbox simulates the Verify API on loopback; these extra endpoints let tests and the
+window read the "handset" (codes it delivered), list its requests, and drive its clock and
+latency. Errors map exactly like the Verify clients' (TransportError family).
+"""
+
+from __future__ import annotations
+
+import math
+
+import httpx
+
+from desktop_app.domain.errors import FieldError, ValidationFailed
+from desktop_app.domain.models import HandsetMessage
+
+from .http import request_json
+from .parsing import parse_messages, parse_sandbox_requests
+
+__all__ = ["SandboxControl"]
+
+
+def _seconds(name: str, value: float, *, minimum: float = 0.0) -> str:
+    """Encode a float form value, refusing NaN, infinity and values below ``minimum``."""
+    number = float(value)
+    if not math.isfinite(number) or number < minimum:
+        raise ValidationFailed([FieldError(name, f"must be a finite number >= {minimum:g}")])
+    return repr(number)
+
+
+class SandboxControl:
+    """Talks to the sandbox's ``/sandbox/...`` endpoints.
+
+    Args:
+        http: The app's shared client.
+        base_url: The sandbox's scheme, host and port, e.g. ``http://127.0.0.1:8123``.
+    """
+
+    def __init__(self, http: httpx.Client, base_url: str) -> None:
+        self._http = http
+        self._base_url = base_url.rstrip("/")
+
+    def __repr__(self) -> str:
+        return f"SandboxControl(base_url={self._base_url!r})"
+
+    def messages(self, number: str | None = None) -> tuple[HandsetMessage, ...]:
+        """The messages the sandbox delivered, optionally for one number only."""
+        params = {"number": number} if number is not None else None
+        body = request_json(self._http, "GET", f"{self._base_url}/sandbox/messages", params=params)
+        return parse_messages(body)
+
+    def requests(self) -> list[dict[str, object]]:
+        """The sandbox's verification requests, as it reports them (raw JSON objects)."""
+        body = request_json(self._http, "GET", f"{self._base_url}/sandbox/requests")
+        return parse_sandbox_requests(body)
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move the sandbox's clock forward by ``seconds``."""
+        self._post("/sandbox/clock/advance", {"seconds": _seconds("seconds", seconds)})
+
+    def set_time_scale(self, scale: float) -> None:
+        """Make the sandbox's time run ``scale`` times faster than real time."""
+        self._post("/sandbox/clock/scale", {"time_scale": _seconds("time_scale", scale)})
+
+    def set_latency(self, seconds: float) -> None:
+        """Delay every sandbox answer by ``seconds``."""
+        self._post("/sandbox/latency", {"seconds": _seconds("seconds", seconds)})
+
+    def _post(self, path: str, form: dict[str, str]) -> None:
+        # The body is not needed; an empty one is fine, but a non-empty one must be JSON
+        # (an HTML page means the address is not a sandbox).
+        request_json(self._http, "POST", f"{self._base_url}{path}", data=form, allow_empty=True)

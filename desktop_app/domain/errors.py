@@ -1,0 +1,362 @@
+"""The typed error family every layer raises and every front end explains.
+
+The tree::
+
+    VerifyDeskError                      anything this app reports to a person
+    ├── ValidationFailed                 bad input; nothing was sent (carries FieldError list)
+    ├── CredentialsUnavailable           no usable OS keyring backend (or no secret stored)
+    ├── StoreError                       the history database cannot be used (disk full, read-only)
+    ├── TransportError                   the answer did not arrive or could not be read
+    │   ├── ConnectError                 never reached the server (refused, DNS); not sent
+    │   ├── TlsError                     TLS handshake or certificate failure; not sent
+    │   ├── TimeoutError_                the server did not answer in time; outcome unknown
+    │   ├── ConnectionLostError          the connection dropped after sending; outcome unknown
+    │   ├── ServerError                  HTTP 5xx (or another unexpected HTTP status)
+    │   └── ResponseFormatError          HTML, non-JSON, truncated or wrongly shaped body
+    └── ApiError                         the API answered and refused (status != "0")
+        ├── ThrottledError               1   (carries retry_after seconds)
+        ├── MissingParameterError        2
+        ├── InvalidParameterError        3
+        ├── AuthError                    4   (and HTTP 401)
+        ├── InternalApiError             5
+        ├── RequestNotFoundError         6   unknown, finished or already verified
+        ├── NumberBlockedError           7   (carries network)
+        ├── AccountBarredError           8
+        ├── QuotaExceededError           9
+        ├── ConcurrentVerificationError  10  (request_id is the LIVE request's id)
+        ├── UnsupportedNetworkError      15
+        ├── WrongCodeError               16
+        ├── TooManyAttemptsError         17
+        ├── TooManyRequestIdsError       18
+        ├── ControlRefusedError          19  cancel too early/late, no next event left
+        ├── PinCodeNotSupportedError     20
+        ├── Psd2NotEnabledError          21
+        ├── NonPermittedDestinationError 29
+        ├── SearchNotFoundError          101
+        └── UnknownApiError              any other status (code and text kept)
+
+Each class has a ``meaning`` (one human sentence) and a ``next_step``. ``str(error)`` is the
+sentence a person sees; it never contains the API secret (the api layer scrubs server text).
+The status -> class table lives in ``desktop_app.api.errors``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class VerifyDeskError(Exception):
+    """Base of every error this app reports to a person."""
+
+    meaning: str = "Something went wrong."
+    next_step: str = ""
+
+    def user_message(self) -> str:
+        """One clear sentence (or two) with the next step."""
+        text = str(self) or self.meaning
+        return f"{text} {self.next_step}".strip() if self.next_step else text
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One input field that breaks one rule."""
+
+    field: str
+    message: str
+    #: True for a warning the user may override (a possible number unknown to the metadata).
+    overridable: bool = False
+
+
+class ValidationFailed(VerifyDeskError):
+    """Input broke one or more rules; nothing was sent."""
+
+    meaning = "Some input is not valid; nothing was sent."
+    next_step = "Correct the fields named and try again."
+
+    def __init__(self, errors: list[FieldError] | tuple[FieldError, ...]) -> None:
+        self.errors: tuple[FieldError, ...] = tuple(errors)
+        super().__init__("; ".join(f"{e.field}: {e.message}" for e in self.errors))
+
+    @property
+    def only_overridable(self) -> bool:
+        """True when every problem is a warning the user may override."""
+        return bool(self.errors) and all(e.overridable for e in self.errors)
+
+
+class CredentialsUnavailable(VerifyDeskError):
+    """The OS keyring cannot be used, or holds no secret for the profile."""
+
+    meaning = "The API secret cannot be read from or saved to the system keyring."
+    next_step = (
+        "Install or unlock a keyring (Secret Service, KWallet, macOS Keychain, Windows "
+        "Credential Locker), or enter the secret for this session only."
+    )
+
+
+class StoreError(VerifyDeskError):
+    """The history database cannot be written or read."""
+
+    meaning = "The request history cannot be saved."
+    next_step = "Free disk space or fix the file's permissions; this session keeps working."
+
+
+class TransportError(VerifyDeskError):
+    """The API's answer did not arrive or could not be read."""
+
+    meaning = "The Verify API could not be reached."
+    next_step = "Check the network and the profile's hosts, then try again."
+    #: False when the request certainly never reached the server.
+    outcome_unknown: bool = True
+
+    def __init__(self, message: str = "", *, http_status: int | None = None) -> None:
+        super().__init__(message or self.meaning)
+        self.http_status = http_status
+
+
+class ConnectError(TransportError):
+    """The server could not be reached at all (refused, DNS); nothing was sent."""
+
+    meaning = "The Verify API host could not be reached; nothing was sent."
+    outcome_unknown = False
+
+
+class TlsError(TransportError):
+    """The TLS handshake or certificate check failed; nothing was sent."""
+
+    meaning = "The secure connection to the Verify API failed (TLS); nothing was sent."
+    next_step = "Check the host name and the system's certificates; verification stays on."
+    outcome_unknown = False
+
+
+class TimeoutError_(TransportError):  # noqa: N818 - avoids shadowing the builtin
+    """No answer in time; the server may or may not have acted."""
+
+    meaning = "The Verify API did not answer in time; the outcome is unknown."
+    next_step = "Look the request up (or the number's live request) before sending again."
+
+
+class ConnectionLostError(TransportError):
+    """The connection dropped after the request was sent; outcome unknown."""
+
+    meaning = "The connection dropped before the answer arrived; the outcome is unknown."
+    next_step = "Look the request up (or the number's live request) before sending again."
+
+
+class ServerError(TransportError):
+    """HTTP 5xx (or another HTTP status the API does not use)."""
+
+    meaning = "The Verify API had a server error."
+    next_step = "Wait a moment and try again; look the request up before re-sending a start."
+
+
+class ResponseFormatError(TransportError):
+    """The body was not the JSON the API documents (HTML, truncated, wrong shape)."""
+
+    meaning = "The Verify API sent an answer this app cannot read."
+    next_step = "Check the profile's API host; if it is right, try again later."
+
+
+class ApiError(VerifyDeskError):
+    """The API answered with a non-zero status.
+
+    Attributes:
+        status: The status code as the API sent it (a string, e.g. ``"16"``).
+        error_text: The API's own text, scrubbed of secrets.
+        request_id: The request the error concerns; for status 10 the live request's id.
+        network: The MCCMNC network code some errors carry.
+    """
+
+    status_code: str = ""
+
+    def __init__(
+        self,
+        status: str = "",
+        error_text: str = "",
+        *,
+        request_id: str | None = None,
+        network: str | None = None,
+    ) -> None:
+        self.status = status or self.status_code
+        self.error_text = error_text
+        self.request_id = request_id or None
+        self.network = network or None
+        super().__init__(self.meaning)
+
+    def __str__(self) -> str:
+        detail = f" (status {self.status}: {self.error_text})" if self.error_text else (
+            f" (status {self.status})" if self.status else ""
+        )
+        return f"{self.meaning}{detail}"
+
+
+class ThrottledError(ApiError):
+    """Status 1: too many requests."""
+
+    status_code = "1"
+    meaning = "Too many requests were sent too quickly (throttled)."
+    next_step = "Wait a moment; the app backs off before trying again."
+
+    def __init__(self, *args: object, retry_after: float = 1.0, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.retry_after = retry_after
+
+    def user_message(self) -> str:
+        """Say for how long to wait."""
+        return f"{self} Try again in {self.retry_after:.0f} s."
+
+
+class MissingParameterError(ApiError):
+    """Status 2."""
+
+    status_code = "2"
+    meaning = "The API says a mandatory parameter is missing."
+    next_step = "This is a bug in the request this app built; please report it."
+
+
+class InvalidParameterError(ApiError):
+    """Status 3 (also "Facility not allowed" when the host is wrong)."""
+
+    status_code = "3"
+    meaning = "The API refused a parameter value."
+    next_step = "Check the value it names; if it says 'Facility not allowed', check the API host."
+
+
+class AuthError(ApiError):
+    """Status 4 (or HTTP 401): wrong or disabled credentials."""
+
+    status_code = "4"
+    meaning = "The API key or secret is wrong, or the key is disabled."
+    next_step = "Check the profile's API key and secret (Settings > Test connection)."
+
+
+class InternalApiError(ApiError):
+    """Status 5."""
+
+    status_code = "5"
+    meaning = "The Verify API had an internal error."
+    next_step = "Try again in a moment."
+
+
+class RequestNotFoundError(ApiError):
+    """Status 6: unknown id, no longer active, or already verified (or a route failure)."""
+
+    status_code = "6"
+    meaning = "The request was not found, is no longer active, or was already verified."
+    next_step = "Search for it to see its final status; start a new verification if needed."
+
+
+class NumberBlockedError(ApiError):
+    """Status 7: the number (or its network) is blocked for verification."""
+
+    status_code = "7"
+    meaning = "This number is blocked for verification."
+    next_step = "Use another number or ask Vonage support about the network block."
+
+
+class AccountBarredError(ApiError):
+    """Status 8."""
+
+    status_code = "8"
+    meaning = "This account is barred from sending."
+    next_step = "Contact Vonage support."
+
+
+class QuotaExceededError(ApiError):
+    """Status 9: not enough credit."""
+
+    status_code = "9"
+    meaning = "The account does not have enough credit."
+    next_step = "Top up the account balance, then try again."
+
+
+class ConcurrentVerificationError(ApiError):
+    """Status 10: a verification is already running for this number.
+
+    ``request_id`` is the id of the request that is already running.
+    """
+
+    status_code = "10"
+    meaning = "A verification is already running for this number."
+    next_step = "Check its code or cancel it (allowed 30 s after it started)."
+
+
+class UnsupportedNetworkError(ApiError):
+    """Status 15."""
+
+    status_code = "15"
+    meaning = "The destination number is not in a supported network."
+    next_step = "Use another number, or ask Vonage to enable the destination."
+
+
+class WrongCodeError(ApiError):
+    """Status 16."""
+
+    status_code = "16"
+    meaning = "The code does not match."
+    next_step = "Ask the customer to read the latest code again."
+
+
+class TooManyAttemptsError(ApiError):
+    """Status 17: the request is now FAILED."""
+
+    status_code = "17"
+    meaning = "The wrong code was entered too many times; the request is terminated."
+    next_step = "Start a new verification."
+
+
+class TooManyRequestIdsError(ApiError):
+    """Status 18 (historical): more than 10 ids in one search."""
+
+    status_code = "18"
+    meaning = "Too many request ids in one search (at most 10)."
+    next_step = "Search fewer ids at a time."
+
+
+class ControlRefusedError(ApiError):
+    """Status 19: cancel too early or too late, or no next event left."""
+
+    status_code = "19"
+    meaning = "The API does not allow this action on the request now."
+    next_step = (
+        "Cancel works from 30 s after the start until the second delivery; "
+        "'next event' needs a step left in the workflow."
+    )
+
+
+class PinCodeNotSupportedError(ApiError):
+    """Status 20."""
+
+    status_code = "20"
+    meaning = "This account does not allow a custom PIN code."
+    next_step = "Leave the PIN code empty, or ask Vonage to enable custom PINs."
+
+
+class Psd2NotEnabledError(ApiError):
+    """Status 21 (historical)."""
+
+    status_code = "21"
+    meaning = "PSD2 verification is not enabled for this account."
+    next_step = "Ask Vonage to enable PSD2, or use a normal verification."
+
+
+class NonPermittedDestinationError(ApiError):
+    """Status 29: a demo account may only send to its approved test numbers."""
+
+    status_code = "29"
+    meaning = "This account is in demo mode and may only verify its approved test numbers."
+    next_step = "Add the number as a test number in the dashboard, or top up the account."
+
+
+class SearchNotFoundError(ApiError):
+    """Status 101: no such request (or not searchable yet, up to a minute after it ended)."""
+
+    status_code = "101"
+    meaning = "No request with this id was found."
+    next_step = "Check the id; a request that just ended may take a minute to be searchable."
+
+
+class UnknownApiError(ApiError):
+    """A status this app does not know; code and text are kept."""
+
+    meaning = "The Verify API refused the request."
+    next_step = "See the status and text the API gave."
