@@ -66,8 +66,11 @@ class FieldError:
     #: True for a warning the user may override (a possible number unknown to the metadata).
     overridable: bool = False
 
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
 
-class ValidationFailed(VerifyDeskError):
+
+class ValidationFailed(VerifyDeskError):  # noqa: N818 - reads as a state, not an error kind
     """Input broke one or more rules; nothing was sent."""
 
     meaning = "Some input is not valid; nothing was sent."
@@ -83,7 +86,7 @@ class ValidationFailed(VerifyDeskError):
         return bool(self.errors) and all(e.overridable for e in self.errors)
 
 
-class CredentialsUnavailable(VerifyDeskError):
+class CredentialsUnavailable(VerifyDeskError):  # noqa: N818 - reads as a state
     """The OS keyring cannot be used, or holds no secret for the profile."""
 
     meaning = "The API secret cannot be read from or saved to the system keyring."
@@ -128,7 +131,7 @@ class TlsError(TransportError):
     outcome_unknown = False
 
 
-class TimeoutError_(TransportError):  # noqa: N818 - avoids shadowing the builtin
+class TimeoutError_(TransportError):  # noqa: N801, N818 - avoids shadowing the builtin
     """No answer in time; the server may or may not have acted."""
 
     meaning = "The Verify API did not answer in time; the outcome is unknown."

@@ -1,0 +1,76 @@
+"""Building blocks of the field rules: the result type and the shared shapes of a rule.
+
+Only :mod:`desktop_app.domain.field_rules` uses these; each field's rule lives there.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Generic, NamedTuple, TypeVar
+
+from desktop_app.domain.errors import FieldError
+
+T_co = TypeVar("T_co", covariant=True)
+
+ALNUM = re.compile(r"[A-Za-z0-9]+")
+_SHOWN_MAX = 20
+
+
+class Checked(NamedTuple, Generic[T_co]):
+    """The outcome of one field's rule: a value (``None`` = not given) and at most one error."""
+
+    value: T_co | None
+    error: FieldError | None = None
+
+
+def shown(raw: str) -> str:
+    """The input quoted for a message, cut short when long."""
+    text = raw.strip()
+    return repr(text if len(text) <= _SHOWN_MAX else text[:_SHOWN_MAX] + "...")
+
+
+def parse_whole(text: str) -> int | None:
+    """ASCII digits only (no sign, point, exponent); ``None`` otherwise."""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    # Capped: int() refuses strings of over 4300 digits, and no rule needs more than 9.
+    return int(text) if len(text) <= 9 else 10**9
+
+
+def whole(field: str, raw: str, low: int, high: int, unit: str = "") -> Checked[int]:
+    """An optional whole number from ``low`` to ``high``, surrounding whitespace allowed."""
+    text = raw.strip()
+    if not text:
+        return Checked(None)
+    value = parse_whole(text)
+    if value is None or not low <= value <= high:
+        message = f"must be a whole number{unit} from {low} to {high} (got {shown(raw)})"
+        return Checked(None, FieldError(field, message))
+    return Checked(value)
+
+
+def label(field: str, raw: str, limit: int) -> Checked[str]:
+    """A required free-text label that appears in the message (brand, payee)."""
+    text = raw.strip()
+    if not text:
+        return Checked(None, FieldError(field, f"required, 1 to {limit} characters"))
+    if len(text) > limit:
+        return Checked(None, FieldError(field, f"at most {limit} characters (got {len(text)})"))
+    if any(unicodedata.category(char) == "Cc" for char in text):
+        message = "must not contain control characters or line breaks"
+        return Checked(None, FieldError(field, message))
+    return Checked(text)
+
+
+def alnum_code(field: str, raw: str, low: int, high: int) -> Checked[str]:
+    """A required code of ``low`` to ``high`` ASCII letters or digits, kept as text."""
+    text = raw.strip()
+    rule = f"{low} to {high} letters or digits"
+    if not text:
+        return Checked(None, FieldError(field, f"required, {rule}"))
+    if not text.isascii() or ALNUM.fullmatch(text) is None:
+        return Checked(None, FieldError(field, f"must be {rule}, nothing else"))
+    if not low <= len(text) <= high:
+        return Checked(None, FieldError(field, f"must be {rule} (got {len(text)})"))
+    return Checked(text)
