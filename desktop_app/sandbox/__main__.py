@@ -1,0 +1,114 @@
+"""Command line: ``verify-desk-sandbox`` (or ``python -m desktop_app.sandbox``).
+
+The first line printed (flushed at once) is exactly ``Sandbox listening on http://HOST:PORT``
+(``https`` with a TLS certificate). SIGINT and SIGTERM stop it cleanly (exit 0). A non-loopback
+host is refused (exit 2) unless ``--allow-remote``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from types import FrameType
+
+from desktop_app.sandbox.server import RemoteBindRefused, SandboxConfig, SandboxServer
+
+SECRET_ENV = "VERIFY_DESK_SANDBOX_SECRET"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for tests and docs)."""
+    parser = argparse.ArgumentParser(
+        prog="verify-desk-sandbox",
+        description="A local, stateful simulator of the Vonage Verify v1 API (loopback only).",
+        epilog=(
+            f"The secret may also come from the environment variable {SECRET_ENV}, which is "
+            "safer than --api-secret (command lines are visible to other local users in ps)."
+        ),
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8899, help="TCP port (0 picks a free one)")
+    parser.add_argument("--api-key", default="sandbox", help="the account's API key")
+    parser.add_argument(
+        "--api-secret",
+        default=None,
+        help=f"the account's API secret (default: ${SECRET_ENV}, else 'sandbox-secret')",
+    )
+    parser.add_argument(
+        "--time-scale", type=float, default=1.0, help="simulated seconds per real second"
+    )
+    parser.add_argument(
+        "--rate-limit", type=float, default=30.0, help="Verify calls/s per key (0 = off)"
+    )
+    parser.add_argument(
+        "--search-rate-limit", type=float, default=1.0, help="search calls/s per key (0 = off)"
+    )
+    parser.add_argument(
+        "--latency", type=float, default=0.0, help="real seconds added before each API answer"
+    )
+    parser.add_argument(
+        "--allow-remote", action="store_true", help="allow listening on a non-loopback address"
+    )
+    parser.add_argument(
+        "--allow-pin-code", action="store_true", help="accept a custom pin_code (else status 20)"
+    )
+    parser.add_argument("--tls-cert", default=None, help="PEM certificate: also serve HTTPS")
+    parser.add_argument("--tls-key", default=None, help="PEM private key for --tls-cert")
+    parser.add_argument(
+        "--verbose", action="store_true", help="log method and path of each request"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the sandbox until SIGINT or SIGTERM; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    secret = args.api_secret or os.environ.get(SECRET_ENV) or "sandbox-secret"
+    config = SandboxConfig(
+        host=args.host,
+        port=args.port,
+        api_key=args.api_key,
+        api_secret=secret,
+        time_scale=args.time_scale,
+        rate_limit=args.rate_limit,
+        search_rate_limit=args.search_rate_limit,
+        latency=args.latency,
+        allow_remote=args.allow_remote,
+        allow_pin_code=args.allow_pin_code,
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
+        verbose=args.verbose,
+    )
+    try:
+        server = SandboxServer(config)
+        server.start()
+    except RemoteBindRefused as exc:
+        sys.stderr.write(f"verify-desk-sandbox: {exc}\n")
+        return 2
+    except (OSError, ValueError) as exc:
+        sys.stderr.write(f"verify-desk-sandbox: cannot start: {exc}\n")
+        return 2
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        sys.stdout.write(f"Sandbox listening on {server.url}\n")
+        sys.stdout.flush()
+        while not stop.wait(0.5):
+            pass
+    finally:
+        server.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
