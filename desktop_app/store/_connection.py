@@ -1,0 +1,214 @@
+"""Connections, transactions, retries and error classification for the history database.
+
+Threading model (one writer, many readers):
+
+* **Writes** go through one connection guarded by a ``threading.Lock``: every write is one
+  ``BEGIN IMMEDIATE ... COMMIT`` transaction, so writes from many pool threads are serialised
+  inside the store and each is durable (WAL, ``synchronous=NORMAL``) before the call returns.
+* **Reads** use one connection per thread (``threading.local``) opened with
+  ``PRAGMA query_only``. In WAL mode a reader sees the last committed snapshot and never
+  waits for the writer, so a long write (a prune) does not freeze the history list.
+* An in-memory database (``":memory:"``, for tests) cannot be shared between connections, so
+  there the single connection serves reads too, under the same lock.
+
+Errors are classified as in house-style rule 27: environment problems (locked, read-only,
+disk full, I/O, damaged file) become ``StoreError`` with a sentence a person can act on;
+"database is locked" is retried briefly first. Anything else is a bug and propagates.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final, TypeVar
+
+from desktop_app.domain.errors import StoreError
+from desktop_app.store.schema import migrate
+
+T = TypeVar("T")
+
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_BUSY_CODES: Final = frozenset({5, 6})  # SQLITE_BUSY, SQLITE_LOCKED
+#: Primary SQLite result codes that mean "the environment", with what to tell the person.
+_ENVIRONMENT: Final[dict[int, str]] = {
+    3: "The history database cannot be opened: permission denied.",
+    5: "The history database is locked by another program (another Verify Desk?).",
+    6: "The history database is locked by another program (another Verify Desk?).",
+    7: "Out of memory while using the history database.",
+    8: "The history database is read-only (file permissions or a read-only disk).",
+    10: "The history database could not be read or written (disk I/O error).",
+    11: "The history database file is damaged.",
+    13: "The disk holding the history database is full.",
+    14: "The history database file cannot be opened (missing folder or no permission).",
+    15: "The history database is locked by another program (another Verify Desk?).",
+    26: "The history file is not a database (it may be damaged).",
+}
+
+
+def to_micros(value: datetime) -> int:
+    """Encode a datetime as integer microseconds since the epoch (naive means UTC)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    delta = value - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def from_micros(value: int) -> datetime:
+    """Decode integer microseconds since the epoch into an aware UTC datetime."""
+    return datetime.fromtimestamp(value // 1_000_000, UTC).replace(microsecond=value % 1_000_000)
+
+
+def classify(exc: sqlite3.Error, where: str) -> StoreError | None:
+    """Return the ``StoreError`` for an environment problem, or None for a bug."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if not isinstance(code, int):
+        return None
+    sentence = _ENVIRONMENT.get(code & 0xFF)
+    if sentence is None:
+        return None
+    return StoreError(f"{sentence} ({where}: {exc})")
+
+
+def _counts(cursor: sqlite3.Cursor) -> tuple[int, int]:
+    return cursor.rowcount, cursor.lastrowid or 0
+
+
+def _is_busy(exc: sqlite3.Error) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(code, int) and (code & 0xFF) in _BUSY_CODES
+
+
+class Database:
+    """The connections to one SQLite file; see the module docstring for the threading model.
+
+    Args:
+        path: A file path, ``":memory:"``, or a ``file:`` URI (e.g. ``file:h.db?mode=ro``).
+    """
+
+    #: How long SQLite itself waits for a lock, then how often and how long we retry.
+    busy_timeout_ms: int = 5000
+    busy_retry_delays: tuple[float, ...] = (0.05, 0.25)
+
+    def __init__(self, path: Path | str) -> None:
+        text = str(path)
+        self._memory = text == ":memory:"
+        self._uri = isinstance(path, str) and text.startswith("file:")
+        self._target = text
+        self._where = text if not self._memory else "in-memory history"
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._closed = False
+        if not (self._memory or self._uri):
+            try:
+                Path(text).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"The history folder cannot be created ({exc}).") from exc
+        self._writer = self._guard(self._open_writer)
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self._target,
+            uri=self._uri,
+            timeout=self.busy_timeout_ms / 1000,
+            isolation_level=None,
+            check_same_thread=False,  # close() may close any thread's connection
+        )
+        conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms):d}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        return conn
+
+    def _open_writer(self) -> sqlite3.Connection:
+        conn = self._connect()
+        try:
+            if not self._memory:
+                conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            migrate(conn)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _reader(self) -> sqlite3.Connection:
+        if self._memory:
+            return self._writer
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect()
+            conn.execute("PRAGMA query_only = ON")
+            with self._lock:
+                self._readers.append(conn)
+            self._local.conn = conn
+        return conn
+
+    def _guard(self, fn: Callable[[], T]) -> T:
+        """Run ``fn``, retrying "locked" briefly and turning environment errors into StoreError."""
+        for delay in (*self.busy_retry_delays, None):
+            try:
+                return fn()
+            except sqlite3.Error as exc:
+                error = classify(exc, self._where)
+                if error is None:
+                    raise
+                if delay is not None and _is_busy(exc):
+                    time.sleep(delay)
+                    continue
+                raise error from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreError("The history store is closed (the application is shutting down).")
+
+    def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn`` in one committed write transaction, serialised with every other write."""
+
+        def attempt() -> T:
+            conn = self._writer
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                result = fn(conn)
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            return result
+
+        with self._lock:
+            self._check_open()
+            return self._guard(attempt)
+
+    def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn`` on this thread's read connection (the shared one for ``:memory:``)."""
+        if self._memory:
+            with self._lock:
+                self._check_open()
+                return self._guard(lambda: fn(self._writer))
+        self._check_open()
+        return self._guard(lambda: fn(self._reader()))
+
+    def execute(self, sql: str, args: Sequence[object] = ()) -> tuple[int, int]:
+        """Run one writing statement in its own transaction; return (rowcount, lastrowid)."""
+        return self.write(lambda conn: _counts(conn.execute(sql, args)))
+
+    def query(self, sql: str, args: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        """Run one query on this thread's read connection and return every row."""
+        return self.read(lambda conn: conn.execute(sql, args).fetchall())
+
+    def close(self) -> None:
+        """Close every connection; later calls raise ``StoreError``. Idempotent."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            readers, self._readers = self._readers, []
+        for conn in readers:
+            conn.close()
+        with self._lock:
+            self._writer.close()

@@ -1,0 +1,286 @@
+"""The request history: every verification this app started and every API call it made.
+
+A start is written *before* it is sent, with status ``OUTCOME UNKNOWN``; the caller updates it
+when the answer arrives. A crash or timeout therefore leaves a visible "outcome unknown" row
+instead of nothing. The same holds for calls, whose outcome is ``"pending"`` until ended.
+PIN codes and secrets are never stored.
+
+Thread safety, time format and indexes are described in ``_connection`` and ``schema``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Final
+
+from desktop_app.domain.models import CallEntry, HistoryEntry, VerificationStatus
+from desktop_app.store._connection import Database, to_micros
+from desktop_app.store._search import recent_rows
+from desktop_app.store._sql import (
+    CALL_COLUMNS,
+    REQUEST_COLUMNS,
+    UNSET,
+    _Unset,
+    call,
+    changes,
+    entry,
+    filters,
+)
+
+__all__ = ["UNSET", "HistoryStore", "utc_now"]
+
+
+_PENDING: Final = "pending"
+_PRUNE_BATCH: Final = 1000  # keeps each delete transaction (and the write lock) short
+_NEWEST_WITH_ID: Final = "id = (SELECT max(id) FROM requests WHERE request_id = ?)"
+
+
+def utc_now() -> datetime:
+    """Return the current time as an aware UTC datetime (the default clock)."""
+    return datetime.now(UTC)
+
+
+class HistoryStore:
+    """The history database (stdlib ``sqlite3``, no Qt), safe to call from any thread.
+
+    Args:
+        path: The database file (created with its folder if missing), ``":memory:"`` for
+            tests, or a ``file:`` URI string (``"file:/x/history.sqlite3?mode=ro"``).
+        clock: Returns "now"; injected so tests control timestamps.
+
+    Raises:
+        StoreError: The file cannot be opened, created or migrated (environment problem).
+    """
+
+    def __init__(self, path: Path | str, *, clock: Callable[[], datetime] = utc_now) -> None:
+        self._clock = clock
+        self._db = Database(path)
+
+    def close(self) -> None:
+        """Close the database; idempotent. Later calls raise ``StoreError``."""
+        self._db.close()
+
+    def _now(self) -> int:
+        return to_micros(self._clock())
+
+    # -- verification requests -------------------------------------------------------------
+
+    def add_request(
+        self,
+        *,
+        profile: str,
+        operator: str,
+        kind: str,
+        number: str,
+        brand: str,
+        workflow_id: int | None,
+        code_length: int | None = None,
+        pin_expiry: int | None = None,
+        next_event_wait: int | None = None,
+        api_version: str = "v1",
+    ) -> int:
+        """Record a start about to be sent, with status ``OUTCOME UNKNOWN``; return its row id."""
+        now = self._now()
+        return self._db.execute(
+            "INSERT INTO requests (profile, operator, api_version, kind, number, brand,"
+            " workflow_id, code_length, pin_expiry, next_event_wait, status, created_at,"
+            " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (profile, operator, api_version, kind, number, brand, workflow_id, code_length,
+             pin_expiry, next_event_wait, str(VerificationStatus.UNKNOWN), now, now),
+        )[1]  # fmt: skip
+
+    def update_request(
+        self,
+        row_id: int,
+        *,
+        request_id: str | _Unset | None = UNSET,
+        status: VerificationStatus | _Unset = UNSET,
+        finalized_at: datetime | _Unset | None = UNSET,
+        price: Decimal | _Unset | None = UNSET,
+        currency: str | _Unset = UNSET,
+        last_error: str | _Unset = UNSET,
+    ) -> None:
+        """Change only the given fields of a request (``updated_at`` always).
+
+        A final ``status`` without ``finalized_at`` stamps ``finalized_at`` with "now" unless
+        it is already set.
+
+        Raises:
+            KeyError: No row has this id.
+        """
+        sets, args = changes(
+            self._now(), request_id=request_id, status=status, finalized_at=finalized_at,
+            price=price, currency=currency, last_error=last_error,
+        )  # fmt: skip
+        if self._db.execute(f"UPDATE requests SET {sets} WHERE id = ?", [*args, row_id])[0] == 0:
+            raise KeyError(f"no history row with id {row_id}")
+
+    def update_by_request_id(
+        self,
+        request_id: str,
+        *,
+        status: VerificationStatus | _Unset = UNSET,
+        finalized_at: datetime | _Unset | None = UNSET,
+        price: Decimal | _Unset | None = UNSET,
+        currency: str | _Unset = UNSET,
+        last_error: str | _Unset = UNSET,
+    ) -> bool:
+        """Like ``update_request``, for the (newest) row with this API request id.
+
+        Takes the same keywords as ``update_request`` except ``request_id`` (the key here).
+
+        Returns:
+            False when no row has this request id.
+        """
+        sets, args = changes(
+            self._now(), status=status, finalized_at=finalized_at, price=price,
+            currency=currency, last_error=last_error,
+        )  # fmt: skip
+        sql = f"UPDATE requests SET {sets} WHERE {_NEWEST_WITH_ID}"
+        return self._db.execute(sql, [*args, request_id])[0] > 0
+
+    def record_check(
+        self,
+        request_id: str,
+        outcome: str,
+        *,
+        status: VerificationStatus | None = None,
+        price: Decimal | None = None,
+        currency: str | None = None,
+    ) -> None:
+        """Count one code check (``"VALID"``, ``"INVALID"``, ``"TOO MANY"`` or an error text).
+
+        Optionally sets the status (a final one stamps ``finalized_at``), price and currency.
+        Does nothing when no row has this request id.
+        """
+        sets, args = changes(
+            self._now(),
+            status=UNSET if status is None else status,
+            price=UNSET if price is None else price,
+            currency=UNSET if currency is None else currency,
+        )
+        sql = (f"UPDATE requests SET checks_count = checks_count + 1, last_check_outcome = ?,"
+               f" {sets} WHERE {_NEWEST_WITH_ID}")  # fmt: skip
+        self._db.execute(sql, [outcome, *args, request_id])
+
+    def get(self, row_id: int) -> HistoryEntry:
+        """Return one request by row id.
+
+        Raises:
+            KeyError: No row has this id.
+        """
+        rows = self._db.query(f"SELECT {REQUEST_COLUMNS} FROM requests WHERE id = ?", (row_id,))
+        if not rows:
+            raise KeyError(f"no history row with id {row_id}")
+        return entry(rows[0])
+
+    def find(self, request_id: str) -> HistoryEntry | None:
+        """Return the (newest) request with this API request id, or None."""
+        sql = f"SELECT {REQUEST_COLUMNS} FROM requests WHERE {_NEWEST_WITH_ID}"
+        rows = self._db.query(sql, (request_id,))
+        return entry(rows[0]) if rows else None
+
+    def recent(
+        self,
+        *,
+        limit: int = 200,
+        text: str = "",
+        status: VerificationStatus | None = None,
+        profile: str | None = None,
+        before: tuple[datetime, int] | None = None,
+    ) -> list[HistoryEntry]:
+        """Return requests newest first, filtered, one keyset page at a time.
+
+        Args:
+            limit: At most this many rows.
+            text: Substring of the number, request id or brand (case-insensitive); a typed
+                phone number (``"+44 7700-900"``) is searched as its digits.
+            status: Only this status.
+            profile: Only this profile.
+            before: ``(created_at, id)`` of the last row of the previous page.
+        """
+        keyset = None if before is None else (to_micros(before[0]), before[1])
+        rows = self._db.read(
+            lambda conn: recent_rows(
+                conn, limit=limit, text=text, status=status, profile=profile, before=keyset
+            )
+        )
+        return [entry(row) for row in rows]
+
+    def count(
+        self,
+        *,
+        text: str = "",
+        status: VerificationStatus | None = None,
+        profile: str | None = None,
+    ) -> int:
+        """Return how many requests match the same filters as ``recent``."""
+        where, args = filters(text, status, profile)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        return int(self._db.query(f"SELECT count(*) FROM requests {clause}", args)[0][0])
+
+    def in_progress(self, *, profile: str | None = None, limit: int = 100) -> list[HistoryEntry]:
+        """Return the requests still ``IN PROGRESS``, newest first."""
+        return self.recent(limit=limit, status=VerificationStatus.IN_PROGRESS, profile=profile)
+
+    # -- API calls -------------------------------------------------------------------------
+
+    def begin_call(
+        self, *, profile: str, operator: str, operation: str, request_id: str | None = None
+    ) -> int:
+        """Record a call about to be made, with outcome ``"pending"``; return its id."""
+        return self._db.execute(
+            "INSERT INTO calls (profile, operator, operation, request_id, started_at, outcome)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (profile, operator, operation, request_id, self._now(), _PENDING),
+        )[1]
+
+    def end_call(
+        self,
+        call_id: int,
+        *,
+        outcome: str,
+        api_status: str = "",
+        error_text: str = "",
+        request_id: str | None = None,
+    ) -> None:
+        """Record how a call ended; ``request_id`` (when given) fills in the call's id."""
+        self._db.execute(
+            "UPDATE calls SET finished_at = ?, outcome = ?, api_status = ?, error_text = ?,"
+            " request_id = COALESCE(?, request_id) WHERE id = ?",
+            (self._now(), outcome, api_status, error_text, request_id, call_id),
+        )
+
+    def calls(self, request_id: str) -> list[CallEntry]:
+        """Return the calls made about one request, oldest first."""
+        sql = f"SELECT {CALL_COLUMNS} FROM calls WHERE request_id = ? ORDER BY started_at, id"
+        return [call(row) for row in self._db.query(sql, (request_id,))]
+
+    def recent_calls(self, limit: int = 100) -> list[CallEntry]:
+        """Return the latest calls, newest first."""
+        sql = f"SELECT {CALL_COLUMNS} FROM calls ORDER BY started_at DESC, id DESC LIMIT ?"
+        return [call(row) for row in self._db.query(sql, (limit,))]
+
+    # -- retention -------------------------------------------------------------------------
+
+    def prune(self, older_than: datetime) -> int:
+        """Delete requests and calls created before ``older_than``, in short batches.
+
+        Returns:
+            The number of request rows deleted (calls are pruned by the same rule).
+        """
+        cutoff = to_micros(older_than)
+
+        deleted = 0
+        for table, column in (("requests", "created_at"), ("calls", "started_at")):
+            sql = (f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table}"
+                   f" WHERE {column} < ? LIMIT {_PRUNE_BATCH:d})")  # fmt: skip
+            while True:
+                n = self._db.execute(sql, (cutoff,))[0]
+                deleted += n if table == "requests" else 0
+                if n < _PRUNE_BATCH:
+                    break
+        return deleted

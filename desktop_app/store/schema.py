@@ -1,0 +1,164 @@
+"""The history database schema and its forward-only migrations.
+
+The schema version lives in ``PRAGMA user_version``. Each migration is a numbered tuple of
+statements run in one ``BEGIN IMMEDIATE`` transaction together with the ``user_version`` bump,
+so a crash mid-migration leaves the previous version intact, and two processes opening the
+same file at once cannot both apply a step (the second re-reads the version under the lock).
+
+Storage conventions (version 1):
+
+* Timestamps are INTEGER microseconds since the Unix epoch, UTC. They sort and index as
+  plain integers, round-trip a ``datetime`` exactly, and read back in the sqlite3 shell with
+  ``datetime(created_at / 1000000, 'unixepoch')``.
+* Money is TEXT holding ``str(Decimal)``, so ``"0.05000000"`` survives unchanged.
+* Statuses are the ``VerificationStatus`` values (``"IN PROGRESS"``, ``"OUTCOME UNKNOWN"``).
+
+Indexes are chosen for the history window at 1,000,000 rows: every list is "newest first,
+keyset-paged on (created_at, id)", optionally narrowed by status and/or profile, so each
+filter combination has an index ending in ``(created_at, id)`` that SQLite walks backwards
+and stops after ``LIMIT`` rows. Free-text search goes through an external-content FTS5
+trigram index over number, request id and brand (kept in step by triggers), which answers
+substring queries of three or more characters without a full scan.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Final
+
+from desktop_app.domain.errors import StoreError
+
+#: Version 1: requests, calls, their indexes and the trigram search index.
+_V1: Final[tuple[str, ...]] = (
+    """
+    CREATE TABLE requests (
+        id                 INTEGER PRIMARY KEY,
+        profile            TEXT    NOT NULL,
+        operator           TEXT    NOT NULL,
+        api_version        TEXT    NOT NULL DEFAULT 'v1',
+        kind               TEXT    NOT NULL,
+        number             TEXT    NOT NULL,
+        brand              TEXT    NOT NULL,
+        workflow_id        INTEGER,
+        code_length        INTEGER,
+        pin_expiry         INTEGER,
+        next_event_wait    INTEGER,
+        request_id         TEXT,
+        status             TEXT    NOT NULL,
+        created_at         INTEGER NOT NULL,
+        updated_at         INTEGER NOT NULL,
+        finalized_at       INTEGER,
+        price              TEXT,
+        currency           TEXT    NOT NULL DEFAULT '',
+        checks_count       INTEGER NOT NULL DEFAULT 0,
+        last_check_outcome TEXT    NOT NULL DEFAULT '',
+        last_error         TEXT    NOT NULL DEFAULT ''
+    )
+    """,
+    "CREATE INDEX ix_requests_created ON requests (created_at, id)",
+    "CREATE INDEX ix_requests_status ON requests (status, created_at, id)",
+    "CREATE INDEX ix_requests_profile ON requests (profile, created_at, id)",
+    "CREATE INDEX ix_requests_profile_status ON requests (profile, status, created_at, id)",
+    "CREATE INDEX ix_requests_request_id ON requests (request_id)",
+    """
+    CREATE TABLE calls (
+        id          INTEGER PRIMARY KEY,
+        profile     TEXT    NOT NULL,
+        operator    TEXT    NOT NULL,
+        operation   TEXT    NOT NULL,
+        request_id  TEXT,
+        started_at  INTEGER NOT NULL,
+        finished_at INTEGER,
+        outcome     TEXT    NOT NULL,
+        api_status  TEXT    NOT NULL DEFAULT '',
+        error_text  TEXT    NOT NULL DEFAULT ''
+    )
+    """,
+    "CREATE INDEX ix_calls_request_id ON calls (request_id, started_at, id)",
+    "CREATE INDEX ix_calls_started ON calls (started_at, id)",
+    """
+    CREATE VIRTUAL TABLE requests_fts USING fts5 (
+        number, request_id, brand,
+        content = 'requests', content_rowid = 'id', tokenize = 'trigram'
+    )
+    """,
+    """
+    CREATE TRIGGER requests_fts_insert AFTER INSERT ON requests BEGIN
+        INSERT INTO requests_fts (rowid, number, request_id, brand)
+        VALUES (new.id, new.number, new.request_id, new.brand);
+    END
+    """,
+    """
+    CREATE TRIGGER requests_fts_delete AFTER DELETE ON requests BEGIN
+        INSERT INTO requests_fts (requests_fts, rowid, number, request_id, brand)
+        VALUES ('delete', old.id, old.number, old.request_id, old.brand);
+    END
+    """,
+    """
+    CREATE TRIGGER requests_fts_update AFTER UPDATE OF number, request_id, brand ON requests
+    BEGIN
+        INSERT INTO requests_fts (requests_fts, rowid, number, request_id, brand)
+        VALUES ('delete', old.id, old.number, old.request_id, old.brand);
+        INSERT INTO requests_fts (rowid, number, request_id, brand)
+        VALUES (new.id, new.number, new.request_id, new.brand);
+    END
+    """,
+)
+
+#: Forward-only migrations: ``MIGRATIONS[n - 1]`` takes the database from version n-1 to n.
+#: Never edit a released step; append a new one.
+MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_V1,)
+
+#: The schema version this code reads and writes.
+SCHEMA_VERSION: Final[int] = len(MIGRATIONS)
+
+
+def user_version(conn: sqlite3.Connection) -> int:
+    """Return the database's ``PRAGMA user_version``."""
+    row = conn.execute("PRAGMA user_version").fetchone()
+    return int(row[0])
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the database up to ``SCHEMA_VERSION``; a no-op when it is already there.
+
+    Args:
+        conn: A connection in autocommit mode (``isolation_level=None``).
+
+    Returns:
+        The schema version after migrating.
+
+    Raises:
+        StoreError: The file was written by a newer Verify Desk (its version is higher).
+        sqlite3.Error: Any database failure; the caller classifies it.
+    """
+    current = user_version(conn)
+    if current == SCHEMA_VERSION:
+        return current  # the common case: nothing to write (works on read-only files)
+    _refuse_newer(current)
+    for target in range(current + 1, SCHEMA_VERSION + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Another process may have migrated while we waited for the write lock.
+            if user_version(conn) >= target:
+                conn.execute("ROLLBACK")
+                continue
+            for statement in MIGRATIONS[target - 1]:
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {target:d}")
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+    final = user_version(conn)
+    _refuse_newer(final)
+    return final
+
+
+def _refuse_newer(version: int) -> None:
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"The history database has schema version {version}, but this Verify Desk only "
+            f"knows up to version {SCHEMA_VERSION}; it was written by a newer release."
+        )

@@ -1,0 +1,128 @@
+"""History lists: filters, free-text search (both phases) and keyset paging."""
+
+from __future__ import annotations
+
+import pytest
+
+from desktop_app.domain.models import VerificationStatus as S
+from desktop_app.store import _search
+from desktop_app.store.history import HistoryStore
+
+
+def _add(h: HistoryStore, number: str = "447700900001", **kw: object) -> int:
+    values: dict[str, object] = dict(
+        profile="Sandbox", operator="alice", kind="start", number=number, brand="Acme",
+        workflow_id=6,
+    )  # fmt: skip
+    values.update(kw)
+    return h.add_request(**values)  # type: ignore[arg-type]
+
+
+def _fill(h: HistoryStore, clock) -> list[int]:
+    data = [
+        ("447700900111", "Acme", "Sandbox", S.IN_PROGRESS, "a1b2c3d4e5"),
+        ("447700900222", "Globex", "prod", S.SUCCESS, "ffee0011"),
+        ("12025550123", "Initech Bank", "prod", S.FAILED, "9988abcd"),
+        ("12025550999", "acme corp", "Sandbox", S.IN_PROGRESS, None),
+        ("33612345678", "100%_Real", "prod", S.IN_PROGRESS, "x_y%z"),
+    ]
+    rows = []
+    for number, brand, profile, status, rid in data:
+        clock.advance()
+        row = _add(h, number=number, brand=brand, profile=profile)
+        h.update_request(row, status=status, request_id=rid)
+        rows.append(row)
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", [4, 3, 2, 1, 0]),
+        ("7700900", [1, 0]),
+        ("+1 202-555", [3, 2]),  # a typed number is searched as digits
+        ("(202) 555", [3, 2]),
+        ("ACME", [3, 0]),  # brand, case-insensitive
+        ("ffee", [1]),  # request id prefix
+        ("abcd", [2]),  # request id substring
+        ("Bank", [2]),
+        ("99", [3, 2]),  # two characters: scanned with LIKE
+        ("%", [4]),  # LIKE wildcards are literal
+        ("_", [4]),
+        ("x_y%z", [4]),
+        ("nothing-like-it", []),
+    ],
+)
+def test_recent_text_filter(mem_store, clock, text, expected) -> None:
+    rows = _fill(mem_store, clock)
+    got = [e.id for e in mem_store.recent(text=text)]
+    assert got == [rows[i] for i in expected]
+    assert mem_store.count(text=text) == len(expected)
+
+
+def test_recent_status_and_profile_filters(store, clock) -> None:
+    rows = _fill(store, clock)
+    assert [e.id for e in store.recent(status=S.IN_PROGRESS)] == [rows[4], rows[3], rows[0]]
+    assert [e.id for e in store.recent(profile="prod")] == [rows[4], rows[2], rows[1]]
+    both = store.recent(profile="Sandbox", status=S.IN_PROGRESS, text="acme")
+    assert [e.id for e in both] == [rows[3], rows[0]]
+    assert store.count(profile="prod", status=S.IN_PROGRESS) == 1
+    assert store.count() == 5
+    assert [e.id for e in store.in_progress()] == [rows[4], rows[3], rows[0]]
+    assert [e.id for e in store.in_progress(profile="prod")] == [rows[4]]
+    assert [e.id for e in store.in_progress(limit=1)] == [rows[4]]
+
+
+def test_keyset_paging_breaks_timestamp_ties_by_id(store, clock) -> None:
+    rows = [_add(store, number=f"4477009{i:05d}") for i in range(25)]  # same created_at
+    seen: list[int] = []
+    before = None
+    while page := store.recent(limit=7, before=before):
+        seen += [e.id for e in page]
+        before = (page[-1].created_at, page[-1].id)
+    assert seen == rows[::-1]
+
+
+def test_two_phase_search_matches_a_brute_force_scan(
+    mem_store, clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_search, "WINDOW", 7)  # force both phases on a small table
+    brands = ["Acme", "Globex", "Initech", "Umbrella"]
+    for i in range(120):
+        clock.advance(1 if i % 3 else 0)  # some equal timestamps
+        row = _add(mem_store, number=f"44{(i * 7919) % 10**8:08d}", brand=brands[i % 4])
+        mem_store.update_request(row, request_id=f"req{i:04x}", status=S.IN_PROGRESS)
+    everything = mem_store.recent(limit=1000)
+    for term in ["Acme", "umbrella", "791", "req00", "req007", "44000", "zzz"]:
+        expected = [
+            e.id for e in everything
+            if term.lower() in f"{e.number}|{e.request_id}|{e.brand}".lower()
+        ]  # fmt: skip
+        assert mem_store.count(text=term) == len(expected)
+        for limit in (1, 5, 200):
+            assert [e.id for e in mem_store.recent(text=term, limit=limit)] == expected[:limit]
+        seen: list[int] = []
+        before = None
+        while page := mem_store.recent(text=term, limit=4, before=before):
+            seen += [e.id for e in page]
+            before = (page[-1].created_at, page[-1].id)
+        assert seen == expected, term
+
+
+def test_search_index_follows_updates_and_deletes(store, clock) -> None:
+    row = _add(store)
+    store.update_request(row, request_id="first-id")
+    store.update_request(row, request_id="second-id")
+    assert store.count(text="first-id") == 0
+    assert [e.id for e in store.recent(text="second-id")] == [row]
+    store.prune(clock.advance())
+    assert store.count(text="second-id") == 0
+    conn = store._db._writer
+    conn.execute("INSERT INTO requests_fts (requests_fts) VALUES ('integrity-check')")
+
+
+def test_a_non_positive_limit_returns_nothing(mem_store) -> None:
+    _add(mem_store)
+    assert mem_store.recent(limit=0) == []
+    assert mem_store.recent(limit=-1) == []
+    assert mem_store.recent(limit=-1, text="Acme") == []
