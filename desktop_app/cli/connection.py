@@ -1,0 +1,197 @@
+"""Where a CLI command sends its requests, with which credentials, and its open resources.
+
+:func:`open_session` resolves the target from the global options (see the parser's help for the
+order), opens the history store, the HTTP client and (for ``--sandbox``) a private sandbox
+server, and closes all of them when the command ends, whatever happens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import locale
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from desktop_app.api.http import DEFAULT_API_HOST, DEFAULT_REST_HOST, build_http_client
+from desktop_app.domain.errors import CredentialsUnavailable
+from desktop_app.domain.models import ApiCredentials
+from desktop_app.domain.phone import default_region_from_locale
+from desktop_app.sandbox.server import SandboxConfig, SandboxServer
+from desktop_app.settings.credentials import (
+    SANDBOX_CREDENTIALS,
+    EnvCredentials,
+    KeyringCredentialStore,
+    resolve_credentials,
+)
+from desktop_app.settings.paths import AppPaths
+from desktop_app.settings.profiles import SANDBOX_PROFILE, Profile, ProfileStore
+from desktop_app.store.history import HistoryStore
+from desktop_app.usecases import SandboxNotRunning, VerifyDesk, open_desk
+
+from .parser import PROG, CliUsageError
+
+__all__ = [
+    "CUSTOM_PROFILE_NAME",
+    "CliNeedsSandbox",
+    "CliSession",
+    "Target",
+    "default_region",
+    "open_history",
+    "open_session",
+    "resolve_target",
+]
+
+#: The history's profile name for ``--api-host``/``--rest-host`` without ``--profile``.
+CUSTOM_PROFILE_NAME = "custom-host"
+
+
+class CliNeedsSandbox(SandboxNotRunning):
+    """The chosen profile is the built-in Sandbox, which only lives inside the window."""
+
+    meaning = "The active profile is the built-in Sandbox, and no sandbox is running here."
+    next_step = (
+        f"Add --sandbox (a private sandbox for one command), or --sandbox-url URL of a running "
+        f"verify-desk-sandbox, or --api-host/--rest-host with VERIFY_DESK_API_KEY and "
+        f"VERIFY_DESK_API_SECRET set, or --profile NAME of a real profile ({PROG} --help)."
+    )
+
+
+@dataclass(frozen=True)
+class Target:
+    """The profile, credentials and sandbox URL one command uses."""
+
+    profile: Profile
+    credentials: ApiCredentials
+    sandbox_url: str | None = None
+
+
+@dataclass(frozen=True)
+class CliSession:
+    """What a command runs with: the desk and the history store behind it."""
+
+    desk: VerifyDesk
+    history: HistoryStore
+
+
+def default_region() -> str | None:
+    """The region of the process locale (``LC_CTYPE``, then ``LANG``), or None."""
+    name = locale.getlocale()[0] or os.environ.get("LC_ALL") or os.environ.get("LANG")
+    return default_region_from_locale(name)
+
+
+def _saved_profile(name: str | None) -> Profile:
+    store = ProfileStore(AppPaths.default().settings_file)
+    wanted = name or store.active_name()
+    profile = store.get(wanted)
+    if profile is None:
+        known = ", ".join(p.name for p in store.profiles())
+        raise CliUsageError(f"no profile named {wanted!r} (profiles: {known})")
+    return profile
+
+
+def _env_credentials(env: Mapping[str, str]) -> ApiCredentials:
+    credentials = EnvCredentials.from_environ(env)
+    if credentials is None:
+        raise CredentialsUnavailable(
+            "--api-host/--rest-host without --profile take the credentials from "
+            "VERIFY_DESK_API_KEY and VERIFY_DESK_API_SECRET, and they are not both set."
+        )
+    return credentials
+
+
+def _profile_credentials(profile: Profile, env: Mapping[str, str]) -> ApiCredentials:
+    # The environment wins (scripts, CI); the keyring is only touched without it.
+    from_env = EnvCredentials.from_environ(env)
+    return resolve_credentials(profile, KeyringCredentialStore(), env=from_env)
+
+
+def resolve_target(
+    args: argparse.Namespace, sandbox_url: str | None, env: Mapping[str, str] | None = None
+) -> Target:
+    """Decide the profile and credentials from the parsed global options.
+
+    Args:
+        args: The parsed command line.
+        sandbox_url: The URL of ``--sandbox``'s server or of ``--sandbox-url``, if any.
+        env: The environment (default ``os.environ``).
+
+    Raises:
+        CliNeedsSandbox: The profile is the built-in Sandbox and no sandbox option was given.
+        CliUsageError: Unknown profile.
+        CredentialsUnavailable: No secret in the environment or the keyring.
+    """
+    environ = os.environ if env is None else env
+    profile_name: str | None = args.profile
+    api_host: str | None = args.api_host
+    rest_host: str | None = args.rest_host
+    if sandbox_url:
+        return Target(SANDBOX_PROFILE, SANDBOX_CREDENTIALS, sandbox_url)
+    if api_host or rest_host:
+        if profile_name:
+            base = _saved_profile(profile_name)
+            credentials = _profile_credentials(base, environ)
+        else:
+            base = Profile(name=CUSTOM_PROFILE_NAME)
+            credentials = _env_credentials(environ)
+        profile = Profile(
+            name=base.name,
+            api_host=api_host or base.api_host or DEFAULT_API_HOST,
+            rest_host=rest_host or base.rest_host or DEFAULT_REST_HOST,
+        )
+        return Target(profile, credentials)
+    profile = _saved_profile(profile_name)
+    if profile.is_sandbox:
+        raise CliNeedsSandbox()
+    return Target(profile, _profile_credentials(profile, environ))
+
+
+def history_path(args: argparse.Namespace) -> Path:
+    """The ``--history-db`` file, or the app's default history database."""
+    given: str | None = args.history_db
+    if given:
+        return Path(given)
+    paths = AppPaths.default()
+    paths.ensure()
+    return paths.history_db
+
+
+@contextmanager
+def open_history(args: argparse.Namespace) -> Iterator[HistoryStore]:
+    """Open the history store for one command and close it afterwards."""
+    history = HistoryStore(history_path(args))
+    try:
+        yield history
+    finally:
+        history.close()
+
+
+@contextmanager
+def open_session(args: argparse.Namespace) -> Iterator[CliSession]:
+    """Open everything one API command needs, and close it all when the command ends.
+
+    Raises:
+        VerifyDeskError: See :func:`resolve_target`; ``StoreError`` for an unusable history.
+    """
+    with ExitStack() as stack:
+        sandbox_url: str | None = args.sandbox_url
+        if args.sandbox:
+            # Resolve nothing from the settings: the private sandbox has its own credentials.
+            config = SandboxConfig(port=0, time_scale=args.sandbox_time_scale)
+            server = stack.enter_context(SandboxServer(config))
+            sandbox_url = server.url
+        target = resolve_target(args, sandbox_url)
+        history = stack.enter_context(open_history(args))
+        http = stack.enter_context(build_http_client())
+        desk = open_desk(
+            target.profile,
+            target.credentials,
+            history,
+            http,
+            sandbox_url=target.sandbox_url,
+            operator=args.operator,
+            default_region=args.region or default_region(),
+        )
+        yield CliSession(desk=desk, history=history)

@@ -1,0 +1,189 @@
+"""How each API call and each answer lands in the history.
+
+:class:`CallRecorder` wraps one network call between a "pending" call row and its outcome; the
+functions below translate an answer (or a refusal) into the request row's new status. Nothing
+here ever receives a code or a secret: only statuses, ids, prices and the API's (scrubbed) text.
+
+Call outcomes written: ``"ok"``, ``"api_error"`` (the API refused), ``"transport_error"``
+(certainly not sent) and ``"outcome_unknown"`` (the server may have acted).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TypeVar
+
+from desktop_app.domain.errors import (
+    ApiError,
+    ConcurrentVerificationError,
+    RequestNotFoundError,
+    TooManyAttemptsError,
+    TransportError,
+    VerifyDeskError,
+    WrongCodeError,
+)
+from desktop_app.domain.models import (
+    CheckResult,
+    StartResult,
+    VerificationRecord,
+    VerificationStatus,
+)
+from desktop_app.store.history import UNSET, HistoryStore
+
+__all__ = [
+    "CallRecorder",
+    "CheckOutcomeText",
+    "record_check_refusal",
+    "record_search",
+    "record_start_failure",
+    "record_valid_check",
+]
+
+logger = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
+
+
+class CheckOutcomeText:
+    """The ``last_check_outcome`` values written to the history."""
+
+    VALID = "VALID"
+    INVALID = "INVALID"
+    TOO_MANY = "TOO MANY"
+    NOT_FOUND = "NOT FOUND"
+
+
+class CallRecorder:
+    """Runs API calls between a "pending" call row and its recorded outcome.
+
+    Args:
+        history: Where the call rows go.
+        profile: The profile name on every row.
+        operator: The operator name on every row.
+    """
+
+    def __init__(self, history: HistoryStore, *, profile: str, operator: str) -> None:
+        self._history = history
+        self._profile = profile
+        self._operator = operator
+
+    def run(
+        self,
+        operation: str,
+        send: Callable[[], _T],
+        *,
+        request_id: str | None = None,
+        on_ok: Callable[[_T], None] | None = None,
+        on_error: Callable[[VerifyDeskError], None] | None = None,
+    ) -> _T:
+        """Write the call row, make the call once, record what happened and return or re-raise.
+
+        ``on_ok`` / ``on_error`` update the request rows before the call row is closed, so a
+        crash in between leaves the call "pending" rather than a finished call with a stale row.
+
+        Args:
+            operation: ``"start"``, ``"psd2"``, ``"check"``, ``"search"``, ``"cancel"``,
+                ``"next"`` or ``"balance"``.
+            send: The network call.
+            request_id: The request the call is about, when known beforehand.
+            on_ok: Records a successful answer.
+            on_error: Records a domain error (the error is re-raised afterwards).
+        """
+        call_id = self._history.begin_call(
+            profile=self._profile,
+            operator=self._operator,
+            operation=operation,
+            request_id=request_id,
+        )
+        try:
+            result = send()
+        except VerifyDeskError as exc:
+            try:
+                if on_error is not None:
+                    on_error(exc)
+            finally:
+                self._end_failed(call_id, exc)
+            logger.info("%s failed: %s", operation, type(exc).__name__)
+            raise
+        except BaseException as exc:
+            # A bug below (or an interrupt): the call may or may not have reached the API.
+            self._history.end_call(
+                call_id, outcome="outcome_unknown", error_text=type(exc).__name__
+            )
+            raise
+        if on_ok is not None:
+            on_ok(result)
+        done_id = result.request_id if isinstance(result, StartResult) else request_id
+        self._history.end_call(call_id, outcome="ok", request_id=done_id)
+        return result
+
+    def _end_failed(self, call_id: int, exc: VerifyDeskError) -> None:
+        if isinstance(exc, ApiError):
+            self._history.end_call(
+                call_id, outcome="api_error", api_status=exc.status, error_text=str(exc)
+            )
+        elif isinstance(exc, TransportError) and not exc.outcome_unknown:
+            self._history.end_call(call_id, outcome="transport_error", error_text=str(exc))
+        else:
+            self._history.end_call(call_id, outcome="outcome_unknown", error_text=str(exc))
+
+
+def record_start_failure(history: HistoryStore, row: int, exc: VerifyDeskError) -> None:
+    """Set a start's row after an error: REFUSED, NOT SENT, or left OUTCOME UNKNOWN."""
+    if isinstance(exc, ConcurrentVerificationError):
+        # The live request keeps its own row (if this history has one); this attempt is refused.
+        note = f"{exc} Live request: {exc.request_id or 'unknown'}."
+        history.update_request(row, status=VerificationStatus.REFUSED, last_error=note)
+    elif isinstance(exc, ApiError):
+        history.update_request(row, status=VerificationStatus.REFUSED, last_error=str(exc))
+    elif isinstance(exc, TransportError) and not exc.outcome_unknown:
+        history.update_request(row, status=VerificationStatus.NOT_SENT, last_error=str(exc))
+    else:  # the start may or may not have been accepted: the row stays OUTCOME UNKNOWN
+        history.update_request(row, last_error=str(exc))
+
+
+def record_valid_check(history: HistoryStore, request_id: str, result: CheckResult) -> None:
+    """A right code: one more check, SUCCESS, the price (``finalized_at`` is stamped)."""
+    history.record_check(
+        request_id,
+        CheckOutcomeText.VALID,
+        status=VerificationStatus.SUCCESS,
+        price=result.price,
+        currency=result.currency,
+    )
+
+
+def record_check_refusal(history: HistoryStore, request_id: str, exc: VerifyDeskError) -> None:
+    """A refused check: INVALID, TOO MANY (the request FAILED) or NOT FOUND; others skipped."""
+    if isinstance(exc, WrongCodeError):
+        history.record_check(request_id, CheckOutcomeText.INVALID)
+    elif isinstance(exc, TooManyAttemptsError):
+        history.record_check(
+            request_id, CheckOutcomeText.TOO_MANY, status=VerificationStatus.FAILED
+        )
+    elif isinstance(exc, RequestNotFoundError):
+        history.record_check(request_id, CheckOutcomeText.NOT_FOUND)
+
+
+def _known_status(status: str) -> VerificationStatus | None:
+    try:
+        return VerificationStatus(status)
+    except ValueError:  # a status this app does not know: keep ours
+        return None
+
+
+def record_search(history: HistoryStore, records: tuple[VerificationRecord, ...]) -> None:
+    """Copy what search says (status, price, finalisation time) onto the history rows.
+
+    Rows are found by request id; ids this history does not know are skipped.
+    """
+    for record in records:
+        known = _known_status(record.status)
+        history.update_by_request_id(
+            record.request_id,
+            status=UNSET if known is None else known,
+            price=UNSET if record.price is None else record.price,
+            currency=record.currency or UNSET,
+            finalized_at=UNSET if record.date_finalized is None else record.date_finalized,
+        )

@@ -1,0 +1,93 @@
+"""Build a :class:`~desktop_app.usecases.desk.VerifyDesk` for one profile.
+
+The factory decides which hosts a profile talks to: its own, or (for the built-in Sandbox
+profile, whose hosts are empty) the URL of the sandbox server that is running now.
+"""
+
+from __future__ import annotations
+
+import getpass
+
+import httpx
+
+from desktop_app.api.account import AccountClient
+from desktop_app.api.v1 import VerifyV1Client
+from desktop_app.domain.errors import VerifyDeskError
+from desktop_app.domain.models import ApiCredentials
+from desktop_app.settings.profiles import Profile
+from desktop_app.store.history import HistoryStore
+from desktop_app.usecases.desk import VerifyDesk
+
+__all__ = ["FALLBACK_OPERATOR", "SandboxNotRunning", "current_operator", "open_desk"]
+
+#: Written as the operator when the OS cannot name the user.
+FALLBACK_OPERATOR = "unknown"
+
+
+class SandboxNotRunning(VerifyDeskError):  # noqa: N818 - reads as a state, like ValidationFailed
+    """The Sandbox profile was chosen but no sandbox server URL is known."""
+
+    meaning = "The Sandbox profile needs a running sandbox server, and none is running."
+    next_step = "Start the built-in sandbox (or pass its URL), or choose another profile."
+
+
+def current_operator() -> str:
+    """Return the OS user name, or ``FALLBACK_OPERATOR`` when it cannot be found."""
+    try:
+        return getpass.getuser() or FALLBACK_OPERATOR
+    except (OSError, KeyError, ImportError):  # no USER/LOGNAME and no passwd entry
+        return FALLBACK_OPERATOR
+
+
+def profile_hosts(profile: Profile, sandbox_url: str | None) -> tuple[str, str]:
+    """Return the (Verify API host, REST host) a profile talks to.
+
+    Args:
+        profile: The profile.
+        sandbox_url: The running sandbox's base URL, used for a sandbox profile's empty hosts.
+
+    Raises:
+        SandboxNotRunning: A sandbox profile without hosts, and no ``sandbox_url``.
+    """
+    if not profile.is_sandbox:
+        return profile.api_host, profile.rest_host
+    if sandbox_url:
+        return sandbox_url, sandbox_url
+    if profile.api_host and profile.rest_host:
+        return profile.api_host, profile.rest_host
+    raise SandboxNotRunning()
+
+
+def open_desk(
+    profile: Profile,
+    credentials: ApiCredentials,
+    history: HistoryStore,
+    http: httpx.Client,
+    *,
+    sandbox_url: str | None = None,
+    operator: str | None = None,
+    default_region: str | None = None,
+) -> VerifyDesk:
+    """Wire the Verify and Account clients for ``profile`` into a desk.
+
+    Args:
+        profile: Names the history rows and gives the hosts.
+        credentials: The profile's API key and secret.
+        history: The history store (the caller owns and closes it).
+        http: The shared HTTP client (the caller owns and closes it).
+        sandbox_url: Base URL of the running sandbox, for a sandbox profile.
+        operator: Who is at the keyboard; defaults to the OS user name.
+        default_region: ISO country used to read national-format numbers.
+
+    Raises:
+        SandboxNotRunning: A sandbox profile without hosts, and no ``sandbox_url``.
+    """
+    api_host, rest_host = profile_hosts(profile, sandbox_url)
+    return VerifyDesk(
+        client=VerifyV1Client(http, credentials, api_host=api_host),
+        account=AccountClient(http, credentials, rest_host=rest_host),
+        history=history,
+        profile=profile.name,
+        operator=operator or current_operator(),
+        default_region=default_region,
+    )
