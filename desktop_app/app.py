@@ -1,0 +1,260 @@
+"""The composition root: the one module that builds (and shuts down) every part of the app.
+
+``main()`` parses the command line, creates the ``QApplication``, attaches the redacting log file
+and the exception hook, builds an :class:`AppContext` with :func:`build_app`, shows the window and
+runs the event loop. Tests call :func:`build_app` (temporary home, optional httpx transport or
+credential store), then :meth:`AppContext.activate` and :meth:`AppContext.shutdown`.
+
+The sandbox starts after the first paint. Shutdown order, wired once here: save the window state
+and preferences, stop the refresher and the handset poll, shut the runners down (cancel, clear,
+bounded wait), close the httpx client, the history store, the sandbox, the log file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from desktop_app.logfile import RedactingFormatter, attach_log_file, redact
+
+__all__ = ["HOME_ENV", "AppContext", "RedactingFormatter", "build_app", "main", "redact"]
+
+HOME_ENV = "VERIFY_DESK_HOME"
+ICON = Path(__file__).resolve().parent.parent / "resources" / "icons" / "verify-desk.svg"
+#: The session only needs to know that a sandbox exists; the real URL comes from ensure_sandbox.
+_BUILTIN_SANDBOX = "builtin:sandbox"
+log = logging.getLogger(__name__)
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Parse the command line (``--help`` exits here, before Qt or httpx is imported)."""
+    parser = argparse.ArgumentParser(prog="verify-desk", description="Send and check Vonage "
+                                     "Verify codes (built-in sandbox: no real SMS is sent).")
+    parser.add_argument("--home", type=Path, metavar="DIR",
+                        help=f"keep settings, history and logs in DIR (sets {HOME_ENV})")
+    parser.add_argument("--profile", metavar="NAME", help="start on this profile")
+    parser.add_argument("--sandbox-latency", type=float, default=0.0, metavar="S",
+                        help="seconds the built-in sandbox waits before each answer")
+    return parser.parse_args(list(argv) if argv is not None else None)
+
+
+@dataclass(eq=False)
+class AppContext:
+    """Everything :func:`build_app` built, the deferred sandbox start and the ordered shutdown."""
+
+    paths: Any
+    http: Any
+    history_store: Any
+    preferences_store: Any
+    preferences: Any
+    runners: Any  # services.ServiceRunners
+    verification: Any
+    history: Any
+    refresher: Any
+    handset: Any
+    session: Any
+    window: Any
+    sandbox: Any
+    credentials: Any
+    formatter: RedactingFormatter | None = None
+    log_handler: logging.Handler | None = None
+    initial_profile: str | None = None
+    closed: bool = field(default=False, init=False)
+
+    def ensure_sandbox(self) -> str:
+        """Start the built-in sandbox if needed (idempotent, fast); returns its base URL."""
+        self.sandbox.start()  # binds port 0 on 127.0.0.1: a free loopback port
+        return str(self.sandbox.url)
+
+    def start(self) -> None:
+        """Show the window; after the first paint, start the sandbox and the profile."""
+        from PySide6.QtCore import QTimer
+
+        self.window.show()
+        QTimer.singleShot(0, self.activate)
+
+    def activate(self) -> None:
+        """Start the sandbox, tell the window its URL, switch to the first profile."""
+        if self.closed:
+            return
+        url = self.ensure_sandbox()
+        log.info("sandbox running on %s", url)
+        self.window.set_sandbox_url(url)
+        task = self.session.switch(self.initial_profile or self.session.current().name)
+        task.failed.connect(self.window.report_switch_failure)
+        task.finished.connect(self._start_polling)
+
+    def _start_polling(self) -> None:
+        if not self.closed:
+            self.refresher.start()
+            self.handset.start()
+
+    def save_state(self) -> None:
+        """Save the window state and the preferences (never a secret)."""
+        if self.closed:
+            return
+        form = self.window.send_form
+        self.preferences = replace(
+            self.preferences, last_country=form.region(), brand=form.brand_edit.text().strip(),
+            **self.window.save_state())
+        try:
+            self.preferences_store.save(self.preferences)
+        except OSError:
+            log.exception("could not save the preferences")
+
+    def shutdown(self, timeout_ms: int = 5000) -> bool:
+        """Stop everything in order (idempotent); False when a job outlived ``timeout_ms``."""
+        if self.closed:
+            return True
+        self.save_state()
+        self.closed = True
+        self.refresher.stop()
+        self.handset.stop()
+        idle = self.runners.shutdown(timeout_ms)
+        self.http.close()
+        self.history_store.close()
+        self.sandbox.stop()
+        if self.log_handler is not None:
+            logging.getLogger().removeHandler(self.log_handler)
+            self.log_handler.close()
+        return bool(idle)
+
+
+def build_app(*, home: Path | None = None, transport: Any = None, sandbox_latency: float = 0.0,
+              profile: str | None = None, credentials: Any = None, log_to_file: bool = True,
+              poll_ms: int = 1000) -> AppContext:
+    """Build every object of the app; a ``QApplication`` must exist. Nothing is shown yet.
+
+    Args:
+        home: Keep settings, history and logs here (sets ``VERIFY_DESK_HOME``).
+        transport: An httpx transport for the shared client (tests); None uses the network.
+        sandbox_latency: Seconds the built-in sandbox waits before each answer.
+        profile: The profile to start on; default the last one used.
+        credentials: A credential store instead of the OS keyring (tests, session-only).
+        log_to_file: Attach the redacting rotating log file in ``paths.log_dir``.
+        poll_ms: The handset poll and status refresh interval.
+
+    Returns:
+        The context (``start`` shows the window, ``activate`` only starts the sandbox/profile).
+    """
+    from PySide6.QtCore import QLocale
+
+    from desktop_app.api.http import build_http_client
+    from desktop_app.api.sandbox_control import SandboxControl
+    from desktop_app.domain.phone import default_region_from_locale
+    from desktop_app.sandbox.server import SandboxConfig, SandboxServer
+    from desktop_app.services import build_runners
+    from desktop_app.services.handset import HandsetService
+    from desktop_app.services.history import HistoryService
+    from desktop_app.services.refresher import StatusRefresher
+    from desktop_app.services.session import SessionService
+    from desktop_app.services.verification import VerificationService
+    from desktop_app.settings.credentials import KeyringCredentialStore
+    from desktop_app.settings.paths import AppPaths
+    from desktop_app.settings.preferences import PreferencesStore
+    from desktop_app.settings.profiles import ProfileStore
+    from desktop_app.store.history import HistoryStore
+    from desktop_app.ui import messages
+    from desktop_app.ui.main_window import MainWindow
+    from desktop_app.ui.settings_dialog import SettingsDialog
+    from desktop_app.usecases.session import open_desk
+
+    if home is not None:
+        os.environ[HOME_ENV] = str(home)  # read by AppPaths.default()
+    paths = AppPaths.default()
+    paths.ensure()
+    formatter = handler = None
+    if log_to_file:
+        formatter, handler, log_path = attach_log_file(paths.log_dir)
+        messages.set_log_file(log_path)
+    prefs_store = PreferencesStore(paths.settings_file)
+    prefs = prefs_store.load()
+    http = build_http_client(transport)
+    history_store = HistoryStore(paths.history_db)
+    store = credentials if credentials is not None else KeyringCredentialStore()
+    runners = build_runners()
+    verification = VerificationService(runners.network)
+    history = HistoryService(runners.store, history_store)
+    refresher = StatusRefresher(verification, history, interval_ms=poll_ms)
+    handset = HandsetService(runners.handset, None, poll_ms=poll_ms)
+    sandbox = SandboxServer(SandboxConfig(port=0, latency=sandbox_latency))
+    ctx_ref: list[AppContext] = []
+
+    def desk_factory(prof: Any, creds: Any) -> Any:
+        if formatter is not None:
+            formatter.secrets.add(creds.api_secret)
+        url = ctx_ref[0].ensure_sandbox() if prof.is_sandbox else None
+        return open_desk(prof, creds, history_store, http, sandbox_url=url,
+                         default_region=window.send_form.region() or None)
+
+    session = SessionService(
+        runners.credentials, ProfileStore(paths.settings_file), store, desk_factory,
+        verification, handset, _BUILTIN_SANDBOX,
+        control_factory=lambda _url: SandboxControl(http, ctx_ref[0].ensure_sandbox()))
+
+    def api_clock() -> float:
+        # The sandbox runs its own (possibly sped-up) clock; countdowns must follow it.
+        return sandbox.clock.now() if session.current().is_sandbox else time.time()
+
+    window = MainWindow(session=session, verification=verification, history=history,
+                        refresher=refresher, handset=handset, clock=api_clock,
+                        settings_factory=lambda parent: SettingsDialog(session, parent))
+    window.restore_state({"window_geometry": prefs.window_geometry,
+                          "window_state": prefs.window_state,
+                          "splitter_state": prefs.splitter_state,
+                          "history_columns": prefs.history_columns})
+    window.send_form.set_region(
+        prefs.last_country or default_region_from_locale(QLocale.system().name()))
+    window.send_form.brand_edit.setText(prefs.brand)
+    window.recent.set_mask_numbers(prefs.mask_numbers)
+    ctx = AppContext(paths, http, history_store, prefs_store, prefs, runners, verification,
+                     history, refresher, handset, session, window, sandbox, store, formatter,
+                     handler, profile)
+    ctx_ref.append(ctx)
+    window.closing.connect(ctx.save_state)
+    return ctx
+
+
+def _install_excepthook(window: Any) -> None:
+    from desktop_app.ui import messages
+
+    def hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        log.critical("unexpected error", exc_info=(kind, exc, tb))
+        try:
+            messages.show_error(window, messages.describe(exc))
+        except Exception:
+            log.exception("could not show the error message")
+
+    sys.excepthook = hook
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run Verify Desk; returns the process exit code."""
+    args = parse_args(argv)
+    if args.home is not None:
+        os.environ[HOME_ENV] = str(args.home.resolve())
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QApplication
+
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
+    app.setApplicationName("Verify Desk")
+    app.setOrganizationName("Verify Desk")
+    app.setDesktopFileName("verify-desk")
+    if ICON.is_file():
+        app.setWindowIcon(QIcon(str(ICON)))
+    ctx = build_app(sandbox_latency=args.sandbox_latency, profile=args.profile)
+    _install_excepthook(ctx.window)
+    app.aboutToQuit.connect(ctx.shutdown)
+    ctx.start()
+    code = app.exec()
+    ctx.shutdown()
+    sys.excepthook = sys.__excepthook__
+    return int(code)

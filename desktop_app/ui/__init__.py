@@ -1,0 +1,1 @@
+"""Qt widgets of the Verify Desk window (talks to desktop_app.services only)."""

@@ -1,0 +1,243 @@
+"""The Check page: pick a running request, type the code the customer reads out, see the result.
+
+Codes are never stored or logged: the code box is cleared after every result, and the code only
+travels to the service's job.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from PySide6.QtCore import QRegularExpression, Qt, Signal
+from PySide6.QtGui import QFontDatabase, QRegularExpressionValidator
+from PySide6.QtWidgets import (
+    QComboBox,
+    QCompleter,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.domain.errors import TooManyAttemptsError, WrongCodeError
+from desktop_app.domain.models import HistoryEntry, VerificationStatus
+from desktop_app.domain.workflows import MAX_WRONG_CODES
+from desktop_app.services.history import HistoryService
+from desktop_app.services.verification import VerificationService
+from desktop_app.ui import messages
+from desktop_app.ui.formatting import as_utc, format_duration, format_number, status_color
+from desktop_app.ui.validators import FieldErrorLabel, field_problem, submit_shortcuts
+
+__all__ = ["CheckForm"]
+
+_CODE_MAX = 10
+
+
+class CheckForm(QWidget):
+    """Check a code against one of the recent IN PROGRESS requests (or a pasted request id).
+
+    Signals:
+        checked(str): a check of this request id ended (any outcome); the lists may refresh.
+
+    Args:
+        verification: Runs the check.
+        history: Lists the requests still in progress.
+        parent: The owning widget.
+    """
+
+    checked = Signal(str)
+
+    def __init__(self, verification: VerificationService, history: HistoryService,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._verification = verification
+        self._history = history
+        self._entries: dict[str, HistoryEntry] = {}
+        self._wrong: dict[str, int] = {}
+        self._profile: str | None = None
+        self._busy = False
+        self._build_layout()
+        self._connect_signals()
+
+    def _build_layout(self) -> None:
+        self.request_combo = QComboBox(self)
+        self.request_combo.setEditable(True)
+        self.request_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.request_combo.setPlaceholderText("Pick a running request or paste its id")
+        completer = QCompleter(self.request_combo.model(), self.request_combo)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.request_combo.setCompleter(completer)
+        self.request_combo.setToolTip("Running requests: number, brand and age; type to search")
+        self.request_combo.setAccessibleName("Request")
+        self.code_edit = QLineEdit(self)
+        self.code_edit.setValidator(QRegularExpressionValidator(
+            QRegularExpression(f"[A-Za-z0-9]{{0,{_CODE_MAX}}}"), self.code_edit))
+        self.code_edit.setMaxLength(_CODE_MAX)
+        font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        font.setPointSizeF(font.pointSizeF() * 1.8)
+        self.code_edit.setFont(font)
+        self.code_edit.setPlaceholderText("code")
+        self.code_edit.setToolTip("The code the customer reads out (letters and digits)")
+        self.code_edit.setAccessibleName("Code")
+        self.code_error = FieldErrorLabel("code", self)
+        self.attempts_label = QLabel(self)
+        self.attempts_label.setAccessibleName("Attempts left")
+        self.check_button = QPushButton("Check", self)
+        self.check_button.setToolTip("Check the code (Enter or Ctrl+Enter)")
+        self.result_label = QLabel(self)
+        self.result_label.setWordWrap(True)
+        self.result_label.setAccessibleName("Check result")
+        font = self.result_label.font()
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        font.setBold(True)
+        self.result_label.setFont(font)
+        form = QFormLayout()
+        form.addRow("&Request:", self.request_combo)
+        code_cell = QWidget(self)
+        code_row = QHBoxLayout(code_cell)
+        code_row.setContentsMargins(0, 0, 0, 0)
+        code_row.addWidget(self.code_edit, 1)
+        code_row.addWidget(self.check_button)
+        code_cell.setFocusProxy(self.code_edit)  # the label's Alt+O lands in the code box
+        form.addRow("C&ode:", code_cell)
+        form.addRow("", self.code_error)
+        form.addRow("", self.attempts_label)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.result_label)
+        layout.addStretch(1)
+        self.shortcuts = submit_shortcuts(self)
+
+    def _connect_signals(self) -> None:
+        self.code_edit.returnPressed.connect(self._on_check_button_clicked)
+        self.check_button.clicked.connect(self._on_check_button_clicked)
+        for shortcut in self.shortcuts:
+            shortcut.activated.connect(self._on_check_button_clicked)
+        self.request_combo.currentTextChanged.connect(self._on_request_combo_changed)
+
+    # -- public API -----------------------------------------------------------------------------
+
+    def set_profile(self, name: str | None) -> None:
+        """List only the requests of profile ``name`` (None: every profile), then reload."""
+        if name != self._profile:  # another account: nothing shown may belong to the old one
+            self.request_combo.clear()
+            self.request_combo.setEditText("")
+            self.result_label.clear()
+            self.attempts_label.clear()
+        self._profile = name
+        self.reload()
+
+    def reload(self) -> None:
+        """Reload the running requests from the history (on the history pool)."""
+        self._history.in_progress(profile=self._profile).succeeded.connect(self._on_history_loaded)
+
+    def request_id(self) -> str:
+        """The chosen request's id (a pasted id is taken as typed)."""
+        index = self.request_combo.findText(self.request_combo.currentText())
+        if index >= 0 and self.request_combo.itemData(index):
+            return str(self.request_combo.itemData(index))
+        return self.request_combo.currentText().strip()
+
+    def open_request(self, request_id: str) -> None:
+        """Select ``request_id`` (added when not listed yet); the focus goes to the code box."""
+        index = self.request_combo.findData(request_id)
+        if index < 0:
+            self.request_combo.insertItem(0, request_id, request_id)
+            index = 0
+        self.request_combo.setCurrentIndex(index)
+        self._show_start_of_text()
+        self.result_label.clear()
+        self.code_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.reload()
+
+    # -- slots --------------------------------------------------------------------------------
+
+    def _on_history_loaded(self, entries: Any) -> None:
+        current = self.request_id()
+        self._entries = {e.request_id: e for e in entries or () if e.request_id}
+        self.request_combo.blockSignals(True)
+        self.request_combo.clear()
+        now = datetime.now(UTC)
+        for entry in self._entries.values():
+            age = format_duration((now - as_utc(entry.created_at)).total_seconds())
+            text = f"{format_number(entry.number)} · {entry.brand} · {age} ago · {entry.request_id}"
+            self.request_combo.addItem(text, entry.request_id)
+        index = self.request_combo.findData(current)
+        if index < 0 and current:
+            self.request_combo.insertItem(0, current, current)
+            index = 0
+        self.request_combo.setCurrentIndex(max(index, 0) if self.request_combo.count() else -1)
+        self.request_combo.blockSignals(False)
+        self._show_start_of_text()
+        self._on_request_combo_changed()
+
+    def _show_start_of_text(self) -> None:
+        line = self.request_combo.lineEdit()
+        if line is not None:
+            line.setCursorPosition(0)  # the number and brand, not the tail of the id
+
+    def _on_request_combo_changed(self, *_args: object) -> None:
+        rid = self.request_id()
+        entry = self._entries.get(rid)
+        self.code_edit.setMaxLength(entry.code_length if entry and entry.code_length else _CODE_MAX)
+        self._show_attempts(rid)
+
+    def _attempts_left(self, rid: str) -> int:
+        entry = self._entries.get(rid)
+        seeded = entry.checks_count if entry and entry.last_check_outcome == "INVALID" else 0
+        return max(MAX_WRONG_CODES - max(seeded, self._wrong.get(rid, 0)), 0)
+
+    def _show_attempts(self, rid: str) -> None:
+        if not rid:
+            self.attempts_label.setText("")
+            return
+        left = self._attempts_left(rid)
+        self.attempts_label.setText(f"{left} attempt{'s' if left != 1 else ''} left for the "
+                                    "current code")
+
+    def _on_check_button_clicked(self) -> None:
+        if self._busy:
+            return
+        rid, code = self.request_id(), self.code_edit.text()
+        error = field_problem("request_id", rid) or field_problem("code", code)
+        self.code_error.show_error(error)
+        if error is not None:
+            return
+        self._busy = True
+        self.check_button.setEnabled(False)
+        self.result_label.setText("Checking…")
+        task = self._verification.check(rid, code)
+        task.succeeded.connect(lambda _result: self._show_result(rid, None))
+        task.failed.connect(lambda exc: self._show_result(rid, exc))
+        task.finished.connect(self._on_check_task_finished)
+
+    def _on_check_task_finished(self) -> None:
+        self._busy = False
+        self.check_button.setEnabled(True)
+
+    def _show_result(self, rid: str, exc: BaseException | None) -> None:
+        self.code_edit.clear()
+        if exc is None:
+            text, status = "Verified ✓", VerificationStatus.SUCCESS
+        elif isinstance(exc, WrongCodeError):
+            self._wrong[rid] = MAX_WRONG_CODES - self._attempts_left(rid) + 1
+            left = self._attempts_left(rid)
+            text = f"Wrong code — {left} attempt{'s' if left != 1 else ''} left"
+            status = VerificationStatus.EXPIRED  # amber
+        elif isinstance(exc, TooManyAttemptsError):
+            self._wrong[rid] = MAX_WRONG_CODES
+            text, status = "Too many wrong codes — request terminated", VerificationStatus.FAILED
+        else:
+            text, status = messages.describe(exc), VerificationStatus.FAILED
+        self.result_label.setText(text)
+        self.result_label.setStyleSheet(f"color: {status_color(status).name()};")
+        self._show_attempts(rid)
+        self.checked.emit(rid)
+        if exc is None or isinstance(exc, TooManyAttemptsError):
+            self.reload()
+        self.code_edit.setFocus(Qt.FocusReason.OtherFocusReason)

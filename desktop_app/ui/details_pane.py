@@ -1,0 +1,194 @@
+"""The details of one verification request: search result, timeline and live countdowns.
+
+The countdown lines come from ``desktop_app.ui.countdowns`` (over
+``desktop_app.domain.lifecycle.predict``); this widget refreshes them once a second.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.domain.models import HistoryEntry, VerificationRecord, VerificationStatus
+from desktop_app.ui import formatting
+from desktop_app.ui.countdowns import Clock, countdown_text, utc_now
+
+_CHANNEL_TEXT = {"sms": "SMS", "tts": "Call (text-to-speech)"}
+
+
+class DetailsPane(QWidget):
+    """Everything known about the selected request, with countdowns refreshed every second.
+
+    Args:
+        parent: The owning widget.
+        clock: Returns "now" (aware UTC); injectable so tests need not wait.
+    """
+
+    def __init__(self, parent: QWidget | None = None, *, clock: Clock = utc_now) -> None:
+        super().__init__(parent)
+        self._clock = clock
+        self._entry: HistoryEntry | None = None
+        self._record: VerificationRecord | None = None
+        self._mask = False
+        self.timer = QTimer(self)
+        self.timer.setInterval(1000)
+        self._build_layout()
+        self._connect_signals()
+        self.show_entry(None, None)
+
+    def _build_layout(self) -> None:
+        self.title_label = QLabel()
+        bold = QFont(self.title_label.font())
+        bold.setBold(True)
+        self.title_label.setFont(bold)
+        self.note_label = QLabel()
+        self.note_label.setWordWrap(True)
+        values = (
+            "number",
+            "workflow",
+            "submitted",
+            "finalized",
+            "price",
+            "message_cost",
+            "cancel",
+            "next_event",
+            "pin_expiry",
+            "attempts",
+        )
+        self.value_labels: dict[str, QLabel] = {name: QLabel() for name in values}
+        captions = (
+            "Number",
+            "Workflow",
+            "Submitted",
+            "Finalized",
+            "Price",
+            "Message cost (estimated)",
+            "Cancel allowed",
+            "Next event",
+            "PIN expires",
+            "Wrong codes left",
+        )
+        form = QFormLayout()
+        for name, caption in zip(values, captions, strict=True):
+            form.addRow(f"{caption}:", self.value_labels[name])
+        self.events_list = QListWidget()
+        self.checks_list = QListWidget()
+        events_box = QGroupBox("Delivery events")
+        QVBoxLayout(events_box).addWidget(self.events_list)
+        checks_box = QGroupBox("Checks")
+        QVBoxLayout(checks_box).addWidget(self.checks_list)
+        lists = QHBoxLayout()
+        lists.addWidget(events_box)
+        lists.addWidget(checks_box)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title_label)
+        layout.addWidget(self.note_label)
+        layout.addLayout(form)
+        layout.addLayout(lists, 1)
+
+    def _connect_signals(self) -> None:
+        self.timer.timeout.connect(self._on_timer_timeout)
+
+    @property
+    def entry(self) -> HistoryEntry | None:
+        """The entry shown, or None."""
+        return self._entry
+
+    @property
+    def record(self) -> VerificationRecord | None:
+        """The search result shown, or None."""
+        return self._record
+
+    def show_entry(self, entry: HistoryEntry | None, record: VerificationRecord | None) -> None:
+        """Show a request (None clears the pane).
+
+        Args:
+            entry: The history entry of the selected row.
+            record: Its latest search result, or None while unknown.
+        """
+        self._entry = entry
+        self._record = record
+        self.events_list.clear()
+        self.checks_list.clear()
+        if entry is None:
+            self.title_label.setText("No request selected")
+            self.note_label.setText("Select a request to see its events, checks and timers.")
+            for label in self.value_labels.values():
+                label.setText(formatting.MISSING)
+            self.timer.stop()
+            return
+        status = record.status if record is not None else str(entry.status)
+        self.title_label.setText(
+            f"{entry.request_id or 'No request id'} — {formatting.status_text(status)}"
+        )
+        self.note_label.setText(
+            "Search result not loaded yet; timers are estimated from the workflow schedule."
+            if record is None
+            else ""
+        )
+        values = self.value_labels
+        values["number"].setText(formatting.format_number(entry.number, mask=self._mask))
+        values["workflow"].setText(formatting.workflow_text(entry.workflow_id))
+        submitted = record.date_submitted if record and record.date_submitted else entry.created_at
+        values["submitted"].setText(formatting.format_datetime(submitted))
+        finalized = record.date_finalized if record is not None else entry.finalized_at
+        values["finalized"].setText(formatting.format_datetime(finalized))
+        price, currency = (
+            (record.price, record.currency) if record else (entry.price, entry.currency)
+        )
+        values["price"].setText(formatting.format_money(price, currency))
+        cost = record.estimated_price_messages_sent if record else None
+        values["message_cost"].setText(formatting.format_money(cost, currency))
+        self._fill_lists(record)
+        self.update_countdowns()
+        if status == VerificationStatus.IN_PROGRESS:
+            self.timer.start()
+        else:
+            self.timer.stop()
+
+    def set_mask_numbers(self, mask: bool) -> None:
+        """Mask the middle digits of the number shown."""
+        self._mask = mask
+        if self._entry is not None:
+            self.value_labels["number"].setText(
+                formatting.format_number(self._entry.number, mask=mask)
+            )
+
+    def update_countdowns(self) -> None:
+        """Recompute the countdown lines for the clock's current time."""
+        if self._entry is None:
+            return
+        text = countdown_text(self._entry, self._record, self._clock())
+        self.value_labels["cancel"].setText(text.cancel)
+        self.value_labels["next_event"].setText(text.next_event)
+        self.value_labels["pin_expiry"].setText(text.pin_expiry)
+        self.value_labels["attempts"].setText(text.attempts)
+
+    def _fill_lists(self, record: VerificationRecord | None) -> None:
+        if record is None:
+            return
+        for index, event in enumerate(record.events, start=1):
+            when = ""
+            if index == 1 and record.first_event_date:
+                when = f" — {formatting.format_datetime(record.first_event_date)}"
+            elif index == len(record.events) and record.last_event_date:
+                when = f" — {formatting.format_datetime(record.last_event_date)}"
+            channel = _CHANNEL_TEXT.get(event.type, event.type)
+            self.events_list.addItem(f"{index}. {channel}{when}")
+        for check in record.checks:
+            # Search echoes the code entered; it is deliberately never shown here.
+            self.checks_list.addItem(
+                f"{formatting.format_datetime(check.date_received)}  {check.status}"
+            )
+
+    def _on_timer_timeout(self) -> None:
+        self.update_countdowns()

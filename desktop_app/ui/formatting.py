@@ -1,0 +1,162 @@
+"""Display helpers shared by the window's widgets: numbers, statuses, money, times.
+
+Everything here is pure formatting: no widget state, no I/O. Colours are picked per palette so
+status text stays readable on a light and on a dark theme.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+
+from desktop_app.domain.errors import ValidationFailed
+from desktop_app.domain.models import VerificationStatus
+from desktop_app.domain.phone import parse_number
+from desktop_app.domain.workflows import DEFAULT_WORKFLOW_ID, WORKFLOWS
+
+#: Placeholder shown for a value that is not known (yet).
+MISSING = "—"
+#: The character that replaces a hidden digit when numbers are masked.
+MASK_CHAR = "•"
+#: Digits kept visible after the country code, and at the end, when masking.
+_MASK_KEEP_HEAD = 2
+_MASK_KEEP_TAIL = 4
+
+# (light palette, dark palette) foreground colours per status.
+_STATUS_COLOURS: dict[str, tuple[str, str]] = {
+    VerificationStatus.IN_PROGRESS: ("#0b5cad", "#7cb8ff"),
+    VerificationStatus.SUCCESS: ("#1b7a2b", "#6fdc82"),
+    VerificationStatus.FAILED: ("#b3261e", "#ff8a80"),
+    VerificationStatus.EXPIRED: ("#8a5a00", "#ffc46b"),
+    VerificationStatus.CANCELLED: ("#5f6368", "#b0b5ba"),
+    VerificationStatus.UNKNOWN: ("#8a4fbf", "#d0a8ff"),
+    VerificationStatus.REFUSED: ("#b3261e", "#ff8a80"),
+    VerificationStatus.NOT_SENT: ("#5f6368", "#b0b5ba"),
+}
+
+_STATUS_TEXT: dict[str, str] = {
+    VerificationStatus.IN_PROGRESS: "In progress",
+    VerificationStatus.SUCCESS: "Verified",
+    VerificationStatus.FAILED: "Failed",
+    VerificationStatus.EXPIRED: "Expired",
+    VerificationStatus.CANCELLED: "Cancelled",
+    VerificationStatus.UNKNOWN: "Outcome unknown",
+    VerificationStatus.REFUSED: "Refused",
+    VerificationStatus.NOT_SENT: "Not sent",
+}
+
+
+def format_number(number: str, *, mask: bool = False) -> str:
+    """Format an E.164 number for display, optionally hiding its middle digits.
+
+    Args:
+        number: E.164 digits, with or without the leading ``+``.
+        mask: Replace all digits but the country code, the next two and the last four by
+            ``•`` (for screen sharing), e.g. ``+44 77•• ••0123``.
+
+    Returns:
+        The international format (``+44 7700 900123``), or the input with a ``+`` when it
+        cannot be parsed.
+    """
+    digits = number.strip().lstrip("+")
+    if not digits:
+        return ""
+    try:
+        text = parse_number(f"+{digits}", None).international
+    except ValidationFailed:
+        text = f"+{digits}"
+    # The calling code is the first group of the international form ("+44 7700 900123").
+    country_len = len(text.split(" ", 1)[0].lstrip("+")) if " " in text else 0
+    if not mask:
+        return text
+    return _mask_digits(text, keep_head=country_len + _MASK_KEEP_HEAD)
+
+
+def _mask_digits(text: str, *, keep_head: int) -> str:
+    total = sum(ch.isdigit() for ch in text)
+    keep_head = max(keep_head, 1)
+    out: list[str] = []
+    index = 0
+    for ch in text:
+        if ch.isdigit():
+            visible = index < keep_head or index >= total - _MASK_KEEP_TAIL
+            out.append(ch if visible else MASK_CHAR)
+            index += 1
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def status_text(status: str) -> str:
+    """A person's wording of a status (unknown API values are shown verbatim)."""
+    return _STATUS_TEXT.get(status, status.title() if status else MISSING)
+
+
+def palette_is_dark(palette: QPalette | None = None) -> bool:
+    """True when the palette's base (view background) colour is dark."""
+    pal = palette if palette is not None else QGuiApplication.palette()
+    return pal.color(QPalette.ColorRole.Base).lightness() < 128
+
+
+def status_color(status: str, *, dark: bool | None = None) -> QColor:
+    """The foreground colour of a status, readable on the current (or given) palette.
+
+    Args:
+        status: A ``VerificationStatus`` value or any text the API sent.
+        dark: Force the dark (True) or light (False) variant; None asks the app palette.
+    """
+    is_dark = palette_is_dark() if dark is None else dark
+    light, dark_variant = _STATUS_COLOURS.get(status, ("#3c4043", "#dadce0"))
+    return QColor(dark_variant if is_dark else light)
+
+
+def workflow_text(workflow_id: int | None) -> str:
+    """Describe a workflow id ("SMS, then call, then call"); None is the API default."""
+    wf_id = DEFAULT_WORKFLOW_ID if workflow_id is None else workflow_id
+    workflow = WORKFLOWS.get(wf_id)
+    if workflow is None:
+        return f"Workflow {wf_id}"
+    suffix = " (default)" if workflow_id is None else ""
+    return f"{workflow.id}: {workflow.description}{suffix}"
+
+
+def format_money(amount: Decimal | None, currency: str = "") -> str:
+    """Format a price: at least two decimals, trailing zeros dropped (``0.04675 EUR``)."""
+    if amount is None:
+        return MISSING
+    normal = amount.normalize()
+    exponent = normal.as_tuple().exponent
+    places = max(2, -exponent) if isinstance(exponent, int) else 2
+    text = f"{amount:.{places}f}"
+    return f"{text} {currency}".strip()
+
+
+def format_duration(seconds: float) -> str:
+    """Format a duration the way the countdowns read: ``45 s``, ``2 min 05 s``, ``1 h 02 min``.
+
+    Negative durations are shown as ``0 s``.
+    """
+    total = max(0, int(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    if minutes:
+        return f"{minutes} min {secs:02d} s"
+    return f"{secs} s"
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Return an aware UTC datetime; naive values are taken to be UTC (as the API sends)."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def format_datetime(moment: datetime | None) -> str:
+    """Format a moment in local time, to the second; None gives the missing placeholder."""
+    if moment is None:
+        return MISSING
+    return as_utc(moment).astimezone().strftime("%Y-%m-%d %H:%M:%S")

@@ -1,0 +1,165 @@
+"""The simulated handset: what the built-in sandbox "delivered", and its clock controls.
+
+Only the Sandbox profile has a handset. For any other profile the panel says so and disables its
+controls. Polling runs only while the panel is visible.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QFont, QFontDatabase, QHideEvent, QShowEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+from typing_extensions import override
+
+from desktop_app.domain.models import HandsetMessage
+from desktop_app.ui import formatting, messages
+
+if TYPE_CHECKING:
+    from desktop_app.services.handset import HandsetService
+
+#: The clock speeds offered: (label, time scale).
+TIME_SCALES: tuple[tuple[str, float], ...] = (
+    ("1x (real time)", 1.0),
+    ("10x", 10.0),
+    ("60x", 60.0),
+    ("600x", 600.0),
+)
+COL_TIME, COL_CHANNEL, COL_NUMBER, COL_CODE = range(4)
+_CHANNELS = {"sms": "SMS", "tts": "Call"}
+UNAVAILABLE_TEXT = (
+    "The simulated handset exists only for the built-in Sandbox profile. Switch to the Sandbox "
+    "profile to see the codes it sends and to speed up its clock."
+)
+
+
+class HandsetPanel(QWidget):
+    """Messages and calls the sandbox delivered (newest first), with clock controls.
+
+    Args:
+        handset: The sandbox handset service.
+        parent: The owning widget.
+    """
+
+    def __init__(self, handset: HandsetService, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._handset = handset
+        self._build_layout()
+        self._connect_signals()
+        self.update_availability()
+
+    def _build_layout(self) -> None:
+        self.unavailable_label = QLabel(UNAVAILABLE_TEXT)
+        self.unavailable_label.setWordWrap(True)
+        self.messages_tree = QTreeWidget()
+        self.messages_tree.setHeaderLabels(["Time", "Channel", "Number", "Code"])
+        self.messages_tree.setRootIsDecorated(False)
+        self.messages_tree.setAlternatingRowColors(True)
+        self.code_font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        self.code_font.setPointSizeF(max(self.code_font.pointSizeF(), 9.0) * 1.6)
+        self.code_font.setWeight(QFont.Weight.Bold)
+        self.speed_combo = QComboBox()
+        for label, scale in TIME_SCALES:
+            self.speed_combo.addItem(label, scale)
+        self.speed_combo.setToolTip("How fast the sandbox's clock runs (timers, expiry)")
+        self.skip_30s_button = QPushButton("Skip ahead 30 s")
+        self.skip_5min_button = QPushButton("Skip ahead 5 min")
+        self.status_label = QLabel()
+        controls = QHBoxLayout()
+        controls.addWidget(QLabel("Clock speed:"))
+        controls.addWidget(self.speed_combo)
+        controls.addWidget(self.skip_30s_button)
+        controls.addWidget(self.skip_5min_button)
+        controls.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.unavailable_label)
+        layout.addLayout(controls)
+        layout.addWidget(self.messages_tree, 1)
+        layout.addWidget(self.status_label)
+
+    def _connect_signals(self) -> None:
+        self._handset.messages_changed.connect(self._on_handset_messages_changed)
+        self._handset.clock_changed.connect(self._on_handset_clock_changed)
+        self.speed_combo.activated.connect(self._on_speed_combo_activated)
+        self.skip_30s_button.clicked.connect(self._on_skip_30s_button_clicked)
+        self.skip_5min_button.clicked.connect(self._on_skip_5min_button_clicked)
+
+    def update_availability(self) -> None:
+        """Enable or explain the panel after a profile switch (reads ``handset.available``)."""
+        available = self._handset.available
+        self.unavailable_label.setVisible(not available)
+        for widget in (
+            self.speed_combo,
+            self.skip_30s_button,
+            self.skip_5min_button,
+            self.messages_tree,
+        ):
+            widget.setEnabled(available)
+        if not available:
+            self.messages_tree.clear()
+            self._handset.stop()
+        elif self.isVisible():
+            self._handset.start()
+
+    def set_messages(self, handset_messages: tuple[HandsetMessage, ...]) -> None:
+        """Show these messages (given oldest first), newest at the top."""
+        self.messages_tree.clear()
+        for message in reversed(handset_messages):
+            item = QTreeWidgetItem(
+                [
+                    formatting.format_datetime(message.sent_at),
+                    _CHANNELS.get(message.channel, message.channel),
+                    formatting.format_number(message.number),
+                    message.code,
+                ]
+            )
+            item.setFont(COL_CODE, self.code_font)
+            for column in range(4):
+                item.setToolTip(column, message.text)
+            self.messages_tree.addTopLevelItem(item)
+        for column in range(4):
+            self.messages_tree.resizeColumnToContents(column)
+
+    @override
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._handset.available:
+            self._handset.start()
+
+    @override
+    def hideEvent(self, event: QHideEvent) -> None:
+        self._handset.stop()
+        super().hideEvent(event)
+
+    def _run(self, task: object) -> None:
+        task.failed.connect(self._on_task_failed)  # type: ignore[attr-defined]
+
+    def _on_handset_messages_changed(self, handset_messages: tuple[HandsetMessage, ...]) -> None:
+        self.set_messages(handset_messages)
+
+    def _on_handset_clock_changed(self, scale: float) -> None:
+        index = self.speed_combo.findData(scale)
+        if index >= 0:
+            self.speed_combo.setCurrentIndex(index)
+        self.status_label.setText(f"Sandbox clock runs at {scale:g}x.")
+
+    def _on_speed_combo_activated(self, index: int) -> None:
+        self._run(self._handset.set_time_scale(float(self.speed_combo.itemData(index))))
+
+    def _on_skip_30s_button_clicked(self) -> None:
+        self._run(self._handset.advance(30))
+
+    def _on_skip_5min_button_clicked(self) -> None:
+        self._run(self._handset.advance(300))
+
+    def _on_task_failed(self, exc: BaseException) -> None:
+        self.status_label.setText(messages.describe(exc))

@@ -1,0 +1,296 @@
+"""The recent-requests view: history table, filters, actions and the selected request's details.
+
+All data arrives through the services on their pool: the history through
+``HistoryService.recent``, the live state of a request through ``VerificationService.search``
+(once per selection, then kept fresh by the ``StatusRefresher``). Nothing here blocks.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSplitter,
+    QTableView,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.domain.models import HistoryEntry, VerificationRecord, VerificationStatus
+from desktop_app.ui import formatting, messages
+from desktop_app.ui.countdowns import Clock, utc_now
+from desktop_app.ui.details_pane import DetailsPane
+from desktop_app.ui.history_model import COL_STARTED, HistoryTableModel, provisional_entry
+from desktop_app.ui.history_proxy import HistoryFilterProxy
+from desktop_app.ui.request_actions import RecordCache, RequestActions
+
+if TYPE_CHECKING:
+    from desktop_app.services.history import HistoryService
+    from desktop_app.services.refresher import StatusRefresher
+    from desktop_app.services.verification import VerificationService
+
+_RELOAD_DEBOUNCE_MS = 200
+
+
+class RecentRequestsView(QWidget):
+    """Recent verification requests with filters, actions and a details pane.
+
+    Signals:
+        check_requested(str): The user wants to check a code for this request id.
+
+    Args:
+        history: Loads the history.
+        verification: Searches, cancels and triggers next events.
+        refresher: Keeps requests in progress fresh.
+        parent: The owning widget.
+        clock: Returns "now" (aware UTC); injectable for tests.
+        limit: How many recent requests to load.
+    """
+
+    check_requested = Signal(str)
+
+    def __init__(
+        self,
+        history: HistoryService,
+        verification: VerificationService,
+        refresher: StatusRefresher,
+        parent: QWidget | None = None,
+        *,
+        clock: Clock = utc_now,
+        limit: int = 200,
+    ) -> None:
+        super().__init__(parent)
+        self._history = history
+        self._verification = verification
+        self._refresher = refresher
+        self._clock = clock
+        self._limit = limit
+        self._profile: str | None = None
+        self.records = RecordCache(verification, self)
+        self._load_task: Any = None
+        self._pending_select: str | None = None
+        self.model = HistoryTableModel(self)
+        self.proxy = HistoryFilterProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.reload_timer = QTimer(self)
+        self.reload_timer.setSingleShot(True)
+        self.reload_timer.setInterval(_RELOAD_DEBOUNCE_MS)
+        self._build_layout()
+        self._connect_signals()
+        self.request_actions.update()
+
+    def _build_layout(self) -> None:
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setPlaceholderText("Filter by number, id or brand")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.status_combo = QComboBox()
+        self.status_combo.addItem("All statuses", None)
+        for status in VerificationStatus:
+            self.status_combo.addItem(formatting.status_text(status), status.value)
+        self.busy_label = QLabel("Refreshing…")
+        self.busy_label.setVisible(False)
+        self.request_actions = RequestActions(
+            self, self._verification, self.records, self.selected_entry, self._clock
+        )
+        acts = self.request_actions
+        self.find_action, self.check_action = acts.find, acts.check
+        self.cancel_action, self.next_action = acts.cancel, acts.next
+        self.refresh_action, self.copy_action = acts.refresh, acts.copy
+        self.toolbar = QToolBar()
+        self.toolbar.addActions(self.request_actions.toolbar_actions())
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(COL_STARTED, Qt.SortOrder.DescendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.details = DetailsPane(clock=self._clock)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self.details)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.message_label = QLabel()
+        self.message_label.setVisible(False)
+        top = QHBoxLayout()
+        top.addWidget(self.filter_edit, 1)
+        top.addWidget(self.status_combo)
+        top.addWidget(self.busy_label)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.toolbar)
+        layout.addWidget(self.splitter, 1)
+        layout.addWidget(self.message_label)
+
+    def _connect_signals(self) -> None:
+        self.filter_edit.textChanged.connect(self.proxy.set_filter_text)
+        self.status_combo.currentIndexChanged.connect(self._on_status_combo_index_changed)
+        self.find_action.triggered.connect(self._on_find_action_triggered)
+        self.request_actions.check_requested.connect(self.check_requested)
+        self.refresh_action.triggered.connect(self._on_refresh_action_triggered)
+        self.request_actions.message.connect(self._show_message)
+        self.table.selectionModel().currentRowChanged.connect(self._on_table_current_changed)
+        self.table.doubleClicked.connect(self.check_action.trigger)  # ignored when disabled
+        self.reload_timer.timeout.connect(self.reload)
+        self._verification.history_changed.connect(self._on_verification_history_changed)
+        self._refresher.refreshed.connect(self._on_refresher_refreshed)
+        self.records.updated.connect(self._on_records_updated)
+        self.records.failed.connect(self._show_message)
+
+    def reload(self) -> None:
+        """Load the recent history on the pool (a load still running is dropped)."""
+        self.reload_timer.stop()
+        if self._load_task is not None:
+            self._load_task.cancel()
+        task = self._history.recent(limit=self._limit, profile=self._profile)
+        self._load_task = task
+        task.succeeded.connect(self._on_load_succeeded)
+        task.failed.connect(self._on_load_failed)
+        self._set_busy(True)
+
+    def show_request(self, request_id: str) -> None:
+        """Select and scroll to a request, loading the history first when it is not shown."""
+        if not self._select(request_id):
+            self._pending_select = request_id
+            self.reload()
+
+    def add_started(self, started: Any) -> None:
+        """Show a request the user just started at the top, before the history has it."""
+        now, profile = self._clock(), self._profile or ""
+        self.model.upsert(
+            provisional_entry(started.request_id, started.history_id, started.number, profile, now)
+        )
+        self._select(started.request_id)
+        self._refresher.watch([started.request_id])
+        self._history.get(started.request_id).succeeded.connect(self._on_get_succeeded)
+
+    def set_mask_numbers(self, mask: bool) -> None:
+        """Hide the middle digits of every number (for screen sharing)."""
+        self.model.set_mask_numbers(mask)
+        self.details.set_mask_numbers(mask)
+
+    def set_profile(self, name: str | None) -> None:
+        """Show the history of this profile only (None: every profile), and reload."""
+        self._profile = name
+        self.records.clear()
+        self.reload()
+
+    def save_state(self) -> dict[str, str]:
+        """The column and splitter layout, as text for the preferences."""
+        return {
+            key: base64.b64encode(bytes(target.saveState().data())).decode("ascii")
+            for key, target in self._state_targets()
+        }
+
+    def _state_targets(self) -> tuple[tuple[str, Any], ...]:
+        return (("header", self.table.horizontalHeader()), ("splitter", self.splitter))
+
+    def restore_state(self, state: dict[str, str]) -> None:
+        """Restore what ``save_state`` returned (unreadable values are ignored)."""
+        for key, target in self._state_targets():
+            try:
+                target.restoreState(QByteArray(base64.b64decode(state.get(key, ""))))
+            except ValueError:
+                continue
+
+    def selected_entry(self) -> HistoryEntry | None:
+        """The entry of the current row, or None."""
+        index = self.table.selectionModel().currentIndex()
+        if not index.isValid():
+            return None
+        return self.model.entry_at(self.proxy.mapToSource(index).row())
+
+    def _select(self, request_id: str) -> bool:
+        row = self.model.row_of(request_id)
+        index = self.proxy.mapFromSource(self.model.index(row, 0)) if row is not None else None
+        if index is None or not index.isValid():
+            return False
+        self.table.selectionModel().setCurrentIndex(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        self.table.scrollTo(index)
+        return True
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy_label.setVisible(busy)
+        self.request_actions.set_busy(busy)
+
+    def _show_message(self, text: str) -> None:
+        self.message_label.setText(text)
+        self.message_label.setVisible(bool(text))
+
+    def _show_selected_details(self) -> None:
+        entry = self.selected_entry()
+        record = self.records.get(entry.request_id) if entry else None
+        self.details.show_entry(entry, record)
+        if entry is not None and entry.request_id and record is None:
+            self.records.fetch(entry.request_id)
+        self.request_actions.update()
+
+    def _on_status_combo_index_changed(self, _index: int) -> None:
+        self.proxy.set_status_filter(self.status_combo.currentData())
+
+    def _on_find_action_triggered(self) -> None:
+        self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.filter_edit.selectAll()
+
+    def _on_refresh_action_triggered(self) -> None:
+        self.records.clear()
+        self.reload()
+
+    def _on_table_current_changed(self, _current: QModelIndex, _previous: QModelIndex) -> None:
+        self._show_selected_details()
+
+    def _on_verification_history_changed(self) -> None:
+        self.reload_timer.start()
+
+    def _on_refresher_refreshed(self, records: tuple[VerificationRecord, ...]) -> None:
+        self.records.put(records)
+        self.reload_timer.start()
+
+    def _on_records_updated(self, records: tuple[VerificationRecord, ...]) -> None:
+        self.model.apply_records(records)
+        entry = self.selected_entry()
+        if entry is not None and any(r.request_id == entry.request_id for r in records):
+            self._show_selected_details()
+
+    def _on_load_succeeded(self, rows: list[HistoryEntry]) -> None:
+        if self.sender() is not self._load_task:
+            return
+        self._load_task = None
+        self._set_busy(False)
+        current = self.selected_entry()
+        keep = self._pending_select or (current.request_id if current else None)
+        self.model.update_rows(rows)
+        # Requests whose outcome is still open (in progress or unknown) are kept fresh.
+        self._refresher.watch(
+            [e.request_id for e in rows if e.request_id and not e.status.is_final]
+        )
+        if keep and not self._select(keep) and keep == self._pending_select:
+            self._show_message(f"Request {keep} is not among the {self._limit} latest shown.")
+        self._pending_select = None
+        self._show_selected_details()
+
+    def _on_load_failed(self, exc: BaseException) -> None:
+        if self.sender() is self._load_task:
+            self._load_task = None
+            self._set_busy(False)
+        self._show_message(messages.describe(exc))
+
+    def _on_get_succeeded(self, entry: HistoryEntry | None) -> None:
+        if entry is not None:
+            self.model.upsert(entry)
+            self._show_selected_details()

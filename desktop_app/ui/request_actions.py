@@ -1,0 +1,233 @@
+"""The actions of the recent-requests view, the API rules that enable them, and a search cache.
+
+Each action is enabled only when the Verify API would accept it (field guide §1.8); a disabled
+action's tooltip says why, so a person is never left guessing. ``RecordCache`` keeps the latest
+search result per request so that selecting rows does not spam the (1 request/s) search API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import QWidget
+
+from desktop_app.domain.models import HistoryEntry, VerificationRecord, VerificationStatus
+from desktop_app.ui import messages
+from desktop_app.ui.countdowns import blockers
+
+if TYPE_CHECKING:
+    from desktop_app.services.verification import VerificationService
+
+
+class RequestActions(QObject):
+    """The view's request actions: enablement, tooltips, shortcuts, cancel/next/copy.
+
+    Shortcuts are active while the host widget (or a child) has focus. A 1 s timer re-checks the
+    rules while a request in progress is selected (cancel becomes allowed 30 s after the start).
+
+    Signals:
+        message(str): A one-line outcome or error to show in the view.
+        check_requested(str): Check was chosen for this request id.
+
+    Args:
+        host: The widget the actions belong to.
+        verification: Runs cancel and trigger-next-event.
+        records: The search cache (events fired; dropped and re-fetched after a control).
+        selected: Returns the selected history entry, or None.
+        clock: Returns "now".
+    """
+
+    message = Signal(str)
+    check_requested = Signal(str)
+
+    def __init__(
+        self,
+        host: QWidget,
+        verification: VerificationService,
+        records: RecordCache,
+        selected: Callable[[], HistoryEntry | None],
+        clock: Callable[[], datetime],
+    ) -> None:
+        super().__init__(host)
+        self._host = host
+        self._verification = verification
+        self._records = records
+        self._selected = selected
+        self._clock = clock
+        self._busy = False
+        self.find = self._make("Filter", QKeySequence.StandardKey.Find)
+        self.check = self._make("Check code", "Ctrl+K")
+        self.cancel = self._make("Cancel", "Ctrl+Shift+X")
+        self.next = self._make("Trigger next event", "Ctrl+Shift+N")
+        self.refresh = self._make("Refresh", QKeySequence.StandardKey.Refresh)
+        self.copy = self._make("Copy request id", "Ctrl+Shift+C")
+        self.timer = QTimer(self)
+        self.timer.setInterval(1000)
+        self._connect_signals()
+
+    def _connect_signals(self) -> None:
+        self.check.triggered.connect(self._on_check_triggered)
+        self.cancel.triggered.connect(self._on_cancel_triggered)
+        self.next.triggered.connect(self._on_next_triggered)
+        self.copy.triggered.connect(self._on_copy_triggered)
+        self.timer.timeout.connect(self.update)
+
+    def toolbar_actions(self) -> list[QAction]:
+        """The actions shown as buttons, in order."""
+        return [self.check, self.cancel, self.next, self.refresh, self.copy]
+
+    def set_busy(self, busy: bool) -> None:
+        """Disable Refresh while a load runs."""
+        self._busy = busy
+        self.update()
+
+    def update(self) -> None:
+        """Enable the actions the API allows now, and explain the others in their tooltips."""
+        entry = self._selected()
+        reasons = blockers(
+            entry, self._records.get(entry.request_id if entry else None), self._clock()
+        )
+        for name in ("check", "cancel", "next", "copy"):
+            self._set(getattr(self, name), reasons[name])
+        self._set(self.refresh, "Already refreshing" if self._busy else "")
+        if entry is not None and entry.status == VerificationStatus.IN_PROGRESS:
+            if not self.timer.isActive():
+                self.timer.start()
+        else:
+            self.timer.stop()
+
+    def _make(self, text: str, shortcut: str | QKeySequence.StandardKey) -> QAction:
+        action = QAction(text, self._host)
+        action.setShortcut(QKeySequence(shortcut))
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self._host.addAction(action)
+        self._set(action, "")
+        return action
+
+    @staticmethod
+    def _set(action: QAction, why_disabled: str) -> None:
+        action.setEnabled(not why_disabled)
+        keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        action.setToolTip(
+            f"{action.text()} ({keys})"
+            if not why_disabled
+            else f"{action.text()}: unavailable. {why_disabled}."
+        )
+
+    def _selected_id(self) -> str | None:
+        entry = self._selected()
+        return entry.request_id if entry is not None else None
+
+    def _control(self, task: Any, request_id: str, done_text: str) -> None:
+        task.setProperty("request_id", request_id)
+        task.setProperty("done_text", done_text)
+        task.succeeded.connect(self._on_task_succeeded)
+        task.failed.connect(self._on_task_failed)
+
+    def _on_check_triggered(self) -> None:
+        request_id = self._selected_id()
+        if request_id:
+            self.check_requested.emit(request_id)
+
+    def _on_cancel_triggered(self) -> None:
+        request_id = self._selected_id()
+        if request_id and messages.confirm(
+            self._host, "Cancel verification", f"Cancel verification request {request_id}?"
+        ):
+            self._control(
+                self._verification.cancel(request_id), request_id, "Verification cancelled."
+            )
+
+    def _on_next_triggered(self) -> None:
+        request_id = self._selected_id()
+        if request_id:
+            self._control(
+                self._verification.next_event(request_id),
+                request_id,
+                "Next delivery event triggered.",
+            )
+
+    def _on_copy_triggered(self) -> None:
+        request_id = self._selected_id()
+        if request_id:
+            QGuiApplication.clipboard().setText(request_id)
+            self.message.emit(f"Copied request id {request_id}.")
+
+    def _on_task_succeeded(self, _result: object) -> None:
+        task = self.sender()
+        request_id = str(task.property("request_id"))
+        self.message.emit(str(task.property("done_text")))
+        # The cached events are stale now; search again so the details and rules catch up.
+        self._records.drop(request_id)
+        self._records.fetch(request_id)
+
+    def _on_task_failed(self, exc: BaseException) -> None:
+        self.message.emit(messages.describe(exc))
+
+
+class RecordCache(QObject):
+    """The latest search result per request id, fetched at most once at a time per id.
+
+    Signals:
+        updated(tuple): New ``VerificationRecord`` values arrived (from a search or ``put``).
+        failed(str): A search failed; the sentence to show.
+
+    Args:
+        verification: Runs the searches.
+        parent: The owning object.
+    """
+
+    updated = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, verification: VerificationService, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._verification = verification
+        self._records: dict[str, VerificationRecord] = {}
+        self._pending: dict[str, Any] = {}
+
+    def get(self, request_id: str | None) -> VerificationRecord | None:
+        """The cached record, or None."""
+        return self._records.get(request_id) if request_id else None
+
+    def fetch(self, request_id: str) -> None:
+        """Search for ``request_id`` unless a search for it is already running."""
+        if request_id in self._pending:
+            return
+        task = self._verification.search([request_id])
+        self._pending[request_id] = task
+        task.succeeded.connect(self._on_task_succeeded)
+        task.failed.connect(self._on_task_failed)
+
+    def put(self, records: Iterable[VerificationRecord]) -> None:
+        """Store records that arrived some other way (the status refresher)."""
+        fresh = tuple(records)
+        self._records.update({r.request_id: r for r in fresh})
+        if fresh:
+            self.updated.emit(fresh)
+
+    def drop(self, request_id: str) -> None:
+        """Forget one record (it is stale after a cancel or next event)."""
+        self._records.pop(request_id, None)
+
+    def clear(self) -> None:
+        """Forget everything (profile switch, explicit refresh)."""
+        self._records.clear()
+
+    def _finish(self) -> None:
+        task = self.sender()
+        for request_id, pending in list(self._pending.items()):
+            if pending is task:
+                del self._pending[request_id]
+
+    def _on_task_succeeded(self, records: tuple[VerificationRecord, ...]) -> None:
+        self._finish()
+        self.put(records)
+
+    def _on_task_failed(self, exc: BaseException) -> None:
+        self._finish()
+        self.failed.emit(messages.describe(exc))

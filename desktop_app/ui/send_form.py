@@ -1,0 +1,275 @@
+"""The Send page: number, brand (or PSD2 payee and amount), advanced options, and Send.
+
+Every field shows its domain rule inline while it is typed (``ui.validators``); Send refuses to
+send while any blocking problem is shown, and asks before sending a number outside the known
+ranges. A status-10 refusal opens the :class:`ConcurrentPanel` on the page, not a dialog.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.domain.errors import ConcurrentVerificationError, FieldError, ValidationFailed
+from desktop_app.domain.phone import as_you_type, country_choices
+from desktop_app.domain.validation import Psd2Form, StartForm, psd2_form_errors, start_form_errors
+from desktop_app.domain.workflows import VOICE_FIRST_WORKFLOWS
+from desktop_app.services.verification import VerificationService
+from desktop_app.ui import messages
+from desktop_app.ui.concurrent_panel import ConcurrentPanel
+from desktop_app.ui.send_options import AdvancedOptions
+from desktop_app.ui.validators import (
+    FieldErrorLabel,
+    add_checked_row,
+    bind_inline_rules,
+    data_combo,
+    line_edit,
+    number_summary,
+    submit_shortcuts,
+)
+
+__all__ = ["SendForm"]
+
+_TYPED = re.compile(r"\+?[0-9 ]*")
+
+
+class SendForm(QWidget):
+    """Start a verification (normal or PSD2).
+
+    Signals:
+        sent(object): a usecases ``Started`` after the API accepted a start.
+        check_requested(str): the person wants to check the code of this request id.
+        show_requested(str): the person wants to see this request in the list.
+
+    Args:
+        verification: Sends the start on its pool.
+        concurrent_panel: Shown on status 10 (the window builds it with its services).
+        parent: The owning widget.
+    """
+
+    sent = Signal(object)
+    check_requested = Signal(str)
+    show_requested = Signal(str)
+
+    def __init__(self, verification: VerificationService, concurrent_panel: ConcurrentPanel,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._verification = verification
+        self.concurrent_panel = concurrent_panel
+        self.errors: dict[str, FieldErrorLabel] = {}
+        self._rows: dict[str, QWidget] = {}
+        self._busy = False
+        self._build_layout()
+        self._connect_signals()
+        self._on_psd2_toggled(False)
+        self._on_number_changed()
+
+    def _field(self, label: str, widget: QWidget, name: str, tip: str) -> None:
+        self.errors[name] = FieldErrorLabel(name, self)
+        self._rows[name] = add_checked_row(self.main_layout, label, widget, self.errors[name], tip)
+
+    def _build_layout(self) -> None:
+        self.country_combo = data_combo(self,
+            [("International format only (+country code)", "")]
+            + [(f"{n} (+{c})", r) for r, n, c in country_choices()])
+        self.number_edit = line_edit(self, "+44 7400 123456 or national format")
+        self.number_info = QLabel(self)
+        self.number_info.setAccessibleName("Number check")
+        self.landline_hint = QLabel("Landline: choose a voice-first workflow.", self)
+        self.voice_button = QPushButton("Use workflow 3 (call, then call)", self)
+        self.voice_button.setToolTip("Select workflow 3: a voice call delivers the code")
+        self.brand_edit = line_edit(self, "appears in the message, max 18")
+        self.psd2_check = QCheckBox("PSD2 payment (payee and amount instead of brand)", self)
+        self.payee_edit = line_edit(self, "who is paid, max 18")
+        self.amount_edit = line_edit(self, "EUR, e.g. 12.50")
+        self.main_layout = main = QFormLayout()
+        main.addRow("&Country:", self.country_combo)
+        self._field("&Number:", self.number_edit, "number",
+                    "The customer's phone number; national format uses the country above")
+        hint = QHBoxLayout()
+        hint.addWidget(self.landline_hint)
+        hint.addWidget(self.voice_button)
+        hint.addStretch(1)
+        cell_box = self._rows["number"].layout()
+        assert isinstance(cell_box, QVBoxLayout)
+        cell_box.addWidget(self.number_info)
+        cell_box.addLayout(hint)
+        self._field("&Brand:", self.brand_edit, "brand",
+                    "Your company name, shown in the SMS or call (1 to 18 characters)")
+        main.addRow("", self.psd2_check)
+        self._field("&Payee:", self.payee_edit, "payee", "Who is paid (PSD2), max 18")
+        self._field("&Amount:", self.amount_edit, "amount", "Amount in euros (PSD2)")
+        self.advanced_toggle = QToolButton(self)
+        self.advanced_toggle.setText("Advanced options")
+        self.advanced_toggle.setCheckable(True)
+        self.advanced_toggle.setAutoRaise(True)
+        self.advanced_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.advanced_toggle.setToolTip("Workflow, code length, language, sender and timings")
+        self.advanced = AdvancedOptions(self)
+        self.send_button = QPushButton("Send code", self)
+        self.send_button.setDefault(True)
+        self.send_button.setToolTip("Send the code (Ctrl+Enter)")
+        self.result_label = QLabel(self)
+        self.result_label.setWordWrap(True)
+        self.result_label.setAccessibleName("Send result")
+        layout = QVBoxLayout(self)
+        layout.addLayout(main)
+        layout.addWidget(self.advanced_toggle, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.advanced)
+        layout.addWidget(self.send_button, 0, Qt.AlignmentFlag.AlignRight)
+        layout.addWidget(self.result_label)
+        layout.addWidget(self.concurrent_panel)
+        layout.addStretch(1)
+        self.shortcuts = submit_shortcuts(self)
+
+    def _connect_signals(self) -> None:
+        self.number_edit.textEdited.connect(self._on_number_edited)
+        self.number_edit.textChanged.connect(self._on_number_changed)
+        self.country_combo.currentIndexChanged.connect(self._on_number_changed)
+        self.voice_button.clicked.connect(self._on_voice_button_clicked)
+        self.psd2_check.toggled.connect(self._on_psd2_toggled)
+        self.advanced_toggle.toggled.connect(self._on_advanced_toggle_toggled)
+        self._on_advanced_toggle_toggled(False)
+        edits = {"brand": self.brand_edit, "payee": self.payee_edit, "amount": self.amount_edit}
+        self.inline = bind_inline_rules(self, edits, self.errors, {})
+        self.errors.update(self.advanced.errors)
+        self.send_button.clicked.connect(self._on_send_button_clicked)
+        for shortcut in self.shortcuts:
+            shortcut.activated.connect(self._on_send_button_clicked)
+        self.concurrent_panel.check_requested.connect(self.check_requested)
+        self.concurrent_panel.show_requested.connect(self.show_requested)
+
+    def region(self) -> str:
+        """The ISO region chosen in the country picker (``""`` when none)."""
+        return str(self.country_combo.currentData() or "")
+
+    def set_region(self, region: str | None) -> None:
+        """Select ``region`` in the country picker when it is known."""
+        index = self.country_combo.findData((region or "").upper())
+        if index >= 0:
+            self.country_combo.setCurrentIndex(index)
+
+    def form(self) -> StartForm | Psd2Form:
+        """The raw form as typed (the service validates it again before sending)."""
+        common = {"number": self.number_edit.text(), "country": self.region(),
+                  **self.advanced.values()}
+        if self.psd2_check.isChecked():
+            return Psd2Form(payee=self.payee_edit.text(), amount=self.amount_edit.text(), **common)
+        return StartForm(brand=self.brand_edit.text(), sender_id=self.advanced.sender_edit.text(),
+                         pin_code=self.advanced.pin_code_edit.text(), **common)
+
+    def show_errors(self, errors: list[FieldError] | tuple[FieldError, ...]) -> None:
+        """Show each problem beside its field (fields without a problem are cleared)."""
+        by_field = {e.field: e for e in reversed(errors)}
+        for name, label in self.errors.items():
+            label.show_error(by_field.get(name))
+
+    def _on_number_edited(self, text: str) -> None:
+        if _TYPED.fullmatch(text) is None:
+            return  # letters: leave it alone, the inline rule explains
+        formatted = as_you_type(text.replace(" ", ""), self.region())
+        at_end = self.number_edit.cursorPosition() == len(text)
+        if formatted and formatted != text and at_end:
+            self.number_edit.setText(formatted)
+
+    def _on_number_changed(self, *_args: object) -> None:
+        error, summary, landline = number_summary(self.number_edit.text(), self.region())
+        self.errors["number"].show_error(error)
+        self.number_info.setText(summary)
+        self.number_info.setVisible(bool(summary))
+        self.landline_hint.setVisible(landline)
+        self.voice_button.setVisible(landline)
+
+    def _on_advanced_toggle_toggled(self, expanded: bool) -> None:
+        self.advanced.setVisible(expanded)
+        arrow = Qt.ArrowType.DownArrow if expanded else Qt.ArrowType.RightArrow
+        self.advanced_toggle.setArrowType(arrow)
+
+    def _on_voice_button_clicked(self) -> None:
+        self.advanced_toggle.setChecked(True)
+        combo = self.advanced.workflow_combo
+        combo.setCurrentIndex(combo.findData(str(VOICE_FIRST_WORKFLOWS[0])))
+
+    def _on_psd2_toggled(self, psd2: bool) -> None:
+        for name, visible in (("brand", not psd2), ("payee", psd2), ("amount", psd2)):
+            self.main_layout.setRowVisible(self._rows[name], visible)
+            if not visible:
+                self.errors[name].show_error(None)
+        self.advanced.set_psd2(psd2)
+
+    def _on_send_button_clicked(self) -> None:
+        if self._busy:
+            return
+        form = self.form()
+        region = self.region() or None
+        errors = (psd2_form_errors(form, default_region=region) if isinstance(form, Psd2Form)
+                  else start_form_errors(form, default_region=region))
+        self.show_errors(errors)
+        blocking = [e.field for e in errors if not e.overridable]
+        if blocking:
+            self._reveal(blocking)
+            names = ", ".join(dict.fromkeys(f.replace("_", " ") for f in blocking))
+            self.result_label.setText(f"Fix the fields marked in red ({names}); nothing was sent.")
+            return
+        allow = bool(errors) and self._confirm_unknown(errors)
+        if errors and not allow:
+            self.result_label.setText("Not sent.")
+            return
+        self._send(form, allow)
+
+    def _reveal(self, fields: list[str]) -> None:
+        """Open the advanced options when the first bad field is there, and focus it."""
+        cell = self._rows.get(fields[0]) or self.advanced.rows.get(fields[0])
+        if cell is not None and self.advanced.isAncestorOf(cell):
+            self.advanced_toggle.setChecked(True)
+        if cell is not None:
+            cell.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _confirm_unknown(self, errors: list[FieldError] | tuple[FieldError, ...]) -> bool:
+        text = "\n".join(e.message for e in errors) + "\n\nSend the code to this number anyway?"
+        return messages.confirm(self, "Unknown number range", text)
+
+    def _send(self, form: StartForm | Psd2Form, allow_unknown_number: bool) -> None:
+        self.concurrent_panel.clear()
+        if isinstance(form, Psd2Form):
+            task = self._verification.send_psd2(form, allow_unknown_number=allow_unknown_number)
+        else:
+            task = self._verification.send(form, allow_unknown_number=allow_unknown_number)
+        self._set_busy(True)
+        self.result_label.setText("Sending…")
+        task.succeeded.connect(self._on_send_task_succeeded)
+        task.failed.connect(self._on_send_task_failed)
+        task.finished.connect(lambda: self._set_busy(False))
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self.send_button.setEnabled(not busy)
+        self.send_button.setText("Sending…" if busy else "Send code")
+
+    def _on_send_task_succeeded(self, started: Any) -> None:
+        self.result_label.setText(f"Code sent. Request {started.request_id}.")
+        self.sent.emit(started)
+
+    def _on_send_task_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, ConcurrentVerificationError) and exc.request_id:
+            self.result_label.setText("")
+            self.concurrent_panel.show_request(exc.request_id)
+            return
+        if isinstance(exc, ValidationFailed):
+            self.show_errors(exc.errors)
+            if exc.only_overridable and self._confirm_unknown(exc.errors):
+                self._send(self.form(), True)
+                return
+        self.result_label.setText(messages.describe(exc))

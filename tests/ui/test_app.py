@@ -1,0 +1,203 @@
+"""The composition root end to end: a real app context on a temporary home and a real sandbox."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from desktop_app.api.sandbox_control import SandboxControl
+from desktop_app.app import AppContext, build_app, redact
+from desktop_app.domain.models import VerificationStatus
+from desktop_app.domain.validation import StartForm
+from desktop_app.sandbox.server import SandboxConfig, SandboxServer
+from desktop_app.settings.credentials import SessionCredentialStore
+from desktop_app.settings.profiles import Profile
+from desktop_app.ui.profile_badge import LIVE_COLOUR, SANDBOX_COLOUR
+
+NUMBER = "447400123456"
+SECRET = "Live-Secret-9f8e7d6c"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _make(qtbot: Any, home: Path, monkeypatch: pytest.MonkeyPatch, **kwargs: Any) -> AppContext:
+    monkeypatch.setenv("VERIFY_DESK_HOME", str(home))
+    ctx = build_app(home=home, credentials=SessionCredentialStore(), poll_ms=200, **kwargs)
+    qtbot.addWidget(ctx.window)
+    with qtbot.waitSignal(ctx.session.profile_changed, timeout=5000):
+        ctx.activate()
+    return ctx
+
+
+@pytest.fixture
+def ctx(qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppContext]:
+    context = _make(qtbot, tmp_path, monkeypatch)
+    yield context
+    assert context.shutdown(5000)
+
+
+def _control(ctx: AppContext) -> SandboxControl:
+    return SandboxControl(ctx.http, ctx.sandbox.url)
+
+
+def _send(qtbot: Any, ctx: AppContext, number: str = "+44 7400 123456") -> str:
+    form = ctx.window.send_form
+    form.number_edit.setText(number)
+    form.brand_edit.setText("Acme")
+    with qtbot.waitSignal(form.sent, timeout=5000) as blocker:
+        form.send_button.click()
+    return str(blocker.args[0].request_id)
+
+
+def _row_status(ctx: AppContext, rid: str) -> str | None:
+    model = ctx.window.recent.model
+    row = model.row_of(rid)
+    entry = model.entry_at(row) if row is not None else None
+    return entry.status if entry is not None else None
+
+
+def test_help_runs_without_a_display() -> None:
+    result = subprocess.run([sys.executable, "-m", "desktop_app", "--help"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0
+    for option in ("--home", "--profile", "--sandbox-latency"):
+        assert option in result.stdout
+
+
+def test_starts_on_the_sandbox(ctx: AppContext) -> None:
+    url = ctx.sandbox.url
+    assert url.startswith("http://127.0.0.1:")
+    text = ctx.window.connection_label.text()
+    assert text == f"Sandbox running on {url} — no real SMS is sent"
+    assert ctx.window.badge.text() == "SANDBOX"
+    assert (ctx.paths.log_dir / "verify-desk.log").is_file()
+
+
+def test_send_read_handset_check_success(qtbot: Any, ctx: AppContext) -> None:
+    rid = _send(qtbot, ctx)
+    window = ctx.window
+    assert window.tabs.currentWidget() is window.check_form
+    assert window.check_form.request_id() == rid
+    top = window.recent.proxy.index(0, 0)
+    assert window.recent.model.entry_at(window.recent.proxy.mapToSource(top).row()).request_id \
+        == rid
+    code = _control(ctx).messages(NUMBER)[-1].code
+    window.check_form.code_edit.setText(code)
+    with qtbot.waitSignal(window.check_form.checked, timeout=5000):
+        window.check_form.check_button.click()
+    assert window.check_form.result_label.text() == "Verified ✓"
+    qtbot.waitUntil(lambda: _row_status(ctx, rid) == VerificationStatus.SUCCESS, timeout=5000)
+
+
+def test_wrong_code_shows_attempts_left(qtbot: Any, ctx: AppContext) -> None:
+    _send(qtbot, ctx)
+    real = _control(ctx).messages(NUMBER)[-1].code
+    form = ctx.window.check_form
+    form.code_edit.setText("0000" if real != "0000" else "1111")
+    with qtbot.waitSignal(form.checked, timeout=5000):
+        form.check_button.click()
+    assert form.result_label.text() == "Wrong code — 2 attempts left"
+    assert form.attempts_label.text() == "2 attempts left for the current code"
+
+
+def test_next_event_reaches_the_handset(qtbot: Any, ctx: AppContext) -> None:
+    rid = _send(qtbot, ctx)
+    tree = ctx.window.handset_panel.messages_tree
+    qtbot.waitUntil(lambda: tree.topLevelItemCount() == 1, timeout=5000)
+    with qtbot.waitSignal(ctx.verification.next_event(rid).succeeded, timeout=5000):
+        pass
+    qtbot.waitUntil(lambda: tree.topLevelItemCount() == 2, timeout=5000)
+    assert [m.channel for m in _control(ctx).messages(NUMBER)] == ["sms", "tts"]
+
+
+def test_expiry_shows_after_refresh(qtbot: Any, ctx: AppContext) -> None:
+    form = ctx.window.send_form
+    form.advanced_toggle.setChecked(True)
+    form.advanced.workflow_combo.setCurrentIndex(form.advanced.workflow_combo.findData("6"))
+    form.advanced.pin_expiry_edit.setText("60")
+    form.advanced.next_wait_edit.setText("60")
+    rid = _send(qtbot, ctx)
+    _control(ctx).advance_clock(61)
+    ctx.window.refresh_action.trigger()
+    qtbot.waitUntil(lambda: _row_status(ctx, rid) == VerificationStatus.EXPIRED, timeout=8000)
+
+
+def test_profile_switch_and_no_secret_left_behind(qtbot: Any, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    live = SandboxServer(SandboxConfig(port=0, api_key="livekey", api_secret=SECRET))
+    live.start()
+    home = tmp_path / "home"
+    ctx = _make(qtbot, home, monkeypatch)
+    try:
+        window = ctx.window
+        profile = Profile(name="Acme live", api_host=live.url, rest_host=live.url,
+                          api_key="livekey", is_sandbox=False, callback_url="")
+        with qtbot.waitSignal(ctx.session.save_profile(profile, SECRET).succeeded, timeout=5000):
+            pass
+        index = window.profile_combo.findData("Acme live")
+        assert index >= 0
+        with qtbot.waitSignal(ctx.session.profile_changed, timeout=5000):
+            window.profile_combo.setCurrentIndex(index)
+            window.profile_combo.activated.emit(index)
+        assert window.badge.text() == "LIVE: Acme live"
+        assert window.badge.colour == LIVE_COLOUR and window.badge.is_live
+        assert window.handset_dock.isHidden()
+        assert window.connection_label.text().startswith("Live profile 'Acme live'")
+        rid = _send(qtbot, ctx)
+        assert [r["request_id"] for r in SandboxControl(ctx.http, live.url).requests()] == [rid]
+        logging.getLogger("test").info("used %s on %s", SECRET, NUMBER)
+        index = window.profile_combo.findData("Sandbox")
+        with qtbot.waitSignal(ctx.session.profile_changed, timeout=5000):
+            window.profile_combo.setCurrentIndex(index)
+            window.profile_combo.activated.emit(index)
+        assert window.badge.text() == "SANDBOX" and window.badge.colour == SANDBOX_COLOUR
+        assert not window.handset_dock.isHidden()
+    finally:
+        assert ctx.shutdown(5000)
+        live.stop()
+    files = [p for p in home.rglob("*") if p.is_file()]
+    assert any(p.suffix == ".log" for p in files)
+    for path in files:
+        data = path.read_bytes()
+        assert SECRET.encode() not in data, path
+    log_text = (ctx.paths.log_dir / "verify-desk.log").read_text(encoding="utf-8")
+    assert NUMBER not in log_text and "…3456" in log_text
+
+
+def test_shutdown_with_requests_in_flight(qtbot: Any, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    ctx = _make(qtbot, tmp_path, monkeypatch, sandbox_latency=3.0)
+    tasks = [ctx.verification.send(StartForm(number=f"+4474001234{i:02d}", brand="Acme"))
+             for i in range(10)]
+    qtbot.waitUntil(lambda: ctx.runners.network.active_count() > 0)
+    began = time.monotonic()
+    assert ctx.shutdown(5000)
+    assert time.monotonic() - began < 5.0
+    assert all(task.is_done for task in tasks)
+
+
+def test_redact_keeps_last_four_digits_and_hides_secrets() -> None:
+    text = redact(f"to +44 7400 123456 api_secret={SECRET} code=1234 id abcdef", {SECRET})
+    assert SECRET not in text and "1234 " not in text
+    assert "…3456" in text and "abcdef" in text
+    assert redact("at 2026-11-28 00:34:26 for 447400123456") == "at 2026-11-28 00:34:26 for …3456"
+
+
+def test_log_file_keeps_timestamps_and_redacts_tracebacks(ctx: AppContext) -> None:
+    try:
+        raise ValueError(f"secret {SECRET} for {NUMBER}")
+    except ValueError:
+        logging.getLogger("test").exception("failed for %s", NUMBER)
+    assert ctx.formatter is not None
+    ctx.formatter.secrets.add(SECRET)
+    logging.getLogger("test").error("again %s", SECRET)
+    text = (ctx.paths.log_dir / "verify-desk.log").read_text(encoding="utf-8")
+    assert NUMBER not in text and "failed for …3456" in text
+    assert SECRET not in text.split("again")[-1]
+    assert text[:4].isdigit() and text[4] == "-"  # the timestamp is intact

@@ -1,0 +1,137 @@
+"""CheckForm against the real services and a real sandbox server on an ephemeral port."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from desktop_app.api.account import AccountClient
+from desktop_app.api.http import build_http_client
+from desktop_app.api.sandbox_control import SandboxControl
+from desktop_app.api.v1 import VerifyV1Client
+from desktop_app.domain.models import ApiCredentials, VerificationStatus
+from desktop_app.domain.validation import StartForm, field_error
+from desktop_app.sandbox.server import SandboxConfig, SandboxServer
+from desktop_app.services.history import HistoryService
+from desktop_app.services.tasks import TaskRunner
+from desktop_app.services.verification import VerificationService
+from desktop_app.store.history import HistoryStore
+from desktop_app.ui.check_form import CheckForm
+from desktop_app.usecases.desk import VerifyDesk
+
+NUMBER = "447400123456"
+
+
+@dataclass
+class Stack:
+    control: SandboxControl
+    verification: VerificationService
+    history: HistoryService
+    store: HistoryStore
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[Stack]:
+    server = SandboxServer(SandboxConfig(port=0, search_rate_limit=0))
+    server.start()
+    http = build_http_client()
+    store = HistoryStore(tmp_path / "history.db")
+    creds = ApiCredentials("sandbox", "sandbox-secret")
+    desk = VerifyDesk(client=VerifyV1Client(http, creds, api_host=server.url),
+                      account=AccountClient(http, creds, rest_host=server.url),
+                      history=store, profile="Sandbox", operator="tester")
+    runner = TaskRunner(4)
+    yield Stack(SandboxControl(http, server.url), VerificationService(runner, desk),
+                HistoryService(runner, store), store)
+    assert runner.shutdown(5000)
+    http.close()
+    store.close()
+    server.stop()
+
+
+@pytest.fixture
+def form(qtbot: Any, stack: Stack) -> CheckForm:
+    widget = CheckForm(stack.verification, stack.history)
+    qtbot.addWidget(widget)
+    return widget
+
+
+def _start(qtbot: Any, stack: Stack, number: str = NUMBER) -> str:
+    task = stack.verification.send(StartForm(number=f"+{number}", brand="Acme"))
+    with qtbot.waitSignal(task.succeeded, timeout=5000) as blocker:
+        pass
+    return str(blocker.args[0].request_id)
+
+
+def _check(qtbot: Any, form: CheckForm, code: str) -> str:
+    form.code_edit.setText(code)
+    with qtbot.waitSignal(form.checked, timeout=5000):
+        form.check_button.click()
+    assert form.code_edit.text() == ""  # never kept after a result
+    return form.result_label.text()
+
+
+def test_lists_running_requests(qtbot: Any, form: CheckForm, stack: Stack) -> None:
+    rid = _start(qtbot, stack)
+    form.reload()
+    qtbot.waitUntil(lambda: form.request_combo.findData(rid) >= 0)
+    text = form.request_combo.itemText(form.request_combo.findData(rid))
+    assert "+44 7400 123456" in text and "Acme" in text and "ago" in text
+    assert form.request_combo.isEditable()
+    assert form.request_combo.completer().filterMode() == form.request_combo.completer(
+    ).filterMode().MatchContains
+
+
+def test_right_code_verifies(qtbot: Any, form: CheckForm, stack: Stack) -> None:
+    rid = _start(qtbot, stack)
+    form.open_request(rid)
+    assert form.request_id() == rid
+    assert form.attempts_label.text() == "3 attempts left for the current code"
+    code = stack.control.messages(NUMBER)[-1].code
+    assert _check(qtbot, form, code) == "Verified ✓"
+    qtbot.waitUntil(lambda: stack.store.find(rid).status is VerificationStatus.SUCCESS)
+
+
+def test_wrong_codes_count_down_then_terminate(qtbot: Any, form: CheckForm,
+                                              stack: Stack) -> None:
+    rid = _start(qtbot, stack)
+    form.open_request(rid)
+    real = stack.control.messages(NUMBER)[-1].code
+    wrong = "0000" if real != "0000" else "1111"
+    assert _check(qtbot, form, wrong) == "Wrong code — 2 attempts left"
+    assert form.attempts_label.text() == "2 attempts left for the current code"
+    assert _check(qtbot, form, wrong) == "Wrong code — 1 attempt left"
+    assert _check(qtbot, form, wrong) == "Too many wrong codes — request terminated"
+    qtbot.waitUntil(lambda: stack.store.find(rid).status is VerificationStatus.FAILED)
+
+
+def test_bad_code_is_refused_inline(qtbot: Any, form: CheckForm, stack: Stack) -> None:
+    rid = _start(qtbot, stack)
+    form.open_request(rid)
+    form.code_edit.setText("12")
+    form.check_button.click()
+    expected = field_error("code", "12")
+    assert expected is not None and expected.message in form.code_error.text()
+    assert stack.store.find(rid).checks_count == 0
+
+
+def test_code_box_accepts_letters_and_digits_only(form: CheckForm) -> None:
+    validator = form.code_edit.validator()
+    assert validator.validate("ab12", 4)[0] == validator.State.Acceptable
+    assert validator.validate("12-3", 4)[0] == validator.State.Invalid
+    assert form.code_edit.font().fixedPitch() or form.code_edit.font().styleHint()
+
+
+def test_switching_profile_forgets_the_shown_request(qtbot: Any, form: CheckForm,
+                                                     stack: Stack) -> None:
+    form.set_profile("Sandbox")
+    rid = _start(qtbot, stack)
+    form.open_request(rid)
+    form.result_label.setText("Wrong code — 2 attempts left")
+    form.set_profile("Live")
+    assert form.request_id() == "" and form.result_label.text() == ""
+    assert form.request_combo.findData(rid) < 0

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from desktop_app.domain.errors import ConnectError
+from desktop_app.domain.models import HandsetMessage
+from desktop_app.ui.handset_panel import COL_CHANNEL, COL_CODE, COL_NUMBER, HandsetPanel
+
+
+def _messages():
+    return (
+        HandsetMessage(
+            "r1",
+            "447700900123",
+            "sms",
+            "1234",
+            "Your Acme code is 1234",
+            datetime(2026, 3, 1, 12, 0, tzinfo=UTC),
+        ),
+        HandsetMessage(
+            "r1",
+            "447700900123",
+            "tts",
+            "1234",
+            "Your code is 1 2 3 4",
+            datetime(2026, 3, 1, 12, 5, tzinfo=UTC),
+        ),
+    )
+
+
+def test_shows_messages_newest_first(qtbot, fake_handset):
+    panel = HandsetPanel(fake_handset)
+    qtbot.addWidget(panel)
+    fake_handset.messages_changed.emit(_messages())
+    tree = panel.messages_tree
+    assert tree.topLevelItemCount() == 2
+    newest = tree.topLevelItem(0)
+    assert newest.text(COL_CHANNEL) == "Call"
+    assert tree.topLevelItem(1).text(COL_CHANNEL) == "SMS"
+    assert newest.text(COL_CODE) == "1234"
+    assert newest.text(COL_NUMBER) == "+44 7700 900123"
+    assert newest.toolTip(COL_CODE) == "Your code is 1 2 3 4"
+    font = newest.font(COL_CODE)
+    assert font.family() == panel.code_font.family()  # the system's fixed-pitch font
+    assert font.pointSizeF() > tree.font().pointSizeF()
+
+
+def test_clock_controls_call_the_service(qtbot, fake_handset):
+    panel = HandsetPanel(fake_handset)
+    qtbot.addWidget(panel)
+    panel.speed_combo.activated.emit(3)
+    assert fake_handset.calls("set_time_scale")[-1].args == (600.0,)
+    panel.skip_30s_button.click()
+    panel.skip_5min_button.click()
+    assert [t.args for t in fake_handset.calls("advance")] == [(30,), (300,)]
+    fake_handset.calls("advance")[-1].fail(ConnectError())
+    assert "could not be reached" in panel.status_label.text()
+    fake_handset.clock_changed.emit(60.0)
+    assert panel.speed_combo.currentData() == 60.0
+
+
+def test_polls_only_while_shown(qtbot, fake_handset):
+    panel = HandsetPanel(fake_handset)
+    qtbot.addWidget(panel)
+    assert not fake_handset.running
+    panel.show()
+    qtbot.waitUntil(lambda: fake_handset.running)
+    panel.hide()
+    assert not fake_handset.running
+
+
+def test_explains_when_not_the_sandbox(qtbot, fake_handset):
+    fake_handset.available = False
+    panel = HandsetPanel(fake_handset)
+    qtbot.addWidget(panel)
+    panel.show()
+    assert panel.unavailable_label.isVisible()
+    assert "Sandbox profile" in panel.unavailable_label.text()
+    assert not panel.speed_combo.isEnabled()
+    assert not panel.skip_30s_button.isEnabled()
+    assert not fake_handset.running
+    fake_handset.available = True
+    panel.update_availability()
+    assert panel.speed_combo.isEnabled()
+    assert fake_handset.running

@@ -1,0 +1,201 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+
+from desktop_app.domain.models import CheckAttempt, VerificationStatus
+from desktop_app.ui import formatting
+from desktop_app.ui.history_model import (
+    COL_CHECKS,
+    COL_NUMBER,
+    COL_PRICE,
+    COL_STARTED,
+    COL_STATUS,
+    COL_WORKFLOW,
+    HistoryTableModel,
+)
+from desktop_app.ui.history_proxy import HistoryFilterProxy
+
+T0 = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)  # the conftest factories' start time
+
+
+@pytest.fixture
+def rows(make_entry):
+    return [
+        make_entry(number="447700900123", brand="Acme", created_at=T0),
+        make_entry(
+            number="14155550100",
+            brand="Globex",
+            status=VerificationStatus.SUCCESS,
+            created_at=T0 + timedelta(minutes=5),
+            price=Decimal("0.05000000"),
+            currency="EUR",
+            checks_count=1,
+        ),
+        make_entry(
+            number="33612345678",
+            brand="Initech",
+            status=VerificationStatus.EXPIRED,
+            created_at=T0 - timedelta(minutes=5),
+            workflow_id=6,
+        ),
+    ]
+
+
+def _model(rows):
+    model = HistoryTableModel()
+    model.set_rows(rows)
+    proxy = HistoryFilterProxy()
+    proxy.setSourceModel(model)
+    return model, proxy
+
+
+def test_model_and_proxy_pass_the_model_tester(qtmodeltester, rows, make_entry, make_record):
+    model, proxy = _model(rows)
+    qtmodeltester.check(model)
+    qtmodeltester.check(proxy)
+    model.upsert(make_entry(brand="New"))
+    model.upsert(rows[0])
+    model.apply_records((make_record(rows[0].request_id, status="SUCCESS"),))
+    qtmodeltester.check(model)
+    qtmodeltester.check(proxy)
+    model.set_rows([])
+    qtmodeltester.check(model)
+    qtmodeltester.check(proxy)
+
+
+def test_display_values(rows):
+    model, _ = _model(rows)
+    assert model.index(0, COL_NUMBER).data() == "+44 7700 900123"
+    assert model.index(1, COL_PRICE).data() == "0.05 EUR"
+    assert model.index(1, COL_CHECKS).data() == "1"
+    assert model.index(1, COL_STATUS).data() == "Verified"
+    assert model.index(2, COL_WORKFLOW).data() == "6: One SMS only"
+    assert model.index(0, COL_STARTED).data(Qt.ItemDataRole.EditRole) is None
+    assert model.headerData(COL_STATUS, Qt.Orientation.Horizontal) == "Status"
+
+
+def test_status_colour_differs_per_palette_and_is_set_for_status_only(rows):
+    model, _ = _model(rows)
+    colour = model.index(1, COL_STATUS).data(Qt.ItemDataRole.ForegroundRole)
+    assert isinstance(colour, QColor)
+    assert isinstance(model.index(1, COL_STATUS).data(Qt.ItemDataRole.DecorationRole), QColor)
+    assert model.index(1, COL_NUMBER).data(Qt.ItemDataRole.ForegroundRole) is None
+    light = formatting.status_color("SUCCESS", dark=False)
+    dark = formatting.status_color("SUCCESS", dark=True)
+    assert light.lightness() < 128 < dark.lightness()
+
+
+def test_masking_hides_middle_digits(qtbot, rows):
+    model, _ = _model(rows)
+    with qtbot.waitSignal(model.dataChanged):
+        model.set_mask_numbers(True)
+    assert model.index(0, COL_NUMBER).data() == "+44 77•• ••0123"
+    model.set_mask_numbers(False)
+    assert model.index(0, COL_NUMBER).data() == "+44 7700 900123"
+
+
+def test_upsert_inserts_at_top_or_updates_in_place(qtbot, rows, make_entry):
+    model, _ = _model(rows)
+    new = make_entry(brand="Fresh")
+    with qtbot.waitSignal(model.rowsInserted):
+        model.upsert(new)
+    assert model.entry_at(0) == new
+    assert model.row_of(new.request_id) == 0
+    changed = new.__class__(**{**new.__dict__, "status": VerificationStatus.CANCELLED})
+    with qtbot.waitSignal(model.dataChanged):
+        model.upsert(changed)
+    assert model.rowCount() == 4
+    assert model.entry_at(0).status is VerificationStatus.CANCELLED
+    assert model.row_of("unknown") is None
+    assert model.entry_at(99) is None
+
+
+def test_apply_records_updates_status_price_and_checks(qtbot, rows, make_record):
+    model, _ = _model(rows)
+    record = make_record(
+        rows[0].request_id,
+        status="SUCCESS",
+        price=Decimal("0.05"),
+        currency="EUR",
+        date_finalized=T0 + timedelta(seconds=40),
+        checks=(CheckAttempt(T0, "INVALID", code="1111"), CheckAttempt(T0, "VALID", code="1234")),
+    )
+    with qtbot.waitSignal(model.dataChanged):
+        model.apply_records((record, make_record("not-loaded")))
+    entry = model.entry_at(0)
+    assert entry.status is VerificationStatus.SUCCESS
+    assert entry.price == Decimal("0.05")
+    assert entry.checks_count == 2
+    assert entry.last_check_outcome == "VALID"
+    assert model.index(0, COL_CHECKS).data() == "2"
+
+
+def test_update_rows_without_reset_when_same_requests(qtbot, rows):
+    model, _ = _model(rows)
+    changed = [rows[0].__class__(**{**rows[0].__dict__, "checks_count": 2}), *rows[1:]]
+    with qtbot.assertNotEmitted(model.modelReset), qtbot.waitSignal(model.dataChanged):
+        model.update_rows(changed)
+    with qtbot.waitSignal(model.modelReset):
+        model.update_rows(list(reversed(changed)))
+
+
+@pytest.mark.parametrize(
+    ("text", "brands"),
+    [
+        ("acme", {"Acme"}),
+        ("+1 415", {"Globex"}),
+        ("7700 900", {"Acme"}),
+        ("req", {"Acme", "Globex", "Initech"}),
+        ("", {"Acme", "Globex", "Initech"}),
+        ("nothing", set()),
+    ],
+)
+def test_proxy_filters_by_text(rows, text, brands):
+    _, proxy = _model(rows)
+    proxy.set_filter_text(text)
+    shown = {
+        proxy.index(r, 0).data(Qt.ItemDataRole.UserRole + 1).brand for r in range(proxy.rowCount())
+    }
+    assert shown == brands
+
+
+def test_proxy_filters_by_request_id_and_status(rows):
+    _, proxy = _model(rows)
+    proxy.set_filter_text(rows[2].request_id[-6:])
+    assert proxy.rowCount() == 1
+    proxy.set_filter_text("")
+    proxy.set_status_filter("SUCCESS")
+    assert proxy.rowCount() == 1
+    proxy.set_status_filter(None)
+    assert proxy.rowCount() == 3
+
+
+def test_proxy_sorts_on_raw_values(rows):
+    _, proxy = _model(rows)
+    proxy.sort(COL_STARTED, Qt.SortOrder.AscendingOrder)
+    brands = [proxy.index(r, 2).data() for r in range(3)]
+    assert brands == ["Initech", "Acme", "Globex"]
+    proxy.sort(COL_STATUS, Qt.SortOrder.AscendingOrder)
+    assert [proxy.index(r, COL_STATUS).data() for r in range(3)] == [
+        "Expired",
+        "In progress",
+        "Verified",
+    ]
+    proxy.sort(COL_PRICE, Qt.SortOrder.DescendingOrder)
+    assert proxy.index(0, 2).data() == "Globex"
+
+
+def test_formatting_helpers():
+    assert formatting.format_duration(125) == "2 min 05 s"
+    assert formatting.format_duration(45) == "45 s"
+    assert formatting.format_duration(-1) == "0 s"
+    assert formatting.format_duration(3725) == "1 h 02 min"
+    assert formatting.format_money(Decimal("0.04675000"), "EUR") == "0.04675 EUR"
+    assert formatting.format_money(None) == "—"
+    assert formatting.format_number("447700900123", mask=True) == "+44 77•• ••0123"
+    assert formatting.status_text("SOMETHING NEW") == "Something New"

@@ -1,0 +1,152 @@
+"""The main window as the app builds it: badge, pages, shortcuts, status-10 flow, state."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from desktop_app.app import AppContext, build_app
+from desktop_app.domain.errors import CredentialsUnavailable
+from desktop_app.settings.credentials import SessionCredentialStore
+from desktop_app.settings.profiles import Profile
+from desktop_app.ui import messages
+from desktop_app.ui.concurrent_panel import CANCEL_TOOLTIP
+from desktop_app.ui.main_window import SHORTCUTS
+
+
+@pytest.fixture
+def ctx(qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppContext]:
+    monkeypatch.setenv("VERIFY_DESK_HOME", str(tmp_path))
+    context = build_app(home=tmp_path, credentials=SessionCredentialStore(), poll_ms=200)
+    qtbot.addWidget(context.window)
+    with qtbot.waitSignal(context.session.profile_changed, timeout=5000):
+        context.start()
+    qtbot.waitExposed(context.window)
+    yield context
+    assert context.shutdown(5000)
+
+
+def _send(qtbot: Any, ctx: AppContext) -> Any:
+    form = ctx.window.send_form
+    form.number_edit.setText("+44 7400 123456")
+    form.brand_edit.setText("Acme")
+    with qtbot.waitSignal(form.sent, timeout=5000) as blocker:
+        form.send_button.click()
+    return blocker.args[0]
+
+
+def test_layout_badge_and_handset(ctx: AppContext) -> None:
+    window = ctx.window
+    assert window.badge.text() == "SANDBOX"
+    assert window.profile_combo.currentText() == "Sandbox"
+    assert [window.tabs.tabText(i) for i in range(2)] == ["&Send", "C&heck"]
+    assert window.handset_dock.isVisible()
+    assert window.settings_action.shortcut().toString() == "Ctrl+,"
+    assert window.refresh_action.shortcut().toString() == "F5"
+    for widget in (window.send_form.number_edit, window.check_form.code_edit,
+                   window.profile_combo, window.badge):
+        assert widget.accessibleName()
+        assert widget.toolTip()
+
+
+def test_page_shortcuts(qtbot: Any, ctx: AppContext) -> None:
+    window = ctx.window
+    window.page_actions[1].trigger()
+    assert window.tabs.currentWidget() is window.check_form
+    window.page_actions[0].trigger()
+    assert window.tabs.currentWidget() is window.send_form
+    assert [a.shortcut().toString() for a in window.page_actions] == ["Ctrl+1", "Ctrl+2",
+                                                                      "Ctrl+3"]
+
+
+def test_help_lists_the_shortcuts(ctx: AppContext, monkeypatch: pytest.MonkeyPatch) -> None:
+    shown: list[str] = []
+    monkeypatch.setattr(messages, "show_info", lambda _p, _t, text: shown.append(text))
+    ctx.window.shortcuts_action.trigger()
+    assert all(key in shown[0] for key, _ in SHORTCUTS)
+
+
+def test_busy_bar_follows_the_service(ctx: AppContext) -> None:
+    ctx.verification.busy_changed.emit(True)
+    assert ctx.window.busy_bar.isVisible()
+    ctx.verification.busy_changed.emit(False)
+    assert not ctx.window.busy_bar.isVisible()
+
+
+def test_send_opens_check_with_focus(qtbot: Any, ctx: AppContext) -> None:
+    started = _send(qtbot, ctx)
+    window = ctx.window
+    assert window.tabs.currentWidget() is window.check_form
+    assert window.check_form.request_id() == started.request_id
+    qtbot.waitUntil(window.check_form.code_edit.hasFocus)
+
+
+def test_concurrent_flow_check_and_show(qtbot: Any, ctx: AppContext) -> None:
+    first = _send(qtbot, ctx)
+    window = ctx.window
+    window.page_actions[0].trigger()
+    panel = window.concurrent_panel
+    window.send_form.send_button.click()
+    qtbot.waitUntil(lambda: panel.isVisible() and panel.request_id == first.request_id)
+    assert not panel.cancel_button.isEnabled()
+    assert panel.cancel_button.toolTip() == CANCEL_TOOLTIP
+    panel.show_button.click()
+    qtbot.waitUntil(lambda: (e := window.recent.selected_entry()) is not None
+                    and e.request_id == first.request_id)
+    panel.check_button.click()
+    assert window.tabs.currentWidget() is window.check_form
+    assert window.check_form.request_id() == first.request_id
+
+
+def test_state_and_preferences_round_trip(qtbot: Any, ctx: AppContext) -> None:
+    window = ctx.window
+    window.send_form.set_region("DE")
+    window.send_form.brand_edit.setText("Remembered")
+    window.resize(1000, 700)
+    ctx.save_state()
+    prefs = ctx.preferences_store.load()
+    assert prefs.last_country == "DE" and prefs.brand == "Remembered"
+    assert prefs.window_geometry and prefs.splitter_state
+
+
+class _NoKeyring:
+    """A persistent store whose backend is missing, as on a machine without a keyring."""
+
+    is_persistent = True
+
+    def get_secret(self, profile: str) -> str | None:
+        raise CredentialsUnavailable()
+
+    def set_secret(self, profile: str, secret: str) -> None:
+        raise CredentialsUnavailable()
+
+    def delete_secret(self, profile: str) -> None:
+        pass
+
+
+def test_no_keyring_offers_session_only_secrets(qtbot: Any, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VERIFY_DESK_HOME", str(tmp_path))
+    ctx = build_app(home=tmp_path, credentials=_NoKeyring(), poll_ms=200)
+    qtbot.addWidget(ctx.window)
+    try:
+        with qtbot.waitSignal(ctx.session.profile_changed, timeout=5000):
+            ctx.activate()
+        live = Profile(name="Live", api_host="https://api.nexmo.com",
+                       rest_host="https://rest.nexmo.com", api_key="key123")
+        with qtbot.waitSignal(ctx.session.save_profile(live, None).succeeded, timeout=5000):
+            pass
+        asked: list[str] = []
+        monkeypatch.setattr(messages, "confirm",
+                            lambda _p, _t, text: asked.append(text) or True)
+        task = ctx.session.switch("Live")
+        task.failed.connect(ctx.window.report_switch_failure)
+        qtbot.waitUntil(lambda: bool(asked), timeout=5000)
+        assert "session only" in asked[0]
+        assert not ctx.session.credentials_persistent
+        assert ctx.window.badge.text() == "SANDBOX"  # the old desk stays in place
+    finally:
+        assert ctx.shutdown(5000)

@@ -1,0 +1,264 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from PySide6.QtGui import QGuiApplication, QKeySequence
+
+from desktop_app.domain.errors import RequestNotFoundError
+from desktop_app.domain.models import (
+    CheckAttempt,
+    ControlResult,
+    DeliveryEvent,
+    VerificationStatus,
+)
+from desktop_app.ui import messages
+from desktop_app.ui.countdowns import countdown_text
+from desktop_app.ui.history_model import COL_NUMBER, COL_STATUS
+from desktop_app.ui.recent_requests import RecentRequestsView
+
+T0 = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
+
+
+class _Started:
+    def __init__(self, request_id: str, history_id: int, number: str) -> None:
+        self.request_id, self.history_id, self.number = request_id, history_id, number
+
+
+@pytest.fixture
+def entries(make_entry):
+    return [
+        make_entry(brand="Live", created_at=T0),
+        make_entry(
+            brand="Done",
+            status=VerificationStatus.SUCCESS,
+            created_at=T0 - timedelta(minutes=3),
+            price=Decimal("0.05"),
+            currency="EUR",
+        ),
+    ]
+
+
+@pytest.fixture
+def view(qtbot, entries, fake_history, fake_verification, fake_refresher, clock):
+    fake_history.rows = entries
+    widget = RecentRequestsView(fake_history, fake_verification, fake_refresher, clock=clock)
+    qtbot.addWidget(widget)
+    widget.reload()
+    qtbot.waitUntil(lambda: widget.model.rowCount() == 2)
+    return widget
+
+
+def _select(view, request_id):
+    view.show_request(request_id)
+    assert view.selected_entry().request_id == request_id
+
+
+def test_loads_through_the_history_service(qtbot, view, fake_history, fake_refresher, entries):
+    assert fake_history.calls("recent")[-1].kwargs["limit"] == 200
+    assert not view.busy_label.isVisibleTo(view)
+    assert view.refresh_action.isEnabled()
+    assert entries[0].request_id in fake_refresher.watched
+    assert entries[1].request_id not in fake_refresher.watched
+    assert view.filter_edit.placeholderText() == "Filter by number, id or brand"
+    assert view.find_action.shortcut() == QKeySequence(QKeySequence.StandardKey.Find)
+    assert view.table.isSortingEnabled()
+
+
+def test_busy_while_loading_and_stale_loads_dropped(qtbot, view, fake_history, entries):
+    fake_history.rows = None  # the test finishes the loads itself
+    view.reload()
+    first = fake_history.calls("recent")[-1]
+    assert view.busy_label.isVisibleTo(view)
+    assert not view.refresh_action.isEnabled()
+    view.reload()
+    assert first.is_cancelled
+    fake_history.calls("recent")[-1].succeed(entries[:1])
+    assert view.model.rowCount() == 1
+    assert not view.busy_label.isVisibleTo(view)
+
+
+def test_actions_for_a_request_in_progress(qtbot, view, entries, clock, fake_verification):
+    clock.advance(10)
+    _select(view, entries[0].request_id)
+    assert view.check_action.isEnabled()
+    assert view.next_action.isEnabled()
+    assert view.copy_action.isEnabled()
+    assert not view.cancel_action.isEnabled()
+    assert "30 s after the start" in view.cancel_action.toolTip()
+    assert "in 20 s" in view.cancel_action.toolTip()
+    clock.advance(21)
+    view.request_actions.timer.timeout.emit()
+    assert view.cancel_action.isEnabled()
+    # The search says two events were sent: cancel is refused by the API now.
+    record = fake_verification.calls("search")[-1]
+    record.succeed((_record(entries[0].request_id, events=2),))
+    assert not view.cancel_action.isEnabled()
+    assert "2nd delivery" in view.cancel_action.toolTip()
+    with qtbot.waitSignal(
+        view.check_requested, check_params_cb=lambda rid: rid == entries[0].request_id
+    ):
+        view.check_action.trigger()
+
+
+def test_actions_for_a_finished_request(view, entries):
+    _select(view, entries[1].request_id)
+    for action in (view.check_action, view.cancel_action, view.next_action):
+        assert not action.isEnabled()
+        assert "Verified" in action.toolTip()
+    assert view.copy_action.isEnabled()
+    view.copy_action.trigger()
+    assert QGuiApplication.clipboard().text() == entries[1].request_id
+
+
+def test_next_event_disabled_when_workflow_has_none_left(view, entries, fake_verification, clock):
+    clock.advance(700)
+    _select(view, entries[0].request_id)
+    fake_verification.calls("search")[-1].succeed((_record(entries[0].request_id, events=3),))
+    assert not view.next_action.isEnabled()
+    assert "No delivery event is left" in view.next_action.toolTip()
+
+
+def _record(request_id, *, events=1, checks=(), status="IN PROGRESS"):
+    from desktop_app.domain.models import VerificationRecord
+
+    return VerificationRecord(
+        request_id=request_id,
+        status=status,
+        number="447700900123",
+        date_submitted=T0,
+        first_event_date=T0,
+        last_event_date=T0 + timedelta(seconds=300 * (events - 1)),
+        price=Decimal("0.05"),
+        currency="EUR",
+        estimated_price_messages_sent=Decimal("0.0333"),
+        events=tuple(DeliveryEvent("sms" if i == 0 else "tts", f"ev{i}") for i in range(events)),
+        checks=checks,
+    )
+
+
+def test_details_show_search_result_without_codes(view, entries, fake_verification):
+    _select(view, entries[0].request_id)
+    search = fake_verification.calls("search")
+    assert [t.args[0] for t in search] == [(entries[0].request_id,)]
+    checks = (CheckAttempt(T0 + timedelta(seconds=20), "INVALID", code="9876"),)
+    search[-1].succeed((_record(entries[0].request_id, events=2, checks=checks),))
+    details = view.details
+    events = [details.events_list.item(i).text() for i in range(details.events_list.count())]
+    assert events[0].startswith("1. SMS")
+    assert events[1].startswith("2. Call")
+    shown = [details.checks_list.item(i).text() for i in range(details.checks_list.count())]
+    assert len(shown) == 1 and shown[0].endswith("INVALID")
+    assert "9876" not in " ".join(shown)
+    assert details.value_labels["message_cost"].text() == "0.0333 EUR"
+    # The 2nd delivery came when the PIN had expired: a new PIN, so the wrong code no longer counts.
+    assert details.value_labels["attempts"].text() == "3"
+    # Selecting it again does not search again (cached).
+    _select(view, entries[1].request_id)
+    _select(view, entries[0].request_id)
+    assert (
+        len([t for t in fake_verification.calls("search") if t.args[0] == search[0].args[0]]) == 1
+    )
+
+
+def test_countdowns_move_with_the_clock(view, entries, clock):
+    clock.advance(5)
+    _select(view, entries[0].request_id)
+    labels = view.details.value_labels
+    assert labels["cancel"].text() == "in 25 s"
+    assert labels["next_event"].text() == "in 4 min 55 s"
+    assert labels["pin_expiry"].text() == "in 4 min 55 s"
+    clock.advance(60)
+    view.details.timer.timeout.emit()
+    assert labels["cancel"].text() == "allowed now"
+    assert labels["next_event"].text() == "in 3 min 55 s"
+    assert view.details.timer.isActive()
+
+
+def test_countdown_text_is_blank_when_finished(make_entry):
+    text = countdown_text(make_entry(status=VerificationStatus.EXPIRED), None, T0)
+    assert text.cancel == text.next_event == text.pin_expiry == "—"
+
+
+def test_history_changed_reloads_debounced(qtbot, view, fake_history, fake_verification):
+    before = len(fake_history.calls("recent"))
+    fake_verification.history_changed.emit()
+    fake_verification.history_changed.emit()
+    qtbot.waitUntil(lambda: len(fake_history.calls("recent")) == before + 1)
+    assert view.reload_timer.interval() == 200
+
+
+def test_refresher_results_update_rows_and_details(qtbot, view, entries, fake_refresher):
+    _select(view, entries[0].request_id)
+    fake_refresher.refreshed.emit((_record(entries[0].request_id, status="SUCCESS"),))
+    row = view.model.row_of(entries[0].request_id)
+    assert view.model.index(row, COL_STATUS).data() == "Verified"
+    assert not view.check_action.isEnabled()
+    assert "Verified" in view.details.title_label.text()
+
+
+def test_show_request_reloads_when_not_loaded(qtbot, view, fake_history, make_entry, entries):
+    newer = make_entry(brand="Elsewhere")
+    fake_history.rows = [newer, *entries]
+    view.show_request(newer.request_id)
+    qtbot.waitUntil(
+        lambda: (
+            view.selected_entry() is not None
+            and view.selected_entry().request_id == newer.request_id
+        )
+    )
+
+
+def test_add_started_puts_the_request_on_top(qtbot, view, fake_refresher, fake_history):
+    fake_history.rows = None
+    view.add_started(_Started("abc123", 99, "447700900999"))
+    assert view.model.entry_at(0).request_id == "abc123"
+    assert view.selected_entry().request_id == "abc123"
+    assert "abc123" in fake_refresher.watched
+
+
+def test_cancel_asks_then_calls_the_service(
+    qtbot, view, entries, fake_verification, clock, monkeypatch
+):
+    asked = []
+    monkeypatch.setattr(messages, "confirm", lambda *a: asked.append(a) or True)
+    clock.advance(40)
+    _select(view, entries[0].request_id)
+    fake_verification.calls("search")[-1].succeed((_record(entries[0].request_id),))
+    view.cancel_action.trigger()
+    assert asked
+    task = fake_verification.calls("cancel")[-1]
+    assert task.args == (entries[0].request_id,)
+    task.succeed(ControlResult("cancel"))
+    assert view.message_label.text() == "Verification cancelled."
+    assert len(fake_verification.calls("search")) == 2  # stale record re-fetched
+
+
+def test_errors_show_one_line_user_message(view, entries, fake_verification, clock):
+    clock.advance(40)
+    _select(view, entries[0].request_id)
+    view.next_action.trigger()
+    fake_verification.calls("next_event")[-1].fail(RequestNotFoundError("6", "gone"))
+    assert view.message_label.text() == RequestNotFoundError("6", "gone").user_message()
+    assert "\n" not in view.message_label.text()
+
+
+def test_mask_numbers_and_state_round_trip(
+    qtbot, view, fake_history, fake_verification, fake_refresher, entries
+):
+    view.set_mask_numbers(True)
+    assert "••" in view.model.index(0, COL_NUMBER).data()
+    view.table.horizontalHeader().resizeSection(2, 222)
+    state = view.save_state()
+    assert set(state) == {"header", "splitter"}
+    other = RecentRequestsView(fake_history, fake_verification, fake_refresher)
+    qtbot.addWidget(other)
+    other.restore_state(state)
+    assert other.table.horizontalHeader().sectionSize(2) == 222
+    other.restore_state({"header": "not base64!"})
+
+
+def test_set_profile_reloads_for_that_profile(qtbot, view, fake_history):
+    view.set_profile("Live EU")
+    assert fake_history.calls("recent")[-1].kwargs["profile"] == "Live EU"

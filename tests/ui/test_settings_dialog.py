@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+from PySide6.QtWidgets import QLineEdit
+
+from desktop_app.domain.errors import AuthError, CredentialsUnavailable
+from desktop_app.domain.models import Balance
+from desktop_app.ui import messages
+from desktop_app.ui.settings_dialog import STORED_PLACEHOLDER, SettingsDialog, host_problem
+
+try:
+    from .fakes import FakeSessionService
+except ImportError:
+    from fakes import FakeSessionService  # type: ignore[no-redef]
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Stands in for settings.profiles.Profile (same field names)."""
+
+    name: str
+    api_host: str = "https://api.nexmo.com"
+    rest_host: str = "https://rest.nexmo.com"
+    api_key: str = ""
+    is_sandbox: bool = False
+
+
+@pytest.fixture
+def session():
+    return FakeSessionService(
+        [
+            Profile("Sandbox", "http://127.0.0.1:8099", "http://127.0.0.1:8099", "sandbox", True),
+            Profile("Live EU", api_key="abcd1234"),
+        ]
+    )
+
+
+@pytest.fixture
+def dialog(qtbot, session):
+    widget = SettingsDialog(session)
+    qtbot.addWidget(widget)
+    return widget
+
+
+def test_secret_is_masked_and_never_prefilled(dialog):
+    dialog.select_profile("Live EU")
+    assert dialog.secret_edit.echoMode() == QLineEdit.EchoMode.Password
+    assert dialog.secret_edit.text() == ""
+    assert dialog.secret_edit.placeholderText() == STORED_PLACEHOLDER
+    assert dialog.api_key_edit.text() == "abcd1234"
+
+
+def test_sandbox_profile_is_read_only(dialog):
+    dialog.select_profile("Sandbox")
+    assert not dialog.readonly_label.isHidden()
+    assert not dialog.save_button.isEnabled()
+    assert not dialog.remove_button.isEnabled()
+    assert not dialog.api_key_edit.isEnabled()
+
+
+def test_save_passes_the_secret_to_the_service(dialog, session):
+    dialog.add_button.click()
+    dialog.name_edit.setText("Live US")
+    dialog.api_key_edit.setText("key123")
+    dialog.secret_edit.setText("s3cret")
+    dialog.save_button.click()
+    task = session.calls("save_profile")[-1]
+    profile, secret = task.args
+    assert (profile.name, profile.api_key, profile.api_host) == (
+        "Live US",
+        "key123",
+        "https://api.nexmo.com",
+    )
+    assert secret == "s3cret"
+    task.succeed(profile)
+    assert "saved" in dialog.result_label.text()
+    assert dialog.secret_edit.text() == ""
+
+
+def test_edit_keeps_the_stored_secret_when_left_empty(dialog, session):
+    dialog.select_profile("Live EU")
+    dialog.api_key_edit.setText("newkey")
+    dialog.save_button.click()
+    profile, secret = session.calls("save_profile")[-1].args
+    assert profile.api_key == "newkey" and profile.name == "Live EU"
+    assert secret is None
+
+
+def test_no_keyring_offers_session_only(dialog, session):
+    dialog.select_profile("Live EU")
+    dialog.secret_edit.setText("s3cret")
+    dialog.save_button.click()
+    session.calls("save_profile")[-1].fail(CredentialsUnavailable())
+    assert not dialog.keyring_panel.isHidden()
+    assert "keyring" in dialog.keyring_label.text()
+    assert "plain file" in dialog.keyring_label.text()
+    dialog.session_only_button.click()
+    assert session.session_only
+    retry = session.calls("save_profile")[-1]
+    assert len(session.calls("save_profile")) == 2
+    assert retry.args[1] == "s3cret"
+    retry.succeed(retry.args[0])
+    assert dialog.keyring_panel.isHidden()
+    assert "for this session" in dialog.result_label.text()
+
+
+def test_test_connection_shows_balance_or_error(dialog, session):
+    dialog.select_profile("Live EU")
+    dialog.test_button.click()
+    session.calls("test_connection")[-1].succeed(Balance(Decimal("12.5"), False))
+    assert "12.50" in dialog.result_label.text()
+    dialog.test_button.click()
+    session.calls("test_connection")[-1].fail(AuthError("4", "Bad credentials"))
+    assert dialog.result_label.text() == AuthError("4", "Bad credentials").user_message()
+
+
+def test_https_is_required_except_on_loopback(dialog, session):
+    dialog.select_profile("Live EU")
+    dialog.api_host_edit.setText("http://api.example.com")
+    assert "API host must use https://" in dialog.validation_label.text()
+    dialog.save_button.click()
+    assert session.calls("save_profile") == []
+    dialog.api_host_edit.setText("http://localhost:8080")
+    assert dialog.validation_label.text() == ""
+    assert host_problem("REST host", "http://10.0.0.1").startswith("REST host must use https")
+    assert host_problem("API host", "api.nexmo.com").startswith("API host must be a URL")
+
+
+def test_remove_asks_first(dialog, session, monkeypatch):
+    monkeypatch.setattr(messages, "confirm", lambda *a: False)
+    dialog.select_profile("Live EU")
+    dialog.remove_button.click()
+    assert session.calls("remove_profile") == []
+    monkeypatch.setattr(messages, "confirm", lambda *a: True)
+    dialog.remove_button.click()
+    assert session.calls("remove_profile")[-1].args == ("Live EU",)
