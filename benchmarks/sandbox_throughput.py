@@ -1,0 +1,149 @@
+"""Sandbox throughput: requests/s of the sandbox on loopback with keep-alive, for start and
+check, from a load generator in another process, with correctness checked during the load.
+
+Three processes: the sandbox (``python -m desktop_app.sandbox``, rate limits off), the baseline
+(``benchmarks._trivial_server``: the same stdlib server design answering a fixed JSON) and, per
+measurement, the load generator (``benchmarks._loadgen``). Rounds alternate the two servers in
+rotated order; each figure is a median over rounds, and the sandbox/trivial ratios are medians
+of the ratios measured within each round. On a 2-core machine the generator and the server
+share the cores (the generator's CPU share is reported).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+from benchmarks import register, result
+from benchmarks._common import ServerProcess, median, rotated, sandbox_process
+
+NAME = "sandbox_throughput"
+TARGET_RPS = 1000.0
+
+
+def run_loadgen(
+    url: str, *, prefix: str, connections: int, warmup: float, duration: float, trivial: bool
+) -> dict[str, Any]:
+    """Run one generator process against ``url``; its decoded JSON report."""
+    args = [
+        sys.executable,
+        "-m",
+        "benchmarks._loadgen",
+        "--url",
+        url,
+        "--prefix",
+        prefix,
+        "--connections",
+        str(connections),
+        "--warmup",
+        str(warmup),
+        "--duration",
+        str(duration),
+    ]
+    if trivial:
+        args.append("--trivial")
+    done = subprocess.run(
+        args, capture_output=True, text=True, timeout=2 * (warmup + duration) + 60, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"load generator failed ({done.returncode}): {done.stderr[-2000:]}")
+    report: dict[str, Any] = json.loads(done.stdout)
+    return report
+
+
+@register(NAME)
+def run(quick: bool) -> dict[str, Any]:
+    """Sandbox requests/s for start and check (keep-alive, 8 connections) vs a trivial server."""
+    rounds = 3 if quick else 5
+    duration = 1.0 if quick else 4.0
+    warmup = 0.3 if quick else 0.5
+    connections = 8
+    reports: dict[str, list[dict[str, Any]]] = {"sandbox": [], "trivial": []}
+    with (
+        sandbox_process() as sandbox,
+        ServerProcess(["-m", "benchmarks._trivial_server", "--port", "0"]) as trivial,
+    ):
+        urls = {"sandbox": sandbox.url, "trivial": trivial.url}
+        for round_no in range(rounds):
+            for server in rotated(["sandbox", "trivial"], round_no):
+                reports[server].append(
+                    run_loadgen(
+                        urls[server],
+                        prefix=f"44{round_no + 1:02d}",
+                        connections=connections,
+                        warmup=warmup,
+                        duration=duration,
+                        trivial=server == "trivial",
+                    )
+                )
+
+    def series(server: str, phase: str) -> list[float]:
+        return [float(r[phase]["rps"]) for r in reports[server]]
+
+    def paired(phase: str) -> float:
+        pairs = zip(series("sandbox", phase), series("trivial", phase), strict=True)
+        return round(median([s / t for s, t in pairs]), 3)
+
+    rps = {
+        f"{server}_{phase}": round(median(series(server, phase)), 1)
+        for server in ("sandbox", "trivial")
+        for phase in ("start", "check")
+    }
+    sandbox_phases = [r[phase] for r in reports["sandbox"] for phase in ("start", "check")]
+    mismatches = sum(p["mismatches"] for p in sandbox_phases)
+    errors = [e for r in reports.values() for rep in r for ph in rep.values() for e in ph["errors"]]
+    spot_ok = sum(p["spot_ok"] for p in sandbox_phases)
+    spot_bad = sum(p["spot_bad"] for p in sandbox_phases)
+    statuses: dict[str, dict[str, int]] = {"start": {}, "check": {}}
+    for rep in reports["sandbox"]:
+        for phase in ("start", "check"):
+            for status, count in rep[phase]["statuses"].items():
+                statuses[phase][status] = statuses[phase].get(status, 0) + count
+    correct = mismatches == 0 and spot_bad == 0 and spot_ok > 0 and not errors
+    value = min(rps["sandbox_start"], rps["sandbox_check"])
+    baseline = min(rps["trivial_start"], rps["trivial_check"])
+    ratio_start, ratio_check = paired("start"), paired("check")
+    details: dict[str, Any] = {
+        "rps_median": rps,
+        "rps_rounds": {
+            f"{s}_{p}": series(s, p) for s in ("sandbox", "trivial") for p in ("start", "check")
+        },
+        "ratio_sandbox_trivial_start": ratio_start,
+        "ratio_sandbox_trivial_check": ratio_check,
+        "ratios_are": "median over rounds of the ratio measured within each round",
+        "latency_ms_p50_p99_sandbox": {
+            phase: [
+                median([r[phase]["latency_ms_p50"] for r in reports["sandbox"]]),
+                median([r[phase]["latency_ms_p99"] for r in reports["sandbox"]]),
+            ]
+            for phase in ("start", "check")
+        },
+        "sandbox_statuses": statuses,
+        "correct": correct,
+        "mismatches": mismatches,
+        "mismatch_samples": [s for p in sandbox_phases for s in p["mismatch_samples"]][:5],
+        "spot_checks_ok": spot_ok,
+        "spot_checks_bad": spot_bad,
+        "errors": errors[:5],
+        "generator_cpu_share_median": {
+            f"{s}_{p}": median([r[p]["generator_cpu_share"] for r in reports[s]])
+            for s in ("sandbox", "trivial")
+            for p in ("start", "check")
+        },
+        "connections": connections,
+        "rounds": rounds,
+        "duration_s": duration,
+        "warmup_s": warmup,
+    }
+    return result(
+        NAME,
+        metric="sandbox requests/s on keep-alive (lower of start and check)",
+        value=value,
+        baseline=baseline,
+        ratio=round(min(ratio_start, ratio_check), 3),
+        target=f">= {TARGET_RPS:.0f} requests/s for start and for check, correct under load",
+        met=value >= TARGET_RPS and correct,
+        details=details,
+    )
