@@ -13,31 +13,38 @@ The tree::
     │   ├── ConnectionLostError          the connection dropped after sending; outcome unknown
     │   ├── ServerError                  HTTP 5xx (or another unexpected HTTP status)
     │   └── ResponseFormatError          HTML, non-JSON, truncated or wrongly shaped body
-    └── ApiError                         the API answered and refused (status != "0")
-        ├── ThrottledError               1   (carries retry_after seconds)
+    └── ApiError                         the API answered and refused (v1 status != "0",
+        │                                v2 an RFC 7807 problem; v2 errors carry http_status)
+        ├── ThrottledError               1   (carries retry_after seconds)   v2: HTTP 429
         ├── MissingParameterError        2
-        ├── InvalidParameterError        3
+        ├── InvalidParameterError        3   (v2 422: carries invalid_parameters)
         ├── AuthError                    4   (and HTTP 401)
         ├── InternalApiError             5
-        ├── RequestNotFoundError         6   unknown, finished or already verified
+        ├── RequestNotFoundError         6   unknown, finished or already verified   v2: 404
         ├── NumberBlockedError           7   (carries network)
         ├── AccountBarredError           8
-        ├── QuotaExceededError           9
-        ├── ConcurrentVerificationError  10  (request_id is the LIVE request's id)
+        ├── QuotaExceededError           9                                   v2: HTTP 402
+        ├── ConcurrentVerificationError  10  (request_id is the LIVE request's id)  v2: 409
         ├── UnsupportedNetworkError      15
-        ├── WrongCodeError               16
-        ├── TooManyAttemptsError         17
+        ├── WrongCodeError               16                                  v2: HTTP 400
+        ├── TooManyAttemptsError         17                                  v2: HTTP 410
         ├── TooManyRequestIdsError       18
         ├── ControlRefusedError          19  cancel too early/late, no next event left
+        │   └── NoMoreWorkflowsError     v2 409: next_workflow with no channel left
         ├── PinCodeNotSupportedError     20
         ├── Psd2NotEnabledError          21
         ├── NonPermittedDestinationError 29
         ├── SearchNotFoundError          101
+        ├── ForbiddenError               v2 403: the account may not do this (fraud_check)
+        ├── CodeNotSupportedError        v2 409: the current step takes no code (silent auth)
         └── UnknownApiError              any other status (code and text kept)
 
 Each class has a ``meaning`` (one human sentence) and a ``next_step``. ``str(error)`` is the
 sentence a person sees; it never contains the API secret (the api layer scrubs server text).
-The status -> class table lives in ``desktop_app.api.errors``.
+The status -> class tables live in ``desktop_app.api.errors`` (v1 ``status``) and
+``desktop_app.api.v2_errors`` (v2 HTTP status). A v2 error also keeps ``http_status``, the
+problem's ``title`` and its ``instance`` (the trace id to quote to Vonage support); its
+``status`` is the HTTP status as text (``"409"``).
 """
 
 from __future__ import annotations
@@ -163,10 +170,14 @@ class ApiError(VerifyDeskError):
     """The API answered with a non-zero status.
 
     Attributes:
-        status: The status code as the API sent it (a string, e.g. ``"16"``).
-        error_text: The API's own text, scrubbed of secrets.
+        status: The status code as the API sent it (a string, e.g. ``"16"``); for Verify v2 the
+            HTTP status as text (``"409"``).
+        error_text: The API's own text, scrubbed of secrets (v2: the problem's ``detail``).
         request_id: The request the error concerns; for status 10 the live request's id.
         network: The MCCMNC network code some errors carry.
+        http_status: Verify v2 only: the HTTP status of the RFC 7807 answer (else None).
+        title: Verify v2 only: the problem's ``title`` (e.g. ``"Invalid Code"``).
+        instance: Verify v2 only: the problem's ``instance``, a trace id for Vonage support.
     """
 
     status_code: str = ""
@@ -178,14 +189,23 @@ class ApiError(VerifyDeskError):
         *,
         request_id: str | None = None,
         network: str | None = None,
+        http_status: int | None = None,
+        title: str = "",
+        instance: str | None = None,
     ) -> None:
         self.status = status or self.status_code
         self.error_text = error_text
         self.request_id = request_id or None
         self.network = network or None
+        self.http_status = http_status
+        self.title = title
+        self.instance = instance or None
         super().__init__(self.meaning)
 
     def __str__(self) -> str:
+        if self.http_status is not None:
+            text = self.error_text or self.title
+            return f"{self.meaning} (HTTP {self.http_status}{': ' + text if text else ''})"
         detail = f" (status {self.status}: {self.error_text})" if self.error_text else (
             f" (status {self.status})" if self.status else ""
         )
@@ -217,11 +237,25 @@ class MissingParameterError(ApiError):
 
 
 class InvalidParameterError(ApiError):
-    """Status 3 (also "Facility not allowed" when the host is wrong)."""
+    """Status 3 (also "Facility not allowed" when the host is wrong); Verify v2 HTTP 422.
+
+    Attributes:
+        invalid_parameters: Verify v2 only: each refused parameter's ``(name, reason)`` as the
+            API listed them (``("workflow[0]", "`to` Email address is invalid")``).
+    """
 
     status_code = "3"
     meaning = "The API refused a parameter value."
     next_step = "Check the value it names; if it says 'Facility not allowed', check the API host."
+
+    def __init__(
+        self,
+        *args: object,
+        invalid_parameters: tuple[tuple[str, str], ...] = (),
+        **kwargs: object,
+    ) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.invalid_parameters = tuple(invalid_parameters)
 
 
 class AuthError(ApiError):
@@ -326,6 +360,13 @@ class ControlRefusedError(ApiError):
     )
 
 
+class NoMoreWorkflowsError(ControlRefusedError):
+    """Verify v2 HTTP 409 on next_workflow: every channel of the workflow was already used."""
+
+    meaning = "There is no channel left in this request's workflow."
+    next_step = "Wait for the current channel, or cancel and start a new verification."
+
+
 class PinCodeNotSupportedError(ApiError):
     """Status 20."""
 
@@ -356,6 +397,20 @@ class SearchNotFoundError(ApiError):
     status_code = "101"
     meaning = "No request with this id was found."
     next_step = "Check the id; a request that just ended may take a minute to be searchable."
+
+
+class ForbiddenError(ApiError):
+    """Verify v2 HTTP 403: the account lacks a permission (``fraud_check: false``, templates)."""
+
+    meaning = "This account is not allowed to do this."
+    next_step = "Leave fraud_check on, or ask Vonage to enable the feature for the account."
+
+
+class CodeNotSupportedError(ApiError):
+    """Verify v2 HTTP 409 on check: the current workflow step takes no code (silent auth)."""
+
+    meaning = "The current step of this verification does not take a code (silent auth)."
+    next_step = "Let the handset open the check URL, or move to the next channel first."
 
 
 class UnknownApiError(ApiError):

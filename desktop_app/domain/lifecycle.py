@@ -18,6 +18,18 @@ follow the field guide (``shared/docs/verify-api.md`` §1.3, §1.6, §1.8):
 The machine reports outcomes as enums; mapping them to API status codes and texts is the
 caller's job (v1 and v2 word them differently). PIN values come from an injected generator so
 the machine stays deterministic under test.
+
+Verify v2 (field guide §2.1, §2.3) shares the machine through :class:`V2Lifecycle`, where the
+rules agree: channels fire in order, each one ``channel_timeout`` seconds after the previous
+(``next_workflow`` fires the next one now and the schedule restarts from it); three wrong codes
+fail the request. Where v2 differs, the subclass says so:
+
+* one code per request, valid until the workflow ends: the end is ``channel_timeout`` after
+  the last channel fired (so every channel gets its full timeout), and no new code is made;
+* cancel is allowed at any time while the request is live (v2 documents no 30 s rule);
+* a code checked while the current step is silent auth is refused without counting as wrong
+  (:attr:`CheckOutcome.CODE_NOT_SUPPORTED`); silent auth completes through
+  :meth:`V2Lifecycle.complete_silent_auth` instead.
 """
 
 from __future__ import annotations
@@ -44,6 +56,8 @@ class CheckOutcome(enum.Enum):
     WRONG = "wrong"
     TOO_MANY = "too_many"
     NOT_ACTIVE = "not_active"
+    #: Verify v2: the current step (silent auth) takes no code; nothing was counted.
+    CODE_NOT_SUPPORTED = "code_not_supported"
 
 
 class ControlOutcome(enum.Enum):
@@ -195,6 +209,8 @@ class Lifecycle:
         workflow_id: The workflow (1..7).
         pin_expiry: Requested PIN lifetime in seconds (forced like the API does).
         next_event_wait: Seconds between delivery events.
+        steps: The channels to play instead of ``workflow_id``'s (used by
+            :class:`V2Lifecycle`; ``workflow_id`` is then only a label).
     """
 
     def __init__(
@@ -205,14 +221,19 @@ class Lifecycle:
         workflow_id: int = DEFAULT_WORKFLOW_ID,
         pin_expiry: int = DEFAULT_PIN_EXPIRY,
         next_event_wait: int = DEFAULT_NEXT_EVENT_WAIT,
+        steps: Sequence[str] | None = None,
     ) -> None:
-        if workflow_id not in WORKFLOWS:
+        if steps is None and workflow_id not in WORKFLOWS:
             raise ValueError(f"unknown workflow_id {workflow_id}")
+        if steps is not None and not steps:
+            raise ValueError("steps must name at least one channel")
         if next_event_wait <= 0 or pin_expiry <= 0:
             raise ValueError("pin_expiry and next_event_wait must be positive")
         self.started_at = started_at
         self.workflow_id = workflow_id
-        self.steps: tuple[str, ...] = WORKFLOWS[workflow_id].steps
+        self.steps: tuple[str, ...] = (
+            WORKFLOWS[workflow_id].steps if steps is None else tuple(steps)
+        )
         self.next_event_wait = next_event_wait
         self.pin_expiry = effective_pin_expiry(pin_expiry, next_event_wait)
         self.status = VerificationStatus.IN_PROGRESS
@@ -358,3 +379,90 @@ class Lifecycle:
     def _finish(self, status: VerificationStatus, at: float) -> None:
         self.status = status
         self.finalized_at = at
+
+
+#: The Verify v2 channel that takes no code.
+SILENT_AUTH_STEP = "silent_auth"
+
+
+class V2Lifecycle(Lifecycle):
+    """A Verify v2 request: the shared machine with v2's code, cancel and silent-auth rules.
+
+    Args:
+        started_at: When the request started (the first channel fires then).
+        new_code: Returns the request's code (called once).
+        channels: The workflow's channels in order (``"sms"``, ``"voice"``, ``"email"``,
+            ``"whatsapp"``, ``"silent_auth"``).
+        channel_timeout: Seconds each channel gets before the next one fires.
+    """
+
+    def __init__(
+        self,
+        started_at: float,
+        new_code: Callable[[], str],
+        *,
+        channels: Sequence[str],
+        channel_timeout: int,
+    ) -> None:
+        if channel_timeout <= 0:
+            raise ValueError("channel_timeout must be positive")
+        super().__init__(
+            started_at,
+            new_code,
+            workflow_id=0,
+            pin_expiry=channel_timeout * max(len(channels), 1),
+            next_event_wait=channel_timeout,
+            steps=channels,
+        )
+
+    @property
+    def channel_timeout(self) -> int:
+        """Seconds each channel gets."""
+        return self.next_event_wait
+
+    @property
+    def current_channel(self) -> str:
+        """The channel fired last (the one the request is waiting on while live)."""
+        return self.deliveries[-1].channel
+
+    @property
+    def pin_expires_at(self) -> float:
+        """When the code stops being accepted: the end of the workflow as things stand."""
+        if not self.deliveries:
+            return self.started_at + self.next_event_wait * len(self.steps)
+        return self.deliveries[-1].at + self.next_event_wait * (1 + self.events_left)
+
+    def countdown(self) -> Countdown:
+        """Timings for a window: cancel is allowed any time; one code for the whole request."""
+        return Countdown(
+            next_event_at=self.next_event_at,
+            pin_expires_at=self.pin_expires_at,
+            cancel_allowed_from=self.started_at,
+            cancel_allowed_until=None,
+            attempts_left=self.attempts_left,
+            events_left=self.events_left,
+            expires_at=self.pin_expires_at,
+        )
+
+    def check(self, code: str, now: float) -> CheckOutcome:
+        """Submit a code; refused without counting while the current step is silent auth."""
+        self.advance(now)
+        if self.is_live and self.current_channel == SILENT_AUTH_STEP:
+            return CheckOutcome.CODE_NOT_SUPPORTED
+        return super().check(code, now)
+
+    def cancel(self, now: float) -> ControlOutcome:
+        """Cancel at ``now``; v2 allows it whenever the request is live."""
+        self.advance(now)
+        if not self.is_live:
+            return ControlOutcome.NOT_ACTIVE
+        self._finish(VerificationStatus.CANCELLED, now)
+        return ControlOutcome.OK
+
+    def complete_silent_auth(self, now: float) -> bool:
+        """The handset opened the check URL: True (and SUCCESS) if silent auth is current."""
+        self.advance(now)
+        if not self.is_live or self.current_channel != SILENT_AUTH_STEP:
+            return False
+        self._finish(VerificationStatus.SUCCESS, now)
+        return True

@@ -24,7 +24,9 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and docs)."""
     parser = argparse.ArgumentParser(
         prog="verify-desk-sandbox",
-        description="A local, stateful simulator of the Vonage Verify v1 API (loopback only).",
+        description=(
+            "A local, stateful simulator of the Vonage Verify v1 and v2 APIs (loopback only)."
+        ),
         epilog=(
             f"The secret may also come from the environment variable {SECRET_ENV}, which is "
             "safer than --api-secret (command lines are visible to other local users in ps)."
@@ -59,6 +61,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--tls-cert", default=None, help="PEM certificate: also serve HTTPS")
     parser.add_argument("--tls-key", default=None, help="PEM private key for --tls-cert")
     parser.add_argument(
+        "--callback-url",
+        default=None,
+        help="loopback URL that receives Verify v2 summary/event callbacks (JSON POSTs)",
+    )
+    parser.add_argument(
+        "--allow-fraud-check-bypass",
+        action="store_true",
+        help="accept Verify v2 fraud_check=false (else HTTP 403)",
+    )
+    parser.add_argument(
         "--verbose", action="store_true", help="log method and path of each request"
     )
     return parser
@@ -82,6 +94,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
         verbose=args.verbose,
+        callback_url=args.callback_url,
+        allow_fraud_check_bypass=args.allow_fraud_check_bypass,
     )
     try:
         server = SandboxServer(config)

@@ -8,6 +8,9 @@ background thread is needed and the clock can jump.
 Magic numbers (last four digits): ``0007`` status 7 (blocked, network ``25503``), ``0009``
 status 9, ``0015`` status 15, ``0029`` status 29. Every other valid number follows the normal
 lifecycle.
+
+Verify v2 lives in :class:`~desktop_app.sandbox.engine_v2.V2Mixin` on the same state: one live
+request per number across v1 and v2 (``_live``), one handset inbox, one deadline heap.
 """
 
 from __future__ import annotations
@@ -24,9 +27,12 @@ from typing import Any
 
 from desktop_app.domain.lifecycle import CheckOutcome, ControlOutcome, Lifecycle
 from desktop_app.domain.models import VerificationStatus
+from desktop_app.sandbox.callbacks import CallbackSender, check_callback_url
 from desktop_app.sandbox.clock import SimClock
+from desktop_app.sandbox.engine_v2 import V2Mixin
 from desktop_app.sandbox.state import CURRENCY, VERIFY_PRICE, HandsetMessage, SandboxRequest, iso
 from desktop_app.sandbox.throttle import Throttle
+from desktop_app.sandbox.v2_state import V2Request
 from desktop_app.sandbox.validation import (
     Params,
     Refused,
@@ -82,7 +88,7 @@ def _control_text(outcome: ControlOutcome, request_id: str) -> tuple[str, str]:
     return "6", f"The requestId '{request_id}' does not exist or its no longer active."
 
 
-class SandboxEngine:
+class SandboxEngine(V2Mixin):
     """All sandbox state: one account, its requests, the handsets' inboxes and the balance.
 
     Args:
@@ -94,6 +100,8 @@ class SandboxEngine:
         allow_pin_code: Whether the account accepts a custom ``pin_code`` (else status 20).
         balance: The starting account balance in EUR.
         real_time: Monotonic real time for the throttles (injectable for tests).
+        callback_url: Where Verify v2 callbacks are POSTed (loopback only; None = none).
+        allow_fraud_check_bypass: Whether v2 ``fraud_check: false`` is allowed (else 403).
     """
 
     def __init__(
@@ -107,6 +115,8 @@ class SandboxEngine:
         allow_pin_code: bool = False,
         balance: Decimal = Decimal("10.5"),
         real_time: Callable[[], float] = time.monotonic,
+        callback_url: str | None = None,
+        allow_fraud_check_bypass: bool = False,
     ) -> None:
         self._key = api_key.encode()
         self._secret = api_secret.encode()
@@ -122,6 +132,13 @@ class SandboxEngine:
         self._scheduled: dict[str, float] = {}
         self._balance = balance
         self._latency = 0.0
+        self._v2_requests: dict[str, V2Request] = {}
+        self._cooldown: dict[str, float] = {}
+        self._callbacks = CallbackSender()
+        self.allow_fraud_check_bypass = allow_fraud_check_bypass
+        self.callback_url: str | None = None
+        if callback_url:
+            self.set_callback_url(callback_url)
 
     # -- settings ----------------------------------------------------------------------------
 
@@ -137,6 +154,20 @@ class SandboxEngine:
             raise ValueError("latency must be between 0 and 60 seconds")
         with self._lock:
             self._latency = seconds
+
+    def set_callback_url(self, url: str | None) -> None:
+        """Send Verify v2 callbacks to ``url`` from now on (``None`` or ``""`` stops them).
+
+        Raises:
+            ValueError: Not an http(s) URL on a loopback address.
+        """
+        checked = check_callback_url(url) if url else None
+        with self._lock:
+            self.callback_url = checked
+
+    def close(self) -> None:
+        """Stop the callback thread (the engine keeps answering, without callbacks)."""
+        self._callbacks.close()
 
     # -- Verify v1 ---------------------------------------------------------------------------
 
@@ -194,9 +225,10 @@ class SandboxEngine:
             now = self.clock.now()
             self._tick(now)
             live_id = self._live.get(spec.number)
-            if live_id is not None:
+            if live_id is not None or self._cooldown.get(spec.number, 0.0) > now:
+                # After a v2 cancel the number stays busy a few seconds with nothing live.
                 return {
-                    "request_id": live_id,
+                    "request_id": live_id or "",
                     "status": "10",
                     "error_text": CONCURRENT_TEXT,
                     "network": SANDBOX_NETWORK,
@@ -293,7 +325,10 @@ class SandboxEngine:
         """Every request the sandbox holds, with its state."""
         with self._lock:
             self._tick(self.clock.now())
-            return {"requests": [r.summary() for r in self._requests.values()]}
+            items = [(r.created_at, r.summary()) for r in self._requests.values()]
+            items += [(r.created_at, r.summary()) for r in self._v2_requests.values()]
+        items.sort(key=lambda item: item[0])
+        return {"requests": [summary for _, summary in items]}
 
     def clock_info(self) -> JsonBody:
         """The simulated time and speed."""
@@ -328,7 +363,12 @@ class SandboxEngine:
             if self._scheduled.get(request_id) != due:
                 continue
             del self._scheduled[request_id]
-            req = self._requests[request_id]
+            req = self._requests.get(request_id)
+            if req is None:
+                v2 = self._v2_requests[request_id]
+                v2.lifecycle.advance(now)
+                self._sync_v2(v2)
+                continue
             req.lifecycle.advance(now)
             self._sync(req)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import socket
 import socketserver
 import ssl
@@ -47,7 +48,31 @@ SANDBOX_ROUTES = {
     "/sandbox/latency": ("GET", "POST"),
     "/sandbox/messages": ("GET",),
     "/sandbox/requests": ("GET",),
+    "/sandbox/callbacks": ("GET", "POST"),
 }
+V2_PREFIX = "/v2/verify"
+#: A Host header that may be echoed into a ``check_url`` (anything else uses the bound address).
+_HOST_RE = re.compile(r"[A-Za-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
+
+
+def v2_route(method: str, path: str) -> tuple[str, str] | None:
+    """``(operation, request_id)`` for a Verify v2 path and method, or None when none fits.
+
+    ``POST /v2/verify`` start; ``POST /v2/verify/{id}`` check; ``DELETE /v2/verify/{id}``
+    cancel; ``POST /v2/verify/{id}/next_workflow``; ``GET /v2/verify/{id}/silent-auth/redirect``.
+    """
+    rest = path[len(V2_PREFIX) :].strip("/")
+    parts = rest.split("/") if rest else []
+    if not parts:
+        return ("start", "") if method == "POST" else None
+    request_id, tail = parts[0], parts[1:]
+    if not tail:
+        return {"POST": ("check", request_id), "DELETE": ("cancel", request_id)}.get(method)
+    if tail == ["next_workflow"] and method == "POST":
+        return "next_workflow", request_id
+    if tail == ["silent-auth", "redirect"] and method == "GET":
+        return "silent_auth", request_id
+    return None
 
 
 class SandboxHTTPServer(ThreadingHTTPServer):
@@ -196,19 +221,22 @@ class SandboxHandler(BaseHTTPRequestHandler):
         self.close_connection = True
         self.send_json(code, {"error": message or HTTPStatus(code).phrase})
 
-    def send_json(self, code: int, body: dict[str, Any]) -> None:
-        """Write the status line, headers and JSON body in a single write."""
-        data = json.dumps(body, separators=(",", ":")).encode()
+    def send_json(
+        self, code: int, body: dict[str, Any] | None, *, location: str | None = None
+    ) -> None:
+        """Write the status line, headers and JSON body (``None``: no body) in a single write."""
+        data = b"" if body is None else json.dumps(body, separators=(",", ":")).encode()
         try:
             phrase = HTTPStatus(code).phrase
         except ValueError:
             phrase = ""
+        extra = "" if body is None else "Content-Type: application/json;charset=UTF-8\r\n"
+        if location is not None:
+            extra += f"Location: {location}\r\n"
         head = (
             f"HTTP/1.1 {code} {phrase}\r\n"
             f"Server: {self.server_version}\r\n"
-            f"Date: {self.date_time_string()}\r\n"
-            "Content-Type: application/json;charset=UTF-8\r\n"
-            f"Content-Length: {len(data)}\r\n"
+            f"Date: {self.date_time_string()}\r\n" + extra + f"Content-Length: {len(data)}\r\n"
             "Cache-Control: no-store\r\n"
             + ("Connection: close\r\n" if self.close_connection else "")
             + "\r\n"
@@ -226,6 +254,10 @@ class SandboxHandler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         """Handle POST."""
+        self._dispatch()
+
+    def do_DELETE(self) -> None:
+        """Handle DELETE (Verify v2 cancel)."""
         self._dispatch()
 
     def do_CONNECT(self) -> None:
@@ -273,6 +305,12 @@ class SandboxHandler(BaseHTTPRequestHandler):
         path = split.path.rstrip("/") or "/"
         if self.server.verbose:
             sys.stderr.write(f"{self.command} {path}\n")
+        if path == V2_PREFIX or path.startswith(V2_PREFIX + "/"):
+            self._v2(path, body)
+            return
+        if self.command == "DELETE":
+            self.send_json(405, {"error": "Method Not Allowed"})
+            return
         try:
             params = merge(
                 parse_query(split.query),
@@ -302,6 +340,35 @@ class SandboxHandler(BaseHTTPRequestHandler):
         else:
             self._sandbox(path, params)
 
+    def _base_url(self) -> str:
+        """The scheme, host and port this client used (for a v2 ``check_url``)."""
+        scheme = "https" if self._tls is not None else "http"
+        host = self.headers.get("Host", "").strip()
+        if not _HOST_RE.fullmatch(host):
+            bound, port = str(self.server.server_address[0]), self.server.server_port
+            host = f"[{bound}]:{port}" if ":" in bound else f"{bound}:{port}"
+        return f"{scheme}://{host}"
+
+    def _v2(self, path: str, body: bytes) -> None:
+        route = v2_route(self.command, path)
+        if route is None:
+            code = 404 if self.command in ("GET", "POST", "DELETE") else 405
+            title = "Not Found" if code == 404 else "Method Not Allowed"
+            self.send_json(
+                code, {"title": title, "detail": f"No such Verify v2 endpoint: {path[:200]}"}
+            )
+            return
+        op, request_id = route
+        self._wait_latency()
+        answer = self.server.engine.verify_v2(
+            op,
+            request_id,
+            body,
+            authorization=self.headers.get("Authorization"),
+            base_url=self._base_url(),
+        )
+        self.send_json(answer.status, answer.body, location=answer.location)
+
     def _wait_latency(self) -> None:
         latency = self.server.engine.latency
         if latency > 0:
@@ -324,6 +391,10 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 body = engine.messages(params["number"][0] if "number" in params else None)
             elif path == "/sandbox/requests":
                 body = engine.requests()
+            elif path == "/sandbox/callbacks":
+                if self.command == "POST":
+                    engine.set_callback_url((params.get("url") or [""])[0] or None)
+                body = {"callback_url": engine.callback_url}
             else:
                 body = engine.clock_info()
         except ValueError as exc:

@@ -2,7 +2,8 @@
 
 Parameters may come from the query string, an ``application/x-www-form-urlencoded`` body or a
 JSON object body (the Node SDK sends JSON); they are merged (query first). Credentials may also
-come from an HTTP Basic ``Authorization`` header.
+come from an HTTP Basic ``Authorization`` header, or (Verify v2) a Bearer JWT whose claims
+:func:`bearer_claims` reads **without verifying the signature**.
 """
 
 from __future__ import annotations
@@ -84,3 +85,23 @@ def basic_credentials(header: str | None) -> tuple[str, str] | None:
         return None
     key, sep, secret = decoded.partition(":")
     return (key, secret) if sep else None
+
+
+def bearer_claims(header: str | None) -> dict[str, Any] | None:
+    """The claims of an ``Authorization: Bearer <JWT>`` header, unverified; None otherwise.
+
+    Only the shape is checked (three base64url parts, a JSON object payload): the sandbox has
+    no key to verify a signature with.
+    """
+    if not header:
+        return None
+    scheme, _, token = header.strip().partition(" ")
+    parts = token.strip().split(".")
+    if scheme.lower() != "bearer" or len(parts) != 3 or len(token) > 8192:
+        return None
+    payload = parts[1] + "=" * (-len(parts[1]) % 4)
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(payload.encode("ascii")))
+    except (binascii.Error, UnicodeError, ValueError, RecursionError):
+        return None
+    return claims if isinstance(claims, dict) else None

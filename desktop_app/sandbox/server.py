@@ -10,7 +10,13 @@ Endpoints (Verify answers are HTTP 200 JSON with the real field names, as the re
 ``/verify/json``, ``/verify/psd2/json``, ``/verify/check/json``, ``/verify/search/json``,
 ``/verify/control/json``, ``/account/get-balance``; and the unauthenticated demo controls
 ``/sandbox/clock``, ``/sandbox/clock/advance``, ``/sandbox/clock/scale``, ``/sandbox/latency``,
-``/sandbox/messages`` and ``/sandbox/requests``.
+``/sandbox/messages``, ``/sandbox/requests`` and ``/sandbox/callbacks`` (``url`` form field: where
+Verify v2 callbacks go, loopback only; empty stops them).
+
+Verify v2 (JSON, RFC 7807 errors with real HTTP statuses): ``POST /v2/verify`` (start),
+``POST /v2/verify/{id}`` (check), ``DELETE /v2/verify/{id}`` (cancel),
+``POST /v2/verify/{id}/next_workflow`` and ``GET /v2/verify/{id}/silent-auth/redirect`` (the
+silent auth ``check_url``); see :mod:`desktop_app.sandbox.engine_v2`.
 
 With ``tls_cert``/``tls_key`` the same port also speaks HTTPS (the first byte of each connection
 decides) and accepts ``CONNECT`` as a tunnel to itself, for SDKs that build ``https://host``
@@ -19,13 +25,13 @@ URLs without a port (nexmo 2.5.2): point ``HTTPS_PROXY`` at the sandbox.
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 import ssl
 import threading
 from dataclasses import dataclass, field
 from types import TracebackType
 
+from desktop_app.sandbox.callbacks import is_loopback
 from desktop_app.sandbox.clock import SimClock
 from desktop_app.sandbox.engine import SandboxEngine
 from desktop_app.sandbox.handler import SandboxHTTPServer
@@ -53,6 +59,9 @@ class SandboxConfig:
         tls_cert: PEM certificate file; with ``tls_key`` the port also speaks HTTPS.
         tls_key: PEM private key file.
         verbose: Log method and path (never the query) of each request to stderr.
+        callback_url: Where Verify v2 ``summary``/``event`` callbacks are POSTed as JSON
+            (loopback http(s) URLs only); also settable at run time via ``/sandbox/callbacks``.
+        allow_fraud_check_bypass: Accept v2 ``fraud_check: false`` (else HTTP 403).
     """
 
     host: str = "127.0.0.1"
@@ -68,16 +77,8 @@ class SandboxConfig:
     tls_cert: str | None = None
     tls_key: str | None = None
     verbose: bool = False
-
-
-def is_loopback(host: str) -> bool:
-    """True for ``localhost`` and loopback IP addresses."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+    callback_url: str | None = None
+    allow_fraud_check_bypass: bool = False
 
 
 class SandboxServer:
@@ -110,6 +111,8 @@ class SandboxServer:
             rate_limit=config.rate_limit,
             search_rate_limit=config.search_rate_limit,
             allow_pin_code=config.allow_pin_code,
+            callback_url=config.callback_url,
+            allow_fraud_check_bypass=config.allow_fraud_check_bypass,
         )
         self.engine.latency = config.latency
         self._ssl: ssl.SSLContext | None = None
@@ -167,6 +170,7 @@ class SandboxServer:
             httpd, thread = self._httpd, self._thread
             self._stopped = True
             self._httpd = self._thread = None
+        self.engine.close()
         if httpd is None:
             return
         httpd.shutdown()

@@ -36,7 +36,11 @@ def iso(ts: float | None) -> str | None:
 
 @dataclass(frozen=True)
 class HandsetMessage:
-    """One SMS or call the sandbox "delivered" to a simulated handset."""
+    """One message the sandbox "delivered" to a simulated handset.
+
+    ``channel`` is ``sms`` or ``tts`` (v1), or ``sms``, ``voice``, ``email`` or ``whatsapp``
+    (v2); ``number`` is the ``to`` address (an email address for email).
+    """
 
     request_id: str
     number: str
@@ -125,6 +129,7 @@ class SandboxRequest:
         lc = self.lifecycle
         return {
             "request_id": self.request_id,
+            "api_version": "v1",
             "kind": "psd2" if self.spec.psd2 else "start",
             "number": self.spec.number,
             "brand": self.spec.brand,
