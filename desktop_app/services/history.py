@@ -1,0 +1,101 @@
+"""History reads for the window, on a runner of their own.
+
+A history query can grow with the table (a substring filter over a million rows is a full scan),
+so it never runs on the GUI thread. It also never shares a pool with network calls: fifty calls
+hanging on a dead host must not hold back the history page. The composition root therefore
+gives this service its own small runner (see ``desktop_app.services.build_runners``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from PySide6.QtCore import QObject
+
+from desktop_app.domain.models import VerificationStatus
+from desktop_app.services.tasks import Task, TaskRunner
+from desktop_app.store.history import HistoryStore
+
+__all__ = ["HistoryService"]
+
+
+class HistoryService(QObject):
+    """Runs ``HistoryStore`` queries on the store runner's pool.
+
+    Every method returns a ``Task``. Without a store (the history could not be opened) the
+    tasks succeed with empty answers, so the window shows an empty page instead of an error.
+
+    Args:
+        runner: The store runner (not the network one).
+        history: The open store, or None when there is none.
+        parent: The Qt parent.
+    """
+
+    def __init__(
+        self, runner: TaskRunner, history: HistoryStore | None, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._runner = runner
+        self._history = history
+
+    @property
+    def available(self) -> bool:
+        """True when a history store is attached."""
+        return self._history is not None
+
+    def set_history(self, history: HistoryStore | None) -> None:
+        """Attach another store (or none); tasks in flight keep the previous one."""
+        self._history = history
+
+    def recent(
+        self,
+        *,
+        limit: int = 200,
+        text: str = "",
+        status: VerificationStatus | None = None,
+        profile: str | None = None,
+        before: tuple[datetime, int] | None = None,
+    ) -> Task:
+        """Newest requests first, filtered; ``succeeded(list[HistoryEntry])``."""
+        return self._query(
+            "history.recent",
+            [],
+            lambda store: store.recent(
+                limit=limit, text=text, status=status, profile=profile, before=before
+            ),
+        )
+
+    def count(
+        self,
+        *,
+        text: str = "",
+        status: VerificationStatus | None = None,
+        profile: str | None = None,
+    ) -> Task:
+        """How many requests match; ``succeeded(int)``."""
+        return self._query(
+            "history.count", 0, lambda store: store.count(text=text, status=status, profile=profile)
+        )
+
+    def get(self, request_id: str) -> Task:
+        """The newest row with this request id; ``succeeded(HistoryEntry | None)``."""
+        return self._query("history.get", None, lambda store: store.find(request_id))
+
+    def calls(self, request_id: str) -> Task:
+        """The calls made about one request, oldest first; ``succeeded(list[CallEntry])``."""
+        return self._query("history.calls", [], lambda store: store.calls(request_id))
+
+    def in_progress(self, *, profile: str | None = None, limit: int = 100) -> Task:
+        """Requests still IN PROGRESS, newest first; ``succeeded(list[HistoryEntry])``."""
+        return self._query(
+            "history.in_progress",
+            [],
+            lambda store: store.in_progress(profile=profile, limit=limit),
+        )
+
+    def _query(self, name: str, empty: object, query: Callable[[HistoryStore], object]) -> Task:
+        store = self._history
+        if store is None:
+            return self._runner.resolved(empty, name=name)
+        return self._runner.submit(lambda: query(store), name=name)
