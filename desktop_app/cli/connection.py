@@ -10,13 +10,19 @@ from __future__ import annotations
 import argparse
 import locale
 import os
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from desktop_app.api.http import DEFAULT_API_HOST, DEFAULT_REST_HOST, build_http_client
-from desktop_app.domain.errors import CredentialsUnavailable
+from desktop_app.domain.errors import (
+    CredentialsUnavailable,
+    FieldError,
+    StoreError,
+    ValidationFailed,
+)
 from desktop_app.domain.models import ApiCredentials
 from desktop_app.domain.phone import default_region_from_locale
 from desktop_app.sandbox.server import SandboxConfig, SandboxServer
@@ -27,7 +33,7 @@ from desktop_app.settings.credentials import (
     resolve_credentials,
 )
 from desktop_app.settings.paths import AppPaths
-from desktop_app.settings.profiles import SANDBOX_PROFILE, Profile, ProfileStore
+from desktop_app.settings.profiles import SANDBOX_PROFILE, Profile, ProfileStore, url_problem
 from desktop_app.store.history import HistoryStore
 from desktop_app.usecases import SandboxNotRunning, VerifyDesk, open_desk
 
@@ -108,6 +114,29 @@ def _profile_credentials(profile: Profile, env: Mapping[str, str]) -> ApiCredent
     return resolve_credentials(profile, KeyringCredentialStore(), env=from_env)
 
 
+def check_host_options(api_host: str | None, rest_host: str | None) -> None:
+    """Refuse ``--api-host``/``--rest-host`` values that are not safe to send a secret to.
+
+    ``https`` is required except on loopback (the local sandbox); no user name or password in
+    the URL; a host only; no whitespace anywhere.
+
+    Raises:
+        ValidationFailed: One ``FieldError`` per bad option, named as typed (``--api-host``).
+    """
+    errors: list[FieldError] = []
+    for option, value in (("--api-host", api_host), ("--rest-host", rest_host)):
+        if not value:
+            continue
+        if any(char.isspace() for char in value):
+            problem: str | None = "must not contain spaces (a URL such as https://api.nexmo.com)"
+        else:
+            problem = url_problem(value, allow_path=False)
+        if problem:
+            errors.append(FieldError(option, f"{problem} (got {value!r})"))
+    if errors:
+        raise ValidationFailed(errors)
+
+
 def resolve_target(
     args: argparse.Namespace, sandbox_url: str | None, env: Mapping[str, str] | None = None
 ) -> Target:
@@ -122,11 +151,14 @@ def resolve_target(
         CliNeedsSandbox: The profile is the built-in Sandbox and no sandbox option was given.
         CliUsageError: Unknown profile.
         CredentialsUnavailable: No secret in the environment or the keyring.
+        ValidationFailed: ``--api-host``/``--rest-host`` is plain http to a non-loopback host,
+            carries a user name or password, or is not a URL.
     """
     environ = os.environ if env is None else env
     profile_name: str | None = args.profile
     api_host: str | None = args.api_host
     rest_host: str | None = args.rest_host
+    check_host_options(api_host, rest_host)
     if sandbox_url:
         return Target(SANDBOX_PROFILE, SANDBOX_CREDENTIALS, sandbox_url)
     if api_host or rest_host:
@@ -168,12 +200,22 @@ def open_history(args: argparse.Namespace) -> Iterator[HistoryStore]:
         history.close()
 
 
+def warn_history_in_memory(error: StoreError) -> None:
+    """Tell the person (stderr) that this command's record lives in memory only."""
+    sys.stderr.write(
+        f"{PROG}: warning: {error.user_message()} This command's history is kept in memory "
+        "only and is not saved to the history file.\n"
+    )
+
+
 @contextmanager
 def open_session(args: argparse.Namespace) -> Iterator[CliSession]:
     """Open everything one API command needs, and close it all when the command ends.
 
     Raises:
-        VerifyDeskError: See :func:`resolve_target`; ``StoreError`` for an unusable history.
+        VerifyDeskError: See :func:`resolve_target`; ``StoreError`` when the history file
+            cannot be opened. A file that fails later (disk full, read-only) is no error: the
+            command goes on with an in-memory history and a warning on stderr.
     """
     with ExitStack() as stack:
         sandbox_url: str | None = args.sandbox_url
@@ -193,5 +235,6 @@ def open_session(args: argparse.Namespace) -> Iterator[CliSession]:
             sandbox_url=target.sandbox_url,
             operator=args.operator,
             default_region=args.region or default_region(),
+            on_history_degraded=warn_history_in_memory,
         )
         yield CliSession(desk=desk, history=history)

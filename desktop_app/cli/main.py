@@ -9,12 +9,16 @@ becomes one sentence on stderr (and a JSON error object with ``--json``) and an 
 from __future__ import annotations
 
 import logging
+import os
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from typing import TextIO
 
 from desktop_app.domain.errors import VerifyDeskError
+from desktop_app.settings.credentials import EnvCredentials
+from desktop_app.settings.paths import AppPaths
+from desktop_app.usecases.logging_setup import RedactingFilter, configure_logging, remove_logging
 
 from .commands import run_command
 from .output import EXIT_OK, write_error, write_json
@@ -28,22 +32,37 @@ logger = logging.getLogger(__name__)
 EXIT_INTERRUPTED = 130
 
 
+def _env_secrets() -> Iterable[str]:
+    """The secret this command may hold (from the environment), for the log redaction."""
+    return [os.environ.get(EnvCredentials.SECRET_VAR, "")]
+
+
 @contextmanager
 def _logging_to(stream: TextIO, enabled: bool) -> Iterator[None]:
-    """With ``--verbose``: log DEBUG to ``stream`` for this command only, then restore."""
-    if not enabled:
-        yield
-        return
+    """Log INFO to the app's redacted log file, and with ``--verbose`` DEBUG to ``stream``.
+
+    Both only for this command; the root logger is restored afterwards. A log folder that
+    cannot be created costs the log file, never the command.
+    """
     root = logging.getLogger()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     previous = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
+    log_file: logging.Handler | None = None
+    with suppress(OSError):
+        log_file = configure_logging(AppPaths.default().log_dir, secrets=_env_secrets)
+    verbose: logging.Handler | None = None
+    if enabled:
+        verbose = logging.StreamHandler(stream)
+        verbose.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        verbose.addFilter(RedactingFilter(_env_secrets))
+        root.addHandler(verbose)
+        root.setLevel(logging.DEBUG)
     try:
         yield
     finally:
-        root.removeHandler(handler)
+        if verbose is not None:
+            root.removeHandler(verbose)
+        if log_file is not None:
+            remove_logging(log_file)
         root.setLevel(previous)
 
 

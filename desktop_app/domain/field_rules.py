@@ -24,11 +24,15 @@ Rule decisions (beyond the field guide's limits):
 * ``amount`` is plain decimal notation with a dot (``"12.50"``); exponents, commas, signs,
   ``NaN`` and infinities are refused.
 * A number that is possible but outside the ranges the metadata knows is an overridable warning.
+* A number holding an invisible character (a right-to-left mark or zero-width space from a
+  paste, a NUL) or another script's digits (Arabic-Indic, full-width) is refused with a message
+  naming that character, not the general format rule: such input *looks* right to the person.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -64,6 +68,23 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9-]+")
 _AMOUNT = re.compile(r"\d+(\.\d*)?|\.\d+")
 
 
+def _number_characters_problem(raw: str) -> str | None:
+    """Why a number that looks right is not: an invisible character or a foreign digit."""
+    for char in raw.strip():
+        if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
+            return (
+                f"contains an invisible or control character (U+{ord(char):04X}); retype the "
+                "number or paste it as plain text"
+            )
+    for char in raw:
+        if char.isdigit() and not char.isascii():
+            return (
+                f"must use the digits 0-9 (found {char!r}, a digit of another script or a "
+                "full-width digit)"
+            )
+    return None
+
+
 def check_number(
     raw: str, *, country: str = "", default_region: str | None = None
 ) -> Checked[NumberInfo]:
@@ -76,6 +97,9 @@ def check_number(
     region = default_region
     if country.strip():
         region = check_country(country).value
+    problem = _number_characters_problem(raw)
+    if problem is not None:
+        return Checked(None, FieldError("number", problem))
     try:
         info = parse_number(raw, region)
     except ValidationFailed as failed:

@@ -81,15 +81,19 @@ class HistoryStore:
         pin_expiry: int | None = None,
         next_event_wait: int | None = None,
         api_version: str = "v1",
+        channels: str = "",
     ) -> int:
-        """Record a start about to be sent, with status ``OUTCOME UNKNOWN``; return its row id."""
+        """Record a start about to be sent, with status ``OUTCOME UNKNOWN``; return its row id.
+
+        ``channels`` is a Verify v2 request's channel list (``"sms,voice"``); empty for v1.
+        """
         now = self._now()
         return self._db.execute(
             "INSERT INTO requests (profile, operator, api_version, kind, number, brand,"
             " workflow_id, code_length, pin_expiry, next_event_wait, status, created_at,"
-            " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " updated_at, channels) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (profile, operator, api_version, kind, number, brand, workflow_id, code_length,
-             pin_expiry, next_event_wait, str(VerificationStatus.UNKNOWN), now, now),
+             pin_expiry, next_event_wait, str(VerificationStatus.UNKNOWN), now, now, channels),
         )[1]  # fmt: skip
 
     def update_request(
@@ -181,6 +185,24 @@ class HistoryStore:
         """Return the (newest) request with this API request id, or None."""
         sql = f"SELECT {REQUEST_COLUMNS} FROM requests WHERE {_NEWEST_WITH_ID}"
         rows = self._db.query(sql, (request_id,))
+        return entry(rows[0]) if rows else None
+
+    def unresolved_start(
+        self, *, profile: str, number: str, since: datetime
+    ) -> HistoryEntry | None:
+        """Return the newest start of ``number`` whose outcome is unknown, or None.
+
+        "Unresolved" means status ``OUTCOME UNKNOWN`` and no request id: the start was sent
+        (or may have been) and its answer never arrived. Only rows of ``profile`` created at or
+        after ``since`` count, so a stale row is never mistaken for today's live request.
+        """
+        sql = (
+            f"SELECT {REQUEST_COLUMNS} FROM requests WHERE profile = ? AND number = ?"
+            " AND status = ? AND request_id IS NULL AND created_at >= ?"
+            " ORDER BY created_at DESC, id DESC LIMIT 1"
+        )
+        args = (profile, number, str(VerificationStatus.UNKNOWN), to_micros(since))
+        rows = self._db.query(sql, args)
         return entry(rows[0]) if rows else None
 
     def recent(

@@ -11,6 +11,14 @@ the history store. Every operation follows the same bookkeeping:
    been accepted the first time: verify-api.md §4);
 4. update the rows with what happened (:mod:`.recording`) and re-raise the error unchanged.
 
+A start whose answer was lost stays OUTCOME UNKNOWN with the advice to look the number up before
+sending again. When a later start to the same number is refused with status 10, the live request
+it names is *adopted* by that unresolved row (request id set, IN PROGRESS), because it is almost
+certainly the request the lost answer would have named; the error still reaches the caller.
+
+The history is a :class:`~desktop_app.usecases.fallback.SessionHistory`: when the file cannot
+be written (disk full, read-only) the session carries on in memory and warns once.
+
 Codes (checked or custom PINs) and secrets are never written to the history or the log.
 """
 
@@ -19,10 +27,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Final
 
 from desktop_app.api.account import AccountClient
 from desktop_app.api.v1 import VerifyV1Client
-from desktop_app.domain.errors import VerifyDeskError
+from desktop_app.domain.errors import ConcurrentVerificationError, StoreError, VerifyDeskError
 from desktop_app.domain.models import (
     Balance,
     CheckResult,
@@ -44,17 +54,26 @@ from desktop_app.domain.validation import (
     validate_start,
 )
 from desktop_app.store.history import HistoryStore
+from desktop_app.usecases.fallback import DegradedCallback, SessionHistory
 from desktop_app.usecases.recording import (
     CallRecorder,
+    adopt_live_request,
     record_check_refusal,
     record_search,
     record_start_failure,
     record_valid_check,
 )
 
+if TYPE_CHECKING:
+    from desktop_app.usecases.desk_v2 import VerifyDeskV2
+
 __all__ = ["Started", "VerifyDesk"]
 
 logger = logging.getLogger(__name__)
+
+#: How far back an OUTCOME UNKNOWN start may be to adopt a status-10 live request: the longest
+#: a v1 request can live (pin_expiry at most 3600 s), plus slack for clocks.
+ADOPTION_WINDOW: Final = timedelta(hours=1, minutes=5)
 
 
 @dataclass(frozen=True)
@@ -85,6 +104,8 @@ class VerifyDesk:
         profile: The profile name written on every history row.
         operator: Who is at the keyboard, written on every history row.
         default_region: ISO country used to read national-format numbers.
+        on_history_degraded: Called once when the history file cannot be written and the
+            session continues in memory (the front end warns the person).
     """
 
     def __init__(
@@ -96,14 +117,17 @@ class VerifyDesk:
         profile: str,
         operator: str,
         default_region: str | None = None,
+        on_history_degraded: DegradedCallback | None = None,
     ) -> None:
         self._client = client
         self._account = account
-        self._history = history
+        self._history = SessionHistory(history, on_degraded=on_history_degraded)
         self._profile = profile
         self._operator = operator
         self._default_region = default_region
-        self._calls = CallRecorder(history, profile=profile, operator=operator)
+        self._calls = CallRecorder(self._history, profile=profile, operator=operator)
+        #: The profile's Verify v2 operations (set by ``open_desk``), sharing this history.
+        self.v2: VerifyDeskV2 | None = None
 
     @property
     def profile(self) -> str:
@@ -114,6 +138,21 @@ class VerifyDesk:
     def operator(self) -> str:
         """The operator name this desk records its work under."""
         return self._operator
+
+    @property
+    def session_history(self) -> SessionHistory:
+        """The session's history (file, or memory after a failure), shared with ``v2``."""
+        return self._history
+
+    @property
+    def default_region(self) -> str | None:
+        """The ISO region national-format numbers are read in."""
+        return self._default_region
+
+    @property
+    def history_problem(self) -> StoreError | None:
+        """Why this session's history is in memory only, or None while the file works."""
+        return self._history.problem
 
     # -- starting ---------------------------------------------------------------------------
 
@@ -176,10 +215,23 @@ class VerifyDesk:
 
         def failed(exc: VerifyDeskError) -> None:
             record_start_failure(self._history, row, exc)
+            if isinstance(exc, ConcurrentVerificationError) and exc.request_id:
+                self._adopt(number, exc.request_id)
 
         result = self._calls.run(operation, send, on_ok=accepted, on_error=failed)
         logger.info("%s accepted: request %s (history #%d)", operation, result.request_id, row)
         return Started(request_id=result.request_id, history_id=row, number=number)
+
+    def _adopt(self, number: str, live_request_id: str) -> None:
+        """Give a status-10 live request to this number's unresolved start, if there is one."""
+        if self._history.find(live_request_id) is not None:
+            return  # the live request already has its row
+        since = datetime.now(UTC) - ADOPTION_WINDOW
+        lost = self._history.unresolved_start(profile=self._profile, number=number, since=since)
+        if lost is None:
+            return
+        adopt_live_request(self._history, lost.id, live_request_id)
+        logger.info("history #%d adopted live request %s (status 10)", lost.id, live_request_id)
 
     # -- after the start --------------------------------------------------------------------
 

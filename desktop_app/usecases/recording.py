@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TypeVar
+from datetime import datetime
+from decimal import Decimal
+from typing import Final, Protocol, TypeVar
 
 from desktop_app.domain.errors import (
     ApiError,
@@ -29,11 +31,15 @@ from desktop_app.domain.models import (
     VerificationRecord,
     VerificationStatus,
 )
-from desktop_app.store.history import UNSET, HistoryStore
+from desktop_app.store._sql import _Unset
+from desktop_app.store.history import UNSET
 
 __all__ = [
+    "LOST_START_ADVICE",
     "CallRecorder",
     "CheckOutcomeText",
+    "HistoryWriter",
+    "adopt_live_request",
     "record_check_refusal",
     "record_search",
     "record_start_failure",
@@ -43,6 +49,68 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
+
+#: Appended to an OUTCOME UNKNOWN start's ``last_error``: what to do before sending again.
+LOST_START_ADVICE: Final = (
+    "The start may have been accepted: look the number up (its live request) before sending "
+    "again; a new start to it that is answered 'already running' (status 10) is linked here."
+)
+
+
+class HistoryWriter(Protocol):
+    """The history writes the recorders need (``HistoryStore`` and ``SessionHistory``)."""
+
+    def update_request(
+        self,
+        row_id: int,
+        *,
+        request_id: str | _Unset | None = ...,
+        status: VerificationStatus | _Unset = ...,
+        finalized_at: datetime | _Unset | None = ...,
+        price: Decimal | _Unset | None = ...,
+        currency: str | _Unset = ...,
+        last_error: str | _Unset = ...,
+    ) -> None:
+        """See :meth:`HistoryStore.update_request`."""
+
+    def update_by_request_id(
+        self,
+        request_id: str,
+        *,
+        status: VerificationStatus | _Unset = ...,
+        finalized_at: datetime | _Unset | None = ...,
+        price: Decimal | _Unset | None = ...,
+        currency: str | _Unset = ...,
+        last_error: str | _Unset = ...,
+    ) -> bool:
+        """See :meth:`HistoryStore.update_by_request_id`."""
+
+    def record_check(
+        self,
+        request_id: str,
+        outcome: str,
+        *,
+        status: VerificationStatus | None = ...,
+        price: Decimal | None = ...,
+        currency: str | None = ...,
+    ) -> None:
+        """See :meth:`HistoryStore.record_check`."""
+
+    def begin_call(
+        self, *, profile: str, operator: str, operation: str, request_id: str | None = ...
+    ) -> int:
+        """See :meth:`HistoryStore.begin_call`."""
+
+    def end_call(
+        self,
+        call_id: int,
+        *,
+        outcome: str,
+        api_status: str = ...,
+        error_text: str = ...,
+        request_id: str | None = ...,
+    ) -> None:
+        """See :meth:`HistoryStore.end_call`."""
 
 
 class CheckOutcomeText:
@@ -63,7 +131,7 @@ class CallRecorder:
         operator: The operator name on every row.
     """
 
-    def __init__(self, history: HistoryStore, *, profile: str, operator: str) -> None:
+    def __init__(self, history: HistoryWriter, *, profile: str, operator: str) -> None:
         self._history = history
         self._profile = profile
         self._operator = operator
@@ -129,7 +197,7 @@ class CallRecorder:
             self._history.end_call(call_id, outcome="outcome_unknown", error_text=str(exc))
 
 
-def record_start_failure(history: HistoryStore, row: int, exc: VerifyDeskError) -> None:
+def record_start_failure(history: HistoryWriter, row: int, exc: VerifyDeskError) -> None:
     """Set a start's row after an error: REFUSED, NOT SENT, or left OUTCOME UNKNOWN."""
     if isinstance(exc, ConcurrentVerificationError):
         # The live request keeps its own row (if this history has one); this attempt is refused.
@@ -140,10 +208,23 @@ def record_start_failure(history: HistoryStore, row: int, exc: VerifyDeskError) 
     elif isinstance(exc, TransportError) and not exc.outcome_unknown:
         history.update_request(row, status=VerificationStatus.NOT_SENT, last_error=str(exc))
     else:  # the start may or may not have been accepted: the row stays OUTCOME UNKNOWN
-        history.update_request(row, last_error=str(exc))
+        history.update_request(row, last_error=f"{exc} {LOST_START_ADVICE}")
 
 
-def record_valid_check(history: HistoryStore, request_id: str, result: CheckResult) -> None:
+def adopt_live_request(history: HistoryWriter, row: int, live_request_id: str) -> None:
+    """An unresolved start takes the live request a status 10 named: IN PROGRESS, id set."""
+    history.update_request(
+        row,
+        request_id=live_request_id,
+        status=VerificationStatus.IN_PROGRESS,
+        last_error=(
+            f"The answer to this start was lost; a later start was refused with status 10 "
+            f"naming live request {live_request_id}, adopted here."
+        ),
+    )
+
+
+def record_valid_check(history: HistoryWriter, request_id: str, result: CheckResult) -> None:
     """A right code: one more check, SUCCESS, the price (``finalized_at`` is stamped)."""
     history.record_check(
         request_id,
@@ -154,7 +235,7 @@ def record_valid_check(history: HistoryStore, request_id: str, result: CheckResu
     )
 
 
-def record_check_refusal(history: HistoryStore, request_id: str, exc: VerifyDeskError) -> None:
+def record_check_refusal(history: HistoryWriter, request_id: str, exc: VerifyDeskError) -> None:
     """A refused check: INVALID, TOO MANY (the request FAILED) or NOT FOUND; others skipped."""
     if isinstance(exc, WrongCodeError):
         history.record_check(request_id, CheckOutcomeText.INVALID)
@@ -173,7 +254,7 @@ def _known_status(status: str) -> VerificationStatus | None:
         return None
 
 
-def record_search(history: HistoryStore, records: tuple[VerificationRecord, ...]) -> None:
+def record_search(history: HistoryWriter, records: tuple[VerificationRecord, ...]) -> None:
     """Copy what search says (status, price, finalisation time) onto the history rows.
 
     Rows are found by request id; ids this history does not know are skipped.

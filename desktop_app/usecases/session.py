@@ -12,11 +12,14 @@ import httpx
 
 from desktop_app.api.account import AccountClient
 from desktop_app.api.v1 import VerifyV1Client
+from desktop_app.api.v2 import VerifyV2Client
 from desktop_app.domain.errors import VerifyDeskError
 from desktop_app.domain.models import ApiCredentials
 from desktop_app.settings.profiles import Profile
 from desktop_app.store.history import HistoryStore
 from desktop_app.usecases.desk import VerifyDesk
+from desktop_app.usecases.desk_v2 import open_desk_v2
+from desktop_app.usecases.fallback import DegradedCallback
 
 __all__ = ["FALLBACK_OPERATOR", "SandboxNotRunning", "current_operator", "open_desk"]
 
@@ -67,6 +70,7 @@ def open_desk(
     sandbox_url: str | None = None,
     operator: str | None = None,
     default_region: str | None = None,
+    on_history_degraded: DegradedCallback | None = None,
 ) -> VerifyDesk:
     """Wire the Verify and Account clients for ``profile`` into a desk.
 
@@ -78,16 +82,21 @@ def open_desk(
         sandbox_url: Base URL of the running sandbox, for a sandbox profile.
         operator: Who is at the keyboard; defaults to the OS user name.
         default_region: ISO country used to read national-format numbers.
+        on_history_degraded: Called once if the history file fails and the session goes on
+            in memory.
 
     Raises:
         SandboxNotRunning: A sandbox profile without hosts, and no ``sandbox_url``.
     """
     api_host, rest_host = profile_hosts(profile, sandbox_url)
-    return VerifyDesk(
+    desk = VerifyDesk(
         client=VerifyV1Client(http, credentials, api_host=api_host),
         account=AccountClient(http, credentials, rest_host=rest_host),
         history=history,
         profile=profile.name,
         operator=operator or current_operator(),
         default_region=default_region,
+        on_history_degraded=on_history_degraded,
     )
+    desk.v2 = open_desk_v2(desk, VerifyV2Client(http, credentials, api_host=api_host))
+    return desk

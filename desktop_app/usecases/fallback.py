@@ -1,0 +1,370 @@
+"""The session's history: the database file, or memory once the file cannot be written.
+
+A full disk, a read-only file or a vanished folder must not stop a support agent mid-call. The
+first :class:`~desktop_app.domain.errors.StoreError` on a write *degrades* the session:
+
+* a warning is logged once and ``on_degraded`` is called once (the CLI prints it to stderr, the
+  window shows a banner);
+* that write, and every later one, goes to an in-memory history for the rest of the session
+  (the file is not retried: a flapping file would scatter one request over two stores);
+* reads merge the memory rows (newest) with what the file still lets us read.
+
+Rows written to memory get *negative* ids (``-1``, ``-2``...), so they never collide with the
+file's ids. A file row that is updated after the switch is first copied into memory (status,
+request id, price, error; its check count starts again from 0) and keeps its file id.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+from decimal import Decimal
+from typing import TypeVar
+
+from desktop_app.domain.errors import StoreError
+from desktop_app.domain.models import CallEntry, HistoryEntry, VerificationStatus
+from desktop_app.store._sql import _Unset
+from desktop_app.store.history import UNSET, HistoryStore
+
+__all__ = ["DegradedCallback", "SessionHistory"]
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+DegradedCallback = Callable[[StoreError], None]
+
+#: The in-memory store's location.
+_MEMORY = ":memory:"
+
+
+class SessionHistory:
+    """A :class:`HistoryStore` front that falls back to memory; see the module docstring.
+
+    Thread-safe: the stores are, and the switch and the id map are guarded by a lock.
+
+    Args:
+        store: The history file (the caller owns and closes it).
+        on_degraded: Called once, with the error, when the session switches to memory.
+    """
+
+    def __init__(self, store: HistoryStore, *, on_degraded: DegradedCallback | None = None) -> None:
+        self._store = store
+        self._on_degraded = on_degraded
+        self._lock = threading.RLock()
+        self._memory: HistoryStore | None = None
+        self._problem: StoreError | None = None
+        #: File row id -> memory row id, for file rows updated after the switch.
+        self._copies: dict[int, int] = {}
+
+    @property
+    def store(self) -> HistoryStore:
+        """The history file this session started with."""
+        return self._store
+
+    @property
+    def problem(self) -> StoreError | None:
+        """The error that switched the session to memory, or None while the file works."""
+        return self._problem
+
+    def close(self) -> None:
+        """Close the in-memory store (the file is the caller's to close)."""
+        with self._lock:
+            if self._memory is not None:
+                self._memory.close()
+
+    # -- the switch -------------------------------------------------------------------------
+
+    def _degrade(self, error: StoreError) -> HistoryStore:
+        with self._lock:
+            first = self._memory is None
+            if self._memory is None:
+                self._memory = HistoryStore(_MEMORY)
+                self._problem = error
+            memory = self._memory
+        if first:
+            logger.warning("History file unusable, keeping this session in memory: %s", error)
+            if self._on_degraded is not None:
+                self._on_degraded(error)
+        return memory
+
+    def _write(self, to_file: Callable[[], T]) -> tuple[T | None, HistoryStore | None]:
+        """Run a write on the file; return (result, None), or (None, memory) after a switch."""
+        memory = self._memory
+        if memory is not None:
+            return None, memory
+        try:
+            return to_file(), None
+        except StoreError as error:
+            return None, self._degrade(error)
+
+    def _file_read(self, read: Callable[[], T], empty: T) -> T:
+        """A read from the file; once degraded a failing read counts as "nothing there"."""
+        if self._memory is None:
+            return read()
+        try:
+            return read()
+        except StoreError:
+            return empty
+
+    def _copy_row(self, memory: HistoryStore, row_id: int) -> int | None:
+        """The memory row standing for file row ``row_id``, copied on first use."""
+        with self._lock:
+            if row_id in self._copies:
+                return self._copies[row_id]
+            try:
+                old = self._store.get(row_id)
+            except (StoreError, KeyError):
+                logger.warning("History row #%d could not be read to carry it over", row_id)
+                return None
+            new = memory.add_request(
+                profile=old.profile, operator=old.operator, kind=old.kind, number=old.number,
+                brand=old.brand, workflow_id=old.workflow_id, code_length=old.code_length,
+                pin_expiry=old.pin_expiry, next_event_wait=old.next_event_wait,
+                api_version=old.api_version, channels=old.channels,
+            )  # fmt: skip
+            memory.update_request(
+                new, request_id=old.request_id, status=old.status,
+                finalized_at=old.finalized_at, price=old.price, currency=old.currency,
+                last_error=old.last_error,
+            )  # fmt: skip
+            self._copies[row_id] = new
+            return new
+
+    def _copy_request_id(self, memory: HistoryStore, request_id: str) -> None:
+        if memory.find(request_id) is not None:
+            return
+        old = self._file_read(lambda: self._store.find(request_id), None)
+        if old is not None:
+            self._copy_row(memory, old.id)
+
+    def _public(self, item: HistoryEntry) -> HistoryEntry:
+        """A memory entry with its public id (the file id of a copy, else negative)."""
+        with self._lock:
+            for file_id, memory_id in self._copies.items():
+                if memory_id == item.id:
+                    return replace(item, id=file_id)
+        return replace(item, id=-item.id)
+
+    # -- writes -----------------------------------------------------------------------------
+
+    def add_request(
+        self,
+        *,
+        profile: str,
+        operator: str,
+        kind: str,
+        number: str,
+        brand: str,
+        workflow_id: int | None,
+        code_length: int | None = None,
+        pin_expiry: int | None = None,
+        next_event_wait: int | None = None,
+        api_version: str = "v1",
+        channels: str = "",
+    ) -> int:
+        """See :meth:`HistoryStore.add_request`; a memory row's id is negative."""
+
+        def add(store: HistoryStore) -> int:
+            return store.add_request(
+                profile=profile, operator=operator, kind=kind, number=number, brand=brand,
+                workflow_id=workflow_id, code_length=code_length, pin_expiry=pin_expiry,
+                next_event_wait=next_event_wait, api_version=api_version, channels=channels,
+            )  # fmt: skip
+
+        result, memory = self._write(lambda: add(self._store))
+        return -add(memory) if memory is not None else int(result or 0)
+
+    def update_request(
+        self,
+        row_id: int,
+        *,
+        request_id: str | _Unset | None = UNSET,
+        status: VerificationStatus | _Unset = UNSET,
+        finalized_at: datetime | _Unset | None = UNSET,
+        price: Decimal | _Unset | None = UNSET,
+        currency: str | _Unset = UNSET,
+        last_error: str | _Unset = UNSET,
+    ) -> None:
+        """See :meth:`HistoryStore.update_request` (a lost file row is skipped, logged)."""
+
+        def update(store: HistoryStore, target: int) -> None:
+            store.update_request(
+                target, request_id=request_id, status=status, finalized_at=finalized_at,
+                price=price, currency=currency, last_error=last_error,
+            )  # fmt: skip
+
+        if row_id < 0:
+            update(self._require_memory(), -row_id)
+            return
+        _, memory = self._write(lambda: update(self._store, row_id))
+        if memory is None:
+            return
+        copy = self._copy_row(memory, row_id)
+        if copy is not None:
+            update(memory, copy)
+
+    def update_by_request_id(
+        self,
+        request_id: str,
+        *,
+        status: VerificationStatus | _Unset = UNSET,
+        finalized_at: datetime | _Unset | None = UNSET,
+        price: Decimal | _Unset | None = UNSET,
+        currency: str | _Unset = UNSET,
+        last_error: str | _Unset = UNSET,
+    ) -> bool:
+        """See :meth:`HistoryStore.update_by_request_id`."""
+
+        def update(store: HistoryStore) -> bool:
+            return store.update_by_request_id(
+                request_id, status=status, finalized_at=finalized_at, price=price,
+                currency=currency, last_error=last_error,
+            )  # fmt: skip
+
+        result, memory = self._write(lambda: update(self._store))
+        if memory is None:
+            return bool(result)
+        self._copy_request_id(memory, request_id)
+        return update(memory)
+
+    def record_check(
+        self,
+        request_id: str,
+        outcome: str,
+        *,
+        status: VerificationStatus | None = None,
+        price: Decimal | None = None,
+        currency: str | None = None,
+    ) -> None:
+        """See :meth:`HistoryStore.record_check`."""
+
+        def record(store: HistoryStore) -> None:
+            store.record_check(request_id, outcome, status=status, price=price, currency=currency)
+
+        _, memory = self._write(lambda: record(self._store))
+        if memory is not None:
+            self._copy_request_id(memory, request_id)
+            record(memory)
+
+    def begin_call(
+        self, *, profile: str, operator: str, operation: str, request_id: str | None = None
+    ) -> int:
+        """See :meth:`HistoryStore.begin_call`; a memory call's id is negative."""
+
+        def begin(store: HistoryStore) -> int:
+            return store.begin_call(
+                profile=profile, operator=operator, operation=operation, request_id=request_id
+            )
+
+        result, memory = self._write(lambda: begin(self._store))
+        return -begin(memory) if memory is not None else int(result or 0)
+
+    def end_call(
+        self,
+        call_id: int,
+        *,
+        outcome: str,
+        api_status: str = "",
+        error_text: str = "",
+        request_id: str | None = None,
+    ) -> None:
+        """See :meth:`HistoryStore.end_call`; a file call begun before the switch stays open."""
+
+        def end(store: HistoryStore, target: int) -> None:
+            store.end_call(
+                target, outcome=outcome, api_status=api_status, error_text=error_text,
+                request_id=request_id,
+            )  # fmt: skip
+
+        if call_id < 0:
+            end(self._require_memory(), -call_id)
+            return
+        _, memory = self._write(lambda: end(self._store, call_id))
+        if memory is not None:
+            logger.info("Call #%d stays 'pending' in the history file (file unusable)", call_id)
+
+    def _require_memory(self) -> HistoryStore:
+        memory = self._memory
+        if memory is None:  # pragma: no cover - negative ids only come from memory
+            raise KeyError("no in-memory history in this session")
+        return memory
+
+    # -- reads ------------------------------------------------------------------------------
+
+    def get(self, row_id: int) -> HistoryEntry:
+        """See :meth:`HistoryStore.get` (negative ids are memory rows).
+
+        Raises:
+            KeyError: No row has this id.
+        """
+        memory = self._memory
+        if row_id < 0:
+            return self._public(self._require_memory().get(-row_id))
+        if memory is not None and row_id in self._copies:
+            return self._public(memory.get(self._copies[row_id]))
+        return self._store.get(row_id)
+
+    def find(self, request_id: str) -> HistoryEntry | None:
+        """See :meth:`HistoryStore.find`; memory rows first."""
+        memory = self._memory
+        if memory is not None:
+            found = memory.find(request_id)
+            if found is not None:
+                return self._public(found)
+        return self._file_read(lambda: self._store.find(request_id), None)
+
+    def unresolved_start(
+        self, *, profile: str, number: str, since: datetime
+    ) -> HistoryEntry | None:
+        """See :meth:`HistoryStore.unresolved_start`; memory rows first."""
+        memory = self._memory
+        if memory is not None:
+            found = memory.unresolved_start(profile=profile, number=number, since=since)
+            if found is not None:
+                return self._public(found)
+        row = self._file_read(
+            lambda: self._store.unresolved_start(profile=profile, number=number, since=since),
+            None,
+        )
+        if row is not None and memory is not None and row.id in self._copies:
+            return None  # its memory copy is the current truth, and it is resolved
+        return row
+
+    def recent(
+        self,
+        *,
+        limit: int = 200,
+        text: str = "",
+        status: VerificationStatus | None = None,
+        profile: str | None = None,
+    ) -> list[HistoryEntry]:
+        """See :meth:`HistoryStore.recent` (no keyset paging across the two stores)."""
+        memory = self._memory
+        no_rows: list[HistoryEntry] = []
+        from_file = self._file_read(
+            lambda: self._store.recent(limit=limit, text=text, status=status, profile=profile),
+            no_rows,
+        )
+        if memory is None:
+            return from_file
+        mine = [
+            self._public(e)
+            for e in memory.recent(limit=limit, text=text, status=status, profile=profile)
+        ]
+        copied = set(self._copies)
+        merged = mine + [e for e in from_file if e.id not in copied]
+        merged.sort(key=lambda e: (e.created_at, e.id if e.id > 0 else 0), reverse=True)
+        return merged[:limit]
+
+    def recent_calls(self, limit: int = 100) -> list[CallEntry]:
+        """See :meth:`HistoryStore.recent_calls`; memory calls (negative ids) first."""
+        memory = self._memory
+        no_calls: list[CallEntry] = []
+        from_file = self._file_read(lambda: self._store.recent_calls(limit), no_calls)
+        if memory is None:
+            return from_file
+        mine = [replace(c, id=-c.id) for c in memory.recent_calls(limit)]
+        return (mine + from_file)[:limit]

@@ -1,0 +1,132 @@
+"""The shared log setup (stdlib only, no Qt): a rotating file whose records are redacted.
+
+:class:`RedactingFilter` rewrites each record that passes through a handler it is attached to:
+the formatted message, a traceback and a stack are redacted (secrets masked, phone numbers cut
+to their last 4 digits) *before* any formatter sees them, and the record's ``args`` are dropped
+so no later handler can re-render the raw values. :func:`configure_logging` attaches one such
+handler to the root logger; the window (``app.py``) and the command line both call it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import traceback
+from collections.abc import Callable, Iterable
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+from typing import Final
+
+from desktop_app.domain.redact import redact
+
+__all__ = [
+    "LOG_FILE_NAME",
+    "LOG_FORMAT",
+    "RedactingFilter",
+    "configure_logging",
+    "remove_logging",
+]
+
+LOG_FILE_NAME: Final = "verify-desk.log"
+LOG_FORMAT: Final = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+_MAX_BYTES: Final = 1_000_000
+_BACKUPS: Final = 3
+
+SecretSource = Callable[[], Iterable[str]]
+
+
+def _no_secrets() -> Iterable[str]:
+    return ()
+
+
+class RedactingFilter(logging.Filter):
+    """Masks secrets and phone numbers in every record it sees; never drops a record.
+
+    Args:
+        secrets: Called for each record; returns the secrets to mask now (the active profile's
+            API secret, a session-only secret...). A failure here masks nothing extra but never
+            loses the record.
+        numbers: Cut phone numbers to their last 4 digits (the default).
+    """
+
+    def __init__(self, secrets: SecretSource = _no_secrets, *, numbers: bool = True) -> None:
+        super().__init__()
+        self._secrets = secrets
+        self._numbers = numbers
+
+    def _current_secrets(self) -> list[str]:
+        try:
+            return [s for s in self._secrets() if s]
+        except Exception:
+            return []
+
+    def filter(self, record: logging.LogRecord) -> bool:  # noqa: D102 - logging API
+        secrets = self._current_secrets()
+
+        def clean(text: str) -> str:
+            return redact(text, secrets, numbers=self._numbers)
+
+        try:
+            message = record.getMessage()
+        except Exception:
+            message = f"{record.msg!s} (unformattable arguments)"
+        record.msg, record.args = clean(message), None
+        if record.exc_info and record.exc_info[1] is not None:
+            text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
+            record.exc_text = clean(text)
+            record.exc_info = None  # the formatter uses exc_text; nothing raw is kept
+        elif record.exc_text:
+            record.exc_text = clean(record.exc_text)
+        if record.stack_info:
+            record.stack_info = clean(record.stack_info)
+        return True
+
+
+def configure_logging(
+    log_dir: Path,
+    *,
+    secrets: SecretSource = _no_secrets,
+    level: int = logging.INFO,
+) -> logging.Handler:
+    """Log ``level`` and above to ``log_dir/verify-desk.log`` (rotating), redacted.
+
+    Idempotent per folder: a handler this function attached earlier for the same file is
+    replaced, not duplicated. The folder is created owner-only and the file is ``0o600``.
+
+    Args:
+        log_dir: The app's log folder (``AppPaths.log_dir``).
+        secrets: Returns the secrets to mask, asked again for every record.
+        level: The handler's level (and the root logger's, if it was less verbose).
+
+    Returns:
+        The handler; pass it to :func:`remove_logging` at shutdown.
+
+    Raises:
+        OSError: The folder or the file cannot be created (the caller decides to go on).
+    """
+    log_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = log_dir / LOG_FILE_NAME
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        if getattr(old, "verify_desk_log_file", None) == str(path):
+            remove_logging(old)
+    path.touch(mode=0o600, exist_ok=True)
+    if os.name == "posix":
+        path.chmod(0o600)
+    handler = RotatingFileHandler(
+        path, maxBytes=_MAX_BYTES, backupCount=_BACKUPS, encoding="utf-8", delay=False
+    )
+    handler.verify_desk_log_file = str(path)  # type: ignore[attr-defined]
+    handler.setLevel(level)
+    handler.addFilter(RedactingFilter(secrets))
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    root.addHandler(handler)
+    if root.level == logging.NOTSET or root.level > level:
+        root.setLevel(level)
+    return handler
+
+
+def remove_logging(handler: logging.Handler) -> None:
+    """Detach and close a handler from :func:`configure_logging`; idempotent."""
+    logging.getLogger().removeHandler(handler)
+    handler.close()
