@@ -18,6 +18,7 @@ from desktop_app.usecases import Started, VerifyDesk
 
 from .connection import open_history, open_session
 from .output import format_history, format_record, to_jsonable
+from .v2 import run_v2, uses_v2
 
 __all__ = ["COMMANDS", "CommandResult", "run_command"]
 
@@ -145,5 +146,8 @@ def run_command(args: argparse.Namespace) -> CommandResult:
     """
     if args.command == "history":
         return _history(args)
+    v2 = args.command in ("start", "check", "cancel", "next") and uses_v2(args)
     with open_session(args) as session:
+        if v2:
+            return CommandResult(*run_v2(session.desk, args))
         return COMMANDS[args.command](session.desk, args)

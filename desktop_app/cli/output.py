@@ -21,6 +21,7 @@ from typing import Any, TextIO
 from desktop_app.domain.errors import (
     ApiError,
     ConcurrentVerificationError,
+    InvalidParameterError,
     StoreError,
     TransportError,
     ValidationFailed,
@@ -122,6 +123,12 @@ def error_payload(error: VerifyDeskError) -> dict[str, Any]:
     }
     if isinstance(error, ValidationFailed):
         body["fields"] = [dataclasses.asdict(e) for e in error.errors]
+    if isinstance(error, InvalidParameterError) and error.invalid_parameters:
+        # Verify v2 HTTP 422: each refused parameter, named as the API names it.
+        body["fields"] = [
+            {"field": name, "message": reason, "overridable": False}
+            for name, reason in error.invalid_parameters
+        ]
     if isinstance(error, TransportError):
         body["outcome_unknown"] = error.outcome_unknown
     return {"ok": False, "error": body}

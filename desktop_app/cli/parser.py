@@ -27,7 +27,9 @@ __all__ = ["PROG", "CliUsageError", "build_parser", "parse_args", "parse_status"
 PROG = "verify-desk-cli"
 
 _DESCRIPTION = """\
-Verify Desk's command line for QA: every Vonage Verify v1 operation, recorded in the history.
+Verify Desk's command line for QA: every Vonage Verify v1 operation, and Verify v2's start,
+check, cancel and next_workflow (start --api v2 --workflow sms,voice; a UUID request id is v2),
+all recorded in the history.
 
 Where requests go (first match wins):
   --sandbox             a private in-process sandbox, alive for this one command only
@@ -183,7 +185,7 @@ def _start_options(parser: argparse.ArgumentParser, *, psd2: bool) -> None:
     add("--country", default="", help="2-letter country of a national-format number")
     if not psd2:
         add("--sender-id", default="", help="alphanumeric sender (up to 11 characters)")
-    add("--code-length", default="", help="4 or 6")
+    add("--code-length", default="", help="4 or 6 (Verify v2: 4 to 10)")
     add("--lg", default="", help="message language, e.g. en-gb")
     add("--pin-expiry", default="", help="seconds the code lives (60-3600)")
     add("--next-event-wait", default="", help="seconds between delivery attempts (60-900)")
@@ -203,12 +205,18 @@ def build_parser() -> argparse.ArgumentParser:
     _add_global_options(parser, suppress=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    _start_options(_command(sub, "start", "start a verification (SMS/voice code)"), psd2=False)
+    from .v2 import add_api_option, add_v2_start_options  # here: .v2 imports this module
+
+    start = _command(sub, "start", "start a verification (SMS/voice code; --api v2: a workflow)")
+    _start_options(start, psd2=False)
+    add_api_option(start, auto=False)
+    add_v2_start_options(start)
     _start_options(_command(sub, "psd2", "start a PSD2 payment verification"), psd2=True)
 
     check = _command(sub, "check", "check the code the customer received")
     check.add_argument("--request-id", default="", help="the request to check")
     check.add_argument("--code", default="", help="the code (never stored or logged)")
+    add_api_option(check, auto=True)
 
     search = _command(sub, "search", "look up 1 to 10 requests and refresh their history")
     search.add_argument(
@@ -226,10 +234,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     for name, text in (
-        ("cancel", "cancel a request (from 30 s after its start)"),
-        ("next", "fire the workflow's next delivery now"),
+        ("cancel", "cancel a request (v1: from 30 s after its start)"),
+        ("next", "fire the workflow's next delivery now (v2: next_workflow)"),
     ):
-        _command(sub, name, text).add_argument("--request-id", default="", help="the request")
+        control = _command(sub, name, text)
+        control.add_argument("--request-id", default="", help="the request")
+        add_api_option(control, auto=True)
 
     _command(sub, "balance", "show the account balance (tests the credentials)")
 

@@ -193,6 +193,8 @@ class HistoryEntry:
     code_length: int | None = None
     pin_expiry: int | None = None
     next_event_wait: int | None = None
+    #: Verify v2 only: the workflow's channels in order, comma-separated (``"sms,voice"``).
+    channels: str = ""
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,13 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from desktop_app.domain.errors import CredentialsUnavailable
+from desktop_app.domain.models import VerificationRecord
+from desktop_app.domain.v2 import is_v2_request_id
+from desktop_app.domain.v2_validation import V2Form
 from desktop_app.domain.validation import Psd2Form, StartForm
 from desktop_app.services.tasks import Task, TaskRunner
 from desktop_app.usecases.desk import Started, VerifyDesk
+from desktop_app.usecases.desk_v2 import require_v2
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +39,14 @@ def _bound(task: Task, slot: Callable[[Task], None]) -> Callable[[], None]:
             slot(alive)
 
     return call
+
+
+def _search(desk: VerifyDesk, ids: tuple[str, ...]) -> tuple[VerificationRecord, ...]:
+    """v1 ids go to v1 search; v2 ids (no lookup in v2) are answered from the history."""
+    v2_ids = [rid for rid in ids if is_v2_request_id(rid)]
+    v1_ids = [rid for rid in ids if not is_v2_request_id(rid)]
+    v2_records = require_v2(desk).search(v2_ids) if v2_ids else ()
+    return (desk.search(v1_ids) if v1_ids else ()) + v2_records
 
 
 class NoActiveDesk(CredentialsUnavailable):
@@ -111,8 +123,22 @@ class VerificationService(QObject):
         task.succeeded.connect(self._on_send_succeeded)
         return task
 
+    def send_v2(self, form: V2Form, *, allow_unknown_number: bool = False) -> Task:
+        """Start a Verify v2 verification; ``succeeded(StartedV2)`` and ``started(StartedV2)``."""
+        task = self._submit(
+            "send_v2",
+            lambda desk: require_v2(desk).start(form, allow_unknown_number=allow_unknown_number),
+        )
+        task.succeeded.connect(self._on_send_succeeded)
+        return task
+
     def check(self, request_id: str, code: str) -> Task:
-        """Check a code; ``succeeded(CheckResult)``."""
+        """Check a code; ``succeeded(CheckResult)`` (v1) or ``succeeded(V2CheckResult)`` (v2).
+
+        A UUID request id goes to Verify v2.
+        """
+        if is_v2_request_id(request_id):
+            return self._submit("check", lambda desk: require_v2(desk).check(request_id, code))
         return self._submit("check", lambda desk: desk.check(request_id, code))
 
     def search(self, request_ids: Sequence[str], *, background: bool = False) -> Task:
@@ -124,16 +150,22 @@ class VerificationService(QObject):
         """
         ids = tuple(request_ids)
         self._searches_in_flight += 1
-        task = self._submit("search", lambda desk: desk.search(ids), background=background)
+        task = self._submit("search", lambda desk: _search(desk, ids), background=background)
         task.finished.connect(self._on_search_finished)
         return task
 
     def cancel(self, request_id: str) -> Task:
-        """Cancel a request; ``succeeded(ControlResult)``."""
+        """Cancel a request (a UUID id: Verify v2); ``succeeded(ControlResult)``."""
+        if is_v2_request_id(request_id):
+            return self._submit("cancel", lambda desk: require_v2(desk).cancel(request_id))
         return self._submit("cancel", lambda desk: desk.cancel(request_id))
 
     def next_event(self, request_id: str) -> Task:
-        """Trigger the workflow's next delivery; ``succeeded(ControlResult)``."""
+        """Trigger the next delivery (v2: ``next_workflow``); ``succeeded(ControlResult)``."""
+        if is_v2_request_id(request_id):
+            return self._submit(
+                "next_event", lambda desk: require_v2(desk).next_workflow(request_id)
+            )
         return self._submit("next_event", lambda desk: desk.trigger_next_event(request_id))
 
     def balance(self) -> Task:

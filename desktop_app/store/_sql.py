@@ -23,7 +23,7 @@ UNSET: Final = _Unset.UNSET
 REQUEST_COLUMNS: Final = (
     "id, profile, operator, api_version, kind, number, brand, workflow_id, request_id, status,"
     " created_at, updated_at, finalized_at, price, currency, checks_count, last_check_outcome,"
-    " last_error, code_length, pin_expiry, next_event_wait"
+    " last_error, code_length, pin_expiry, next_event_wait, channels"
 )
 CALL_COLUMNS: Final = (
     "id, profile, operator, operation, request_id, started_at, finished_at, outcome,"
@@ -41,6 +41,7 @@ def entry(row: tuple[Any, ...]) -> HistoryEntry:
         price=None if row[13] is None else Decimal(row[13]), currency=row[14],
         checks_count=row[15], last_check_outcome=row[16], last_error=row[17],
         code_length=row[18], pin_expiry=row[19], next_event_wait=row[20],
+        channels=row[21] or "",
     )  # fmt: skip
 
 

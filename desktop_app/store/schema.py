@@ -105,9 +105,14 @@ _V1: Final[tuple[str, ...]] = (
     """,
 )
 
+#: Version 2: a Verify v2 request's channel list (``"sms,voice"``); empty for v1 rows.
+_V2: Final[tuple[str, ...]] = (
+    "ALTER TABLE requests ADD COLUMN channels TEXT NOT NULL DEFAULT ''",
+)
+
 #: Forward-only migrations: ``MIGRATIONS[n - 1]`` takes the database from version n-1 to n.
 #: Never edit a released step; append a new one.
-MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_V1,)
+MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_V1, _V2)
 
 #: The schema version this code reads and writes.
 SCHEMA_VERSION: Final[int] = len(MIGRATIONS)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.domain.errors import TooManyAttemptsError, WrongCodeError
 from desktop_app.domain.models import HistoryEntry, VerificationStatus
+from desktop_app.domain.v2 import is_v2_request_id
 from desktop_app.domain.workflows import MAX_WRONG_CODES
 from desktop_app.services.history import HistoryService
 from desktop_app.services.verification import VerificationService
@@ -165,7 +166,9 @@ class CheckForm(QWidget):
         now = datetime.now(UTC)
         for entry in self._entries.values():
             age = format_duration((now - as_utc(entry.created_at)).total_seconds())
-            text = f"{format_number(entry.number)} · {entry.brand} · {age} ago · {entry.request_id}"
+            number = entry.number if "@" in entry.number else format_number(entry.number)
+            api = " · v2" if entry.api_version == "v2" else ""
+            text = f"{number} · {entry.brand}{api} · {age} ago · {entry.request_id}"
             self.request_combo.addItem(text, entry.request_id)
         index = self.request_combo.findData(current)
         if index < 0 and current:
@@ -204,7 +207,9 @@ class CheckForm(QWidget):
         if self._busy:
             return
         rid, code = self.request_id(), self.code_edit.text()
-        error = field_problem("request_id", rid) or field_problem("code", code)
+        # A UUID is a Verify v2 id (the service routes it to v2 check); the v1 rule is 32 hex.
+        id_error = None if is_v2_request_id(rid) else field_problem("request_id", rid)
+        error = id_error or field_problem("code", code)
         self.code_error.show_error(error)
         if error is not None:
             return

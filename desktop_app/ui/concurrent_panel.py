@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 
 from desktop_app.domain.lifecycle import predict
 from desktop_app.domain.models import HistoryEntry, VerificationRecord, VerificationStatus
+from desktop_app.domain.v2 import is_v2_request_id
 from desktop_app.domain.workflows import (
     CANCEL_NOT_BEFORE_S,
     DEFAULT_NEXT_EVENT_WAIT,
@@ -157,9 +158,10 @@ class ConcurrentPanel(QFrame):
         events = len(self._record.events) if self._record else 1
         status = self._record.status if self._record else VerificationStatus.IN_PROGRESS
         live = status == VerificationStatus.IN_PROGRESS and now < countdown.expires_at
-        early = now < started + CANCEL_NOT_BEFORE_S
+        v2 = is_v2_request_id(self.request_id)  # v2: cancel at any time while it runs
+        early = not v2 and now < started + CANCEL_NOT_BEFORE_S
         until = countdown.cancel_allowed_until
-        late = events >= 2 or (until is not None and now >= until)
+        late = not v2 and (events >= 2 or (until is not None and now >= until))
         self.cancel_button.setEnabled(live and not early and not late)
         self.cancel_button.setToolTip(_LATE_TOOLTIP if late else CANCEL_TOOLTIP)
         clock_text = time.strftime("%H:%M:%S", time.localtime(started))

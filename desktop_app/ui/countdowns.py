@@ -21,6 +21,7 @@ from desktop_app.domain.workflows import (
     WORKFLOWS,
 )
 from desktop_app.ui import formatting
+from desktop_app.ui.v2_timeline import v2_blockers, v2_countdowns
 
 #: Returns "now" as an aware UTC datetime; widgets take one so tests can move time.
 Clock = Callable[[], datetime]
@@ -56,6 +57,9 @@ def countdown_text(
     Returns:
         The countdown lines; all are "—" once the request has finished.
     """
+    if entry.api_version == "v2":
+        v2 = v2_countdowns(entry, now)
+        return CountdownText(v2.cancel, v2.next_event, v2.pin_expiry, v2.attempts)
     status = record.status if record is not None else str(entry.status)
     if status != VerificationStatus.IN_PROGRESS:
         done = formatting.MISSING
@@ -144,6 +148,8 @@ def blockers(
     if entry is None:
         none = "Select a request first"
         return {"check": none, "cancel": none, "next": none, "copy": none}
+    if entry.api_version == "v2":
+        return v2_blockers(entry, now)
     copy = "" if entry.request_id else "This request has no id (the API never accepted it)"
     if entry.status != VerificationStatus.IN_PROGRESS:
         why = (

@@ -6,6 +6,8 @@ The countdown lines come from ``desktop_app.ui.countdowns`` (over
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
@@ -18,9 +20,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.domain.models import HistoryEntry, VerificationRecord, VerificationStatus
+from desktop_app.domain.models import (
+    HandsetMessage,
+    HistoryEntry,
+    VerificationRecord,
+    VerificationStatus,
+)
 from desktop_app.ui import formatting
 from desktop_app.ui.countdowns import Clock, countdown_text, utc_now
+from desktop_app.ui.v2_timeline import v2_timeline
 
 _CHANNEL_TEXT = {"sms": "SMS", "tts": "Call (text-to-speech)"}
 
@@ -39,6 +47,7 @@ class DetailsPane(QWidget):
         self._entry: HistoryEntry | None = None
         self._record: VerificationRecord | None = None
         self._mask = False
+        self._messages: tuple[HandsetMessage, ...] = ()
         self.timer = QTimer(self)
         self.timer.setInterval(1000)
         self._build_layout()
@@ -137,7 +146,7 @@ class DetailsPane(QWidget):
         )
         values = self.value_labels
         values["number"].setText(formatting.format_number(entry.number, mask=self._mask))
-        values["workflow"].setText(formatting.workflow_text(entry.workflow_id))
+        values["workflow"].setText(formatting.entry_workflow_text(entry))
         submitted = record.date_submitted if record and record.date_submitted else entry.created_at
         values["submitted"].setText(formatting.format_datetime(submitted))
         finalized = record.date_finalized if record is not None else entry.finalized_at
@@ -149,11 +158,26 @@ class DetailsPane(QWidget):
         cost = record.estimated_price_messages_sent if record else None
         values["message_cost"].setText(formatting.format_money(cost, currency))
         self._fill_lists(record)
+        self._fill_v2_timeline()
         self.update_countdowns()
         if status == VerificationStatus.IN_PROGRESS:
             self.timer.start()
         else:
             self.timer.stop()
+
+    def set_handset_messages(self, messages: Iterable[HandsetMessage] | None) -> None:
+        """The sandbox handset's messages (a v2 row's timeline shows the ones it received)."""
+        self._messages = tuple(messages or ())
+        if self._entry is not None and self._entry.api_version == "v2":
+            self._fill_v2_timeline()
+
+    def _fill_v2_timeline(self) -> None:
+        entry = self._entry
+        if entry is None or entry.api_version != "v2":
+            return
+        self.events_list.clear()
+        for line in v2_timeline(entry, self._messages, self._clock()):
+            self.events_list.addItem(line.text)
 
     def set_mask_numbers(self, mask: bool) -> None:
         """Mask the middle digits of the number shown."""

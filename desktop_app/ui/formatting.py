@@ -6,13 +6,14 @@ status text stays readable on a light and on a dark theme.
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from decimal import Decimal
 
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 
 from desktop_app.domain.errors import ValidationFailed
-from desktop_app.domain.models import VerificationStatus
+from desktop_app.domain.models import HistoryEntry, VerificationStatus
 from desktop_app.domain.phone import parse_number
 from desktop_app.domain.workflows import DEFAULT_WORKFLOW_ID, WORKFLOWS
 
@@ -60,18 +61,43 @@ def format_number(number: str, *, mask: bool = False) -> str:
         The international format (``+44 7700 900123``), or the input with a ``+`` when it
         cannot be parsed.
     """
+    if "@" in number:  # a Verify v2 email channel's address: shown as it is
+        return number
+    return _format_number(number, mask)
+
+
+@functools.lru_cache(maxsize=8192)
+def _format_number(number: str, mask: bool) -> str:
+    # Cached: the table asks for every visible cell on every repaint. Display only needs the
+    # international layout, so the number is parsed and formatted without the validation and
+    # type detection of ``domain.phone.parse_number`` (several times cheaper on the GUI
+    # thread, where a screenful of new rows means ~40 new numbers).
     digits = number.strip().lstrip("+")
     if not digits:
         return ""
-    try:
-        text = parse_number(f"+{digits}", None).international
-    except ValidationFailed:
-        text = f"+{digits}"
+    text = _international(digits)
     # The calling code is the first group of the international form ("+44 7700 900123").
     country_len = len(text.split(" ", 1)[0].lstrip("+")) if " " in text else 0
     if not mask:
         return text
     return _mask_digits(text, keep_head=country_len + _MASK_KEEP_HEAD)
+
+
+def _international(digits: str) -> str:
+    import phonenumbers
+
+    if not digits.isdigit():
+        return f"+{digits}"
+    try:
+        parsed = phonenumbers.parse(f"+{digits}", None)
+    except phonenumbers.NumberParseException:
+        return f"+{digits}"
+    if not phonenumbers.is_possible_number(parsed):
+        try:  # the validating parser's rules decide what is shown as typed
+            return parse_number(f"+{digits}", None).international
+        except ValidationFailed:
+            return f"+{digits}"
+    return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL))
 
 
 def _mask_digits(text: str, *, keep_head: int) -> str:
@@ -120,6 +146,29 @@ def workflow_text(workflow_id: int | None) -> str:
         return f"Workflow {wf_id}"
     suffix = " (default)" if workflow_id is None else ""
     return f"{workflow.id}: {workflow.description}{suffix}"
+
+
+#: How the Verify v2 channels are named on screen.
+V2_CHANNEL_NAMES: dict[str, str] = {
+    "sms": "SMS",
+    "whatsapp": "WhatsApp",
+    "voice": "Voice call",
+    "email": "Email",
+    "silent_auth": "Silent auth",
+}
+
+
+def v2_channels_text(channels: str) -> str:
+    """``"SMS → Voice call"`` for the history's ``"sms,voice"``."""
+    names = [c.strip() for c in channels.split(",") if c.strip()]
+    return " → ".join(V2_CHANNEL_NAMES.get(c, c) for c in names) or MISSING
+
+
+def entry_workflow_text(entry: HistoryEntry) -> str:
+    """The workflow column of a history row: v1's workflow, or ``"v2: SMS → Voice call"``."""
+    if entry.api_version == "v2":
+        return f"v2: {v2_channels_text(entry.channels)}"
+    return workflow_text(entry.workflow_id)
 
 
 def format_money(amount: Decimal | None, currency: str = "") -> str:
