@@ -4,10 +4,12 @@ Decisions (the reasons matter more than the numbers):
 
 * **start / PSD2 start: never retried.** Any failure after the bytes left may hide an accepted
   start; re-sending would then answer status 10 or, worse, send a second code.
-* **search and balance (idempotent reads): retried** on status 1 (throttled), on ConnectError
-  (nothing was sent), on the outcome-unknown transport failures (timeout, dropped connection) and
-  on HTTP 5xx. TLS failures, unreadable bodies and other HTTP statuses are not retried: they do
-  not go away by themselves.
+* **search and balance (idempotent reads): retried** on status 1 (throttled), on status 5
+  (the API's internal error), on ConnectError (nothing was sent), on the outcome-unknown
+  transport failures (timeout, dropped, reset or truncated connection) and on HTTP 5xx. TLS
+  failures, unreadable bodies (HTML, malformed JSON) and other HTTP statuses are not retried:
+  they mostly mean a wrong host or a broken proxy, which do not go away by themselves, and the
+  person sees the answer at once instead of after the backoff.
 * **check / cancel / trigger_next_event (not idempotent): retried only when the server provably
   did not act**: ConnectError (refused, DNS, connect timeout, no free pooled connection) and
   status 1 (the API refused to process the call). A timed-out check may have consumed one of the
@@ -29,6 +31,7 @@ from typing import TypeVar
 from desktop_app.domain.errors import (
     ConnectError,
     ConnectionLostError,
+    InternalApiError,
     ServerError,
     ThrottledError,
     TimeoutError_,
@@ -91,7 +94,10 @@ def never(error: VerifyDeskError) -> bool:
 
 def retry_idempotent(error: VerifyDeskError) -> bool:
     """Retry decision for reads (search, balance)."""
-    if isinstance(error, ThrottledError | ConnectError | TimeoutError_ | ConnectionLostError):
+    if isinstance(
+        error,
+        ThrottledError | InternalApiError | ConnectError | TimeoutError_ | ConnectionLostError,
+    ):
         return True
     return isinstance(error, ServerError) and (error.http_status or 0) >= 500
 

@@ -2,16 +2,18 @@
 
 The sandbox simulates the Verify API on loopback; these extra endpoints let tests and the
 window read the "handset" (codes it delivered), list its requests, and drive its clock and
-latency. Errors map exactly like the Verify clients' (TransportError family).
+latency, and inject faults (``/sandbox/faults``). Errors map exactly like the Verify clients'
+(TransportError family).
 """
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import httpx
 
-from desktop_app.domain.errors import FieldError, ValidationFailed
+from desktop_app.domain.errors import FieldError, ResponseFormatError, ValidationFailed
 from desktop_app.domain.models import HandsetMessage
 
 from .http import request_json
@@ -26,6 +28,13 @@ def _seconds(name: str, value: float, *, minimum: float = 0.0) -> str:
     if not math.isfinite(number) or number < minimum:
         raise ValidationFailed([FieldError(name, f"must be a finite number >= {minimum:g}")])
     return repr(number)
+
+
+def _object(body: Any) -> dict[str, Any]:
+    """A JSON object answer, else ResponseFormatError."""
+    if not isinstance(body, dict):
+        raise ResponseFormatError(f"{ResponseFormatError.meaning} (expected a JSON object).")
+    return body
 
 
 class SandboxControl:
@@ -65,6 +74,52 @@ class SandboxControl:
     def set_latency(self, seconds: float) -> None:
         """Delay every sandbox answer by ``seconds``."""
         self._post("/sandbox/latency", {"seconds": _seconds("seconds", seconds)})
+
+    def add_fault(
+        self,
+        endpoint: str,
+        kind: str,
+        *,
+        count: int | None = None,
+        probability: float | None = None,
+        seconds: float | None = None,
+    ) -> dict[str, Any]:
+        """Add a fault rule (see ``desktop_app.sandbox.faults``); returns the plan as listed.
+
+        Args:
+            endpoint: A route name (``"start"``, ``"search"``, ``"v2_check"``...) or ``"*"``.
+            kind: ``"latency"``, ``"hang"``, ``"http503"``, ``"drop_after_processing"``...
+            count: Only the next ``count`` requests (default: every request).
+            probability: Each request with this probability (0..1), from the sandbox's seeded RNG.
+            seconds: The latency, or the bound of a hang.
+
+        Raises:
+            ValidationFailed: A number is out of range; nothing was sent.
+            ServerError: The sandbox refused the rule (HTTP 400 names the reason).
+        """
+        form = {"endpoint": endpoint, "kind": kind}
+        if count is not None:
+            if count < 1:
+                raise ValidationFailed([FieldError("count", "must be at least 1")])
+            form["count"] = str(int(count))
+        if probability is not None:
+            form["probability"] = _seconds("probability", probability)
+        if seconds is not None:
+            form["seconds"] = _seconds("seconds", seconds)
+        return self._post_json("/sandbox/faults", form)
+
+    def clear_faults(self) -> dict[str, Any]:
+        """Remove every fault rule (the hit counters stay); returns the plan as listed."""
+        return self._post_json("/sandbox/faults/clear", {})
+
+    def faults(self) -> dict[str, Any]:
+        """The fault rules, the seed and the per-route ``hits`` and ``injected`` counters."""
+        body = request_json(self._http, "GET", f"{self._base_url}/sandbox/faults")
+        return _object(body)
+
+    def _post_json(self, path: str, form: dict[str, str]) -> dict[str, Any]:
+        body = request_json(self._http, "POST", f"{self._base_url}{path}", data=form)
+        return _object(body)
 
     def _post(self, path: str, form: dict[str, str]) -> None:
         # The body is not needed; an empty one is fine, but a non-empty one must be JSON

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
+from desktop_app.sandbox.faults import FAULT_KINDS, FaultRule, parse_fault
 from desktop_app.sandbox.server import RemoteBindRefused, SandboxConfig, SandboxServer
 
 SECRET_ENV = "VERIFY_DESK_SANDBOX_SECRET"
@@ -71,9 +72,36 @@ def build_parser() -> argparse.ArgumentParser:
         help="accept Verify v2 fraud_check=false (else HTTP 403)",
     )
     parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        type=_fault_arg,
+        metavar="ENDPOINT:KIND[:ARG][@COUNT|%%PROB]",
+        help=(
+            "inject a fault (repeatable), e.g. search:http503@1, start:drop_after_processing, "
+            "'*:latency:0.5%%0.25'; ENDPOINT is a route name (start, psd2, check, search, "
+            "control, balance, v2_start, v2_check, ...) or *; KIND one of "
+            f"{', '.join(FAULT_KINDS)}; ARG the seconds of latency/hang; @COUNT the next "
+            "COUNT requests only, %%PROB each request with probability PROB (0..1)"
+        ),
+    )
+    parser.add_argument(
+        "--fault-seed",
+        type=int,
+        default=None,
+        help="seed of the random draws of %%PROB faults (a reproducible run)",
+    )
+    parser.add_argument(
         "--verbose", action="store_true", help="log method and path of each request"
     )
     return parser
+
+
+def _fault_arg(text: str) -> FaultRule:
+    try:
+        return parse_fault(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -96,6 +124,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         verbose=args.verbose,
         callback_url=args.callback_url,
         allow_fraud_check_bypass=args.allow_fraud_check_bypass,
+        faults=tuple(args.fault),
+        fault_seed=args.fault_seed,
     )
     try:
         server = SandboxServer(config)
@@ -115,6 +145,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         sys.stdout.write(f"Sandbox listening on {server.url}\n")
         sys.stdout.flush()
+        for rule in server.faults.to_json()["rules"]:
+            sys.stderr.write(f"verify-desk-sandbox: fault injected: {_describe(rule)}\n")
         while not stop.wait(0.5):
             pass
     finally:
@@ -122,6 +154,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return 0
+
+
+def _describe(rule: dict[str, object]) -> str:
+    """One line per fault rule for the start-up banner."""
+    when = (
+        f"next {rule['count']} request(s)"
+        if rule["count"] is not None
+        else f"probability {rule['probability']}"
+        if rule["probability"] is not None
+        else "every request"
+    )
+    seconds = f" {rule['seconds']} s" if rule["kind"] in ("latency", "hang") else ""
+    return f"{rule['endpoint']}: {rule['kind']}{seconds}, {when}"
 
 
 if __name__ == "__main__":

@@ -10,17 +10,21 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import select
 import socket
 import socketserver
 import ssl
+import struct
 import sys
 import threading
+import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from socketserver import _SocketWriter  # type: ignore[attr-defined]
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from desktop_app.sandbox.faults import Fault, FaultPlan, rule_from_fields
 from desktop_app.sandbox.params import (
     BadParametersError,
     basic_credentials,
@@ -49,8 +53,15 @@ SANDBOX_ROUTES = {
     "/sandbox/messages": ("GET",),
     "/sandbox/requests": ("GET",),
     "/sandbox/callbacks": ("GET", "POST"),
+    "/sandbox/faults": ("GET", "POST", "DELETE"),
+    "/sandbox/faults/clear": ("POST",),
 }
 V2_PREFIX = "/v2/verify"
+#: The page a failing gateway sends with HTTP 5xx (the ``http5xx`` faults).
+_GATEWAY_PAGE = (
+    "<html><head><title>{code} {phrase}</title></head><body><center><h1>{code} {phrase}"
+    "</h1></center><hr><center>sandbox fault injection</center></body></html>\n"
+)
 #: A Host header that may be echoed into a ``check_url`` (anything else uses the bound address).
 _HOST_RE = re.compile(r"[A-Za-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
 
@@ -90,9 +101,11 @@ class SandboxHTTPServer(ThreadingHTTPServer):
         ssl_context: ssl.SSLContext | None = None,
         verbose: bool = False,
         family: socket.AddressFamily = socket.AF_INET,
+        faults: FaultPlan | None = None,
     ) -> None:
         self.address_family = family
         self.engine = engine
+        self.faults = faults if faults is not None else FaultPlan()
         self.ssl_context = ssl_context
         self.verbose = verbose
         self.stopping = threading.Event()
@@ -142,6 +155,11 @@ class SandboxHTTPServer(ThreadingHTTPServer):
                 self._handlers.add(handler)
             else:
                 self._handlers.discard(handler)
+
+    def open_connections(self) -> int:
+        """How many connections are being served right now."""
+        with self._conn_lock:
+            return len(self._handlers)
 
     def close_all(self, timeout: float = 5.0) -> None:
         """End every open connection and wait for its thread."""
@@ -226,17 +244,33 @@ class SandboxHandler(BaseHTTPRequestHandler):
     ) -> None:
         """Write the status line, headers and JSON body (``None``: no body) in a single write."""
         data = b"" if body is None else json.dumps(body, separators=(",", ":")).encode()
+        kind = None if body is None else "application/json;charset=UTF-8"
+        self._send_raw(code, data, content_type=kind, location=location)
+
+    def _send_raw(
+        self,
+        code: int,
+        data: bytes,
+        *,
+        content_type: str | None,
+        location: str | None = None,
+        length: int | None = None,
+        extra: str = "",
+    ) -> None:
+        """Write one answer; ``length`` may claim more bytes than ``data`` (a truncated body)."""
         try:
             phrase = HTTPStatus(code).phrase
         except ValueError:
             phrase = ""
-        extra = "" if body is None else "Content-Type: application/json;charset=UTF-8\r\n"
+        if content_type is not None:
+            extra += f"Content-Type: {content_type}\r\n"
         if location is not None:
             extra += f"Location: {location}\r\n"
+        size = len(data) if length is None else length
         head = (
             f"HTTP/1.1 {code} {phrase}\r\n"
             f"Server: {self.server_version}\r\n"
-            f"Date: {self.date_time_string()}\r\n" + extra + f"Content-Length: {len(data)}\r\n"
+            f"Date: {self.date_time_string()}\r\n" + extra + f"Content-Length: {size}\r\n"
             "Cache-Control: no-store\r\n"
             + ("Connection: close\r\n" if self.close_connection else "")
             + "\r\n"
@@ -308,7 +342,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
         if path == V2_PREFIX or path.startswith(V2_PREFIX + "/"):
             self._v2(path, body)
             return
-        if self.command == "DELETE":
+        if self.command == "DELETE" and path != "/sandbox/faults":
             self.send_json(405, {"error": "Method Not Allowed"})
             return
         try:
@@ -325,12 +359,17 @@ class SandboxHandler(BaseHTTPRequestHandler):
         engine = self.server.engine
         op = VERIFY_ROUTES.get(path)
         if op is not None or path == "/account/get-balance":
+            endpoint = op or "balance"
+            fault = self.server.faults.draw(endpoint)
+            if fault is not None and self._fault_before(fault, endpoint):
+                return
             self._wait_latency()
             basic = basic_credentials(self.headers.get("Authorization"))
             if op is not None:
-                self.send_json(200, engine.verify(op, params, basic))
+                code, answer = 200, engine.verify(op, params, basic)
             else:
-                self.send_json(*engine.balance(params, basic))
+                code, answer = engine.balance(params, basic)
+            self._answer(code, answer, fault)
             return
         methods = SANDBOX_ROUTES.get(path)
         if methods is None:
@@ -359,6 +398,10 @@ class SandboxHandler(BaseHTTPRequestHandler):
             )
             return
         op, request_id = route
+        endpoint = f"v2_{op}"
+        fault = self.server.faults.draw(endpoint)
+        if fault is not None and self._fault_before(fault, endpoint):
+            return
         self._wait_latency()
         answer = self.server.engine.verify_v2(
             op,
@@ -367,7 +410,112 @@ class SandboxHandler(BaseHTTPRequestHandler):
             authorization=self.headers.get("Authorization"),
             base_url=self._base_url(),
         )
-        self.send_json(answer.status, answer.body, location=answer.location)
+        self._answer(answer.status, answer.body, fault, location=answer.location)
+
+    # -- fault injection (see desktop_app.sandbox.faults) ------------------------------------
+
+    def _fault_before(self, fault: Fault, endpoint: str) -> bool:
+        """Play a fault due before processing; True when it took the request's place."""
+        kind = fault.kind
+        if kind == "latency":
+            if not self.server.stopping.wait(fault.seconds):
+                return False  # then the normal answer
+            self._drop()  # the server is stopping
+            return True
+        if kind == "hang":
+            self._hang(fault.seconds)
+        elif kind == "reset":
+            self._reset()
+        elif kind.startswith("http"):
+            code = int(kind[4:])
+            page = _GATEWAY_PAGE.format(code=code, phrase=HTTPStatus(code).phrase).encode()
+            self._send_raw(code, page, content_type="text/html")
+        elif kind == "throttle":
+            if endpoint == "balance" or endpoint.startswith("v2_"):
+                problem = {
+                    "type": "https://developer.vonage.com/api-errors#throttled",
+                    "title": "Rate Limit Hit",
+                    "detail": "Please wait, then retry your request",
+                }
+                self.send_json(429, problem)
+            else:
+                self.send_json(200, _v1_refusal(endpoint, "1", "Throttled"))
+        elif kind == "internal_error":
+            if endpoint == "balance" or endpoint.startswith("v2_"):
+                problem = {"title": "Internal Error", "detail": "Internal Error"}
+                self.send_json(500, problem)
+            else:
+                self.send_json(200, _v1_refusal(endpoint, "5", "Internal Error"))
+        else:  # pragma: no cover - every "before" kind is handled above
+            return False
+        return True
+
+    def _answer(
+        self,
+        code: int,
+        body: dict[str, Any] | None,
+        fault: Fault | None,
+        *,
+        location: str | None = None,
+    ) -> None:
+        """Send the engine's answer, spoiled by a fault due after processing (if any)."""
+        if fault is None or fault.before:
+            self.send_json(code, body, location=location)
+            return
+        self.close_connection = True
+        if fault.kind == "drop_after_processing":
+            self._drop()
+            return
+        full = b"{}" if body is None else json.dumps(body, separators=(",", ":")).encode()
+        half = full[: max(1, len(full) // 2)]
+        json_type = "application/json;charset=UTF-8"
+        if fault.kind == "malformed_json":
+            self._send_raw(code, half, content_type=json_type, location=location)
+        else:  # truncated: promise the whole body, send half of it, close
+            self._send_raw(code, half, content_type=json_type, location=location, length=len(full))
+            self._drop()
+
+    def _drop(self) -> None:
+        """Close the connection now (a FIN, no answer)."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.wfile.flush()
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
+
+    def _reset(self) -> None:
+        """Abort the connection with a TCP reset (``SO_LINGER`` 0) instead of answering."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        with contextlib.suppress(OSError):
+            self.rfile.close()  # a makefile reference would keep the socket open
+        with contextlib.suppress(OSError):
+            self.connection.close()
+
+    def _hang(self, seconds: float) -> None:
+        """Answer nothing until the client gives up, ``seconds`` pass or the server stops."""
+        self.close_connection = True
+        deadline = time.monotonic() + seconds
+        stopping = self.server.stopping
+        peekable = self._tls is None
+        while not stopping.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            step = min(0.05, left)
+            if not peekable:
+                stopping.wait(step)
+                continue
+            try:
+                readable, _, _ = select.select([self.connection], [], [], step)
+                if readable and not self.connection.recv(1, socket.MSG_PEEK):
+                    break  # the client closed its end: it gave up
+            except (OSError, ValueError):
+                break
+            if readable:  # the client sent more bytes; keep ignoring them
+                stopping.wait(step)
+        self._drop()
 
     def _wait_latency(self) -> None:
         latency = self.server.engine.latency
@@ -391,6 +539,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 body = engine.messages(params["number"][0] if "number" in params else None)
             elif path == "/sandbox/requests":
                 body = engine.requests()
+            elif path.startswith("/sandbox/faults"):
+                body = self._faults_control(path, params)
             elif path == "/sandbox/callbacks":
                 if self.command == "POST":
                     engine.set_callback_url((params.get("url") or [""])[0] or None)
@@ -401,6 +551,22 @@ class SandboxHandler(BaseHTTPRequestHandler):
             self.send_json(400, {"error": str(exc)})
             return
         self.send_json(200, body)
+
+    def _faults_control(self, path: str, params: dict[str, list[str]]) -> dict[str, Any]:
+        """``/sandbox/faults``: GET lists, POST adds a rule, DELETE (or POST .../clear) clears."""
+        plan = self.server.faults
+        if path == "/sandbox/faults/clear" or self.command == "DELETE":
+            removed = plan.clear()
+            return {**plan.to_json(), "removed": removed}
+        if self.command == "POST":
+            plan.add(rule_from_fields(params))
+        return plan.to_json()
+
+
+def _v1_refusal(endpoint: str, status: str, text: str) -> dict[str, Any]:
+    """A Verify v1 refusal body as the API shapes it for ``endpoint``."""
+    body: dict[str, Any] = {"status": status, "error_text": text}
+    return {"request_id": "", **body} if endpoint in ("start", "psd2") else body
 
 
 _SANDBOX_FIELD = {

@@ -11,7 +11,9 @@ Endpoints (Verify answers are HTTP 200 JSON with the real field names, as the re
 ``/verify/control/json``, ``/account/get-balance``; and the unauthenticated demo controls
 ``/sandbox/clock``, ``/sandbox/clock/advance``, ``/sandbox/clock/scale``, ``/sandbox/latency``,
 ``/sandbox/messages``, ``/sandbox/requests`` and ``/sandbox/callbacks`` (``url`` form field: where
-Verify v2 callbacks go, loopback only; empty stops them).
+Verify v2 callbacks go, loopback only; empty stops them), and ``/sandbox/faults`` (fault
+injection: GET lists the rules and per-route hit counters, POST adds a rule, DELETE or
+``POST /sandbox/faults/clear`` clears them; see :mod:`desktop_app.sandbox.faults`).
 
 Verify v2 (JSON, RFC 7807 errors with real HTTP statuses): ``POST /v2/verify`` (start),
 ``POST /v2/verify/{id}`` (check), ``DELETE /v2/verify/{id}`` (cancel),
@@ -28,12 +30,13 @@ from __future__ import annotations
 import socket
 import ssl
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import TracebackType
 
 from desktop_app.sandbox.callbacks import is_loopback
 from desktop_app.sandbox.clock import SimClock
 from desktop_app.sandbox.engine import SandboxEngine
+from desktop_app.sandbox.faults import FaultPlan, FaultRule, parse_fault
 from desktop_app.sandbox.handler import SandboxHTTPServer
 
 
@@ -62,6 +65,9 @@ class SandboxConfig:
         callback_url: Where Verify v2 ``summary``/``event`` callbacks are POSTed as JSON
             (loopback http(s) URLs only); also settable at run time via ``/sandbox/callbacks``.
         allow_fraud_check_bypass: Accept v2 ``fraud_check: false`` (else HTTP 403).
+        faults: Fault rules for this run: :class:`FaultRule` objects or their text form
+            (``"search:http503@1"``; see :mod:`desktop_app.sandbox.faults`).
+        fault_seed: Seeds the RNG of probability fault rules (None: random).
     """
 
     host: str = "127.0.0.1"
@@ -79,6 +85,17 @@ class SandboxConfig:
     verbose: bool = False
     callback_url: str | None = None
     allow_fraud_check_bypass: bool = False
+    faults: tuple[FaultRule | str, ...] = ()
+    fault_seed: int | None = None
+
+
+def _fault_plan(config: SandboxConfig) -> FaultPlan:
+    """A fresh plan from the config (rules are copied: a plan counts how often each fired)."""
+    rules = tuple(
+        parse_fault(rule) if isinstance(rule, str) else replace(rule, fired=0)
+        for rule in config.faults
+    )
+    return FaultPlan(rules, seed=config.fault_seed)
 
 
 class SandboxServer:
@@ -115,6 +132,8 @@ class SandboxServer:
             allow_fraud_check_bypass=config.allow_fraud_check_bypass,
         )
         self.engine.latency = config.latency
+        #: The run's fault injection plan (also driven through ``/sandbox/faults``).
+        self.faults = _fault_plan(config)
         self._ssl: ssl.SSLContext | None = None
         if config.tls_cert and config.tls_key:
             self._ssl = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -140,6 +159,11 @@ class SandboxServer:
         scheme = "https" if self._ssl is not None else "http"
         return f"{scheme}://{host}:{self.port}"
 
+    def open_connections(self) -> int:
+        """How many client connections are open right now (0 when not serving)."""
+        httpd = self._httpd
+        return 0 if httpd is None else httpd.open_connections()
+
     def start(self) -> None:
         """Bind and serve on a daemon thread; returns once listening."""
         with self._lock:
@@ -155,6 +179,7 @@ class SandboxServer:
                 ssl_context=self._ssl,
                 verbose=self.config.verbose,
                 family=family,
+                faults=self.faults,
             )
             self._thread = threading.Thread(
                 target=self._httpd.serve_forever,
