@@ -127,10 +127,7 @@ def check_host_options(api_host: str | None, rest_host: str | None) -> None:
     for option, value in (("--api-host", api_host), ("--rest-host", rest_host)):
         if not value:
             continue
-        if any(char.isspace() for char in value):
-            problem: str | None = "must not contain spaces (a URL such as https://api.nexmo.com)"
-        else:
-            problem = url_problem(value, allow_path=False)
+        problem = url_problem(value, allow_path=False)
         if problem:
             errors.append(FieldError(option, f"{problem} (got {value!r})"))
     if errors:

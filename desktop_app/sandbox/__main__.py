@@ -76,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         type=_fault_arg,
-        metavar="ENDPOINT:KIND[:ARG][@COUNT|%%PROB]",
+        metavar="ENDPOINT:KIND[:ARG][@COUNT|%PROB]",
         help=(
             "inject a fault (repeatable), e.g. search:http503@1, start:drop_after_processing, "
             "'*:latency:0.5%%0.25'; ENDPOINT is a route name (start, psd2, check, search, "

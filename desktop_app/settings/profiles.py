@@ -61,6 +61,8 @@ def url_problem(value: str, *, allow_path: bool) -> str | None:
     ``https`` is required unless the host is loopback (``127.0.0.0/8``, ``localhost``,
     ``::1``), where ``http`` is allowed for the local sandbox.
     """
+    if any(char.isspace() for char in value):
+        return "must not contain spaces (a URL such as https://api.nexmo.com)"
     try:
         parts = urlsplit(value)
         host = (parts.hostname or "").lower()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from PySide6.QtWidgets import (
     QDialog,
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.domain.errors import CredentialsUnavailable
+from desktop_app.settings.profiles import url_problem
 from desktop_app.ui import formatting, messages
 
 if TYPE_CHECKING:
@@ -39,17 +39,12 @@ NO_KEYRING_TEXT = (
     "(Secret Service, KWallet, macOS Keychain, Windows Credential Locker) and save again, or keep "
     "the secret in memory for this session only. It is never written to a plain file."
 )
-_LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 
 
 def host_problem(field: str, url: str) -> str:
-    """Why a host URL is refused ("" when it is fine): https is required except on loopback."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return f"{field} must be a URL such as {DEFAULT_API_HOST}"
-    if parts.scheme == "http" and parts.hostname not in _LOOPBACK:
-        return f"{field} must use https:// (only a loopback host may use http://)"
-    return ""
+    """Why a host URL is refused ("" when it is fine), by the settings' one host rule."""
+    problem = url_problem(url.strip(), allow_path=False)
+    return f"{field} {problem}" if problem else ""
 
 
 class SettingsDialog(QDialog):

@@ -120,13 +120,18 @@ def test_test_connection_shows_balance_or_error(dialog, session):
 def test_https_is_required_except_on_loopback(dialog, session):
     dialog.select_profile("Live EU")
     dialog.api_host_edit.setText("http://api.example.com")
-    assert "API host must use https://" in dialog.validation_label.text()
+    assert "API host must use https (http is allowed only for localhost" in (
+        dialog.validation_label.text()
+    )
     dialog.save_button.click()
     assert session.calls("save_profile") == []
     dialog.api_host_edit.setText("http://localhost:8080")
     assert dialog.validation_label.text() == ""
     assert host_problem("REST host", "http://10.0.0.1").startswith("REST host must use https")
     assert host_problem("API host", "api.nexmo.com").startswith("API host must be a URL")
+    assert host_problem("API host", "https://api nexmo.com") == (
+        "API host must not contain spaces (a URL such as https://api.nexmo.com)"
+    )
 
 
 def test_remove_asks_first(dialog, session, monkeypatch):
