@@ -59,6 +59,10 @@ class CheckForm(QWidget):
         self._history = history
         self._entries: dict[str, HistoryEntry] = {}
         self._wrong: dict[str, int] = {}
+        #: The combo text each request had, so a finished one keeps a readable label.
+        self._labels: dict[str, str] = {}
+        #: Requests that ended while this form showed them, with how they ended.
+        self._final: dict[str, str] = {}
         self._profile: str | None = None
         self._busy = False
         self._build_layout()
@@ -169,10 +173,15 @@ class CheckForm(QWidget):
             number = entry.number if "@" in entry.number else format_number(entry.number)
             api = " · v2" if entry.api_version == "v2" else ""
             text = f"{number} · {entry.brand}{api} · {age} ago · {entry.request_id}"
+            self._labels[entry.request_id] = text
             self.request_combo.addItem(text, entry.request_id)
         index = self.request_combo.findData(current)
         if index < 0 and current:
-            self.request_combo.insertItem(0, current, current)
+            # No longer in progress (just verified or terminated): keep it, readably labelled.
+            label = self._labels.get(current, current)
+            if current in self._final:
+                label = f"{label} · {self._final[current]}"
+            self.request_combo.insertItem(0, label, current)
             index = 0
         self.request_combo.setCurrentIndex(max(index, 0) if self.request_combo.count() else -1)
         self.request_combo.blockSignals(False)
@@ -196,8 +205,8 @@ class CheckForm(QWidget):
         return max(MAX_WRONG_CODES - max(seeded, self._wrong.get(rid, 0)), 0)
 
     def _show_attempts(self, rid: str) -> None:
-        if not rid:
-            self.attempts_label.setText("")
+        if not rid or rid in self._final:
+            self.attempts_label.setText("")  # a finished request takes no more codes
             return
         left = self._attempts_left(rid)
         self.attempts_label.setText(f"{left} attempt{'s' if left != 1 else ''} left for the "
@@ -239,6 +248,10 @@ class CheckForm(QWidget):
             text, status = "Too many wrong codes — request terminated", VerificationStatus.FAILED
         else:
             text, status = messages.describe(exc), VerificationStatus.FAILED
+        if exc is None:
+            self._final[rid] = "verified"
+        elif isinstance(exc, TooManyAttemptsError):
+            self._final[rid] = "terminated"
         self.result_label.setText(text)
         self.result_label.setStyleSheet(f"color: {status_color(status).name()};")
         self._show_attempts(rid)

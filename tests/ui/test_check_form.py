@@ -94,6 +94,11 @@ def test_right_code_verifies(qtbot: Any, form: CheckForm, stack: Stack) -> None:
     code = stack.control.messages(NUMBER)[-1].code
     assert _check(qtbot, form, code) == "Verified ✓"
     qtbot.waitUntil(lambda: stack.store.find(rid).status is VerificationStatus.SUCCESS)
+    # Finished: no attempts count any more, and the picker keeps a readable label for it.
+    assert form.attempts_label.text() == ""
+    qtbot.waitUntil(lambda: form.request_combo.currentText().endswith("· verified"))
+    assert form.request_id() == rid
+    assert "Acme" in form.request_combo.currentText()
 
 
 def test_wrong_codes_count_down_then_terminate(qtbot: Any, form: CheckForm,

@@ -1,0 +1,147 @@
+"""Walk through send -> check -> recent requests on the built-in sandbox and save screenshots.
+
+Run it under a real X server so the pictures show what a person sees::
+
+    scripts/screenshots            # starts Xvfb itself (xvfb-run), writes docs/screenshots/*.png
+
+The app runs on a throw-away home, so nothing of the user's settings or history is touched.
+Each step waits on the app's own signals or on a condition, never on fixed sleeps.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
+from PySide6.QtWidgets import QApplication
+
+ROOT = Path(__file__).resolve().parent.parent
+NUMBERS = ("+44 7400 123456", "+44 7400 123457", "+44 7400 123458", "+44 7400 123459")
+
+
+def wait_until(condition: Callable[[], bool], timeout_s: float = 10.0, what: str = "") -> None:
+    """Process events until ``condition()`` holds, or fail after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"screenshots: timed out waiting for {what or condition}")
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+
+
+def settle(ms: int = 300) -> None:
+    """Let pending paints and debounced reloads run."""
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build the app on a temporary home, drive it, save PNGs."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--size", default="1360x820", help="window size WxH")
+    args = parser.parse_args(argv)
+    width, height = (int(v) for v in args.size.split("x"))
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    app = QApplication(sys.argv[:1])
+    from desktop_app.api.sandbox_control import SandboxControl
+    from desktop_app.app import build_app
+    from desktop_app.settings.credentials import SessionCredentialStore
+
+    home = Path(tempfile.mkdtemp(prefix="verify-desk-shots-"))
+    ctx = build_app(home=home, credentials=SessionCredentialStore(), poll_ms=200)
+    window = ctx.window
+    window.resize(width, height)
+    ready: list[object] = []
+    ctx.session.profile_changed.connect(ready.append)
+    ctx.start()
+    wait_until(lambda: bool(ready), what="the sandbox profile")
+    control = SandboxControl(ctx.http, ctx.sandbox.url)
+
+    def shot(name: str) -> None:
+        settle()
+        path = args.out / name
+        window.grab().save(str(path))
+        print(f"saved {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+
+    def send(number: str, brand: str = "Acme") -> str:
+        form = window.send_form
+        window.tabs.setCurrentWidget(form)
+        form.number_edit.setText(number)
+        form.brand_edit.setText(brand)
+        sent: list[object] = []
+        slot = sent.append
+        form.sent.connect(slot)
+        form.send_button.click()
+        wait_until(lambda: bool(sent), what=f"send to {number}")
+        form.sent.disconnect(slot)  # only ours: the window's own slots stay connected
+        return str(sent[0].request_id)  # type: ignore[attr-defined]
+
+    def check(code: str) -> None:
+        form = window.check_form
+        form.code_edit.setText(code)
+        done: list[object] = []
+        slot = done.append
+        form.checked.connect(slot)
+        form.check_button.click()
+        wait_until(lambda: bool(done), what="a check result")
+        form.checked.disconnect(slot)
+
+    def digits(number: str) -> str:
+        return "".join(c for c in number if c.isdigit())
+
+    # Background: a few requests in other states, so the list looks like a working day.
+    failed = send(NUMBERS[1], "Globex")
+    for _ in range(3):
+        check("0000" if control.messages(digits(NUMBERS[1]))[-1].code != "0000" else "1111")
+    cancelled = send(NUMBERS[2], "Initech")
+    control.advance_clock(31)
+    cancel_done: list[object] = []
+    ctx.verification.cancel(cancelled).finished.connect(lambda: cancel_done.append(True))
+    wait_until(lambda: bool(cancel_done), what="cancel")
+    send(NUMBERS[3], "Umbrella")
+
+    # 1. The send form, filled in, with the number's live validity.
+    form = window.send_form
+    window.tabs.setCurrentWidget(form)
+    form.number_edit.setText(NUMBERS[0])
+    form.brand_edit.setText("Acme")
+    shot("01-send.png")
+
+    # 2. Sent: the check form opens on it; the code comes from the handset panel.
+    rid = send(NUMBERS[0])
+    code = control.messages(digits(NUMBERS[0]))[-1].code
+    wait_until(lambda: window.handset_panel.messages_tree.topLevelItemCount() >= 4,
+               what="the handset panel")
+    check(code)
+    shot("02-check.png")
+
+    # 3. Recent requests with the details pane on the verified request.
+    window.recent.show_request(rid)
+    wait_until(lambda: window.recent.model.row_of(rid) is not None, what="the new row")
+    settle(800)
+    shot("03-recent.png")
+
+    # 4. A verification already running for the number (status 10).
+    send_concurrent = window.send_form
+    window.tabs.setCurrentWidget(send_concurrent)
+    send_concurrent.number_edit.setText(NUMBERS[3])
+    send_concurrent.brand_edit.setText("Umbrella")
+    send_concurrent.send_button.click()
+    wait_until(lambda: window.concurrent_panel.isVisible(), what="the status-10 panel")
+    shot("04-already-running.png")
+
+    ok = ctx.shutdown(5000)
+    print(f"failed={failed} cancelled={cancelled} shutdown_ok={ok}")
+    app.quit()
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
