@@ -16,6 +16,7 @@ import argparse
 import logging
 import os
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -32,6 +33,76 @@ ICON = Path(__file__).resolve().parent.parent / "resources" / "icons" / "verify-
 #: The session only needs to know that a sandbox exists; the real URL comes from ensure_sandbox.
 _BUILTIN_SANDBOX = "builtin:sandbox"
 log = logging.getLogger(__name__)
+
+class _LazyHttpClient:
+    """The shared ``httpx.Client``, built on first use (from any thread) instead of at start-up.
+
+    Building it loads the CA bundle into an SSL context (about 130 ms here), which the first
+    paint does not need: the first call is made after the profile switch. Every attribute is
+    forwarded to the real client; ``close`` does nothing when it was never built.
+    """
+
+    def __init__(self, transport: Any) -> None:
+        self._transport = transport
+        self._client: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def built(self) -> bool:
+        """True once the real client exists."""
+        return self._client is not None
+
+    def get(self) -> Any:
+        """The real client (built now if needed)."""
+        client = self._client
+        if client is None:
+            with self._lock:
+                if self._client is None:
+                    from desktop_app.api.http import build_http_client
+
+                    self._client = build_http_client(self._transport)
+                client = self._client
+        return client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.get(), name)
+
+
+class _LazySandbox:
+    """The built-in sandbox server, imported and built when first used (after the first paint).
+
+    ``desktop_app.sandbox.server`` and its engine cost about 100 ms to import; only
+    ``AppContext.ensure_sandbox`` (after the first paint) and the sandbox clock need them.
+    """
+
+    def __init__(self, latency: float) -> None:
+        self._latency = latency
+        self._server: Any = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Any:
+        """The real ``SandboxServer`` (built now if needed; not started)."""
+        server = self._server
+        if server is None:
+            with self._lock:
+                if self._server is None:
+                    from desktop_app.sandbox.server import SandboxConfig, SandboxServer
+
+                    self._server = SandboxServer(SandboxConfig(port=0, latency=self._latency))
+                server = self._server
+        return server
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.get(), name)
+
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Parse the command line (``--help`` exits here, before Qt or httpx is imported)."""
@@ -146,10 +217,8 @@ def build_app(*, home: Path | None = None, transport: Any = None, sandbox_latenc
     """
     from PySide6.QtCore import QLocale
 
-    from desktop_app.api.http import build_http_client
     from desktop_app.api.sandbox_control import SandboxControl
     from desktop_app.domain.phone import default_region_from_locale
-    from desktop_app.sandbox.server import SandboxConfig, SandboxServer
     from desktop_app.services import build_runners
     from desktop_app.services.handset import HandsetService
     from desktop_app.services.history import HistoryService
@@ -176,7 +245,7 @@ def build_app(*, home: Path | None = None, transport: Any = None, sandbox_latenc
         messages.set_log_file(log_path)
     prefs_store = PreferencesStore(paths.settings_file)
     prefs = prefs_store.load()
-    http = build_http_client(transport)
+    http = _LazyHttpClient(transport)  # built on first use: not needed for the first paint
     history_store = HistoryStore(paths.history_db)
     store = credentials if credentials is not None else KeyringCredentialStore()
     runners = build_runners()
@@ -184,20 +253,20 @@ def build_app(*, home: Path | None = None, transport: Any = None, sandbox_latenc
     history = HistoryService(runners.store, history_store)
     refresher = StatusRefresher(verification, history, interval_ms=poll_ms)
     handset = HandsetService(runners.handset, None, poll_ms=poll_ms)
-    sandbox = SandboxServer(SandboxConfig(port=0, latency=sandbox_latency))
+    sandbox = _LazySandbox(sandbox_latency)  # imported and built by ensure_sandbox
     ctx_ref: list[AppContext] = []
 
     def desk_factory(prof: Any, creds: Any) -> Any:
         if formatter is not None:
             formatter.secrets.add(creds.api_secret)
         url = ctx_ref[0].ensure_sandbox() if prof.is_sandbox else None
-        return open_desk(prof, creds, history_store, http, sandbox_url=url,
+        return open_desk(prof, creds, history_store, http.get(), sandbox_url=url,
                          default_region=window.send_form.region() or None)
 
     session = SessionService(
         runners.credentials, ProfileStore(paths.settings_file), store, desk_factory,
         verification, handset, _BUILTIN_SANDBOX,
-        control_factory=lambda _url: SandboxControl(http, ctx_ref[0].ensure_sandbox()))
+        control_factory=lambda _url: SandboxControl(http.get(), ctx_ref[0].ensure_sandbox()))
 
     def api_clock() -> float:
         # The sandbox runs its own (possibly sped-up) clock; countdowns must follow it.

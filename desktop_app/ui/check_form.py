@@ -168,13 +168,13 @@ class CheckForm(QWidget):
         self.request_combo.blockSignals(True)
         self.request_combo.clear()
         now = datetime.now(UTC)
-        for entry in self._entries.values():
+        for rid, entry in self._entries.items():
             age = format_duration((now - as_utc(entry.created_at)).total_seconds())
             number = entry.number if "@" in entry.number else format_number(entry.number)
             api = " · v2" if entry.api_version == "v2" else ""
-            text = f"{number} · {entry.brand}{api} · {age} ago · {entry.request_id}"
-            self._labels[entry.request_id] = text
-            self.request_combo.addItem(text, entry.request_id)
+            text = f"{number} · {entry.brand}{api} · {age} ago · {rid}"
+            self._labels[rid] = text
+            self.request_combo.addItem(text, rid)
         index = self.request_combo.findData(current)
         if index < 0 and current:
             # No longer in progress (just verified or terminated): keep it, readably labelled.

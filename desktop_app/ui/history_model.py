@@ -1,18 +1,31 @@
 """The table model behind the recent-requests view.
 
-``HistoryTableModel`` shows a list of frozen ``HistoryEntry`` records, one per row. It never sorts
-or filters (``HistoryFilterProxy`` does), and exposes raw values through ``SORT_ROLE`` so the
-proxy compares times and prices rather than display strings.
+``HistoryTableModel`` shows a list of frozen ``HistoryEntry`` records, one per row, newest first
+as the history store pages them. It never sorts or filters by itself (``HistoryFilterProxy``
+does, over the loaded rows; the view pushes its filters down to SQLite), and exposes raw values
+through ``SORT_ROLE`` so the proxy compares times and prices rather than display strings.
+
+Lazy loading: the model holds only the pages loaded so far. When the view scrolls to the end,
+Qt calls ``canFetchMore``/``fetchMore``; the model then emits ``more_requested`` with the
+keyset ``(created_at, id)`` of its last row and does nothing else (no query on the GUI thread).
+Whoever owns the model loads the next page on a pool and hands it to ``append_page``.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from typing_extensions import override
 
 from desktop_app.domain.models import HistoryEntry, VerificationRecord, VerificationStatus
@@ -48,6 +61,23 @@ _HEADERS = (
     "Request id",
 )
 _KNOWN_STATUSES = {s.value for s in VerificationStatus}
+_ROW_FLAGS = (
+    Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+)
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+_STATUS_COLOUR_ROLES = frozenset(
+    {int(Qt.ItemDataRole.ForegroundRole), int(Qt.ItemDataRole.DecorationRole)}
+)
+#: Roles the delegate asks for on every paint and this model never sets.
+_IGNORED_ROLES = frozenset(
+    int(r) for r in (Qt.ItemDataRole.FontRole, Qt.ItemDataRole.BackgroundRole,
+                     Qt.ItemDataRole.CheckStateRole, Qt.ItemDataRole.EditRole,
+                     Qt.ItemDataRole.SizeHintRole, Qt.ItemDataRole.StatusTipRole,
+                     Qt.ItemDataRole.WhatsThisRole, Qt.ItemDataRole.AccessibleTextRole)
+)  # fmt: skip
+_RIGHT_ALIGNED = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _Index = QModelIndex | QPersistentModelIndex
 
 
@@ -60,11 +90,21 @@ class HistoryTableModel(QAbstractTableModel):
 
     SortRole = SORT_ROLE
 
+    #: The view scrolled to the last loaded row and more rows exist: load the page older than
+    #: this ``(created_at, id)`` keyset and pass it to ``append_page``.
+    more_requested = Signal(object)
+
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._rows: list[HistoryEntry] = []
         self._by_request_id: dict[str, int] = {}
         self._mask_numbers = False
+        self._more = False
+        self._fetching = False
+        #: Display strings per loaded entry (keyed by identity, entry kept to pin the id).
+        self._cells: dict[int, tuple[HistoryEntry, tuple[str, ...]]] = {}
+        #: (column, order) the rows are kept in; None: the store's order (newest first).
+        self._order: tuple[int, Qt.SortOrder] | None = None
 
     # --- Qt virtuals -----------------------------------------------------------------------
 
@@ -75,6 +115,69 @@ class HistoryTableModel(QAbstractTableModel):
     @override
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's default
         return 0 if parent.isValid() else COLUMN_COUNT
+
+    @override
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Order the loaded rows by ``column`` with one ``list.sort`` on raw values.
+
+        No per-pair calls through Qt. Rows loaded later are sorted in; ``column`` -1 or
+        "Started, newest first" is the store's own order.
+        """
+        if column < 0 or (column == COL_STARTED and order == Qt.SortOrder.DescendingOrder):
+            wanted = None
+        else:
+            wanted = (column, order)
+        if wanted == self._order:
+            return
+        self._order = wanted
+        self.layoutAboutToBeChanged.emit()
+        before = list(self._rows)
+        self._sort_rows()
+        self._move_persistent(before)
+        self.layoutChanged.emit()
+
+    def _sort_rows(self) -> None:
+        if self._order is None:
+            self._rows.sort(key=_store_order, reverse=True)
+        else:
+            column, order = self._order
+            key = _SORT_KEYS.get(column)
+            if key is not None:  # stable: equal values keep the store's order
+                self._rows.sort(key=key, reverse=order == Qt.SortOrder.DescendingOrder)
+        self._reindex()
+
+    def _move_persistent(self, before: list[HistoryEntry]) -> None:
+        old = self.persistentIndexList()
+        if not old:
+            return
+        where = {id(e): row for row, e in enumerate(self._rows)}
+        new = []
+        for index in old:
+            row = index.row()
+            moved = where.get(id(before[row])) if 0 <= row < len(before) else None
+            new.append(self.index(moved, index.column()) if moved is not None else QModelIndex())
+        self.changePersistentIndexList(old, new)
+
+    def _resort_after_insert(self) -> None:
+        if self._order is None:
+            return  # pages and new requests arrive in the store's order already
+        self.layoutAboutToBeChanged.emit()
+        before = list(self._rows)
+        self._sort_rows()
+        self._move_persistent(before)
+        self.layoutChanged.emit()
+
+    @override
+    def canFetchMore(self, parent: _Index) -> bool:
+        return not parent.isValid() and self._more and not self._fetching and bool(self._rows)
+
+    @override
+    def fetchMore(self, parent: _Index) -> None:
+        if not self.canFetchMore(parent):
+            return
+        self._fetching = True
+        last = self._rows[-1]
+        self.more_requested.emit((last.created_at, last.id))
 
     @override
     def headerData(
@@ -92,43 +195,116 @@ class HistoryTableModel(QAbstractTableModel):
     def flags(self, index: _Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
+        return _ROW_FLAGS
 
     @override
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        # Called for every visible cell and role on every repaint: plain int comparisons,
+        # the common roles first, display strings cached per row (see ``_cells``).
+        row = index.row()
+        if not 0 <= row < len(self._rows) or not index.isValid():
             return None
-        entry = self._rows[index.row()]
+        role = int(role)
         column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(entry, column)
+        if role == _DISPLAY:
+            entry = self._rows[row]
+            cells = self._cells.get(id(entry))
+            if cells is None or cells[0] is not entry:
+                if len(self._cells) > 2 * len(self._rows) + 512:  # replaced rows' strings
+                    self._cells.clear()
+                cells = (entry, self._display_row(entry))
+                self._cells[id(entry)] = cells
+            return cells[1][column]
+        if role in _IGNORED_ROLES:
+            return None
+        entry = self._rows[row]
         if role == SORT_ROLE:
             return self._sort_value(entry, column)
         if role == ENTRY_ROLE:
             return entry
-        if column == COL_STATUS and role in (
-            Qt.ItemDataRole.ForegroundRole,
-            Qt.ItemDataRole.DecorationRole,
-        ):
+        if column == COL_STATUS and role in _STATUS_COLOUR_ROLES:
             return formatting.status_color(entry.status)
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _TOOLTIP:
             return self._tooltip(entry, column)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (COL_CHECKS, COL_PRICE):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == _ALIGNMENT and column in (COL_CHECKS, COL_PRICE):
+            return _RIGHT_ALIGNED
         return None
 
     # --- public API ------------------------------------------------------------------------
 
-    def set_rows(self, rows: Iterable[HistoryEntry]) -> None:
-        """Replace every row (a model reset)."""
+    def set_rows(self, rows: Iterable[HistoryEntry], *, more: bool = False) -> None:
+        """Replace every row (a model reset); ``more``: older rows exist beyond these."""
         self.beginResetModel()
         self._rows = list(rows)
+        self._cells.clear()
+        if self._order is not None:
+            self._sort_rows()
         self._reindex()
+        self._more, self._fetching = more, False
         self.endResetModel()
+
+    @property
+    def has_more(self) -> bool:
+        """True when older rows exist beyond the loaded ones."""
+        return self._more
+
+    def set_has_more(self, more: bool) -> None:
+        """Say whether older rows exist beyond the loaded ones (and end a pending fetch)."""
+        self._more, self._fetching = more, False
+
+    def append_page(self, rows: Sequence[HistoryEntry], *, more: bool) -> None:
+        """Add the next (older) page below the loaded rows; ends the pending ``fetchMore``.
+
+        Rows already loaded (a request that moved between pages) are skipped.
+        """
+        self._fetching = False
+        self._more = more
+        known = {e.id for e in self._rows[-len(rows) :]} if rows else set()
+        fresh = [e for e in rows if e.id not in known]
+        if not fresh:
+            return
+        first = len(self._rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
+        self._rows.extend(fresh)
+        for offset, entry in enumerate(fresh):
+            if entry.request_id:
+                self._by_request_id[entry.request_id] = first + offset
+        self.endInsertRows()
+        self._resort_after_insert()
+
+    def merge_head(self, rows: Sequence[HistoryEntry], *, more: bool) -> None:
+        """Refresh with a new first page, keeping the older pages loaded below it.
+
+        When no more than one page is loaded, or the page is the whole (filtered) history
+        (``more`` False), this is ``update_rows``. Otherwise rows of the
+        page that are loaded are updated in place, newer ones are inserted at the top, and the
+        older pages stay (so a periodic refresh keeps the scroll position). A page with no row
+        in common with the loaded ones (the history moved on by more than a page) resets.
+        """
+        if not more or len(self._rows) <= len(rows):
+            self.update_rows(rows)
+            self.set_has_more(more)
+            return
+        head = self._rows if self._order is not None else self._rows[: len(rows) * 2]
+        by_id = {e.id: row for row, e in enumerate(head)}
+        if not any(e.id in by_id for e in rows):
+            self.set_rows(rows, more=more)
+            return
+        for entry in rows:
+            row = by_id.get(entry.id)
+            if row is not None and entry != self._rows[row]:
+                self._rows[row] = entry
+                self._emit_row_changed(row)
+        top = _store_order(
+            self._rows[0] if self._order is None else max(self._rows, key=_store_order)
+        )
+        newer = [e for e in rows if e.id not in by_id and _store_order(e) > top]
+        if newer:
+            self.beginInsertRows(QModelIndex(), 0, len(newer) - 1)
+            self._rows[0:0] = newer
+            self._reindex()
+            self.endInsertRows()
+            self._resort_after_insert()
 
     def update_rows(self, rows: Sequence[HistoryEntry]) -> None:
         """Like ``set_rows``, but without a reset when the same requests come back in order.
@@ -136,6 +312,21 @@ class HistoryTableModel(QAbstractTableModel):
         A periodic reload then only emits ``dataChanged``, so the view keeps its scroll
         position and selection.
         """
+        if self._order is not None:  # the loaded rows are in another order than the store's
+            by_id = {e.id: row for row, e in enumerate(self._rows)}
+            if len(rows) != len(self._rows) or any(e.id not in by_id for e in rows):
+                self.set_rows(rows)
+                return
+            changed = False
+            for entry in rows:
+                row = by_id[entry.id]
+                if entry != self._rows[row]:
+                    self._rows[row] = entry
+                    self._emit_row_changed(row)
+                    changed = True
+            if changed:
+                self._resort_after_insert()
+            return
         if [(e.id, e.request_id) for e in rows] != [(e.id, e.request_id) for e in self._rows]:
             self.set_rows(rows)
             return
@@ -164,6 +355,7 @@ class HistoryTableModel(QAbstractTableModel):
             self._rows.insert(0, entry)
             self._reindex()
             self.endInsertRows()
+            self._resort_after_insert()
             return
         self._rows[row] = entry
         self._reindex()
@@ -188,6 +380,7 @@ class HistoryTableModel(QAbstractTableModel):
         if mask == self._mask_numbers:
             return
         self._mask_numbers = mask
+        self._cells.clear()
         if self._rows:
             self.dataChanged.emit(
                 self.index(0, COL_NUMBER), self.index(len(self._rows) - 1, COL_NUMBER)
@@ -209,6 +402,9 @@ class HistoryTableModel(QAbstractTableModel):
     def _emit_row_changed(self, row: int) -> None:
         self.dataChanged.emit(self.index(row, 0), self.index(row, COLUMN_COUNT - 1))
 
+    def _display_row(self, entry: HistoryEntry) -> tuple[str, ...]:
+        return tuple(self._display(entry, column) for column in range(COLUMN_COUNT))
+
     def _display(self, entry: HistoryEntry, column: int) -> str:
         if column == COL_STARTED:
             return formatting.format_datetime(entry.created_at)
@@ -217,7 +413,7 @@ class HistoryTableModel(QAbstractTableModel):
         if column == COL_BRAND:
             return entry.brand
         if column == COL_WORKFLOW:
-            return formatting.workflow_text(entry.workflow_id)
+            return formatting.entry_workflow_text(entry)
         if column == COL_STATUS:
             return formatting.status_text(entry.status)
         if column == COL_CHECKS:
@@ -231,19 +427,8 @@ class HistoryTableModel(QAbstractTableModel):
         return entry.request_id or formatting.MISSING
 
     def _sort_value(self, entry: HistoryEntry, column: int) -> Any:
-        values: dict[int, Any] = {
-            COL_STARTED: formatting.as_utc(entry.created_at).timestamp(),
-            COL_NUMBER: entry.number,
-            COL_BRAND: entry.brand.casefold(),
-            COL_WORKFLOW: entry.workflow_id or 0,
-            COL_STATUS: str(entry.status),
-            COL_CHECKS: entry.checks_count,
-            COL_PRICE: float(entry.price) if entry.price is not None else -1.0,
-            COL_PROFILE: entry.profile.casefold(),
-            COL_OPERATOR: entry.operator.casefold(),
-            COL_REQUEST_ID: entry.request_id or "",
-        }
-        return values.get(column)
+        key = _SORT_KEYS.get(column)
+        return None if key is None else key(entry)
 
     def _tooltip(self, entry: HistoryEntry, column: int) -> str | None:
         if column == COL_STATUS:
@@ -256,6 +441,24 @@ class HistoryTableModel(QAbstractTableModel):
         if column == COL_STARTED and entry.finalized_at is not None:
             return f"Finalized {formatting.format_datetime(entry.finalized_at)}"
         return None
+
+
+_SORT_KEYS: dict[int, Callable[[HistoryEntry], Any]] = {
+    COL_STARTED: lambda e: formatting.as_utc(e.created_at).timestamp(),
+    COL_NUMBER: lambda e: e.number,
+    COL_BRAND: lambda e: e.brand.casefold(),
+    COL_WORKFLOW: lambda e: e.workflow_id or 0,
+    COL_STATUS: lambda e: str(e.status),
+    COL_CHECKS: lambda e: e.checks_count,
+    COL_PRICE: lambda e: float(e.price) if e.price is not None else -1.0,
+    COL_PROFILE: lambda e: e.profile.casefold(),
+    COL_OPERATOR: lambda e: e.operator.casefold(),
+    COL_REQUEST_ID: lambda e: e.request_id or "",
+}
+
+
+def _store_order(entry: HistoryEntry) -> tuple[datetime, int]:
+    return (formatting.as_utc(entry.created_at), entry.id)
 
 
 def provisional_entry(

@@ -5,21 +5,32 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel
+from PySide6.QtCore import (
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
 from typing_extensions import override
 
 from desktop_app.domain.models import HistoryEntry
-from desktop_app.ui.history_model import ENTRY_ROLE, SORT_ROLE
+from desktop_app.ui.history_model import ENTRY_ROLE, SORT_ROLE, HistoryTableModel
 
 _NUMBER_PUNCTUATION = re.compile(r"[\s+\-().]")
 _Index = QModelIndex | QPersistentModelIndex
 
 
 class HistoryFilterProxy(QSortFilterProxyModel):
-    """Filters rows by free text and status, and sorts on the model's raw ``SORT_ROLE`` values.
+    """Filters rows by free text and status; sorting is done by the model under it.
 
     The text matches a substring of the brand or the request id (case-insensitive), or of the
     number's digits (spaces, ``+`` and dashes in the filter are ignored).
+
+    ``sort`` is handed to a ``HistoryTableModel`` source, which orders its rows with one
+    ``list.sort`` on raw values; the proxy itself stays unsorted and keeps the source's order.
+    Sorting here would call ``lessThan`` (two ``data()`` calls through Qt) per comparison:
+    about 3 s for 5,000 loaded rows. Other sources are sorted by the proxy on ``SORT_ROLE``.
     """
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -59,6 +70,14 @@ class HistoryFilterProxy(QSortFilterProxyModel):
     def status_filter(self) -> str | None:
         """The status rows must have, or None."""
         return self._status
+
+    @override
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        source = self.sourceModel()
+        if isinstance(source, HistoryTableModel):
+            source.sort(column, order)
+        else:
+            super().sort(column, order)
 
     @override
     def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:

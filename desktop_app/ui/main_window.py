@@ -153,7 +153,8 @@ class MainWindow(QMainWindow):
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addActions([*self.page_actions, self.refresh_action,
                               self.handset_dock.toggleViewAction()])
-        self.menuBar().addMenu("&Help").addAction(self.shortcuts_action)
+        self.migration_action = QAction("&Moving to Verify v2…", self)
+        self.menuBar().addMenu("&Help").addActions([self.shortcuts_action, self.migration_action])
         self.resize(1400, 820)
 
     def _connect_signals(self) -> None:
@@ -161,6 +162,8 @@ class MainWindow(QMainWindow):
         self.refresh_action.triggered.connect(self._on_refresh_action_triggered)
         self.quit_action.triggered.connect(self.close)
         self.shortcuts_action.triggered.connect(self._on_shortcuts_action_triggered)
+        self.migration_action.triggered.connect(self._on_migration_action_triggered)
+        self._handset.messages_changed.connect(self.recent.details.set_handset_messages)
         self.page_actions[0].triggered.connect(lambda: self._show_page(0))
         self.page_actions[1].triggered.connect(lambda: self._show_page(1))
         self.page_actions[2].triggered.connect(lambda: self.recent.table.setFocus())
@@ -293,6 +296,11 @@ class MainWindow(QMainWindow):
         if self.settings_dialog.isVisible():
             self.settings_dialog.raise_()
         self.settings_dialog.show()
+
+    def _on_migration_action_triggered(self) -> None:
+        from desktop_app.ui.migration_help import MigrationHelpDialog  # only when asked for
+
+        MigrationHelpDialog(self).exec()
 
     def _on_shortcuts_action_triggered(self) -> None:
         rows = "".join(f"<tr><td><b>{k}</b></td><td>{t}</td></tr>" for k, t in SHORTCUTS)

@@ -3,6 +3,15 @@
 All data arrives through the services on their pool: the history through
 ``HistoryService.recent``, the live state of a request through ``VerificationService.search``
 (once per selection, then kept fresh by the ``StatusRefresher``). Nothing here blocks.
+
+The history is never loaded whole: the model holds the pages loaded so far (``limit`` rows
+each, newest first, keyset-paged on ``(created_at, id)``); scrolling to the end asks for the
+next page (``fetchMore``), which arrives through a task. The text and status filters are pushed
+down to SQLite (``recent(text=..., status=...)``, answered from the store's indexes and its
+trigram index); while the filtered page is on its way, the proxy filters the loaded rows at
+once. Sorting: the store pages newest first, so that order (the default, "Started"
+descending) is exact over the whole history; sorting by another column, or oldest first, orders
+the rows loaded so far (the proxy), and rows of later pages are sorted in as they arrive.
 """
 
 from __future__ import annotations
@@ -38,6 +47,8 @@ if TYPE_CHECKING:
     from desktop_app.services.verification import VerificationService
 
 _RELOAD_DEBOUNCE_MS = 200
+#: Typing in the filter reloads from the store after this pause (the proxy filters at once).
+FILTER_DEBOUNCE_MS = 250
 
 
 class RecentRequestsView(QWidget):
@@ -76,6 +87,9 @@ class RecentRequestsView(QWidget):
         self._profile: str | None = None
         self.records = RecordCache(verification, self)
         self._load_task: Any = None
+        self._more_task: Any = None
+        self._text = ""
+        self._status: VerificationStatus | None = None
         self._pending_select: str | None = None
         self.model = HistoryTableModel(self)
         self.proxy = HistoryFilterProxy(self)
@@ -83,6 +97,9 @@ class RecentRequestsView(QWidget):
         self.reload_timer = QTimer(self)
         self.reload_timer.setSingleShot(True)
         self.reload_timer.setInterval(_RELOAD_DEBOUNCE_MS)
+        self.filter_timer = QTimer(self)
+        self.filter_timer.setSingleShot(True)
+        self.filter_timer.setInterval(FILTER_DEBOUNCE_MS)
         self._build_layout()
         self._connect_signals()
         self.request_actions.update()
@@ -134,7 +151,9 @@ class RecentRequestsView(QWidget):
         layout.addWidget(self.message_label)
 
     def _connect_signals(self) -> None:
-        self.filter_edit.textChanged.connect(self.proxy.set_filter_text)
+        self.filter_edit.textChanged.connect(self._on_filter_text_changed)
+        self.filter_timer.timeout.connect(self.apply_filter)
+        self.model.more_requested.connect(self._on_model_more_requested)
         self.status_combo.currentIndexChanged.connect(self._on_status_combo_index_changed)
         self.find_action.triggered.connect(self._on_find_action_triggered)
         self.request_actions.check_requested.connect(self.check_requested)
@@ -149,15 +168,60 @@ class RecentRequestsView(QWidget):
         self.records.failed.connect(self._show_message)
 
     def reload(self) -> None:
-        """Load the recent history on the pool (a load still running is dropped)."""
+        """Load the first page of the history on the pool (loads still running are dropped)."""
         self.reload_timer.stop()
         if self._load_task is not None:
             self._load_task.cancel()
-        task = self._history.recent(limit=self._limit, profile=self._profile)
+        self._cancel_more()
+        task = self._history.recent(
+            limit=self._limit, profile=self._profile, text=self._text, status=self._status
+        )
         self._load_task = task
         task.succeeded.connect(self._on_load_succeeded)
         task.failed.connect(self._on_load_failed)
         self._set_busy(True)
+
+    def apply_filter(self) -> None:
+        """Reload with the filter box's text now (typing does it after a short pause)."""
+        self.filter_timer.stop()
+        text = self.filter_edit.text().strip()
+        if text != self._text:
+            self._text = text
+            self.reload()
+
+    def _cancel_more(self) -> None:
+        if self._more_task is not None:
+            self._more_task.cancel()
+            self._more_task = None
+            self.model.set_has_more(self.model.has_more)  # a later fetchMore may ask again
+
+    def _on_model_more_requested(self, before: Any) -> None:
+        self._cancel_more()
+        task = self._history.recent(
+            limit=self._limit,
+            profile=self._profile,
+            text=self._text,
+            status=self._status,
+            before=before,
+        )
+        self._more_task = task
+        task.succeeded.connect(self._on_more_succeeded)
+        task.failed.connect(self._on_more_failed)
+
+    def _on_more_succeeded(self, rows: list[HistoryEntry]) -> None:
+        if self.sender() is not self._more_task:
+            return
+        self._more_task = None
+        self.model.append_page(rows, more=len(rows) >= self._limit)
+        self._refresher.watch(
+            [e.request_id for e in rows if e.request_id and not e.status.is_final]
+        )
+
+    def _on_more_failed(self, exc: BaseException) -> None:
+        if self.sender() is self._more_task:
+            self._more_task = None
+            self.model.set_has_more(False)  # stop asking; Refresh starts over
+        self._show_message(messages.describe(exc))
 
     def show_request(self, request_id: str) -> None:
         """Select and scroll to a request, loading the history first when it is not shown."""
@@ -235,13 +299,25 @@ class RecentRequestsView(QWidget):
     def _show_selected_details(self) -> None:
         entry = self.selected_entry()
         record = self.records.get(entry.request_id) if entry else None
+        if entry is not None and record is not None and _stale(record, entry):
+            self.records.drop(record.request_id)  # the history moved on (checked, cancelled)
+            record = None
         self.details.show_entry(entry, record)
         if entry is not None and entry.request_id and record is None:
             self.records.fetch(entry.request_id)
         self.request_actions.update()
 
+    def _on_filter_text_changed(self, text: str) -> None:
+        self.proxy.set_filter_text(text)  # the loaded rows, at once
+        self.filter_timer.start()  # then the whole history, from the store
+
     def _on_status_combo_index_changed(self, _index: int) -> None:
-        self.proxy.set_status_filter(self.status_combo.currentData())
+        value = self.status_combo.currentData()
+        self.proxy.set_status_filter(value)
+        status = VerificationStatus(value) if value else None
+        if status != self._status:
+            self._status = status
+            self.reload()
 
     def _on_find_action_triggered(self) -> None:
         self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -274,7 +350,7 @@ class RecentRequestsView(QWidget):
         self._set_busy(False)
         current = self.selected_entry()
         keep = self._pending_select or (current.request_id if current else None)
-        self.model.update_rows(rows)
+        self.model.merge_head(rows, more=len(rows) >= self._limit)
         # Requests whose outcome is still open (in progress or unknown) are kept fresh.
         self._refresher.watch(
             [e.request_id for e in rows if e.request_id and not e.status.is_final]
@@ -294,3 +370,12 @@ class RecentRequestsView(QWidget):
         if entry is not None:
             self.model.upsert(entry)
             self._show_selected_details()
+
+
+def _stale(record: VerificationRecord, entry: HistoryEntry) -> bool:
+    """True when a cached search result predates what the history now knows.
+
+    A check or cancel made here finalises the history row at once, while the search result
+    cached a moment earlier still says IN PROGRESS.
+    """
+    return entry.status.is_final and record.status != entry.status.value

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from desktop_app.domain.models import CheckAttempt, VerificationStatus
@@ -199,3 +199,39 @@ def test_formatting_helpers():
     assert formatting.format_money(None) == "—"
     assert formatting.format_number("447700900123", mask=True) == "+44 77•• ••0123"
     assert formatting.status_text("SOMETHING NEW") == "Something New"
+
+
+def test_lazy_paging_asks_for_the_next_page_and_appends_it(qtbot, qtmodeltester, make_entry):
+    newest = [make_entry(created_at=T0 - timedelta(minutes=i)) for i in range(3)]
+    older = [make_entry(created_at=T0 - timedelta(minutes=10 + i)) for i in range(2)]
+    model, proxy = _model([])
+    model.set_rows(newest, more=True)
+    assert model.canFetchMore(QModelIndex())
+    with qtbot.waitSignal(model.more_requested) as asked:
+        model.fetchMore(QModelIndex())
+    assert asked.args == [(newest[-1].created_at, newest[-1].id)]
+    assert not model.canFetchMore(QModelIndex())  # one page at a time
+    with qtbot.waitSignal(model.rowsInserted):
+        model.append_page(older, more=False)
+    assert model.rowCount() == 5
+    assert model.row_of(older[-1].request_id) == 4
+    assert not model.canFetchMore(QModelIndex())
+    qtmodeltester.check(model)
+    qtmodeltester.check(proxy)
+
+
+def test_merge_head_keeps_older_pages_and_inserts_new_rows_on_top(qtbot, make_entry):
+    page = [make_entry(created_at=T0 - timedelta(minutes=i)) for i in range(2)]
+    older = [make_entry(created_at=T0 - timedelta(minutes=10 + i)) for i in range(2)]
+    model, _ = _model([])
+    model.set_rows(page, more=True)
+    model.append_page(older, more=True)
+    new = make_entry(created_at=T0 + timedelta(minutes=1))
+    changed = page[0].__class__(**{**page[0].__dict__, "checks_count": 3})
+    with qtbot.assertNotEmitted(model.modelReset):
+        model.merge_head([new, changed], more=True)
+    assert [e.id for e in model.rows()] == [new.id, page[0].id, page[1].id, *(e.id for e in older)]
+    assert model.entry_at(1).checks_count == 3
+    with qtbot.waitSignal(model.modelReset):
+        model.merge_head([new], more=False)  # the whole (filtered) history: replace
+    assert model.rowCount() == 1

@@ -262,3 +262,23 @@ def test_mask_numbers_and_state_round_trip(
 def test_set_profile_reloads_for_that_profile(qtbot, view, fake_history):
     view.set_profile("Live EU")
     assert fake_history.calls("recent")[-1].kwargs["profile"] == "Live EU"
+
+
+def test_a_cached_search_result_is_dropped_when_the_history_moved_on(
+    qtbot, view, entries, fake_history, fake_verification, make_entry
+):
+    rid = entries[0].request_id
+    _select(view, rid)
+    fake_verification.calls("search")[-1].succeed((_record(rid),))  # IN PROGRESS, cached
+    assert "In progress" in view.details.title_label.text()
+    # The customer's third wrong code terminated it here: the history says FAILED.
+    failed = make_entry(brand="Live", created_at=T0, request_id=rid,
+                        status=VerificationStatus.FAILED)
+    fake_history.rows = [failed, entries[1]]
+    view.reload()
+    qtbot.waitUntil(lambda: view.selected_entry().status is VerificationStatus.FAILED)
+    _select(view, entries[1].request_id)
+    _select(view, rid)
+    assert "In progress" not in view.details.title_label.text()
+    searches = [t for t in fake_verification.calls("search") if t.args[0] == (rid,)]
+    assert len(searches) == 2  # looked up again instead of trusting the stale copy

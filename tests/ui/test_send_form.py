@@ -209,3 +209,10 @@ def test_refusal_opens_advanced_options_on_a_hidden_problem(qtbot: Any, form: Se
     assert form.advanced.isVisibleTo(form)
     assert "(pin expiry)" in form.result_label.text()
     assert stack.control.requests() == []
+
+
+def test_country_picker_lists_the_domain_choices_in_order() -> None:
+    from desktop_app.domain.phone import country_choices
+    from desktop_app.ui.send_form import _country_choices
+
+    assert list(_country_choices()) == country_choices()

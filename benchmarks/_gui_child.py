@@ -1,0 +1,467 @@
+"""GUI measurements in a fresh process (so its resident memory is its own), offscreen Qt.
+
+``python -m benchmarks._gui_child MODE JSON_ARGS`` prints one JSON line with the results.
+
+Modes:
+    ``history``: the recent-requests view over a generated history (``history_scale``).
+    ``heartbeat``: the longest gaps between 5 ms GUI-thread timer ticks while the services
+        work (``responsiveness``).
+    ``memory``: send/check cycles through the services (``memory``).
+
+Everything the window would use is real: ``HistoryStore`` on the file, the app's runners
+(``build_runners``), ``HistoryService``, ``VerificationService``, ``StatusRefresher`` and the
+``RecentRequestsView`` inside a shown ``QMainWindow``.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import sqlite3
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow
+
+_APP: QApplication | None = None
+
+
+def rss_mb() -> float:
+    """This process's resident set size (``VmRSS``), MiB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return float("nan")
+
+
+def peak_rss_mb() -> float:
+    """The peak resident set size (``VmHWM``), MiB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return float("nan")
+
+
+def app() -> QApplication:
+    global _APP
+    if _APP is None:
+        existing = QApplication.instance()
+        _APP = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
+    return _APP
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 30.0) -> float:
+    """Process events until ``condition()``; returns the ``perf_counter`` when it held."""
+    qapp = app()
+    deadline = time.perf_counter() + timeout
+    while True:
+        qapp.processEvents()
+        if condition():
+            return time.perf_counter()
+        if time.perf_counter() > deadline:
+            raise TimeoutError("condition not met in time")
+        time.sleep(0.0002)
+
+
+def spin(seconds: float) -> None:
+    qapp = app()
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        qapp.processEvents()
+        time.sleep(0.001)
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 2)
+
+
+# --- the services and the view -------------------------------------------------------------
+
+
+class Services:
+    """The app's runners and services over one history file (no desk unless given)."""
+
+    def __init__(self, db: Path | str, desk: Any = None) -> None:
+        from desktop_app.services import build_runners
+        from desktop_app.services.history import HistoryService
+        from desktop_app.services.refresher import StatusRefresher
+        from desktop_app.services.verification import VerificationService
+        from desktop_app.store.history import HistoryStore
+
+        app()
+        self.store = HistoryStore(db)
+        self.runners = build_runners()
+        self.verification = VerificationService(self.runners.network, desk)
+        self.history = HistoryService(self.runners.store, self.store)
+        self.refresher = StatusRefresher(self.verification, self.history, interval_ms=1000)
+
+    def close(self) -> None:
+        self.refresher.stop()
+        self.runners.shutdown(5000)
+        self.store.close()
+
+
+def open_view(services: Services) -> tuple[Any, QMainWindow]:
+    from desktop_app.ui.recent_requests import RecentRequestsView
+
+    window = QMainWindow()
+    view = RecentRequestsView(services.history, services.verification, services.refresher)
+    window.setCentralWidget(view)
+    window.resize(1100, 700)
+    window.show()
+    return view, window
+
+
+def view_idle(view: Any) -> bool:
+    return view._load_task is None and view._more_task is None
+
+
+# --- mode: history ---------------------------------------------------------------------------
+
+
+def _sample_terms(db: str, count: int) -> tuple[list[str], list[str]]:
+    """Number and request-id fragments of rows spread through the history (not the newest)."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    total = conn.execute("SELECT max(id) FROM requests").fetchone()[0]
+    numbers: list[str] = []
+    ids: list[str] = []
+    for k in range(count):
+        row_id = int(total * (0.15 + 0.7 * k / max(1, count - 1)))
+        number, request_id = conn.execute(
+            "SELECT number, request_id FROM requests WHERE id >= ? AND request_id IS NOT NULL"
+            " LIMIT 1",
+            (row_id,),
+        ).fetchone()
+        numbers.append(number[-8:])  # last 8 digits, as a person would type them
+        ids.append(request_id[4:16])  # a 12-character fragment of the id
+    conn.close()
+    return numbers, ids
+
+
+def _floor(db: str, limit: int, text: str = "", status: Any = None) -> tuple[float, int]:
+    """The same page straight from sqlite3 (the store's SQL, no task, no model, no paint)."""
+    from desktop_app.store._search import recent_rows
+
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, isolation_level=None)
+    try:
+        started = time.perf_counter()
+        rows = recent_rows(conn, limit=limit, text=text, status=status, profile=None, before=None)
+        return time.perf_counter() - started, len(rows)
+    finally:
+        conn.close()
+
+
+def _floor_sorted(db: str, limit: int, column: str, desc: bool) -> float:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, isolation_level=None)
+    try:
+        from desktop_app.store._sql import REQUEST_COLUMNS
+
+        order = "DESC" if desc else "ASC"
+        started = time.perf_counter()
+        conn.execute(
+            f"SELECT {REQUEST_COLUMNS} FROM requests ORDER BY {column} {order}, id {order} LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return time.perf_counter() - started
+    finally:
+        conn.close()
+
+
+def mode_history(args: dict[str, Any]) -> dict[str, Any]:
+    from desktop_app.domain.models import VerificationStatus
+    from desktop_app.ui.history_model import COL_BRAND, COL_STARTED
+
+    db = args["db"]
+    rounds = int(args["rounds"])
+    rss_start = rss_mb()
+    services = Services(db)
+    numbers, ids = _sample_terms(db, rounds)
+    out: dict[str, list[float]] = {}
+
+    def add(key: str, seconds: float) -> None:
+        out.setdefault(key, []).append(seconds)
+
+    shown_counts: dict[str, int] = {}
+    for r in range(rounds):
+        # Floor first in even rounds, view first in odd rounds (interleaved).
+        for part in ("floor", "view") if r % 2 == 0 else ("view", "floor"):
+            if part == "floor":
+                add("floor_first_page", _floor(db, 200)[0])
+                seconds, n = _floor(db, 200, numbers[r])
+                add("floor_number_filter", seconds)
+                shown_counts["floor_number"] = n
+                seconds, n = _floor(db, 200, ids[r])
+                add("floor_id_filter", seconds)
+                shown_counts["floor_id"] = n
+                add("floor_status_filter", _floor(db, 200, "", VerificationStatus.FAILED)[0])
+                add("floor_sort_started_asc", _floor_sorted(db, 200, "created_at", False))
+                continue
+            t0 = time.perf_counter()
+            view, window = open_view(services)
+            view.reload()
+            t1 = wait_until(lambda: view.model.rowCount() > 0 and view_idle(view))
+            app().processEvents()  # paint the rows
+            add("view_first_rows", t1 - t0)
+            add("view_first_rows_painted", time.perf_counter() - t0)
+            # fetchMore: scroll to the end, the next page arrives through a task.
+            loaded = view.model.rowCount()
+            t0 = time.perf_counter()
+            view.table.scrollToBottom()
+            wait_until(lambda: view.model.rowCount() > loaded and view_idle(view))
+            add("view_fetch_more", time.perf_counter() - t0)
+            # Number filter: typed text; the debounce timer then reloads from the store.
+            fired: list[float] = []
+            view.filter_timer.timeout.connect(lambda: fired.append(time.perf_counter()))
+            for key, term in (("number", numbers[r]), ("id", ids[r])):
+                fired.clear()
+                t0 = time.perf_counter()
+                view.filter_edit.setText(term)
+                wait_until(lambda: bool(fired))
+                done = wait_until(lambda: view_idle(view))
+                app().processEvents()
+                add(f"view_{key}_filter", done - fired[0])
+                add(f"view_{key}_filter_with_debounce", done - t0)
+                shown_counts[f"view_{key}"] = view.proxy.rowCount()
+                view.filter_edit.clear()
+                view.apply_filter()
+                wait_until(lambda: view_idle(view))
+            # Status filter (the combo reloads at once).
+            t0 = time.perf_counter()
+            view.status_combo.setCurrentIndex(view.status_combo.findData("FAILED"))
+            done = wait_until(lambda: view_idle(view))
+            app().processEvents()
+            add("view_status_filter", done - t0)
+            view.status_combo.setCurrentIndex(0)
+            wait_until(lambda: view_idle(view))
+            # Sort changes (header clicks): the loaded rows, through the proxy.
+            for key, column, order in (
+                ("sort_started_asc", COL_STARTED, Qt.SortOrder.AscendingOrder),
+                ("sort_brand", COL_BRAND, Qt.SortOrder.AscendingOrder),
+                ("sort_started_desc", COL_STARTED, Qt.SortOrder.DescendingOrder),
+            ):
+                t0 = time.perf_counter()
+                view.table.sortByColumn(column, order)
+                app().processEvents()
+                add(f"view_{key}", time.perf_counter() - t0)
+            shown_counts["loaded_rows_when_sorting"] = view.model.rowCount()
+            window.close()
+            window.deleteLater()
+            view.deleteLater()
+            app().processEvents()
+    # A deep scroll: 25 pages (5,000 rows) loaded, then RSS.
+    view, window = open_view(services)
+    view.reload()
+    wait_until(lambda: view.model.rowCount() > 0 and view_idle(view))
+    deep: list[float] = []
+    for _ in range(25):
+        loaded = view.model.rowCount()
+        t0 = time.perf_counter()
+        view.table.scrollToBottom()
+        wait_until(lambda: view.model.rowCount() > loaded and view_idle(view))
+        deep.append(time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    view.table.sortByColumn(COL_BRAND, Qt.SortOrder.AscendingOrder)
+    app().processEvents()
+    sort_5000 = time.perf_counter() - t0
+    view.table.sortByColumn(COL_STARTED, Qt.SortOrder.DescendingOrder)
+    app().processEvents()
+    gc.collect()
+    result = {
+        "median_ms": {k: _ms(statistics.median(v)) for k, v in out.items()},
+        "max_ms": {k: _ms(max(v)) for k, v in out.items()},
+        "first_round_ms": {k: _ms(v[0]) for k, v in out.items()},
+        "rounds": rounds,
+        "rows_shown": shown_counts,
+        "deep_fetch_more_ms_median": _ms(statistics.median(deep)),
+        "deep_loaded_rows": view.model.rowCount(),
+        "sort_brand_5000_loaded_ms": _ms(sort_5000),
+        "rss_mb_before_qt_objects": rss_start,
+        "rss_mb_end": rss_mb(),
+        "peak_rss_mb": peak_rss_mb(),
+        "total_rows": sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        .execute("SELECT count(*) FROM requests")
+        .fetchone()[0],
+    }
+    window.close()
+    services.close()
+    return result
+
+
+# --- heartbeat ---------------------------------------------------------------------------------
+
+
+class Heartbeat:
+    """A 5 ms precise timer on the GUI thread; records the gaps between its ticks."""
+
+    def __init__(self) -> None:
+        self.timer = QTimer()
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(5)
+        self.timer.timeout.connect(self._tick)
+        self.clock = QElapsedTimer()
+        self.gaps: list[float] = []
+        self._last = 0
+
+    def _tick(self) -> None:
+        now = self.clock.nsecsElapsed()
+        if self._last:
+            self.gaps.append((now - self._last) / 1e6)
+        self._last = now
+
+    def run(
+        self,
+        seconds: float,
+        work: Callable[[], None] | None = None,
+        until: Callable[[], bool] | None = None,
+    ) -> dict[str, float]:
+        """Tick for ``seconds`` (and until ``until()``) in the event loop; ``work`` is called
+        once, from the loop, right after the start."""
+        self.gaps = []
+        self._last = 0
+        self.clock.start()
+        self.timer.start()
+        if work is not None:
+            QTimer.singleShot(0, work)
+        end = time.perf_counter() + seconds
+        qapp = app()
+        deadline = end + 120
+        while time.perf_counter() < end or (
+            until is not None and not until() and time.perf_counter() < deadline
+        ):
+            qapp.processEvents()  # the GUI thread's event loop, as in app.exec()
+            time.sleep(0.0005)
+        self.timer.stop()
+        return summary(self.gaps)
+
+
+def summary(gaps: list[float]) -> dict[str, float]:
+    ordered = sorted(gaps)
+    if not ordered:
+        return {"ticks": 0, "max_ms": float("nan"), "p99_ms": float("nan"), "p50_ms": float("nan")}
+    return {
+        "ticks": len(ordered),
+        "max_ms": round(ordered[-1], 2),
+        "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))], 2),
+        "p50_ms": round(ordered[len(ordered) // 2], 2),
+    }
+
+
+def sandbox_desk(services_db: str, url: str) -> Any:
+    from desktop_app.api.http import build_http_client
+    from desktop_app.domain.models import ApiCredentials
+    from desktop_app.settings.profiles import SANDBOX_PROFILE
+    from desktop_app.store.history import HistoryStore
+    from desktop_app.usecases.session import open_desk
+
+    http = build_http_client()
+    store = HistoryStore(services_db)
+    creds = ApiCredentials("sandbox", "sandbox-secret")
+    return open_desk(SANDBOX_PROFILE, creds, store, http, sandbox_url=url), http, store
+
+
+def mode_heartbeat(args: dict[str, Any]) -> dict[str, Any]:
+    from benchmarks._memory_child import _number
+    from desktop_app.domain.validation import StartForm
+
+    seconds = float(args["seconds"])
+    rounds = int(args["rounds"])
+    results: dict[str, list[dict[str, float]]] = {"idle": [], "inflight": [], "history": []}
+    # (a) 100 sends in flight against a 1 s-latency sandbox (another process).
+    tmp_db = args["scratch_db"]
+    desk, http, desk_store = sandbox_desk(tmp_db, args["sandbox_url"])
+    inflight_services = Services(tmp_db, desk)
+    counter = iter(range(10**9))
+    settled: list[int] = []
+
+    sends = int(args.get("sends", 100))
+
+    def send_100() -> None:
+        for _ in range(sends):
+            n = next(counter)
+            task = inflight_services.verification.send(StartForm(number=_number(n), brand="Bench"))
+            task.finished.connect(lambda: settled.append(1))
+
+    # (b) the recent-requests view on the big history: reload, fetchMore and filter changes.
+    big = Services(args["db"])
+    view, window = open_view(big)
+    view.reload()
+    wait_until(lambda: view.model.rowCount() > 0 and view_idle(view))
+    numbers, ids = _sample_terms(args["db"], 4)
+    terms = [numbers[0], ids[1], "Acme", numbers[2], ids[3], ""]
+
+    churning = {"on": False}
+
+    def churn() -> None:
+        step = {"i": 0}
+        churning["on"] = True
+
+        def next_step() -> None:
+            if not churning["on"]:
+                return
+            i = step["i"]
+            step["i"] += 1
+            kind = i % 4
+            if kind == 0:
+                view.reload()
+            elif kind == 1:
+                view.table.scrollToBottom()  # fetchMore
+            elif kind == 2:
+                view.filter_edit.setText(terms[(i // 4) % len(terms)])
+                view.apply_filter()
+            else:
+                view.status_combo.setCurrentIndex((i // 4) % view.status_combo.count())
+            QTimer.singleShot(40, next_step)  # a change every 40 ms: a very busy user
+
+        next_step()
+
+    beat = Heartbeat()
+    beat.run(0.5)  # warm-up
+    for r in range(rounds):
+        order = ["idle", "inflight", "history"]
+        order = order[r % 3 :] + order[: r % 3]
+        for part in order:
+            if part == "idle":
+                results["idle"].append(beat.run(seconds))
+            elif part == "inflight":
+                settled.clear()
+                results["inflight"].append(
+                    beat.run(seconds, send_100, until=lambda: len(settled) >= sends)
+                )
+                results["inflight"][-1]["settled"] = len(settled)
+            else:
+                results["history"].append(beat.run(seconds, churn))
+                churning["on"] = False
+                wait_until(lambda: view_idle(view), 30)
+                spin(0.3)  # the debounce timers run out before the next part
+    window.close()
+    inflight_services.close()
+    big.close()
+    http.close()
+    desk_store.close()
+    return {"rounds": results, "seconds_per_round": seconds, "rss_mb_end": rss_mb()}
+
+
+def main() -> None:
+    mode = sys.argv[1]
+    args = json.loads(sys.argv[2]) if len(sys.argv) > 2 else {}
+    handler = {"history": mode_history, "heartbeat": mode_heartbeat}.get(mode)
+    if handler is None and mode == "memory":
+        from benchmarks._memory_child import mode_memory
+
+        handler = mode_memory
+    if handler is None:
+        raise SystemExit(f"unknown mode {mode!r}")
+    print(json.dumps(handler(args)), flush=True)
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()
