@@ -13,6 +13,7 @@ bounded wait), close the httpx client, the history store, the sandbox, the log f
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -24,9 +25,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from desktop_app.logfile import RedactingFormatter, attach_log_file, redact
-
-__all__ = ["HOME_ENV", "AppContext", "RedactingFormatter", "build_app", "main", "redact"]
+__all__ = ["HOME_ENV", "AppContext", "build_app", "main"]
 
 HOME_ENV = "VERIFY_DESK_HOME"
 ICON = Path(__file__).resolve().parent.parent / "resources" / "icons" / "verify-desk.svg"
@@ -134,7 +133,8 @@ class AppContext:
     window: Any
     sandbox: Any
     credentials: Any
-    formatter: RedactingFormatter | None = None
+    #: Secrets the log file masks (every API secret a desk was built with this session).
+    log_secrets: set[str] = field(default_factory=set)
     log_handler: logging.Handler | None = None
     initial_profile: str | None = None
     closed: bool = field(default=False, init=False)
@@ -193,8 +193,9 @@ class AppContext:
         self.history_store.close()
         self.sandbox.stop()
         if self.log_handler is not None:
-            logging.getLogger().removeHandler(self.log_handler)
-            self.log_handler.close()
+            from desktop_app.usecases.logging_setup import remove_logging
+
+            remove_logging(self.log_handler)
         return bool(idle)
 
 
@@ -233,16 +234,21 @@ def build_app(*, home: Path | None = None, transport: Any = None, sandbox_latenc
     from desktop_app.ui import messages
     from desktop_app.ui.main_window import MainWindow
     from desktop_app.ui.settings_dialog import SettingsDialog
+    from desktop_app.usecases.logging_setup import LOG_FILE_NAME, configure_logging
     from desktop_app.usecases.session import open_desk
 
     if home is not None:
         os.environ[HOME_ENV] = str(home)  # read by AppPaths.default()
     paths = AppPaths.default()
     paths.ensure()
-    formatter = handler = None
+    log_secrets: set[str] = set()
+    handler = None
     if log_to_file:
-        formatter, handler, log_path = attach_log_file(paths.log_dir)
-        messages.set_log_file(log_path)
+        handler = configure_logging(paths.log_dir, secrets=lambda: tuple(log_secrets))
+        messages.set_log_file(paths.log_dir / LOG_FILE_NAME)
+        # httpx logs every request at INFO; the handset poll and the status refresher would
+        # write one line a second forever. Failures still reach the log through our own code.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
     prefs_store = PreferencesStore(paths.settings_file)
     prefs = prefs_store.load()
     http = _LazyHttpClient(transport)  # built on first use: not needed for the first paint
@@ -257,8 +263,7 @@ def build_app(*, home: Path | None = None, transport: Any = None, sandbox_latenc
     ctx_ref: list[AppContext] = []
 
     def desk_factory(prof: Any, creds: Any) -> Any:
-        if formatter is not None:
-            formatter.secrets.add(creds.api_secret)
+        log_secrets.add(creds.api_secret)
         url = ctx_ref[0].ensure_sandbox() if prof.is_sandbox else None
         return open_desk(prof, creds, history_store, http.get(), sandbox_url=url,
                          default_region=window.send_form.region() or None)
@@ -284,7 +289,7 @@ def build_app(*, home: Path | None = None, transport: Any = None, sandbox_latenc
     window.send_form.brand_edit.setText(prefs.brand)
     window.recent.set_mask_numbers(prefs.mask_numbers)
     ctx = AppContext(paths, http, history_store, prefs_store, prefs, runners, verification,
-                     history, refresher, handset, session, window, sandbox, store, formatter,
+                     history, refresher, handset, session, window, sandbox, store, log_secrets,
                      handler, profile)
     ctx_ref.append(ctx)
     window.closing.connect(ctx.save_state)
@@ -302,6 +307,33 @@ def _install_excepthook(window: Any) -> None:
             log.exception("could not show the error message")
 
     sys.excepthook = hook
+
+
+def _quit_on_signals(app: Any) -> None:
+    """Quit through the normal shutdown (cancel, wait, close) on SIGTERM and SIGINT.
+
+    Python runs signal handlers only between bytecodes, and Qt's event loop sits in C++; a
+    wake-up socket makes the loop hand control back to Python as soon as a signal arrives.
+    """
+    import signal
+    import socket
+
+    from PySide6.QtCore import QSocketNotifier
+
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    signal.set_wakeup_fd(writer.fileno())
+    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, app)
+
+    def on_wakeup() -> None:
+        with contextlib.suppress(OSError):
+            reader.recv(64)
+
+    notifier.activated.connect(on_wakeup)
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_args: app.quit())
+    app._signal_wakeup = (reader, writer, notifier)  # keep them alive with the app
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -322,6 +354,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ctx = build_app(sandbox_latency=args.sandbox_latency, profile=args.profile)
     _install_excepthook(ctx.window)
     app.aboutToQuit.connect(ctx.shutdown)
+    _quit_on_signals(app)
     ctx.start()
     code = app.exec()
     ctx.shutdown()

@@ -6,6 +6,9 @@
   (``+44 7700-900123``). ``"447700900123"`` becomes ``"***0123"`` and ``"+44 7700 900123"``
   becomes ``"+***0123"``. Any script's decimal digits count (``"٤٤٧٧٠٠٩٠٠١٢٣"``).
 * :func:`redact_secret` removes a secret and its URL-encoded spellings.
+* :func:`redact_pairs` masks the value of ``api_secret=``, ``secret:``, ``password=``,
+  ``pin_code=`` and ``code=`` pairs, so a secret or a PIN nobody registered still never reaches a
+  log (``code=1234`` becomes ``code=***``).
 
 No I/O and no logging here; :mod:`desktop_app.usecases.logging_setup` applies these to records.
 """
@@ -17,7 +20,9 @@ from collections.abc import Iterable
 from typing import Final
 from urllib.parse import quote, quote_plus
 
-__all__ = ["NUMBER_MASK", "SECRET_MASK", "redact", "redact_numbers", "redact_secret"]
+__all__ = [
+    "NUMBER_MASK", "SECRET_MASK", "redact", "redact_numbers", "redact_pairs", "redact_secret",
+]
 
 #: What replaces all but the last four digits of a number.
 NUMBER_MASK: Final = "***"
@@ -31,6 +36,16 @@ MIN_SECRET_LENGTH: Final = 4
 _PLUS_NUMBER: Final = r"\+\d(?:[ .\-]?\d){6,14}"
 _BARE_NUMBER: Final = r"\d{7,15}"
 _NUMBER: Final = re.compile(rf"(?<![\w+])(?:{_PLUS_NUMBER}|{_BARE_NUMBER})(?!\w)")
+
+
+_PAIRS: Final = re.compile(
+    r"(?i)\b(api_secret|secret|password|pin_code|code)(\s*[=:]\s*)([^\s&,;'\"]+)"
+)
+
+
+def redact_pairs(text: str) -> str:
+    """Return ``text`` with the values of secret- or code-named ``key=value`` pairs masked."""
+    return _PAIRS.sub(lambda m: f"{m.group(1)}{m.group(2)}{NUMBER_MASK}", text)
 
 
 def _keep_last_four(match: re.Match[str]) -> str:
@@ -70,7 +85,8 @@ def redact_secret(text: str, secret: str) -> str:
 
 
 def redact(text: str, secrets: Iterable[str] = (), *, numbers: bool = True) -> str:
-    """Apply :func:`redact_secret` for every secret, then (by default) :func:`redact_numbers`."""
+    """Mask every secret, then secret- or code-named pairs, then (by default) phone numbers."""
     for secret in sorted(set(secrets), key=len, reverse=True):
         text = redact_secret(text, secret)
+    text = redact_pairs(text)
     return redact_numbers(text) if numbers else text
