@@ -8,6 +8,10 @@ Modes:
     ``bare``: a ``QMainWindow`` with a ``QLabel`` as its central widget (the baseline).
     ``app``: Verify Desk exactly as ``python -m desktop_app --home DIR`` starts it (Sandbox
         profile), via ``desktop_app.app.main``.
+    ``app-populated``: the same app, timed at the first paint of the *populated* window (its
+        pages built: send and check forms, recent requests, handset dock), not of the shell
+        that is painted first. The window's ``populated`` attribute tells them apart (a window
+        without one is populated from the start).
 
 How "painted" is detected, the same way for both: an application-wide event filter catches the
 first ``Expose`` event of a ``QWindow`` that backs a ``QMainWindow``, lets Qt handle it right
@@ -44,23 +48,38 @@ class _FirstPaint(QObject):
         if kind == QEvent.Type.Paint:
             self.paints += 1
             return False
-        if self._inside or not isinstance(obj, QWindow):
+        if self._inside:
+            return False
+        if _WAIT_POPULATED and self.armed and isinstance(obj, QMainWindow):
+            # Widgets' repaints arrive as UpdateRequest on the top-level widget on some
+            # platforms: time the first one that paints the populated window.
+            if kind != QEvent.Type.UpdateRequest or not getattr(obj, "populated", True):
+                return False
+            return self._paint_now(obj, event, obj.windowHandle())
+        if not isinstance(obj, QWindow):
             return False
         if kind == QEvent.Type.Expose or (self.armed and kind == QEvent.Type.UpdateRequest):
             widget = _widget_of(obj)
             if not isinstance(widget, QMainWindow):
                 return False
-            before = self.paints
-            self._inside = True
-            try:
-                obj.event(event)  # Qt paints and flushes here, synchronously
-            finally:
-                self._inside = False
-            if self.paints > before and obj.isExposed():
-                _done(self.paints)
-            self.armed = True
-            return True
+            if _WAIT_POPULATED and not getattr(widget, "populated", True):
+                self.armed = True  # the shell: let Qt paint it, wait for the pages
+                return False
+            return self._paint_now(obj, event, obj)
         return False
+
+    def _paint_now(self, obj: QObject, event: QEvent, window: QWindow | None) -> bool:
+        """Let Qt handle ``event`` now (it paints and flushes), then stamp if it painted."""
+        before = self.paints
+        self._inside = True
+        try:
+            obj.event(event)  # Qt paints and flushes here, synchronously
+        finally:
+            self._inside = False
+        if self.paints > before and window is not None and window.isExposed():
+            _done(self.paints)
+        self.armed = True
+        return True
 
 
 def _widget_of(window: QWindow) -> QWidget | None:
@@ -71,6 +90,9 @@ def _widget_of(window: QWindow) -> QWidget | None:
 
 
 _PROFILER: Any = None
+#: Mode ``app-populated``: time the first paint of the window once its pages exist (a window
+#: with a ``populated`` attribute that is False is a shell still waiting for them).
+_WAIT_POPULATED = False
 
 
 def _done(paints: int) -> None:
@@ -84,8 +106,10 @@ def _done(paints: int) -> None:
 
 
 def main() -> None:
-    global _PROFILER
+    global _PROFILER, _WAIT_POPULATED
     mode = sys.argv[1]
+    if mode == "app-populated":
+        mode, _WAIT_POPULATED = "app", True
     if os.environ.get("VD_STARTUP_PROFILE"):  # diagnostic: cProfile up to the first paint
         import cProfile
 

@@ -10,6 +10,9 @@ the ``PySide6`` imports are inside the figure for both variants.
   throwaway home made once per run (the first, untimed run creates its settings, history and
   log; every timed run then starts like a normal second start).
 * ``bare``: a ``QMainWindow`` with a ``QLabel``, shown at the app's default size.
+* ``app-populated`` (details only, no target): the same app timed at the first paint of the
+  window with its pages built (the app paints its window shell first and builds the send and
+  check forms, recent requests and handset dock right after): the time to a usable window.
 
 Both run with ``QT_QPA_PLATFORM=offscreen``; when ``Xvfb`` exists the pair is measured again
 on a real X server (``xcb``, one Xvfb for all the children, full mode only).
@@ -36,6 +39,9 @@ from benchmarks._common import median, rotated
 
 NAME = "startup"
 TARGET = 1.3
+#: Variants, one process each per round: the bare window, the app's first paint (its shell),
+#: the app's first paint with its pages built (``_startup_child``'s ``app-populated``).
+MODES = ("bare", "app", "app-populated")
 
 
 def _env(platform: str, pycache: Path) -> dict[str, str]:
@@ -50,7 +56,7 @@ def _env(platform: str, pycache: Path) -> dict[str, str]:
 def _once(mode: str, home: Path, env: dict[str, str], wrapper: list[str]) -> float:
     env = {**env, "DISPLAY": os.environ.get("DISPLAY", "")}
     args = [*wrapper, sys.executable, "-m", "benchmarks._startup_child", mode]
-    if mode == "app":
+    if mode.startswith("app"):
         args += ["--home", str(home)]
     started = time.monotonic()
     proc = subprocess.run(args, env=env, capture_output=True, text=True, timeout=120, check=False)
@@ -63,20 +69,25 @@ def _once(mode: str, home: Path, env: dict[str, str], wrapper: list[str]) -> flo
 def _measure(platform: str, rounds: int, tmp: Path, wrapper: list[str]) -> dict[str, Any]:
     home = tmp / f"home-{platform}"
     env = _env(platform, tmp / "pycache")
-    for mode in ("bare", "app"):  # untimed: compile .pyc, create the home
+    for mode in MODES:  # untimed: compile .pyc, create the home
         _once(mode, home, env, wrapper)
-    times: dict[str, list[float]] = {"bare": [], "app": []}
+    times: dict[str, list[float]] = {mode: [] for mode in MODES}
     ratios: list[float] = []
+    populated_ratios: list[float] = []
     for round_no in range(rounds):
-        for mode in rotated(["bare", "app"], round_no):
+        for mode in rotated(list(MODES), round_no):
             times[mode].append(_once(mode, home, env, wrapper))
         ratios.append(times["app"][-1] / times["bare"][-1])
+        populated_ratios.append(times["app-populated"][-1] / times["bare"][-1])
     return {
         "app_s": round(median(times["app"]), 3),
         "bare_s": round(median(times["bare"]), 3),
         "ratio": round(median(ratios), 3),
+        "app_populated_s": round(median(times["app-populated"]), 3),
+        "populated_ratio": round(median(populated_ratios), 3),
         "app_s_rounds": [round(t, 3) for t in times["app"]],
         "bare_s_rounds": [round(t, 3) for t in times["bare"]],
+        "app_populated_s_rounds": [round(t, 3) for t in times["app-populated"]],
     }
 
 

@@ -5,7 +5,9 @@ and the exception hook, builds an :class:`AppContext` with :func:`build_app`, sh
 runs the event loop. Tests call :func:`build_app` (temporary home, optional httpx transport or
 credential store), then :meth:`AppContext.activate` and :meth:`AppContext.shutdown`.
 
-The sandbox starts after the first paint. Shutdown order, wired once here: save the window state
+``main()`` shows only the window's shell first (``build_app(deferred=True)``): the services and
+the pages are built right after its first paint (``AppContext.populate``), then the sandbox
+starts and the profile switches. Shutdown order, wired once here: save the window state
 and preferences, stop the refresher and the handset poll, shut the runners down (cancel, clear,
 bounded wait), close the httpx client, the history store, the sandbox, the log file.
 """
@@ -117,27 +119,48 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 @dataclass(eq=False)
 class AppContext:
-    """Everything :func:`build_app` built, the deferred sandbox start and the ordered shutdown."""
+    """Everything :func:`build_app` built, the deferred sandbox start and the ordered shutdown.
+
+    The services (``http`` to ``credentials``) are None until :meth:`populate` has run:
+    ``build_app`` runs it at once unless ``deferred=True``; ``main`` defers it to just after
+    the window's first paint, so the heavy imports (httpx, phonenumbers, sqlite3, the use
+    cases and the pages) are not paid before the window appears.
+    """
 
     paths: Any
-    http: Any
-    history_store: Any
     preferences_store: Any
     preferences: Any
-    runners: Any  # services.ServiceRunners
-    verification: Any
-    history: Any
-    refresher: Any
-    handset: Any
-    session: Any
     window: Any
-    sandbox: Any
-    credentials: Any
+    http: Any = None
+    history_store: Any = None
+    runners: Any = None  # services.ServiceRunners
+    verification: Any = None
+    history: Any = None
+    refresher: Any = None
+    handset: Any = None
+    session: Any = None
+    sandbox: Any = None
+    credentials: Any = None
     #: Secrets the log file masks (every API secret a desk was built with this session).
     log_secrets: set[str] = field(default_factory=set)
     log_handler: logging.Handler | None = None
     initial_profile: str | None = None
+    #: What :meth:`populate` builds the services with (``build_app``'s keyword arguments).
+    options: dict[str, Any] = field(default_factory=dict)
+    #: The profile store the shell reads, shared with the session.
+    profile_store: Any = None
     closed: bool = field(default=False, init=False)
+
+    @property
+    def populated(self) -> bool:
+        """True once the services exist and the window has its pages."""
+        return self.session is not None
+
+    def populate(self) -> None:
+        """Build the services and the window's pages (idempotent)."""
+        if self.populated or self.closed:
+            return
+        _build_services(self)
 
     def ensure_sandbox(self) -> str:
         """Start the built-in sandbox if needed (idempotent, fast); returns its base URL."""
@@ -145,16 +168,38 @@ class AppContext:
         return str(self.sandbox.url)
 
     def start(self) -> None:
-        """Show the window; after the first paint, start the sandbox and the profile."""
+        """Show the window; after the first paint, populate it, then start the profile.
+
+        When the context is already populated (``build_app`` without ``deferred``), the
+        sandbox and the profile start at the next event-loop turn, as before.
+        """
         from PySide6.QtCore import QTimer
 
+        if self.populated:
+            self.window.show()
+            QTimer.singleShot(0, self.activate)
+            return
+        self.window.first_painted.connect(self._after_first_paint)
         self.window.show()
+
+    def _after_first_paint(self) -> None:
+        from PySide6.QtCore import QTimer
+
+        self.window.first_painted.disconnect(self._after_first_paint)
+        if self.closed:
+            return
+        began = time.monotonic()
+        self.populate()
+        log.info("window populated in %.0f ms after the first paint",
+                 (time.monotonic() - began) * 1000)
+        # Queued behind the pages' first paint: the sandbox import and start come after it.
         QTimer.singleShot(0, self.activate)
 
     def activate(self) -> None:
         """Start the sandbox, tell the window its URL, switch to the first profile."""
         if self.closed:
             return
+        self.populate()
         url = self.ensure_sandbox()
         log.info("sandbox running on %s", url)
         self.window.set_sandbox_url(url)
@@ -169,8 +214,8 @@ class AppContext:
 
     def save_state(self) -> None:
         """Save the window state and the preferences (never a secret)."""
-        if self.closed:
-            return
+        if self.closed or not self.populated:
+            return  # the pages never existed: there is nothing new to save
         form = self.window.send_form
         self.preferences = replace(
             self.preferences, last_country=form.region(), brand=form.brand_edit.text().strip(),
@@ -186,12 +231,14 @@ class AppContext:
             return True
         self.save_state()
         self.closed = True
-        self.refresher.stop()
-        self.handset.stop()
-        idle = self.runners.shutdown(timeout_ms)
-        self.http.close()
-        self.history_store.close()
-        self.sandbox.stop()
+        idle = True
+        if self.populated:
+            self.refresher.stop()
+            self.handset.stop()
+            idle = self.runners.shutdown(timeout_ms)
+            self.http.close()
+            self.history_store.close()
+            self.sandbox.stop()
         if self.log_handler is not None:
             from desktop_app.usecases.logging_setup import remove_logging
 
@@ -199,9 +246,22 @@ class AppContext:
         return bool(idle)
 
 
+class _ShellProfiles:
+    """The shell's profile source before the session exists: the store's list and active one."""
+
+    def __init__(self, store: Any) -> None:
+        self._store = store
+
+    def profiles(self) -> list[Any]:
+        return list(self._store.profiles())
+
+    def current(self) -> Any:
+        return self._store.active()
+
+
 def build_app(*, home: Path | None = None, transport: Any = None, sandbox_latency: float = 0.0,
               profile: str | None = None, credentials: Any = None, log_to_file: bool = True,
-              poll_ms: int = 1000) -> AppContext:
+              poll_ms: int = 1000, deferred: bool = False) -> AppContext:
     """Build every object of the app; a ``QApplication`` must exist. Nothing is shown yet.
 
     Args:
@@ -212,30 +272,21 @@ def build_app(*, home: Path | None = None, transport: Any = None, sandbox_latenc
         credentials: A credential store instead of the OS keyring (tests, session-only).
         log_to_file: Attach the redacting rotating log file in ``paths.log_dir``.
         poll_ms: The handset poll and status refresh interval.
+        deferred: Build only the window's shell (and the settings, log and preferences it
+            needs); the services and pages come with :meth:`AppContext.populate`, which
+            :meth:`AppContext.start` runs right after the first paint.
 
     Returns:
         The context (``start`` shows the window, ``activate`` only starts the sandbox/profile).
     """
-    from PySide6.QtCore import QLocale
-
-    from desktop_app.api.sandbox_control import SandboxControl
-    from desktop_app.domain.phone import default_region_from_locale
-    from desktop_app.services import build_runners
-    from desktop_app.services.handset import HandsetService
-    from desktop_app.services.history import HistoryService
-    from desktop_app.services.refresher import StatusRefresher
-    from desktop_app.services.session import SessionService
-    from desktop_app.services.verification import VerificationService
-    from desktop_app.settings.credentials import KeyringCredentialStore
+    # Only light modules here (PySide6, the stdlib, Qt-free settings): this is the path to the
+    # first paint. Everything heavy is imported by _build_services.
     from desktop_app.settings.paths import AppPaths
     from desktop_app.settings.preferences import PreferencesStore
     from desktop_app.settings.profiles import ProfileStore
-    from desktop_app.store.history import HistoryStore
     from desktop_app.ui import messages
     from desktop_app.ui.main_window import MainWindow
-    from desktop_app.ui.settings_dialog import SettingsDialog
     from desktop_app.usecases.logging_setup import LOG_FILE_NAME, configure_logging
-    from desktop_app.usecases.session import open_desk
 
     if home is not None:
         os.environ[HOME_ENV] = str(home)  # read by AppPaths.default()
@@ -251,7 +302,44 @@ def build_app(*, home: Path | None = None, transport: Any = None, sandbox_latenc
         logging.getLogger("httpx").setLevel(logging.WARNING)
     prefs_store = PreferencesStore(paths.settings_file)
     prefs = prefs_store.load()
-    http = _LazyHttpClient(transport)  # built on first use: not needed for the first paint
+    profile_store = ProfileStore(paths.settings_file)
+    window = MainWindow(profiles=_ShellProfiles(profile_store))
+    window.restore_state({"window_geometry": prefs.window_geometry,
+                          "window_state": prefs.window_state,
+                          "splitter_state": prefs.splitter_state,
+                          "history_columns": prefs.history_columns})
+    ctx = AppContext(paths, prefs_store, prefs, window, log_secrets=log_secrets,
+                     log_handler=handler, initial_profile=profile, profile_store=profile_store,
+                     options={"transport": transport, "sandbox_latency": sandbox_latency,
+                              "credentials": credentials, "poll_ms": poll_ms})
+    window.closing.connect(ctx.save_state)
+    if not deferred:
+        ctx.populate()
+    return ctx
+
+
+def _build_services(ctx: AppContext) -> None:
+    """Build the services into ``ctx`` and populate its window (see ``AppContext.populate``)."""
+    from PySide6.QtCore import QLocale
+
+    from desktop_app.api.sandbox_control import SandboxControl
+    from desktop_app.domain.phone import default_region_from_locale
+    from desktop_app.services import build_runners
+    from desktop_app.services.handset import HandsetService
+    from desktop_app.services.history import HistoryService
+    from desktop_app.services.refresher import StatusRefresher
+    from desktop_app.services.session import SessionService
+    from desktop_app.services.verification import VerificationService
+    from desktop_app.settings.credentials import KeyringCredentialStore
+    from desktop_app.store.history import HistoryStore
+    from desktop_app.ui.settings_dialog import SettingsDialog
+    from desktop_app.usecases.session import open_desk
+
+    options, paths, prefs, window = ctx.options, ctx.paths, ctx.preferences, ctx.window
+    poll_ms = options.get("poll_ms", 1000)
+    credentials = options.get("credentials")
+    log_secrets = ctx.log_secrets
+    http = _LazyHttpClient(options.get("transport"))  # built on first use (the first call)
     history_store = HistoryStore(paths.history_db)
     store = credentials if credentials is not None else KeyringCredentialStore()
     runners = build_runners()
@@ -259,41 +347,35 @@ def build_app(*, home: Path | None = None, transport: Any = None, sandbox_latenc
     history = HistoryService(runners.store, history_store)
     refresher = StatusRefresher(verification, history, interval_ms=poll_ms)
     handset = HandsetService(runners.handset, None, poll_ms=poll_ms)
-    sandbox = _LazySandbox(sandbox_latency)  # imported and built by ensure_sandbox
-    ctx_ref: list[AppContext] = []
+    # Imported and built by ensure_sandbox.
+    sandbox = _LazySandbox(options.get("sandbox_latency", 0.0))
 
     def desk_factory(prof: Any, creds: Any) -> Any:
         log_secrets.add(creds.api_secret)
-        url = ctx_ref[0].ensure_sandbox() if prof.is_sandbox else None
+        url = ctx.ensure_sandbox() if prof.is_sandbox else None
         return open_desk(prof, creds, history_store, http.get(), sandbox_url=url,
                          default_region=window.send_form.region() or None)
 
     session = SessionService(
-        runners.credentials, ProfileStore(paths.settings_file), store, desk_factory,
+        runners.credentials, ctx.profile_store, store, desk_factory,
         verification, handset, _BUILTIN_SANDBOX,
-        control_factory=lambda _url: SandboxControl(http.get(), ctx_ref[0].ensure_sandbox()))
+        control_factory=lambda _url: SandboxControl(http.get(), ctx.ensure_sandbox()))
 
     def api_clock() -> float:
         # The sandbox runs its own (possibly sped-up) clock; countdowns must follow it.
         return sandbox.clock.now() if session.current().is_sandbox else time.time()
 
-    window = MainWindow(session=session, verification=verification, history=history,
-                        refresher=refresher, handset=handset, clock=api_clock,
-                        settings_factory=lambda parent: SettingsDialog(session, parent))
-    window.restore_state({"window_geometry": prefs.window_geometry,
-                          "window_state": prefs.window_state,
-                          "splitter_state": prefs.splitter_state,
-                          "history_columns": prefs.history_columns})
+    ctx.http, ctx.history_store, ctx.credentials, ctx.runners = http, history_store, store, runners
+    ctx.verification, ctx.history, ctx.refresher = verification, history, refresher
+    ctx.handset, ctx.sandbox = handset, sandbox
+    window.populate(session=session, verification=verification, history=history,
+                    refresher=refresher, handset=handset, clock=api_clock,
+                    settings_factory=lambda parent: SettingsDialog(session, parent))
     window.send_form.set_region(
         prefs.last_country or default_region_from_locale(QLocale.system().name()))
     window.send_form.brand_edit.setText(prefs.brand)
     window.recent.set_mask_numbers(prefs.mask_numbers)
-    ctx = AppContext(paths, http, history_store, prefs_store, prefs, runners, verification,
-                     history, refresher, handset, session, window, sandbox, store, log_secrets,
-                     handler, profile)
-    ctx_ref.append(ctx)
-    window.closing.connect(ctx.save_state)
-    return ctx
+    ctx.session = session  # last: ``populated`` is True from here on
 
 
 def _install_excepthook(window: Any) -> None:
@@ -351,7 +433,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setDesktopFileName("verify-desk")
     if ICON.is_file():
         app.setWindowIcon(QIcon(str(ICON)))
-    ctx = build_app(sandbox_latency=args.sandbox_latency, profile=args.profile)
+    # The shell only: the services and the pages are built just after the first paint.
+    ctx = build_app(sandbox_latency=args.sandbox_latency, profile=args.profile, deferred=True)
     _install_excepthook(ctx.window)
     app.aboutToQuit.connect(ctx.shutdown)
     _quit_on_signals(app)

@@ -64,6 +64,9 @@ class HandsetPanel(QWidget):
         self.messages_tree.setHeaderLabels(["Time", "Channel", "Number", "Code"])
         self.messages_tree.setRootIsDecorated(False)
         self.messages_tree.setAlternatingRowColors(True)
+        # Shown right after the time: the code is what the dock is for, and at the dock's
+        # default width (about 300 px) a last column would be scrolled out of sight.
+        self.messages_tree.header().moveSection(COL_CODE, COL_CHANNEL)
         self.code_font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         self.code_font.setPointSizeF(max(self.code_font.pointSizeF(), 9.0) * 1.6)
         self.code_font.setWeight(QFont.Weight.Bold)
@@ -74,15 +77,20 @@ class HandsetPanel(QWidget):
         self.skip_30s_button = QPushButton("Skip ahead 30 s")
         self.skip_5min_button = QPushButton("Skip ahead 5 min")
         self.status_label = QLabel()
-        controls = QHBoxLayout()
-        controls.addWidget(QLabel("Clock speed:"))
-        controls.addWidget(self.speed_combo)
-        controls.addWidget(self.skip_30s_button)
-        controls.addWidget(self.skip_5min_button)
-        controls.addStretch(1)
+        # Two rows, so the dock can be about 300 px wide (one row needs about 450 px and
+        # squeezes the recent-requests table).
+        speed = QHBoxLayout()
+        speed.addWidget(QLabel("Clock speed:"))
+        speed.addWidget(self.speed_combo)
+        speed.addStretch(1)
+        skips = QHBoxLayout()
+        skips.addWidget(self.skip_30s_button)
+        skips.addWidget(self.skip_5min_button)
+        skips.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.unavailable_label)
-        layout.addLayout(controls)
+        layout.addLayout(speed)
+        layout.addLayout(skips)
         layout.addWidget(self.messages_tree, 1)
         layout.addWidget(self.status_label)
 

@@ -2,6 +2,16 @@
 
 The window only wires widgets to the services it is given; the composition root (``app.py``)
 builds everything and decides when the window is shown and shut down.
+
+Two-stage construction, so the first paint does not wait for the services:
+
+* ``MainWindow(profiles=...)`` builds the *shell* (title, menus, toolbar with the profile badge
+  and combo, status bar) and a placeholder in the central area. It imports nothing but PySide6,
+  the stdlib and a few Qt-free light modules: no services, no ``phonenumbers``, no httpx.
+* :meth:`MainWindow.populate` then builds the pages (send and check forms, recent requests, the
+  handset dock), importing their modules only then, and wires them to the services. The app
+  calls it right after the first paint (``first_painted``); tests get it at once from
+  ``build_app``.
 """
 
 from __future__ import annotations
@@ -10,10 +20,10 @@ import contextlib
 import json
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from PySide6.QtCore import QByteArray, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QEvent, QObject, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -26,25 +36,65 @@ from PySide6.QtWidgets import (
     QToolBar,
     QWidget,
 )
-from typing_extensions import override
 
-from desktop_app.domain.errors import CredentialsUnavailable
-from desktop_app.settings.profiles import Profile
 from desktop_app.ui import messages
-from desktop_app.ui.check_form import CheckForm
-from desktop_app.ui.concurrent_panel import ConcurrentPanel
-from desktop_app.ui.handset_panel import HandsetPanel
 from desktop_app.ui.profile_badge import ProfileBadge
-from desktop_app.ui.recent_requests import RecentRequestsView
-from desktop_app.ui.send_form import SendForm
 
-__all__ = ["SHORTCUTS", "MainWindow"]
+if not TYPE_CHECKING:  # typing_extensions costs ~6 ms to import before the first paint
+
+    def override(method: Any) -> Any:
+        return method
+
+if TYPE_CHECKING:
+    from typing_extensions import override
+
+    from desktop_app.settings.profiles import Profile
+    from desktop_app.ui.check_form import CheckForm
+    from desktop_app.ui.concurrent_panel import ConcurrentPanel
+    from desktop_app.ui.handset_panel import HandsetPanel
+    from desktop_app.ui.recent_requests import RecentRequestsView
+    from desktop_app.ui.send_form import SendForm
+
+__all__ = [
+    "ALIGN_CENTER",
+    "DEFAULT_DOCK_WIDTH",
+    "DEFAULT_LEFT_WIDTH",
+    "SHORTCUTS",
+    "MainWindow",
+    "ProfileSource",
+]
 
 SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Ctrl+1", "Send page"), ("Ctrl+2", "Check page"), ("Ctrl+3", "Recent requests"),
     ("Ctrl+Enter", "Send the code / check the code"), ("Enter", "Check the code (code box)"),
     ("F5", "Refresh the requests and the handset"), ("Ctrl+,", "Settings"), ("Ctrl+Q", "Quit"),
 )
+
+#: The handset dock's width when no saved window state says otherwise (its own size hint is
+#: about 430 px, which squeezes the recent-requests table).
+DEFAULT_DOCK_WIDTH = 300
+#: The Send/Check pages' width when no saved splitter state says otherwise.
+DEFAULT_LEFT_WIDTH = 380
+#: ``Qt.AlignCenter`` as a plain int. The shell sets it through the ``alignment`` property: the
+#: first use of ``PySide6.QtCore.Qt`` creates the namespace's ~90 Python enum types (about
+#: 30 ms), which the first paint does not otherwise need. The pages use ``Qt`` freely.
+ALIGN_CENTER = 0x0084
+
+
+class ProfileSource(Protocol):
+    """What the window reads profiles from.
+
+    The ``SessionService`` once it exists; before that (the shell) anything listing the stored
+    profiles and the active one.
+    """
+
+    def profiles(self) -> list[Profile]:
+        """Every profile, in the combo's order."""
+        ...
+
+    def current(self) -> Profile:
+        """The active profile."""
+        ...
 
 
 def _encode(data: QByteArray) -> str:
@@ -55,55 +105,102 @@ def _decode(text: str) -> QByteArray:
     return QByteArray.fromBase64(QByteArray(text.encode("ascii")))
 
 
+def _action(text: str, parent: QObject, key: str) -> QAction:
+    """A ``QAction`` with a shortcut, set through ``setShortcuts``.
+
+    ``setShortcut(QKeySequence)`` (and the ``shortcut=`` keyword) makes PySide resolve its
+    overloads against ``Qt.Key``, creating the ``Qt`` namespace's enum types (about 30 ms), which
+    the shell, built before the first paint, otherwise never needs; ``setShortcuts`` does not.
+    """
+    action = QAction(text, parent)
+    action.setShortcuts([QKeySequence(key)])
+    return action
+
+
+class _FirstPaintWatcher(QObject):
+    """Emits ``painted`` once, after the window's first paint event has been handled."""
+
+    painted = Signal()
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Paint:
+            obj.removeEventFilter(self)
+            # Queued: the paint (and the flush of the backing store) completes first.
+            QTimer.singleShot(0, self.painted.emit)
+        return False
+
+
 class MainWindow(QMainWindow):
     """The Verify Desk window.
 
     Signals:
         closing(): the window is about to close (state should be saved now).
+        first_painted(): the window's first paint is done (emitted once, queued after it).
 
     Args:
-        session: Profiles and switching (a ``SessionService``).
-        verification: Sends, checks, searches, cancels.
-        history: Reads the local history.
-        refresher: Keeps running requests fresh.
-        handset: The sandbox's simulated handset.
-        clock: "Now" in the active API's time (the sandbox clock on the Sandbox profile).
-        settings_factory: Builds the settings dialog (None disables the Settings action).
+        profiles: Lists the profiles and the active one, for the shell's combo and badge (the
+            ``SessionService`` does; before it exists, a reader of the profile store).
         parent: The owning widget.
+
+    The pages (``send_form``, ``check_form``, ``concurrent_panel``, ``tabs``, ``recent``,
+    ``splitter``, ``handset_panel``, ``handset_dock``) exist once :meth:`populate` has run.
     """
 
     closing = Signal()
+    first_painted = Signal()
 
-    def __init__(self, *, session: Any, verification: Any, history: Any, refresher: Any,
-                 handset: Any, clock: Callable[[], float] = time.time,
-                 settings_factory: Callable[[QWidget], QWidget] | None = None,
-                 parent: QWidget | None = None) -> None:
+    send_form: SendForm
+    check_form: CheckForm
+    concurrent_panel: ConcurrentPanel
+    tabs: QTabWidget
+    recent: RecentRequestsView
+    splitter: QSplitter
+    handset_panel: HandsetPanel
+    handset_dock: QDockWidget
+
+    def __init__(self, *, profiles: ProfileSource, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._session = session
-        self._verification = verification
-        self._history = history
-        self._refresher = refresher
-        self._handset = handset
-        self._settings_factory = settings_factory
+        self._profiles: ProfileSource = profiles
+        self._session: Any = None
+        self._verification: Any = None
+        self._history: Any = None
+        self._refresher: Any = None
+        self._handset: Any = None
+        self._settings_factory: Callable[[QWidget], QWidget] | None = None
         self.settings_dialog: QWidget | None = None
         self._sandbox_url: str | None = None
         self._profile: Profile | None = None
-        self._build_layout(clock)
-        self._connect_signals()
+        self._populated = False
+        self._pending_state: dict[str, Any] = {}
+        self._restored_window_state = False
+        self._restored_splitter = False
+        self._sizes_done = False
+        self._build_shell()
+        self._paint_watcher = _FirstPaintWatcher(self)
+        self._paint_watcher.painted.connect(self.first_painted)
+        self.installEventFilter(self._paint_watcher)
+        self._connect_shell_signals()
         self._reload_profiles()
 
-    def _build_layout(self, clock: Callable[[], float]) -> None:
+    @property
+    def populated(self) -> bool:
+        """True once :meth:`populate` has built the pages."""
+        return self._populated
+
+    # -- stage 1: the shell ---------------------------------------------------------------------
+
+    def _build_shell(self) -> None:
         self.setWindowTitle("Verify Desk")
         self.badge = ProfileBadge(self)
         self.profile_combo = QComboBox(self)
         self.profile_combo.setToolTip("Switch profile (no restart needed)")
         self.profile_combo.setAccessibleName("Profile")
         self.profile_combo.setMinimumContentsLength(14)
-        self.settings_action = QAction("&Settings…", self, shortcut=QKeySequence("Ctrl+,"))
+        self.settings_action = _action("&Settings…", self, "Ctrl+,")
         self.settings_action.setToolTip("Profiles, credentials and preferences (Ctrl+,)")
-        self.refresh_action = QAction("&Refresh", self, shortcut=QKeySequence("F5"))
+        self.refresh_action = _action("&Refresh", self, "F5")
         self.refresh_action.setToolTip("Refresh the requests and the handset (F5)")
-        self.quit_action = QAction("&Quit", self, shortcut=QKeySequence("Ctrl+Q"))
+        self.quit_action = _action("&Quit", self, "Ctrl+Q")
         self.shortcuts_action = QAction("&Keyboard shortcuts", self)
         self.toolbar = QToolBar("Main", self)
         self.toolbar.setObjectName("main_toolbar")
@@ -116,6 +213,84 @@ class MainWindow(QMainWindow):
         self.toolbar.addWidget(self.profile_combo)
         self.toolbar.addWidget(self.badge)
         self.addToolBar(self.toolbar)
+        # Shown for the few hundred ms until populate() puts the pages in its place.
+        self.placeholder = QLabel("Loading…", self)
+        self.placeholder.setProperty("alignment", ALIGN_CENTER)
+        self.placeholder.setAccessibleName("Loading")
+        self.setCentralWidget(self.placeholder)
+        self.connection_label = QLabel(self)
+        self.busy_bar = QProgressBar(self)
+        self.busy_bar.setRange(0, 0)
+        self.busy_bar.setMaximumWidth(120)
+        self.busy_bar.setAccessibleName("Working")
+        self.busy_bar.setVisible(False)
+        self.statusBar().addWidget(self.connection_label, 1)
+        self.statusBar().addPermanentWidget(self.busy_bar)
+        self.page_actions = [_action(text, self, key) for key, text in
+                             (("Ctrl+1", "&Send page"), ("Ctrl+2", "&Check page"),
+                              ("Ctrl+3", "&Recent requests"))]
+        self.menuBar().addMenu("&File").addActions([self.settings_action, self.quit_action])
+        self._view_menu = self.menuBar().addMenu("&View")
+        self._view_menu.addActions([*self.page_actions, self.refresh_action])
+        self.migration_action = QAction("&Moving to Verify v2…", self)
+        self.menuBar().addMenu("&Help").addActions([self.shortcuts_action, self.migration_action])
+        self.resize(1400, 820)
+
+    def _connect_shell_signals(self) -> None:
+        self.settings_action.triggered.connect(self._on_settings_action_triggered)
+        self.refresh_action.triggered.connect(self._on_refresh_action_triggered)
+        self.quit_action.triggered.connect(self.close)
+        self.shortcuts_action.triggered.connect(self._on_shortcuts_action_triggered)
+        self.migration_action.triggered.connect(self._on_migration_action_triggered)
+        self.page_actions[0].triggered.connect(lambda: self._show_page(0))
+        self.page_actions[1].triggered.connect(lambda: self._show_page(1))
+        self.page_actions[2].triggered.connect(self._focus_recent)
+        self.profile_combo.activated.connect(self._on_profile_combo_activated)
+
+    # -- stage 2: the pages ---------------------------------------------------------------------
+
+    def populate(self, *, session: Any, verification: Any, history: Any, refresher: Any,
+                 handset: Any, clock: Callable[[], float] = time.time,
+                 settings_factory: Callable[[QWidget], QWidget] | None = None) -> None:
+        """Build the pages and wire them to the services (once; their modules load now).
+
+        Args:
+            session: Profiles and switching (a ``SessionService``); from now on also the
+                window's profile source.
+            verification: Sends, checks, searches, cancels.
+            history: Reads the local history.
+            refresher: Keeps running requests fresh.
+            handset: The sandbox's simulated handset.
+            clock: "Now" in the active API's time (the sandbox clock on the Sandbox profile).
+            settings_factory: Builds the settings dialog (None disables the Settings action).
+        """
+        if self._populated:
+            raise RuntimeError("the window is already populated")
+        self._session = session
+        self._profiles = session
+        self._verification = verification
+        self._history = history
+        self._refresher = refresher
+        self._handset = handset
+        self._settings_factory = settings_factory
+        self._build_pages(clock)
+        self._connect_signals()
+        self._populated = True
+        self._reload_profiles()
+        pending, self._pending_state = self._pending_state, {}
+        self._restore_pages(pending)
+        if self.isVisible():
+            QTimer.singleShot(0, self._apply_default_sizes)
+
+    def _build_pages(self, clock: Callable[[], float]) -> None:
+        from PySide6.QtCore import Qt
+
+        from desktop_app.ui.check_form import CheckForm
+        from desktop_app.ui.concurrent_panel import ConcurrentPanel
+        from desktop_app.ui.handset_panel import HandsetPanel
+        from desktop_app.ui.recent_requests import RecentRequestsView
+        from desktop_app.ui.send_form import SendForm
+
         self.concurrent_panel = ConcurrentPanel(self._verification, self._history, clock=clock)
         self.send_form = SendForm(self._verification, self.concurrent_panel, self)
         self.check_form = CheckForm(self._verification, self._history, self)
@@ -130,44 +305,17 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.tabs)
         self.splitter.addWidget(self.recent)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([430, 640])
-        self.setCentralWidget(self.splitter)
+        self.splitter.setSizes([DEFAULT_LEFT_WIDTH, 700])
+        self.setCentralWidget(self.splitter)  # deletes the placeholder
         self.handset_panel = HandsetPanel(self._handset, self)
         self.handset_dock = QDockWidget("Handset (sandbox)", self)
         self.handset_dock.setObjectName("handset_dock")
         self.handset_dock.setWidget(self.handset_panel)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.handset_dock)
-        self.resizeDocks([self.handset_dock], [330], Qt.Orientation.Horizontal)
-        self.connection_label = QLabel(self)
-        self.busy_bar = QProgressBar(self)
-        self.busy_bar.setRange(0, 0)
-        self.busy_bar.setMaximumWidth(120)
-        self.busy_bar.setAccessibleName("Working")
-        self.busy_bar.setVisible(False)
-        self.statusBar().addWidget(self.connection_label, 1)
-        self.statusBar().addPermanentWidget(self.busy_bar)
-        self.page_actions = [QAction(text, self, shortcut=QKeySequence(key)) for key, text in
-                             (("Ctrl+1", "&Send page"), ("Ctrl+2", "&Check page"),
-                              ("Ctrl+3", "&Recent requests"))]
-        self.menuBar().addMenu("&File").addActions([self.settings_action, self.quit_action])
-        view_menu = self.menuBar().addMenu("&View")
-        view_menu.addActions([*self.page_actions, self.refresh_action,
-                              self.handset_dock.toggleViewAction()])
-        self.migration_action = QAction("&Moving to Verify v2…", self)
-        self.menuBar().addMenu("&Help").addActions([self.shortcuts_action, self.migration_action])
-        self.resize(1400, 820)
+        self._view_menu.addAction(self.handset_dock.toggleViewAction())
 
     def _connect_signals(self) -> None:
-        self.settings_action.triggered.connect(self._on_settings_action_triggered)
-        self.refresh_action.triggered.connect(self._on_refresh_action_triggered)
-        self.quit_action.triggered.connect(self.close)
-        self.shortcuts_action.triggered.connect(self._on_shortcuts_action_triggered)
-        self.migration_action.triggered.connect(self._on_migration_action_triggered)
         self._handset.messages_changed.connect(self.recent.details.set_handset_messages)
-        self.page_actions[0].triggered.connect(lambda: self._show_page(0))
-        self.page_actions[1].triggered.connect(lambda: self._show_page(1))
-        self.page_actions[2].triggered.connect(lambda: self.recent.table.setFocus())
-        self.profile_combo.activated.connect(self._on_profile_combo_activated)
         self._session.profile_changed.connect(self._on_session_profile_changed)
         self._session.profiles_changed.connect(self._reload_profiles)
         self._verification.busy_changed.connect(self.busy_bar.setVisible)
@@ -176,6 +324,30 @@ class MainWindow(QMainWindow):
         self.send_form.show_requested.connect(self.recent.show_request)
         self.recent.check_requested.connect(self.open_check)
         self._refresher.refreshed.connect(self._on_refresher_refreshed)
+
+    @override
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._populated and not self._sizes_done:
+            QTimer.singleShot(0, self._apply_default_sizes)
+
+    def _apply_default_sizes(self) -> None:
+        """Give the dock and the left pages their default widths, unless a saved state did.
+
+        Runs once, after the window is shown and populated: before ``show`` the dock layout
+        ignores ``resizeDocks``, and the dock would open at its size hint (about 430 px).
+        """
+        from PySide6.QtCore import Qt
+
+        if self._sizes_done or not self._populated or not self.isVisible():
+            return
+        self._sizes_done = True
+        if not self._restored_window_state and not self.handset_dock.isHidden():
+            self.resizeDocks([self.handset_dock], [DEFAULT_DOCK_WIDTH], Qt.Orientation.Horizontal)
+        if not self._restored_splitter:
+            total = sum(self.splitter.sizes())
+            if total > DEFAULT_LEFT_WIDTH:
+                self.splitter.setSizes([DEFAULT_LEFT_WIDTH, total - DEFAULT_LEFT_WIDTH])
 
     # -- public API -----------------------------------------------------------------------------
 
@@ -190,20 +362,37 @@ class MainWindow(QMainWindow):
         self.check_form.open_request(request_id)
 
     def save_state(self) -> dict[str, Any]:
-        """Geometry, dock/toolbar state, splitter and columns, as plain strings."""
-        return {"window_geometry": _encode(self.saveGeometry()),
-                "window_state": _encode(self.saveState()),
-                "splitter_state": _encode(self.splitter.saveState()),
-                "history_columns": json.dumps(self.recent.save_state())}
+        """Geometry, dock/toolbar state, splitter and columns, as plain strings.
+
+        Before :meth:`populate` only the geometry (there is no dock or splitter to save yet).
+        """
+        state = {"window_geometry": _encode(self.saveGeometry())}
+        if self._populated:
+            state.update({"window_state": _encode(self.saveState()),
+                          "splitter_state": _encode(self.splitter.saveState()),
+                          "history_columns": json.dumps(self.recent.save_state())})
+        return state
 
     def restore_state(self, state: dict[str, Any]) -> None:
-        """Restore what :meth:`save_state` returned (missing keys are skipped)."""
+        """Restore what :meth:`save_state` returned (missing keys are skipped).
+
+        The geometry applies at once; the dock, splitter and column state wait for
+        :meth:`populate` when the pages do not exist yet.
+        """
         if state.get("window_geometry"):
             self.restoreGeometry(_decode(state["window_geometry"]))
+        pages = {k: v for k, v in state.items() if k != "window_geometry" and v}
+        if self._populated:
+            self._restore_pages(pages)
+        else:
+            self._pending_state.update(pages)
+
+    def _restore_pages(self, state: dict[str, Any]) -> None:
         if state.get("window_state"):
-            self.restoreState(_decode(state["window_state"]))
+            self._restored_window_state = bool(self.restoreState(_decode(state["window_state"])))
         if state.get("splitter_state"):
-            self.splitter.restoreState(_decode(state["splitter_state"]))
+            self._restored_splitter = bool(
+                self.splitter.restoreState(_decode(state["splitter_state"])))
         if state.get("history_columns"):
             # An old or hand-edited layout is ignored: the default one stays.
             with contextlib.suppress(ValueError, TypeError):
@@ -219,20 +408,29 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     def _show_page(self, index: int) -> None:
+        if not self._populated:
+            return
         self.tabs.setCurrentIndex(index)
         (self.send_form.number_edit if index == 0 else self.check_form.code_edit).setFocus()
 
+    def _focus_recent(self) -> None:
+        if self._populated:
+            self.recent.table.setFocus()
+
     def _reload_profiles(self) -> None:
-        current = self._session.current()
+        current = self._profiles.current()
         self.profile_combo.blockSignals(True)
         self.profile_combo.clear()
-        for profile in self._session.profiles():
+        for profile in self._profiles.profiles():
             self.profile_combo.addItem(profile.name, profile.name)
         self.profile_combo.setCurrentIndex(max(self.profile_combo.findData(current.name), 0))
         self.profile_combo.blockSignals(False)
         self._on_session_profile_changed(current)
 
     def _on_profile_combo_activated(self, index: int) -> None:
+        if self._session is None:  # not populated yet: nothing can switch
+            self._reload_profiles()
+            return
         name = self.profile_combo.itemData(index)
         if self._profile is not None and name == self._profile.name:
             return
@@ -241,6 +439,8 @@ class MainWindow(QMainWindow):
 
     def report_switch_failure(self, exc: BaseException) -> None:
         """Explain a failed profile switch; without a keyring, offer session-only secrets."""
+        from desktop_app.domain.errors import CredentialsUnavailable
+
         self._reload_profiles()
         if not isinstance(exc, CredentialsUnavailable) or not self._session.credentials_persistent:
             messages.show_error(self, messages.describe(exc))
@@ -255,12 +455,13 @@ class MainWindow(QMainWindow):
         self._profile = profile
         self.badge.set_profile(profile.name, is_sandbox=profile.is_sandbox)
         self.profile_combo.setCurrentIndex(max(self.profile_combo.findData(profile.name), 0))
-        self.handset_dock.setVisible(profile.is_sandbox)
-        self.handset_dock.toggleViewAction().setEnabled(profile.is_sandbox)
-        self.handset_panel.update_availability()
-        self.recent.set_profile(profile.name)
-        self.check_form.set_profile(profile.name)
-        self.concurrent_panel.clear()
+        if self._populated:
+            self.handset_dock.setVisible(profile.is_sandbox)
+            self.handset_dock.toggleViewAction().setEnabled(profile.is_sandbox)
+            self.handset_panel.update_availability()
+            self.recent.set_profile(profile.name)
+            self.check_form.set_profile(profile.name)
+            self.concurrent_panel.clear()
         self._update_connection_label()
 
     def _update_connection_label(self) -> None:
@@ -283,6 +484,8 @@ class MainWindow(QMainWindow):
             self.concurrent_panel.update_record(record)
 
     def _on_refresh_action_triggered(self) -> None:
+        if not self._populated:
+            return
         self.recent.reload()
         self.check_form.reload()
         if self._handset.available:

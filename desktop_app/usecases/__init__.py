@@ -3,13 +3,21 @@
 No Qt here: the window's services run these on worker threads, the command line calls them
 directly. See :class:`desktop_app.usecases.desk.VerifyDesk` and
 :func:`desktop_app.usecases.session.open_desk`.
+
+The names below are imported on first access (PEP 562), so importing a light submodule such as
+``desktop_app.usecases.logging_setup`` (the window's start-up path) does not import the API
+client and httpx with it.
 """
 
 from __future__ import annotations
 
-from desktop_app.usecases.desk import Started, VerifyDesk
-from desktop_app.usecases.recording import CheckOutcomeText
-from desktop_app.usecases.session import SandboxNotRunning, current_operator, open_desk
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from desktop_app.usecases.desk import Started, VerifyDesk
+    from desktop_app.usecases.recording import CheckOutcomeText
+    from desktop_app.usecases.session import SandboxNotRunning, current_operator, open_desk
 
 __all__ = [
     "CheckOutcomeText",
@@ -19,3 +27,25 @@ __all__ = [
     "current_operator",
     "open_desk",
 ]
+
+_WHERE = {
+    "CheckOutcomeText": "recording",
+    "SandboxNotRunning": "session",
+    "Started": "desk",
+    "VerifyDesk": "desk",
+    "current_operator": "session",
+    "open_desk": "session",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

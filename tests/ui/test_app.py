@@ -230,3 +230,65 @@ def test_a_termination_signal_runs_the_orderly_shutdown(tmp_path: Path, signum: 
     # The history was closed properly: the WAL was checkpointed and removed.
     assert (tmp_path / "data" / "history.sqlite3").is_file()
     assert not (tmp_path / "data" / "history.sqlite3-wal").exists()
+
+
+_SHELL_PROBE = """
+import sys
+from pathlib import Path
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from desktop_app.app import build_app
+ctx = build_app(home=Path(sys.argv[1]), deferred=True)
+heavy = ["httpx", "phonenumbers", "sqlite3", "keyring", "desktop_app.services",
+         "desktop_app.usecases.desk", "desktop_app.api", "desktop_app.sandbox",
+         "desktop_app.store", "desktop_app.ui.send_form", "desktop_app.ui.recent_requests"]
+print("HEAVY", [name for name in heavy if name in sys.modules])
+print("POPULATED", ctx.populated, ctx.window.populated)
+"""
+
+
+def test_the_window_shell_imports_nothing_heavy(tmp_path: Path) -> None:
+    env = {**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run([sys.executable, "-c", _SHELL_PROBE, str(tmp_path)], cwd=ROOT,
+                            env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "HEAVY []" in result.stdout, result.stdout
+    assert "POPULATED False False" in result.stdout
+
+
+def test_deferred_start_paints_the_shell_then_populates(qtbot: Any, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VERIFY_DESK_HOME", str(tmp_path))
+    ctx = build_app(home=tmp_path, credentials=SessionCredentialStore(), poll_ms=200,
+                    deferred=True)
+    window = ctx.window
+    qtbot.addWidget(window)
+    try:
+        assert not ctx.populated and ctx.session is None
+        assert window.windowTitle() == "Verify Desk"
+        assert window.badge.text() == "SANDBOX"
+        assert window.profile_combo.currentText() == "Sandbox"
+        assert window.connection_label.text() == "Starting the sandbox…"
+        assert window.centralWidget() is window.placeholder
+        assert window.settings_action.shortcut().toString() == "Ctrl+,"
+        with qtbot.waitSignal(window.first_painted, timeout=5000):
+            ctx.start()
+        # The pages, then the sandbox and the profile switch (the handset gets its control).
+        qtbot.waitUntil(lambda: ctx.populated and ctx.handset.available, timeout=8000)
+        assert window.populated and window.centralWidget() is window.splitter
+        assert window.handset_dock.isVisible()
+        assert window.connection_label.text().startswith("Sandbox running on http://127.0.0.1:")
+        # Default widths (no saved state): the dock about 300 px, not its ~450 px size hint.
+        qtbot.waitUntil(lambda: window.handset_dock.width() <= 320, timeout=3000)
+    finally:
+        assert ctx.shutdown(5000)
+
+
+def test_shutdown_before_the_pages_exist(qtbot: Any, tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VERIFY_DESK_HOME", str(tmp_path))
+    ctx = build_app(home=tmp_path, credentials=SessionCredentialStore(), deferred=True)
+    qtbot.addWidget(ctx.window)
+    assert ctx.shutdown(5000)
+    ctx.populate()  # too late: nothing is built after shutdown
+    assert not ctx.populated
