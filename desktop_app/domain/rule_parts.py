@@ -1,16 +1,21 @@
 """Building blocks of the field rules: the result type and the shared shapes of a rule.
 
-Only :mod:`desktop_app.domain.field_rules` uses these; each field's rule lives there.
+Each field's rule lives in :mod:`desktop_app.domain.field_rules` (v1) or
+:mod:`desktop_app.domain.v2_field_rules` (v2). The form validators
+(:mod:`desktop_app.domain.validation`, :mod:`desktop_app.domain.v2_validation`) gather the
+rules' results with :func:`errors_of`, :func:`any_hard` and :func:`validated`.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from typing import Generic, NamedTuple, TypeVar
 
-from desktop_app.domain.errors import FieldError
+from desktop_app.domain.errors import FieldError, ValidationFailed
 
+T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
 
 ALNUM = re.compile(r"[A-Za-z0-9]+")
@@ -74,3 +79,32 @@ def alnum_code(field: str, raw: str, low: int, high: int) -> Checked[str]:
     if not low <= len(text) <= high:
         return Checked(None, FieldError(field, f"must be {rule} (got {len(text)})"))
     return Checked(text)
+
+
+def errors_of(*results: Checked[object]) -> list[FieldError]:
+    """The errors of these rules' results, in the order given."""
+    return [result.error for result in results if result.error is not None]
+
+
+def any_hard(errors: Iterable[FieldError]) -> bool:
+    """True when one of ``errors`` blocks even a confirmed "send anyway" (not a warning)."""
+    return any(not error.overridable for error in errors)
+
+
+def validated(checked: tuple[T | None, list[FieldError]], allow_unknown_number: bool) -> T:
+    """The params a form check built, unless one of its problems blocks.
+
+    Args:
+        checked: A form check's ``(params, every problem)``; ``params`` is None only when a
+            problem is hard.
+        allow_unknown_number: The person confirmed the overridable warnings ("send anyway").
+
+    Raises:
+        ValidationFailed: With every problem (warnings included) when any of them blocks.
+    """
+    params, errors = checked
+    if any(not (error.overridable and allow_unknown_number) for error in errors):
+        raise ValidationFailed(errors)
+    # Without a hard error every required rule produced its value.
+    assert params is not None
+    return params

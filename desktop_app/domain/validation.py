@@ -37,7 +37,7 @@ from desktop_app.domain.field_rules import (
     field_error,
 )
 from desktop_app.domain.models import Psd2Params, StartParams
-from desktop_app.domain.rule_parts import Checked
+from desktop_app.domain.rule_parts import Checked, any_hard, errors_of, validated
 
 __all__ = [
     "MAX_REQUEST_IDS",
@@ -88,19 +88,6 @@ class Psd2Form:
     workflow_id: str = ""
 
 
-def _errors(*results: Checked[object]) -> list[FieldError]:
-    return [result.error for result in results if result.error is not None]
-
-
-def _raise_if_blocked(errors: list[FieldError], allow_unknown_number: bool) -> None:
-    if any(not (error.overridable and allow_unknown_number) for error in errors):
-        raise ValidationFailed(errors)
-
-
-def _hard(errors: list[FieldError]) -> bool:
-    return any(not error.overridable for error in errors)
-
-
 def _check_start(
     form: StartForm, default_region: str | None
 ) -> tuple[StartParams | None, list[FieldError]]:
@@ -114,7 +101,7 @@ def _check_start(
     next_event_wait = check_next_event_wait(form.next_event_wait)
     workflow_id = check_workflow_id(form.workflow_id)
     pin_code = check_pin_code(form.pin_code, code_length=form.code_length)
-    errors = _errors(
+    errors = errors_of(
         number,
         brand,
         country,
@@ -126,7 +113,7 @@ def _check_start(
         workflow_id,
         pin_code,
     )
-    if _hard(errors):
+    if any_hard(errors):
         return None, errors
     # Without a hard error every required rule produced its value.
     assert number.value is not None and brand.value is not None
@@ -157,10 +144,10 @@ def _check_psd2(
     pin_expiry = check_pin_expiry(form.pin_expiry, next_event_wait=form.next_event_wait)
     next_event_wait = check_next_event_wait(form.next_event_wait)
     workflow_id = check_workflow_id(form.workflow_id)
-    errors = _errors(
+    errors = errors_of(
         number, payee, amount, country, code_length, lg, pin_expiry, next_event_wait, workflow_id
     )
-    if _hard(errors):
+    if any_hard(errors):
         return None, errors
     assert number.value is not None and payee.value is not None and amount.value is not None
     params = Psd2Params(
@@ -202,10 +189,7 @@ def validate_start(
     Raises:
         ValidationFailed: With every problem (warnings included) when any of them blocks.
     """
-    params, errors = _check_start(form, default_region)
-    _raise_if_blocked(errors, allow_unknown_number)
-    assert params is not None
-    return params
+    return validated(_check_start(form, default_region), allow_unknown_number)
 
 
 def psd2_form_errors(form: Psd2Form, *, default_region: str | None = None) -> list[FieldError]:
@@ -221,10 +205,7 @@ def validate_psd2(
     Raises:
         ValidationFailed: With every problem (warnings included) when any of them blocks.
     """
-    params, errors = _check_psd2(form, default_region)
-    _raise_if_blocked(errors, allow_unknown_number)
-    assert params is not None
-    return params
+    return validated(_check_psd2(form, default_region), allow_unknown_number)
 
 
 def _value(checked: Checked[str]) -> str:
@@ -261,7 +242,7 @@ def validate_request_ids(ids: Sequence[str]) -> tuple[str, ...]:
         ValidationFailed: On field ``"request_id"``.
     """
     checked = [check_request_id(request_id) for request_id in ids]
-    errors = _errors(*checked)
+    errors = errors_of(*checked)
     unique = tuple(dict.fromkeys(c.value for c in checked if c.value is not None))
     if not errors and not 1 <= len(unique) <= MAX_REQUEST_IDS:
         message = f"give 1 to {MAX_REQUEST_IDS} request ids (got {len(unique)})"

@@ -372,19 +372,29 @@ class SandboxEngine(V2Mixin):
             req.lifecycle.advance(now)
             self._sync(req)
 
+    def _reschedule(self, request_id: str, lifecycle: Lifecycle) -> bool:
+        """Schedule a live request's next deadline for ``_tick``; forget a finished one.
+
+        Returns:
+            True while the request is live.
+        """
+        if lifecycle.is_live:
+            deadline = lifecycle.next_deadline()
+            if deadline is not None and self._scheduled.get(request_id) != deadline:
+                self._scheduled[request_id] = deadline
+                heapq.heappush(self._heap, (deadline, request_id))
+            return True
+        self._scheduled.pop(request_id, None)
+        return False
+
     def _sync(self, req: SandboxRequest) -> None:
         """Record new deliveries, free the number when finished, and reschedule."""
         lc = req.lifecycle
         for delivery in lc.deliveries[len(req.event_ids) :]:
             req.event_ids.append(str(uuid.uuid4()))
             self._messages.append(req.message_for(delivery))
-        if lc.is_live:
-            deadline = lc.next_deadline()
-            if deadline is not None and self._scheduled.get(req.request_id) != deadline:
-                self._scheduled[req.request_id] = deadline
-                heapq.heappush(self._heap, (deadline, req.request_id))
+        if self._reschedule(req.request_id, lc):
             return
-        self._scheduled.pop(req.request_id, None)
         if self._live.get(req.spec.number) == req.request_id:
             del self._live[req.spec.number]
             if lc.status is VerificationStatus.SUCCESS:

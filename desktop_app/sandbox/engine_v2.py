@@ -32,7 +32,6 @@ Decisions:
 
 from __future__ import annotations
 
-import heapq
 import hmac
 import json
 import secrets
@@ -41,7 +40,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from desktop_app.domain.lifecycle import CheckOutcome, ControlOutcome, V2Lifecycle
+from desktop_app.domain.lifecycle import CheckOutcome, ControlOutcome, Lifecycle, V2Lifecycle
 from desktop_app.domain.models import VerificationStatus
 from desktop_app.domain.v2 import SILENT_AUTH
 from desktop_app.sandbox.callbacks import CallbackSender
@@ -94,13 +93,14 @@ class V2Mixin:
     _live: dict[str, str]
     _cooldown: dict[str, float]
     _messages: list[HandsetMessage]
-    _heap: list[tuple[float, str]]
-    _scheduled: dict[str, float]
     _v2_requests: dict[str, V2Request]
     _callbacks: CallbackSender
 
     def _tick(self, now: float) -> None:  # pragma: no cover - provided by SandboxEngine
         raise NotImplementedError
+
+    def _reschedule(self, request_id: str, lifecycle: Lifecycle) -> bool:  # pragma: no cover
+        raise NotImplementedError  # provided by SandboxEngine
 
     # -- entry point -------------------------------------------------------------------------
 
@@ -291,13 +291,8 @@ class V2Mixin:
                 self._messages.append(message)
             if delivery.channel == SILENT_AUTH:
                 self._emit(req.event_callback("action_pending", delivery.at))
-        if lc.is_live:
-            deadline = lc.next_deadline()
-            if deadline is not None and self._scheduled.get(req.request_id) != deadline:
-                self._scheduled[req.request_id] = deadline
-                heapq.heappush(self._heap, (deadline, req.request_id))
+        if self._reschedule(req.request_id, lc):
             return
-        self._scheduled.pop(req.request_id, None)
         for address in req.spec.addresses:
             if self._live.get(address) == req.request_id:
                 del self._live[address]

@@ -8,13 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from desktop_app.api.http import build_http_client
-from desktop_app.api.sandbox_control import SandboxControl
 from desktop_app.cli.main import main
-from desktop_app.sandbox.server import SandboxConfig, SandboxServer
+from desktop_app.sandbox.server import SandboxServer
+from tests import sandbox_fixtures
+from tests.sandbox_fixtures import serve_sandbox
 
 
 @dataclass(frozen=True)
@@ -31,6 +30,10 @@ class Run:
 
 Cli = Callable[..., Run]
 
+# The shared fixtures, under the names the tests ask for.
+http = sandbox_fixtures.http
+control = sandbox_fixtures.control
+
 
 @pytest.fixture(autouse=True)
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -44,20 +47,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def sandbox() -> Iterator[SandboxServer]:
-    config = SandboxConfig(port=0, rate_limit=0, search_rate_limit=0)
-    with SandboxServer(config) as server:
-        yield server
-
-
-@pytest.fixture
-def http() -> Iterator[httpx.Client]:
-    with build_http_client() as client:
-        yield client
-
-
-@pytest.fixture
-def control(http: httpx.Client, sandbox: SandboxServer) -> SandboxControl:
-    return SandboxControl(http, sandbox.url)
+    yield from serve_sandbox()
 
 
 @pytest.fixture

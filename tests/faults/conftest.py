@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from desktop_app.sandbox.server import SandboxConfig, SandboxServer
+from desktop_app.sandbox.server import SandboxServer
 from desktop_app.store.history import HistoryStore
+from tests.sandbox_fixtures import start_sandboxes
 
 from .support import Env, Figures, build_env
 
@@ -17,20 +18,7 @@ from .support import Env, Figures, build_env
 @pytest.fixture
 def make_sandbox() -> Iterator[Callable[..., SandboxServer]]:
     """Sandboxes on ephemeral ports, throttling off (faults decide); stopped after the test."""
-    servers: list[SandboxServer] = []
-
-    def make(**overrides: Any) -> SandboxServer:
-        options: dict[str, Any] = {"port": 0, "rate_limit": 0.0, "search_rate_limit": 0.0}
-        options.update(overrides)
-        server = SandboxServer(SandboxConfig(**options))
-        server.start()
-        servers.append(server)
-        return server
-
-    yield make
-    for server in servers:
-        Figures.absorb(server)
-        server.stop()
+    yield from start_sandboxes(before_stop=Figures.absorb)
 
 
 @pytest.fixture

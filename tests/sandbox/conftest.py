@@ -7,7 +7,6 @@ import ipaddress
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -20,25 +19,14 @@ if _ROOT not in sys.path:
 
 from sandbox_helpers import Api  # noqa: E402
 
-from desktop_app.sandbox.server import SandboxConfig, SandboxServer  # noqa: E402
+from desktop_app.sandbox.server import SandboxServer  # noqa: E402
+from tests.sandbox_fixtures import start_sandboxes  # noqa: E402
 
 
 @pytest.fixture
 def make_sandbox() -> Iterator[Callable[..., SandboxServer]]:
     """Start sandboxes on ephemeral ports (throttling off unless asked); stop them after."""
-    servers: list[SandboxServer] = []
-
-    def make(**overrides: Any) -> SandboxServer:
-        options: dict[str, Any] = {"port": 0, "rate_limit": 0.0, "search_rate_limit": 0.0}
-        options.update(overrides)
-        server = SandboxServer(SandboxConfig(**options))
-        server.start()
-        servers.append(server)
-        return server
-
-    yield make
-    for server in servers:
-        server.stop()
+    yield from start_sandboxes()
 
 
 @pytest.fixture

@@ -9,20 +9,25 @@ import httpx
 import pytest
 
 from desktop_app.api.account import AccountClient
-from desktop_app.api.http import build_http_client
 from desktop_app.api.retry import RetryPolicy
 from desktop_app.api.sandbox_control import SandboxControl
 from desktop_app.api.v1 import VerifyV1Client
 from desktop_app.domain.models import ApiCredentials
-from desktop_app.sandbox.server import SandboxConfig, SandboxServer
+from desktop_app.sandbox.server import SandboxServer
 from desktop_app.store.history import HistoryStore
 from desktop_app.usecases.desk import VerifyDesk
+from tests import sandbox_fixtures
+from tests.sandbox_fixtures import serve_sandbox
 
 SANDBOX_CREDS = ApiCredentials("sandbox", "sandbox-secret")
 PROFILE = "qa-sandbox"
 OPERATOR = "tester"
 #: One attempt only: a test must see exactly what the API answered, with no backoff sleeps.
 NO_RETRY = RetryPolicy(attempts=1)
+
+# The shared fixtures, under the names the tests ask for.
+http = sandbox_fixtures.http
+control = sandbox_fixtures.control
 
 
 def make_desk(
@@ -44,20 +49,7 @@ def make_desk(
 @pytest.fixture
 def sandbox() -> Iterator[SandboxServer]:
     # Rate limits off: the throttling test starts its own sandbox with a low limit.
-    config = SandboxConfig(port=0, rate_limit=0, search_rate_limit=0, allow_pin_code=True)
-    with SandboxServer(config) as server:
-        yield server
-
-
-@pytest.fixture
-def http() -> Iterator[httpx.Client]:
-    with build_http_client() as client:
-        yield client
-
-
-@pytest.fixture
-def control(http: httpx.Client, sandbox: SandboxServer) -> SandboxControl:
-    return SandboxControl(http, sandbox.url)
+    yield from serve_sandbox(allow_pin_code=True)
 
 
 @pytest.fixture
