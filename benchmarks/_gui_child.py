@@ -367,13 +367,64 @@ def sandbox_desk(services_db: str, url: str) -> Any:
     return open_desk(SANDBOX_PROFILE, creds, store, http, sandbox_url=url), http, store
 
 
+def bare_table(like: Any) -> tuple[Any, Any, Callable[[], None]]:
+    """The floor of the ``history`` part: a bare table repainted at the churn's rate.
+
+    A ``QTableView`` over a trivial Python ``QAbstractTableModel`` (short strings, 200 rows,
+    as many columns as ``like`` shows), with the size, row height and column widths of
+    ``like``'s table, so the same cells are visible. Returns the table, the model and a
+    function that resets the model (one full repaint of the viewport).
+    """
+    from PySide6.QtCore import QAbstractTableModel, QModelIndex
+    from PySide6.QtWidgets import QTableView
+
+    header = like.table.horizontalHeader()
+    columns = sum(not header.isSectionHidden(c) for c in range(header.count()))
+
+    class Trivial(QAbstractTableModel):
+        def __init__(self) -> None:
+            super().__init__()
+            self.generation = 0
+
+        def rowCount(self, parent: Any = QModelIndex()) -> int:  # noqa: B008, N802
+            return 0 if parent.isValid() else 200
+
+        def columnCount(self, parent: Any = QModelIndex()) -> int:  # noqa: B008, N802
+            return 0 if parent.isValid() else columns
+
+        def data(self, index: Any, role: int = 0) -> Any:
+            if role == Qt.ItemDataRole.DisplayRole:
+                return f"{self.generation % 10}0-00 00:{index.row() % 60:02d}"
+            return None
+
+    model = Trivial()
+    table = QTableView()
+    table.setModel(model)
+    table.resize(like.table.size())
+    # The same row height and column widths: the same number of cells painted per repaint.
+    table.verticalHeader().setDefaultSectionSize(like.table.verticalHeader().defaultSectionSize())
+    shown = [c for c in range(header.count()) if not header.isSectionHidden(c)]
+    for column, source in enumerate(shown):
+        table.horizontalHeader().resizeSection(column, header.sectionSize(source))
+    table.show()
+
+    def reset() -> None:
+        model.beginResetModel()
+        model.generation += 1
+        model.endResetModel()
+
+    return table, model, reset
+
+
 def mode_heartbeat(args: dict[str, Any]) -> dict[str, Any]:
     from benchmarks._memory_child import _number
     from desktop_app.domain.validation import StartForm
 
     seconds = float(args["seconds"])
     rounds = int(args["rounds"])
-    results: dict[str, list[dict[str, float]]] = {"idle": [], "inflight": [], "history": []}
+    results: dict[str, list[dict[str, float]]] = {
+        "idle": [], "inflight": [], "history": [], "floor": []
+    }  # fmt: skip
     # (a) 100 sends in flight against a 1 s-latency sandbox (another process).
     tmp_db = args["scratch_db"]
     desk, http, desk_store = sandbox_desk(tmp_db, args["sandbox_url"])
@@ -398,6 +449,17 @@ def mode_heartbeat(args: dict[str, Any]) -> dict[str, Any]:
     terms = [numbers[0], ids[1], "Acme", numbers[2], ids[3], ""]
 
     churning = {"on": False}
+    floor_table, _floor_model, floor_reset = bare_table(view)
+
+    def churn_floor() -> None:
+        churning["on"] = True
+
+        def next_step() -> None:
+            if churning["on"]:
+                floor_reset()
+                QTimer.singleShot(40, next_step)  # the same rate as the view's churn
+
+        next_step()
 
     def churn() -> None:
         step = {"i": 0}
@@ -425,11 +487,15 @@ def mode_heartbeat(args: dict[str, Any]) -> dict[str, Any]:
     beat = Heartbeat()
     beat.run(0.5)  # warm-up
     for r in range(rounds):
-        order = ["idle", "inflight", "history"]
-        order = order[r % 3 :] + order[: r % 3]
+        order = ["idle", "inflight", "history", "floor"]
+        order = order[r % 4 :] + order[: r % 4]
         for part in order:
             if part == "idle":
                 results["idle"].append(beat.run(seconds))
+            elif part == "floor":
+                results["floor"].append(beat.run(seconds, churn_floor))
+                churning["on"] = False
+                spin(0.1)
             elif part == "inflight":
                 settled.clear()
                 results["inflight"].append(
@@ -442,6 +508,7 @@ def mode_heartbeat(args: dict[str, Any]) -> dict[str, Any]:
                 wait_until(lambda: view_idle(view), 30)
                 spin(0.3)  # the debounce timers run out before the next part
     window.close()
+    floor_table.close()
     inflight_services.close()
     big.close()
     http.close()

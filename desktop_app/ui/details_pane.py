@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import QTimer
-from PySide6.QtGui import QFont
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QListWidget,
+    QListWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -89,8 +90,10 @@ class DetailsPane(QWidget):
         form = QFormLayout()
         for name, caption in zip(values, captions, strict=True):
             form.addRow(f"{caption}:", self.value_labels[name])
-        self.events_list = QListWidget()
-        self.checks_list = QListWidget()
+        # Wide enough for the usual lines side by side in a ~500 px centre; a longer line
+        # ("2. Call (text-to-speech) — ...") is elided, its full text in the tooltip.
+        self.events_list = _line_list("1. SMS — 0000-00-00 00:00:00")
+        self.checks_list = _line_list("0000-00-00 00:00:00  INVALID")
         events_box = QGroupBox("Delivery events")
         QVBoxLayout(events_box).addWidget(self.events_list)
         checks_box = QGroupBox("Checks")
@@ -124,6 +127,8 @@ class DetailsPane(QWidget):
             entry: The history entry of the selected row.
             record: Its latest search result, or None while unknown.
         """
+        if entry is not None and entry == self._entry and record == self._record:
+            return  # nothing new (a periodic reload): no relayout, no repaint
         self._entry = entry
         self._record = record
         self.events_list.clear()
@@ -177,7 +182,7 @@ class DetailsPane(QWidget):
             return
         self.events_list.clear()
         for line in v2_timeline(entry, self._messages, self._clock()):
-            self.events_list.addItem(line.text)
+            _add_line(self.events_list, line.text)
 
     def set_mask_numbers(self, mask: bool) -> None:
         """Mask the middle digits of the number shown."""
@@ -207,12 +212,34 @@ class DetailsPane(QWidget):
             elif index == len(record.events) and record.last_event_date:
                 when = f" — {formatting.format_datetime(record.last_event_date)}"
             channel = _CHANNEL_TEXT.get(event.type, event.type)
-            self.events_list.addItem(f"{index}. {channel}{when}")
+            _add_line(self.events_list, f"{index}. {channel}{when}")
         for check in record.checks:
             # Search echoes the code entered; it is deliberately never shown here.
-            self.checks_list.addItem(
-                f"{formatting.format_datetime(check.date_received)}  {check.status}"
+            _add_line(
+                self.checks_list,
+                f"{formatting.format_datetime(check.date_received)}  {check.status}",
             )
 
     def _on_timer_timeout(self) -> None:
         self.update_countdowns()
+
+
+def _line_list(widest: str) -> QListWidget:
+    """A one-line-per-item list wide enough for ``widest``.
+
+    Longer lines are elided (the full text is the item's tooltip), never scrolled sideways.
+    """
+    widget = QListWidget()
+    widget.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    widget.setTextElideMode(Qt.TextElideMode.ElideRight)
+    widget.setWordWrap(False)
+    widget.setUniformItemSizes(True)
+    margins = 2 * widget.frameWidth() + 12  # item margins
+    widget.setMinimumWidth(QFontMetrics(widget.font()).horizontalAdvance(widest) + margins)
+    return widget
+
+
+def _add_line(widget: QListWidget, text: str) -> None:
+    item = QListWidgetItem(text)
+    item.setToolTip(text)
+    widget.addItem(item)

@@ -7,7 +7,7 @@ status text stays readable on a light and on a dark theme.
 from __future__ import annotations
 
 import functools
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
@@ -164,6 +164,34 @@ def v2_channels_text(channels: str) -> str:
     return " → ".join(V2_CHANNEL_NAMES.get(c, c) for c in names) or MISSING
 
 
+#: Short channel names for the table's workflow column.
+_STEP_SHORT: dict[str, str] = {"sms": "SMS", "tts": "Call"}
+V2_CHANNEL_SHORT: dict[str, str] = {
+    "sms": "SMS",
+    "whatsapp": "WhatsApp",
+    "voice": "Voice",
+    "email": "Email",
+    "silent_auth": "Silent auth",
+}
+#: Joins the steps of a workflow in the table's short form (``SMS→Call→Call``).
+STEP_ARROW = "→"
+
+
+def entry_workflow_short(entry: HistoryEntry) -> str:
+    """The table's compact workflow text: ``SMS→Call→Call``, or v2's ``SMS→Voice``.
+
+    The long form (``entry_workflow_text``) is the cell's tooltip.
+    """
+    if entry.api_version == "v2":
+        names = [c.strip() for c in entry.channels.split(",") if c.strip()]
+        return STEP_ARROW.join(V2_CHANNEL_SHORT.get(c, c) for c in names) or MISSING
+    wf_id = DEFAULT_WORKFLOW_ID if entry.workflow_id is None else entry.workflow_id
+    workflow = WORKFLOWS.get(wf_id)
+    if workflow is None:
+        return f"Workflow {wf_id}"
+    return STEP_ARROW.join(_STEP_SHORT.get(step, step) for step in workflow.steps)
+
+
 def entry_workflow_text(entry: HistoryEntry) -> str:
     """The workflow column of a history row: v1's workflow, or ``"v2: SMS → Voice call"``."""
     if entry.api_version == "v2":
@@ -209,3 +237,23 @@ def format_datetime(moment: datetime | None) -> str:
     if moment is None:
         return MISSING
     return as_utc(moment).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def local_date(moment: datetime) -> date:
+    """The local calendar date of a moment (naive values are UTC)."""
+    return as_utc(moment).astimezone().date()
+
+
+def format_datetime_compact(moment: datetime | None, today: date) -> str:
+    """A table-width moment in local time: ``01:02:51`` on ``today``, else ``11-27 18:04``.
+
+    Args:
+        moment: The moment (aware, or naive UTC); None gives the missing placeholder.
+        today: The local date that counts as today.
+    """
+    if moment is None:
+        return MISSING
+    local = as_utc(moment).astimezone()
+    if local.date() == today:
+        return local.strftime("%H:%M:%S")
+    return local.strftime("%m-%d %H:%M")

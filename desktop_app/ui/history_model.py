@@ -1,9 +1,14 @@
 """The table model behind the recent-requests view.
 
 ``HistoryTableModel`` shows a list of frozen ``HistoryEntry`` records, one per row, newest first
-as the history store pages them. It never sorts or filters by itself (``HistoryFilterProxy``
-does, over the loaded rows; the view pushes its filters down to SQLite), and exposes raw values
-through ``SORT_ROLE`` so the proxy compares times and prices rather than display strings.
+as the history store pages them. The view shows it directly (no proxy on the paint path): the
+filters are pushed down to SQLite, and ``sort`` orders the loaded rows with one ``list.sort``.
+Raw values are exposed through ``SORT_ROLE`` (for ``HistoryFilterProxy`` and other callers).
+
+Painting cost: the table's delegate asks for every visible cell through ``multiData`` (one
+Python call per cell, the display strings cached per row, the status colours per status);
+``flags`` is Qt's own (no Python call). A changed row emits ``dataChanged`` over the columns
+whose cells changed only, and a reload that brings the same rows emits nothing.
 
 Lazy loading: the model holds only the pages loaded so far. When the view scrolls to the end,
 Qt calls ``canFetchMore``/``fetchMore``; the model then emits ``more_requested`` with the
@@ -21,63 +26,62 @@ from typing import Any
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
+    QModelRoleData,
+    QModelRoleDataSpan,
     QObject,
     QPersistentModelIndex,
     Qt,
     Signal,
 )
+from PySide6.QtGui import QColor
 from typing_extensions import override
 
 from desktop_app.domain.models import HistoryEntry, VerificationRecord, VerificationStatus
 from desktop_app.ui import formatting
+from desktop_app.ui.countdowns import Clock, utc_now
 
+# Column order: what fits a ~500 px centre first (Started, Number, Status), Profile and
+# Operator last and hidden by default (``HIDDEN_BY_DEFAULT``; the header's menu shows them).
 COL_STARTED = 0
 COL_NUMBER = 1
-COL_BRAND = 2
-COL_WORKFLOW = 3
-COL_STATUS = 4
+COL_STATUS = 2
+COL_BRAND = 3
+COL_WORKFLOW = 4
 COL_CHECKS = 5
 COL_PRICE = 6
-COL_PROFILE = 7
-COL_OPERATOR = 8
-COL_REQUEST_ID = 9
+COL_REQUEST_ID = 7
+COL_PROFILE = 8
+COL_OPERATOR = 9
 COLUMN_COUNT = 10
+#: Columns the view hides until the user shows them (header context menu).
+HIDDEN_BY_DEFAULT = (COL_PROFILE, COL_OPERATOR)
 
 #: Raw, comparable value of a cell (datetime as a timestamp, Decimal as float, ...).
 SORT_ROLE = int(Qt.ItemDataRole.UserRole)
 #: The row's ``HistoryEntry`` (any column).
 ENTRY_ROLE = SORT_ROLE + 1
 
-_HEADERS = (
+HEADERS = (
     "Started",
     "Number",
+    "Status",
     "Brand",
     "Workflow",
-    "Status",
     "Checks",
     "Price",
+    "Request id",
     "Profile",
     "Operator",
-    "Request id",
 )
 _KNOWN_STATUSES = {s.value for s in VerificationStatus}
-_ROW_FLAGS = (
-    Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
-)
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 _ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
 _STATUS_COLOUR_ROLES = frozenset(
     {int(Qt.ItemDataRole.ForegroundRole), int(Qt.ItemDataRole.DecorationRole)}
 )
-#: Roles the delegate asks for on every paint and this model never sets.
-_IGNORED_ROLES = frozenset(
-    int(r) for r in (Qt.ItemDataRole.FontRole, Qt.ItemDataRole.BackgroundRole,
-                     Qt.ItemDataRole.CheckStateRole, Qt.ItemDataRole.EditRole,
-                     Qt.ItemDataRole.SizeHintRole, Qt.ItemDataRole.StatusTipRole,
-                     Qt.ItemDataRole.WhatsThisRole, Qt.ItemDataRole.AccessibleTextRole)
-)  # fmt: skip
 _RIGHT_ALIGNED = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_RIGHT_COLUMNS = frozenset({COL_CHECKS, COL_PRICE})
 _Index = QModelIndex | QPersistentModelIndex
 
 
@@ -94,8 +98,12 @@ class HistoryTableModel(QAbstractTableModel):
     #: this ``(created_at, id)`` keyset and pass it to ``append_page``.
     more_requested = Signal(object)
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, *, clock: Clock = utc_now) -> None:
         super().__init__(parent)
+        self._clock = clock
+        self._today = formatting.local_date(clock())
+        #: Status -> foreground colour (asked for every status cell on every repaint).
+        self._colours: dict[str, QColor] = {}
         self._rows: list[HistoryEntry] = []
         self._by_request_id: dict[str, int] = {}
         self._mask_numbers = False
@@ -115,6 +123,19 @@ class HistoryTableModel(QAbstractTableModel):
     @override
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's default
         return 0 if parent.isValid() else COLUMN_COUNT
+
+    @override
+    def index(
+        self,
+        row: int,
+        column: int,
+        parent: _Index = QModelIndex(),  # noqa: B008 - Qt's default
+    ) -> QModelIndex:
+        # Qt's own index() asks rowCount and columnCount (two Python calls) for every cell the
+        # table paints; this is one.
+        if 0 <= row < len(self._rows) and 0 <= column < COLUMN_COUNT and not parent.isValid():
+            return self.createIndex(row, column)
+        return QModelIndex()
 
     @override
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -188,47 +209,71 @@ class HistoryTableModel(QAbstractTableModel):
             and 0 <= section < COLUMN_COUNT
             and role == Qt.ItemDataRole.DisplayRole
         ):
-            return _HEADERS[section]
+            return HEADERS[section]
         return None
 
     @override
-    def flags(self, index: _Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return _ROW_FLAGS
+    def multiData(self, index: _Index, roleDataSpan: QModelRoleDataSpan | QModelRoleData) -> None:
+        # The delegate asks for ~8 roles per cell on every repaint in one multiData call: one
+        # Python call per cell instead of one per role (each Python call from the paint takes
+        # the GIL, which a store thread may hold). Roles the model never sets stay invalid.
+        span = _role_data(roleDataSpan)
+        row = index.row()
+        if not 0 <= row < len(self._rows) or index.model() is not self:
+            for role_data in span:
+                role_data.clearData()
+            return
+        column = index.column()
+        text = self._cells_of(row)[column]
+        for role_data in span:
+            role = role_data.role()
+            if role == _DISPLAY:
+                role_data.setData(text)
+            elif role == _ALIGNMENT and column in _RIGHT_COLUMNS:
+                role_data.setData(_RIGHT_ALIGNED)
+            elif role in _STATUS_COLOUR_ROLES and column == COL_STATUS:
+                role_data.setData(self._colour(self._rows[row].status))
+            else:
+                role_data.clearData()
 
     @override
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        # Called for every visible cell and role on every repaint: plain int comparisons,
-        # the common roles first, display strings cached per row (see ``_cells``).
         row = index.row()
         if not 0 <= row < len(self._rows) or not index.isValid():
             return None
         role = int(role)
         column = index.column()
         if role == _DISPLAY:
-            entry = self._rows[row]
-            cells = self._cells.get(id(entry))
-            if cells is None or cells[0] is not entry:
-                if len(self._cells) > 2 * len(self._rows) + 512:  # replaced rows' strings
-                    self._cells.clear()
-                cells = (entry, self._display_row(entry))
-                self._cells[id(entry)] = cells
-            return cells[1][column]
-        if role in _IGNORED_ROLES:
-            return None
+            return self._cells_of(row)[column]
         entry = self._rows[row]
         if role == SORT_ROLE:
             return self._sort_value(entry, column)
         if role == ENTRY_ROLE:
             return entry
         if column == COL_STATUS and role in _STATUS_COLOUR_ROLES:
-            return formatting.status_color(entry.status)
+            return self._colour(entry.status)
         if role == _TOOLTIP:
             return self._tooltip(entry, column)
-        if role == _ALIGNMENT and column in (COL_CHECKS, COL_PRICE):
+        if role == _ALIGNMENT and column in _RIGHT_COLUMNS:
             return _RIGHT_ALIGNED
         return None
+
+    def _cells_of(self, row: int) -> tuple[str, ...]:
+        """The row's display strings, computed once per entry (see ``_cells``)."""
+        entry = self._rows[row]
+        cells = self._cells.get(id(entry))
+        if cells is None or cells[0] is not entry:
+            if len(self._cells) > 2 * len(self._rows) + 512:  # replaced rows' strings
+                self._cells.clear()
+            cells = (entry, self._display_row(entry))
+            self._cells[id(entry)] = cells
+        return cells[1]
+
+    def _colour(self, status: str) -> QColor:
+        colour = self._colours.get(status)
+        if colour is None:
+            colour = self._colours[status] = formatting.status_color(status)
+        return colour
 
     # --- public API ------------------------------------------------------------------------
 
@@ -237,6 +282,8 @@ class HistoryTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._rows = list(rows)
         self._cells.clear()
+        self._colours.clear()  # the palette may have changed since
+        self._today = formatting.local_date(self._clock())
         if self._order is not None:
             self._sort_rows()
         self._reindex()
@@ -293,8 +340,7 @@ class HistoryTableModel(QAbstractTableModel):
         for entry in rows:
             row = by_id.get(entry.id)
             if row is not None and entry != self._rows[row]:
-                self._rows[row] = entry
-                self._emit_row_changed(row)
+                self._replace(row, entry)
         top = _store_order(
             self._rows[0] if self._order is None else max(self._rows, key=_store_order)
         )
@@ -321,8 +367,7 @@ class HistoryTableModel(QAbstractTableModel):
             for entry in rows:
                 row = by_id[entry.id]
                 if entry != self._rows[row]:
-                    self._rows[row] = entry
-                    self._emit_row_changed(row)
+                    self._replace(row, entry)
                     changed = True
             if changed:
                 self._resort_after_insert()
@@ -332,8 +377,7 @@ class HistoryTableModel(QAbstractTableModel):
             return
         for row, entry in enumerate(rows):
             if entry != self._rows[row]:
-                self._rows[row] = entry
-                self._emit_row_changed(row)
+                self._replace(row, entry)
 
     def rows(self) -> list[HistoryEntry]:
         """A copy of the rows, in model order."""
@@ -357,9 +401,11 @@ class HistoryTableModel(QAbstractTableModel):
             self.endInsertRows()
             self._resort_after_insert()
             return
+        old = self._rows[row]
         self._rows[row] = entry
-        self._reindex()
-        self._emit_row_changed(row)
+        if old.request_id != entry.request_id:
+            self._reindex()
+        self._emit_changed(row, old, entry)
 
     def apply_records(self, records: Sequence[VerificationRecord]) -> None:
         """Update status, price, finalisation and checks from search results.
@@ -372,8 +418,7 @@ class HistoryTableModel(QAbstractTableModel):
                 continue
             updated = _merge_record(self._rows[row], record)
             if updated != self._rows[row]:
-                self._rows[row] = updated
-                self._emit_row_changed(row)
+                self._replace(row, updated)
 
     def set_mask_numbers(self, mask: bool) -> None:
         """Hide (True) or show the middle digits of every number, e.g. for screen sharing."""
@@ -399,21 +444,48 @@ class HistoryTableModel(QAbstractTableModel):
             entry.request_id: row for row, entry in enumerate(self._rows) if entry.request_id
         }
 
-    def _emit_row_changed(self, row: int) -> None:
-        self.dataChanged.emit(self.index(row, 0), self.index(row, COLUMN_COUNT - 1))
+    def _replace(self, row: int, entry: HistoryEntry) -> None:
+        old = self._rows[row]
+        self._rows[row] = entry
+        self._emit_changed(row, old, entry)
+
+    def _emit_changed(self, row: int, old: HistoryEntry, new: HistoryEntry) -> None:
+        """One ``dataChanged`` over the narrowest column range whose cells changed.
+
+        None when only fields no cell shows changed (``updated_at``, for example).
+        """
+        changed = [c for c, key in enumerate(_CELL_KEYS) if key(old) != key(new)]
+        if changed:
+            self.dataChanged.emit(self.index(row, changed[0]), self.index(row, changed[-1]))
+
+    def roll_day(self) -> None:
+        """Redraw the Started column when the local date changed.
+
+        Today's rows show the time only, other days' the date too. The view calls this once a
+        minute.
+        """
+        today = formatting.local_date(self._clock())
+        if today == self._today:
+            return
+        self._today = today
+        self._cells.clear()
+        if self._rows:
+            self.dataChanged.emit(
+                self.index(0, COL_STARTED), self.index(len(self._rows) - 1, COL_STARTED)
+            )
 
     def _display_row(self, entry: HistoryEntry) -> tuple[str, ...]:
         return tuple(self._display(entry, column) for column in range(COLUMN_COUNT))
 
     def _display(self, entry: HistoryEntry, column: int) -> str:
         if column == COL_STARTED:
-            return formatting.format_datetime(entry.created_at)
+            return formatting.format_datetime_compact(entry.created_at, self._today)
         if column == COL_NUMBER:
             return formatting.format_number(entry.number, mask=self._mask_numbers)
         if column == COL_BRAND:
             return entry.brand
         if column == COL_WORKFLOW:
-            return formatting.entry_workflow_text(entry)
+            return formatting.entry_workflow_short(entry)
         if column == COL_STATUS:
             return formatting.status_text(entry.status)
         if column == COL_CHECKS:
@@ -438,10 +510,32 @@ class HistoryTableModel(QAbstractTableModel):
             if entry.last_error:
                 parts.append(entry.last_error)
             return "\n".join(parts)
-        if column == COL_STARTED and entry.finalized_at is not None:
-            return f"Finalized {formatting.format_datetime(entry.finalized_at)}"
+        if column == COL_STARTED:
+            started = f"Started {formatting.format_datetime(entry.created_at)}"
+            if entry.finalized_at is None:
+                return started
+            return f"{started}\nFinalized {formatting.format_datetime(entry.finalized_at)}"
+        if column == COL_WORKFLOW:
+            return formatting.entry_workflow_text(entry)
+        if column == COL_REQUEST_ID and entry.request_id:
+            return entry.request_id  # the column is usually narrower than the 32 characters
         return None
 
+
+#: Per column, the fields its cell (text, tooltip, colour) is made of: a row's change is
+#: reported for the columns whose key changed only.
+_CELL_KEYS: tuple[Callable[[HistoryEntry], Any], ...] = (
+    lambda e: (e.created_at, e.finalized_at),  # COL_STARTED
+    lambda e: e.number,  # COL_NUMBER
+    lambda e: (e.status, e.last_check_outcome, e.last_error),  # COL_STATUS
+    lambda e: e.brand,  # COL_BRAND
+    lambda e: (e.api_version, e.workflow_id, e.channels),  # COL_WORKFLOW
+    lambda e: e.checks_count,  # COL_CHECKS
+    lambda e: formatting.format_money(e.price, e.currency),  # COL_PRICE (as shown)
+    lambda e: e.request_id,  # COL_REQUEST_ID
+    lambda e: e.profile,  # COL_PROFILE
+    lambda e: e.operator,  # COL_OPERATOR
+)
 
 _SORT_KEYS: dict[int, Callable[[HistoryEntry], Any]] = {
     COL_STARTED: lambda e: formatting.as_utc(e.created_at).timestamp(),
@@ -455,6 +549,13 @@ _SORT_KEYS: dict[int, Callable[[HistoryEntry], Any]] = {
     COL_OPERATOR: lambda e: e.operator.casefold(),
     COL_REQUEST_ID: lambda e: e.request_id or "",
 }
+
+
+def _role_data(span: QModelRoleDataSpan | QModelRoleData) -> Sequence[QModelRoleData]:
+    if isinstance(span, QModelRoleData):
+        return (span,)
+    items: Any = span  # the stubs miss QModelRoleDataSpan's __getitem__
+    return [items[i] for i in range(span.length())]
 
 
 def _store_order(entry: HistoryEntry) -> tuple[datetime, int]:

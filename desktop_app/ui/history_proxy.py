@@ -1,4 +1,11 @@
-"""Sorting and filtering of the history table, on top of ``HistoryTableModel``."""
+"""Sorting and filtering of loaded history rows, on top of ``HistoryTableModel``.
+
+The recent-requests view does not use it: its filters run in SQLite and the table shows the
+model directly, because a proxy on the paint path costs a ``mapToSource`` and Python calls
+(``rowCount``/``columnCount`` through ``hasIndex``) for every cell of every repaint, plus a
+Python ``filterAcceptsRow`` per loaded row on every reset. It remains for callers that filter
+loaded rows in memory (``RecentRequestsView.proxy`` builds one on demand).
+"""
 
 from __future__ import annotations
 

@@ -8,10 +8,14 @@ The history is never loaded whole: the model holds the pages loaded so far (``li
 each, newest first, keyset-paged on ``(created_at, id)``); scrolling to the end asks for the
 next page (``fetchMore``), which arrives through a task. The text and status filters are pushed
 down to SQLite (``recent(text=..., status=...)``, answered from the store's indexes and its
-trigram index); while the filtered page is on its way, the proxy filters the loaded rows at
-once. Sorting: the store pages newest first, so that order (the default, "Started"
+trigram index). Sorting: the store pages newest first, so that order (the default, "Started"
 descending) is exact over the whole history; sorting by another column, or oldest first, orders
-the rows loaded so far (the proxy), and rows of later pages are sorted in as they arrive.
+the rows loaded so far (the model), and rows of later pages are sorted in as they arrive.
+
+The table shows the model directly, with fixed-height rows, no word wrap and column widths
+computed once from the font (no ``ResizeToContents``, which measures every row on each
+change): see docs/benchmarks.md, "Responsiveness". Profile and Operator are hidden by default;
+the header's context menu shows and hides columns, and ``save_state`` keeps the choice.
 """
 
 from __future__ import annotations
@@ -19,13 +23,24 @@ from __future__ import annotations
 import base64
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QByteArray,
+    QItemSelectionModel,
+    QModelIndex,
+    QPoint,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QSplitter,
     QTableView,
     QToolBar,
@@ -37,7 +52,23 @@ from desktop_app.domain.models import HistoryEntry, VerificationRecord, Verifica
 from desktop_app.ui import formatting, messages
 from desktop_app.ui.countdowns import Clock, utc_now
 from desktop_app.ui.details_pane import DetailsPane
-from desktop_app.ui.history_model import COL_STARTED, HistoryTableModel, provisional_entry
+from desktop_app.ui.history_model import (
+    COL_BRAND,
+    COL_CHECKS,
+    COL_NUMBER,
+    COL_OPERATOR,
+    COL_PRICE,
+    COL_PROFILE,
+    COL_REQUEST_ID,
+    COL_STARTED,
+    COL_STATUS,
+    COL_WORKFLOW,
+    COLUMN_COUNT,
+    HEADERS,
+    HIDDEN_BY_DEFAULT,
+    HistoryTableModel,
+    provisional_entry,
+)
 from desktop_app.ui.history_proxy import HistoryFilterProxy
 from desktop_app.ui.request_actions import RecordCache, RequestActions
 
@@ -47,8 +78,23 @@ if TYPE_CHECKING:
     from desktop_app.services.verification import VerificationService
 
 _RELOAD_DEBOUNCE_MS = 200
-#: Typing in the filter reloads from the store after this pause (the proxy filters at once).
+#: Typing in the filter reloads from the store after this pause.
 FILTER_DEBOUNCE_MS = 250
+#: How often the Started column checks whether the local date changed (time-only for today).
+_DAY_CHECK_MS = 60_000
+#: Per column, the widest text it is sized for (measured with the table's font, once).
+_WIDTH_SAMPLES: dict[int, str] = {
+    COL_STARTED: "00-00 00:00",
+    COL_NUMBER: "+00 0000 000000",
+    COL_STATUS: "Outcome unknown",
+    COL_BRAND: "Brand name",
+    COL_WORKFLOW: "SMS→Call→Call",
+    COL_CHECKS: "Checks",
+    COL_PRICE: "0.00000 EUR",
+    COL_REQUEST_ID: "0" * 32,
+    COL_PROFILE: "Sandbox",
+    COL_OPERATOR: "operator",
+}
 
 
 class RecentRequestsView(QWidget):
@@ -91,15 +137,16 @@ class RecentRequestsView(QWidget):
         self._text = ""
         self._status: VerificationStatus | None = None
         self._pending_select: str | None = None
-        self.model = HistoryTableModel(self)
-        self.proxy = HistoryFilterProxy(self)
-        self.proxy.setSourceModel(self.model)
+        self.model = HistoryTableModel(self, clock=clock)
+        self._proxy: HistoryFilterProxy | None = None
         self.reload_timer = QTimer(self)
         self.reload_timer.setSingleShot(True)
         self.reload_timer.setInterval(_RELOAD_DEBOUNCE_MS)
         self.filter_timer = QTimer(self)
         self.filter_timer.setSingleShot(True)
         self.filter_timer.setInterval(FILTER_DEBOUNCE_MS)
+        self.day_timer = QTimer(self)
+        self.day_timer.setInterval(_DAY_CHECK_MS)
         self._build_layout()
         self._connect_signals()
         self.request_actions.update()
@@ -113,6 +160,11 @@ class RecentRequestsView(QWidget):
         for status in VerificationStatus:
             self.status_combo.addItem(formatting.status_text(status), status.value)
         self.busy_label = QLabel("Refreshing…")
+        # Hidden without giving its space back: toggling it on every reload must not re-lay
+        # out (and repaint) the filter row.
+        policy = self.busy_label.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.busy_label.setSizePolicy(policy)
         self.busy_label.setVisible(False)
         self.request_actions = RequestActions(
             self, self._verification, self.records, self.selected_entry, self._clock
@@ -124,14 +176,17 @@ class RecentRequestsView(QWidget):
         self.toolbar = QToolBar()
         self.toolbar.addActions(self.request_actions.toolbar_actions())
         self.table = QTableView()
-        self.table.setModel(self.proxy)
+        self.table.setModel(self.model)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(COL_STARTED, Qt.SortOrder.DescendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setAlternatingRowColors(True)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self._size_sections()
         self.details = DetailsPane(clock=self._clock)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(self.table)
@@ -150,7 +205,69 @@ class RecentRequestsView(QWidget):
         layout.addWidget(self.splitter, 1)
         layout.addWidget(self.message_label)
 
+    def _size_sections(self) -> None:
+        """Row height and column widths from the font, once (never from the rows' contents)."""
+        metrics = QFontMetrics(self.table.font())
+        rows = self.table.verticalHeader()
+        rows.setVisible(False)
+        rows.setMinimumSectionSize(metrics.height())
+        rows.setDefaultSectionSize(metrics.height() + 8)
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header_metrics = QFontMetrics(header.font())
+        padding = 2 * metrics.horizontalAdvance("0") + 8  # cell margins, focus frame
+        sort_arrow = header_metrics.height() + 6
+        for column in range(COLUMN_COUNT):
+            text = metrics.horizontalAdvance(_WIDTH_SAMPLES[column])
+            title = header_metrics.horizontalAdvance(HEADERS[column]) + sort_arrow
+            extra = metrics.height() if column == COL_STATUS else 0  # the colour swatch
+            header.resizeSection(column, max(text + extra, title) + padding)
+        for column in HIDDEN_BY_DEFAULT:
+            header.setSectionHidden(column, True)
+
+    def column_menu(self) -> QMenu:
+        """The header's context menu: a checkable entry per column.
+
+        The last column shown cannot be hidden.
+        """
+        header = self.table.horizontalHeader()
+        menu = QMenu(self)
+        shown = [c for c in range(COLUMN_COUNT) if not header.isSectionHidden(c)]
+        for column in range(COLUMN_COUNT):
+            action = menu.addAction(HEADERS[column])
+            action.setCheckable(True)
+            action.setChecked(column in shown)
+            action.setEnabled(shown != [column])
+            action.toggled.connect(lambda checked, c=column: self.set_column_visible(c, checked))
+        return menu
+
+    def set_column_visible(self, column: int, visible: bool) -> None:
+        """Show or hide a column (kept by ``save_state``)."""
+        self.table.horizontalHeader().setSectionHidden(column, not visible)
+
+    def _on_header_context_menu(self, pos: QPoint) -> None:
+        header = self.table.horizontalHeader()
+        menu = self.column_menu()
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.popup(header.mapToGlobal(pos))
+
+    @property
+    def proxy(self) -> HistoryFilterProxy:
+        """A filter proxy over the model, built on first use (the table does not use one)."""
+        if self._proxy is None:
+            self._proxy = HistoryFilterProxy(self)
+            self._proxy.setSourceModel(self.model)
+        return self._proxy
+
     def _connect_signals(self) -> None:
+        self.table.horizontalHeader().customContextMenuRequested.connect(
+            self._on_header_context_menu
+        )
+        self.day_timer.timeout.connect(self.model.roll_day)
+        self.day_timer.start()
         self.filter_edit.textChanged.connect(self._on_filter_text_changed)
         self.filter_timer.timeout.connect(self.apply_filter)
         self.model.more_requested.connect(self._on_model_more_requested)
@@ -258,7 +375,9 @@ class RecentRequestsView(QWidget):
         }
 
     def _state_targets(self) -> tuple[tuple[str, Any], ...]:
-        return (("header", self.table.horizontalHeader()), ("splitter", self.splitter))
+        # "columns", not the former "header": a state saved with the old column order would
+        # give widths and hidden flags to the wrong columns.
+        return (("columns", self.table.horizontalHeader()), ("splitter", self.splitter))
 
     def restore_state(self, state: dict[str, str]) -> None:
         """Restore what ``save_state`` returned (unreadable values are ignored)."""
@@ -273,14 +392,17 @@ class RecentRequestsView(QWidget):
         index = self.table.selectionModel().currentIndex()
         if not index.isValid():
             return None
-        return self.model.entry_at(self.proxy.mapToSource(index).row())
+        return self.model.entry_at(index.row())
 
     def _select(self, request_id: str) -> bool:
         row = self.model.row_of(request_id)
-        index = self.proxy.mapFromSource(self.model.index(row, 0)) if row is not None else None
-        if index is None or not index.isValid():
+        if row is None:
             return False
-        self.table.selectionModel().setCurrentIndex(
+        selection = self.table.selectionModel()
+        if selection.currentIndex().row() == row and selection.isRowSelected(row):
+            return True  # already there: a periodic reload must not scroll the table back
+        index = self.model.index(row, 0)
+        selection.setCurrentIndex(
             index,
             QItemSelectionModel.SelectionFlag.ClearAndSelect
             | QItemSelectionModel.SelectionFlag.Rows,
@@ -307,13 +429,11 @@ class RecentRequestsView(QWidget):
             self.records.fetch(entry.request_id)
         self.request_actions.update()
 
-    def _on_filter_text_changed(self, text: str) -> None:
-        self.proxy.set_filter_text(text)  # the loaded rows, at once
-        self.filter_timer.start()  # then the whole history, from the store
+    def _on_filter_text_changed(self, _text: str) -> None:
+        self.filter_timer.start()  # the store answers after a short pause
 
     def _on_status_combo_index_changed(self, _index: int) -> None:
         value = self.status_combo.currentData()
-        self.proxy.set_status_filter(value)
         status = VerificationStatus(value) if value else None
         if status != self._status:
             self._status = status

@@ -10,12 +10,14 @@ from PySide6.QtGui import QColor
 from desktop_app.domain.models import CheckAttempt, VerificationStatus
 from desktop_app.ui import formatting
 from desktop_app.ui.history_model import (
+    COL_BRAND,
     COL_CHECKS,
     COL_NUMBER,
     COL_PRICE,
     COL_STARTED,
     COL_STATUS,
     COL_WORKFLOW,
+    HEADERS,
     HistoryTableModel,
 )
 from desktop_app.ui.history_proxy import HistoryFilterProxy
@@ -46,8 +48,8 @@ def rows(make_entry):
     ]
 
 
-def _model(rows):
-    model = HistoryTableModel()
+def _model(rows, clock=None):
+    model = HistoryTableModel() if clock is None else HistoryTableModel(clock=clock)
     model.set_rows(rows)
     proxy = HistoryFilterProxy()
     proxy.setSourceModel(model)
@@ -74,9 +76,62 @@ def test_display_values(rows):
     assert model.index(1, COL_PRICE).data() == "0.05 EUR"
     assert model.index(1, COL_CHECKS).data() == "1"
     assert model.index(1, COL_STATUS).data() == "Verified"
-    assert model.index(2, COL_WORKFLOW).data() == "6: One SMS only"
+    # Short in the cell, the description in the tooltip.
+    assert model.index(2, COL_WORKFLOW).data() == "SMS"
+    assert model.index(2, COL_WORKFLOW).data(Qt.ItemDataRole.ToolTipRole) == "6: One SMS only"
+    assert model.index(0, COL_WORKFLOW).data() == "SMS→Call→Call"
     assert model.index(0, COL_STARTED).data(Qt.ItemDataRole.EditRole) is None
     assert model.headerData(COL_STATUS, Qt.Orientation.Horizontal) == "Status"
+    assert HEADERS[:3] == ("Started", "Number", "Status")
+    assert HEADERS[-2:] == ("Profile", "Operator")
+
+
+def test_started_is_compact_with_the_full_moment_in_the_tooltip(rows, clock):
+    model, _ = _model(rows, clock)
+    local = T0.astimezone()
+    assert model.index(0, COL_STARTED).data() == local.strftime("%H:%M:%S")  # today
+    tooltip = model.index(0, COL_STARTED).data(Qt.ItemDataRole.ToolTipRole)
+    assert tooltip == f"Started {local.strftime('%Y-%m-%d %H:%M:%S')}"
+    clock.advance(2 * 86400)  # two days later: the date is shown too
+    model.roll_day()
+    assert model.index(0, COL_STARTED).data() == local.strftime("%m-%d %H:%M")
+
+
+def test_multi_data_answers_the_delegate_roles(rows):
+    from PySide6.QtCore import QModelRoleData, QModelRoleDataSpan
+
+    model, _ = _model(rows)
+
+    def ask(column, role):
+        role_data = QModelRoleData(int(role))
+        model.multiData(model.index(1, column), QModelRoleDataSpan(role_data))
+        return role_data.data()
+
+    assert ask(COL_STATUS, Qt.ItemDataRole.DisplayRole) == "Verified"
+    assert isinstance(ask(COL_STATUS, Qt.ItemDataRole.ForegroundRole), QColor)
+    assert ask(COL_STATUS, Qt.ItemDataRole.FontRole) is None
+    assert ask(COL_PRICE, Qt.ItemDataRole.DisplayRole) == "0.05 EUR"
+    assert ask(COL_PRICE, Qt.ItemDataRole.ForegroundRole) is None
+    alignment = Qt.ItemDataRole.TextAlignmentRole
+    assert ask(COL_PRICE, alignment) == model.index(1, COL_PRICE).data(alignment)
+    assert ask(COL_NUMBER, alignment) is None
+
+
+def test_changes_are_reported_for_the_changed_columns_only(qtbot, rows, make_record):
+    model, _ = _model(rows)
+    ranges = []
+    model.dataChanged.connect(
+        lambda a, b, _roles=(): ranges.append((a.row(), a.column(), b.row(), b.column()))
+    )
+    model.apply_records((make_record(rows[0].request_id, status="SUCCESS"),))
+    assert ranges == [(0, COL_STATUS, 0, COL_STATUS)]
+    ranges.clear()
+    model.apply_records((make_record(rows[0].request_id, status="SUCCESS"),))  # no change
+    model.update_rows(model.rows())  # a reload bringing the same rows
+    assert ranges == []
+    brand = rows[1].__class__(**{**model.entry_at(1).__dict__, "brand": "Other", "checks_count": 4})
+    model.update_rows([model.entry_at(0), brand, model.entry_at(2)])
+    assert ranges == [(1, COL_BRAND, 1, COL_CHECKS)]
 
 
 def test_status_colour_differs_per_palette_and_is_set_for_status_only(rows):
@@ -178,7 +233,7 @@ def test_proxy_filters_by_request_id_and_status(rows):
 def test_proxy_sorts_on_raw_values(rows):
     _, proxy = _model(rows)
     proxy.sort(COL_STARTED, Qt.SortOrder.AscendingOrder)
-    brands = [proxy.index(r, 2).data() for r in range(3)]
+    brands = [proxy.index(r, COL_BRAND).data() for r in range(3)]
     assert brands == ["Initech", "Acme", "Globex"]
     proxy.sort(COL_STATUS, Qt.SortOrder.AscendingOrder)
     assert [proxy.index(r, COL_STATUS).data() for r in range(3)] == [
@@ -187,7 +242,7 @@ def test_proxy_sorts_on_raw_values(rows):
         "Verified",
     ]
     proxy.sort(COL_PRICE, Qt.SortOrder.DescendingOrder)
-    assert proxy.index(0, 2).data() == "Globex"
+    assert proxy.index(0, COL_BRAND).data() == "Globex"
 
 
 def test_formatting_helpers():

@@ -15,7 +15,14 @@ from desktop_app.domain.models import (
 )
 from desktop_app.ui import messages
 from desktop_app.ui.countdowns import countdown_text
-from desktop_app.ui.history_model import COL_NUMBER, COL_STATUS
+from desktop_app.ui.history_model import (
+    COL_BRAND,
+    COL_NUMBER,
+    COL_OPERATOR,
+    COL_PROFILE,
+    COL_STATUS,
+    HIDDEN_BY_DEFAULT,
+)
 from desktop_app.ui.recent_requests import RecentRequestsView
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
@@ -148,6 +155,9 @@ def test_details_show_search_result_without_codes(view, entries, fake_verificati
     events = [details.events_list.item(i).text() for i in range(details.events_list.count())]
     assert events[0].startswith("1. SMS")
     assert events[1].startswith("2. Call")
+    # One line per event, elided rather than scrolled sideways; the full line in the tooltip.
+    assert details.events_list.horizontalScrollBarPolicy().name == "ScrollBarAlwaysOff"
+    assert details.events_list.item(1).toolTip() == events[1]
     shown = [details.checks_list.item(i).text() for i in range(details.checks_list.count())]
     assert len(shown) == 1 and shown[0].endswith("INVALID")
     assert "9876" not in " ".join(shown)
@@ -249,14 +259,47 @@ def test_mask_numbers_and_state_round_trip(
 ):
     view.set_mask_numbers(True)
     assert "••" in view.model.index(0, COL_NUMBER).data()
-    view.table.horizontalHeader().resizeSection(2, 222)
+    view.table.horizontalHeader().resizeSection(COL_BRAND, 222)
+    view.set_column_visible(COL_OPERATOR, True)
+    view.set_column_visible(COL_STATUS, False)
     state = view.save_state()
-    assert set(state) == {"header", "splitter"}
+    assert set(state) == {"columns", "splitter"}
     other = RecentRequestsView(fake_history, fake_verification, fake_refresher)
     qtbot.addWidget(other)
     other.restore_state(state)
-    assert other.table.horizontalHeader().sectionSize(2) == 222
-    other.restore_state({"header": "not base64!"})
+    header = other.table.horizontalHeader()
+    assert header.sectionSize(COL_BRAND) == 222
+    assert not header.isSectionHidden(COL_OPERATOR)
+    assert header.isSectionHidden(COL_STATUS)
+    assert header.isSectionHidden(COL_PROFILE)
+    other.restore_state({"columns": "not base64!"})
+
+
+def test_table_layout_fits_a_narrow_centre(view):
+    table = view.table
+    header = table.horizontalHeader()
+    assert table.model() is view.model  # no proxy on the paint path
+    assert not table.wordWrap()
+    assert table.verticalHeader().sectionResizeMode(0).name == "Fixed"
+    assert header.stretchLastSection()
+    assert all(header.isSectionHidden(c) for c in HIDDEN_BY_DEFAULT)
+    assert all(header.sectionResizeMode(c).name == "Interactive" for c in range(10))
+    first_three = sum(header.sectionSize(c) for c in range(3))  # Started, Number, Status
+    assert first_three < 420
+    metrics = table.fontMetrics()
+    for column in range(3):  # each fits its text on one line
+        text = view.model.index(0, column).data()
+        assert metrics.horizontalAdvance(text) < header.sectionSize(column)
+
+
+def test_header_menu_shows_and_hides_columns(view):
+    menu = view.column_menu()
+    actions = {a.text(): a for a in menu.actions()}
+    assert not actions["Profile"].isChecked() and actions["Status"].isChecked()
+    actions["Profile"].trigger()
+    assert not view.table.horizontalHeader().isSectionHidden(COL_PROFILE)
+    actions["Profile"].trigger()
+    assert view.table.horizontalHeader().isSectionHidden(COL_PROFILE)
 
 
 def test_set_profile_reloads_for_that_profile(qtbot, view, fake_history):
