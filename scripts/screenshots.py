@@ -125,7 +125,9 @@ def main(argv: list[str] | None = None) -> int:
     # 3. Recent requests with the details pane on the verified request.
     window.recent.show_request(rid)
     wait_until(lambda: window.recent.model.row_of(rid) is not None, what="the new row")
-    settle(800)
+    # The details come from a search, which shares the API's 1 search/s with the refresher.
+    wait_until(lambda: window.recent.details.events_list.count() > 0, timeout_s=15,
+               what="the details pane's search result")
     shot("03-recent.png")
 
     # 4. A verification already running for the number (status 10).

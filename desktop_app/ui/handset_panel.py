@@ -6,6 +6,7 @@ controls. Polling runs only while the panel is visible.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QFont, QFontDatabase, QHideEvent, QShowEvent
@@ -121,10 +122,12 @@ class HandsetPanel(QWidget):
     def set_messages(self, handset_messages: tuple[HandsetMessage, ...]) -> None:
         """Show these messages (given oldest first), newest at the top."""
         self.messages_tree.clear()
+        today = datetime.now().astimezone().date()
         for message in reversed(handset_messages):
             item = QTreeWidgetItem(
                 [
-                    formatting.format_datetime(message.sent_at),
+                    # A narrow dock: the time of day (the date only when it is not today).
+                    formatting.format_datetime_compact(message.sent_at, today),
                     _CHANNELS.get(message.channel, message.channel),
                     formatting.format_number(message.number),
                     message.code,

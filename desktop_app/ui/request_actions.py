@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QWidget
 
+from desktop_app.domain.errors import ThrottledError
 from desktop_app.domain.models import HistoryEntry, VerificationRecord, VerificationStatus
 from desktop_app.ui import messages
 from desktop_app.ui.countdowns import blockers
@@ -229,5 +230,14 @@ class RecordCache(QObject):
         self.put(records)
 
     def _on_task_failed(self, exc: BaseException) -> None:
+        task = self.sender()
+        request_ids = [rid for rid, pending in self._pending.items() if pending is task]
         self._finish()
+        if isinstance(exc, ThrottledError):
+            # Our own searches (this pane and the status refresher) share the API's one search
+            # a second; being throttled by ourselves is not news for the user: ask again later.
+            delay_ms = int(max(exc.retry_after, 1.0) * 1000)
+            for request_id in request_ids:
+                QTimer.singleShot(delay_ms, self, lambda rid=request_id: self.fetch(rid))
+            return
         self.failed.emit(messages.describe(exc))

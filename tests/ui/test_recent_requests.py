@@ -325,3 +325,26 @@ def test_a_cached_search_result_is_dropped_when_the_history_moved_on(
     assert "In progress" not in view.details.title_label.text()
     searches = [t for t in fake_verification.calls("search") if t.args[0] == (rid,)]
     assert len(searches) == 2  # looked up again instead of trusting the stale copy
+
+
+def test_our_own_search_throttling_retries_quietly(qtbot, view, entries, fake_verification):
+    from desktop_app.domain.errors import ThrottledError
+
+    rid = entries[0].request_id
+    _select(view, rid)
+    first = [t for t in fake_verification.calls("search") if t.args[0] == (rid,)]
+    assert len(first) == 1
+    first[-1].fail(ThrottledError("1", "Throttled", retry_after=1.0))
+    # No error line for the user: the refresher and this pane share the 1 search/s limit.
+    assert not view.message_label.isVisibleTo(view)
+    qtbot.waitUntil(
+        lambda: len([t for t in fake_verification.calls("search") if t.args[0] == (rid,)]) == 2,
+        timeout=3000,
+    )
+
+
+def test_other_search_failures_are_shown(view, entries, fake_verification):
+    rid = entries[0].request_id
+    _select(view, rid)
+    fake_verification.calls("search")[-1].fail(RequestNotFoundError("6", "gone"))
+    assert view.message_label.isVisibleTo(view)
