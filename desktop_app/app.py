@@ -53,8 +53,8 @@ class _LazyHttpClient:
         """True once the real client exists."""
         return self._client is not None
 
-    def get(self) -> Any:
-        """The real client (built now if needed)."""
+    def client(self) -> Any:
+        """The real client (built now if needed); not ``get``, which is httpx's own."""
         client = self._client
         if client is None:
             with self._lock:
@@ -70,7 +70,7 @@ class _LazyHttpClient:
             self._client.close()
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self.get(), name)
+        return getattr(self.client(), name)
 
 
 class _LazySandbox:
@@ -80,8 +80,9 @@ class _LazySandbox:
     ``AppContext.ensure_sandbox`` (after the first paint) and the sandbox clock need them.
     """
 
-    def __init__(self, latency: float) -> None:
+    def __init__(self, latency: float, time_scale: float = 1.0) -> None:
         self._latency = latency
+        self._time_scale = time_scale
         self._server: Any = None
         self._lock = threading.Lock()
 
@@ -93,7 +94,8 @@ class _LazySandbox:
                 if self._server is None:
                     from desktop_app.sandbox.server import SandboxConfig, SandboxServer
 
-                    self._server = SandboxServer(SandboxConfig(port=0, latency=self._latency))
+                    self._server = SandboxServer(SandboxConfig(
+                        port=0, latency=self._latency, time_scale=self._time_scale))
                 server = self._server
         return server
 
@@ -217,9 +219,10 @@ class AppContext:
         if self.closed or not self.populated:
             return  # the pages never existed: there is nothing new to save
         form = self.window.send_form
+        scale = self.window.handset_panel.speed_combo.currentData()
         self.preferences = replace(
             self.preferences, last_country=form.region(), brand=form.brand_edit.text().strip(),
-            **self.window.save_state())
+            sandbox_time_scale=float(scale) if scale else 1.0, **self.window.save_state())
         try:
             self.preferences_store.save(self.preferences)
         except OSError:
@@ -348,18 +351,20 @@ def _build_services(ctx: AppContext) -> None:
     refresher = StatusRefresher(verification, history, interval_ms=poll_ms)
     handset = HandsetService(runners.handset, None, poll_ms=poll_ms)
     # Imported and built by ensure_sandbox.
-    sandbox = _LazySandbox(options.get("sandbox_latency", 0.0))
+    # The demo clock speed the user chose last time (Handset > Clock speed) is kept.
+    time_scale = prefs.sandbox_time_scale if prefs.sandbox_time_scale > 0 else 1.0
+    sandbox = _LazySandbox(options.get("sandbox_latency", 0.0), time_scale)
 
     def desk_factory(prof: Any, creds: Any) -> Any:
         log_secrets.add(creds.api_secret)
         url = ctx.ensure_sandbox() if prof.is_sandbox else None
-        return open_desk(prof, creds, history_store, http.get(), sandbox_url=url,
+        return open_desk(prof, creds, history_store, http.client(), sandbox_url=url,
                          default_region=window.send_form.region() or None)
 
     session = SessionService(
         runners.credentials, ctx.profile_store, store, desk_factory,
         verification, handset, _BUILTIN_SANDBOX,
-        control_factory=lambda _url: SandboxControl(http.get(), ctx.ensure_sandbox()))
+        control_factory=lambda _url: SandboxControl(http.client(), ctx.ensure_sandbox()))
 
     def api_clock() -> float:
         # The sandbox runs its own (possibly sped-up) clock; countdowns must follow it.
@@ -375,6 +380,8 @@ def _build_services(ctx: AppContext) -> None:
         prefs.last_country or default_region_from_locale(QLocale.system().name()))
     window.send_form.brand_edit.setText(prefs.brand)
     window.recent.set_mask_numbers(prefs.mask_numbers)
+    speed = window.handset_panel.speed_combo
+    speed.setCurrentIndex(max(speed.findData(time_scale), 0))
     ctx.session = session  # last: ``populated`` is True from here on
 
 

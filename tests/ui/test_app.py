@@ -292,3 +292,27 @@ def test_shutdown_before_the_pages_exist(qtbot: Any, tmp_path: Path,
     assert ctx.shutdown(5000)
     ctx.populate()  # too late: nothing is built after shutdown
     assert not ctx.populated
+
+
+def _clock_scale(ctx: AppContext) -> float:
+    return float(ctx.http.get(f"{ctx.sandbox.url}/sandbox/clock").json()["time_scale"])
+
+
+def test_the_demo_clock_speed_is_remembered(
+    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = _make(qtbot, tmp_path, monkeypatch)
+    combo = first.window.handset_panel.speed_combo
+    index = combo.findData(60.0)
+    assert index >= 0
+    combo.setCurrentIndex(index)
+    combo.activated.emit(index)  # as a person picking "60x" does
+    qtbot.waitUntil(lambda: _clock_scale(first) == 60.0, timeout=5000)
+    assert first.shutdown(5000)
+
+    second = _make(qtbot, tmp_path, monkeypatch)
+    try:
+        assert second.window.handset_panel.speed_combo.currentData() == 60.0
+        assert _clock_scale(second) == 60.0
+    finally:
+        assert second.shutdown(5000)
