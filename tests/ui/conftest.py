@@ -10,8 +10,9 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ from desktop_app.domain.models import (
     VerificationRecord,
     VerificationStatus,
 )
+from tests.ui.live_stack import Stack, live_stack
 
 try:  # works whether or not tests/ui becomes a package
     from .fakes import (
@@ -122,3 +124,9 @@ def fake_refresher() -> FakeStatusRefresher:
 @pytest.fixture
 def fake_handset() -> FakeHandsetService:
     return FakeHandsetService()
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[Stack]:
+    """Real services over a real sandbox and history (see tests/ui/live_stack.py)."""
+    yield from live_stack(tmp_path)

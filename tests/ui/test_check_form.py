@@ -2,55 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from desktop_app.api.account import AccountClient
-from desktop_app.api.http import build_http_client
-from desktop_app.api.sandbox_control import SandboxControl
-from desktop_app.api.v1 import VerifyV1Client
-from desktop_app.domain.models import ApiCredentials, VerificationStatus
+from desktop_app.domain.models import VerificationStatus
 from desktop_app.domain.validation import StartForm, field_error
-from desktop_app.sandbox.server import SandboxConfig, SandboxServer
-from desktop_app.services.history import HistoryService
-from desktop_app.services.tasks import TaskRunner
-from desktop_app.services.verification import VerificationService
-from desktop_app.store.history import HistoryStore
 from desktop_app.ui.check_form import CheckForm
-from desktop_app.usecases.desk import VerifyDesk
+from tests.ui.live_stack import Stack
 
 NUMBER = "447400123456"
-
-
-@dataclass
-class Stack:
-    control: SandboxControl
-    verification: VerificationService
-    history: HistoryService
-    store: HistoryStore
-
-
-@pytest.fixture
-def stack(tmp_path: Path) -> Iterator[Stack]:
-    server = SandboxServer(SandboxConfig(port=0, search_rate_limit=0))
-    server.start()
-    http = build_http_client()
-    store = HistoryStore(tmp_path / "history.db")
-    creds = ApiCredentials("sandbox", "sandbox-secret")
-    desk = VerifyDesk(client=VerifyV1Client(http, creds, api_host=server.url),
-                      account=AccountClient(http, creds, rest_host=server.url),
-                      history=store, profile="Sandbox", operator="tester")
-    runner = TaskRunner(4)
-    yield Stack(SandboxControl(http, server.url), VerificationService(runner, desk),
-                HistoryService(runner, store), store)
-    assert runner.shutdown(5000)
-    http.close()
-    store.close()
-    server.stop()
 
 
 @pytest.fixture

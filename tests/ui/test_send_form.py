@@ -2,58 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from desktop_app.api.account import AccountClient
-from desktop_app.api.http import build_http_client
-from desktop_app.api.sandbox_control import SandboxControl
-from desktop_app.api.v1 import VerifyV1Client
-from desktop_app.domain.models import ApiCredentials
 from desktop_app.domain.validation import field_error
-from desktop_app.sandbox.server import SandboxConfig, SandboxServer
-from desktop_app.services.history import HistoryService
-from desktop_app.services.tasks import TaskRunner
-from desktop_app.services.verification import VerificationService
-from desktop_app.store.history import HistoryStore
 from desktop_app.ui import messages
 from desktop_app.ui.concurrent_panel import CANCEL_TOOLTIP, ConcurrentPanel
 from desktop_app.ui.send_form import SendForm
 from desktop_app.ui.validators import TIMES
-from desktop_app.usecases.desk import VerifyDesk
+from tests.ui.live_stack import Stack
 
 MOBILE = "+44 7400 123456"
-
-
-@dataclass
-class Stack:
-    server: SandboxServer
-    control: SandboxControl
-    verification: VerificationService
-    history: HistoryService
-
-
-@pytest.fixture
-def stack(tmp_path: Path) -> Iterator[Stack]:
-    server = SandboxServer(SandboxConfig(port=0, search_rate_limit=0))
-    server.start()
-    http = build_http_client()
-    store = HistoryStore(tmp_path / "history.db")
-    creds = ApiCredentials("sandbox", "sandbox-secret")
-    desk = VerifyDesk(client=VerifyV1Client(http, creds, api_host=server.url),
-                      account=AccountClient(http, creds, rest_host=server.url),
-                      history=store, profile="Sandbox", operator="tester")
-    runner = TaskRunner(4)
-    yield Stack(server, SandboxControl(http, server.url), VerificationService(runner, desk),
-                HistoryService(runner, store))
-    assert runner.shutdown(5000)
-    http.close()
-    store.close()
-    server.stop()
 
 
 @pytest.fixture
