@@ -1,0 +1,144 @@
+"""The Messages API client: ``POST /v1/messages`` (SMS, MMS, WhatsApp, Viber, Messenger).
+
+One call, :meth:`MessagesClient.send`, on the profile's API host: ``https://api.nexmo.com``, a
+regional host (``api-eu``/``api-us``/``api-ap.vonage.com``), Vonage's Messages sandbox or the
+built-in sandbox (:data:`~desktop_app.domain.messages.MESSAGES_HOSTS`). It goes through the
+app's one shared ``httpx.Client`` and the same httpx -> domain mapping as Verify
+(:func:`~desktop_app.api.http.map_transport_error`), so the timeouts, TLS checks and User-Agent
+are the app's.
+
+Authentication is HTTP Basic (``api_key:api_secret``) or a Bearer application JWT
+(:class:`~desktop_app.api.jwt_auth.JwtAuth`, RS256, a fresh token per request); never both.
+The private key is the caller's (read from the keyring) and appears in no ``repr``, log or
+error.
+
+Before anything is sent the request is checked with
+:func:`~desktop_app.domain.messages_validation.message_errors`; a problem raises
+``ValidationFailed`` naming each field path and nothing leaves the machine.
+
+**A send is never retried.** A timeout or a dropped connection after the request was written
+(``TimeoutError_``, ``ConnectionLostError``: ``outcome_unknown``) may hide an accepted message,
+and re-sending would deliver it twice; the person decides. Even refusals that prove nothing
+happened (connection refused, HTTP 429) are reported rather than retried, so a person never
+waits on a backoff they did not ask for; a ``ThrottledError`` carries the wait the API asked.
+
+The only log lines are method, path and HTTP status: texts, numbers and codes never reach a log.
+A client holds no mutable state, so one instance may be used from several threads at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Literal
+
+import httpx
+
+from desktop_app.domain.errors import TransportError, ValidationFailed
+from desktop_app.domain.messages import MESSAGES_PATH, MessageAccepted, MessageRequest
+from desktop_app.domain.messages_validation import message_errors
+from desktop_app.domain.messages_wire import message_body
+from desktop_app.domain.models import ApiCredentials
+
+from .http import DEFAULT_API_HOST, map_transport_error
+from .jwt_auth import JwtAuth
+from .messages_errors import messages_error, parse_accepted, retry_after_of
+
+__all__ = ["MessagesClient"]
+
+logger = logging.getLogger(__name__)
+
+
+class MessagesClient:
+    """The Messages API over the app's shared ``httpx.Client``.
+
+    Args:
+        http: The app's long-lived client (see ``build_http_client``).
+        credentials: The profile's key and secret: required for Basic auth; with a JWT they
+            may be ``None`` (the secret, when given, is still scrubbed from server text).
+        api_host: Scheme and host, e.g. ``https://api-eu.vonage.com`` or the sandbox's address.
+        auth: ``"basic"`` (the default) or a :class:`JwtAuth` built from the application id
+            and its private key.
+
+    Raises:
+        ValueError: ``auth`` is neither, or Basic auth without credentials (programming errors).
+    """
+
+    def __init__(
+        self,
+        http: httpx.Client,
+        credentials: ApiCredentials | None,
+        *,
+        api_host: str = DEFAULT_API_HOST,
+        auth: Literal["basic"] | JwtAuth = "basic",
+    ) -> None:
+        if auth != "basic" and not isinstance(auth, JwtAuth):
+            raise ValueError("auth must be 'basic' or a JwtAuth")
+        if auth == "basic" and credentials is None:
+            raise ValueError("Basic auth needs the profile's API key and secret")
+        self._http = http
+        self._credentials = credentials
+        self._url = f"{api_host.rstrip('/')}{MESSAGES_PATH}"
+        self._api_host = api_host.rstrip("/")
+        self._auth = auth
+
+    def __repr__(self) -> str:
+        kind = "jwt" if isinstance(self._auth, JwtAuth) else "basic"
+        key = self._credentials.api_key if self._credentials else None
+        return f"MessagesClient(api_host={self._api_host!r}, api_key={key!r}, auth={kind!r})"
+
+    @property
+    def api_host(self) -> str:
+        """The scheme and host messages are sent to."""
+        return self._api_host
+
+    @property
+    def auth_kind(self) -> Literal["basic", "jwt"]:
+        """How requests authenticate."""
+        return "jwt" if isinstance(self._auth, JwtAuth) else "basic"
+
+    def send(self, request: MessageRequest) -> MessageAccepted:
+        """Send one message (``POST /v1/messages`` -> 202 ``message_uuid``). Never retried.
+
+        Raises:
+            ValidationFailed: The request breaks a rule (each problem names its field path);
+                nothing was sent.
+            InvalidParameterError: HTTP 400/422; ``invalid_parameters`` holds ``(path,
+                reason)`` pairs.
+            AuthError: HTTP 401 (wrong key/secret, or a JWT the API does not accept).
+            QuotaExceededError: HTTP 402 (low balance).
+            ThrottledError: HTTP 429; ``retry_after`` is the wait the API asked for.
+            ApiError: Any other refusal with a problem body.
+            TransportError: The answer did not arrive or could not be read; when its
+                ``outcome_unknown`` is true the message may have been accepted.
+        """
+        errors = message_errors(request)
+        if errors:
+            raise ValidationFailed(errors)
+        body = message_body(request)
+        secret = self._credentials.api_secret if self._credentials else ""
+        headers = {"Accept": "application/json"}
+        basic: httpx.Auth | None = None
+        if isinstance(self._auth, JwtAuth):
+            headers["Authorization"] = self._auth.authorization()
+        else:
+            assert self._credentials is not None
+            basic = httpx.BasicAuth(self._credentials.api_key, secret)
+        failure: TransportError | None = None
+        try:
+            response = self._http.request("POST", self._url, json=body, auth=basic, headers=headers)
+        except (httpx.HTTPError, httpx.InvalidURL, OSError) as exc:
+            failure = map_transport_error(exc, secret=secret)
+        if failure is not None:
+            # Outside the except block: the httpx exception holds the request body (the text,
+            # perhaps a code), so it must not be chained onto the domain error.
+            logger.info("POST %s failed: %s", MESSAGES_PATH, type(failure).__name__)
+            raise failure
+        logger.debug("POST %s -> HTTP %s", MESSAGES_PATH, response.status_code)
+        if 200 <= response.status_code < 300:
+            return parse_accepted(response.content)
+        retry_after = None
+        if response.status_code == 429:
+            retry_after = retry_after_of(response.headers.get("Retry-After"), response.content)
+        raise messages_error(
+            response.status_code, response.content, secret=secret, retry_after=retry_after
+        )
