@@ -24,7 +24,7 @@ Rule decisions about a whole message (each field's own are in the rules module):
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from desktop_app.domain.errors import FieldError, ValidationFailed
@@ -87,6 +87,7 @@ from desktop_app.domain.v2_field_rules import check_url
 __all__ = [
     "AUTH_TEMPLATE_PATHS",
     "FIELD_RULES",
+    "api_field_errors",
     "message_errors",
     "message_field_error",
     "validate_message",
@@ -376,3 +377,19 @@ def message_field_error(
         raise ValueError(f"no Messages rule for field {path!r}")
     error: FieldError | None = rule(value, channel, path, context).error
     return error
+
+
+def api_field_errors(invalid_parameters: Iterable[tuple[str, str]]) -> list[FieldError]:
+    """The API's 422 ``invalid_parameters`` as field problems on the local rules' paths.
+
+    The API names a field as the rules do (``messenger.tag``, ``failover[0].text``), so the
+    window can show a refusal from the API exactly where it shows its own. A reason without a
+    name goes on ``body``.
+
+    Args:
+        invalid_parameters: ``(name, reason)`` pairs, as an ``InvalidParameterError`` keeps them.
+    """
+    return [
+        FieldError(name.strip() or "body", reason.strip() or "refused by the API")
+        for name, reason in invalid_parameters
+    ]
