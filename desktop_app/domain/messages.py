@@ -28,6 +28,7 @@ __all__ = [
     "AUDIO",
     "CHANNELS",
     "CHANNEL_MESSAGE_TYPES",
+    "CHANNEL_NAMES",
     "CUSTOM",
     "DEFAULT_TEMPLATE_LOCALE",
     "FILE",
@@ -66,6 +67,8 @@ __all__ = [
     "Video",
     "WhatsAppAuthTemplate",
     "WhatsAppOptions",
+    "channel_named",
+    "content_text",
 ]
 
 # -- channels and message types -------------------------------------------------------------
@@ -77,6 +80,12 @@ VIBER: Final = "viber_service"
 MESSENGER: Final = "messenger"
 #: Every channel, as the API spells it.
 CHANNELS: tuple[str, ...] = (SMS, MMS, WHATSAPP, VIBER, MESSENGER)
+#: What people type for a channel (the CLI's ``--channel viber``) -> the API's name.
+CHANNEL_NAMES: Mapping[str, str] = {
+    **{name: name for name in CHANNELS},
+    "viber": VIBER,
+    "facebook": MESSENGER,
+}
 #: Channels whose ``to`` is a phone number (Messenger's is a page-scoped id).
 PHONE_CHANNELS: tuple[str, ...] = (SMS, MMS, WHATSAPP, VIBER)
 
@@ -367,3 +376,27 @@ class MessageAccepted:
 
     message_uuid: str
     workflow_id: str | None = None
+
+
+def channel_named(name: str) -> str | None:
+    """The API's channel for a typed name (``"Viber"`` -> ``"viber_service"``), or ``None``."""
+    return CHANNEL_NAMES.get(name.strip().lower())
+
+
+def content_text(content: Content) -> str:
+    """What the recipient's handset shows for ``content``, in one line of plain text.
+
+    A text is itself; a template its name and parameters; an authentication template the
+    code (as the handset shows it); media their caption, else the file's address. For the
+    sandbox's handset and the window's conversation view; never for a log.
+    """
+    if isinstance(content, Text):
+        return content.text
+    if isinstance(content, Template):
+        return " ".join((content.name, *content.parameters))
+    if isinstance(content, WhatsAppAuthTemplate):
+        return f"{content.code} is your verification code."
+    if isinstance(content, Custom):
+        return "(custom WhatsApp message)"
+    caption = getattr(content, "caption", None)
+    return caption or content.url

@@ -32,6 +32,8 @@ from desktop_app.domain.messages import (
     Video,
     WhatsAppAuthTemplate,
     WhatsAppOptions,
+    channel_named,
+    content_text,
 )
 from desktop_app.domain.messages_validation import (
     message_errors,
@@ -347,3 +349,30 @@ def test_inline_check_accepts_good_values_and_rejects_unknown_fields() -> None:
     assert message_field_error("viber_service.ttl", 600, channel=VIBER) is None
     with pytest.raises(ValueError, match="no Messages rule"):
         message_field_error("colour", "red", channel=SMS)
+
+
+def test_typed_channel_names_map_to_the_apis() -> None:
+    assert channel_named("Viber") == VIBER and channel_named(" sms ") == SMS
+    assert channel_named("viber_service") == VIBER and channel_named("facebook") == MESSENGER
+    assert channel_named("telegram") is None
+
+
+@pytest.mark.parametrize(
+    ("content", "shown"),
+    [
+        (Text("Hello"), "Hello"),
+        (Template("ns:verify", ("Acme", "4711")), "ns:verify Acme 4711"),
+        (WhatsAppAuthTemplate("auth", "123456"), "123456 is your verification code."),
+        (Image(HTTPS, "Receipt"), "Receipt"),
+        (VCard("https://example.com/c.vcf"), "https://example.com/c.vcf"),
+        (Custom({"type": "contacts"}), "(custom WhatsApp message)"),
+    ],
+)
+def test_what_the_handset_shows(content: object, shown: str) -> None:
+    assert content_text(content) == shown  # type: ignore[arg-type]
+
+
+def test_the_code_and_texts_stay_out_of_repr() -> None:
+    request = whatsapp(WhatsAppAuthTemplate("auth", "918273"), failover=(sms("code 918273"),))
+    assert "918273" not in repr(request)
+    assert "4711" not in repr(Template("t", ("4711",))) and "x" not in repr(Custom({"x": 1}))
