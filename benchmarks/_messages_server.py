@@ -10,14 +10,11 @@ Run: ``python -m benchmarks._messages_server [--port 0]``; the first line is
 
 from __future__ import annotations
 
-import argparse
-import signal
 import sys
-import threading
 from collections.abc import Sequence
-from types import FrameType
 
-from benchmarks._trivial_server import TrivialHandler, TrivialServer
+from benchmarks._trivial_server import TrivialHandler
+from benchmarks._trivial_server import main as trivial_main
 
 BODY = b'{"message_uuid":"aaaaaaaa-bbbb-cccc-dddd-0123456789ab"}'
 
@@ -41,26 +38,7 @@ class AcceptingHandler(TrivialHandler):
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Serve until SIGTERM/SIGINT."""
-    parser = argparse.ArgumentParser(prog="python -m benchmarks._messages_server")
-    parser.add_argument("--port", type=int, default=0)
-    args = parser.parse_args(argv)
-    server = TrivialServer(("127.0.0.1", args.port), AcceptingHandler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.daemon = True
-    thread.start()
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, on_signal)
-    print(f"Messages stand-in listening on http://127.0.0.1:{server.server_address[1]}", flush=True)
-    while not stop.wait(0.5):
-        pass
-    server.shutdown()
-    server.server_close()
-    return 0
+    return trivial_main(argv, AcceptingHandler, "Messages stand-in")
 
 
 if __name__ == "__main__":

@@ -73,12 +73,16 @@ class TrivialServer(ThreadingHTTPServer):
         self.server_port = int(port)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Serve until SIGTERM/SIGINT."""
-    parser = argparse.ArgumentParser(prog="python -m benchmarks._trivial_server")
+def main(
+    argv: Sequence[str] | None = None,
+    handler: type[TrivialHandler] = TrivialHandler,
+    name: str = "Trivial server",
+) -> int:
+    """Serve until SIGTERM/SIGINT (``handler`` and ``name``: another fixed answer's server)."""
+    parser = argparse.ArgumentParser(prog=f"python -m {handler.__module__}")
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args(argv)
-    server = TrivialServer(("127.0.0.1", args.port), TrivialHandler)
+    server = TrivialServer(("127.0.0.1", args.port), handler)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.daemon = True
     thread.start()
@@ -89,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, on_signal)
-    print(f"Trivial server listening on http://127.0.0.1:{server.server_address[1]}", flush=True)
+    print(f"{name} listening on http://127.0.0.1:{server.server_address[1]}", flush=True)
     while not stop.wait(0.5):
         pass
     server.shutdown()

@@ -292,7 +292,8 @@ def check_file_name(raw: str | None, *, channel: str, path: str = "file.name") -
         return Checked(None)
     if channel not in (WHATSAPP, VIBER):
         return Checked(None, FieldError(path, f"{channel} files take no name"))
-    limit = VIBER_FILE_NAME_MAX if channel == VIBER else 240
+    # WhatsApp documents no limit; 255 is the longest name common file systems keep.
+    limit = VIBER_FILE_NAME_MAX if channel == VIBER else 255
     return label(path, raw, limit)
 
 
