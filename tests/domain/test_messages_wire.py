@@ -332,7 +332,10 @@ def _sdk_body(message: Any, failover: list[Any] | None = None) -> dict[str, Any]
 
 @pytest.mark.parametrize(("request_", "model"), [pytest.param(r, m, id=i) for i, r, m in CASES])
 def test_body_is_what_the_official_sdk_sends(request_: MessageRequest, model: Any) -> None:
-    assert message_body(request_) == _sdk_body(model)
+    sdk_body = _sdk_body(model)
+    assert message_body(request_) == sdk_body
+    # ... and a server reading the SDK's body (the sandbox) gets the same request back.
+    assert message_body(parse_message_body(sdk_body)) == sdk_body
 
 
 def test_failover_body_is_what_the_official_sdk_sends() -> None:
