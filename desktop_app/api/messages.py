@@ -2,7 +2,7 @@
 
 One call, :meth:`MessagesClient.send`, on the profile's API host: ``https://api.nexmo.com``, a
 regional host (``api-eu``/``api-us``/``api-ap.vonage.com``), Vonage's Messages sandbox or the
-built-in sandbox (:data:`~desktop_app.domain.messages.MESSAGES_HOSTS`). It goes through the
+built-in sandbox (:data:`~desktop_app.domain.messages_hosts.MESSAGES_HOSTS`). It goes through the
 app's one shared ``httpx.Client`` and the same httpx -> domain mapping as Verify
 (:func:`~desktop_app.api.http.map_transport_error`), so the timeouts, TLS checks and User-Agent
 are the app's.
@@ -35,7 +35,8 @@ from typing import Literal
 import httpx
 
 from desktop_app.domain.errors import TransportError, ValidationFailed
-from desktop_app.domain.messages import MESSAGES_PATH, MessageAccepted, MessageRequest
+from desktop_app.domain.messages import MessageAccepted, MessageRequest
+from desktop_app.domain.messages_hosts import MESSAGES_PATH
 from desktop_app.domain.messages_validation import message_errors
 from desktop_app.domain.messages_wire import message_body
 from desktop_app.domain.models import ApiCredentials

@@ -10,9 +10,11 @@ which the spec file lacks; they are modelled here too.
 
 A :class:`MessageRequest` is built by a front end (window, CLI, codes by message) and checked
 by :mod:`desktop_app.domain.messages_validation` before it is sent;
-:mod:`desktop_app.domain.messages_wire` turns it into the JSON body (and back, for the
-sandbox). ``from_`` is spelt with an underscore because ``from`` is a Python keyword.
-``None`` always means "not given, leave it to the API default".
+:mod:`desktop_app.domain.messages_wire` turns it into the JSON body and
+:mod:`desktop_app.domain.messages_read` reads one back (the sandbox's side);
+:mod:`desktop_app.domain.messages_hosts` lists the hosts a profile may send through.
+``from_`` is spelt with an underscore because ``from`` is a Python keyword. ``None`` always
+means "not given, leave it to the API default".
 
 Texts, template parameters and custom payloads may carry a one-time code, so they are kept out
 of ``repr``.
@@ -34,9 +36,6 @@ __all__ = [
     "FILE",
     "IMAGE",
     "MEDIA_TYPES",
-    "MESSAGES_HOSTS",
-    "MESSAGES_PATH",
-    "MESSAGES_SANDBOX_HOST",
     "MESSAGE_TYPES",
     "MESSENGER",
     "MMS",
@@ -56,7 +55,6 @@ __all__ = [
     "Image",
     "MessageAccepted",
     "MessageRequest",
-    "MessagesHost",
     "MessengerOptions",
     "SmsOptions",
     "Template",
@@ -113,43 +111,6 @@ CHANNEL_MESSAGE_TYPES: Mapping[str, tuple[str, ...]] = {
 WEBHOOK_VERSIONS: tuple[str, ...] = ("v0.1", "v1")
 #: The SDK's default language of a WhatsApp template (``whatsapp.locale`` is required).
 DEFAULT_TEMPLATE_LOCALE: Final = "en_US"
-
-# -- hosts ----------------------------------------------------------------------------------
-
-#: The path every host answers a send on.
-MESSAGES_PATH: Final = "/v1/messages"
-MESSAGES_SANDBOX_HOST: Final = "https://messages-sandbox.nexmo.com"
-
-
-@dataclass(frozen=True)
-class MessagesHost:
-    """One host a profile may send messages through.
-
-    Attributes:
-        url: Scheme and host, no path (``https://api-eu.vonage.com``).
-        label: What the settings show (``"Europe"``).
-        note: One plain sentence on when to pick it.
-    """
-
-    url: str
-    label: str
-    note: str
-
-
-#: The hosts the settings offer per profile, the default first.
-MESSAGES_HOSTS: tuple[MessagesHost, ...] = (
-    MessagesHost("https://api.nexmo.com", "Global", "The default; routed to the nearest region."),
-    MessagesHost(
-        "https://api-eu.vonage.com", "Europe", "Keeps the traffic and its data in the EU."
-    ),
-    MessagesHost("https://api-us.vonage.com", "United States", "Keeps the traffic in the US."),
-    MessagesHost("https://api-ap.vonage.com", "Asia-Pacific", "Keeps the traffic in APAC."),
-    MessagesHost(
-        MESSAGES_SANDBOX_HOST,
-        "Vonage Messages sandbox",
-        "Vonage's own test sandbox: only numbers allow-listed in the dashboard receive.",
-    ),
-)
 
 # -- contents -------------------------------------------------------------------------------
 

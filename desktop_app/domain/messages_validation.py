@@ -4,8 +4,8 @@ Gathers the per-field rules of :mod:`desktop_app.domain.messages_rules` over a
 :class:`~desktop_app.domain.messages.MessageRequest` and its failover messages.
 :func:`message_errors` returns every problem (the window shows each at its field);
 :func:`validate_message` raises :class:`~desktop_app.domain.errors.ValidationFailed`; the client
-calls it before sending, the sandbox before accepting. :func:`message_field_error` checks one
-field for the window's live inline messages.
+calls it before sending, the sandbox before accepting. One field on its own (the window's live
+inline messages) is :mod:`desktop_app.domain.messages_fields`.
 
 Field paths are the API's own: ``text``, ``to``, ``image.url``, ``messenger.tag``,
 ``viber_service.action.text``, and for the ``i``-th failover message the same behind
@@ -24,7 +24,6 @@ Rule decisions about a whole message (each field's own are in the rules module):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from typing import Any
 
 from desktop_app.domain.errors import FieldError, ValidationFailed
@@ -87,10 +86,7 @@ from desktop_app.domain.v2_field_rules import check_url
 
 __all__ = [
     "AUTH_TEMPLATE_PATHS",
-    "FIELD_RULES",
-    "api_field_errors",
     "message_errors",
-    "message_field_error",
     "validate_message",
 ]
 
@@ -338,72 +334,3 @@ def validate_message(request: MessageRequest) -> MessageRequest:
     if errors:
         raise ValidationFailed(errors)
     return request
-
-
-# -- inline checks for the window -----------------------------------------------------------
-
-_Rule = Callable[[Any, str, str, dict[str, Any]], Checked[Any]]
-
-#: One field's rule on its own, by path without the ``failover[i].`` prefix.
-FIELD_RULES: dict[str, _Rule] = {
-    "to": lambda v, ch, path, _: check_to(v, channel=ch, path=path),
-    "from": lambda v, ch, path, _: check_from(v, channel=ch, path=path),
-    "text": lambda v, ch, path, _: check_text(v, channel=ch, path=path),
-    "client_ref": lambda v, _ch, path, _: check_client_ref(v or None, path),
-    "webhook_url": lambda v, _ch, path, _: check_webhook_url(v, path),
-    "webhook_version": lambda v, _ch, path, _: check_webhook_version(v, path),
-    "ttl": lambda v, ch, path, _: check_ttl(v, channel=ch, path=path),
-    "template.name": lambda v, _ch, path, _: check_template_name(v, path),
-    "whatsapp.locale": lambda v, _ch, path, _: check_template_locale(v, path),
-    "messenger.tag": lambda v, _ch, path, ctx: check_messenger_tag(
-        v, category=ctx.get("category"), path=path
-    ),
-    "viber_service.ttl": lambda v, _ch, path, _: check_viber_whole(v, path, VIBER_TTL_RANGE),
-    "viber_service.action.text": lambda v, _ch, path, _: check_viber_action_text(v, path),
-    "video.thumb_url": lambda v, ch, path, _: check_thumb_url(v, channel=ch, path=path),
-    **{
-        f"{kind}.url": (lambda v, _ch, path, _: check_media_url(v, path))
-        for kind in (IMAGE, AUDIO, VIDEO, FILE, "vcard")
-    },
-}
-
-
-def message_field_error(
-    path: str, value: Any, *, channel: str, **context: Any
-) -> FieldError | None:
-    """Check one field on its own, for the window's live inline messages.
-
-    Args:
-        path: The field's path, optionally behind ``failover[i].`` (``"messenger.tag"``).
-        value: The field's value as typed (text; ``ttl`` may be text or a number).
-        channel: The channel of the message the field belongs to.
-        **context: What the rule also depends on: ``category`` for ``messenger.tag``.
-
-    Returns:
-        The field's problem, or ``None`` when it is fine.
-
-    Raises:
-        ValueError: ``path`` names no rule (a programming error, not bad input).
-    """
-    name = path.split("].", 1)[1] if path.startswith("failover[") and "]." in path else path
-    rule = FIELD_RULES.get(name)
-    if rule is None:
-        raise ValueError(f"no Messages rule for field {path!r}")
-    error: FieldError | None = rule(value, channel, path, context).error
-    return error
-
-
-def api_field_errors(invalid_parameters: Iterable[tuple[str, str]]) -> list[FieldError]:
-    """The API's 422 ``invalid_parameters`` as field problems on the local rules' paths.
-
-    The API names a field as the rules do (``messenger.tag``, ``failover[0].text``), so the
-    window can show a refusal from the API exactly where it shows its own. A reason without a
-    name goes on ``body``.
-
-    Args:
-        invalid_parameters: ``(name, reason)`` pairs, as an ``InvalidParameterError`` keeps them.
-    """
-    return [
-        FieldError(name.strip() or "body", reason.strip() or "refused by the API")
-        for name, reason in invalid_parameters
-    ]

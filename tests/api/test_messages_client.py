@@ -21,15 +21,14 @@ from desktop_app.api.messages import MessagesClient
 from desktop_app.api.messages_errors import messages_error, retry_after_of
 from desktop_app.domain import errors as e
 from desktop_app.domain.messages import (
-    MESSAGES_HOSTS,
-    MESSAGES_SANDBOX_HOST,
     SMS,
     WHATSAPP,
     MessageAccepted,
     MessageRequest,
     Text,
 )
-from desktop_app.domain.messages_validation import api_field_errors
+from desktop_app.domain.messages_fields import api_field_errors
+from desktop_app.domain.messages_hosts import MESSAGES_HOSTS, MESSAGES_SANDBOX_HOST
 from desktop_app.domain.messages_wire import message_body
 from desktop_app.domain.models import ApiCredentials
 from tests.domain.test_messages_rules import REFUSALS

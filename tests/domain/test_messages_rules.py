@@ -35,11 +35,8 @@ from desktop_app.domain.messages import (
     channel_named,
     content_text,
 )
-from desktop_app.domain.messages_validation import (
-    message_errors,
-    message_field_error,
-    validate_message,
-)
+from desktop_app.domain.messages_fields import message_field_error
+from desktop_app.domain.messages_validation import message_errors, validate_message
 
 UK = "447700900123"
 US = "14155550123"

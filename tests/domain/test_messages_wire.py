@@ -44,11 +44,8 @@ from desktop_app.domain.messages import (
     WhatsAppAuthTemplate,
     WhatsAppOptions,
 )
-from desktop_app.domain.messages_wire import (
-    auth_template_payload,
-    message_body,
-    parse_message_body,
-)
+from desktop_app.domain.messages_read import parse_message_body
+from desktop_app.domain.messages_wire import auth_template_payload, message_body
 
 SPEC = Path(__file__).resolve().parent.parent / "data" / "messages-olympus.yml"
 UK, US, WABA, PAGE, PSID = "447700900123", "14155550123", "447700900001", "1075224", "2871645"
