@@ -1,7 +1,9 @@
-"""The eight commands: each one calls the shared :class:`~desktop_app.usecases.VerifyDesk`.
+"""The eight commands: each one calls the shared :class:`~desktop_app.usecases.VerifyOperations`.
 
-A command returns a :class:`CommandResult` (a JSON payload and the human text for the same
-facts); ``main`` prints one or the other. Errors are not handled here: they propagate as domain
+The facade picks the API family of a request (``--api`` may force one); this module only words
+the answer, per family where the families answer differently. A command returns a
+:class:`CommandResult` (a JSON payload and the human text for the same facts); ``main`` prints
+one or the other. Errors are not handled here: they propagate as domain
 errors, already recorded in the history by the desk.
 """
 
@@ -12,13 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from desktop_app.domain.models import VerificationStatus
+from desktop_app.domain.api_family import ApiFamily
+from desktop_app.domain.models import ControlResult, VerificationStatus
+from desktop_app.domain.v2 import V2CheckResult
 from desktop_app.domain.validation import Psd2Form, StartForm
-from desktop_app.usecases import Started, VerifyDesk
+from desktop_app.usecases import Started, VerifyOperations
 
 from .connection import open_history, open_session
 from .output import format_history, format_record, to_jsonable
-from .v2 import run_v2, uses_v2
+from .v2 import requested_family, start_v2, uses_v2, v2_cancelled, v2_checked, v2_moved
 
 __all__ = ["COMMANDS", "CommandResult", "run_command"]
 
@@ -50,28 +54,37 @@ def _started(started: Started, what: str) -> CommandResult:
     )
 
 
-def _start(desk: VerifyDesk, args: argparse.Namespace) -> CommandResult:
+def _start(ops: VerifyOperations, args: argparse.Namespace) -> CommandResult:
+    if uses_v2(args):
+        return CommandResult(*start_v2(ops, args))
     form = StartForm(
         number=args.number, brand=args.brand, country=args.country, sender_id=args.sender_id,
         code_length=args.code_length, lg=args.lg, pin_expiry=args.pin_expiry,
         next_event_wait=args.next_event_wait, workflow_id=args.workflow_id,
         pin_code=args.pin_code,
     )  # fmt: skip
-    return _started(desk.start(form, allow_unknown_number=args.yes_unknown_number), "Verification")
+    return _started(ops.start(form, allow_unknown_number=args.yes_unknown_number), "Verification")
 
 
-def _psd2(desk: VerifyDesk, args: argparse.Namespace) -> CommandResult:
+def _psd2(ops: VerifyOperations, args: argparse.Namespace) -> CommandResult:
     form = Psd2Form(
         number=args.number, payee=args.payee, amount=args.amount, country=args.country,
         code_length=args.code_length, lg=args.lg, pin_expiry=args.pin_expiry,
         next_event_wait=args.next_event_wait, workflow_id=args.workflow_id,
     )  # fmt: skip
-    started = desk.start_psd2(form, allow_unknown_number=args.yes_unknown_number)
+    started = ops.start_psd2(form, allow_unknown_number=args.yes_unknown_number)
     return _started(started, "PSD2 verification")
 
 
-def _check(desk: VerifyDesk, args: argparse.Namespace) -> CommandResult:
-    result = desk.check(args.request_id, args.code)
+def _family(ops: VerifyOperations, args: argparse.Namespace) -> ApiFamily:
+    """``--api`` when given, else the facade's rule (the history row, then the id's shape)."""
+    return requested_family(args) or ops.family_of(args.request_id)
+
+
+def _check(ops: VerifyOperations, args: argparse.Namespace) -> CommandResult:
+    result = ops.check(args.request_id, args.code, family=_family(ops, args))
+    if isinstance(result, V2CheckResult):
+        return CommandResult(*v2_checked(result))
     data = {**to_jsonable(result), "status": VerificationStatus.SUCCESS.value}
     price = f"{result.price} {result.currency}".strip() if result.price is not None else "-"
     return CommandResult(
@@ -79,38 +92,54 @@ def _check(desk: VerifyDesk, args: argparse.Namespace) -> CommandResult:
     )
 
 
-def _search(desk: VerifyDesk, args: argparse.Namespace) -> CommandResult:
-    records = desk.search(args.request_ids)
+def _search(ops: VerifyOperations, args: argparse.Namespace) -> CommandResult:
+    records = ops.search(args.request_ids)
     return CommandResult(
         {"records": to_jsonable(records, show_codes=args.show_codes)},
         "\n".join(format_record(r, show_codes=args.show_codes) for r in records),
     )
 
 
-def _cancel(desk: VerifyDesk, args: argparse.Namespace) -> CommandResult:
-    result = desk.cancel(args.request_id)
-    rid = args.request_id.strip()
-    return CommandResult(
-        {
-            "request_id": rid,
-            "api_command": result.command,
-            "status": VerificationStatus.CANCELLED.value,
-        },
-        f"Request {rid} is CANCELLED.",
-    )
+Wording = Callable[[str, ControlResult], tuple[dict[str, Any], str]]
 
 
-def _next(desk: VerifyDesk, args: argparse.Namespace) -> CommandResult:
-    result = desk.trigger_next_event(args.request_id)
-    rid = args.request_id.strip()
-    return CommandResult(
-        {"request_id": rid, "api_command": result.command},
-        f"Next delivery triggered for request {rid}.",
-    )
+def _v1_cancelled(request_id: str, result: ControlResult) -> tuple[dict[str, Any], str]:
+    data = {
+        "request_id": request_id,
+        "api_command": result.command,
+        "status": VerificationStatus.CANCELLED.value,
+    }
+    return data, f"Request {request_id} is CANCELLED."
 
 
-def _balance(desk: VerifyDesk, args: argparse.Namespace) -> CommandResult:
-    balance = desk.balance()
+def _v1_moved(request_id: str, result: ControlResult) -> tuple[dict[str, Any], str]:
+    data = {"request_id": request_id, "api_command": result.command}
+    return data, f"Next delivery triggered for request {request_id}."
+
+
+#: How each family's answer to cancel and to next is worded: (cancelled, moved on).
+_CONTROL_WORDING: dict[ApiFamily, tuple[Wording, Wording]] = {
+    ApiFamily.V1: (_v1_cancelled, _v1_moved),
+    ApiFamily.V2: (v2_cancelled, v2_moved),
+}
+
+
+def _cancel(ops: VerifyOperations, args: argparse.Namespace) -> CommandResult:
+    family = _family(ops, args)
+    result = ops.cancel(args.request_id, family=family)
+    cancelled, _ = _CONTROL_WORDING[family]
+    return CommandResult(*cancelled(args.request_id.strip(), result))
+
+
+def _next(ops: VerifyOperations, args: argparse.Namespace) -> CommandResult:
+    family = _family(ops, args)
+    result = ops.next_event(args.request_id, family=family)
+    _, moved = _CONTROL_WORDING[family]
+    return CommandResult(*moved(args.request_id.strip(), result))
+
+
+def _balance(ops: VerifyOperations, args: argparse.Namespace) -> CommandResult:
+    balance = ops.balance()
     reload = "on" if balance.auto_reload else "off"
     return CommandResult(
         to_jsonable(balance), f"Balance: {balance.value} EUR (auto-reload {reload})."
@@ -118,7 +147,7 @@ def _balance(desk: VerifyDesk, args: argparse.Namespace) -> CommandResult:
 
 
 #: Command name -> handler, for every command that talks to the API.
-COMMANDS: dict[str, Callable[[VerifyDesk, argparse.Namespace], CommandResult]] = {
+COMMANDS: dict[str, Callable[[VerifyOperations, argparse.Namespace], CommandResult]] = {
     "start": _start,
     "psd2": _psd2,
     "check": _check,
@@ -146,8 +175,7 @@ def run_command(args: argparse.Namespace) -> CommandResult:
     """
     if args.command == "history":
         return _history(args)
-    v2 = args.command in ("start", "check", "cancel", "next") and uses_v2(args)
+    if args.command == "start":
+        uses_v2(args)  # mixed v1/v2 options are a usage error before anything is opened
     with open_session(args) as session:
-        if v2:
-            return CommandResult(*run_v2(session.desk, args))
         return COMMANDS[args.command](session.desk, args)

@@ -35,7 +35,7 @@ from desktop_app.settings.credentials import (
 from desktop_app.settings.paths import AppPaths
 from desktop_app.settings.profiles import SANDBOX_PROFILE, Profile, ProfileStore, url_problem
 from desktop_app.store.history import HistoryStore
-from desktop_app.usecases import SandboxNotRunning, VerifyDesk, open_desk
+from desktop_app.usecases import SandboxNotRunning, VerifyOperations, open_desk
 
 from .parser import PROG, CliUsageError
 
@@ -76,9 +76,9 @@ class Target:
 
 @dataclass(frozen=True)
 class CliSession:
-    """What a command runs with: the desk and the history store behind it."""
+    """What a command runs with: the profile's operations and the history store behind them."""
 
-    desk: VerifyDesk
+    desk: VerifyOperations
     history: HistoryStore
 
 

@@ -9,9 +9,10 @@
 * ``--app-hash``/``--entity-id``/``--content-id`` go to every sms channel, ``--redirect-url``
   to silent_auth.
 
-``check``, ``cancel`` and ``next`` pick v2 from a UUID request id on their own (or from
-``--api v2``); v2 ``next`` is ``next_workflow``. Values stay raw strings: the domain's v2 rules
-(:mod:`desktop_app.domain.v2_validation`) refuse bad input with the field named
+``check``, ``cancel`` and ``next`` leave the API to the use-case facade, which follows the
+request's history row (then the id's shape); ``--api`` forces one. v2 ``next`` is
+``next_workflow``. This module words what v2 answered. Values stay raw strings: the domain's v2
+rules (:mod:`desktop_app.domain.v2_validation`) refuse bad input with the field named
 (``workflow[1].from: ...``), so the window and the command line say the same words.
 """
 
@@ -20,11 +21,11 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from desktop_app.domain.models import VerificationStatus
-from desktop_app.domain.v2 import EMAIL, SILENT_AUTH, SMS, WHATSAPP, is_v2_request_id
+from desktop_app.domain.api_family import ApiFamily
+from desktop_app.domain.models import ControlResult, VerificationStatus
+from desktop_app.domain.v2 import EMAIL, SILENT_AUTH, SMS, WHATSAPP, V2CheckResult
 from desktop_app.domain.v2_validation import V2ChannelForm, V2Form
-from desktop_app.usecases import VerifyDesk
-from desktop_app.usecases.desk_v2 import require_v2
+from desktop_app.usecases import VerifyOperations
 
 from .parser import CliUsageError
 
@@ -34,8 +35,12 @@ __all__ = [
     "add_api_option",
     "add_v2_start_options",
     "channel_forms",
-    "run_v2",
+    "requested_family",
+    "start_v2",
     "uses_v2",
+    "v2_cancelled",
+    "v2_checked",
+    "v2_moved",
 ]
 
 #: v2-only start options: (flag, dest, help).
@@ -74,13 +79,14 @@ V1_ONLY_START_OPTIONS: tuple[tuple[str, str, str], ...] = (
 
 
 def add_api_option(parser: argparse.ArgumentParser, *, auto: bool) -> None:
-    """``--api v1|v2`` (start: default v1; the others: detected from the request id)."""
+    """``--api v1|v2`` (start: default v1; the others: the request's own API by default)."""
     parser.add_argument(
         "--api",
         choices=("v1", "v2"),
         default=None if auto else "v1",
         help=(
-            "Verify API version (default: v2 for a UUID request id, else v1)"
+            "Verify API version (default: the one the request was sent with, as the history "
+            "records it; else v2 for a UUID request id, v1 for the others)"
             if auto
             else "Verify API version (default v1); v2 takes --workflow and the v2 options"
         ),
@@ -95,18 +101,19 @@ def add_v2_start_options(parser: argparse.ArgumentParser) -> None:
 
 
 def uses_v2(args: argparse.Namespace) -> bool:
-    """True when the command goes to Verify v2 (``--api v2``, or a UUID request id).
+    """True when ``start`` starts a Verify v2 request (``--api v2``).
 
     Raises:
         CliUsageError: v1 and v2 options mixed.
     """
-    api: str | None = getattr(args, "api", None)
-    if args.command in ("check", "cancel", "next") and api is None:
-        api = "v2" if is_v2_request_id(args.request_id) else "v1"
-    v2 = api == "v2"
-    if args.command == "start":
-        _check_start_options(args, v2=v2)
+    v2 = requested_family(args) is ApiFamily.V2
+    _check_start_options(args, v2=v2)
     return v2
+
+
+def requested_family(args: argparse.Namespace) -> ApiFamily | None:
+    """The family ``--api`` names, or None when it was not given."""
+    return ApiFamily.recorded(getattr(args, "api", None))
 
 
 def _check_start_options(args: argparse.Namespace, *, v2: bool) -> None:
@@ -160,8 +167,9 @@ def _channel_text(channels: tuple[str, ...]) -> str:
     return " → ".join(names.get(c, c) for c in channels)
 
 
-def _start(desk: VerifyDesk, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-    started = require_v2(desk).start(
+def start_v2(ops: VerifyOperations, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    """Run ``start --api v2``; returns the JSON payload and the text for a person."""
+    started = ops.start_v2(
         _form(args), allow_unknown_number=args.yes_unknown_number, region=args.country or None
     )
     rid = started.request_id
@@ -185,8 +193,8 @@ def _start(desk: VerifyDesk, args: argparse.Namespace) -> tuple[dict[str, Any], 
     return data, text
 
 
-def _check(desk: VerifyDesk, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-    result = require_v2(desk).check(args.request_id, args.code)
+def v2_checked(result: V2CheckResult) -> tuple[dict[str, Any], str]:
+    """The payload and text of a code Verify v2 accepted."""
     data = {
         "api_version": "v2",
         "request_id": result.request_id,
@@ -196,36 +204,18 @@ def _check(desk: VerifyDesk, args: argparse.Namespace) -> tuple[dict[str, Any], 
     return data, f"Code accepted: request {result.request_id} is SUCCESS ({result.status})."
 
 
-def _cancel(desk: VerifyDesk, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-    result = require_v2(desk).cancel(args.request_id)
-    rid = args.request_id.strip()
+def v2_cancelled(request_id: str, result: ControlResult) -> tuple[dict[str, Any], str]:
+    """The payload and text of a Verify v2 cancel."""
     data = {
         "api_version": "v2",
-        "request_id": rid,
+        "request_id": request_id,
         "api_command": result.command,
         "status": VerificationStatus.CANCELLED.value,
     }
-    return data, f"Request {rid} is CANCELLED."
+    return data, f"Request {request_id} is CANCELLED."
 
 
-def _next(desk: VerifyDesk, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-    result = require_v2(desk).next_workflow(args.request_id)
-    rid = args.request_id.strip()
-    data = {"api_version": "v2", "request_id": rid, "api_command": result.command}
-    return data, f"Moved request {rid} to its next channel (next_workflow)."
-
-
-_COMMANDS = {"start": _start, "check": _check, "cancel": _cancel, "next": _next}
-
-
-def run_v2(desk: VerifyDesk, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-    """Run a v2 command; returns the JSON payload and the text for a person.
-
-    Raises:
-        CliUsageError: The command has no Verify v2 form (psd2, search, balance).
-        VerifyDeskError: Whatever the v2 desk raised (already recorded in the history).
-    """
-    handler = _COMMANDS.get(args.command)
-    if handler is None:
-        raise CliUsageError(f"'{args.command}' has no Verify v2 form")
-    return handler(desk, args)
+def v2_moved(request_id: str, result: ControlResult) -> tuple[dict[str, Any], str]:
+    """The payload and text of a Verify v2 ``next_workflow``."""
+    data = {"api_version": "v2", "request_id": request_id, "api_command": result.command}
+    return data, f"Moved request {request_id} to its next channel (next_workflow)."

@@ -103,6 +103,13 @@ class CredentialsUnavailable(VerifyDeskError):  # noqa: N818 - reads as a state
     )
 
 
+class NoActiveDesk(CredentialsUnavailable):
+    """No profile is active yet (or its credentials could not be resolved)."""
+
+    meaning = "No profile is active, so nothing can be sent yet."
+    next_step = "Choose a profile (Settings), or enter its API secret for this session."
+
+
 class StoreError(VerifyDeskError):
     """The history database cannot be written or read."""
 

@@ -9,13 +9,15 @@ starve another; the reason for each thread count is written beside it.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject
 
+from desktop_app.services.latest import Latest
 from desktop_app.services.tasks import Task, TaskRunner
 
-__all__ = ["ServiceRunners", "Task", "TaskRunner", "build_runners"]
+__all__ = ["Latest", "ServiceRunners", "Task", "TaskRunner", "build_runners"]
 
 #: Verify calls are I/O-bound and each waits up to 15 s for an answer. Eight lets a few slow
 #: calls (a check, a search, the refresher) not hold back a new send, and is still far below
@@ -46,6 +48,11 @@ class ServiceRunners:
     def all(self) -> tuple[TaskRunner, ...]:
         """Every runner, network first (it is the one most likely to be waiting)."""
         return (self.network, self.handset, self.credentials, self.store)
+
+    def on_unhandled_failure(self, report: Callable[[BaseException], object]) -> None:
+        """Send every runner's unhandled task failures to ``report`` (the window shows them)."""
+        for runner in self.all():
+            runner.unhandled_failure.connect(report)
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         """Shut every runner down within one shared ``timeout_ms`` budget.

@@ -61,7 +61,7 @@ class HandsetService(QObject):
         self._timer.setInterval(max(50, poll_ms))
         self._timer.timeout.connect(self._on_timer_timeout)
         self._messages: tuple[HandsetMessage, ...] = ()
-        self._poll: Task | None = None
+        self._poll: Task[tuple[HandsetMessage, ...]] | None = None
         self._generation = 0
 
     @property
@@ -93,8 +93,8 @@ class HandsetService(QObject):
         """Stop polling."""
         self._timer.stop()
 
-    def refresh(self) -> Task:
-        """Read the messages now; ``succeeded(tuple[HandsetMessage, ...])``.
+    def refresh(self) -> Task[tuple[HandsetMessage, ...]]:
+        """Read the delivered messages now (oldest first); ``messages_changed`` follows.
 
         When unavailable the task succeeds with ``()`` and nothing is emitted.
         """
@@ -103,11 +103,10 @@ class HandsetService(QObject):
             return self._runner.resolved((), name="handset.refresh")
         generation = self._generation
         task = self._runner.submit(control.messages, name="handset.messages")
-        task.succeeded.connect(lambda messages: self._on_messages_read(generation, messages))
-        return task
+        return task.on_success(lambda messages: self._on_messages_read(generation, messages))
 
-    def set_time_scale(self, scale: float) -> Task:
-        """Make sandbox time run ``scale`` times faster; ``succeeded(float)``."""
+    def set_time_scale(self, scale: float) -> Task[float]:
+        """Make sandbox time run ``scale`` times faster; yields the scale (``clock_changed``)."""
         control = self._control
         if control is None:
             return self._runner.rejected(SandboxUnavailableError(), name="handset.time_scale")
@@ -116,36 +115,34 @@ class HandsetService(QObject):
             control.set_time_scale(scale)
             return float(scale)
 
-        task = self._runner.submit(call, name="handset.time_scale")
-        task.succeeded.connect(self.clock_changed.emit)
-        return task
+        return self._runner.submit(call, name="handset.time_scale").on_success(
+            self.clock_changed.emit
+        )
 
-    def advance(self, seconds: float) -> Task:
-        """Move the sandbox clock forward; ``succeeded(None)``, then the messages are re-read."""
+    def advance(self, seconds: float) -> Task[None]:
+        """Move the sandbox clock forward, then re-read the messages."""
         control = self._control
         if control is None:
             return self._runner.rejected(SandboxUnavailableError(), name="handset.advance")
         task = self._runner.submit(lambda: control.advance_clock(seconds), name="handset.advance")
-        # Advancing the clock may fire deliveries: show them without waiting for the next poll.
-        task.succeeded.connect(lambda _: self.refresh())
-        return task
+        # Advancing the clock may fire deliveries: show them without waiting for the next poll
+        # (a failed read is the poll's business: it tries again within a second).
+        return task.on_success(lambda _: self.refresh().on_failure(self._on_poll_failed))
 
     def _on_timer_timeout(self) -> None:
         if self._control is None or self._poll is not None:
             return  # unavailable, or the last poll is still running (a slow sandbox)
-        task = self.refresh()
-        self._poll = task
-        task.failed.connect(self._on_poll_failed)
-        task.finished.connect(self._on_poll_finished)
+        self._poll = self.refresh().on_failure(self._on_poll_failed)
+        self._poll.on_finished(self._on_poll_finished)
 
-    def _on_poll_failed(self, exc: object) -> None:
+    def _on_poll_failed(self, exc: BaseException) -> None:
         log.info("handset poll failed: %s", exc)
 
     def _on_poll_finished(self) -> None:
         self._poll = None
 
-    def _on_messages_read(self, generation: int, messages: object) -> None:
-        if generation != self._generation or not isinstance(messages, tuple):
+    def _on_messages_read(self, generation: int, messages: tuple[HandsetMessage, ...]) -> None:
+        if generation != self._generation:
             return  # read from a sandbox we no longer talk to
         if messages != self._messages:
             self._messages = messages

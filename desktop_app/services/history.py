@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
 from PySide6.QtCore import QObject
 
-from desktop_app.domain.models import VerificationStatus
+from desktop_app.domain.models import CallEntry, HistoryEntry, VerificationStatus
 from desktop_app.services.tasks import Task, TaskRunner
 from desktop_app.store.history import HistoryStore
 
 __all__ = ["HistoryService"]
+
+R = TypeVar("R")
 
 
 class HistoryService(QObject):
@@ -56,7 +59,7 @@ class HistoryService(QObject):
         status: VerificationStatus | None = None,
         profile: str | None = None,
         before: tuple[datetime, int] | None = None,
-    ) -> Task:
+    ) -> Task[list[HistoryEntry]]:
         """Newest requests first, filtered; ``succeeded(list[HistoryEntry])``."""
         return self._query(
             "history.recent",
@@ -72,21 +75,23 @@ class HistoryService(QObject):
         text: str = "",
         status: VerificationStatus | None = None,
         profile: str | None = None,
-    ) -> Task:
+    ) -> Task[int]:
         """How many requests match; ``succeeded(int)``."""
         return self._query(
             "history.count", 0, lambda store: store.count(text=text, status=status, profile=profile)
         )
 
-    def get(self, request_id: str) -> Task:
+    def get(self, request_id: str) -> Task[HistoryEntry | None]:
         """The newest row with this request id; ``succeeded(HistoryEntry | None)``."""
         return self._query("history.get", None, lambda store: store.find(request_id))
 
-    def calls(self, request_id: str) -> Task:
+    def calls(self, request_id: str) -> Task[list[CallEntry]]:
         """The calls made about one request, oldest first; ``succeeded(list[CallEntry])``."""
         return self._query("history.calls", [], lambda store: store.calls(request_id))
 
-    def in_progress(self, *, profile: str | None = None, limit: int = 100) -> Task:
+    def in_progress(
+        self, *, profile: str | None = None, limit: int = 100
+    ) -> Task[list[HistoryEntry]]:
         """Requests still IN PROGRESS, newest first; ``succeeded(list[HistoryEntry])``."""
         return self._query(
             "history.in_progress",
@@ -94,7 +99,7 @@ class HistoryService(QObject):
             lambda store: store.in_progress(profile=profile, limit=limit),
         )
 
-    def _query(self, name: str, empty: object, query: Callable[[HistoryStore], object]) -> Task:
+    def _query(self, name: str, empty: R, query: Callable[[HistoryStore], R]) -> Task[R]:
         store = self._history
         if store is None:
             return self._runner.resolved(empty, name=name)

@@ -77,7 +77,8 @@ class StatusRefresher(QObject):
         self._timer.timeout.connect(self._on_timer_timeout)
         self._watched: dict[str, None] = {}  # an ordered set
         self._last_tried: dict[str, float] = {}
-        self._pending: Task | None = None
+        # The one read or search in flight (never both): its end schedules the next tick.
+        self._pending: Task[object] | None = None
         self._backoff_s = 0.0
         self._running = False
         verification.desk_changed.connect(self._on_verification_desk_changed)
@@ -130,11 +131,11 @@ class StatusRefresher(QObject):
             self._schedule(self._interval_ms / 1000)
             return
         task = self._history.in_progress(profile=profile, limit=100)
-        self._pending = task
-        task.succeeded.connect(self._on_in_progress_succeeded)
-        task.failed.connect(self._on_in_progress_failed)
+        self._pending = task.on_success(self._on_in_progress_read).on_failure(
+            self._on_in_progress_failed
+        )
 
-    def _on_in_progress_succeeded(self, entries: Sequence[HistoryEntry]) -> None:
+    def _on_in_progress_read(self, entries: Sequence[HistoryEntry]) -> None:
         self._pending = None
         if not self._running:
             return
@@ -155,12 +156,13 @@ class StatusRefresher(QObject):
         for request_id in batch:
             self._last_tried[request_id] = now
         task = self._verification.search(batch, background=True)
-        self._pending = task
-        task.succeeded.connect(self._on_search_succeeded)
-        task.failed.connect(self._on_search_failed)
-        task.finished.connect(self._on_search_finished)
+        self._pending = (
+            task.on_success(self._on_search_succeeded)
+            .on_failure(self._on_search_failed)
+            .on_finished(self._on_search_finished)
+        )
 
-    def _on_in_progress_failed(self, exc: object) -> None:
+    def _on_in_progress_failed(self, exc: BaseException) -> None:
         self._pending = None
         log.warning("status refresh: the history could not be read: %s", exc)
         self._back_off(None)
@@ -174,7 +176,7 @@ class StatusRefresher(QObject):
                 self._last_tried.pop(record.request_id, None)
         self.refreshed.emit(records)
 
-    def _on_search_failed(self, exc: object) -> None:
+    def _on_search_failed(self, exc: BaseException) -> None:
         log.info("status refresh failed (%s); backing off", type(exc).__name__)
         self._back_off(exc if isinstance(exc, ThrottledError) else None)
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Signal
 
 from desktop_app.api.sandbox_control import SandboxControl
-from desktop_app.domain.models import ApiCredentials
+from desktop_app.domain.models import ApiCredentials, Balance
 from desktop_app.services.handset import HandsetService
 from desktop_app.services.tasks import Task, TaskRunner
 from desktop_app.services.verification import VerificationService
@@ -28,13 +28,13 @@ from desktop_app.settings.credentials import (
     resolve_credentials,
 )
 from desktop_app.settings.profiles import Profile, ProfileStore
-from desktop_app.usecases.desk import VerifyDesk
+from desktop_app.usecases.operations import VerifyOperations
 
 log = logging.getLogger(__name__)
 
 __all__ = ["DeskFactory", "SessionService"]
 
-DeskFactory = Callable[[Profile, ApiCredentials], VerifyDesk]
+DeskFactory = Callable[[Profile, ApiCredentials], VerifyOperations]
 ControlFactory = Callable[[str], SandboxControl]
 
 
@@ -50,8 +50,8 @@ class SessionService(QObject):
         runner: The credentials runner (one thread: keyring calls and switches stay in order).
         profiles: The profile store.
         credentials: Where secrets are kept (the OS keyring, or the session-only store).
-        desk_factory: Builds a profile's desk from its resolved credentials.
-        verification: Receives each new desk.
+        desk_factory: Builds a profile's operations (its desks) from its resolved credentials.
+        verification: Receives each profile's operations.
         handset: Receives the sandbox control (only for the sandbox profile).
         sandbox_url: The running sandbox's base URL, or None when none runs.
         parent: The Qt parent.
@@ -89,7 +89,7 @@ class SessionService(QObject):
         self._sandbox_url = sandbox_url
         self._control_factory = control_factory
         self._current: Profile | None = None
-        self._switching: Task | None = None
+        self._switching: Task[Profile] | None = None
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -114,11 +114,11 @@ class SessionService(QObject):
 
     # -- switching --------------------------------------------------------------------------
 
-    def switch(self, name: str) -> Task:
-        """Make ``name`` the active profile; ``succeeded(Profile)`` once its desk is in place.
+    def switch(self, name: str) -> Task[Profile]:
+        """Make ``name`` the active profile; the task yields it once its desk is in place.
 
-        A switch still resolving is cancelled: the last one asked for wins. Failures (e.g.
-        ``CredentialsUnavailable``) arrive through ``failed`` and leave the old desk in place.
+        A switch still resolving is cancelled: the last one asked for wins. A failure (e.g.
+        ``CredentialsUnavailable``) leaves the old desk in place.
         """
         if self._switching is not None:
             self._switching.cancel()
@@ -134,8 +134,7 @@ class SessionService(QObject):
 
         task = self._runner.submit(resolve, name="session.switch", then=self._apply)
         self._switching = task
-        task.finished.connect(self._on_switch_finished)
-        return task
+        return task.on_finished(lambda: self._on_switch_finished(task))
 
     def _apply(self, resolved: tuple[Profile, ApiCredentials]) -> Profile:
         profile, credentials = resolved
@@ -152,15 +151,14 @@ class SessionService(QObject):
             return None
         return self._control_factory(self._sandbox_url)
 
-    def _on_switch_finished(self) -> None:
-        task = self._switching
-        if task is not None and task.is_done:
+    def _on_switch_finished(self, task: Task[Profile]) -> None:
+        if self._switching is task:
             self._switching = None
 
     # -- editing ----------------------------------------------------------------------------
 
-    def save_profile(self, profile: Profile, secret: str | None) -> Task:
-        """Store the profile and (when given) its secret; ``succeeded(Profile)``.
+    def save_profile(self, profile: Profile, secret: str | None) -> Task[Profile]:
+        """Store the profile and (when given) its secret; the task yields the saved profile.
 
         Saving the active profile switches to it again, so its desk uses the new settings.
         """
@@ -184,11 +182,12 @@ class SessionService(QObject):
     def _on_saved(self, profile: Profile) -> Profile:
         self.profiles_changed.emit()
         if self._current is not None and self._current.name == profile.name:
+            # Nobody waits on this switch: a failure is reported by the runner's default.
             self.switch(profile.name)
         return profile
 
-    def remove_profile(self, name: str) -> Task:
-        """Delete a profile and its stored secret; ``succeeded(str)`` (the name)."""
+    def remove_profile(self, name: str) -> Task[str]:
+        """Delete a profile and its stored secret; the task yields the name."""
         profiles, store = self._profiles, self._credentials
 
         def remove() -> str:
@@ -202,8 +201,8 @@ class SessionService(QObject):
         self.profiles_changed.emit()
         return name
 
-    def test_connection(self, profile: Profile, secret: str | None) -> Task:
-        """Check a profile's credentials with a balance call; ``succeeded(Balance)``.
+    def test_connection(self, profile: Profile, secret: str | None) -> Task[Balance]:
+        """Check a profile's credentials with a balance call; the task yields the balance.
 
         Args:
             profile: The profile as edited (it need not be saved).
@@ -212,7 +211,7 @@ class SessionService(QObject):
         store, factory = self._credentials, self._desk_factory
         box = [secret] if secret is not None else []
 
-        def test() -> object:
+        def test() -> Balance:
             value = _take(box)
             if value is not None:
                 credentials = ApiCredentials(profile.api_key, value)

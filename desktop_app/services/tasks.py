@@ -1,98 +1,78 @@
-"""Background jobs: one ``Task`` per job, one ``TaskRunner`` (and thread pool) per purpose.
+"""Background jobs: one ``Task[T]`` per job, one ``TaskRunner`` (and thread pool) per purpose.
 
 This module is the only place in the app that deals with Qt threads. The model:
 
 * ``TaskRunner.submit(fn)`` is called on the GUI thread. It creates a ``Task`` and a private
-  ``_Relay`` (both QObjects living on the GUI thread), wraps ``fn`` in a ``_Job`` (a
+  ``Relay`` (both QObjects living on the GUI thread), wraps ``fn`` in a ``Job`` (a
   ``QRunnable`` that holds only a reference to the relay: composition, not multiple
-  inheritance) and starts it on the runner's own ``QThreadPool``.
-* ``_Job.run()`` calls ``fn`` on a pool thread and catches *every* exception. The outcome crosses
-  to the GUI thread only through the relay's queued signals; the ``Task`` then re-emits
-  ``succeeded``/``failed`` and ``finished`` on the GUI thread.
+  inheritance; both in :mod:`._jobs`) and starts it on the runner's own ``QThreadPool``.
+* ``Job.run()`` calls ``fn`` on a pool thread and catches *every* exception. The outcome crosses
+  to the GUI thread only through the relay's queued signals; there the ``Task`` calls its
+  ``on_success`` or ``on_failure`` handlers, then its ``on_finished`` ones.
+* **A failure nobody handles is not lost.** When a task fails and no ``on_failure`` handler was
+  attached, its runner logs the traceback and emits ``unhandled_failure(exc)``; the composition
+  root connects that to the window, which shows the plain-language message. This layer never
+  knows about widgets.
+* Call context travels in closures (``task.on_success(lambda r: self._show(request_id, r))``),
+  never in properties set on the task or in ``sender()``.
 * The runner keeps a strong reference to every task until its job has really ended.
-* Cancellation is cooperative: ``Task.cancel()`` emits ``finished`` at once; a job not started
+* Cancellation is cooperative: ``Task.cancel()`` finishes the task at once; a job not started
   never runs, a running one's late result is dropped. A cancelled task is not a failure.
+  :class:`~desktop_app.services.latest.Latest` keeps only the newest task of one kind.
 * ``TaskRunner.shutdown()`` cancels everything, clears the queue and waits a bounded time; the
   caller then closes the httpx client, which makes calls still stuck fail fast.
 
-``submit`` and ``cancel`` must be called on the GUI thread (the thread that owns the runner).
+``submit``, ``cancel`` and the ``on_*`` methods must be called on the GUI thread (the thread that
+owns the runner). Handlers attached before control returns to the event loop are never late: an
+outcome is delivered on a later turn of the loop at the earliest.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
+import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Generic, Never, TypeVar, overload
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
-from typing_extensions import override
+from PySide6.QtCore import SIGNAL, QObject, Qt, QThreadPool, Signal, Slot
+
+from desktop_app.services._jobs import Job, JobState, Relay
 
 log = logging.getLogger(__name__)
 
+__all__ = ["Task", "TaskRunner"]
 
-class _JobState:
-    """The function a ``Task`` and its ``_Job`` race to claim (run it, or cancel it unstarted)."""
+T = TypeVar("T")
+R = TypeVar("R")
+#: Covariant: a ``Task[bool]`` is a ``Task[object]``, and ``rejected`` is a ``Task[Never]``.
+T_co = TypeVar("T_co", covariant=True)
 
-    def __init__(self, fn: Callable[[], object] | None) -> None:
-        self._lock = threading.Lock()
-        self._fn = fn
-        self._claimed = fn is None
-        self.cancelled = threading.Event()
-
-    def claim(self) -> Callable[[], object] | None:
-        """Take the function (at most once); returns None when someone else already took it."""
-        with self._lock:
-            if self._claimed:
-                return None
-            self._claimed = True
-            # Drop our reference at once: a closure may hold a secret (see SessionService).
-            fn, self._fn = self._fn, None
-            return fn
+#: The transitional ``failed`` signal, as ``QObject.receivers`` names it.
+_FAILED_SIGNAL = SIGNAL("failed(PyObject)")
 
 
-class _Relay(QObject):
-    """Carries a job's outcome to the GUI thread; created on (and owned by) the GUI thread.
+def _call(handler: Callable[..., object], *args: object) -> None:
+    """Run one handler; an exception it raises goes to ``sys.excepthook`` (as from a slot).
 
-    Signals:
-        returned(object): The value the job's function returned.
-        raised(object): The exception the job's function raised.
+    The other handlers and the task's bookkeeping (busy counts, ``on_finished``) still run.
     """
-
-    returned = Signal(object)
-    raised = Signal(object)
-
-
-class _Job(QRunnable):
-    """The runnable: runs the claimed function and reports through the relay."""
-
-    def __init__(self, state: _JobState, relay: _Relay) -> None:
-        super().__init__()
-        self._state = state
-        self._relay = relay
-
-    @override
-    def run(self) -> None:
-        fn = self._state.claim()
-        if fn is None:
-            return  # cancelled before it started; the runner already settled its task
-        try:
-            result = fn()
-        except BaseException as exc:
-            self._relay.raised.emit(exc)
-        else:
-            self._relay.returned.emit(result)
-        finally:
-            del fn
+    try:
+        handler(*args)
+    except Exception as exc:
+        sys.excepthook(type(exc), exc, exc.__traceback__)
 
 
-class Task(QObject):
-    """One background job, as the caller sees it. Every signal is emitted on the GUI thread.
+class Task(QObject, Generic[T_co]):
+    """One background job yielding a ``T``, as the caller sees it; handlers run on the GUI thread.
+
+    Attach handlers with the chainable ``on_success``, ``on_failure`` and ``on_finished``; each
+    kind runs in the order attached. Without an ``on_failure`` handler a failure is reported by
+    the runner (logged with its traceback, then ``TaskRunner.unhandled_failure``).
 
     Signals:
-        succeeded(object): The job's return value (after the runner's ``then`` hook, if any).
-        failed(object): The exception instance the job raised (always a ``BaseException``).
-        finished(): After ``succeeded``/``failed``; also right after ``cancel()``.
+        succeeded(object), failed(object), finished(): The outcome again, for code not yet moved
+            to the handlers (transitional). A slot connected to ``failed`` counts as a failure
+            handler.
     """
 
     succeeded = Signal(object)
@@ -101,23 +81,24 @@ class Task(QObject):
 
     def __init__(
         self,
+        runner: TaskRunner,
         name: str,
-        state: _JobState,
-        relay: _Relay,
+        state: JobState,
+        relay: Relay,
         then: Callable[[Any], object] | None,
-        on_settled: Callable[[Task], None],
-        on_ended: Callable[[Task], None],
     ) -> None:
         super().__init__()
         self.name = name
+        self._runner = runner
         self._state = state
         self._relay = relay
         self._then = then
-        self._on_settled = on_settled
-        self._on_ended = on_ended
         self._done = False
         self._ran = True
-        self._job: _Job | None = None
+        self._job: Job | None = None
+        self._success: list[Callable[[Any], object]] = []
+        self._failure: list[Callable[[BaseException], object]] = []
+        self._finished: list[Callable[[], object]] = []
         relay.returned.connect(self._on_relay_returned, Qt.ConnectionType.QueuedConnection)
         relay.raised.connect(self._on_relay_raised, Qt.ConnectionType.QueuedConnection)
 
@@ -128,7 +109,7 @@ class Task(QObject):
 
     @property
     def is_done(self) -> bool:
-        """True once ``finished`` was emitted."""
+        """True once the task finished (succeeded, failed or was cancelled)."""
         return self._done
 
     @property
@@ -136,8 +117,28 @@ class Task(QObject):
         """False when the task was cancelled before its function ever started."""
         return self._ran
 
+    def on_success(self, handler: Callable[[T_co], object]) -> Task[T_co]:
+        """Call ``handler(result)`` when the job succeeds (not after a cancel); returns the task."""
+        if not self._done:
+            self._success.append(handler)
+        return self
+
+    def on_failure(self, handler: Callable[[BaseException], object]) -> Task[T_co]:
+        """Call ``handler(exc)`` when the job fails; the runner's default report is then skipped."""
+        if not self._done:
+            self._failure.append(handler)
+        return self
+
+    def on_finished(self, handler: Callable[[], object]) -> Task[T_co]:
+        """Call ``handler()`` after the outcome's handlers, or on cancel; at once when done."""
+        if self._done:
+            _call(handler)
+        else:
+            self._finished.append(handler)
+        return self
+
     def cancel(self) -> None:
-        """Stop caring about the result: a late result is dropped, ``finished`` is emitted now."""
+        """Stop caring about the result: a late result is dropped, the task finishes now."""
         if self._done:
             return
         self._state.cancelled.set()
@@ -146,15 +147,20 @@ class Task(QObject):
             self._ran = False
             self._job = None
             self._settle()
-            self._on_ended(self)
+            self._runner._on_task_ended(self)
         else:
             self._settle()
 
     def _settle(self) -> None:
         self._done = True
         self._then = None
+        self._success.clear()
+        self._failure.clear()
+        finished, self._finished = self._finished, []
+        for handler in finished:
+            _call(handler)
         self.finished.emit()
-        self._on_settled(self)
+        self._runner._on_task_settled(self)
 
     @Slot(object)
     def _on_relay_returned(self, value: object) -> None:
@@ -162,29 +168,38 @@ class Task(QObject):
 
     @Slot(object)
     def _on_relay_raised(self, exc: object) -> None:
-        self._deliver(None, exc)
+        self._deliver(None, exc if isinstance(exc, BaseException) else RuntimeError(exc))
 
-    def _deliver(self, value: object, exc: object) -> None:
+    def _deliver(self, value: object, exc: BaseException | None) -> None:
         self._job = None
         if self._done:
             log.debug("dropped the late outcome of cancelled task %r", self.name)
+            self._runner._on_task_ended(self)
+            return
+        then, self._then = self._then, None
+        if exc is None and then is not None:
+            try:
+                value = then(value)
+            except Exception as hook_error:
+                exc = hook_error
+        unhandled = False
+        if exc is None:
+            for handler in self._success:
+                _call(handler, value)
+            self.succeeded.emit(value)
         else:
-            then, self._then = self._then, None
-            if exc is None and then is not None:
-                try:
-                    value = then(value)
-                except Exception as hook_error:
-                    exc = hook_error
-            if exc is None:
-                self.succeeded.emit(value)
-            else:
-                self.failed.emit(exc)
-            self._settle()
-        self._on_ended(self)
+            unhandled = not self._failure and self.receivers(_FAILED_SIGNAL) == 0
+            for failure_handler in self._failure:
+                _call(failure_handler, exc)
+            self.failed.emit(exc)
+        self._settle()
+        self._runner._on_task_ended(self)
+        if unhandled and exc is not None:
+            self._runner._report_unhandled(self, exc)
 
 
 class TaskRunner(QObject):
-    """Runs functions on its own ``QThreadPool`` and hands results back as ``Task`` signals.
+    """Runs functions on its own ``QThreadPool`` and hands results back as ``Task`` outcomes.
 
     Each service (or group of services) gets its own runner, so a purpose's pool can never be
     starved by another's: the composition root writes the thread count and why beside each.
@@ -192,9 +207,12 @@ class TaskRunner(QObject):
     Signals:
         busy_changed(bool): True when the first unfinished task appears, False when the last
             one finishes (a cancelled task counts as finished).
+        unhandled_failure(object): The exception of a task that failed with no ``on_failure``
+            handler, after its traceback was logged. The window shows it to the person.
     """
 
     busy_changed = Signal(bool)
+    unhandled_failure = Signal(object)
 
     def __init__(
         self, max_threads: int = 8, parent: QObject | None = None, *, name: str = "tasks"
@@ -204,22 +222,30 @@ class TaskRunner(QObject):
         # Never QThreadPool.globalInstance(): a runner's threads belong to its purpose only.
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(max(1, max_threads))
-        self._unfinished: dict[int, Task] = {}
+        self._unfinished: dict[int, Task[Any]] = {}
         # Strong references until the job has really ended (a cancelled job may still run).
-        self._in_flight: dict[int, Task] = {}
+        self._in_flight: dict[int, Task[Any]] = {}
         self._closed = False
 
+    @overload
+    def submit(self, fn: Callable[[], R], *, name: str = ...) -> Task[R]: ...
+
+    @overload
     def submit(
-        self, fn: Callable[[], Any], *, name: str = "", then: Callable[[Any], object] | None = None
-    ) -> Task:
+        self, fn: Callable[[], R], *, name: str = ..., then: Callable[[R], T]
+    ) -> Task[T]: ...
+
+    def submit(
+        self, fn: Callable[[], Any], *, name: str = "", then: Callable[[Any], Any] | None = None
+    ) -> Task[Any]:
         """Run ``fn()`` on the pool.
 
         Args:
             fn: The work. It must not touch widgets, models or any GUI-thread object.
             name: A label for logs.
-            then: Optional hook run on the GUI thread with the job's value before ``succeeded``;
-                its return value is what ``succeeded`` carries, and an exception it raises is
-                emitted through ``failed``. It is not run for a cancelled task.
+            then: Optional hook run on the GUI thread with the job's value before the success
+                handlers; they get what it returns, and an exception it raises makes the task
+                fail. It is not run for a cancelled task.
 
         Returns:
             The task. After ``shutdown()`` it comes back already cancelled.
@@ -229,20 +255,20 @@ class TaskRunner(QObject):
             log.info("runner %s is shut down; task %r is not started", self.objectName(), name)
             task.cancel()
             return task
-        job = _Job(task._state, task._relay)
+        job = Job(task._state, task._relay)
         task._job = job  # keep the Python wrapper alive while the pool holds the runnable
         self._pool.start(job)
         return task
 
-    def resolved(self, value: object, *, name: str = "resolved") -> Task:
+    def resolved(self, value: T, *, name: str = "resolved") -> Task[T]:
         """A task that succeeds with ``value`` on the next event-loop turn (no thread used)."""
-        task = self._new_task(name, None, None)
-        task._relay.returned.emit(value)  # queued: delivered after the caller has connected
+        task: Task[T] = self._new_task(name, None, None)
+        task._relay.returned.emit(value)  # queued: delivered after the caller has attached
         return task
 
-    def rejected(self, exc: BaseException, *, name: str = "rejected") -> Task:
+    def rejected(self, exc: BaseException, *, name: str = "rejected") -> Task[Never]:
         """A task that fails with ``exc`` on the next event-loop turn (no thread used)."""
-        task = self._new_task(name, None, None)
+        task: Task[Never] = self._new_task(name, None, None)
         task._relay.raised.emit(exc)
         return task
 
@@ -280,9 +306,9 @@ class TaskRunner(QObject):
 
     def _new_task(
         self, name: str, fn: Callable[[], Any] | None, then: Callable[[Any], object] | None
-    ) -> Task:
-        relay = _Relay()
-        task = Task(name, _JobState(fn), relay, then, self._on_task_settled, self._on_task_ended)
+    ) -> Task[Any]:
+        relay = Relay()
+        task: Task[Any] = Task(self, name, JobState(fn), relay, then)
         relay.setParent(task)
         was_idle = not self._unfinished
         self._unfinished[id(task)] = task
@@ -291,9 +317,18 @@ class TaskRunner(QObject):
             self.busy_changed.emit(True)
         return task
 
-    def _on_task_settled(self, task: Task) -> None:
+    def _on_task_settled(self, task: Task[Any]) -> None:
         if self._unfinished.pop(id(task), None) is not None and not self._unfinished:
             self.busy_changed.emit(False)
 
-    def _on_task_ended(self, task: Task) -> None:
+    def _on_task_ended(self, task: Task[Any]) -> None:
         self._in_flight.pop(id(task), None)
+
+    def _report_unhandled(self, task: Task[Any], exc: BaseException) -> None:
+        log.error(
+            "task %r on runner %s failed and nothing handled it",
+            task.name,
+            self.objectName(),
+            exc_info=exc,
+        )
+        self.unhandled_failure.emit(exc)

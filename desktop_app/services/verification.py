@@ -1,75 +1,51 @@
 """The window's entry to the Verify operations: every call runs on the network runner's pool.
 
-Each method captures the current :class:`~desktop_app.usecases.desk.VerifyDesk` on the GUI
-thread and runs one use-case call on the pool; the use case writes the history rows, so the
-service announces ``history_changed`` once the job is over (whatever its outcome).
+Each method captures the active profile's :class:`~desktop_app.usecases.operations.VerifyOperations`
+on the GUI thread and runs one call on the pool; the facade picks the API family of the request
+(this layer never looks at a request id's shape) and writes the history rows, so the service
+announces ``history_changed`` once the job is over (whatever its outcome).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-import weakref
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop_app.domain.errors import CredentialsUnavailable
-from desktop_app.domain.models import VerificationRecord
-from desktop_app.domain.v2 import is_v2_request_id
+from desktop_app.domain.api_family import CheckOutcome
+from desktop_app.domain.errors import NoActiveDesk
+from desktop_app.domain.models import Balance, ControlResult, VerificationRecord
 from desktop_app.domain.v2_validation import V2Form
 from desktop_app.domain.validation import Psd2Form, StartForm
 from desktop_app.services.tasks import Task, TaskRunner
-from desktop_app.usecases.desk import Started, VerifyDesk
-from desktop_app.usecases.desk_v2 import require_v2
+from desktop_app.usecases.desk import Started
+from desktop_app.usecases.desk_v2 import StartedV2
+from desktop_app.usecases.operations import VerifyOperations
 
 log = logging.getLogger(__name__)
 
-__all__ = ["NoActiveDesk", "VerificationService"]
+__all__ = ["VerificationService"]
 
-
-def _bound(task: Task, slot: Callable[[Task], None]) -> Callable[[], None]:
-    """A ``finished`` slot that knows its task without keeping it alive (no reference cycle)."""
-    ref = weakref.ref(task)
-
-    def call() -> None:
-        alive = ref()
-        if alive is not None:
-            slot(alive)
-
-    return call
-
-
-def _search(desk: VerifyDesk, ids: tuple[str, ...]) -> tuple[VerificationRecord, ...]:
-    """v1 ids go to v1 search; v2 ids (no lookup in v2) are answered from the history."""
-    v2_ids = [rid for rid in ids if is_v2_request_id(rid)]
-    v1_ids = [rid for rid in ids if not is_v2_request_id(rid)]
-    v2_records = require_v2(desk).search(v2_ids) if v2_ids else ()
-    return (desk.search(v1_ids) if v1_ids else ()) + v2_records
-
-
-class NoActiveDesk(CredentialsUnavailable):
-    """No profile is active yet (or its credentials could not be resolved)."""
-
-    meaning = "No profile is active, so nothing can be sent yet."
-    next_step = "Choose a profile (Settings), or enter its API secret for this session."
+R = TypeVar("R")
 
 
 class VerificationService(QObject):
-    """Runs the Verify use cases off the GUI thread and reports through signals.
+    """Runs the Verify use cases off the GUI thread; each method returns a typed ``Task``.
 
     Args:
         runner: The network runner (shared with the refresher and, in tests, others).
-        desk: The active profile's desk; ``None`` until a profile is active.
+        desk: The active profile's operations; ``None`` until a profile is active.
         parent: The Qt parent.
 
     Signals:
         busy_changed(bool): True when this service's first foreground task starts, False when
             its last one finishes. Background searches (the refresher's) do not count.
         history_changed(): After any operation that wrote to the history.
-        started(object): A ``Started`` (request_id, history_id, number) after a send succeeded.
-        desk_changed(): After ``set_desk`` replaced the desk (a profile switch).
+        started(object): A ``Started`` (or ``StartedV2``) after a send succeeded.
+        desk_changed(): After ``set_desk`` replaced the operations (a profile switch).
     """
 
     busy_changed = Signal(bool)
@@ -78,71 +54,67 @@ class VerificationService(QObject):
     desk_changed = Signal()
 
     def __init__(
-        self, runner: TaskRunner, desk: VerifyDesk | None = None, parent: QObject | None = None
+        self,
+        runner: TaskRunner,
+        desk: VerifyOperations | None = None,
+        parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._runner = runner
         self._desk = desk
-        self._foreground: set[int] = set()
+        self._foreground = 0
         self._last_search_end = float("-inf")
         self._searches_in_flight = 0
 
     # -- desk -------------------------------------------------------------------------------
 
     @property
-    def desk(self) -> VerifyDesk | None:
-        """The active desk, or None."""
+    def desk(self) -> VerifyOperations | None:
+        """The active profile's operations, or None."""
         return self._desk
 
     @property
     def profile_name(self) -> str | None:
-        """The active desk's profile name, or None when no desk is set."""
+        """The active profile's name, or None when no profile is active."""
         return self._desk.profile if self._desk is not None else None
 
-    def set_desk(self, desk: VerifyDesk | None) -> None:
-        """Use another desk from now on (a profile switch); tasks in flight keep the old one."""
+    def set_desk(self, desk: VerifyOperations | None) -> None:
+        """Use another profile's operations from now on; tasks in flight keep the old ones."""
         self._desk = desk
         self.desk_changed.emit()
 
     # -- operations -------------------------------------------------------------------------
 
-    def send(self, form: StartForm, *, allow_unknown_number: bool = False) -> Task:
-        """Start a verification; ``succeeded(Started)`` and ``started(Started)``."""
+    def send(self, form: StartForm, *, allow_unknown_number: bool = False) -> Task[Started]:
+        """Start a Verify v1 verification; ``started`` is emitted too on success."""
         task = self._submit(
-            "send", lambda desk: desk.start(form, allow_unknown_number=allow_unknown_number)
+            "send", lambda ops: ops.start(form, allow_unknown_number=allow_unknown_number)
         )
-        task.succeeded.connect(self._on_send_succeeded)
-        return task
+        return task.on_success(self.started.emit)
 
-    def send_psd2(self, form: Psd2Form, *, allow_unknown_number: bool = False) -> Task:
-        """Start a PSD2 verification; ``succeeded(Started)`` and ``started(Started)``."""
+    def send_psd2(self, form: Psd2Form, *, allow_unknown_number: bool = False) -> Task[Started]:
+        """Start a PSD2 verification; ``started`` is emitted too on success."""
         task = self._submit(
             "send_psd2",
-            lambda desk: desk.start_psd2(form, allow_unknown_number=allow_unknown_number),
+            lambda ops: ops.start_psd2(form, allow_unknown_number=allow_unknown_number),
         )
-        task.succeeded.connect(self._on_send_succeeded)
-        return task
+        return task.on_success(self.started.emit)
 
-    def send_v2(self, form: V2Form, *, allow_unknown_number: bool = False) -> Task:
-        """Start a Verify v2 verification; ``succeeded(StartedV2)`` and ``started(StartedV2)``."""
+    def send_v2(self, form: V2Form, *, allow_unknown_number: bool = False) -> Task[StartedV2]:
+        """Start a Verify v2 verification; ``started`` is emitted too on success."""
         task = self._submit(
-            "send_v2",
-            lambda desk: require_v2(desk).start(form, allow_unknown_number=allow_unknown_number),
+            "send_v2", lambda ops: ops.start_v2(form, allow_unknown_number=allow_unknown_number)
         )
-        task.succeeded.connect(self._on_send_succeeded)
-        return task
+        return task.on_success(self.started.emit)
 
-    def check(self, request_id: str, code: str) -> Task:
-        """Check a code; ``succeeded(CheckResult)`` (v1) or ``succeeded(V2CheckResult)`` (v2).
+    def check(self, request_id: str, code: str) -> Task[CheckOutcome]:
+        """Check a code, in the request's API family (v1 ``CheckResult``, v2 ``V2CheckResult``)."""
+        return self._submit("check", lambda ops: ops.check(request_id, code))
 
-        A UUID request id goes to Verify v2.
-        """
-        if is_v2_request_id(request_id):
-            return self._submit("check", lambda desk: require_v2(desk).check(request_id, code))
-        return self._submit("check", lambda desk: desk.check(request_id, code))
-
-    def search(self, request_ids: Sequence[str], *, background: bool = False) -> Task:
-        """Look requests up; ``succeeded(tuple[VerificationRecord, ...])``.
+    def search(
+        self, request_ids: Sequence[str], *, background: bool = False
+    ) -> Task[tuple[VerificationRecord, ...]]:
+        """Look requests up, each in its family (v2 ones are answered from the history).
 
         Args:
             request_ids: 1 to 10 request ids.
@@ -150,27 +122,20 @@ class VerificationService(QObject):
         """
         ids = tuple(request_ids)
         self._searches_in_flight += 1
-        task = self._submit("search", lambda desk: _search(desk, ids), background=background)
-        task.finished.connect(self._on_search_finished)
-        return task
+        task = self._submit("search", lambda ops: ops.search(ids), background=background)
+        return task.on_finished(self._on_search_finished)
 
-    def cancel(self, request_id: str) -> Task:
-        """Cancel a request (a UUID id: Verify v2); ``succeeded(ControlResult)``."""
-        if is_v2_request_id(request_id):
-            return self._submit("cancel", lambda desk: require_v2(desk).cancel(request_id))
-        return self._submit("cancel", lambda desk: desk.cancel(request_id))
+    def cancel(self, request_id: str) -> Task[ControlResult]:
+        """Cancel a request, in its API family."""
+        return self._submit("cancel", lambda ops: ops.cancel(request_id))
 
-    def next_event(self, request_id: str) -> Task:
-        """Trigger the next delivery (v2: ``next_workflow``); ``succeeded(ControlResult)``."""
-        if is_v2_request_id(request_id):
-            return self._submit(
-                "next_event", lambda desk: require_v2(desk).next_workflow(request_id)
-            )
-        return self._submit("next_event", lambda desk: desk.trigger_next_event(request_id))
+    def next_event(self, request_id: str) -> Task[ControlResult]:
+        """Move a request to its next delivery (v1 ``trigger_next_event``, v2 next workflow)."""
+        return self._submit("next_event", lambda ops: ops.next_event(request_id))
 
-    def balance(self) -> Task:
-        """Read the account balance; ``succeeded(Balance)``."""
-        return self._submit("balance", lambda desk: desk.balance())
+    def balance(self) -> Task[Balance]:
+        """Read the account balance."""
+        return self._submit("balance", lambda ops: ops.balance())
 
     # -- search pacing (used by StatusRefresher) --------------------------------------------
 
@@ -185,36 +150,32 @@ class VerificationService(QObject):
     # -- plumbing ---------------------------------------------------------------------------
 
     def _submit(
-        self, name: str, call: Callable[[VerifyDesk], Any], *, background: bool = False
-    ) -> Task:
+        self, name: str, call: Callable[[VerifyOperations], R], *, background: bool = False
+    ) -> Task[R]:
         desk = self._desk
+        task: Task[R]
         if desk is None:
             task = self._runner.rejected(NoActiveDesk(), name=name)
         else:
             task = self._runner.submit(lambda: call(desk), name=name)
-            task.finished.connect(_bound(task, self._on_task_finished))
+            task.on_finished(lambda: self._on_task_finished(task))
         if not background:
-            was_idle = not self._foreground
-            self._foreground.add(id(task))
-            task.finished.connect(_bound(task, self._on_foreground_finished))
-            if was_idle:
+            self._foreground += 1
+            if self._foreground == 1:
                 self.busy_changed.emit(True)
+            task.on_finished(self._on_foreground_finished)
         return task
 
-    def _on_task_finished(self, task: Task) -> None:
+    def _on_task_finished(self, task: Task[object]) -> None:
         # A task cancelled before it started wrote nothing; any other may have.
         if task.has_run:
             self.history_changed.emit()
 
-    def _on_foreground_finished(self, task: Task) -> None:
-        self._foreground.discard(id(task))
+    def _on_foreground_finished(self) -> None:
+        self._foreground -= 1
         if not self._foreground:
             self.busy_changed.emit(False)
 
     def _on_search_finished(self) -> None:
         self._searches_in_flight -= 1
         self._last_search_end = time.monotonic()
-
-    def _on_send_succeeded(self, started: object) -> None:
-        if isinstance(started, Started):
-            self.started.emit(started)

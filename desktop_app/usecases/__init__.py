@@ -1,7 +1,8 @@
 """Use cases: the Verify operations both front ends share, with their history bookkeeping.
 
 No Qt here: the window's services run these on worker threads, the command line calls them
-directly. See :class:`desktop_app.usecases.desk.VerifyDesk` and
+directly. See :class:`desktop_app.usecases.operations.VerifyOperations` (which picks the API
+family of each request), :class:`desktop_app.usecases.desk.VerifyDesk` and
 :func:`desktop_app.usecases.session.open_desk`.
 
 The names below are imported on first access (PEP 562), so importing a light submodule such as
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from desktop_app.usecases.desk import Started, VerifyDesk
+    from desktop_app.usecases.operations import VerifyOperations
     from desktop_app.usecases.recording import CheckOutcomeText
     from desktop_app.usecases.session import SandboxNotRunning, current_operator, open_desk
 
@@ -24,6 +26,7 @@ __all__ = [
     "SandboxNotRunning",
     "Started",
     "VerifyDesk",
+    "VerifyOperations",
     "current_operator",
     "open_desk",
 ]
@@ -33,6 +36,7 @@ _WHERE = {
     "SandboxNotRunning": "session",
     "Started": "desk",
     "VerifyDesk": "desk",
+    "VerifyOperations": "operations",
     "current_operator": "session",
     "open_desk": "session",
 }

@@ -28,7 +28,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 from desktop_app.api.account import AccountClient
 from desktop_app.api.v1 import VerifyV1Client
@@ -63,9 +63,6 @@ from desktop_app.usecases.recording import (
     record_start_failure,
     record_valid_check,
 )
-
-if TYPE_CHECKING:
-    from desktop_app.usecases.desk_v2 import VerifyDeskV2
 
 __all__ = ["Started", "VerifyDesk"]
 
@@ -126,8 +123,6 @@ class VerifyDesk:
         self._operator = operator
         self._default_region = default_region
         self._calls = CallRecorder(self._history, profile=profile, operator=operator)
-        #: The profile's Verify v2 operations (set by ``open_desk``), sharing this history.
-        self.v2: VerifyDeskV2 | None = None
 
     @property
     def profile(self) -> str:
@@ -141,7 +136,7 @@ class VerifyDesk:
 
     @property
     def session_history(self) -> SessionHistory:
-        """The session's history (file, or memory after a failure), shared with ``v2``."""
+        """The session's history (file, or memory after a failure), shared with the v2 desk."""
         return self._history
 
     @property

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from desktop_app.api.v2 import VerifyV2Client
+from desktop_app.domain.api_family import ApiFamily, family_of
 from desktop_app.domain.errors import FieldError, ValidationFailed, VerifyDeskError
 from desktop_app.domain.models import (
     ControlResult,
@@ -48,13 +49,11 @@ from desktop_app.usecases.recording import (
 
 __all__ = [
     "StartedV2",
-    "V2Unavailable",
     "VerifyDeskV2",
     "channel_list",
     "is_v2_entry",
     "open_desk_v2",
     "record_from_entry",
-    "require_v2",
     "validate_v2_request_id",
 ]
 
@@ -90,8 +89,7 @@ def channel_list(params: V2StartParams) -> tuple[str, ...]:
 
 def is_v2_entry(entry: HistoryEntry) -> bool:
     """True for a history row of a Verify v2 request."""
-    rid = entry.request_id
-    return entry.api_version == "v2" or bool(rid and is_v2_request_id(rid))
+    return family_of(entry.request_id or "", entry.api_version) is ApiFamily.V2
 
 
 def validate_v2_request_id(request_id: str) -> str:
@@ -326,17 +324,3 @@ def open_desk_v2(desk: VerifyDesk, client: VerifyV2Client) -> VerifyDeskV2:
         operator=desk.operator,
         default_region=desk.default_region,
     )
-
-
-class V2Unavailable(VerifyDeskError):  # noqa: N818 - reads as a state
-    """The desk was built without its Verify v2 side (a programming or wiring problem)."""
-
-    meaning = "Verify v2 is not available for this profile."
-    next_step = "Reopen the profile (the app wires Verify v2 for every profile)."
-
-
-def require_v2(desk: VerifyDesk) -> VerifyDeskV2:
-    """``desk.v2``, or :class:`V2Unavailable` when it was not wired."""
-    if desk.v2 is None:
-        raise V2Unavailable()
-    return desk.v2

@@ -1,4 +1,4 @@
-"""Build a :class:`~desktop_app.usecases.desk.VerifyDesk` for one profile.
+"""Build a profile's :class:`~desktop_app.usecases.operations.VerifyOperations` (v1 and v2 desks).
 
 The factory decides which hosts a profile talks to: its own, or (for the built-in Sandbox
 profile, whose hosts are empty) the URL of the sandbox server that is running now.
@@ -20,6 +20,7 @@ from desktop_app.store.history import HistoryStore
 from desktop_app.usecases.desk import VerifyDesk
 from desktop_app.usecases.desk_v2 import open_desk_v2
 from desktop_app.usecases.fallback import DegradedCallback
+from desktop_app.usecases.operations import VerifyOperations
 
 __all__ = ["FALLBACK_OPERATOR", "SandboxNotRunning", "current_operator", "open_desk"]
 
@@ -71,8 +72,8 @@ def open_desk(
     operator: str | None = None,
     default_region: str | None = None,
     on_history_degraded: DegradedCallback | None = None,
-) -> VerifyDesk:
-    """Wire the Verify and Account clients for ``profile`` into a desk.
+) -> VerifyOperations:
+    """Wire the Verify (v1 and v2) and Account clients for ``profile`` into its operations.
 
     Args:
         profile: Names the history rows and gives the hosts.
@@ -89,7 +90,7 @@ def open_desk(
         SandboxNotRunning: A sandbox profile without hosts, and no ``sandbox_url``.
     """
     api_host, rest_host = profile_hosts(profile, sandbox_url)
-    desk = VerifyDesk(
+    v1 = VerifyDesk(
         client=VerifyV1Client(http, credentials, api_host=api_host),
         account=AccountClient(http, credentials, rest_host=rest_host),
         history=history,
@@ -98,5 +99,6 @@ def open_desk(
         default_region=default_region,
         on_history_degraded=on_history_degraded,
     )
-    desk.v2 = open_desk_v2(desk, VerifyV2Client(http, credentials, api_host=api_host))
-    return desk
+    return VerifyOperations(
+        v1, open_desk_v2(v1, VerifyV2Client(http, credentials, api_host=api_host))
+    )
