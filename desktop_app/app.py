@@ -206,8 +206,7 @@ class AppContext:
         log.info("sandbox running on %s", url)
         self.window.set_sandbox_url(url)
         task = self.session.switch(self.initial_profile or self.session.current().name)
-        task.failed.connect(self.window.report_switch_failure)
-        task.finished.connect(self._start_polling)
+        task.on_failure(self.window.report_switch_failure).on_finished(self._start_polling)
 
     def _start_polling(self) -> None:
         if not self.closed:
@@ -376,6 +375,8 @@ def _build_services(ctx: AppContext) -> None:
     window.populate(session=session, verification=verification, history=history,
                     refresher=refresher, handset=handset, clock=api_clock,
                     settings_factory=lambda parent: SettingsDialog(session, parent))
+    # A task failure no caller handled is logged by its runner and shown by the window.
+    runners.on_unhandled_failure(window.report_failure)
     window.send_form.set_region(
         prefs.last_country or default_region_from_locale(QLocale.system().name()))
     window.send_form.brand_edit.setText(prefs.brand)

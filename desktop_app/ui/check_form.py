@@ -7,7 +7,6 @@ travels to the service's job.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from PySide6.QtCore import QRegularExpression, Qt, Signal
 from PySide6.QtGui import QFontDatabase, QRegularExpressionValidator
@@ -28,6 +27,7 @@ from desktop_app.domain.models import HistoryEntry, VerificationStatus
 from desktop_app.domain.v2 import is_v2_request_id
 from desktop_app.domain.workflows import MAX_WRONG_CODES
 from desktop_app.services.history import HistoryService
+from desktop_app.services.latest import Latest
 from desktop_app.services.verification import VerificationService
 from desktop_app.ui import messages
 from desktop_app.ui.formatting import as_utc, format_duration, format_number, status_color
@@ -65,6 +65,8 @@ class CheckForm(QWidget):
         self._final: dict[str, str] = {}
         self._profile: str | None = None
         self._busy = False
+        #: The running-requests read: a newer reload supersedes an older one still reading.
+        self._reloads: Latest[list[HistoryEntry]] = Latest()
         self._build_layout()
         self._connect_signals()
 
@@ -138,8 +140,12 @@ class CheckForm(QWidget):
         self.reload()
 
     def reload(self) -> None:
-        """Reload the running requests from the history (on the history pool)."""
-        self._history.in_progress(profile=self._profile).succeeded.connect(self._on_history_loaded)
+        """Reload the running requests from the history (on the history pool; latest wins).
+
+        A failed read is left to the runner's default report (the window shows it).
+        """
+        task = self._history.in_progress(profile=self._profile)
+        self._reloads.set(task).on_success(self._on_history_loaded)
 
     def request_id(self) -> str:
         """The chosen request's id (a pasted id is taken as typed)."""
@@ -162,9 +168,9 @@ class CheckForm(QWidget):
 
     # -- slots --------------------------------------------------------------------------------
 
-    def _on_history_loaded(self, entries: Any) -> None:
+    def _on_history_loaded(self, entries: list[HistoryEntry]) -> None:
         current = self.request_id()
-        self._entries = {e.request_id: e for e in entries or () if e.request_id}
+        self._entries = {e.request_id: e for e in entries if e.request_id}
         self.request_combo.blockSignals(True)
         self.request_combo.clear()
         now = datetime.now(UTC)
@@ -226,9 +232,9 @@ class CheckForm(QWidget):
         self.check_button.setEnabled(False)
         self.result_label.setText("Checking…")
         task = self._verification.check(rid, code)
-        task.succeeded.connect(lambda _result: self._show_result(rid, None))
-        task.failed.connect(lambda exc: self._show_result(rid, exc))
-        task.finished.connect(self._on_check_task_finished)
+        task.on_success(lambda _result: self._show_result(rid, None))
+        task.on_failure(lambda exc: self._show_result(rid, exc))
+        task.on_finished(self._on_check_task_finished)
 
     def _on_check_task_finished(self) -> None:
         self._busy = False

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from desktop_app.domain.api_family import ApiFamily, family_of
 from desktop_app.domain.lifecycle import predict
 from desktop_app.domain.models import HistoryEntry, VerificationRecord, VerificationStatus
-from desktop_app.domain.v2 import is_v2_request_id
 from desktop_app.domain.workflows import (
     CANCEL_NOT_BEFORE_S,
     DEFAULT_NEXT_EVENT_WAIT,
@@ -108,15 +107,17 @@ class ConcurrentPanel(QFrame):
         for button in (self.check_button, self.show_button):
             button.setEnabled(True)
         self.setVisible(True)
-        self._history.get(request_id).succeeded.connect(self._on_history_get_succeeded)
+        self._history.get(request_id).on_success(self._on_history_entry)
         self.lookup()
         self.timer.start()
 
     def lookup(self) -> None:
         """Search the request again (its events and status), e.g. after the clock moved."""
-        if self.request_id:
-            task = self._verification.search([self.request_id])
-            task.succeeded.connect(self._on_search_succeeded)
+        rid = self.request_id
+        if rid:
+            task = self._verification.search([rid])
+            task.on_success(self._on_search_records)
+            task.on_failure(lambda exc: self._on_lookup_failed(rid, exc))
 
     def clear(self) -> None:
         """Hide the panel and stop its timer."""
@@ -130,14 +131,19 @@ class ConcurrentPanel(QFrame):
             self._record = record
             self._on_timer_timeout()
 
-    def _on_history_get_succeeded(self, entry: Any) -> None:
-        if isinstance(entry, HistoryEntry) and entry.request_id == self.request_id:
+    def _on_history_entry(self, entry: HistoryEntry | None) -> None:
+        if entry is not None and entry.request_id == self.request_id:
             self._entry = entry
             self._on_timer_timeout()
 
-    def _on_search_succeeded(self, records: Any) -> None:
-        for record in records or ():
+    def _on_search_records(self, records: tuple[VerificationRecord, ...]) -> None:
+        for record in records:
             self.update_record(record)
+
+    def _on_lookup_failed(self, request_id: str, exc: BaseException) -> None:
+        # The countdown (from the history row, once read) takes the line back on its next tick.
+        if request_id == self.request_id:
+            self.timing_label.setText(messages.describe(exc))
 
     def _started_at(self) -> float | None:
         if self._record is not None and self._record.date_submitted is not None:
@@ -158,10 +164,11 @@ class ConcurrentPanel(QFrame):
         events = len(self._record.events) if self._record else 1
         status = self._record.status if self._record else VerificationStatus.IN_PROGRESS
         live = status == VerificationStatus.IN_PROGRESS and now < countdown.expires_at
-        v2 = is_v2_request_id(self.request_id)  # v2: cancel at any time while it runs
-        early = not v2 and now < started + CANCEL_NOT_BEFORE_S
+        # Only Verify v1 limits when a request may be cancelled; v2 allows it while it runs.
+        v1 = family_of(self.request_id, entry.api_version if entry else None) is ApiFamily.V1
+        early = v1 and now < started + CANCEL_NOT_BEFORE_S
         until = countdown.cancel_allowed_until
-        late = not v2 and (events >= 2 or (until is not None and now >= until))
+        late = v1 and (events >= 2 or (until is not None and now >= until))
         self.cancel_button.setEnabled(live and not early and not late)
         self.cancel_button.setToolTip(_LATE_TOOLTIP if late else CANCEL_TOOLTIP)
         clock_text = time.strftime("%H:%M:%S", time.localtime(started))
@@ -175,11 +182,18 @@ class ConcurrentPanel(QFrame):
 
     def _on_cancel_button_clicked(self) -> None:
         self.cancel_button.setEnabled(False)
-        task = self._verification.cancel(self.request_id)
-        task.succeeded.connect(self._on_cancel_task_succeeded)
-        task.failed.connect(lambda exc: self.timing_label.setText(messages.describe(exc)))
+        rid = self.request_id
+        task = self._verification.cancel(rid)
+        task.on_success(lambda _result: self._on_cancelled(rid))
+        task.on_failure(lambda exc: self._on_cancel_failed(rid, exc))
 
-    def _on_cancel_task_succeeded(self, _result: object) -> None:
+    def _on_cancel_failed(self, request_id: str, exc: BaseException) -> None:
+        if request_id == self.request_id:
+            self.timing_label.setText(messages.describe(exc))
+
+    def _on_cancelled(self, request_id: str) -> None:
+        if request_id != self.request_id:
+            return  # the panel moved on to another request meanwhile
         self.timer.stop()
         self.cancel_button.setEnabled(False)
         self.check_button.setEnabled(False)

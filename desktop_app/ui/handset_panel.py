@@ -151,8 +151,9 @@ class HandsetPanel(QWidget):
         self._handset.stop()
         super().hideEvent(event)
 
-    def _run(self, task: object) -> None:
-        task.failed.connect(self._on_task_failed)  # type: ignore[attr-defined]
+    def show_failure(self, exc: BaseException) -> None:
+        """Say under the messages why a handset command or read failed."""
+        self.status_label.setText(messages.describe(exc))
 
     def _on_handset_messages_changed(self, handset_messages: tuple[HandsetMessage, ...]) -> None:
         self.set_messages(handset_messages)
@@ -164,13 +165,11 @@ class HandsetPanel(QWidget):
         self.status_label.setText(f"Sandbox clock runs at {scale:g}x.")
 
     def _on_speed_combo_activated(self, index: int) -> None:
-        self._run(self._handset.set_time_scale(float(self.speed_combo.itemData(index))))
+        scale = float(self.speed_combo.itemData(index))
+        self._handset.set_time_scale(scale).on_failure(self.show_failure)
 
     def _on_skip_30s_button_clicked(self) -> None:
-        self._run(self._handset.advance(30))
+        self._handset.advance(30).on_failure(self.show_failure)
 
     def _on_skip_5min_button_clicked(self) -> None:
-        self._run(self._handset.advance(300))
-
-    def _on_task_failed(self, exc: BaseException) -> None:
-        self.status_label.setText(messages.describe(exc))
+        self._handset.advance(300).on_failure(self.show_failure)

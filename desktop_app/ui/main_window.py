@@ -27,6 +27,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
+    QHBoxLayout,
     QLabel,
     QMainWindow,
     QProgressBar,
@@ -34,6 +35,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTabWidget,
     QToolBar,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -56,7 +58,6 @@ if TYPE_CHECKING:
     from desktop_app.ui.send_form import SendForm
 
 __all__ = [
-    "ALIGN_CENTER",
     "DEFAULT_DOCK_WIDTH",
     "DEFAULT_LEFT_WIDTH",
     "SHORTCUTS",
@@ -75,10 +76,8 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
 DEFAULT_DOCK_WIDTH = 300
 #: The Send/Check pages' width when no saved splitter state says otherwise.
 DEFAULT_LEFT_WIDTH = 380
-#: ``Qt.AlignCenter`` as a plain int. The shell sets it through the ``alignment`` property: the
-#: first use of ``PySide6.QtCore.Qt`` creates the namespace's ~90 Python enum types (about
-#: 30 ms), which the first paint does not otherwise need. The pages use ``Qt`` freely.
-ALIGN_CENTER = 0x0084
+#: How long a failure reported while a failure dialog is open stays in the status bar.
+FAILURE_STATUS_MS = 15_000
 
 
 class ProfileSource(Protocol):
@@ -175,6 +174,7 @@ class MainWindow(QMainWindow):
         self._restored_window_state = False
         self._restored_splitter = False
         self._sizes_done = False
+        self._showing_failure = False
         self._build_shell()
         self._paint_watcher = _FirstPaintWatcher(self)
         self._paint_watcher.painted.connect(self.first_painted)
@@ -213,10 +213,20 @@ class MainWindow(QMainWindow):
         self.toolbar.addWidget(self.profile_combo)
         self.toolbar.addWidget(self.badge)
         self.addToolBar(self.toolbar)
-        # Shown for the few hundred ms until populate() puts the pages in its place.
-        self.placeholder = QLabel("Loading…", self)
-        self.placeholder.setProperty("alignment", ALIGN_CENTER)
+        # Shown for the few hundred ms until populate() puts the pages in its place. Centred by
+        # stretches, not setAlignment: the first use of ``PySide6.QtCore.Qt`` creates the
+        # namespace's Python enum types (about 14 ms), which the first paint does not otherwise
+        # need. The pages use ``Qt`` freely.
+        self.placeholder = QWidget(self)
         self.placeholder.setAccessibleName("Loading")
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(QLabel("Loading…", self.placeholder))
+        row.addStretch(1)
+        column = QVBoxLayout(self.placeholder)
+        column.addStretch(1)
+        column.addLayout(row)
+        column.addStretch(1)
         self.setCentralWidget(self.placeholder)
         self.connection_label = QLabel(self)
         self.busy_bar = QProgressBar(self)
@@ -434,8 +444,7 @@ class MainWindow(QMainWindow):
         name = self.profile_combo.itemData(index)
         if self._profile is not None and name == self._profile.name:
             return
-        task = self._session.switch(name)
-        task.failed.connect(self.report_switch_failure)
+        self._session.switch(name).on_failure(self.report_switch_failure)
 
     def report_switch_failure(self, exc: BaseException) -> None:
         """Explain a failed profile switch; without a keyring, offer session-only secrets."""
@@ -450,6 +459,21 @@ class MainWindow(QMainWindow):
         if messages.confirm(self, "No system keyring", question):
             self._session.use_session_only_credentials()
             self._on_settings_action_triggered()  # enter the secret there
+
+    def report_failure(self, exc: BaseException) -> None:
+        """Show a background failure nothing else handled (the runners' default report).
+
+        One dialog at a time: failures arriving while it is open go to the status bar.
+        """
+        text = messages.describe(exc)
+        if self._showing_failure:
+            self.statusBar().showMessage(text, FAILURE_STATUS_MS)
+            return
+        self._showing_failure = True
+        try:
+            messages.show_error(self, text)
+        finally:
+            self._showing_failure = False
 
     def _on_session_profile_changed(self, profile: Profile) -> None:
         self._profile = profile
@@ -489,7 +513,7 @@ class MainWindow(QMainWindow):
         self.recent.reload()
         self.check_form.reload()
         if self._handset.available:
-            self._handset.refresh()
+            self._handset.refresh().on_failure(self.handset_panel.show_failure)
 
     def _on_settings_action_triggered(self) -> None:
         if self._settings_factory is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
@@ -21,6 +21,8 @@ from desktop_app.ui import messages
 from desktop_app.ui.countdowns import blockers
 
 if TYPE_CHECKING:
+    from desktop_app.domain.models import ControlResult
+    from desktop_app.services.tasks import Task
     from desktop_app.services.verification import VerificationService
 
 
@@ -123,11 +125,9 @@ class RequestActions(QObject):
         entry = self._selected()
         return entry.request_id if entry is not None else None
 
-    def _control(self, task: Any, request_id: str, done_text: str) -> None:
-        task.setProperty("request_id", request_id)
-        task.setProperty("done_text", done_text)
-        task.succeeded.connect(self._on_task_succeeded)
-        task.failed.connect(self._on_task_failed)
+    def _control(self, task: Task[ControlResult], request_id: str, done_text: str) -> None:
+        task.on_success(lambda _result: self._on_control_done(request_id, done_text))
+        task.on_failure(self._on_control_failed)
 
     def _on_check_triggered(self) -> None:
         request_id = self._selected_id()
@@ -158,15 +158,13 @@ class RequestActions(QObject):
             QGuiApplication.clipboard().setText(request_id)
             self.message.emit(f"Copied request id {request_id}.")
 
-    def _on_task_succeeded(self, _result: object) -> None:
-        task = self.sender()
-        request_id = str(task.property("request_id"))
-        self.message.emit(str(task.property("done_text")))
+    def _on_control_done(self, request_id: str, done_text: str) -> None:
+        self.message.emit(done_text)
         # The cached events are stale now; search again so the details and rules catch up.
         self._records.drop(request_id)
         self._records.fetch(request_id)
 
-    def _on_task_failed(self, exc: BaseException) -> None:
+    def _on_control_failed(self, exc: BaseException) -> None:
         self.message.emit(messages.describe(exc))
 
 
@@ -189,7 +187,8 @@ class RecordCache(QObject):
         super().__init__(parent)
         self._verification = verification
         self._records: dict[str, VerificationRecord] = {}
-        self._pending: dict[str, Any] = {}
+        #: The request ids with a search running (at most one search per id at a time).
+        self._pending: set[str] = set()
 
     def get(self, request_id: str | None) -> VerificationRecord | None:
         """The cached record, or None."""
@@ -199,10 +198,11 @@ class RecordCache(QObject):
         """Search for ``request_id`` unless a search for it is already running."""
         if request_id in self._pending:
             return
+        self._pending.add(request_id)
         task = self._verification.search([request_id])
-        self._pending[request_id] = task
-        task.succeeded.connect(self._on_task_succeeded)
-        task.failed.connect(self._on_task_failed)
+        task.on_success(lambda records: self._on_searched(request_id, records))
+        task.on_failure(lambda exc: self._on_search_failed(request_id, exc))
+        task.on_finished(lambda: self._pending.discard(request_id))  # a cancel too
 
     def put(self, records: Iterable[VerificationRecord]) -> None:
         """Store records that arrived some other way (the status refresher)."""
@@ -219,25 +219,16 @@ class RecordCache(QObject):
         """Forget everything (profile switch, explicit refresh)."""
         self._records.clear()
 
-    def _finish(self) -> None:
-        task = self.sender()
-        for request_id, pending in list(self._pending.items()):
-            if pending is task:
-                del self._pending[request_id]
-
-    def _on_task_succeeded(self, records: tuple[VerificationRecord, ...]) -> None:
-        self._finish()
+    def _on_searched(self, request_id: str, records: tuple[VerificationRecord, ...]) -> None:
+        self._pending.discard(request_id)  # first: a slot of ``updated`` may fetch it again
         self.put(records)
 
-    def _on_task_failed(self, exc: BaseException) -> None:
-        task = self.sender()
-        request_ids = [rid for rid, pending in self._pending.items() if pending is task]
-        self._finish()
+    def _on_search_failed(self, request_id: str, exc: BaseException) -> None:
+        self._pending.discard(request_id)
         if isinstance(exc, ThrottledError):
             # Our own searches (this pane and the status refresher) share the API's one search
             # a second; being throttled by ourselves is not news for the user: ask again later.
             delay_ms = int(max(exc.retry_after, 1.0) * 1000)
-            for request_id in request_ids:
-                QTimer.singleShot(delay_ms, self, lambda rid=request_id: self.fetch(rid))
+            QTimer.singleShot(delay_ms, self, lambda: self.fetch(request_id))
             return
         self.failed.emit(messages.describe(exc))

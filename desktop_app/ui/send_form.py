@@ -276,9 +276,9 @@ class SendForm(QWidget):
             task = self._verification.send(form, allow_unknown_number=allow_unknown_number)
         self._set_busy(True)
         self.result_label.setText("Sending…")
-        task.succeeded.connect(self._on_send_task_succeeded)
-        task.failed.connect(self._on_send_task_failed)
-        task.finished.connect(lambda: self._set_busy(False))
+        task.on_success(self._on_send_task_succeeded)
+        task.on_failure(self._on_send_task_failed)
+        task.on_finished(lambda: self._set_busy(False))
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy

@@ -221,8 +221,7 @@ class SettingsDialog(QDialog):
         if self.validate():
             return
         task = self._session.save_profile(self.edited_profile(), self._secret())
-        task.succeeded.connect(self._on_save_succeeded)
-        task.failed.connect(self._on_save_failed)
+        task.on_success(self._on_save_succeeded).on_failure(self._on_save_failed)
         self.result_label.setText("Saving…")
 
     def _on_profiles_list_current_row_changed(self, row: int) -> None:
@@ -243,7 +242,7 @@ class SettingsDialog(QDialog):
         if messages.confirm(
             self, "Remove profile", f"Remove profile {profile.name} and its stored secret?"
         ):
-            self._session.remove_profile(profile.name).failed.connect(self._on_task_failed)
+            self._session.remove_profile(profile.name).on_failure(self._on_task_failed)
             self._editing = None
 
     def _on_field_text_changed(self, _text: str) -> None:
@@ -253,8 +252,7 @@ class SettingsDialog(QDialog):
         if self.validate():
             return
         task = self._session.test_connection(self.edited_profile(), self._secret())
-        task.succeeded.connect(self._on_test_succeeded)
-        task.failed.connect(self._on_task_failed)
+        task.on_success(self._on_test_succeeded).on_failure(self._on_task_failed)
         self.result_label.setText("Testing the connection…")
 
     def _on_test_succeeded(self, balance: Any) -> None:

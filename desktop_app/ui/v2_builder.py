@@ -171,9 +171,9 @@ class V2Section(QWidget):
         task = self._verification.send_v2(form, allow_unknown_number=allow_unknown_number)
         page._set_busy(True)
         page.result_label.setText("Sending (Verify v2)…")
-        task.succeeded.connect(page._on_send_task_succeeded)
-        task.failed.connect(self._on_send_task_failed)
-        task.finished.connect(lambda: page._set_busy(False))
+        task.on_success(page._on_send_task_succeeded)
+        task.on_failure(self._on_send_task_failed)
+        task.on_finished(lambda: page._set_busy(False))
 
     def _on_send_task_failed(self, exc: BaseException) -> None:
         page = self._page

@@ -158,7 +158,8 @@ class VerifyOperations:
             ApiError: e.g. ``SearchNotFoundError``.
             TransportError: The answer did not arrive.
         """
-        groups: dict[ApiFamily, list[str]] = {}
+        # No id at all: v1 refuses it as it refuses any bad search ("request_id: required").
+        groups: dict[ApiFamily, list[str]] = {} if request_ids else {ApiFamily.V1: []}
         for request_id in request_ids:
             groups.setdefault(family or self.family_of(request_id), []).append(request_id)
         records: tuple[VerificationRecord, ...] = ()

@@ -12,9 +12,12 @@ import httpx
 from desktop_app.api.account import AccountClient
 from desktop_app.api.retry import RetryPolicy
 from desktop_app.api.v1 import VerifyV1Client
+from desktop_app.api.v2 import VerifyV2Client
 from desktop_app.domain.models import ApiCredentials
 from desktop_app.store.history import HistoryStore
 from desktop_app.usecases.desk import VerifyDesk
+from desktop_app.usecases.desk_v2 import open_desk_v2
+from desktop_app.usecases.operations import VerifyOperations
 
 
 @dataclass
@@ -73,16 +76,18 @@ def build_desk(
     api_secret: str = "sandbox-secret",
     profile: str = "Sandbox",
     retry: RetryPolicy | None = None,
-) -> VerifyDesk:
-    """A real VerifyDesk pointed at a sandbox (no settings involved)."""
+) -> VerifyOperations:
+    """A profile's real operations (v1 and v2 desks) pointed at a sandbox (no settings)."""
     creds = ApiCredentials(api_key, api_secret)
-    return VerifyDesk(
+    v1 = VerifyDesk(
         client=VerifyV1Client(http, creds, api_host=url, retry=retry),
         account=AccountClient(http, creds, rest_host=url, retry=retry),
         history=history,
         profile=profile,
         operator="tester",
     )
+    v2 = VerifyV2Client(http, creds, api_host=url, retry=retry)
+    return VerifyOperations(v1, open_desk_v2(v1, v2))
 
 
 def uk_number(n: int) -> str:

@@ -7,15 +7,21 @@ canned results (``FakeHistoryService(rows=...)``) answers on its own at the next
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import SIGNAL, QObject, QTimer, Signal
 
 _NO_RESULT = object()
+_FAILED_SIGNAL = SIGNAL("failed(PyObject)")
 
 
 class FakeTask(QObject):
-    """Like ``services.tasks.Task``: the test ends it with ``succeed`` or ``fail``."""
+    """Like ``services.tasks.Task``: the test ends it with ``succeed`` or ``fail``.
+
+    ``unhandled`` lists the failures no ``on_failure`` handler (nor ``failed`` slot) took: what
+    the real runner would log and report.
+    """
 
     succeeded = Signal(object)
     failed = Signal(object)
@@ -28,6 +34,35 @@ class FakeTask(QObject):
         self.kwargs = dict(kwargs or {})
         self._cancelled = False
         self._done = False
+        self._success: list[Callable[[Any], object]] = []
+        self._failure: list[Callable[[BaseException], object]] = []
+        self._finished: list[Callable[[], object]] = []
+        self.unhandled: list[BaseException] = []
+
+    def on_success(self, handler: Callable[[Any], object]) -> FakeTask:
+        if not self._done:
+            self._success.append(handler)
+        return self
+
+    def on_failure(self, handler: Callable[[BaseException], object]) -> FakeTask:
+        if not self._done:
+            self._failure.append(handler)
+        return self
+
+    def on_finished(self, handler: Callable[[], object]) -> FakeTask:
+        if self._done:
+            handler()
+        else:
+            self._finished.append(handler)
+        return self
+
+    def _finish(self) -> None:
+        self._success.clear()
+        self._failure.clear()
+        finished, self._finished = self._finished, []
+        for handler in finished:
+            handler()
+        self.finished.emit()
 
     @property
     def is_cancelled(self) -> bool:
@@ -41,21 +76,27 @@ class FakeTask(QObject):
         if not self._done:
             self._cancelled = True
             self._done = True
-            self.finished.emit()
+            self._finish()
 
     def succeed(self, value: Any = None) -> None:
         if self._done:
             return
         self._done = True
+        for handler in self._success:
+            handler(value)
         self.succeeded.emit(value)
-        self.finished.emit()
+        self._finish()
 
     def fail(self, exc: BaseException) -> None:
         if self._done:
             return
         self._done = True
+        if not self._failure and not self.receivers(_FAILED_SIGNAL):
+            self.unhandled.append(exc)
+        for handler in self._failure:
+            handler(exc)
         self.failed.emit(exc)
-        self.finished.emit()
+        self._finish()
 
     def succeed_later(self, value: Any) -> None:
         """Succeed at the next event-loop turn (after the caller has connected)."""

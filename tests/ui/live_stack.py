@@ -10,6 +10,7 @@ from desktop_app.api.account import AccountClient
 from desktop_app.api.http import build_http_client
 from desktop_app.api.sandbox_control import SandboxControl
 from desktop_app.api.v1 import VerifyV1Client
+from desktop_app.api.v2 import VerifyV2Client
 from desktop_app.domain.models import ApiCredentials
 from desktop_app.sandbox.server import SandboxConfig, SandboxServer
 from desktop_app.services.history import HistoryService
@@ -17,6 +18,8 @@ from desktop_app.services.tasks import TaskRunner
 from desktop_app.services.verification import VerificationService
 from desktop_app.store.history import HistoryStore
 from desktop_app.usecases.desk import VerifyDesk
+from desktop_app.usecases.desk_v2 import open_desk_v2
+from desktop_app.usecases.operations import VerifyOperations
 
 
 @dataclass
@@ -40,8 +43,9 @@ def live_stack(tmp_path: Path) -> Iterator[Stack]:
     desk = VerifyDesk(client=VerifyV1Client(http, creds, api_host=server.url),
                       account=AccountClient(http, creds, rest_host=server.url),
                       history=store, profile="Sandbox", operator="tester")
+    ops = VerifyOperations(desk, open_desk_v2(desk, VerifyV2Client(http, creds, api_host=server.url)))
     runner = TaskRunner(4)
-    yield Stack(server, SandboxControl(http, server.url), VerificationService(runner, desk),
+    yield Stack(server, SandboxControl(http, server.url), VerificationService(runner, ops),
                 HistoryService(runner, store), store)
     assert runner.shutdown(5000)
     http.close()
