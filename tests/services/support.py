@@ -1,10 +1,12 @@
-"""Helpers shared by the services tests: a counting transport, real desks, test numbers."""
+"""Helpers shared by the services tests: a counting transport, real desks, test numbers, and
+``settle`` (wait for a task's outcome)."""
 
 from __future__ import annotations
 
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 from urllib.parse import parse_qs
 
 import httpx
@@ -14,10 +16,13 @@ from desktop_app.api.retry import RetryPolicy
 from desktop_app.api.v1 import VerifyV1Client
 from desktop_app.api.v2 import VerifyV2Client
 from desktop_app.domain.models import ApiCredentials
+from desktop_app.services.tasks import Task
 from desktop_app.store.history import HistoryStore
 from desktop_app.usecases.desk import VerifyDesk
 from desktop_app.usecases.desk_v2 import open_desk_v2
 from desktop_app.usecases.operations import VerifyOperations
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -93,3 +98,20 @@ def build_desk(
 def uk_number(n: int) -> str:
     """A distinct valid UK mobile number (never one of the sandbox's magic endings)."""
     return f"447911{n:04d}56"
+
+
+@dataclass
+class Outcome(Generic[T]):
+    """How a task ended: its value, or its error (neither when it was cancelled)."""
+
+    value: T | None = None
+    error: BaseException | None = None
+
+
+def settle(qtbot: Any, task: Task[T], timeout: int = 5000) -> Outcome[T]:
+    """Wait until ``task`` is done; its failure counts as handled (the test looks at it)."""
+    outcome: Outcome[T] = Outcome()
+    task.on_success(lambda value: setattr(outcome, "value", value))
+    task.on_failure(lambda error: setattr(outcome, "error", error))
+    qtbot.waitUntil(lambda: task.is_done, timeout=timeout)
+    return outcome

@@ -8,7 +8,7 @@ from desktop_app.domain.validation import StartForm
 from desktop_app.services.handset import HandsetService, SandboxUnavailableError
 from desktop_app.services.verification import VerificationService
 
-from .support import build_desk, uk_number
+from .support import build_desk, settle, uk_number
 
 
 def test_messages_arrive_after_a_send(qtbot, make_runner, http, sandbox, history_store) -> None:
@@ -43,9 +43,7 @@ def test_clock_commands_reach_the_sandbox(qtbot, make_runner, http, sandbox) -> 
         handset.set_time_scale(60.0)
     assert blocker.args == [60.0]
     assert sandbox.clock.time_scale == 60.0
-    task = handset.advance(30)
-    with qtbot.waitSignal(task.succeeded):
-        pass
+    assert settle(qtbot, handset.advance(30)).error is None
 
 
 def test_nothing_is_emitted_when_unavailable(qtbot, make_runner) -> None:
@@ -53,13 +51,11 @@ def test_nothing_is_emitted_when_unavailable(qtbot, make_runner) -> None:
     assert not handset.available
     with qtbot.assertNotEmitted(handset.messages_changed, wait=300):
         handset.start()
-        refreshed = handset.refresh()
-        scaled = handset.set_time_scale(2.0)
-        with qtbot.waitSignal(refreshed.succeeded) as ok, qtbot.waitSignal(scaled.failed) as bad:
-            pass
+        refreshed = settle(qtbot, handset.refresh())
+        scaled = settle(qtbot, handset.set_time_scale(2.0))
     handset.stop()
-    assert ok.args == [()]
-    assert isinstance(bad.args[0], SandboxUnavailableError)
+    assert refreshed.value == () and refreshed.error is None
+    assert isinstance(scaled.error, SandboxUnavailableError)
 
 
 def test_losing_the_control_clears_the_list(

@@ -15,8 +15,10 @@ from desktop_app.services.session import SessionService
 from desktop_app.services.verification import VerificationService
 from desktop_app.settings.credentials import SessionCredentialStore
 from desktop_app.settings.profiles import Profile, ProfileStore
-from desktop_app.usecases.desk import VerifyDesk
+from desktop_app.usecases.operations import VerifyOperations
 from desktop_app.usecases.session import open_desk
+
+from .support import settle
 
 BALANCE = "/account/get-balance"
 
@@ -48,7 +50,7 @@ def world(qtbot, make_runner, http, call_log, sandbox_factory, history_store, tm
     store = SessionCredentialStore()
     store.set_secret("Live", "live-secret-9")
 
-    def desk_factory(profile: Profile, credentials: ApiCredentials) -> VerifyDesk:
+    def desk_factory(profile: Profile, credentials: ApiCredentials) -> VerifyOperations:
         return open_desk(
             profile,
             credentials,
@@ -92,9 +94,7 @@ def test_switch_between_two_sandboxes(qtbot, world) -> None:
     w = world
 
     def balance_on(expected_url: str) -> None:
-        task = w.verification.balance()
-        with qtbot.waitSignal(task.succeeded, timeout=5000):
-            pass
+        assert settle(qtbot, w.verification.balance()).error is None
         assert w.call_log.targets[-1] == (_netloc(expected_url), BALANCE)
 
     with qtbot.waitSignal(w.session.profile_changed) as changed:
@@ -146,14 +146,10 @@ def test_operations_reach_the_right_sandbox(qtbot, world, http) -> None:
 
 def test_wrong_secret_is_an_auth_error_from_test_connection(qtbot, world) -> None:
     w = world
-    task = w.session.test_connection(w.live_profile, "not-the-secret")
-    with qtbot.waitSignal(task.failed, timeout=5000) as blocker:
-        pass
-    assert isinstance(blocker.args[0], AuthError)
-    good = w.session.test_connection(w.live_profile, None)  # the stored secret
-    with qtbot.waitSignal(good.succeeded, timeout=5000) as blocker:
-        pass
-    assert isinstance(blocker.args[0], Balance)
+    bad = settle(qtbot, w.session.test_connection(w.live_profile, "not-the-secret"))
+    assert isinstance(bad.error, AuthError)
+    good = settle(qtbot, w.session.test_connection(w.live_profile, None))  # the stored secret
+    assert isinstance(good.value, Balance)
 
 
 def test_credentials_unavailable_arrives_via_failed(qtbot, make_runner, world) -> None:
@@ -169,26 +165,22 @@ def test_credentials_unavailable_arrives_via_failed(qtbot, make_runner, world) -
     )
     desk_before = w.verification.desk
     with qtbot.assertNotEmitted(session.profile_changed):
-        task = session.switch("Live")
-        with qtbot.waitSignal(task.failed) as blocker:
-            pass
-    assert isinstance(blocker.args[0], CredentialsUnavailable)
+        switched = settle(qtbot, session.switch("Live"))
+    assert isinstance(switched.error, CredentialsUnavailable)
     assert w.verification.desk is desk_before  # the old desk stays in place
 
-    saving = session.save_profile(w.live_profile, "new-secret")
-    with qtbot.waitSignal(saving.failed) as blocker:
-        pass
-    assert isinstance(blocker.args[0], CredentialsUnavailable)
-    assert blocker.args[0].__traceback__ is None or "new-secret" not in repr(
-        blocker.args[0].__traceback__.tb_frame.f_locals
+    saving = settle(qtbot, session.save_profile(w.live_profile, "new-secret"))
+    assert isinstance(saving.error, CredentialsUnavailable)
+    assert saving.error.__traceback__ is None or "new-secret" not in repr(
+        saving.error.__traceback__.tb_frame.f_locals
     )
 
     # The user's way out: keep secrets for this session only.
     session.use_session_only_credentials()
     assert session.credentials_persistent is False
-    saved = session.save_profile(w.live_profile, "live-secret-9")
-    with qtbot.waitSignal(saved.succeeded), qtbot.waitSignal(session.profiles_changed):
-        pass
+    with qtbot.waitSignal(session.profiles_changed):
+        saved = settle(qtbot, session.save_profile(w.live_profile, "live-secret-9"))
+    assert saved.value == w.live_profile
 
 
 def test_save_profile_keeps_no_secret_and_reswitches_the_active_one(qtbot, world) -> None:
@@ -211,10 +203,7 @@ def test_save_profile_keeps_no_secret_and_reswitches_the_active_one(qtbot, world
 
 
 def test_switch_to_an_unknown_profile_fails(qtbot, world) -> None:
-    task = world.session.switch("Nope")
-    with qtbot.waitSignal(task.failed) as blocker:
-        pass
-    assert isinstance(blocker.args[0], ValueError)
+    assert isinstance(settle(qtbot, world.session.switch("Nope")).error, ValueError)
 
 
 def test_last_switch_wins(qtbot, world) -> None:
@@ -222,8 +211,6 @@ def test_last_switch_wins(qtbot, world) -> None:
     changed: list[str] = []
     w.session.profile_changed.connect(lambda p: changed.append(p.name))
     first = w.session.switch("Live")
-    second = w.session.switch("Sandbox")
-    with qtbot.waitSignal(second.finished):
-        pass
+    settle(qtbot, w.session.switch("Sandbox"))
     assert first.is_cancelled
     assert changed == ["Sandbox"]

@@ -12,7 +12,7 @@ from desktop_app.services.handset import HandsetService
 from desktop_app.services.history import HistoryService
 from desktop_app.services.verification import VerificationService
 
-from .support import build_desk, uk_number
+from .support import build_desk, settle, uk_number
 
 
 def test_history_reads_do_not_queue_behind_hanging_calls(
@@ -30,10 +30,9 @@ def test_history_reads_do_not_queue_behind_hanging_calls(
         ]
         qtbot.waitUntil(lambda: history_store.count() >= NETWORK_THREADS)  # calls are hanging
         t0 = time.perf_counter()
-        with qtbot.waitSignal(history.recent(limit=50).succeeded) as blocker:
-            pass
+        rows = settle(qtbot, history.recent(limit=50)).value
         waited = time.perf_counter() - t0
-        assert len(blocker.args[0]) >= NETWORK_THREADS
+        assert rows is not None and len(rows) >= NETWORK_THREADS
         assert waited < 1.0, f"a history read waited {waited:.2f} s behind network calls"
         assert not any(task.is_done for task in calls)
     finally:

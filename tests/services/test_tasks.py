@@ -1,7 +1,8 @@
-"""TaskRunner / Task: delivery thread, error forwarding, cancellation, busy order, shutdown."""
+"""TaskRunner / Task: delivery thread, handlers, unhandled failures, cancellation, shutdown."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -10,7 +11,8 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QThread
 
 from desktop_app.domain.errors import ConcurrentVerificationError, TimeoutError_
-from desktop_app.services.tasks import Task, TaskRunner
+from desktop_app.services.latest import Latest
+from desktop_app.services.tasks import TaskRunner
 
 
 def _on_gui_thread() -> bool:
@@ -32,8 +34,7 @@ def test_succeeded_is_delivered_on_the_gui_thread(qtbot, make_runner) -> None:
         seen["slot_on_gui"] = _on_gui_thread()
 
     with qtbot.waitSignal(runner.busy_changed, check_params_cb=lambda busy: not busy):
-        task = runner.submit(work, name="answer")
-        task.succeeded.connect(on_succeeded)
+        task = runner.submit(work, name="answer").on_success(on_succeeded)
     assert seen == {"worker_on_gui": False, "value": 42, "slot_on_gui": True}
     assert task.is_done and not task.is_cancelled and task.has_run
     assert runner.active_count() == 0
@@ -65,21 +66,17 @@ def test_every_exception_is_forwarded_on_the_gui_thread(qtbot, make_runner, exc)
     def on_failed(error: object) -> None:
         on_gui.append(_on_gui_thread())
 
-    task_box: list[Task] = []
     with qtbot.waitSignal(runner.busy_changed, check_params_cb=lambda busy: not busy):
-        task = runner.submit(boom)
-        task.failed.connect(on_failed)
-        task_box.append(task)
+        runner.submit(boom).on_failure(on_failed)
     assert on_gui == [True]
 
 
 def test_failed_carries_the_very_instance(qtbot, make_runner) -> None:
     runner = make_runner()
     error = ConcurrentVerificationError("10", "busy", request_id="live-7")
+    received: list[BaseException] = []
     with qtbot.waitSignal(runner.busy_changed, check_params_cb=lambda b: not b):
-        task = runner.submit(lambda: (_ for _ in ()).throw(error))
-        received: list[object] = []
-        task.failed.connect(received.append)
+        runner.submit(lambda: (_ for _ in ()).throw(error)).on_failure(received.append)
     assert received == [error]
     assert received[0].request_id == "live-7"
 
@@ -95,8 +92,8 @@ def test_busy_changed_order_is_true_then_results_then_false(qtbot, make_runner) 
     ):
         tasks = [runner.submit(lambda i=i: i, name=f"t{i}") for i in range(3)]
         for task in tasks:
-            task.succeeded.connect(lambda v: order.append(f"ok={v}"))
-            task.finished.connect(lambda: order.append("finished"))
+            task.on_success(lambda v: order.append(f"ok={v}"))
+            task.on_finished(lambda: order.append("finished"))
     assert order[0] == "busy=True"
     assert order[-1] == "busy=False"
     assert sorted(order[1:-1]) == sorted(["ok=0", "ok=1", "ok=2"] + ["finished"] * 3)
@@ -111,18 +108,19 @@ def test_then_hook_runs_on_the_gui_thread_and_its_error_is_a_failure(qtbot, make
         hook_on_gui.append(_on_gui_thread())
         return f"<{value}>"
 
-    with qtbot.waitSignal(runner.submit(lambda: 1, then=then).succeeded) as blocker:
-        pass
-    assert blocker.args == ["<1>"]
+    values: list[object] = []
+    task = runner.submit(lambda: 1, then=then).on_success(values.append)
+    qtbot.waitUntil(lambda: task.is_done)
+    assert values == ["<1>"]
     assert hook_on_gui == [True]
 
     def broken(value: object) -> object:
         raise RuntimeError("hook")
 
-    task = runner.submit(lambda: 1, then=broken)
-    with qtbot.waitSignal(task.failed) as blocker:
-        pass
-    assert isinstance(blocker.args[0], RuntimeError)
+    errors: list[BaseException] = []
+    task = runner.submit(lambda: 1, then=broken).on_failure(errors.append)
+    qtbot.waitUntil(lambda: task.is_done)
+    assert len(errors) == 1 and isinstance(errors[0], RuntimeError)
 
 
 def test_cancel_drops_the_late_result(qtbot, make_runner) -> None:
@@ -135,15 +133,18 @@ def test_cancel_drops_the_late_result(qtbot, make_runner) -> None:
         release.wait(10)
         return "late"
 
-    task = runner.submit(blocked)
+    outcomes: list[object] = []
+    task = runner.submit(blocked).on_success(outcomes.append).on_failure(outcomes.append)
+    task.on_finished(lambda: outcomes.append("finished"))
     qtbot.waitUntil(entered.is_set)
-    with qtbot.waitSignal(task.finished), qtbot.waitSignal(runner.busy_changed):
+    with qtbot.waitSignal(runner.busy_changed):
         task.cancel()
-    assert task.is_cancelled and task.is_done
-    with qtbot.assertNotEmitted(task.succeeded), qtbot.assertNotEmitted(task.failed):
+    assert task.is_cancelled and task.is_done and outcomes == ["finished"]
+    with qtbot.assertNotEmitted(runner.unhandled_failure):
         release.set()
         # The late result reaches the GUI thread (and is dropped) before the count falls.
         qtbot.waitUntil(lambda: runner.running_count() == 0)
+    assert outcomes == ["finished"]
     task.cancel()  # idempotent after finishing
 
 
@@ -153,25 +154,25 @@ def test_cancel_before_start_never_runs_the_function(qtbot, make_runner) -> None
     ran: list[str] = []
     blocker_task = runner.submit(lambda: release.wait(10))
     queued = runner.submit(lambda: ran.append("ran"))
-    with qtbot.waitSignal(queued.finished):
-        queued.cancel()
-    assert not queued.has_run
-    with qtbot.waitSignal(blocker_task.succeeded):
-        release.set()
+    queued.cancel()
+    assert queued.is_done and not queued.has_run
+    release.set()
+    qtbot.waitUntil(lambda: blocker_task.is_done)
     qtbot.waitUntil(lambda: runner.running_count() == 0)
     assert ran == []
 
 
-def test_resolved_and_rejected_tasks_arrive_after_connecting(qtbot, make_runner) -> None:
+def test_resolved_and_rejected_tasks_arrive_after_attaching(qtbot, make_runner) -> None:
     runner = make_runner()
-    task = runner.resolved("value")
-    with qtbot.waitSignal(task.succeeded) as blocker:
-        pass
-    assert blocker.args == ["value"]
-    failing = runner.rejected(LookupError("x"))
-    with qtbot.waitSignal(failing.failed) as blocker:
-        pass
-    assert isinstance(blocker.args[0], LookupError)
+    values: list[object] = []
+    task = runner.resolved("value").on_success(values.append)
+    assert values == []  # never synchronously: the caller attaches first
+    qtbot.waitUntil(lambda: task.is_done)
+    assert values == ["value"]
+    errors: list[BaseException] = []
+    failing = runner.rejected(LookupError("x")).on_failure(errors.append)
+    qtbot.waitUntil(lambda: failing.is_done)
+    assert len(errors) == 1 and isinstance(errors[0], LookupError)
 
 
 def test_shutdown_with_blocked_jobs_returns_within_the_bound(qtbot) -> None:
@@ -222,7 +223,7 @@ def test_tasks_are_kept_alive_without_caller_references(qtbot, make_runner) -> N
     done = threading.Event()
 
     def submit_and_forget(make: Callable[[], object]) -> None:
-        runner.submit(make).succeeded.connect(results.append)
+        runner.submit(make).on_success(results.append)
 
     with qtbot.waitSignal(runner.busy_changed, check_params_cb=lambda b: not b):
         for i in range(20):
@@ -230,3 +231,144 @@ def test_tasks_are_kept_alive_without_caller_references(qtbot, make_runner) -> N
         gc.collect()
     done.set()
     assert sorted(results) == list(range(20))
+
+
+# -- handlers and the default failure report ------------------------------------------------
+
+
+def _errors(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_handlers_chain_and_run_in_order_success_then_finished(qtbot, make_runner) -> None:
+    runner = make_runner()
+    order: list[str] = []
+    task = runner.submit(lambda: 7)
+    same = (
+        task.on_success(lambda v: order.append(f"a={v}"))
+        .on_finished(lambda: order.append("finished"))
+        .on_success(lambda v: order.append(f"b={v}"))
+        .on_failure(lambda e: order.append("failed"))
+    )
+    assert same is task
+    qtbot.waitUntil(lambda: task.is_done)
+    assert order == ["a=7", "b=7", "finished"]
+    late: list[str] = []
+    task.on_success(lambda v: late.append("success")).on_finished(lambda: late.append("done"))
+    assert late == ["done"]  # finished already: on_finished runs at once, on_success never
+
+
+def test_a_failure_without_handler_is_logged_with_traceback_and_reported(
+    qtbot, make_runner, caplog
+) -> None:
+    runner = make_runner(name="unit")
+
+    def broken() -> None:
+        raise LookupError("nobody listens")
+
+    with qtbot.waitSignal(runner.unhandled_failure) as blocker:
+        task = runner.submit(broken, name="orphan")
+        task.on_success(lambda _v: None).on_finished(lambda: None)  # no failure handler
+    assert isinstance(blocker.args[0], LookupError) and task.is_done
+    (record,) = _errors(caplog)
+    assert record.getMessage() == "task 'orphan' on runner unit failed and nothing handled it"
+    assert record.exc_info is not None and record.exc_info[1] is blocker.args[0]
+    assert "in broken" in caplog.text  # the worker thread's frames are in the log
+
+
+def test_a_rejected_task_without_handler_is_reported_too(qtbot, make_runner, caplog) -> None:
+    runner = make_runner()
+    with qtbot.waitSignal(runner.unhandled_failure) as blocker:
+        runner.rejected(KeyError("k"))
+    assert isinstance(blocker.args[0], KeyError) and len(_errors(caplog)) == 1
+
+
+@pytest.mark.parametrize("attach", ["on_failure", "failed_signal"])
+def test_a_handled_failure_is_not_reported(qtbot, make_runner, caplog, attach) -> None:
+    runner = make_runner()
+    seen: list[object] = []
+    with qtbot.assertNotEmitted(runner.unhandled_failure, wait=50):
+        task = runner.submit(lambda: (_ for _ in ()).throw(ValueError("handled")))
+        if attach == "on_failure":
+            task.on_failure(seen.append)
+        else:  # code not yet moved to the handlers still counts as handling it
+            task.failed.connect(seen.append)
+        qtbot.waitUntil(lambda: task.is_done)
+    assert len(seen) == 1 and isinstance(seen[0], ValueError)
+    assert _errors(caplog) == []
+
+
+def test_a_cancelled_task_is_never_reported(qtbot, make_runner, caplog) -> None:
+    runner = make_runner(max_threads=1)
+    release = threading.Event()
+    task = runner.submit(lambda: release.wait(10) and (_ for _ in ()).throw(OSError("late")))
+    with qtbot.assertNotEmitted(runner.unhandled_failure, wait=50):
+        task.cancel()
+        release.set()
+        qtbot.waitUntil(lambda: runner.running_count() == 0)
+    assert _errors(caplog) == []
+
+
+def test_a_broken_handler_goes_to_the_excepthook_and_the_rest_still_run(
+    qtbot, make_runner, monkeypatch
+) -> None:
+    runner = make_runner()
+    hooked: list[BaseException] = []
+    monkeypatch.setattr("sys.excepthook", lambda _kind, exc, _tb: hooked.append(exc))
+    after: list[str] = []
+
+    def broken(_value: object) -> None:
+        raise RuntimeError("handler bug")
+
+    task = runner.submit(lambda: 1).on_success(broken).on_success(lambda v: after.append("ok"))
+    task.on_finished(lambda: after.append("finished"))
+    with qtbot.waitSignal(runner.busy_changed, check_params_cb=lambda busy: not busy):
+        pass
+    assert after == ["ok", "finished"]
+    assert len(hooked) == 1 and str(hooked[0]) == "handler bug"
+
+
+def test_the_transitional_signals_still_carry_the_outcome(qtbot, make_runner) -> None:
+    runner = make_runner()
+    task = runner.submit(lambda: 5)
+    with qtbot.waitSignal(task.succeeded) as ok, qtbot.waitSignal(task.finished):
+        pass
+    assert ok.args == [5]
+
+
+# -- latest wins -------------------------------------------------------------------------------
+
+
+def test_latest_cancels_the_superseded_task_and_delivers_only_the_newest(
+    qtbot, make_runner
+) -> None:
+    runner = make_runner(max_threads=2)
+    gates = [threading.Event(), threading.Event()]
+    delivered: list[str] = []
+    latest: Latest[str] = Latest()
+    first = latest.set(runner.submit(lambda: gates[0].wait(10) and "old")).on_success(
+        delivered.append
+    )
+    assert latest.task is first and latest.pending
+    second = latest.set(runner.submit(lambda: gates[1].wait(10) and "new")).on_success(
+        delivered.append
+    )
+    assert first.is_cancelled and latest.task is second
+    gates[1].set()
+    qtbot.waitUntil(lambda: second.is_done)
+    gates[0].set()  # the old answer arrives last, and is dropped
+    qtbot.waitUntil(lambda: runner.running_count() == 0)
+    assert delivered == ["new"]
+    assert latest.task is None and not latest.pending
+
+
+def test_latest_cancel_and_a_finished_task_leave_it_empty(qtbot, make_runner) -> None:
+    runner = make_runner()
+    latest: Latest[int] = Latest()
+    done = latest.set(runner.resolved(1))
+    qtbot.waitUntil(lambda: done.is_done)
+    assert latest.task is None
+    running = latest.set(runner.submit(lambda: 2))
+    latest.cancel()
+    assert running.is_cancelled and latest.task is None
+    latest.cancel()  # nothing held: nothing happens

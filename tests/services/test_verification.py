@@ -8,16 +8,16 @@ import pytest
 
 from desktop_app.api.retry import RetryPolicy
 from desktop_app.api.sandbox_control import SandboxControl
-from desktop_app.domain.errors import ConcurrentVerificationError, WrongCodeError
+from desktop_app.domain.errors import ConcurrentVerificationError, NoActiveDesk, WrongCodeError
 from desktop_app.domain.models import CheckResult, VerificationStatus
 from desktop_app.domain.validation import StartForm
 from desktop_app.services import NETWORK_THREADS
 from desktop_app.services.tasks import Task
-from desktop_app.services.verification import NoActiveDesk, VerificationService
+from desktop_app.services.verification import VerificationService
 from desktop_app.usecases.desk import Started
 from tests.heartbeat import Heartbeat, HeartbeatResult
 
-from .support import build_desk, uk_number
+from .support import build_desk, settle, uk_number
 
 
 @pytest.fixture
@@ -43,20 +43,14 @@ def test_send_wrong_code_then_right_code(qtbot, service, http, sandbox, history_
 
     code = _code_for(http, sandbox, started.request_id)
     wrong = "0000" if code != "0000" else "1111"
-    task_box: list[Task] = []
     with qtbot.waitSignal(service.history_changed):
-        task = service.check(started.request_id, wrong)
-        failures: list[object] = []
-        task.failed.connect(failures.append)
-        task_box.append(task)
-    assert len(failures) == 1 and isinstance(failures[0], WrongCodeError)
+        failed = settle(qtbot, service.check(started.request_id, wrong))
+    assert isinstance(failed.error, WrongCodeError)
 
     with qtbot.waitSignals([service.history_changed, service.busy_changed]):
-        ok = service.check(started.request_id, code)
-        results: list[object] = []
-        ok.succeeded.connect(results.append)
-    assert isinstance(results[0], CheckResult)
-    assert results[0].request_id == started.request_id
+        ok = settle(qtbot, service.check(started.request_id, code))
+    assert isinstance(ok.value, CheckResult)
+    assert ok.value.request_id == started.request_id
     final = history_store.find(started.request_id)
     assert final is not None and final.status is VerificationStatus.SUCCESS
 
@@ -67,11 +61,9 @@ def test_concurrent_start_fails_with_the_live_request_id(qtbot, service) -> None
         service.send(form)
     live = first.args[0].request_id
     with qtbot.waitSignal(service.history_changed):
-        second = service.send(form)
-        errors: list[object] = []
-        second.failed.connect(errors.append)
-    assert isinstance(errors[0], ConcurrentVerificationError)
-    assert errors[0].request_id == live
+        second = settle(qtbot, service.send(form))
+    assert isinstance(second.error, ConcurrentVerificationError)
+    assert second.error.request_id == live
 
 
 def test_busy_changed_brackets_each_burst(qtbot, service) -> None:
@@ -81,22 +73,19 @@ def test_busy_changed_brackets_each_burst(qtbot, service) -> None:
         order="strict",
     ):
         service.balance()
-        service.search(["0" * 32])
+        service.search(["0" * 32]).on_failure(lambda _e: None)  # not found: expected
 
 
 def test_background_search_does_not_flip_busy(qtbot, service) -> None:
     with qtbot.assertNotEmitted(service.busy_changed):
-        task = service.search(["0" * 32], background=True)
-        with qtbot.waitSignal(task.finished):
-            pass
+        settle(qtbot, service.search(["0" * 32], background=True))
 
 
 def test_without_a_desk_every_call_fails_with_no_active_desk(qtbot, make_runner) -> None:
     service = VerificationService(make_runner())
-    task = service.balance()
-    with qtbot.waitSignal(task.failed) as blocker, qtbot.assertNotEmitted(service.history_changed):
-        pass
-    assert isinstance(blocker.args[0], NoActiveDesk)
+    with qtbot.assertNotEmitted(service.history_changed):
+        outcome = settle(qtbot, service.balance())
+    assert isinstance(outcome.error, NoActiveDesk)
 
 
 def test_set_desk_emits_desk_changed(qtbot, make_runner, http, sandbox, history_store) -> None:
@@ -112,15 +101,17 @@ def _assert_on_time(result: HeartbeatResult) -> None:
     assert result.unexplained_late_ms < 50, f"the GUI thread stalled: {result.describe()}"
 
 
-def _submit_50(service: VerificationService, first: int) -> tuple[list[Task], list[Task]]:
-    tasks: list[Task] = []
+def _submit_50(
+    service: VerificationService, first: int
+) -> tuple[list[Task[object]], list[Task[object]]]:
+    tasks: list[Task[object]] = []
     for i in range(25):
         tasks.append(service.send(StartForm(number=f"+{uk_number(first + i)}", brand="Desk")))
         tasks.append(service.search([f"{first + i:032x}"]))
-    resolved: list[Task] = []
+    resolved: list[Task[object]] = []
     for task in tasks:
-        task.succeeded.connect(lambda _v, t=task: resolved.append(t))
-        task.failed.connect(lambda _e, t=task: resolved.append(t))
+        task.on_success(lambda _v, t=task: resolved.append(t))
+        task.on_failure(lambda _e, t=task: resolved.append(t))
     return tasks, resolved
 
 

@@ -43,7 +43,8 @@ def live_stack(tmp_path: Path) -> Iterator[Stack]:
     desk = VerifyDesk(client=VerifyV1Client(http, creds, api_host=server.url),
                       account=AccountClient(http, creds, rest_host=server.url),
                       history=store, profile="Sandbox", operator="tester")
-    ops = VerifyOperations(desk, open_desk_v2(desk, VerifyV2Client(http, creds, api_host=server.url)))
+    v2 = open_desk_v2(desk, VerifyV2Client(http, creds, api_host=server.url))
+    ops = VerifyOperations(desk, v2)
     runner = TaskRunner(4)
     yield Stack(server, SandboxControl(http, server.url), VerificationService(runner, ops),
                 HistoryService(runner, store), store)

@@ -21,6 +21,7 @@ from desktop_app.sandbox.server import SandboxConfig, SandboxServer
 from desktop_app.settings.credentials import SessionCredentialStore
 from desktop_app.settings.profiles import Profile
 from desktop_app.ui.profile_badge import LIVE_COLOUR, SANDBOX_COLOUR
+from tests.services.support import settle
 
 NUMBER = "447400123456"
 SECRET = "Live-Secret-9f8e7d6c"
@@ -111,8 +112,7 @@ def test_next_event_reaches_the_handset(qtbot: Any, ctx: AppContext) -> None:
     rid = _send(qtbot, ctx)
     tree = ctx.window.handset_panel.messages_tree
     qtbot.waitUntil(lambda: tree.topLevelItemCount() == 1, timeout=5000)
-    with qtbot.waitSignal(ctx.verification.next_event(rid).succeeded, timeout=5000):
-        pass
+    assert settle(qtbot, ctx.verification.next_event(rid)).error is None
     qtbot.waitUntil(lambda: tree.topLevelItemCount() == 2, timeout=5000)
     assert [m.channel for m in _control(ctx).messages(NUMBER)] == ["sms", "tts"]
 
@@ -139,8 +139,7 @@ def test_profile_switch_and_no_secret_left_behind(qtbot: Any, tmp_path: Path,
         window = ctx.window
         profile = Profile(name="Acme live", api_host=live.url, rest_host=live.url,
                           api_key="livekey", is_sandbox=False, callback_url="")
-        with qtbot.waitSignal(ctx.session.save_profile(profile, SECRET).succeeded, timeout=5000):
-            pass
+        assert settle(qtbot, ctx.session.save_profile(profile, SECRET)).value == profile
         index = window.profile_combo.findData("Acme live")
         assert index >= 0
         with qtbot.waitSignal(ctx.session.profile_changed, timeout=5000):

@@ -9,6 +9,7 @@ import pytest
 from desktop_app.domain.models import VerificationStatus
 from desktop_app.domain.validation import StartForm, field_error
 from desktop_app.ui.check_form import CheckForm
+from tests.services.support import settle
 from tests.ui.live_stack import Stack
 
 NUMBER = "447400123456"
@@ -22,10 +23,9 @@ def form(qtbot: Any, stack: Stack) -> CheckForm:
 
 
 def _start(qtbot: Any, stack: Stack, number: str = NUMBER) -> str:
-    task = stack.verification.send(StartForm(number=f"+{number}", brand="Acme"))
-    with qtbot.waitSignal(task.succeeded, timeout=5000) as blocker:
-        pass
-    return str(blocker.args[0].request_id)
+    started = settle(qtbot, stack.verification.send(StartForm(number=f"+{number}", brand="Acme")))
+    assert started.value is not None, started.error
+    return started.value.request_id
 
 
 def _check(qtbot: Any, form: CheckForm, code: str) -> str:

@@ -15,6 +15,7 @@ from desktop_app.settings.profiles import Profile
 from desktop_app.ui import messages
 from desktop_app.ui.concurrent_panel import CANCEL_TOOLTIP
 from desktop_app.ui.main_window import SHORTCUTS
+from tests.services.support import settle
 
 
 @pytest.fixture
@@ -137,13 +138,11 @@ def test_no_keyring_offers_session_only_secrets(qtbot: Any, tmp_path: Path,
             ctx.activate()
         live = Profile(name="Live", api_host="https://api.nexmo.com",
                        rest_host="https://rest.nexmo.com", api_key="key123")
-        with qtbot.waitSignal(ctx.session.save_profile(live, None).succeeded, timeout=5000):
-            pass
+        assert settle(qtbot, ctx.session.save_profile(live, None)).value == live
         asked: list[str] = []
         monkeypatch.setattr(messages, "confirm",
                             lambda _p, _t, text: asked.append(text) or True)
-        task = ctx.session.switch("Live")
-        task.failed.connect(ctx.window.report_switch_failure)
+        ctx.session.switch("Live").on_failure(ctx.window.report_switch_failure)
         qtbot.waitUntil(lambda: bool(asked), timeout=5000)
         assert "session only" in asked[0]
         assert not ctx.session.credentials_persistent
