@@ -94,6 +94,8 @@ class Task(QObject, Generic[T_co]):
         self._relay = relay
         self._then = then
         self._done = False
+        #: True while the outcome's handlers run: a cancel from one of them comes too late.
+        self._delivering = False
         self._ran = True
         self._job: Job | None = None
         self._success: list[Callable[[Any], object]] = []
@@ -138,8 +140,11 @@ class Task(QObject, Generic[T_co]):
         return self
 
     def cancel(self) -> None:
-        """Stop caring about the result: a late result is dropped, the task finishes now."""
-        if self._done:
+        """Stop caring about the result: a late result is dropped, the task finishes now.
+
+        Does nothing once the task is done, or while its outcome is being delivered.
+        """
+        if self._done or self._delivering:
             return
         self._state.cancelled.set()
         if self._state.claim() is not None:
@@ -182,17 +187,21 @@ class Task(QObject, Generic[T_co]):
                 value = then(value)
             except Exception as hook_error:
                 exc = hook_error
+        self._delivering = True
+        success, self._success = self._success, []
+        failure, self._failure = self._failure, []
         unhandled = False
         if exc is None:
-            for handler in self._success:
+            for handler in success:
                 _call(handler, value)
             self.succeeded.emit(value)
         else:
-            unhandled = not self._failure and self.receivers(_FAILED_SIGNAL) == 0
-            for failure_handler in self._failure:
+            unhandled = not failure and self.receivers(_FAILED_SIGNAL) == 0
+            for failure_handler in failure:
                 _call(failure_handler, exc)
             self.failed.emit(exc)
         self._settle()
+        self._delivering = False
         self._runner._on_task_ended(self)
         if unhandled and exc is not None:
             self._runner._report_unhandled(self, exc)

@@ -336,6 +336,24 @@ def test_the_transitional_signals_still_carry_the_outcome(qtbot, make_runner) ->
     assert ok.args == [5]
 
 
+def test_a_handler_that_supersedes_its_own_task_does_not_cancel_it(qtbot, make_runner) -> None:
+    runner = make_runner()
+    latest: Latest[int] = Latest()
+    seen: list[str] = []
+    gate = threading.Event()
+    first = latest.set(runner.submit(lambda: 1))
+    second: list[object] = []
+    # A success handler starting the next load (which supersedes this one) mid-delivery.
+    first.on_success(lambda v: second.append(latest.set(runner.submit(lambda: gate.wait(10)))))
+    first.on_success(lambda v: seen.append(f"ok={v}"))
+    first.on_finished(lambda: seen.append("finished"))
+    qtbot.waitUntil(lambda: first.is_done)
+    assert seen == ["ok=1", "finished"] and not first.is_cancelled
+    assert latest.task is second[0]
+    gate.set()
+    qtbot.waitUntil(lambda: latest.task is None)
+
+
 # -- latest wins -------------------------------------------------------------------------------
 
 
