@@ -6,14 +6,14 @@ string plus an ``error_text``. :func:`error_for_status` turns such an answer int
 :class:`~desktop_app.domain.errors.UnknownApiError`, which keeps the code and the text.
 
 Server text is untrusted: a misbehaving proxy or server may echo the request, secret included.
-:func:`scrub_secret` removes the secret (raw and URL-encoded) before any text reaches an error.
+The parsers pass every server string through :func:`desktop_app.domain.redact.redact_secret`
+(the one scrubber) before it reaches an error.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from urllib.parse import quote, quote_plus
 
 from desktop_app.domain.errors import (
     AccountBarredError,
@@ -39,10 +39,7 @@ from desktop_app.domain.errors import (
     WrongCodeError,
 )
 
-__all__ = ["MASK", "STATUS_ERRORS", "canonical_status", "error_for_status", "scrub_secret"]
-
-#: What a scrubbed secret is replaced with.
-MASK = "***"
+__all__ = ["STATUS_ERRORS", "canonical_status", "error_for_status"]
 
 #: Verify v1 status string -> domain error class (status "0" is success and is not here).
 STATUS_ERRORS: Mapping[str, type[ApiError]] = MappingProxyType(
@@ -75,28 +72,6 @@ def canonical_status(status: str) -> str:
     text = status.strip()
     if text.isascii() and text.isdigit():
         return str(int(text))
-    return text
-
-
-def scrub_secret(text: str, secret: str) -> str:
-    """Replace every occurrence of ``secret`` in ``text`` with :data:`MASK`.
-
-    The URL-encoded spellings are replaced too, since a server that echoes a form body echoes
-    them that way.
-
-    Args:
-        text: Untrusted text (a server's ``error_text``, a body excerpt, an exception message).
-        secret: The API secret; an empty secret leaves ``text`` unchanged.
-
-    Returns:
-        The text without the secret.
-    """
-    if not secret or not text:
-        return text
-    # Longest first, so a variant that contains another is masked whole.
-    variants = sorted({secret, quote_plus(secret), quote(secret, safe="")}, key=len, reverse=True)
-    for variant in variants:
-        text = text.replace(variant, MASK)
     return text
 
 

@@ -1,21 +1,17 @@
-"""The shared HTTP client and the one place where httpx failures become domain errors.
+"""The shared HTTP client, and JSON calls for Verify v1, the Account API and the sandbox.
 
-Every client in this package sends through :func:`request_json`, so nothing from httpx leaks
-upward: transport failures become :class:`~desktop_app.domain.errors.TransportError` subclasses
-and unreadable bodies :class:`~desktop_app.domain.errors.ResponseFormatError`.
+:func:`build_http_client` builds the one client the app shares: TLS verification always on,
+redirects off, and the transports of :mod:`desktop_app.api.transport` (plain http only to a
+loopback address actually connected to and never through a proxy; ``HTTPS_PROXY`` honoured for
+https hosts only; every other proxy variable ignored). It carries the
+:class:`~desktop_app.api.exchange.CallLimits` every call obeys.
 
-How httpx failures map (``outcome_unknown`` says whether the server may have acted):
+:func:`request_json` sends one call through :func:`~desktop_app.api.exchange.exchange` (where
+httpx failures and the limits become domain errors) and judges the answer:
 
 =====================================================  =======================  ===============
-httpx                                                  domain                   sent?
+answer                                                 domain                   sent?
 =====================================================  =======================  ===============
-ConnectError, ConnectTimeout, UnsupportedProtocol,     ConnectError             no
-ProxyError, LocalProtocolError, InvalidURL
-PoolTimeout (no free connection in the pool)           ConnectError             no
-ConnectError caused by ``ssl.SSLError``                TlsError                 no
-ReadTimeout, WriteTimeout                              TimeoutError_            unknown
-RemoteProtocolError, ReadError, WriteError             ConnectionLostError      unknown
-DecodingError (broken gzip etc.)                       ResponseFormatError      yes
 HTTP 5xx                                               ServerError(http_status) yes
 HTTP 401                                               AuthError                yes
 HTTP 429                                               ThrottledError           yes
@@ -23,41 +19,37 @@ any other non-2xx (404 from a wrong host, 3xx, ...)    ServerError(http_status) 
 2xx with HTML / non-JSON / truncated JSON              ResponseFormatError      yes
 =====================================================  =======================  ===============
 
-``PoolTimeout`` is raised while waiting for a connection from the client's own pool, before
-anything is written, so it is reported as "not sent" (ConnectError, with its own message).
 Other unexpected HTTP statuses are ServerError rather than ResponseFormatError: the status line
 is the most useful thing to show, and the body of such answers is never the API's.
-
-The client logs nothing but method, path and HTTP status. Secrets travel in form bodies or in
-the ``Authorization`` header, neither of which httpx or httpcore log.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import math
-import ssl
-from collections.abc import Mapping, Sequence
+import os
+from collections.abc import Mapping
 from typing import Any, Final
-from urllib.parse import urlsplit
 
 import httpx
 
 from desktop_app import __version__
 from desktop_app.domain.errors import (
     AuthError,
-    ConnectError,
-    ConnectionLostError,
     ResponseFormatError,
     ServerError,
     ThrottledError,
-    TimeoutError_,
-    TlsError,
-    TransportError,
 )
 
-from .errors import scrub_secret
+from .exchange import (
+    DEFAULT_CALL_LIMITS,
+    Answer,
+    ApiHttpClient,
+    CallLimits,
+    FormData,
+    exchange,
+)
+from .transport import GuardedTransport, https_proxy_from, no_proxy_mounts, ssl_context_from
 
 __all__ = [
     "DEFAULT_API_HOST",
@@ -66,11 +58,8 @@ __all__ = [
     "USER_AGENT",
     "build_http_client",
     "decode_json",
-    "map_transport_error",
     "request_json",
 ]
-
-logger = logging.getLogger(__name__)
 
 #: Verify v1 lives here (not on rest.nexmo.com: that host answers status 3 "Facility not allowed").
 DEFAULT_API_HOST: Final = "https://api.nexmo.com"
@@ -80,84 +69,56 @@ DEFAULT_REST_HOST: Final = "https://rest.nexmo.com"
 DEFAULT_TIMEOUT: Final = httpx.Timeout(connect=5.0, read=15.0, write=10.0, pool=5.0)
 USER_AGENT: Final = f"verify-desk/{__version__}"
 
-FormData = Mapping[str, str | Sequence[str]]
-
 
 def build_http_client(
     transport: httpx.BaseTransport | None = None,
     timeout: httpx.Timeout = DEFAULT_TIMEOUT,
-) -> httpx.Client:
+    *,
+    limits: CallLimits = DEFAULT_CALL_LIMITS,
+    environ: Mapping[str, str] | None = None,
+) -> ApiHttpClient:
     """Build the one long-lived client the app shares between worker threads.
 
     ``httpx.Client`` is thread-safe for concurrent requests; its pool keeps connections alive.
+    The environment is read once, here: ``HTTPS_PROXY`` / ``NO_PROXY`` for https hosts and
+    ``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` for the trusted CAs; nothing else of it (see
+    :mod:`desktop_app.api.transport`).
 
     Args:
-        transport: A transport to use instead of the network (tests pass ``MockTransport``).
+        transport: A transport to use instead of the network for every URL (tests pass
+            ``MockTransport``); then no proxy and no loopback check apply.
         timeout: Per-phase timeouts; :data:`DEFAULT_TIMEOUT` unless a test needs shorter ones.
+        limits: The overall deadline and the answer size limit of each call.
+        environ: The environment to read (default ``os.environ``).
 
     Returns:
         A client with TLS verification on, redirects off and the Verify Desk User-Agent.
+
+    Raises:
+        ValidationFailed: ``HTTPS_PROXY`` or ``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` is unusable.
     """
-    return httpx.Client(
-        transport=transport,
-        timeout=timeout,
-        headers={"User-Agent": USER_AGENT},
-        follow_redirects=False,
-        # Never configurable: a support tool must not talk to an impostor holding the secret.
-        verify=True,
-    )
-
-
-def _caused_by_tls(exc: BaseException) -> bool:
-    """True when ``exc`` or anything in its cause/context chain is an SSL error."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, ssl.SSLError | ssl.CertificateError):
-            return True
-        current = current.__cause__ or current.__context__
-    return False
-
-
-def map_transport_error(exc: Exception, *, secret: str = "") -> TransportError:
-    """Translate an httpx (or socket/SSL) failure into the domain's TransportError family.
-
-    Args:
-        exc: What httpx raised.
-        secret: Scrubbed out of the detail text, in case a message ever carries it.
-
-    Returns:
-        The domain error to raise instead (never an httpx type).
-    """
-    detail = scrub_secret(str(exc), secret)
-    suffix = f" ({type(exc).__name__}: {detail})" if detail else f" ({type(exc).__name__})"
-    if isinstance(exc, ssl.SSLError | ssl.CertificateError) or (
-        isinstance(exc, httpx.ConnectError) and _caused_by_tls(exc)
-    ):
-        return TlsError(TlsError.meaning + suffix)
-    if isinstance(exc, httpx.PoolTimeout):
-        return ConnectError(
-            "No connection to the Verify API became free in time; nothing was sent." + suffix
-        )
-    if isinstance(
-        exc,
-        httpx.ConnectError
-        | httpx.ConnectTimeout
-        | httpx.UnsupportedProtocol
-        | httpx.ProxyError
-        | httpx.LocalProtocolError
-        | httpx.InvalidURL,
-    ):
-        return ConnectError(ConnectError.meaning + suffix)
-    if isinstance(exc, httpx.TimeoutException):
-        return TimeoutError_(TimeoutError_.meaning + suffix)
-    if isinstance(exc, httpx.DecodingError):
-        return ResponseFormatError(ResponseFormatError.meaning + suffix)
-    if isinstance(exc, httpx.NetworkError | httpx.RemoteProtocolError | OSError):
-        return ConnectionLostError(ConnectionLostError.meaning + suffix)
-    # Anything else httpx may add later: outcome unknown, the safe assumption.
-    return TransportError(TransportError.meaning + suffix)
+    common: dict[str, Any] = {
+        "limits": limits,
+        "timeout": timeout,
+        "headers": {"User-Agent": USER_AGENT},
+        "follow_redirects": False,
+        # Proxies, .netrc and CA settings are decided here, never picked up by httpx itself.
+        "trust_env": False,
+    }
+    if transport is not None:
+        return ApiHttpClient(transport=transport, **common)
+    env = os.environ if environ is None else environ
+    # Never configurable: a support tool must not talk to an impostor holding the secret.
+    context = ssl_context_from(env)
+    proxy = https_proxy_from(env)
+    direct = GuardedTransport(context, loopback_only=False)
+    https = direct if proxy is None else GuardedTransport(context, loopback_only=False, proxy=proxy)
+    mounts: dict[str, httpx.BaseTransport | None] = {
+        "http://": GuardedTransport(context, loopback_only=True)
+    }
+    if proxy is not None:
+        mounts.update(no_proxy_mounts(env, direct))
+    return ApiHttpClient(transport=https, mounts=mounts, **common)
 
 
 def decode_json(content: bytes) -> Any:
@@ -183,20 +144,12 @@ def decode_json(content: bytes) -> Any:
     raise error
 
 
-def _path_of(url: str) -> str:
-    """The path of ``url`` for a log line (never the query), or "?" if it does not parse."""
-    try:
-        return urlsplit(url).path
-    except ValueError:
-        return "?"
-
-
 def _reject_constant(name: str) -> Any:
     """Refuse NaN and Infinity, which are not JSON."""
     raise ValueError(f"non-standard JSON constant {name}")
 
 
-def _retry_after_header(response: httpx.Response) -> float | None:
+def _retry_after_header(response: Answer) -> float | None:
     """Seconds from a numeric Retry-After header, if any."""
     raw = response.headers.get("Retry-After", "")
     try:
@@ -206,7 +159,7 @@ def _retry_after_header(response: httpx.Response) -> float | None:
     return value if math.isfinite(value) and value >= 0 else None
 
 
-def _check_http_status(response: httpx.Response) -> None:
+def _check_http_status(response: Answer) -> None:
     """Raise the domain error for an HTTP status the API does not answer with."""
     status = response.status_code
     if 200 <= status < 300:
@@ -256,18 +209,9 @@ def request_json(
         TransportError: A subclass saying whether the request was sent (see the module table).
         AuthError: HTTP 401.
         ThrottledError: HTTP 429.
+        ValidationFailed: The request holds text that cannot be encoded; nothing was sent.
     """
-    failure: TransportError | None = None
-    try:
-        response = http.request(method, url, data=data, params=params, auth=auth)
-    except (httpx.HTTPError, httpx.InvalidURL, OSError) as exc:
-        failure = map_transport_error(exc, secret=secret)
-    if failure is not None:
-        # Raised outside the except block so no httpx exception (which holds the request and
-        # its body) is chained onto the domain error.
-        logger.info("%s %s failed: %s", method, _path_of(url), type(failure).__name__)
-        raise failure
-    logger.debug("%s %s -> HTTP %s", method, response.url.path, response.status_code)
+    response = exchange(http, method, url, data=data, params=params, auth=auth, secret=secret)
     _check_http_status(response)
     if allow_empty and not response.content.strip():
         return None

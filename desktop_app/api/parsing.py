@@ -40,8 +40,9 @@ from desktop_app.domain.models import (
     StartResult,
     VerificationRecord,
 )
+from desktop_app.domain.redact import redact_secret
 
-from .errors import canonical_status, error_for_status, scrub_secret
+from .errors import canonical_status, error_for_status
 
 __all__ = [
     "parse_balance",
@@ -145,10 +146,10 @@ def _api_error(
 ) -> ApiError:
     """The typed error for a refusal; every server string in it is scrubbed."""
     return error_for_status(
-        scrub_secret(status, secret),
-        scrub_secret(_text(obj, "error_text"), secret),
-        request_id=scrub_secret(_text(obj, "request_id") or request_id, secret) or None,
-        network=scrub_secret(_text(obj, "network"), secret) or None,
+        redact_secret(status, secret),
+        redact_secret(_text(obj, "error_text"), secret),
+        request_id=redact_secret(_text(obj, "request_id") or request_id, secret) or None,
+        network=redact_secret(_text(obj, "network"), secret) or None,
     )
 
 

@@ -9,7 +9,9 @@ Decisions (the reasons matter more than the numbers):
   transport failures (timeout, dropped, reset or truncated connection) and on HTTP 5xx. TLS
   failures, unreadable bodies (HTML, malformed JSON) and other HTTP statuses are not retried:
   they mostly mean a wrong host or a broken proxy, which do not go away by themselves, and the
-  person sees the answer at once instead of after the backoff.
+  person sees the answer at once instead of after the backoff. Nor are the call limits
+  (:class:`~desktop_app.domain.errors.CallDeadlineError`, an answer too large): a server that
+  drips its answer or sends gigabytes would only do it again, for as long again.
 * **check / cancel / trigger_next_event (not idempotent): retried only when the server provably
   did not act**: ConnectError (refused, DNS, connect timeout, no free pooled connection) and
   status 1 (the API refused to process the call). A timed-out check may have consumed one of the
@@ -29,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from desktop_app.domain.errors import (
+    CallDeadlineError,
     ConnectError,
     ConnectionLostError,
     InternalApiError,
@@ -94,6 +97,8 @@ def never(error: VerifyDeskError) -> bool:
 
 def retry_idempotent(error: VerifyDeskError) -> bool:
     """Retry decision for reads (search, balance)."""
+    if isinstance(error, CallDeadlineError):
+        return False
     if isinstance(
         error,
         ThrottledError | InternalApiError | ConnectError | TimeoutError_ | ConnectionLostError,

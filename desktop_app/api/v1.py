@@ -32,7 +32,8 @@ from desktop_app.domain.models import (
     VerificationRecord,
 )
 
-from .http import DEFAULT_API_HOST, FormData, request_json
+from .exchange import FormData
+from .http import DEFAULT_API_HOST, request_json
 from .parsing import parse_check, parse_control, parse_search, parse_search_many, parse_start
 from .retry import (
     SEARCH_MIN_DELAY,

@@ -1,8 +1,8 @@
 """The Verify v2 client: start, check, cancel and next workflow.
 
 Verify v2 speaks JSON and real HTTP statuses (field guide §2). Requests go through the same
-shared ``httpx.Client`` and the same httpx -> domain mapping as v1
-(:func:`desktop_app.api.http.map_transport_error`); but where v1's ``request_json`` turns every
+shared ``httpx.Client``, the same call limits and the same httpx -> domain mapping as v1
+(:func:`desktop_app.api.exchange.exchange`); but where v1's ``request_json`` turns every
 non-2xx into a transport error, v2 reads the body of a 4xx: refusals are RFC 7807 problems
 mapped on their HTTP status by :mod:`desktop_app.api.v2_errors` into the same typed family as
 v1.
@@ -35,7 +35,7 @@ from urllib.parse import quote
 
 import httpx
 
-from desktop_app.domain.errors import FieldError, TransportError, ValidationFailed
+from desktop_app.domain.errors import FieldError, ValidationFailed
 from desktop_app.domain.models import ApiCredentials
 from desktop_app.domain.v2 import (
     Channel,
@@ -49,7 +49,8 @@ from desktop_app.domain.v2 import (
 )
 from desktop_app.domain.v2_validation import v2_params_errors
 
-from .http import DEFAULT_API_HOST, map_transport_error
+from .exchange import Answer, exchange
+from .http import DEFAULT_API_HOST
 from .jwt_auth import JwtAuth
 from .retry import RetryDecision, RetryPolicy, call_with_retry, never, retry_if_not_processed
 from .v2_parsing import V2Answer, parse_v2_answer
@@ -61,7 +62,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-def _retry_after(response: httpx.Response) -> float | None:
+def _retry_after(response: Answer) -> float | None:
     """Seconds from a numeric ``Retry-After`` header, if any."""
     try:
         value = float(response.headers.get("Retry-After", ""))
@@ -167,19 +168,17 @@ class VerifyV2Client:
             headers["Authorization"] = self._auth.authorization()
         else:
             basic = httpx.BasicAuth(self._credentials.api_key, secret)
-        failure: TransportError | None = None
-        try:
-            response = self._http.request(
-                method, f"{self._api_host}{path}", json=body, auth=basic, headers=headers
-            )
-        except (httpx.HTTPError, httpx.InvalidURL, OSError) as exc:
-            failure = map_transport_error(exc, secret=secret)
-        if failure is not None:
-            # Raised outside the except block: the httpx exception holds the request (and the
-            # code it carried), so it must not be chained onto the domain error.
-            logger.info("%s %s failed: %s", method, path, type(failure).__name__)
-            raise failure
-        logger.debug("%s %s -> HTTP %s", method, path, response.status_code)
+        # exchange() enforces the call limits and never chains an httpx exception (which holds
+        # the request and the code it carried) onto the domain error it raises.
+        response = exchange(
+            self._http,
+            method,
+            f"{self._api_host}{path}",
+            json_body=body,
+            auth=basic,
+            headers=headers,
+            secret=secret,
+        )
         return parse_v2_answer(
             operation,
             response.status_code,

@@ -16,7 +16,7 @@ releases, and which some answers omit). Two statuses need one more look:
 
 Each error keeps ``http_status``, ``title`` and ``instance`` (the trace id to quote to Vonage
 support); the caller has already scrubbed the texts (see
-:func:`desktop_app.api.errors.scrub_secret`).
+:func:`desktop_app.domain.redact.redact_secret`).
 """
 
 from __future__ import annotations

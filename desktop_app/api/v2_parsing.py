@@ -27,9 +27,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from desktop_app.domain.errors import ResponseFormatError, ServerError, VerifyDeskError
+from desktop_app.domain.redact import redact_secret
 from desktop_app.domain.v2 import V2CheckResult, V2StartResult
 
-from .errors import scrub_secret
 from .http import decode_json
 from .parsing import _bad, _object, _text
 from .v2_errors import OPERATIONS, error_for_problem
@@ -90,7 +90,7 @@ def _problem_object(content: bytes) -> Mapping[str, Any] | None:
 def _scrubbed(obj: Mapping[str, Any], key: str, secret: str) -> str:
     value = obj.get(key)
     if isinstance(value, str):
-        return scrub_secret(value, secret)
+        return redact_secret(value, secret)
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     return ""

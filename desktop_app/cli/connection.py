@@ -12,10 +12,11 @@ import locale
 import os
 import sys
 from collections.abc import Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
+from desktop_app.api.exchange import CallLimits
 from desktop_app.api.http import DEFAULT_API_HOST, DEFAULT_REST_HOST, build_http_client
 from desktop_app.domain.errors import (
     CredentialsUnavailable,
@@ -37,6 +38,7 @@ from desktop_app.settings.profiles import SANDBOX_PROFILE, Profile, ProfileStore
 from desktop_app.store.history import HistoryStore
 from desktop_app.usecases import SandboxNotRunning, VerifyOperations, open_desk
 
+from .output import terminal_safe
 from .parser import PROG, CliUsageError
 
 __all__ = [
@@ -44,14 +46,17 @@ __all__ = [
     "CliNeedsSandbox",
     "CliSession",
     "Target",
+    "call_limits",
     "default_region",
     "open_history",
     "open_session",
+    "open_store",
     "resolve_target",
 ]
 
 #: The history's profile name for ``--api-host``/``--rest-host`` without ``--profile``.
 CUSTOM_PROFILE_NAME = "custom-host"
+_SHOWN_MAX = 60
 
 
 class CliNeedsSandbox(SandboxNotRunning):
@@ -114,22 +119,33 @@ def _profile_credentials(profile: Profile, env: Mapping[str, str]) -> ApiCredent
     return resolve_credentials(profile, KeyringCredentialStore(), env=from_env)
 
 
-def check_host_options(api_host: str | None, rest_host: str | None) -> None:
-    """Refuse ``--api-host``/``--rest-host`` values that are not safe to send a secret to.
+def _shown_url(value: str) -> str:
+    """A refused URL as a message may repeat it: never its user or password part, kept short."""
+    if "@" in value:
+        return "a URL with a user name or password, not repeated here"
+    return repr(value if len(value) <= _SHOWN_MAX else value[:_SHOWN_MAX] + "...")
+
+
+def check_host_options(
+    api_host: str | None, rest_host: str | None, sandbox_url: str | None = None
+) -> None:
+    """Refuse ``--api-host``/``--rest-host``/``--sandbox-url`` values unsafe to send to.
 
     ``https`` is required except on loopback (the local sandbox); no user name or password in
-    the URL; a host only; no whitespace anywhere.
+    the URL (and the refusal does not repeat them); a host only; no whitespace anywhere.
 
     Raises:
         ValidationFailed: One ``FieldError`` per bad option, named as typed (``--api-host``).
     """
     errors: list[FieldError] = []
-    for option, value in (("--api-host", api_host), ("--rest-host", rest_host)):
+    options = (("--api-host", api_host), ("--rest-host", rest_host),
+               ("--sandbox-url", sandbox_url))  # fmt: skip
+    for option, value in options:
         if not value:
             continue
         problem = url_problem(value, allow_path=False)
         if problem:
-            errors.append(FieldError(option, f"{problem} (got {value!r})"))
+            errors.append(FieldError(option, f"{problem} (got {_shown_url(value)})"))
     if errors:
         raise ValidationFailed(errors)
 
@@ -155,7 +171,7 @@ def resolve_target(
     profile_name: str | None = args.profile
     api_host: str | None = args.api_host
     rest_host: str | None = args.rest_host
-    check_host_options(api_host, rest_host)
+    check_host_options(api_host, rest_host, args.sandbox_url)
     if sandbox_url:
         return Target(SANDBOX_PROFILE, SANDBOX_CREDENTIALS, sandbox_url)
     if api_host or rest_host:
@@ -178,19 +194,65 @@ def resolve_target(
 
 
 def history_path(args: argparse.Namespace) -> Path:
-    """The ``--history-db`` file, or the app's default history database."""
+    """The ``--history-db`` file, or the app's default history database.
+
+    Raises:
+        ValidationFailed: ``--history-db`` names a file in a folder that does not exist
+            (folders are created only for the app's own default location).
+        StoreError: The default folders cannot be created.
+    """
     given: str | None = args.history_db
     if given:
-        return Path(given)
+        path = Path(given)
+        if not path.parent.is_dir():
+            rule = (
+                f"the folder {terminal_safe(str(path.parent))!r} does not exist (it is not "
+                "created for a file you name)"
+            )
+            raise ValidationFailed([FieldError("--history-db", rule)])
+        return path
     paths = AppPaths.default()
-    paths.ensure()
+    try:
+        paths.ensure()
+    except OSError as exc:
+        raise StoreError(f"The app's data folder cannot be created ({exc}).") from None
     return paths.history_db
+
+
+def _read_only_uris(path: Path) -> tuple[str, ...]:
+    """SQLite URIs reading ``path`` without writing: shared read-only, then immutable.
+
+    Immutable is the last resort for a folder where even the read-only WAL index cannot be
+    created; nobody can write there, so no change can be missed.
+    """
+    uri = path.resolve().as_uri()
+    return f"{uri}?mode=ro", f"{uri}?immutable=1"
+
+
+def open_store(path: Path) -> HistoryStore:
+    """Open the history file; a read-only file or folder is opened for reading only.
+
+    Reading then works; the first write fails as "read-only" and the desk carries on in memory
+    with one warning (:func:`warn_history_in_memory`), as docs/reliability.md describes.
+
+    Raises:
+        StoreError: The file cannot be opened at all (damaged, not a database, a folder).
+    """
+    try:
+        return HistoryStore(path)
+    except StoreError as error:
+        if not path.is_file():
+            raise
+        for uri in _read_only_uris(path):
+            with suppress(StoreError):
+                return HistoryStore(uri)
+        raise error from None
 
 
 @contextmanager
 def open_history(args: argparse.Namespace) -> Iterator[HistoryStore]:
     """Open the history store for one command and close it afterwards."""
-    history = HistoryStore(history_path(args))
+    history = open_store(history_path(args))
     try:
         yield history
     finally:
@@ -200,9 +262,14 @@ def open_history(args: argparse.Namespace) -> Iterator[HistoryStore]:
 def warn_history_in_memory(error: StoreError) -> None:
     """Tell the person (stderr) that this command's record lives in memory only."""
     sys.stderr.write(
-        f"{PROG}: warning: {error.user_message()} This command's history is kept in memory "
-        "only and is not saved to the history file.\n"
+        f"{PROG}: warning: {terminal_safe(str(error))} The command goes on; its record is kept "
+        "in memory only and is not saved to the history file.\n"
     )
+
+
+def call_limits(args: argparse.Namespace) -> CallLimits:
+    """The per-call limits from ``--call-timeout`` and ``--max-answer-bytes``."""
+    return CallLimits(deadline=args.call_timeout, max_answer_bytes=args.max_answer_bytes)
 
 
 @contextmanager
@@ -222,8 +289,11 @@ def open_session(args: argparse.Namespace) -> Iterator[CliSession]:
             server = stack.enter_context(SandboxServer(config))
             sandbox_url = server.url
         target = resolve_target(args, sandbox_url)
+        remember = getattr(args, "remember_secret", None)
+        if remember is not None:  # main masks it in everything printed
+            remember(target.credentials.api_secret)
         history = stack.enter_context(open_history(args))
-        http = stack.enter_context(build_http_client())
+        http = stack.enter_context(build_http_client(limits=call_limits(args)))
         desk = open_desk(
             target.profile,
             target.credentials,

@@ -15,16 +15,28 @@ Usage errors raise :class:`CliUsageError` instead of exiting, so ``main`` decide
 from __future__ import annotations
 
 import argparse
+import math
 import re
-from collections.abc import Sequence
-from typing import NoReturn
+from collections.abc import Callable, Sequence
+from typing import Final, NoReturn
 
-from desktop_app.domain.errors import VerifyDeskError
+from desktop_app.api.exchange import ANSWER_SIZE_RANGE, DEADLINE_RANGE, DEFAULT_CALL_LIMITS
+from desktop_app.domain.errors import FieldError, ValidationFailed, VerifyDeskError
 from desktop_app.domain.models import VerificationStatus
+from desktop_app.domain.rule_parts import text_problem
 
 __all__ = ["PROG", "CliUsageError", "build_parser", "parse_args", "parse_status"]
 
 PROG = "verify-desk-cli"
+#: The largest ``history --limit``.
+MAX_HISTORY_LIMIT: Final = 100_000
+#: The longest ``history --filter`` (SQLite refuses very long LIKE patterns).
+FILTER_MAX: Final = 200
+#: The fastest ``--sandbox-time-scale`` (the sandbox's own limit).
+MAX_TIME_SCALE: Final = 1_000_000.0
+#: The longest ``--operator`` name.
+OPERATOR_MAX: Final = 64
+_SHOWN_MAX: Final = 40
 
 _DESCRIPTION = """\
 Verify Desk's command line for QA: every Vonage Verify v1 operation, and Verify v2's start,
@@ -90,14 +102,58 @@ def _region(text: str) -> str:
     return text.upper()
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be a number greater than 0 (got {text!r})")
-    return value
+def _shown(text: str) -> str:
+    """A value quoted for a message: escaped (repr) and cut short when long."""
+    return repr(text if len(text) <= _SHOWN_MAX else text[:_SHOWN_MAX] + "...")
+
+
+def _plain(number: float) -> str:
+    """``1000000`` rather than ``1e+06``."""
+    return f"{number:.3f}".rstrip("0").rstrip(".")
+
+
+def _bounded_number(
+    low: float, high: float, *, low_allowed: bool = False
+) -> Callable[[str], float]:
+    """An option type: a finite decimal number up to ``high``, above (or from) ``low``."""
+    above = f"from {_plain(low)}" if low_allowed else f"greater than {_plain(low)} and"
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text) if text.isascii() else math.nan
+        except ValueError:
+            value = math.nan
+        fits = low <= value if low_allowed else low < value
+        if not (math.isfinite(value) and fits and value <= high):
+            raise argparse.ArgumentTypeError(
+                f"must be a number {above} at most {_plain(high)} (got {_shown(text)})"
+            )
+        return value
+
+    return parse
+
+
+def _whole_number(low: int, high: int) -> Callable[[str], int]:
+    """An option type: a whole number of ASCII digits from ``low`` to ``high``."""
+
+    def parse(text: str) -> int:
+        digits = text.strip()
+        value = int(digits) if digits.isascii() and digits.isdigit() and len(digits) < 12 else -1
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(
+                f"must be a whole number from {low} to {high} (got {_shown(text)})"
+            )
+        return value
+
+    return parse
+
+
+def _history_filter(text: str) -> str:
+    if len(text) > FILTER_MAX:
+        raise argparse.ArgumentTypeError(
+            f"must be at most {FILTER_MAX} characters (got {len(text)})"
+        )
+    return text
 
 
 def _add_global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
@@ -116,7 +172,7 @@ def _add_global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> N
     add(
         "--sandbox-time-scale",
         metavar="X",
-        type=_positive_float,
+        type=_bounded_number(0, MAX_TIME_SCALE),
         default=default(1.0),
         help="with --sandbox: how fast the sandbox clock runs (default 1)",
     )
@@ -125,6 +181,22 @@ def _add_global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> N
         metavar="URL",
         default=default(None),
         help="use a running sandbox (e.g. from verify-desk-sandbox) with its default credentials",
+    )
+    add(
+        "--call-timeout",
+        metavar="SECONDS",
+        type=_bounded_number(*DEADLINE_RANGE, low_allowed=True),
+        default=default(DEFAULT_CALL_LIMITS.deadline),
+        help=f"the most one API call may take, from connecting to the last byte of the answer "
+        f"(default {DEFAULT_CALL_LIMITS.deadline:g})",
+    )
+    add(
+        "--max-answer-bytes",
+        metavar="N",
+        type=_whole_number(*ANSWER_SIZE_RANGE),
+        default=default(DEFAULT_CALL_LIMITS.max_answer_bytes),
+        help="the largest answer read from the API, in bytes "
+        f"(default {DEFAULT_CALL_LIMITS.max_answer_bytes})",
     )
     add("--api-host", metavar="URL", default=default(None), help="Verify API host override")
     add("--rest-host", metavar="URL", default=default(None), help="REST (balance) host override")
@@ -244,8 +316,18 @@ def build_parser() -> argparse.ArgumentParser:
     _command(sub, "balance", "show the account balance (tests the credentials)")
 
     history = _command(sub, "history", "list recent requests from the local history")
-    history.add_argument("--limit", type=int, default=20, help="at most this many rows")
-    history.add_argument("--filter", default="", help="substring of number, request id or brand")
+    history.add_argument(
+        "--limit",
+        type=_whole_number(1, MAX_HISTORY_LIMIT),
+        default=20,
+        help=f"at most this many rows (1 to {MAX_HISTORY_LIMIT})",
+    )
+    history.add_argument(
+        "--filter",
+        type=_history_filter,
+        default="",
+        help=f"substring of number, request id or brand (up to {FILTER_MAX} characters)",
+    )
     history.add_argument(
         "--status",
         type=parse_status,
@@ -260,6 +342,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
     Raises:
         CliUsageError: Unknown option, missing command, bad value or bad combination.
+        ValidationFailed: ``--operator`` breaks the free-text rule.
         SystemExit: ``--help`` (code 0), after printing the help.
     """
     args = build_parser().parse_args(list(argv))
@@ -269,6 +352,17 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         raise CliUsageError("--api-host/--rest-host cannot be combined with a sandbox option")
     if (args.sandbox or args.sandbox_url) and args.profile:
         raise CliUsageError("--profile cannot be combined with a sandbox option")
-    if args.command == "history" and args.limit < 1:
-        raise CliUsageError(f"--limit must be at least 1 (got {args.limit})")
+    if args.operator is not None:
+        args.operator = _operator(args.operator)
     return args
+
+
+def _operator(raw: str) -> str:
+    """The ``--operator`` name, held to the free-text rule of every name the history shows."""
+    text = raw.strip()
+    problem = text_problem(text) if text else f"required, 1 to {OPERATOR_MAX} characters"
+    if problem is None and len(text) > OPERATOR_MAX:
+        problem = f"at most {OPERATOR_MAX} characters (got {len(text)})"
+    if problem is not None:
+        raise ValidationFailed([FieldError("--operator", problem)])
+    return text

@@ -425,3 +425,41 @@ class UnknownApiError(ApiError):
 
     meaning = "The Verify API refused the request."
     next_step = "See the status and text the API gave."
+
+
+class CallDeadlineError(TimeoutError_):
+    """The whole call outlasted its overall deadline (a slow or dripping answer).
+
+    A :class:`TimeoutError_` (outcome unknown); never retried, since the same server would
+    only take as long again.
+
+    Attributes:
+        seconds: The deadline that passed.
+    """
+
+    meaning = "The Verify API did not finish its answer in time; the outcome is unknown."
+
+    def __init__(self, *, seconds: float) -> None:
+        super().__init__(
+            f"The Verify API did not finish its answer within {seconds:g} s, the limit for one "
+            "call; the outcome is unknown."
+        )
+        self.seconds = seconds
+
+
+class AnswerTooLargeError(ResponseFormatError):
+    """The answer was larger than any Verify answer can be; reading stopped (outcome unknown).
+
+    Attributes:
+        limit: The largest answer accepted, in bytes.
+    """
+
+    meaning = "The Verify API host sent an answer far larger than a Verify answer; it was not read."
+    next_step = "Check the profile's API host; look the request up before sending it again."
+
+    def __init__(self, *, limit: int) -> None:
+        super().__init__(
+            f"The Verify API host sent an answer larger than {limit:,} bytes, far more than a "
+            "Verify answer; reading stopped and the outcome is unknown."
+        )
+        self.limit = limit

@@ -55,6 +55,45 @@ def whole(field: str, raw: str, low: int, high: int, unit: str = "") -> Checked[
     return Checked(value)
 
 
+#: Bidi embeddings, overrides (U+202A-U+202E) and isolates (U+2066-U+2069): they reorder how
+#: the rest of a line is shown ("Acme" + RLO can display as a different brand).
+BIDI_CONTROLS = frozenset(map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]))
+# Characters that show nothing though their category says "letter" or "symbol".
+_BLANK_LOOKING = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+_INVISIBLE_CATEGORIES = frozenset({"Cf", "Zs", "Zl", "Zp", "Mn", "Me", "Cc"})
+
+
+def _invisible(char: str) -> bool:
+    return char in _BLANK_LOOKING or unicodedata.category(char) in _INVISIBLE_CATEGORIES
+
+
+def text_problem(text: str) -> str | None:
+    """Why free text (a brand, a payee, an operator) cannot be shown as typed, or None.
+
+    Refused: control characters and line breaks; undecodable bytes (lone surrogates); bidi
+    embeddings, overrides and isolates; and text made only of invisible characters (zero-width
+    spaces, joiners, fillers), which reads as empty. The rule is the same in the window and on
+    the command line.
+    """
+    for char in text:
+        category = unicodedata.category(char)
+        if category == "Cc":
+            return "must not contain control characters or line breaks"
+        if category == "Cs":
+            return "must be valid text (it holds an undecodable character)"
+        if char in BIDI_CONTROLS:
+            return (
+                f"must not contain bidirectional control characters (found U+{ord(char):04X}), "
+                "which change how the text is displayed"
+            )
+    if text and all(_invisible(char) for char in text):
+        return (
+            "must contain visible characters (it holds only invisible ones, such as "
+            "zero-width spaces)"
+        )
+    return None
+
+
 def label(field: str, raw: str, limit: int) -> Checked[str]:
     """A required free-text label that appears in the message (brand, payee)."""
     text = raw.strip()
@@ -62,9 +101,9 @@ def label(field: str, raw: str, limit: int) -> Checked[str]:
         return Checked(None, FieldError(field, f"required, 1 to {limit} characters"))
     if len(text) > limit:
         return Checked(None, FieldError(field, f"at most {limit} characters (got {len(text)})"))
-    if any(unicodedata.category(char) == "Cc" for char in text):
-        message = "must not contain control characters or line breaks"
-        return Checked(None, FieldError(field, message))
+    problem = text_problem(text)
+    if problem is not None:
+        return Checked(None, FieldError(field, problem))
     return Checked(text)
 
 

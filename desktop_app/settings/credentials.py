@@ -20,6 +20,7 @@ from typing import Any, Final, Protocol, TypeVar
 
 from desktop_app.domain.errors import CredentialsUnavailable
 from desktop_app.domain.models import ApiCredentials
+from desktop_app.domain.redact import redact_secret
 from desktop_app.settings.profiles import Profile
 
 T = TypeVar("T")
@@ -73,6 +74,11 @@ def _usable(backend: Any) -> Any:
                 "keyring.backends.fail.Keyring). On Linux, run a Secret Service such as "
                 "GNOME Keyring or KWallet."
             )
+        if name.startswith("keyring.backends.null"):
+            raise CredentialsUnavailable(
+                f"The keyring backend {name} keeps nothing (it is keyring's placeholder that "
+                "discards every secret); Verify Desk does not use it."
+            )
         raise CredentialsUnavailable(
             f"The keyring backend {name} stores secrets in a file, not in the system "
             "keyring; Verify Desk does not use it."
@@ -122,7 +128,7 @@ class KeyringCredentialStore:
         except Exception as exc:  # any backend: KeyringError family, D-Bus, OS errors
             detail = f"{type(exc).__name__}: {exc}"
             if secret:
-                detail = detail.replace(secret, "***")
+                detail = redact_secret(detail, secret)
             raise CredentialsUnavailable(
                 f"Could not {action} the API secret in the system keyring "
                 f"({_backend_name(backend)}: {detail})."

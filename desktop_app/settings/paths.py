@@ -17,6 +17,7 @@ for tests and development.
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -97,11 +98,28 @@ class AppPaths:
     def ensure(self) -> AppPaths:
         """Create the three folders (owner-only, ``0o700``) and return ``self``.
 
+        An existing folder open to others is tightened to owner-only; a stricter mode the user
+        chose (``0o500``, say) is kept.
+
         Raises:
             OSError: A folder cannot be created.
         """
         for folder in (self.config_dir, self.data_dir, self.log_dir):
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            if os.name == "posix":
-                folder.chmod(0o700)  # the app's own folder: tighten even if it existed
+            private_folder(folder)
         return self
+
+
+def private_folder(folder: Path) -> None:
+    """Create ``folder`` (and missing parents) owner-only, or take group/other access away.
+
+    Only the group and other bits are ever removed, so a stricter mode the user chose stays.
+
+    Raises:
+        OSError: The folder cannot be created (or its mode read).
+    """
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if os.name != "posix":
+        return
+    mode = stat.S_IMODE(folder.stat().st_mode)
+    if mode & 0o077:
+        folder.chmod(mode & 0o700)

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Final, TypeVar
 
 from desktop_app.domain.errors import StoreError
+from desktop_app.store._files import create_private_file
 from desktop_app.store.schema import migrate
 
 T = TypeVar("T")
@@ -111,6 +112,7 @@ class Database:
                 Path(text).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             except OSError as exc:
                 raise StoreError(f"The history folder cannot be created ({exc}).") from exc
+            create_private_file(Path(text))  # owner-only: SQLite would use the umask
         self._writer = self._guard(self._open_writer)
 
     def _connect(self) -> sqlite3.Connection:

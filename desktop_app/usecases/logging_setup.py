@@ -13,6 +13,8 @@ import logging
 import os
 import traceback
 from collections.abc import Callable, Iterable
+from contextlib import suppress
+from io import TextIOWrapper
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import Final
@@ -82,6 +84,17 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class _PrivateRotatingFileHandler(RotatingFileHandler):
+    """A rotating file handler whose every new file (after each rollover too) is ``0o600``."""
+
+    def _open(self) -> TextIOWrapper:
+        # Rollover renames the file away and opens a new one with the umask's mode (0o644):
+        # create it owner-only first, so redacted or not, no log is readable by other users.
+        with suppress(OSError):
+            os.close(os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+        return super()._open()
+
+
 def configure_logging(
     log_dir: Path,
     *,
@@ -113,7 +126,7 @@ def configure_logging(
     path.touch(mode=0o600, exist_ok=True)
     if os.name == "posix":
         path.chmod(0o600)
-    handler = RotatingFileHandler(
+    handler = _PrivateRotatingFileHandler(
         path, maxBytes=_MAX_BYTES, backupCount=_BACKUPS, encoding="utf-8", delay=False
     )
     handler.verify_desk_log_file = str(path)  # type: ignore[attr-defined]

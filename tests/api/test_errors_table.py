@@ -7,8 +7,9 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from desktop_app.api.errors import STATUS_ERRORS, error_for_status, scrub_secret
+from desktop_app.api.errors import STATUS_ERRORS, error_for_status
 from desktop_app.domain import errors as e
+from desktop_app.domain.redact import redact_secret
 
 from .helpers import Env, json_reply
 
@@ -118,7 +119,10 @@ def test_http_401_is_auth_error(make_env: Callable[..., Env]) -> None:
 
 
 def test_scrub_secret_variants() -> None:
+    # The api layer scrubs with the one scrubber (domain.redact), whose mask is "[secret]".
     secret = "a/b+c=d"
-    text = "raw a/b+c=d plus a%2Fb%2Bc%3Dd quoted a%2Fb%2Bc%3Dd"
-    assert scrub_secret(text, secret) == "raw *** plus *** quoted ***"
-    assert scrub_secret("nothing", "") == "nothing"
+    text = "raw a/b+c=d plus a%2Fb%2Bc%3Dd quoted a%2fb%2bc%3dd upper A/B+C=D"
+    assert redact_secret(text, secret) == (
+        "raw [secret] plus [secret] quoted [secret] upper [secret]"
+    )
+    assert redact_secret("nothing", "") == "nothing"

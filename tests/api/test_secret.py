@@ -20,6 +20,7 @@ from desktop_app.api.retry import RetryPolicy
 from desktop_app.api.v1 import VerifyV1Client
 from desktop_app.domain.errors import VerifyDeskError
 from desktop_app.domain.models import Psd2Params, StartParams
+from desktop_app.domain.redact import SECRET_MASK
 
 from .helpers import CREDS, SECRET, Env
 
@@ -125,7 +126,7 @@ def test_secret_never_leaks_mock(
         assert _clean(str(request.url)) and _clean(repr(request))
         assert _clean(repr(request.headers))
     if handler is echo:
-        assert any("***" in str(exc) for exc in raised)
+        assert any(SECRET_MASK in str(exc) for exc in raised)
 
 
 class _EchoHandler(BaseHTTPRequestHandler):

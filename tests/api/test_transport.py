@@ -9,7 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from desktop_app.api.http import decode_json, map_transport_error
+from desktop_app.api.exchange import map_transport_error
+from desktop_app.api.http import decode_json
 from desktop_app.domain import errors as e
 from desktop_app.domain.models import StartParams
 

@@ -18,6 +18,7 @@ from desktop_app.api.v2 import VerifyV2Client, start_body
 from desktop_app.api.v2_errors import HTTP_ERRORS
 from desktop_app.api.v2_parsing import parse_v2_answer
 from desktop_app.domain import errors as e
+from desktop_app.domain.redact import SECRET_MASK
 from desktop_app.domain.v2 import (
     EmailChannel,
     SilentAuthChannel,
@@ -245,8 +246,8 @@ def test_secret_is_scrubbed_from_every_text() -> None:
     err = _raised("start", 422, body)
     assert isinstance(err, e.InvalidParameterError)
     everything = f"{err} {err.user_message()} {err.title} {err.instance} {err.invalid_parameters}"
-    assert SECRET not in everything and "***" in everything
-    assert err.invalid_parameters == (("***", "bad ***"),)
+    assert SECRET not in everything and SECRET_MASK in everything
+    assert err.invalid_parameters == ((SECRET_MASK, f"bad {SECRET_MASK}"),)
 
 
 def test_jwt_auth_signs_fresh_rs256_tokens(
