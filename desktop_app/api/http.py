@@ -40,6 +40,7 @@ from desktop_app.domain.errors import (
     ServerError,
     ThrottledError,
 )
+from desktop_app.domain.redact import redact_secret
 
 from .exchange import (
     DEFAULT_CALL_LIMITS,
@@ -68,6 +69,8 @@ DEFAULT_REST_HOST: Final = "https://rest.nexmo.com"
 #: Explicit per-phase limits, so no call can wait forever.
 DEFAULT_TIMEOUT: Final = httpx.Timeout(connect=5.0, read=15.0, write=10.0, pool=5.0)
 USER_AGENT: Final = f"verify-desk/{__version__}"
+#: The most of an HTTP reason phrase ever shown (it is the server's free text).
+_REASON_MAX: Final = 80
 
 
 def build_http_client(
@@ -159,8 +162,11 @@ def _retry_after_header(response: Answer) -> float | None:
     return value if math.isfinite(value) and value >= 0 else None
 
 
-def _check_http_status(response: Answer) -> None:
-    """Raise the domain error for an HTTP status the API does not answer with."""
+def _check_http_status(response: Answer, secret: str) -> None:
+    """Raise the domain error for an HTTP status the API does not answer with.
+
+    The reason phrase is server text like any other: scrubbed of the secret and kept short.
+    """
     status = response.status_code
     if 200 <= status < 300:
         return
@@ -170,7 +176,7 @@ def _check_http_status(response: Answer) -> None:
         raise ThrottledError(
             "1", "HTTP 429 Too Many Requests", retry_after=_retry_after_header(response) or 1.0
         )
-    reason = response.reason_phrase or "error"
+    reason = redact_secret(response.reason_phrase, secret)[:_REASON_MAX] or "error"
     if status >= 500:
         raise ServerError(f"{ServerError.meaning} (HTTP {status} {reason}).", http_status=status)
     raise ServerError(
@@ -212,7 +218,7 @@ def request_json(
         ValidationFailed: The request holds text that cannot be encoded; nothing was sent.
     """
     response = exchange(http, method, url, data=data, params=params, auth=auth, secret=secret)
-    _check_http_status(response)
+    _check_http_status(response, secret)
     if allow_empty and not response.content.strip():
         return None
     return decode_json(response.content)

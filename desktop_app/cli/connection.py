@@ -203,6 +203,8 @@ def history_path(args: argparse.Namespace) -> Path:
     """
     given: str | None = args.history_db
     if given:
+        if "\x00" in given:
+            raise ValidationFailed([FieldError("--history-db", "must not contain a NUL character")])
         path = Path(given)
         if not path.parent.is_dir():
             rule = (

@@ -127,8 +127,9 @@ HOST_CASES: list[tuple[str, str]] = [
      "127.0.0.1 / ::1) (got 'http://10.0.0.1')"),
     ("ftp://api.nexmo.com", "--api-host: must be a URL such as https://api.nexmo.com "
      "(got 'ftp://api.nexmo.com')"),
+    # The refusal never repeats credentials given in the URL (issue 14).
     ("https://user:pass@api.nexmo.com", "--api-host: must not contain a user name or password "
-     "(got 'https://user:pass@api.nexmo.com')"),
+     "(got a URL with a user name or password, not repeated here)"),
     ("https://api nexmo.com", "--api-host: must not contain spaces (a URL such as "
      "https://api.nexmo.com) (got 'https://api nexmo.com')"),
     ("https://api.nexmo.com ", "--api-host: must not contain spaces (a URL such as "

@@ -16,6 +16,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, quote_plus
 
 import httpx
@@ -94,8 +95,10 @@ def test_cli_through_every_operation_and_fault_leaves_no_secret_anywhere(
     ProfileStore(paths.settings_file).save(Profile(name="QA", api_host=url, rest_host=url,
                                                    api_key=KEY))  # fmt: skip
     # Short timeouts so the "hang" fault costs well under a second.
-    monkeypatch.setattr(cli_connection, "build_http_client",
-                        lambda: build_http_client(timeout=httpx.Timeout(0.5)))  # fmt: skip
+    def short_client(**kw: Any) -> httpx.Client:
+        return build_http_client(timeout=httpx.Timeout(0.5), **kw)
+
+    monkeypatch.setattr(cli_connection, "build_http_client", short_client)
     run = Runs(capsys)
     with build_http_client() as http:
         control = SandboxControl(http, url)
@@ -181,7 +184,7 @@ def test_plain_http_to_a_non_loopback_host_is_refused_before_anything_is_sent(
 ) -> None:
     built: list[object] = []
     monkeypatch.setattr(cli_connection, "build_http_client",
-                        lambda: built.append(1) or build_http_client())  # fmt: skip
+                        lambda **kw: built.append(1) or build_http_client(**kw))  # fmt: skip
     for option in ("--api-host", "--rest-host"):
         code = main([option, "http://example.com", "--json", "balance"])
         out, err = capsys.readouterr()
