@@ -295,7 +295,7 @@ def format_history(entries: list[HistoryEntry]) -> str:
             e.status.value,
             safe(e.request_id or "-"),
             str(e.checks_count),
-            _clip(safe(e.last_error), 60),
+            safe(_clip(e.last_error, 60)),
         )
         for e in entries
     ]
