@@ -193,6 +193,14 @@ def resolve_target(
     return Target(profile, _profile_credentials(profile, environ))
 
 
+def _is(path: Path, kind: str) -> bool:
+    """``path.is_dir()`` / ``is_file()``, False for a name the system refuses (too long)."""
+    try:
+        return path.is_dir() if kind == "dir" else path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def history_path(args: argparse.Namespace) -> Path:
     """The ``--history-db`` file, or the app's default history database.
 
@@ -206,7 +214,7 @@ def history_path(args: argparse.Namespace) -> Path:
         if "\x00" in given:
             raise ValidationFailed([FieldError("--history-db", "must not contain a NUL character")])
         path = Path(given)
-        if not path.parent.is_dir():
+        if not _is(path.parent, "dir"):
             rule = (
                 f"the folder {terminal_safe(str(path.parent))!r} does not exist (it is not "
                 "created for a file you name)"
@@ -243,7 +251,7 @@ def open_store(path: Path) -> HistoryStore:
     try:
         return HistoryStore(path)
     except StoreError as error:
-        if not path.is_file():
+        if not _is(path, "file"):
             raise
         for uri in _read_only_uris(path):
             with suppress(StoreError):

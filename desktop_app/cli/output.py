@@ -68,7 +68,7 @@ EXIT_API = 1
 EXIT_USAGE = 2
 #: The answer did not arrive (or could not be read): the outcome may be unknown.
 EXIT_TRANSPORT = 3
-#: Something on this machine failed (e.g. the history database cannot be written).
+#: Something on this machine failed (the history database cannot be used, or a bug: see the log).
 EXIT_LOCAL = 4
 
 

@@ -15,15 +15,15 @@ Usage errors raise :class:`CliUsageError` instead of exiting, so ``main`` decide
 from __future__ import annotations
 
 import argparse
-import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Final, NoReturn
 
 from desktop_app.api.exchange import ANSWER_SIZE_RANGE, DEADLINE_RANGE, DEFAULT_CALL_LIMITS
-from desktop_app.domain.errors import FieldError, ValidationFailed, VerifyDeskError
+from desktop_app.domain.errors import VerifyDeskError
 from desktop_app.domain.models import VerificationStatus
-from desktop_app.domain.rule_parts import text_problem
+
+from .inputs import at_most, bounded_number, operator_name, whole_number
 
 __all__ = ["PROG", "CliUsageError", "build_parser", "parse_args", "parse_status"]
 
@@ -36,7 +36,6 @@ FILTER_MAX: Final = 200
 MAX_TIME_SCALE: Final = 1_000_000.0
 #: The longest ``--operator`` name.
 OPERATOR_MAX: Final = 64
-_SHOWN_MAX: Final = 40
 
 _DESCRIPTION = """\
 Verify Desk's command line for QA: every Vonage Verify v1 operation, and Verify v2's start,
@@ -51,11 +50,15 @@ Where requests go (first match wins):
                         (or the --profile's credentials)
   otherwise             --profile NAME, or the settings' active profile (secret from the
                         keyring, or from the two environment variables)
+
+Proxies: HTTPS_PROXY (or https_proxy) carries https hosts, NO_PROXY hosts go direct;
+HTTP_PROXY and ALL_PROXY are ignored, and plain http goes only to this computer (loopback).
 """
 
 _EPILOG = """\
 exit status: 0 success, 1 the API refused, 2 bad input or usage (nothing sent),
-3 transport failure (no answer, or outcome unknown), 4 the history database cannot be used.
+3 transport failure (no answer, or outcome unknown), 4 the history database cannot be used
+(or another failure on this machine; the log file has the details).
 
 example (QA script):
   verify-desk-sandbox --port 0 &      # prints its URL
@@ -102,60 +105,6 @@ def _region(text: str) -> str:
     return text.upper()
 
 
-def _shown(text: str) -> str:
-    """A value quoted for a message: escaped (repr) and cut short when long."""
-    return repr(text if len(text) <= _SHOWN_MAX else text[:_SHOWN_MAX] + "...")
-
-
-def _plain(number: float) -> str:
-    """``1000000`` rather than ``1e+06``."""
-    return f"{number:.3f}".rstrip("0").rstrip(".")
-
-
-def _bounded_number(
-    low: float, high: float, *, low_allowed: bool = False
-) -> Callable[[str], float]:
-    """An option type: a finite decimal number up to ``high``, above (or from) ``low``."""
-    above = f"from {_plain(low)}" if low_allowed else f"greater than {_plain(low)} and"
-
-    def parse(text: str) -> float:
-        try:
-            value = float(text) if text.isascii() else math.nan
-        except ValueError:
-            value = math.nan
-        fits = low <= value if low_allowed else low < value
-        if not (math.isfinite(value) and fits and value <= high):
-            raise argparse.ArgumentTypeError(
-                f"must be a number {above} at most {_plain(high)} (got {_shown(text)})"
-            )
-        return value
-
-    return parse
-
-
-def _whole_number(low: int, high: int) -> Callable[[str], int]:
-    """An option type: a whole number of ASCII digits from ``low`` to ``high``."""
-
-    def parse(text: str) -> int:
-        digits = text.strip()
-        value = int(digits) if digits.isascii() and digits.isdigit() and len(digits) < 12 else -1
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(
-                f"must be a whole number from {low} to {high} (got {_shown(text)})"
-            )
-        return value
-
-    return parse
-
-
-def _history_filter(text: str) -> str:
-    if len(text) > FILTER_MAX:
-        raise argparse.ArgumentTypeError(
-            f"must be at most {FILTER_MAX} characters (got {len(text)})"
-        )
-    return text
-
-
 def _add_global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     def default(value: object) -> object:
         return argparse.SUPPRESS if suppress else value
@@ -172,7 +121,7 @@ def _add_global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> N
     add(
         "--sandbox-time-scale",
         metavar="X",
-        type=_bounded_number(0, MAX_TIME_SCALE),
+        type=bounded_number(0, MAX_TIME_SCALE),
         default=default(1.0),
         help="with --sandbox: how fast the sandbox clock runs (default 1)",
     )
@@ -185,7 +134,7 @@ def _add_global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> N
     add(
         "--call-timeout",
         metavar="SECONDS",
-        type=_bounded_number(*DEADLINE_RANGE, low_allowed=True),
+        type=bounded_number(*DEADLINE_RANGE, low_allowed=True),
         default=default(DEFAULT_CALL_LIMITS.deadline),
         help=f"the most one API call may take, from connecting to the last byte of the answer "
         f"(default {DEFAULT_CALL_LIMITS.deadline:g})",
@@ -193,7 +142,7 @@ def _add_global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> N
     add(
         "--max-answer-bytes",
         metavar="N",
-        type=_whole_number(*ANSWER_SIZE_RANGE),
+        type=whole_number(*ANSWER_SIZE_RANGE),
         default=default(DEFAULT_CALL_LIMITS.max_answer_bytes),
         help="the largest answer read from the API, in bytes "
         f"(default {DEFAULT_CALL_LIMITS.max_answer_bytes})",
@@ -318,13 +267,13 @@ def build_parser() -> argparse.ArgumentParser:
     history = _command(sub, "history", "list recent requests from the local history")
     history.add_argument(
         "--limit",
-        type=_whole_number(1, MAX_HISTORY_LIMIT),
+        type=whole_number(1, MAX_HISTORY_LIMIT),
         default=20,
         help=f"at most this many rows (1 to {MAX_HISTORY_LIMIT})",
     )
     history.add_argument(
         "--filter",
-        type=_history_filter,
+        type=at_most(FILTER_MAX),
         default="",
         help=f"substring of number, request id or brand (up to {FILTER_MAX} characters)",
     )
@@ -353,16 +302,5 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     if (args.sandbox or args.sandbox_url) and args.profile:
         raise CliUsageError("--profile cannot be combined with a sandbox option")
     if args.operator is not None:
-        args.operator = _operator(args.operator)
+        args.operator = operator_name(args.operator, OPERATOR_MAX)
     return args
-
-
-def _operator(raw: str) -> str:
-    """The ``--operator`` name, held to the free-text rule of every name the history shows."""
-    text = raw.strip()
-    problem = text_problem(text) if text else f"required, 1 to {OPERATOR_MAX} characters"
-    if problem is None and len(text) > OPERATOR_MAX:
-        problem = f"at most {OPERATOR_MAX} characters (got {len(text)})"
-    if problem is not None:
-        raise ValidationFailed([FieldError("--operator", problem)])
-    return text

@@ -20,6 +20,7 @@ import sqlite3
 import stat
 import subprocess
 from collections.abc import Callable, Iterator
+from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 import httpx
@@ -30,6 +31,7 @@ from desktop_app.api.sandbox_control import SandboxControl
 from desktop_app.cli.main import main
 from desktop_app.sandbox.server import SandboxServer
 from desktop_app.settings.paths import AppPaths
+from desktop_app.usecases.logging_setup import LOG_FILE_NAME, configure_logging, remove_logging
 
 from .conftest import PYTHON, ROOT
 
@@ -212,3 +214,15 @@ def test_a_damaged_history_stops_the_command_before_anything_is_sent(
     assert "Nothing was sent" in sentence and "keeps working" not in sentence
     assert json.loads(run.stdout)["error"]["type"] == "StoreError"
     assert SandboxControl(http, sandbox.url).requests() == []
+
+
+def test_a_rotated_log_file_is_owner_only_too(tmp_path: Path, umask_022: None) -> None:
+    handler = configure_logging(tmp_path / "logs")
+    try:
+        assert isinstance(handler, RotatingFileHandler)
+        handler.doRollover()  # what a full log file does: rename it away, open a new one
+    finally:
+        remove_logging(handler)
+    logs = sorted((tmp_path / "logs").iterdir())
+    assert [p.name for p in logs] == [LOG_FILE_NAME, f"{LOG_FILE_NAME}.1"]
+    assert all(_mode(p) == 0o600 for p in logs)
