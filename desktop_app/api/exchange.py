@@ -225,6 +225,7 @@ def exchange(
     auth: httpx.Auth | None = None,
     headers: Mapping[str, str] | None = None,
     secret: str = "",
+    log: logging.Logger = logger,
 ) -> Answer:
     """Send one request and read its answer within the client's :class:`CallLimits`.
 
@@ -238,6 +239,8 @@ def exchange(
         auth: Per-request authentication (HTTP Basic).
         headers: Extra request headers.
         secret: Scrubbed out of any text that ends up in an error.
+        log: Where the one line per call (method, path, status or error class) goes: the
+            calling client's logger.
 
     Returns:
         The status, headers and body; any HTTP status (the caller judges it).
@@ -274,7 +277,7 @@ def exchange(
     if failure is not None:
         # Raised outside the except block so no httpx exception (which holds the request and
         # its body) is chained onto the domain error.
-        logger.info("%s %s failed: %s", method, _path_of(url), type(failure).__name__)
+        log.info("%s %s failed: %s", method, _path_of(url), type(failure).__name__)
         raise failure
-    logger.debug("%s %s -> HTTP %s", method, _path_of(url), answer.status_code)
+    log.debug("%s %s -> HTTP %s", method, _path_of(url), answer.status_code)
     return answer

@@ -3,9 +3,9 @@
 One call, :meth:`MessagesClient.send`, on the profile's API host: ``https://api.nexmo.com``, a
 regional host (``api-eu``/``api-us``/``api-ap.vonage.com``), Vonage's Messages sandbox or the
 built-in sandbox (:data:`~desktop_app.domain.messages_hosts.MESSAGES_HOSTS`). It goes through the
-app's one shared ``httpx.Client`` and the same httpx -> domain mapping as Verify
-(:func:`~desktop_app.api.http.map_transport_error`), so the timeouts, TLS checks and User-Agent
-are the app's.
+app's one shared ``httpx.Client`` and the same call limits and httpx -> domain mapping as Verify
+(:func:`~desktop_app.api.exchange.exchange`), so the timeouts, TLS checks and User-Agent are the
+app's.
 
 Authentication is HTTP Basic (``api_key:api_secret``) or a Bearer application JWT
 (:class:`~desktop_app.api.jwt_auth.JwtAuth`, RS256, a fresh token per request); never both.
@@ -34,14 +34,15 @@ from typing import Literal
 
 import httpx
 
-from desktop_app.domain.errors import TransportError, ValidationFailed
+from desktop_app.domain.errors import ValidationFailed
 from desktop_app.domain.messages import MessageAccepted, MessageRequest
 from desktop_app.domain.messages_hosts import MESSAGES_PATH
 from desktop_app.domain.messages_validation import message_errors
 from desktop_app.domain.messages_wire import message_body
 from desktop_app.domain.models import ApiCredentials
 
-from .http import DEFAULT_API_HOST, map_transport_error
+from .exchange import exchange
+from .http import DEFAULT_API_HOST
 from .jwt_auth import JwtAuth
 from .messages_errors import messages_error, parse_accepted, retry_after_of
 
@@ -128,17 +129,12 @@ class MessagesClient:
             self._auth.authorization() if isinstance(self._auth, JwtAuth) else self._basic
         )
         headers = {"Accept": "application/json", "Authorization": authorization}
-        failure: TransportError | None = None
-        try:
-            response = self._http.request("POST", self._url, json=body, headers=headers)
-        except (httpx.HTTPError, httpx.InvalidURL, OSError) as exc:
-            failure = map_transport_error(exc, secret=secret)
-        if failure is not None:
-            # Outside the except block: the httpx exception holds the request body (the text,
-            # perhaps a code), so it must not be chained onto the domain error.
-            logger.info("POST %s failed: %s", MESSAGES_PATH, type(failure).__name__)
-            raise failure
-        logger.debug("POST %s -> HTTP %s", MESSAGES_PATH, response.status_code)
+        # exchange() enforces the call limits, logs only method, path and status, and never
+        # chains the httpx exception (which holds the text, perhaps a code) onto its error.
+        response = exchange(
+            self._http, "POST", self._url, json_body=body, headers=headers, secret=secret,
+            log=logger,
+        )  # fmt: skip
         if 200 <= response.status_code < 300:
             return parse_accepted(response.content)
         retry_after = None

@@ -178,6 +178,7 @@ class VerifyV2Client:
             auth=basic,
             headers=headers,
             secret=secret,
+            log=logger,
         )
         return parse_v2_answer(
             operation,
