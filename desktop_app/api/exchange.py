@@ -279,5 +279,6 @@ def exchange(
         # its body) is chained onto the domain error.
         log.info("%s %s failed: %s", method, _path_of(url), type(failure).__name__)
         raise failure
-    log.debug("%s %s -> HTTP %s", method, _path_of(url), answer.status_code)
+    if log.isEnabledFor(logging.DEBUG):  # the path is parsed only when the line is kept
+        log.debug("%s %s -> HTTP %s", method, _path_of(url), answer.status_code)
     return answer
