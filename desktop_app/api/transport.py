@@ -259,10 +259,14 @@ def no_proxy_mounts(
 ) -> dict[str, httpx.BaseTransport]:
     """Mounts sending ``https://`` hosts named in ``no_proxy`` / ``NO_PROXY`` direct.
 
-    ``example.com`` covers the host and its subdomains; ``*`` covers every host.
+    ``example.com`` covers the host and its subdomains; ``*`` covers every host. This computer
+    (``localhost``, ``127.0.0.1``, ``::1``: the sandbox in HTTPS mode) is always direct: no
+    proxy can reach it.
     """
     value = environ.get("no_proxy") or environ.get("NO_PROXY") or ""
-    mounts: dict[str, httpx.BaseTransport] = {}
+    mounts: dict[str, httpx.BaseTransport] = {
+        f"https://{host}": direct for host in ("localhost", "127.0.0.1", "[::1]")
+    }
     for entry in value.split(","):
         host = entry.strip().lower().lstrip(".")
         if not host or "/" in host or not host.isascii() or not host.isprintable():

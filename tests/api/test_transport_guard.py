@@ -36,6 +36,7 @@ from desktop_app.domain import errors as e
 from desktop_app.domain.models import ApiCredentials, StartParams
 from desktop_app.domain.v2 import SmsChannel, V2StartParams
 from desktop_app.sandbox.server import SandboxServer
+from tests.reliability.faultserver import closed_port
 from tests.sandbox_fixtures import serve_sandbox
 
 from .hostile_servers import HostileServer, RecordingServer
@@ -127,6 +128,8 @@ def test_https_hosts_may_use_https_proxy_as_a_tunnel_and_no_proxy_goes_direct(
         connections = recorder.connections
         with pytest.raises(e.ConnectError):  # direct: the name does not resolve
             request_json(http, "GET", "https://direct.invalid/x")
+        with pytest.raises(e.ConnectError):  # this computer is always reached direct
+            request_json(http, "GET", f"https://127.0.0.1:{closed_port()}/x")
     received = bytes(recorder.received)
     assert received.startswith(b"CONNECT api.example.test:443 ")
     assert SECRET.encode() not in received and b"authorization" not in received.lower()
