@@ -10,7 +10,6 @@ engine's answer (dropped, malformed or truncated JSON).
 from __future__ import annotations
 
 import contextlib
-import json
 import select
 import socket
 import struct
@@ -20,6 +19,8 @@ from typing import Any
 
 from desktop_app.sandbox.connection import ConnectionHandler
 from desktop_app.sandbox.faults import Fault
+from desktop_app.sandbox.formats import render_v1
+from desktop_app.sandbox.problems import problem_body
 
 __all__ = ["FaultInjectingHandler"]
 
@@ -33,8 +34,11 @@ _GATEWAY_PAGE = (
 class FaultInjectingHandler(ConnectionHandler):
     """A connection that can play a fault instead of, or on top of, its answer."""
 
-    def _fault_before(self, fault: Fault, endpoint: str) -> bool:
-        """Play a fault due before processing; True when it took the request's place."""
+    def _fault_before(self, fault: Fault, endpoint: str, fmt: str = "json") -> bool:
+        """Play a fault due before processing; True when it took the request's place.
+
+        ``fmt`` is the answer format of a Verify v1 endpoint (``json`` or ``xml``).
+        """
         kind = fault.kind
         if kind == "latency":
             if not self.server.stopping.wait(fault.seconds):
@@ -51,20 +55,16 @@ class FaultInjectingHandler(ConnectionHandler):
             self._send_raw(code, page, content_type="text/html")
         elif kind == "throttle":
             if endpoint == "balance" or endpoint.startswith("v2_"):
-                problem = {
-                    "type": "https://developer.vonage.com/api-errors#throttled",
-                    "title": "Rate Limit Hit",
-                    "detail": "Please wait, then retry your request",
-                }
-                self.send_json(429, problem)
+                detail = "Please wait, then retry your request"
+                self.send_json(429, problem_body("Rate Limit Hit", detail, "throttled"))
             else:
-                self.send_json(200, _v1_refusal(endpoint, "1", "Throttled"))
+                self._send_v1(endpoint, _v1_refusal(endpoint, "1", "Throttled"), fmt)
         elif kind == "internal_error":
             if endpoint == "balance" or endpoint.startswith("v2_"):
-                problem = {"title": "Internal Error", "detail": "Internal Error"}
-                self.send_json(500, problem)
+                body = problem_body("Internal Error", "Internal Error", "internal-error")
+                self.send_json(500, body)
             else:
-                self.send_json(200, _v1_refusal(endpoint, "5", "Internal Error"))
+                self._send_v1(endpoint, _v1_refusal(endpoint, "5", "Internal Error"), fmt)
         else:  # pragma: no cover - every "before" kind is handled above
             return False
         return True
@@ -72,27 +72,35 @@ class FaultInjectingHandler(ConnectionHandler):
     def _answer(
         self,
         code: int,
-        body: dict[str, Any] | None,
+        data: bytes | None,
+        content_type: str,
         fault: Fault | None,
         *,
         location: str | None = None,
     ) -> None:
-        """Send the engine's answer, spoiled by a fault due after processing (if any)."""
+        """Send the engine's answer (``data`` None: no body), spoiled by a fault due after."""
         if fault is None or fault.before:
-            self.send_json(code, body, location=location)
+            kind = None if data is None else content_type
+            self._send_raw(code, data or b"", content_type=kind, location=location)
             return
         self.close_connection = True
         if fault.kind == "drop_after_processing":
             self._drop()
             return
-        full = b"{}" if body is None else json.dumps(body, separators=(",", ":")).encode()
+        full = b"{}" if data is None else data
         half = full[: max(1, len(full) // 2)]
-        json_type = "application/json;charset=UTF-8"
         if fault.kind == "malformed_json":
-            self._send_raw(code, half, content_type=json_type, location=location)
+            self._send_raw(code, half, content_type=content_type, location=location)
         else:  # truncated: promise the whole body, send half of it, close
-            self._send_raw(code, half, content_type=json_type, location=location, length=len(full))
+            self._send_raw(
+                code, half, content_type=content_type, location=location, length=len(full)
+            )
             self._drop()
+
+    def _send_v1(self, op: str, body: dict[str, Any], fmt: str) -> None:
+        """Send a Verify v1 answer (HTTP 200) in ``fmt``."""
+        data, content_type = render_v1(op, body, fmt)
+        self._send_raw(200, data, content_type=content_type)
 
     def _drop(self) -> None:
         """Close the connection now (a FIN, no answer)."""

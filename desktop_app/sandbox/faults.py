@@ -46,8 +46,11 @@ import math
 import random
 import threading
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
+
+from desktop_app.sandbox.bounds import number, whole
 
 __all__ = [
     "AFTER_KINDS",
@@ -96,6 +99,10 @@ DEFAULT_HANG_SECONDS: Final = 120.0
 MAX_SECONDS: Final = 600.0
 #: The most rules one plan keeps (a guard against a runaway control client).
 MAX_RULES: Final = 100
+#: The largest COUNT of a counted rule.
+MAX_COUNT: Final = 1_000_000
+#: The longest text form of a rule.
+MAX_SPEC: Final = 200
 
 
 @dataclass(frozen=True)
@@ -173,13 +180,19 @@ class FaultRule:
         }
 
 
-def _number(text: str, what: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError(f"{what} must be a number, not {text!r}") from None
-    if not math.isfinite(value):
-        raise ValueError(f"{what} must be finite")
+def _number(text: str, what: str, high: float) -> float:
+    """A number from 0 to ``high`` in ASCII digits (``0.5``, ``30``, ``1e-05``)."""
+    value = number(text.strip(), 0.0, high)
+    if value is None:
+        raise ValueError(f"{what} must be a number from 0 to {high:g}, not {text[:40]!r}")
+    return value
+
+
+def _count(text: str, what: str) -> int:
+    """A whole number from 1 to :data:`MAX_COUNT` in ASCII digits."""
+    value = whole(text.strip(), 1, MAX_COUNT)
+    if value is None:
+        raise ValueError(f"{what} must be a whole number from 1 to {MAX_COUNT}, not {text[:40]!r}")
     return value
 
 
@@ -190,22 +203,21 @@ def parse_fault(spec: str) -> FaultRule:
         ValueError: The text does not follow the syntax, or a value is out of range.
     """
     text = spec.strip()
+    if len(text) > MAX_SPEC:
+        raise ValueError(f"a fault rule has at most {MAX_SPEC} characters")
     count: int | None = None
     probability: float | None = None
     if "@" in text:
         text, _, raw = text.rpartition("@")
-        number = _number(raw, "COUNT")
-        if number != int(number):
-            raise ValueError(f"COUNT must be a whole number, not {raw!r}")
-        count = int(number)
+        count = _count(raw, "COUNT")
     elif "%" in text:
         text, _, raw = text.rpartition("%")
-        probability = _number(raw, "PROB")
+        probability = _number(raw, "PROB", 1.0)
     parts = text.split(":")
     if len(parts) not in (2, 3) or not all(parts):
-        raise ValueError(f"fault {spec!r} is not ENDPOINT:KIND[:ARG][@COUNT|%PROB]")
+        raise ValueError(f"fault {spec[:60]!r} is not ENDPOINT:KIND[:ARG][@COUNT|%PROB]")
     endpoint, kind = parts[0].strip(), parts[1].strip().lower()
-    seconds = _number(parts[2], "ARG") if len(parts) == 3 else 0.0
+    seconds = _number(parts[2], "ARG", MAX_SECONDS) if len(parts) == 3 else 0.0
     if len(parts) == 3 and kind not in ("latency", "hang"):
         raise ValueError(f"fault kind {kind!r} takes no ARG (only latency and hang do)")
     return FaultRule(endpoint, kind, seconds, count, probability)
@@ -277,18 +289,20 @@ class FaultPlan:
             }
 
 
-def rule_from_fields(fields: dict[str, list[str]]) -> FaultRule:
+def rule_from_fields(fields: Mapping[str, Sequence[str]]) -> FaultRule:
     """Build a rule from ``POST /sandbox/faults`` fields (form or JSON object).
 
     ``spec`` (the text syntax) alone, or ``endpoint`` and ``kind`` with optional ``seconds``,
-    ``count`` and ``probability``.
+    ``count`` and ``probability``; each field at most once.
 
     Raises:
-        ValueError: Missing or invalid fields.
+        ValueError: Missing, repeated or invalid fields.
     """
 
     def one(name: str) -> str | None:
         values = fields.get(name)
+        if values and len(values) > 1:
+            raise ValueError(f"give {name} once (it was sent {len(values)} times)")
         return values[0].strip() if values and values[0].strip() else None
 
     spec = one("spec")
@@ -298,16 +312,12 @@ def rule_from_fields(fields: dict[str, list[str]]) -> FaultRule:
     if endpoint is None or kind is None:
         raise ValueError("give 'endpoint' and 'kind' (or 'spec')")
     raw_count, raw_probability, raw_seconds = one("count"), one("probability"), one("seconds")
-    count: int | None = None
-    if raw_count is not None:
-        number = _number(raw_count, "count")
-        if number != int(number):
-            raise ValueError("count must be a whole number")
-        count = int(number)
     return FaultRule(
-        endpoint,
-        kind.lower(),
-        seconds=0.0 if raw_seconds is None else _number(raw_seconds, "seconds"),
-        count=count,
-        probability=None if raw_probability is None else _number(raw_probability, "probability"),
+        endpoint[:40],
+        kind[:40].lower(),
+        seconds=0.0 if raw_seconds is None else _number(raw_seconds, "seconds", MAX_SECONDS),
+        count=None if raw_count is None else _count(raw_count, "count"),
+        probability=(
+            None if raw_probability is None else _number(raw_probability, "probability", 1.0)
+        ),
     )

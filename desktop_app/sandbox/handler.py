@@ -1,4 +1,4 @@
-"""The sandbox's HTTP server and request handler: each request routed to the engine.
+"""The sandbox's HTTP server and request handler: each request dispatched to its engine.
 
 The handler is built in layers, one module each:
 
@@ -7,13 +7,23 @@ The handler is built in layers, one module each:
   request body limit (:data:`MAX_BODY`);
 * :mod:`desktop_app.sandbox.connection`: connection tracking, and TLS on the same port;
 * :mod:`desktop_app.sandbox.fault_injection`: playing a drawn fault;
-* this module: routing (tables in :mod:`desktop_app.sandbox.routes`) to the Verify v1, v2 and
-  ``/sandbox/...`` control operations of the engine. ``verbose`` logs the method and path only,
-  never the query string.
+* this module: dispatch (tables in :mod:`desktop_app.sandbox.routes`) to the Verify v1 engine
+  (answers in JSON or XML, as the path's ``{format}`` says), the Verify v2 engine, the Account
+  balance and the ``/sandbox/...`` controls (:mod:`desktop_app.sandbox.controls`).
+  ``verbose`` logs the method and path only, never the query string.
+
+Methods: a known path answers only its methods; any other one is HTTP 405 with ``Allow``
+(``OPTIONS`` is 204 with ``Allow``; a method http.server does not know is 501). On a Verify v2
+path every error is an RFC 7807 problem document. ``/verify/psd2/xml`` answers status 3 in
+JSON: the spec lists the path but says PSD2 has no XML format.
+
+An unexpected exception while answering is HTTP 500 with a problem document; the engines'
+transactions have rolled back whatever it had changed, and the connection closes.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import socket
 import ssl
@@ -22,8 +32,10 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from desktop_app.sandbox.connection import ConnectionServer
+from desktop_app.sandbox.controls import Controls
 from desktop_app.sandbox.fault_injection import FaultInjectingHandler
-from desktop_app.sandbox.faults import FaultPlan, rule_from_fields
+from desktop_app.sandbox.faults import FaultPlan
+from desktop_app.sandbox.formats import JSON_TYPE, json_bytes, render_v1
 from desktop_app.sandbox.params import (
     BadParametersError,
     basic_credentials,
@@ -31,17 +43,21 @@ from desktop_app.sandbox.params import (
     parse_body,
     parse_query,
 )
+from desktop_app.sandbox.problems import problem_body
 from desktop_app.sandbox.routes import (
-    SANDBOX_FIELD,
+    BALANCE_PATH,
+    PSD2_XML_PATH,
     SANDBOX_ROUTES,
     V2_PREFIX,
     VERIFY_ROUTES,
+    allowed_methods,
+    is_v2,
     v2_route,
 )
 from desktop_app.sandbox.wire import MAX_BODY
 
 if TYPE_CHECKING:
-    from desktop_app.sandbox.engine import SandboxEngine
+    from desktop_app.sandbox.core import Sandbox
 
 __all__ = [
     "MAX_BODY",
@@ -53,16 +69,21 @@ __all__ = [
     "v2_route",
 ]
 
+log = logging.getLogger(__name__)
+
 #: A Host header that may be echoed into a ``check_url`` (anything else uses the bound address).
 _HOST_RE = re.compile(r"[A-Za-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
+#: What an unexpected error answers (the trace goes to the log, never to the client).
+_INTERNAL = "The sandbox could not answer this request; nothing was changed. Try again."
+_NO_PSD2_XML = {"status": "3", "error_text": "Invalid value for param: format"}
 
 
 class SandboxHTTPServer(ConnectionServer):
-    """The sandbox's threading HTTP server: its engine, its fault plan and tracked connections.
+    """The sandbox's threading HTTP server: its engines, its fault plan and tracked connections.
 
     Args:
         address: The ``(host, port)`` to listen on (port 0: any free port).
-        engine: Answers every Verify and control request.
+        engine: The composed sandbox whose engines answer every request.
         ssl_context: Serve TLS on the same port too.
         verbose: Print the method and path of each request (never the query string).
         family: The address family of ``address``.
@@ -72,7 +93,7 @@ class SandboxHTTPServer(ConnectionServer):
     def __init__(
         self,
         address: tuple[str, int],
-        engine: SandboxEngine,
+        engine: Sandbox,
         *,
         ssl_context: ssl.SSLContext | None = None,
         verbose: bool = False,
@@ -81,13 +102,14 @@ class SandboxHTTPServer(ConnectionServer):
     ) -> None:
         self.engine = engine
         self.faults = faults if faults is not None else FaultPlan()
+        self.controls = Controls(engine, self.faults)
         super().__init__(
             address, SandboxHandler, ssl_context=ssl_context, verbose=verbose, family=family
         )
 
 
 class SandboxHandler(FaultInjectingHandler):
-    """One connection's requests, each routed to the engine."""
+    """One connection's requests, each dispatched to an engine or a control."""
 
     server: SandboxHTTPServer
 
@@ -100,7 +122,27 @@ class SandboxHandler(FaultInjectingHandler):
         self._dispatch()
 
     def do_DELETE(self) -> None:  # noqa: N802 - http.server calls do_<METHOD>
-        """Handle DELETE (Verify v2 cancel)."""
+        """Handle DELETE (Verify v2 cancel, clearing faults)."""
+        self._dispatch()
+
+    def do_PUT(self) -> None:  # noqa: N802 - http.server calls do_<METHOD>
+        """Handle PUT (no path takes it: 405 with ``Allow``)."""
+        self._dispatch()
+
+    def do_PATCH(self) -> None:  # noqa: N802 - http.server calls do_<METHOD>
+        """Handle PATCH (no path takes it: 405 with ``Allow``)."""
+        self._dispatch()
+
+    def do_HEAD(self) -> None:  # noqa: N802 - http.server calls do_<METHOD>
+        """Handle HEAD (no path takes it: 405 with ``Allow``, headers only)."""
+        self._dispatch()
+
+    def do_OPTIONS(self) -> None:  # noqa: N802 - http.server calls do_<METHOD>
+        """Handle OPTIONS: 204 with the path's ``Allow``."""
+        self._dispatch()
+
+    def do_TRACE(self) -> None:  # noqa: N802 - http.server calls do_<METHOD>
+        """Handle TRACE (no path takes it: 405 with ``Allow``)."""
         self._dispatch()
 
     def _dispatch(self) -> None:
@@ -111,45 +153,101 @@ class SandboxHandler(FaultInjectingHandler):
         path = split.path.rstrip("/") or "/"
         if self.server.verbose:
             sys.stderr.write(f"{self.command} {path}\n")
-        if path == V2_PREFIX or path.startswith(V2_PREFIX + "/"):
+        self._answered = False
+        try:
+            self._route(path, split.query, body)
+        except Exception:
+            log.error("sandbox: %s %s failed; answered HTTP 500", self.command, path, exc_info=True)
+            self.close_connection = True
+            if not self._answered:
+                problem = problem_body("Internal Server Error", _INTERNAL, "internal-error")
+                self.send_json(500, problem)
+
+    def _send_raw(self, code: int, data: bytes, **kwargs: Any) -> None:
+        self._answered = True
+        super()._send_raw(code, data, **kwargs)
+
+    def _route(self, path: str, query: str, body: bytes) -> None:
+        allowed = allowed_methods(path)
+        if allowed is None:
+            if is_v2(path):
+                detail = f"No such Verify v2 endpoint: {path[:200]}"
+                self.send_problem(404, detail, "not-found")
+            else:
+                self.send_json(404, {"error": "Not Found", "path": path[:200]})
+            return
+        if self.command not in allowed:
+            self._method_not_allowed(path, allowed)
+            return
+        if is_v2(path):
             self._v2(path, body)
             return
-        if self.command == "DELETE" and path != "/sandbox/faults":
-            self.send_json(405, {"error": "Method Not Allowed"})
+        if path == PSD2_XML_PATH:
+            self.send_json(200, {"request_id": "", **_NO_PSD2_XML})
             return
         try:
             params = merge(
-                parse_query(split.query),
-                parse_body(body, self.headers.get("Content-Type", "")),
+                parse_query(query), parse_body(body, self.headers.get("Content-Type", ""))
             )
         except BadParametersError as exc:
-            self.send_json(
-                200 if path in VERIFY_ROUTES else 400,
-                {"status": "3", "error_text": f"Invalid request: {exc}"},
-            )
+            self._bad_parameters(path, str(exc))
             return
-        engine = self.server.engine
-        op = VERIFY_ROUTES.get(path)
-        if op is not None or path == "/account/get-balance":
-            endpoint = op or "balance"
-            fault = self.server.faults.draw(endpoint)
-            if fault is not None and self._fault_before(fault, endpoint):
-                return
-            self._wait_latency()
-            basic = basic_credentials(self.headers.get("Authorization"))
-            if op is not None:
-                code, answer = 200, engine.verify(op, params, basic)
-            else:
-                code, answer = engine.balance(params, basic)
-            self._answer(code, answer, fault)
-            return
-        methods = SANDBOX_ROUTES.get(path)
-        if methods is None:
-            self.send_json(404, {"error": "Not Found", "path": path[:200]})
-        elif self.command not in methods:
-            self.send_json(405, {"error": "Method Not Allowed"})
+        if path in VERIFY_ROUTES:
+            self._v1(path, params)
+        elif path == BALANCE_PATH:
+            self._balance(params)
         else:
-            self._sandbox(path, params)
+            self._control(path, params)
+
+    def _method_not_allowed(self, path: str, allowed: tuple[str, ...]) -> None:
+        if self.command == "OPTIONS":
+            self.send_json(204, None, allow=allowed)
+            return
+        detail = f"{self.command[:20]} is not allowed here; use {' or '.join(allowed)}."
+        if is_v2(path):
+            self.send_problem(405, detail, "method-not-allowed", allow=allowed)
+        else:
+            self.send_json(405, {"error": "Method Not Allowed", "detail": detail}, allow=allowed)
+
+    def _bad_parameters(self, path: str, reason: str) -> None:
+        text = f"Invalid request: {reason}"
+        route = VERIFY_ROUTES.get(path)
+        if route is not None:
+            op, fmt = route
+            body: dict[str, Any] = {"status": "3", "error_text": text}
+            self._send_v1(op, {"request_id": "", **body} if op == "start" else body, fmt)
+        elif path == BALANCE_PATH:
+            self.send_json(400, {"status": "3", "error_text": text})
+        else:
+            self.send_json(400, {"error": text})
+
+    def _v1(self, path: str, params: dict[str, list[str]]) -> None:
+        op, fmt = VERIFY_ROUTES[path]
+        fault = self.server.faults.draw(op)
+        if fault is not None and self._fault_before(fault, op, fmt):
+            return
+        self._wait_latency()
+        basic = basic_credentials(self.headers.get("Authorization"))
+        answer = self.server.engine.v1.verify(op, params, basic)
+        data, content_type = render_v1(op, answer, fmt)
+        self._answer(200, data, content_type, fault)
+
+    def _balance(self, params: dict[str, list[str]]) -> None:
+        fault = self.server.faults.draw("balance")
+        if fault is not None and self._fault_before(fault, "balance"):
+            return
+        self._wait_latency()
+        basic = basic_credentials(self.headers.get("Authorization"))
+        code, answer = self.server.engine.balance(params, basic)
+        self._answer(code, json_bytes(answer), JSON_TYPE, fault)
+
+    def _control(self, path: str, params: dict[str, list[str]]) -> None:
+        try:
+            body = self.server.controls.answer(self.command, path, params)
+        except ValueError as exc:
+            self.send_json(400, {"error": str(exc)})
+            return
+        self.send_json(200, body)
 
     def _base_url(self) -> str:
         """The scheme, host and port this client used (for a v2 ``check_url``)."""
@@ -162,69 +260,24 @@ class SandboxHandler(FaultInjectingHandler):
 
     def _v2(self, path: str, body: bytes) -> None:
         route = v2_route(self.command, path)
-        if route is None:
-            code = 404 if self.command in ("GET", "POST", "DELETE") else 405
-            title = "Not Found" if code == 404 else "Method Not Allowed"
-            self.send_json(
-                code, {"title": title, "detail": f"No such Verify v2 endpoint: {path[:200]}"}
-            )
-            return
+        assert route is not None  # the path and method were checked
         op, request_id = route
         endpoint = f"v2_{op}"
         fault = self.server.faults.draw(endpoint)
         if fault is not None and self._fault_before(fault, endpoint):
             return
         self._wait_latency()
-        answer = self.server.engine.verify_v2(
+        answer = self.server.engine.v2.verify(
             op,
             request_id,
             body,
             authorization=self.headers.get("Authorization"),
             base_url=self._base_url(),
         )
-        self._answer(answer.status, answer.body, fault, location=answer.location)
+        data = None if answer.body is None else json_bytes(answer.body)
+        self._answer(answer.status, data, JSON_TYPE, fault, location=answer.location)
 
     def _wait_latency(self) -> None:
         latency = self.server.engine.latency
         if latency > 0:
             self.server.stopping.wait(latency)
-
-    def _sandbox(self, path: str, params: dict[str, list[str]]) -> None:
-        engine = self.server.engine
-        value = (params.get(SANDBOX_FIELD.get(path, ""), [""]) or [""])[0]
-        try:
-            if path == "/sandbox/clock/advance":
-                body = engine.advance_clock(float(value))
-            elif path == "/sandbox/clock/scale":
-                engine.clock.set_time_scale(float(value))
-                body = engine.clock_info()
-            elif path == "/sandbox/latency":
-                if self.command == "POST":
-                    engine.latency = float(value)
-                body = {"latency": engine.latency}
-            elif path == "/sandbox/messages":
-                body = engine.messages(params["number"][0] if "number" in params else None)
-            elif path == "/sandbox/requests":
-                body = engine.requests()
-            elif path.startswith("/sandbox/faults"):
-                body = self._faults_control(path, params)
-            elif path == "/sandbox/callbacks":
-                if self.command == "POST":
-                    engine.set_callback_url((params.get("url") or [""])[0] or None)
-                body = {"callback_url": engine.callback_url}
-            else:
-                body = engine.clock_info()
-        except ValueError as exc:
-            self.send_json(400, {"error": str(exc)})
-            return
-        self.send_json(200, body)
-
-    def _faults_control(self, path: str, params: dict[str, list[str]]) -> dict[str, Any]:
-        """``/sandbox/faults``: GET lists, POST adds a rule, DELETE (or POST .../clear) clears."""
-        plan = self.server.faults
-        if path == "/sandbox/faults/clear" or self.command == "DELETE":
-            removed = plan.clear()
-            return {**plan.to_json(), "removed": removed}
-        if self.command == "POST":
-            plan.add(rule_from_fields(params))
-        return plan.to_json()

@@ -22,12 +22,17 @@ class BadParametersError(ValueError):
     """The query or body cannot be decoded (invalid UTF-8, malformed JSON, too many fields)."""
 
 
+_TOO_MANY = f"there are more than {MAX_FIELDS} parameters"
+
+
 def parse_query(query: str) -> dict[str, list[str]]:
     """Decode a query string (or form body) into name -> values."""
     try:
         return parse_qs(query, keep_blank_values=True, errors="strict", max_num_fields=MAX_FIELDS)
-    except (UnicodeDecodeError, ValueError) as exc:
+    except UnicodeDecodeError as exc:
         raise BadParametersError("the parameters are not valid UTF-8 form data") from exc
+    except ValueError as exc:  # parse_qs says "Max number of fields exceeded"
+        raise BadParametersError(_TOO_MANY) from exc
 
 
 def _scalar(value: Any) -> str | None:
@@ -52,8 +57,10 @@ def parse_body(body: bytes, content_type: str) -> dict[str, list[str]]:
         data = json.loads(text)
     except (ValueError, RecursionError) as exc:
         raise BadParametersError("the body is not valid JSON") from exc
-    if not isinstance(data, dict) or len(data) > MAX_FIELDS:
+    if not isinstance(data, dict):
         raise BadParametersError("the body is not a JSON object")
+    if len(data) > MAX_FIELDS:
+        raise BadParametersError(_TOO_MANY)
     out: dict[str, list[str]] = {}
     for name, value in data.items():
         items = value if isinstance(value, list) else [value]

@@ -18,7 +18,9 @@ injection: GET lists the rules and per-route hit counters, POST adds a rule, DEL
 Verify v2 (JSON, RFC 7807 errors with real HTTP statuses): ``POST /v2/verify`` (start),
 ``POST /v2/verify/{id}`` (check), ``DELETE /v2/verify/{id}`` (cancel),
 ``POST /v2/verify/{id}/next_workflow`` and ``GET /v2/verify/{id}/silent-auth/redirect`` (the
-silent auth ``check_url``); see :mod:`desktop_app.sandbox.engine_v2`.
+silent auth ``check_url``); see :mod:`desktop_app.sandbox.v2_engine`. Verify v1 also answers
+in XML on the spec's ``/verify/xml``, ``/verify/check/xml``, ``/verify/search/xml`` and
+``/verify/control/xml``. Any other method on a known path is HTTP 405 with ``Allow``.
 
 With ``tls_cert``/``tls_key`` the same port also speaks HTTPS (the first byte of each connection
 decides) and accepts ``CONNECT`` as a tunnel to itself, for SDKs that build ``https://host``
@@ -35,7 +37,7 @@ from types import TracebackType
 
 from desktop_app.sandbox.callbacks import is_loopback
 from desktop_app.sandbox.clock import SimClock
-from desktop_app.sandbox.engine import SandboxEngine
+from desktop_app.sandbox.core import Sandbox
 from desktop_app.sandbox.faults import FaultPlan, FaultRule, parse_fault
 from desktop_app.sandbox.handler import SandboxHTTPServer
 
@@ -121,7 +123,8 @@ class SandboxServer:
             raise ValueError("tls_cert and tls_key go together")
         self.config = config
         self.clock = SimClock(config.time_scale)
-        self.engine = SandboxEngine(
+        #: The composed sandbox: shared state, Verify v1 and v2 engines (``.v1``, ``.v2``).
+        self.engine = Sandbox(
             api_key=config.api_key,
             api_secret=config.api_secret,
             clock=self.clock,

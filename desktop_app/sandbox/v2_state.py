@@ -8,7 +8,7 @@ from typing import Any
 from desktop_app.domain.lifecycle import Delivery, V2Lifecycle
 from desktop_app.domain.models import VerificationStatus
 from desktop_app.domain.v2 import EMAIL, SILENT_AUTH, SMS, VOICE, WHATSAPP
-from desktop_app.sandbox.state import HandsetMessage, iso
+from desktop_app.sandbox.records import HandsetMessage, iso, spelled
 from desktop_app.sandbox.v2_validation import V2Spec
 
 #: The v2 word for each final status (summary callbacks and the listing).
@@ -21,7 +21,6 @@ V2_STATUS = {
 }
 #: What the price of a completed v2 verification is reported as.
 V2_PRICE = "0.0500"
-_DIGIT_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
 
 
 @dataclass
@@ -169,8 +168,8 @@ def v2_message_text(spec: V2Spec, index: int, code: str) -> str:
         text = f"{code} is your {brand} verification code."
         return f"{text}\n{channel.app_hash}" if channel.app_hash else text
     if channel.channel == VOICE:
-        spelled = ", ".join(_DIGIT_WORDS[int(c)] if c.isdigit() else c for c in code)
-        return f"Your {brand} verification code is: {spelled}. I repeat: {spelled}."
+        words = spelled(code)
+        return f"Your {brand} verification code is: {words}. I repeat: {words}."
     if channel.channel == EMAIL:
         return (
             f"Subject: Your {brand} verification code\n\n"

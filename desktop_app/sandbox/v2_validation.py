@@ -10,7 +10,6 @@ The limits are the field guide's §2.3; the channels ``whatsapp_interactive`` an
 from __future__ import annotations
 
 import re
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,42 +29,18 @@ from desktop_app.domain.v2 import (
     SMS,
     WHATSAPP,
 )
+from desktop_app.sandbox.bounds import E164
+from desktop_app.sandbox.problems import Problem
 
-ERRORS_URL = "https://developer.nexmo.com/api-errors"
-NUMBER_RE = re.compile(r"[1-9]\d{6,14}")
+__all__ = ["ChannelSpec", "Problem", "V2Spec", "invalid_params", "parse_v2_code", "parse_v2_start"]
+
+NUMBER_RE = E164
 SENDER_RE = re.compile(r"[A-Za-z0-9]{3,11}")
 EMAIL_RE = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
+#: The longest email address (RFC 5321's path limit, less the angle brackets).
+EMAIL_MAX = 254
 CODE_RE = re.compile(r"[A-Za-z0-9]{4,10}")
 DLT_RE = re.compile(r"[0-9]{1,20}")
-
-
-class Problem(Exception):  # noqa: N818 - it is an answer, not a failure of the sandbox
-    """An RFC 7807 answer: HTTP ``status`` with ``title``, ``detail`` and extra members."""
-
-    def __init__(
-        self,
-        status: int,
-        title: str,
-        detail: str,
-        *,
-        kind: str = "",
-        extra: dict[str, Any] | None = None,
-    ) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.title = title
-        self.detail = detail
-        self.kind = kind
-        self.extra = dict(extra or {})
-
-    def body(self) -> dict[str, Any]:
-        """The problem document (a fresh ``instance`` trace id each time)."""
-        body: dict[str, Any] = {}
-        if self.kind:
-            body["type"] = f"{ERRORS_URL}#{self.kind}"
-        body.update({"title": self.title, "detail": self.detail, "instance": str(uuid.uuid4())})
-        body.update(self.extra)
-        return body
 
 
 def invalid_params(reasons: list[tuple[str, str]]) -> Problem:
@@ -129,7 +104,7 @@ def _channel(index: int, item: Any, reasons: list[tuple[str, str]]) -> ChannelSp
     before = len(reasons)
     to = _string(item.get("to")) or ""
     if kind == EMAIL:
-        if not EMAIL_RE.fullmatch(to):
+        if len(to) > EMAIL_MAX or not EMAIL_RE.fullmatch(to):
             reasons.append((name, "`to` Email address is invalid"))
     elif not NUMBER_RE.fullmatch(to):
         reasons.append((name, "`to` must be a phone number in E.164 format without '+'"))
@@ -141,7 +116,7 @@ def _channel(index: int, item: Any, reasons: list[tuple[str, str]]) -> ChannelSp
         sender = None
     if kind == WHATSAPP and not sender:
         reasons.append((name, "`from` is required for the whatsapp channel"))
-    elif kind == EMAIL and sender and not EMAIL_RE.fullmatch(sender):
+    elif kind == EMAIL and sender and (len(sender) > EMAIL_MAX or not EMAIL_RE.fullmatch(sender)):
         reasons.append((name, "`from` Email address is invalid"))
     elif (
         kind == SMS and sender and not (NUMBER_RE.fullmatch(sender) or SENDER_RE.fullmatch(sender))

@@ -11,7 +11,7 @@ from desktop_app.domain.lifecycle import CheckOutcome, ControlOutcome, V2Lifecyc
 from desktop_app.domain.models import VerificationStatus
 from desktop_app.sandbox.callbacks import check_callback_url
 from desktop_app.sandbox.clock import SimClock
-from desktop_app.sandbox.engine import SandboxEngine
+from desktop_app.sandbox.core import Sandbox
 from desktop_app.sandbox.handler import v2_route
 from desktop_app.sandbox.params import bearer_claims
 
@@ -137,21 +137,21 @@ def test_other_callback_urls_are_refused(url: str) -> None:
 
 
 def test_engine_answers_v2_without_http() -> None:
-    engine = SandboxEngine(api_key="k", api_secret="s", clock=SimClock(0, start=1_000_000))
+    sandbox = Sandbox(api_key="k", api_secret="s", clock=SimClock(0, start=1_000_000))
     try:
         auth = "Basic " + base64.b64encode(b"k:s").decode()
         body = b'{"brand": "Acme", "workflow": [{"channel": "sms", "to": "447911123456"}]}'
-        started = engine.verify_v2("start", body=body, authorization=auth)
+        started = sandbox.v2.verify("start", body=body, authorization=auth)
         assert started.status == 202 and started.body is not None
         request_id = started.body["request_id"]
-        (message,) = engine.messages("447911123456")["messages"]
-        checked = engine.verify_v2(
+        (message,) = sandbox.messages("447911123456")["messages"]
+        checked = sandbox.v2.verify(
             "check", request_id, f'{{"code": "{message["code"]}"}}'.encode(), authorization=auth
         )
         assert checked == (200, {"request_id": request_id, "status": "completed"}, None)
-        missing = engine.verify_v2("check", request_id, b"{}", authorization=auth)
+        missing = sandbox.v2.verify("check", request_id, b"{}", authorization=auth)
         assert missing.status == 422
         with pytest.raises(ValueError):
-            engine.verify_v2("search")
+            sandbox.v2.verify("search")
     finally:
-        engine.close()
+        sandbox.close()

@@ -2,15 +2,17 @@
 
 Each ``parse_*`` function reads the raw parameters (every name maps to the list of values sent)
 and returns typed values, or raises :class:`Refused` carrying status 2 (missing) or 3 (invalid).
+Numbers and digit patterns are the spec's: ASCII digits only (:mod:`desktop_app.sandbox.bounds`),
+so ``code_length=٦``, ``workflow_id=0_6`` or a number written in Arabic-Indic digits is status 3.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from desktop_app.domain import languages
 from desktop_app.domain.workflows import (
     DEFAULT_CODE_LENGTH,
     DEFAULT_NEXT_EVENT_WAIT,
@@ -20,89 +22,27 @@ from desktop_app.domain.workflows import (
     PIN_EXPIRY_RANGE,
     WORKFLOWS,
 )
+from desktop_app.sandbox.bounds import E164, decimal, whole
+from desktop_app.sandbox.journal import Answer
 
 Params = Mapping[str, Sequence[str]]
 
-NUMBER_RE = re.compile(r"[1-9]\d{6,14}")
+NUMBER_RE = E164
 PIN_CODE_RE = re.compile(r"[A-Za-z0-9]{4,10}")
 CHECK_CODE_RE = re.compile(r"[A-Za-z0-9]{4,10}")
 COUNTRY_RE = re.compile(r"[A-Za-z]{2}")
+CODE_LENGTHS = (4, 6)
 MAX_REQUEST_ID = 32
 MAX_SEARCH_IDS = 10
 
-#: The 39 ``lg`` values of ``/verify/json``.
-START_LANGUAGES = frozenset(
-    [
-        "ar-xa",
-        "cs-cz",
-        "cy-cy",
-        "cy-gb",
-        "da-dk",
-        "de-de",
-        "el-gr",
-        "en-au",
-        "en-gb",
-        "en-in",
-        "en-us",
-        "es-es",
-        "es-mx",
-        "es-us",
-        "fi-fi",
-        "fil-ph",
-        "fr-ca",
-        "fr-fr",
-        "hi-in",
-        "hu-hu",
-        "id-id",
-        "is-is",
-        "it-it",
-        "ja-jp",
-        "ko-kr",
-        "nb-no",
-        "nl-nl",
-        "pl-pl",
-        "pt-br",
-        "pt-pt",
-        "ro-ro",
-        "ru-ru",
-        "sv-se",
-        "th-th",
-        "tr-tr",
-        "vi-vn",
-        "yue-cn",
-        "zh-cn",
-        "zh-tw",
-    ]
-)
-#: The 21 ``lg`` values of ``/verify/psd2/json``.
-PSD2_LANGUAGES = frozenset(
-    [
-        "en-gb",
-        "bg-bg",
-        "cs-cz",
-        "da-dk",
-        "de-de",
-        "ee-et",
-        "el-gr",
-        "es-es",
-        "fi-fi",
-        "fr-fr",
-        "ga-ie",
-        "hu-hu",
-        "it-it",
-        "lv-lv",
-        "lt-lt",
-        "mt-mt",
-        "nl-nl",
-        "pl-pl",
-        "sk-sk",
-        "sl-si",
-        "sv-se",
-    ]
-)
+#: The ``lg`` values of ``/verify/json`` and of ``/verify/psd2/json`` (the domain's lists).
+START_LANGUAGES = frozenset(languages.LANGUAGES)
+PSD2_LANGUAGES = frozenset(languages.PSD2_LANGUAGES)
+#: The largest PSD2 ``amount`` (EUR) the sandbox accepts.
+MAX_AMOUNT = 1_000_000_000.0
 
 
-class Refused(Exception):  # noqa: N818 - it is an answer, not a failure of the sandbox
+class Refused(Answer):
     """The API refuses the call with ``status`` and ``error_text``."""
 
     def __init__(self, status: str, error_text: str) -> None:
@@ -152,21 +92,23 @@ def _required(params: Params, name: str) -> str:
     return value
 
 
-def _int(params: Params, name: str, allowed: range | tuple[int, ...], default: int) -> int:
+def _int(params: Params, name: str, bounds: tuple[int, int], default: int) -> int:
+    """An optional whole number from ``bounds[0]`` to ``bounds[1]``."""
     raw = first(params, name)
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise invalid(name) from None
-    if value not in allowed:
+    value = whole(raw, *bounds)
+    if value is None:
         raise invalid(name)
     return value
 
 
-def _bounded(bounds: tuple[int, int]) -> range:
-    return range(bounds[0], bounds[1] + 1)
+def _enum(params: Params, name: str, values: tuple[int, ...], default: int) -> int:
+    """An optional whole number that is one of ``values``."""
+    value = _int(params, name, (min(values), max(values)), default)
+    if value not in values:
+        raise invalid(name)
+    return value
 
 
 def parse_start(params: Params, *, psd2: bool) -> StartSpec:
@@ -176,13 +118,10 @@ def parse_start(params: Params, *, psd2: bool) -> StartSpec:
     brand = _required(params, name)
     amount = 0.0
     if psd2:
-        raw_amount = _required(params, "amount")
-        try:
-            amount = float(raw_amount)
-        except ValueError:
-            raise invalid("amount") from None
-        if not math.isfinite(amount) or amount <= 0:
+        checked = decimal(_required(params, "amount"), 0.0, MAX_AMOUNT)
+        if checked is None:
             raise invalid("amount")
+        amount = checked
     if not NUMBER_RE.fullmatch(number):
         raise invalid("number")
     if len(brand) > 18:
@@ -207,13 +146,13 @@ def parse_start(params: Params, *, psd2: bool) -> StartSpec:
         brand=brand,
         psd2=psd2,
         sender_id=sender_id,
-        code_length=_int(params, "code_length", (4, 6), DEFAULT_CODE_LENGTH),
+        code_length=_enum(params, "code_length", CODE_LENGTHS, DEFAULT_CODE_LENGTH),
         lg=lg,
-        pin_expiry=_int(params, "pin_expiry", _bounded(PIN_EXPIRY_RANGE), DEFAULT_PIN_EXPIRY),
+        pin_expiry=_int(params, "pin_expiry", PIN_EXPIRY_RANGE, DEFAULT_PIN_EXPIRY),
         next_event_wait=_int(
-            params, "next_event_wait", _bounded(NEXT_EVENT_WAIT_RANGE), DEFAULT_NEXT_EVENT_WAIT
+            params, "next_event_wait", NEXT_EVENT_WAIT_RANGE, DEFAULT_NEXT_EVENT_WAIT
         ),
-        workflow_id=_int(params, "workflow_id", tuple(WORKFLOWS), DEFAULT_WORKFLOW_ID),
+        workflow_id=_enum(params, "workflow_id", tuple(WORKFLOWS), DEFAULT_WORKFLOW_ID),
         country=country.upper(),
         amount=amount,
         pin_code=pin_code,

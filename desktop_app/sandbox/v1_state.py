@@ -1,69 +1,27 @@
-"""The sandbox's records (requests, handset messages) and how they are shown as JSON."""
+"""The sandbox's Verify v1 records and how they are shown: search, listing and messages."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from desktop_app.domain.lifecycle import Delivery, Lifecycle
 from desktop_app.domain.models import VerificationStatus
 from desktop_app.domain.workflows import SMS
-from desktop_app.sandbox.validation import StartSpec
+from desktop_app.sandbox.records import HandsetMessage, api_date, iso, spelled
+from desktop_app.sandbox.v1_validation import StartSpec
 
 #: The verification fee a successful request costs (what check and search report).
 VERIFY_PRICE = Decimal("0.05000000")
 CURRENCY = "EUR"
 #: Simulated cost of each delivery (``estimated_price_messages_sent``).
 MESSAGE_COST = {"sms": Decimal("0.04675"), "tts": Decimal("0.03150")}
-_DIGIT_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
-
-
-def api_date(ts: float | None) -> str:
-    """Format a time like Verify search does (``YYYY-MM-DD HH:MM:SS``, UTC), or ``""``."""
-    if ts is None:
-        return ""
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def iso(ts: float | None) -> str | None:
-    """Format a time as ISO 8601 UTC with a ``Z``, or None."""
-    if ts is None:
-        return None
-    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-@dataclass(frozen=True)
-class HandsetMessage:
-    """One message the sandbox "delivered" to a simulated handset.
-
-    ``channel`` is ``sms`` or ``tts`` (v1), or ``sms``, ``voice``, ``email`` or ``whatsapp``
-    (v2); ``number`` is the ``to`` address (an email address for email).
-    """
-
-    request_id: str
-    number: str
-    channel: str
-    code: str = field(repr=False)
-    text: str = field(repr=False)
-    sent_at: float
-
-    def to_json(self) -> dict[str, Any]:
-        """The ``/sandbox/messages`` item."""
-        return {
-            "request_id": self.request_id,
-            "number": self.number,
-            "channel": self.channel,
-            "code": self.code,
-            "text": self.text,
-            "sent_at": iso(self.sent_at),
-        }
 
 
 @dataclass
-class SandboxRequest:
-    """One verification request held by the sandbox."""
+class V1Request:
+    """One Verify v1 request held by the sandbox."""
 
     request_id: str
     spec: StartSpec
@@ -161,6 +119,6 @@ def message_text(spec: StartSpec, delivery: Delivery, pin_expiry: int) -> str:
                 f"Valid for {minutes} minutes."
             )
         return f"Your {spec.brand} PIN is {delivery.code}. Valid for {minutes} minutes."
-    spelled = ", ".join(_DIGIT_WORDS[int(c)] if c.isdigit() else c for c in delivery.code)
+    words = spelled(delivery.code)
     subject = f"payment to {spec.brand}" if spec.psd2 else spec.brand
-    return f"Your {subject} code is: {spelled}. I repeat: {spelled}."
+    return f"Your {subject} code is: {words}. I repeat: {words}."

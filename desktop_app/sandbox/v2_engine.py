@@ -1,8 +1,9 @@
-"""The Verify v2 operations of the sandbox engine (a mixin of ``SandboxEngine``).
+"""The Verify v2 engine: start, check, cancel, next workflow and silent auth on the shared state.
 
-Same state, lock and clock as v1: one live request per address across both versions (v1
-``number``, every v2 ``to``), one handset inbox, one deadline heap. v2 answers are RFC 7807
-problems with real HTTP statuses (field guide §2.4):
+A collaborator of :class:`~desktop_app.sandbox.shared.SharedState`, like the v1 engine: one
+live request per address across both versions (v1 ``number``, every v2 ``to``), one handset
+inbox, one deadline heap. v2 answers are RFC 7807 problems with real HTTP statuses (field guide
+§2.4):
 
 ======================================  ====================================================
 start                                   202 ``{request_id[, check_url]}``; 422 invalid params;
@@ -32,24 +33,22 @@ Decisions:
 
 from __future__ import annotations
 
-import hmac
 import json
-import secrets
-import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Iterable
 from typing import Any, NamedTuple
 
-from desktop_app.domain.lifecycle import CheckOutcome, ControlOutcome, Lifecycle, V2Lifecycle
+from desktop_app.domain.lifecycle import CheckOutcome, ControlOutcome, V2Lifecycle
 from desktop_app.domain.models import VerificationStatus
 from desktop_app.domain.v2 import SILENT_AUTH
-from desktop_app.sandbox.callbacks import CallbackSender
-from desktop_app.sandbox.clock import SimClock
+from desktop_app.sandbox.journal import Transaction
 from desktop_app.sandbox.params import basic_credentials, bearer_claims
-from desktop_app.sandbox.state import HandsetMessage
-from desktop_app.sandbox.throttle import Throttle
+from desktop_app.sandbox.problems import Problem
+from desktop_app.sandbox.shared import SharedState
 from desktop_app.sandbox.v2_state import V2Request
-from desktop_app.sandbox.v2_validation import Problem, V2Spec, parse_v2_code, parse_v2_start
+from desktop_app.sandbox.v2_validation import V2Spec, parse_v2_code, parse_v2_start
+
+__all__ = ["CANCEL_COOLDOWN_S", "V2_OPERATIONS", "V2Answer", "V2Engine"]
 
 #: Simulated seconds an address stays busy after a v2 cancel.
 CANCEL_COOLDOWN_S = 10.0
@@ -79,32 +78,22 @@ def _conflict(detail: str, request_id: str | None = None) -> Problem:
     return Problem(409, "Conflict", detail, kind="conflict", extra=extra)
 
 
-class V2Mixin:
-    """Verify v2 behaviour over the engine's shared state (see the module docstring)."""
+class V2Engine:
+    """Verify v2 over the shared state: its own table of requests, the shared everything else.
 
-    # Provided by SandboxEngine.
-    clock: SimClock
-    callback_url: str | None
-    allow_fraud_check_bypass: bool
-    _key: bytes
-    _secret: bytes
-    _lock: threading.RLock
-    _throttle: Throttle
-    _live: dict[str, str]
-    _cooldown: dict[str, float]
-    _messages: list[HandsetMessage]
-    _v2_requests: dict[str, V2Request]
-    _callbacks: CallbackSender
+    Args:
+        state: The shared state (this engine registers itself as family ``v2``).
+        allow_fraud_check_bypass: Whether ``fraud_check: false`` is allowed (else 403).
+    """
 
-    def _tick(self, now: float) -> None:  # pragma: no cover - provided by SandboxEngine
-        raise NotImplementedError
+    family = "v2"
 
-    def _reschedule(self, request_id: str, lifecycle: Lifecycle) -> bool:  # pragma: no cover
-        raise NotImplementedError  # provided by SandboxEngine
+    def __init__(self, state: SharedState, *, allow_fraud_check_bypass: bool = False) -> None:
+        self.state = state
+        self.allow_fraud_check_bypass = allow_fraud_check_bypass
+        self.requests: dict[str, V2Request] = state.register(self)
 
-    # -- entry point -------------------------------------------------------------------------
-
-    def verify_v2(
+    def verify(
         self,
         op: str,
         request_id: str = "",
@@ -121,36 +110,36 @@ class V2Mixin:
             body: The raw request body.
             authorization: The ``Authorization`` header (not needed for ``silent_auth``).
             base_url: Scheme, host and port the client used (for ``check_url``).
+
+        Raises:
+            ValueError: ``op`` is not a Verify v2 operation.
         """
         if op not in V2_OPERATIONS:
             raise ValueError(f"unknown v2 operation {op!r}")
         try:
             if op == "silent_auth":
-                return self._v2_silent_auth(request_id)
-            key = self._v2_authenticate(authorization)
-            if not self._throttle.allow(key):
+                return self._silent_auth(request_id)
+            key = self._authenticate(authorization)
+            if not self.state.throttle.allow(key):
                 raise Problem(
                     429, "Rate Limit Hit", "Please wait, then retry your request", kind="throttled"
                 )
             if op == "start":
-                return self._v2_start(parse_v2_start(_json(body)), key, base_url)
+                return self._start(parse_v2_start(_json(body)), key, base_url)
             if op == "check":
-                return self._v2_check(request_id, parse_v2_code(_json(body, empty={})))
+                return self._check(request_id, parse_v2_code(_json(body, empty={})))
             if op == "cancel":
-                return self._v2_cancel(request_id)
-            return self._v2_next(request_id)
+                return self._cancel(request_id)
+            return self._next(request_id)
         except Problem as problem:
             return V2Answer(problem.status, problem.body())
 
     # -- operations --------------------------------------------------------------------------
 
-    def _v2_authenticate(self, authorization: str | None) -> str:
+    def _authenticate(self, authorization: str | None) -> str:
         basic = basic_credentials(authorization)
-        if basic is not None:
-            key_ok = hmac.compare_digest(basic[0].encode(), self._key)
-            secret_ok = hmac.compare_digest(basic[1].encode(), self._secret)
-            if key_ok and secret_ok:
-                return basic[0]
+        if basic is not None and self.state.authenticate(*basic):
+            return basic[0]
         claims = bearer_claims(authorization)
         if claims is not None:
             application_id = claims.get("application_id")
@@ -160,7 +149,7 @@ class V2Mixin:
             401, "Unauthorized", "You did not provide correct credentials.", kind="unauthorized"
         )
 
-    def _v2_start(self, spec: V2Spec, account: str, base_url: str) -> V2Answer:
+    def _start(self, spec: V2Spec, account: str, base_url: str) -> V2Answer:
         if not spec.fraud_check and not self.allow_fraud_check_bypass:
             raise Problem(
                 403,
@@ -175,49 +164,49 @@ class V2Mixin:
                 "This request could not be performed due to your account balance being low.",
                 kind="low-balance",
             )
-        with self._lock:
-            now = self.clock.now()
-            self._tick(now)
+        state = self.state
+        with state.begin() as tx:
             for address in spec.addresses:
-                live_id = self._live.get(address)
+                live_id = state.live_on(address)
                 if live_id is not None:
                     raise _conflict(CONFLICT_TEXT, live_id)
-                if self._cooldown.get(address, 0.0) > now:
+                if state.cooling(address, tx.now):
                     raise _conflict(CONFLICT_TEXT)
             request_id = str(uuid.uuid4())
             check_url = None
             if spec.workflow[0].channel == SILENT_AUTH:
                 check_url = f"{base_url}/v2/verify/{request_id}/silent-auth/redirect"
             lifecycle = V2Lifecycle(
-                now,
-                _code_maker(spec),
+                tx.now,
+                state.codes.for_request(spec.code_length, spec.code),
                 channels=[channel.channel for channel in spec.workflow],
                 channel_timeout=spec.channel_timeout,
             )
-            req = V2Request(request_id, spec, account, now, lifecycle, check_url)
-            self._v2_requests[request_id] = req
-            for address in spec.addresses:
-                self._live[address] = request_id
-            self._sync_v2(req)
+            req = V2Request(request_id, spec, account, tx.now, lifecycle, check_url)
+            tx.put(self.requests, request_id, req)
+            state.claim(tx, spec.addresses, request_id)
+            self._sync(tx, req)
         body: dict[str, Any] = {"request_id": request_id}
         if check_url:
             body["check_url"] = check_url
         return V2Answer(202, body)
 
-    def _live_v2(self, request_id: str) -> tuple[V2Request, float]:
-        """The live request (clock played out first), or 404. Call with the lock held."""
-        now = self.clock.now()
-        self._tick(now)
-        req = self._v2_requests.get(request_id)
+    def _live(self, tx: Transaction, request_id: str) -> V2Request | None:
+        """The live request, journalled for a change; None when unknown or finished."""
+        req = self.requests.get(request_id)
         if req is None or not req.lifecycle.is_live:
-            raise _not_found(request_id)
-        return req, now
+            return None
+        tx.edit(req.lifecycle)
+        return tx.edit(req)
 
-    def _v2_check(self, request_id: str, code: str) -> V2Answer:
-        with self._lock:
-            req, now = self._live_v2(request_id)
-            outcome = req.lifecycle.check(code, now)
-            self._sync_v2(req)
+    def _check(self, request_id: str, code: str) -> V2Answer:
+        with self.state.begin() as tx:
+            req = self._live(tx, request_id)
+            if req is None:
+                raise _not_found(request_id)
+            outcome = req.lifecycle.check(code, tx.now)
+            self._sync(tx, req)
+        # Refused after the block: the wrong attempt it counted is kept.
         if outcome is CheckOutcome.MATCH:
             return V2Answer(200, {"request_id": request_id, "status": "completed"})
         if outcome is CheckOutcome.WRONG:
@@ -238,71 +227,84 @@ class V2Mixin:
             raise _conflict("The current Verify workflow step does not support a code.")
         raise _not_found(request_id)
 
-    def _v2_cancel(self, request_id: str) -> V2Answer:
-        with self._lock:
-            req, now = self._live_v2(request_id)
-            outcome = req.lifecycle.cancel(now)
+    def _cancel(self, request_id: str) -> V2Answer:
+        with self.state.begin() as tx:
+            req = self._live(tx, request_id)
+            if req is None:
+                raise _not_found(request_id)
+            outcome = req.lifecycle.cancel(tx.now)
             if outcome is ControlOutcome.OK:
-                for address in req.spec.addresses:
-                    self._cooldown[address] = now + CANCEL_COOLDOWN_S
-            self._sync_v2(req)
+                self.state.cool_down(tx, req.spec.addresses, tx.now + CANCEL_COOLDOWN_S)
+            self._sync(tx, req)
         if outcome is not ControlOutcome.OK:
             raise _not_found(request_id)
         return V2Answer(204)
 
-    def _v2_next(self, request_id: str) -> V2Answer:
-        with self._lock:
-            req, now = self._live_v2(request_id)
-            outcome, _ = req.lifecycle.trigger_next(now)
-            self._sync_v2(req)
+    def _next(self, request_id: str) -> V2Answer:
+        with self.state.begin() as tx:
+            req = self._live(tx, request_id)
+            if req is None:
+                raise _not_found(request_id)
+            outcome, _ = req.lifecycle.trigger_next(tx.now)
+            self._sync(tx, req)
         if outcome is ControlOutcome.NO_MORE_EVENTS:
             raise _conflict("There are no more events left to trigger.")
         if outcome is not ControlOutcome.OK:
             raise _not_found(request_id)
         return V2Answer(200)
 
-    def _v2_silent_auth(self, request_id: str) -> V2Answer:
-        with self._lock:
-            req, now = self._live_v2(request_id)
-            if not req.lifecycle.complete_silent_auth(now):
-                raise _conflict("The current Verify workflow step is not silent authentication.")
-            self._sync_v2(req)
+    def _silent_auth(self, request_id: str) -> V2Answer:
+        with self.state.begin() as tx:
+            req = self._live(tx, request_id)
+            if req is None:
+                raise _not_found(request_id)
+            completed = req.lifecycle.complete_silent_auth(tx.now)
+            if completed:
+                self._sync(tx, req)
+        if not completed:
+            raise _conflict("The current Verify workflow step is not silent authentication.")
         redirect = req.spec.workflow[0].redirect_url
         if redirect:
             return V2Answer(302, None, f"{redirect.split('#')[0]}#request_id={request_id}")
         return V2Answer(200, {"request_id": request_id, "status": "completed"})
 
-    # -- bookkeeping -------------------------------------------------------------------------
+    # -- the shared state's side -------------------------------------------------------------
 
-    def _emit(self, payload: dict[str, Any]) -> None:
-        url = self.callback_url
-        if url:
-            self._callbacks.send(url, payload)
+    def play_due(self, tx: Transaction, request_id: str) -> None:
+        """Play a request's due channels and expiry up to ``tx.now``."""
+        req = self.requests[request_id]
+        tx.edit(req.lifecycle)
+        tx.edit(req)
+        req.lifecycle.advance(tx.now)
+        self._sync(tx, req)
 
-    def _sync_v2(self, req: V2Request) -> None:
+    def listing(self) -> Iterable[tuple[float, dict[str, Any]]]:
+        """``(created_at, summary)`` of every v2 request."""
+        return [(r.created_at, r.summary()) for r in self.requests.values()]
+
+    def _sync(self, tx: Transaction, req: V2Request) -> None:
         """Deliver new channels, send callbacks, free addresses when finished, reschedule."""
-        lc = req.lifecycle
+        state, lc = self.state, req.lifecycle
         for delivery in lc.deliveries[req.recorded :]:
-            req.recorded += 1
+            req.recorded += 1  # journalled: the request was edited (or is new)
             if delivery.index > 0 and lc.steps[delivery.index - 1] == SILENT_AUTH:
-                self._emit(req.event_callback("expired", delivery.at))
+                state.emit(tx, req.event_callback("expired", delivery.at))
             message = req.message_for(delivery)
             if message is not None:
-                self._messages.append(message)
+                state.deliver(tx, message)
             if delivery.channel == SILENT_AUTH:
-                self._emit(req.event_callback("action_pending", delivery.at))
-        if self._reschedule(req.request_id, lc):
+                state.emit(tx, req.event_callback("action_pending", delivery.at))
+        state.schedule(tx, self.family, req.request_id, lc.next_deadline())
+        if lc.is_live:
             return
-        for address in req.spec.addresses:
-            if self._live.get(address) == req.request_id:
-                del self._live[address]
+        state.release(tx, req.spec.addresses, req.request_id)
         if req.summarised:
             return
         req.summarised = True
-        finished_at = lc.finalized_at if lc.finalized_at is not None else self.clock.now()
+        finished_at = lc.finalized_at if lc.finalized_at is not None else tx.now
         if lc.current_channel == SILENT_AUTH and lc.status is not VerificationStatus.CANCELLED:
-            self._emit(req.event_callback(req.v2_status, finished_at))
-        self._emit(req.summary_callback())
+            state.emit(tx, req.event_callback(req.v2_status, finished_at))
+        state.emit(tx, req.summary_callback())
 
 
 def _json(body: bytes, *, empty: Any = None) -> Any:
@@ -316,12 +318,3 @@ def _json(body: bytes, *, empty: Any = None) -> Any:
         raise Problem(
             400, "Bad Request", "The request body is not valid JSON.", kind="bad-request"
         ) from None
-
-
-def _code_maker(spec: V2Spec) -> Callable[[], str]:
-    def make() -> str:
-        if spec.code is not None:
-            return spec.code
-        return f"{secrets.randbelow(10**spec.code_length):0{spec.code_length}d}"
-
-    return make

@@ -1,0 +1,151 @@
+"""The sandbox composed: one shared state, and the engines that work on it.
+
+:class:`Sandbox` builds a :class:`~desktop_app.sandbox.shared.SharedState` and hands it to a
+:class:`~desktop_app.sandbox.v1_engine.V1Engine` and a
+:class:`~desktop_app.sandbox.v2_engine.V2Engine` (a third engine, such as the Messages API,
+is built the same way and reached the same way). The HTTP handler dispatches Verify calls to
+``sandbox.v1`` and ``sandbox.v2``; what is left here is what belongs to no engine: the Account
+API's balance and the state-wide views and settings the ``/sandbox/...`` controls use.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from desktop_app.sandbox.callbacks import check_callback_url
+from desktop_app.sandbox.clock import SimClock
+from desktop_app.sandbox.records import iso
+from desktop_app.sandbox.shared import Account, SharedData, SharedState
+from desktop_app.sandbox.v1_engine import V1Engine, authenticated_key
+from desktop_app.sandbox.v1_validation import Params, Refused
+from desktop_app.sandbox.v2_engine import V2Engine
+
+__all__ = ["MAX_LATENCY", "Sandbox"]
+
+JsonBody = dict[str, Any]
+#: The longest added latency, in real seconds.
+MAX_LATENCY = 60.0
+ACCOUNT_401 = {"error-code": "401", "error-code-label": "authentication failed"}
+
+
+class Sandbox:
+    """One account's sandbox: the shared state and the Verify v1 and v2 engines on it.
+
+    Args:
+        api_key: The account's key (also the search ``account_id``).
+        api_secret: The account's secret.
+        clock: The simulated clock every time stamp comes from.
+        rate_limit: API calls per second per key (0 disables throttling).
+        search_rate_limit: Search calls per second per key (0 disables).
+        allow_pin_code: Whether the account accepts a custom ``pin_code`` (else status 20).
+        balance: The starting account balance in EUR.
+        real_time: Monotonic real time for the throttles (injectable for tests).
+        callback_url: Where Verify v2 callbacks are POSTed (loopback only; None = none).
+        allow_fraud_check_bypass: Whether v2 ``fraud_check: false`` is allowed (else 403).
+
+    Raises:
+        ValueError: ``callback_url`` is not an http(s) URL on a loopback address.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        api_secret: str,
+        clock: SimClock,
+        rate_limit: float = 30.0,
+        search_rate_limit: float = 1.0,
+        allow_pin_code: bool = False,
+        balance: Decimal = Decimal("10.5"),
+        real_time: Callable[[], float] = time.monotonic,
+        callback_url: str | None = None,
+        allow_fraud_check_bypass: bool = False,
+    ) -> None:
+        self.state = SharedState(
+            Account(api_key, api_secret),
+            clock,
+            SharedData(balance=balance),
+            rate_limit=rate_limit,
+            search_rate_limit=search_rate_limit,
+            real_time=real_time,
+        )
+        self.v1 = V1Engine(self.state, allow_pin_code=allow_pin_code)
+        self.v2 = V2Engine(self.state, allow_fraud_check_bypass=allow_fraud_check_bypass)
+        if callback_url:
+            self.set_callback_url(callback_url)
+
+    @property
+    def clock(self) -> SimClock:
+        """The simulated clock."""
+        return self.state.clock
+
+    # -- settings ----------------------------------------------------------------------------
+
+    @property
+    def latency(self) -> float:
+        """Real seconds added before every API answer."""
+        return self.state.data.latency
+
+    @latency.setter
+    def latency(self, seconds: float) -> None:
+        if not 0 <= seconds <= MAX_LATENCY:
+            raise ValueError(f"latency must be between 0 and {MAX_LATENCY:g} seconds")
+        with self.state.begin() as tx:
+            tx.setattr(self.state.data, "latency", float(seconds))
+
+    @property
+    def callback_url(self) -> str | None:
+        """Where Verify v2 callbacks go (None: nowhere)."""
+        return self.state.data.callback_url
+
+    def set_callback_url(self, url: str | None) -> None:
+        """Send Verify v2 callbacks to ``url`` from now on (``None`` or ``""`` stops them).
+
+        Raises:
+            ValueError: Not an http(s) URL on a loopback address (nothing changed).
+        """
+        checked = check_callback_url(url) if url else None
+        with self.state.begin() as tx:
+            tx.setattr(self.state.data, "callback_url", checked)
+
+    def close(self) -> None:
+        """Stop the callback thread (the sandbox keeps answering, without callbacks)."""
+        self.state.close()
+
+    # -- Account API -------------------------------------------------------------------------
+
+    def balance(self, params: Params, basic: tuple[str, str] | None) -> tuple[int, JsonBody]:
+        """``GET /account/get-balance``: HTTP 401 on missing or wrong credentials."""
+        try:
+            authenticated_key(self.state, params, basic)
+        except Refused:
+            return 401, dict(ACCOUNT_401)
+        with self.state.begin():
+            return 200, {"value": float(self.state.data.balance), "autoReload": False}
+
+    # -- state-wide views (the /sandbox/... controls) ----------------------------------------
+
+    def messages(self, number: str | None = None) -> JsonBody:
+        """Every handset message (or those sent to ``number``), oldest first."""
+        return {"messages": self.state.inbox(number)}
+
+    def requests(self) -> JsonBody:
+        """Every request the sandbox holds, with its state."""
+        return {"requests": self.state.listing()}
+
+    def clock_info(self) -> JsonBody:
+        """The simulated time and speed."""
+        reading = self.clock.state()
+        return {"now": iso(reading.now), "time_scale": reading.time_scale}
+
+    def advance_clock(self, seconds: float) -> JsonBody:
+        """Jump the simulated clock forward and play out what became due.
+
+        Raises:
+            ValueError: ``seconds`` is out of range; nothing changed.
+        """
+        self.state.advance_clock(seconds)
+        return self.clock_info()
