@@ -89,7 +89,10 @@ class Transaction:
         if id(obj) not in self._edited:
             self._edited.add(id(obj))
             fields = vars(obj)
-            saved = {k: v.copy() if isinstance(v, list) else v for k, v in fields.items()}
+            saved = fields.copy()
+            for name, value in saved.items():  # values replaced, never keys: safe to iterate
+                if value.__class__ is list:
+                    saved[name] = value[:]
 
             def restore() -> None:
                 fields.clear()

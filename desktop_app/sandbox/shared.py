@@ -30,14 +30,14 @@ first, to their family's :meth:`Engine.play_due`.
 
 from __future__ import annotations
 
-import contextlib
 import heapq
 import hmac
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from types import TracebackType
 from typing import Any, Protocol
 
 from desktop_app.sandbox.callbacks import CallbackSender
@@ -78,17 +78,26 @@ class SharedData:
     callback_url: str | None = None
 
 
-@dataclass(frozen=True)
 class Account:
-    """The one account the sandbox serves (the secret is never shown, saved or echoed)."""
+    """The one account the sandbox serves (the secret is never shown, saved or echoed).
 
-    api_key: str
-    api_secret: str = field(repr=False)
+    Args:
+        api_key: The account's key.
+        api_secret: Its secret.
+    """
+
+    def __init__(self, api_key: str, api_secret: str) -> None:
+        self.api_key = api_key
+        self._key = api_key.encode()
+        self._secret = api_secret.encode()
+
+    def __repr__(self) -> str:
+        return f"Account(api_key={self.api_key!r})"
 
     def matches(self, key: str, secret: str) -> bool:
         """True when both are right (compared in constant time)."""
-        key_ok = hmac.compare_digest(key.encode(), self.api_key.encode())
-        secret_ok = hmac.compare_digest(secret.encode(), self.api_secret.encode())
+        key_ok = hmac.compare_digest(key.encode(), self._key)
+        secret_ok = hmac.compare_digest(secret.encode(), self._secret)
         return key_ok and secret_ok
 
 
@@ -154,31 +163,13 @@ class SharedState:
             self._engines[engine.family] = engine
             return self.data.tables.setdefault(engine.family, {})
 
-    @contextlib.contextmanager
-    def begin(self) -> Iterator[Transaction]:
+    def begin(self) -> _Scope:
         """Hold the lock for one operation: read the clock, play due deadlines, journal changes.
 
-        Nested calls (an engine calling another state method) join the outer transaction.
+        Use as ``with state.begin() as tx:``. Nested calls (an engine calling another state
+        method) join the outer transaction.
         """
-        with self._lock:
-            if self._tx is not None:
-                yield self._tx
-                return
-            tx = Transaction(self.clock.now())
-            self._tx = tx
-            try:
-                self._play_due(tx)
-                yield tx
-            except Answer:
-                self._tx = None
-                tx.commit()
-                raise
-            except BaseException:
-                self._tx = None
-                tx.rollback()
-                raise
-            self._tx = None
-            tx.commit()
+        return _Scope(self)
 
     def advance_clock(self, seconds: float) -> float:
         """Jump the clock forward and play out what became due; returns the new time.
@@ -281,3 +272,46 @@ class SharedState:
     def close(self) -> None:
         """Stop the callback thread (the state keeps answering, without callbacks)."""
         self.callbacks.close()
+
+
+class _Scope:
+    """One ``with state.begin() as tx:`` block (a class, not a generator: it is on every call)."""
+
+    __slots__ = ("_outer", "_state", "_tx")
+
+    def __init__(self, state: SharedState) -> None:
+        self._state = state
+
+    def __enter__(self) -> Transaction:
+        state = self._state
+        state._lock.acquire()
+        tx = state._tx
+        self._outer = tx is None
+        if tx is None:
+            tx = state._tx = Transaction(state.clock.now())
+            try:
+                state._play_due(tx)
+            except BaseException:
+                state._tx = None
+                tx.rollback()
+                state._lock.release()
+                raise
+        self._tx = tx
+        return tx
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        state = self._state
+        try:
+            if self._outer:
+                state._tx = None
+                if exc is None or isinstance(exc, Answer):
+                    self._tx.commit()
+                else:
+                    self._tx.rollback()
+        finally:
+            state._lock.release()

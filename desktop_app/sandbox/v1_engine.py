@@ -176,10 +176,10 @@ class V1Engine:
 
     def _check(self, request_id: str, code: str) -> JsonBody:
         with self.state.begin() as tx:
-            req = self.requests.get(request_id)
+            req = self._live(tx, request_id)
             outcome = CheckOutcome.NOT_ACTIVE
             if req is not None:
-                outcome = self._edit(tx, req).lifecycle.check(code, tx.now)
+                outcome = req.lifecycle.check(code, tx.now)
                 self._sync(tx, req)
             if req is not None and outcome is CheckOutcome.MATCH:
                 delivery = req.lifecycle.current_delivery
@@ -200,11 +200,11 @@ class V1Engine:
 
     def _control(self, request_id: str, cmd: str) -> JsonBody:
         with self.state.begin() as tx:
-            req = self.requests.get(request_id)
+            req = self._live(tx, request_id)
             if req is None:
                 outcome = ControlOutcome.NOT_ACTIVE
             else:
-                lifecycle = self._edit(tx, req).lifecycle
+                lifecycle = req.lifecycle
                 if cmd == "cancel":
                     outcome = lifecycle.cancel(tx.now)
                 else:
@@ -228,25 +228,31 @@ class V1Engine:
 
     def play_due(self, tx: Transaction, request_id: str) -> None:
         """Play a request's due delivery events and expiry up to ``tx.now``."""
-        req = self._edit(tx, self.requests[request_id])
-        req.lifecycle.advance(tx.now)
-        self._sync(tx, req)
+        req = self._live(tx, request_id)
+        if req is not None:
+            req.lifecycle.advance(tx.now)
+            self._sync(tx, req)
 
     def listing(self) -> Iterable[tuple[float, dict[str, Any]]]:
         """``(created_at, summary)`` of every v1 request."""
         return [(r.created_at, r.summary()) for r in self.requests.values()]
 
-    @staticmethod
-    def _edit(tx: Transaction, req: V1Request) -> V1Request:
-        """Journal a request and its lifecycle before either changes in place."""
-        tx.edit(req.lifecycle)
-        return tx.edit(req)
+    def _live(self, tx: Transaction, request_id: str) -> V1Request | None:
+        """The live request, journalled for a change; None when unknown or finished.
+
+        A finished request's lifecycle changes nothing more (every call answers "not active").
+        """
+        req = self.requests.get(request_id)
+        if req is None or not req.lifecycle.is_live:
+            return None
+        tx.edit(req.lifecycle)  # the record's own lists change only through tx.append
+        return req
 
     def _sync(self, tx: Transaction, req: V1Request) -> None:
         """Record new deliveries, reschedule, and free the number (and charge) when finished."""
         lc = req.lifecycle
         for delivery in lc.deliveries[len(req.event_ids) :]:
-            req.event_ids.append(str(uuid.uuid4()))  # journalled by _edit (or a new request)
+            tx.append(req.event_ids, str(uuid.uuid4()))
             self.state.deliver(tx, req.message_for(delivery))
         self.state.schedule(tx, self.family, req.request_id, lc.next_deadline())
         if lc.is_live:

@@ -196,8 +196,8 @@ class V2Engine:
         req = self.requests.get(request_id)
         if req is None or not req.lifecycle.is_live:
             return None
-        tx.edit(req.lifecycle)
-        return tx.edit(req)
+        tx.edit(req.lifecycle)  # the record's own fields change only through tx.setattr
+        return req
 
     def _check(self, request_id: str, code: str) -> V2Answer:
         with self.state.begin() as tx:
@@ -272,11 +272,10 @@ class V2Engine:
 
     def play_due(self, tx: Transaction, request_id: str) -> None:
         """Play a request's due channels and expiry up to ``tx.now``."""
-        req = self.requests[request_id]
-        tx.edit(req.lifecycle)
-        tx.edit(req)
-        req.lifecycle.advance(tx.now)
-        self._sync(tx, req)
+        req = self._live(tx, request_id)
+        if req is not None:
+            req.lifecycle.advance(tx.now)
+            self._sync(tx, req)
 
     def listing(self) -> Iterable[tuple[float, dict[str, Any]]]:
         """``(created_at, summary)`` of every v2 request."""
@@ -286,7 +285,7 @@ class V2Engine:
         """Deliver new channels, send callbacks, free addresses when finished, reschedule."""
         state, lc = self.state, req.lifecycle
         for delivery in lc.deliveries[req.recorded :]:
-            req.recorded += 1  # journalled: the request was edited (or is new)
+            tx.setattr(req, "recorded", req.recorded + 1)
             if delivery.index > 0 and lc.steps[delivery.index - 1] == SILENT_AUTH:
                 state.emit(tx, req.event_callback("expired", delivery.at))
             message = req.message_for(delivery)
@@ -300,7 +299,7 @@ class V2Engine:
         state.release(tx, req.spec.addresses, req.request_id)
         if req.summarised:
             return
-        req.summarised = True
+        tx.setattr(req, "summarised", True)
         finished_at = lc.finalized_at if lc.finalized_at is not None else tx.now
         if lc.current_channel == SILENT_AUTH and lc.status is not VerificationStatus.CANCELLED:
             state.emit(tx, req.event_callback(req.v2_status, finished_at))
