@@ -44,6 +44,7 @@ from desktop_app.sandbox.params import (
     parse_query,
 )
 from desktop_app.sandbox.problems import problem_body
+from desktop_app.sandbox.records import shown
 from desktop_app.sandbox.routes import (
     BALANCE_PATH,
     PSD2_XML_PATH,
@@ -171,10 +172,10 @@ class SandboxHandler(FaultInjectingHandler):
         allowed = allowed_methods(path)
         if allowed is None:
             if is_v2(path):
-                detail = f"No such Verify v2 endpoint: {path[:200]}"
+                detail = f"No such Verify v2 endpoint: {shown(path, 200)}"
                 self.send_problem(404, detail, "not-found")
             else:
-                self.send_json(404, {"error": "Not Found", "path": path[:200]})
+                self.send_json(404, {"error": "Not Found", "path": shown(path, 200)})
             return
         if self.command not in allowed:
             self._method_not_allowed(path, allowed)

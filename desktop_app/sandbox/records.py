@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ["HandsetMessage", "api_date", "iso", "spelled"]
+__all__ = ["HandsetMessage", "api_date", "iso", "shown", "spelled"]
 
 _DIGIT_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
 
@@ -28,6 +28,14 @@ def iso(ts: float | None) -> str | None:
     if ts is None:
         return None
     return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def shown(text: str, limit: int) -> str:
+    """Client text echoed in a message: at most ``limit`` characters, unprintable ones as U+FFFD.
+
+    A message may be printed on a terminal; an echoed control character must not drive it.
+    """
+    return "".join(c if c.isprintable() else "\ufffd" for c in text[:limit])
 
 
 def spelled(code: str) -> str:

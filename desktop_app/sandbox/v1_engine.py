@@ -19,9 +19,11 @@ from typing import Any
 from desktop_app.domain.lifecycle import CheckOutcome, ControlOutcome, Lifecycle
 from desktop_app.domain.models import VerificationStatus
 from desktop_app.sandbox.journal import Transaction
+from desktop_app.sandbox.records import shown
 from desktop_app.sandbox.shared import SharedState
 from desktop_app.sandbox.v1_state import CURRENCY, VERIFY_PRICE, V1Request
 from desktop_app.sandbox.v1_validation import (
+    MAX_REQUEST_ID,
     Params,
     Refused,
     StartSpec,
@@ -56,14 +58,16 @@ TOO_MANY_TEXT = "The wrong code was provided too many times. Request terminated"
 PIN_CODE_TEXT = "This account does not support the parameter: pin_code."
 
 
-def _check_not_found(request_id: str) -> str:
+def _check_not_found(raw_id: str) -> str:
+    request_id = shown(raw_id, MAX_REQUEST_ID)
     return (
         "The Vonage platform was unable to process this message for the following reason: "
         f"Request '{request_id}' was not found or it has been verified already."
     )
 
 
-def _control_text(outcome: ControlOutcome, request_id: str) -> tuple[str, str]:
+def _control_text(outcome: ControlOutcome, raw_id: str) -> tuple[str, str]:
+    request_id = shown(raw_id, MAX_REQUEST_ID)
     if outcome is ControlOutcome.TOO_EARLY:
         return "19", (
             f"Verification request ['{request_id}'] can't be cancelled within the first 30 seconds."

@@ -44,6 +44,7 @@ from desktop_app.domain.v2 import SILENT_AUTH
 from desktop_app.sandbox.journal import Transaction
 from desktop_app.sandbox.params import basic_credentials, bearer_claims
 from desktop_app.sandbox.problems import Problem
+from desktop_app.sandbox.records import shown
 from desktop_app.sandbox.shared import SharedState
 from desktop_app.sandbox.v2_state import V2Request
 from desktop_app.sandbox.v2_validation import V2Spec, parse_v2_code, parse_v2_start
@@ -68,7 +69,7 @@ def _not_found(request_id: str) -> Problem:
     return Problem(
         404,
         "Not Found",
-        f"Request '{request_id[:64]}' was not found or it has been verified already.",
+        f"Request '{shown(request_id, 64)}' was not found or it has been verified already.",
         kind="not-found",
     )
 

@@ -1,9 +1,14 @@
 """The sandbox answers hostile input with the API's own error codes (or an HTTP 4xx JSON answer),
-and keeps serving (issue 5, item 5). Read-only use of the sandbox: raw sockets against an
-in-process ``SandboxServer`` on an ephemeral port.
+and keeps serving (issue 5, item 5; issue 14, item 1). Raw sockets against an in-process
+``SandboxServer`` on an ephemeral port.
 
-A case the sandbox gets wrong is kept as ``xfail(strict=True)`` with the reason (the sandbox is
-another engineer's to fix); the run's figures count them.
+The control calls of issue 14 (``seconds=1e300`` wedged the sandbox; ``seconds=3e11`` was refused
+but applied) and their kin are refused with HTTP 400 and a plain sentence, change nothing (the
+state is compared before and after, on a frozen clock), and leave every endpoint answering.
+The property-based half of the suite is ``tests/sandbox/test_sandbox_fuzz.py``.
+
+A case the sandbox gets wrong is kept as ``xfail(strict=True)`` with the reason; the run's
+figures count them.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import json
 import random
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,7 +26,8 @@ import httpx
 import pytest
 
 from desktop_app.api.http import build_http_client
-from desktop_app.sandbox.server import SandboxServer
+from desktop_app.sandbox.server import SandboxConfig, SandboxServer
+from tests.sandbox.sandbox_health import assert_healthy, is_problem, observe, plain_message
 
 from . import figures
 
@@ -351,3 +357,169 @@ def test_many_hostile_connections_in_a_row_leave_it_serving(sandbox: SandboxServ
     with httpx.Client() as client:  # and a plain client sees JSON for an unknown path
         answer = client.get(f"{sandbox.url}/nope")
     assert answer.status_code == 404 and answer.json()["error"] == "Not Found"
+
+
+# -- control calls: refused whole, nothing changed, still healthy (issue 14, item 1) -----------
+
+#: name -> (path, fields, sent as JSON). Every one must be refused with HTTP 400.
+REFUSED_CONTROLS: dict[str, tuple[str, dict[str, Any], bool]] = {
+    "advance 1e300 (wedged the sandbox)": ("/sandbox/clock/advance", {"seconds": "1e300"}, False),
+    "advance 3e11 (refused but applied)": ("/sandbox/clock/advance", {"seconds": "3e11"}, False),
+    "advance 1e300 as a JSON number": ("/sandbox/clock/advance", {"seconds": 1e300}, True),
+    "advance past 9999-01-01": ("/sandbox/clock/advance", {"seconds": "253402300800"}, False),
+    "advance 1e999 (infinite)": ("/sandbox/clock/advance", {"seconds": "1e999"}, False),
+    "advance inf": ("/sandbox/clock/advance", {"seconds": "inf"}, False),
+    "advance nan": ("/sandbox/clock/advance", {"seconds": "nan"}, False),
+    "advance negative": ("/sandbox/clock/advance", {"seconds": "-1"}, False),
+    "advance Arabic-Indic digits": ("/sandbox/clock/advance", {"seconds": "\u0666\u0660"}, False),
+    "advance full-width digits": ("/sandbox/clock/advance", {"seconds": "\uff16\uff10"}, False),
+    "advance with underscore": ("/sandbox/clock/advance", {"seconds": "1_0"}, False),
+    "advance with spaces": ("/sandbox/clock/advance", {"seconds": " 5 "}, False),
+    "advance hexadecimal": ("/sandbox/clock/advance", {"seconds": "0x10"}, False),
+    "advance empty": ("/sandbox/clock/advance", {"seconds": ""}, False),
+    "advance missing": ("/sandbox/clock/advance", {}, False),
+    "advance twice in one call": ("/sandbox/clock/advance", {"seconds": ["5", "6"]}, False),
+    "advance true": ("/sandbox/clock/advance", {"seconds": True}, True),
+    "scale too fast": ("/sandbox/clock/scale", {"time_scale": "1e7"}, False),
+    "scale negative": ("/sandbox/clock/scale", {"time_scale": "-1"}, False),
+    "scale Arabic-Indic digit": ("/sandbox/clock/scale", {"time_scale": "\u0661"}, False),
+    "latency over 60 s": ("/sandbox/latency", {"seconds": "61"}, False),
+    "latency nan": ("/sandbox/latency", {"seconds": "nan"}, False),
+    "latency Arabic-Indic digit": ("/sandbox/latency", {"seconds": "\u0665"}, False),
+    "messages empty number": ("/sandbox/messages", {"number": ""}, False),
+    "messages NUL number": ("/sandbox/messages", {"number": "44\x00"}, False),
+    "messages 300-character number": ("/sandbox/messages", {"number": "4" * 300}, False),
+    "callbacks to another host": ("/sandbox/callbacks", {"url": "http://example.com/"}, False),
+    "callbacks to a file": ("/sandbox/callbacks", {"url": "file:///etc/passwd"}, False),
+    "callbacks bad port": ("/sandbox/callbacks", {"url": "http://127.0.0.1:99999/"}, False),
+    "callbacks 3000-character url": (
+        "/sandbox/callbacks",
+        {"url": "http://127.0.0.1/" + "a" * 3000},
+        False,
+    ),
+    "fault hang of 1e9 s": ("/sandbox/faults", {"spec": "search:hang:1e9"}, False),
+    "fault count in Arabic-Indic": (
+        "/sandbox/faults",
+        {"endpoint": "search", "kind": "reset", "count": "\u0663"},
+        False,
+    ),
+    "fault count 1e3": (
+        "/sandbox/faults",
+        {"endpoint": "search", "kind": "reset", "count": "1e3"},
+        False,
+    ),
+    "fault probability nan": (
+        "/sandbox/faults",
+        {"endpoint": "search", "kind": "reset", "probability": "nan"},
+        False,
+    ),
+    "fault 10000-character spec": ("/sandbox/faults", {"spec": "s" * 10_000}, False),
+}
+
+
+@pytest.fixture
+def frozen() -> Iterator[httpx.Client]:
+    """A private sandbox whose clock stands still (state compares exactly), and a client."""
+    config = SandboxConfig(port=0, time_scale=0, rate_limit=0, search_rate_limit=0)
+    with SandboxServer(config) as server, httpx.Client(base_url=server.url, timeout=10) as client:
+        yield client
+
+
+def _post(client: httpx.Client, path: str, fields: dict[str, Any], as_json: bool) -> httpx.Response:
+    if path == "/sandbox/messages":
+        return client.get(path, params=fields)
+    return client.post(path, json=fields) if as_json else client.post(path, data=fields)
+
+
+@pytest.mark.parametrize("name", list(REFUSED_CONTROLS))
+def test_refused_control_call_changes_nothing_and_the_sandbox_stays_healthy(
+    name: str, frozen: httpx.Client
+) -> None:
+    figures.add("sandbox_hostile_cases")
+    path, fields, as_json = REFUSED_CONTROLS[name]
+    assert_healthy(frozen)  # some state to keep: a finished v1 and v2 request, messages
+    before = observe(frozen)
+    answer = _post(frozen, path, fields, as_json)
+    assert answer.status_code == 400, answer.text
+    plain_message(answer)
+    assert observe(frozen) == before
+    assert_healthy(frozen)
+
+
+def test_a_wedging_jump_then_every_endpoint_answers(frozen: httpx.Client) -> None:
+    """The issue's sequence: 1e300, then clock, messages, requests and a search answer."""
+    figures.add("sandbox_hostile_cases")
+    before = frozen.get("/sandbox/clock").json()
+    assert frozen.post("/sandbox/clock/advance", data={"seconds": "1e300"}).status_code == 400
+    assert frozen.post("/sandbox/clock/advance", data={"seconds": "3e11"}).status_code == 400
+    assert frozen.get("/sandbox/clock").json() == before
+    for path in ("/sandbox/messages", "/sandbox/requests"):
+        assert frozen.get(path).status_code == 200
+    search = frozen.get("/verify/search/json", params={**_CREDS, "request_id": "0" * 32})
+    assert search.json()["status"] == "101"
+    # The largest jump that still fits is allowed; the next one is refused, nothing moved.
+    assert frozen.post("/sandbox/clock/advance", data={"seconds": "2e11"}).status_code == 200
+    moved = frozen.get("/sandbox/clock").json()
+    assert moved["now"].startswith("8")  # the year 8000-something
+    refused = frozen.post("/sandbox/clock/advance", data={"seconds": "1e11"})
+    assert refused.status_code == 400 and "9999-01-01" in refused.json()["error"]
+    assert frozen.get("/sandbox/clock").json() == moved
+    assert_healthy(frozen)
+
+
+_CREDS = {"api_key": "sandbox", "api_secret": "sandbox-secret"}
+
+
+# -- an unexpected error: 500 with a problem body, nothing half-changed, still serving ---------
+
+
+def _explode(*args: object, **kwargs: object) -> None:
+    raise RuntimeError("a bug in the middle of a change")
+
+
+@pytest.mark.parametrize("api", ["v1", "v2"])
+def test_an_unexpected_error_answers_500_and_leaves_no_half_change(
+    api: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    figures.add("sandbox_hostile_cases")
+    config = SandboxConfig(port=0, time_scale=0, rate_limit=0, search_rate_limit=0)
+    with SandboxServer(config) as server, httpx.Client(base_url=server.url, timeout=10) as client:
+        assert_healthy(client)
+        before = observe(client)
+        # Fails after the request was stored and its number claimed, before its message.
+        monkeypatch.setattr(server.engine.state, "deliver", _explode)
+        if api == "v1":
+            answer = client.post(
+                "/verify/json", data={**_CREDS, "number": "447700900123", "brand": "Acme"}
+            )
+        else:
+            body = {"brand": "Acme", "workflow": [{"channel": "sms", "to": "447700900123"}]}
+            answer = client.post("/v2/verify", json=body, auth=("sandbox", "sandbox-secret"))
+        assert answer.status_code == 500 and is_problem(answer.json()), answer.text
+        assert "RuntimeError" not in answer.text and "Traceback" not in answer.text
+        assert client.get("/sandbox/clock").status_code == 200  # serving while broken
+        monkeypatch.undo()
+        assert observe(client) == before  # no request, no claimed number, no message
+        assert_healthy(client)
+        # The number was never claimed: it starts normally now.
+        again = client.post(
+            "/verify/json", data={**_CREDS, "number": "447700900123", "brand": "Acme"}
+        )
+        assert again.json()["status"] == "0"
+    assert any("answered HTTP 500" in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+def test_an_unexpected_error_in_a_control_answers_500(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    figures.add("sandbox_hostile_cases")
+    config = SandboxConfig(port=0, time_scale=0, rate_limit=0, search_rate_limit=0)
+    with SandboxServer(config) as server, httpx.Client(base_url=server.url, timeout=10) as client:
+        before = observe(client)
+        monkeypatch.setattr(server.engine.state, "listing", _explode)
+        answer = client.get("/sandbox/requests")
+        assert answer.status_code == 500 and is_problem(answer.json())
+        monkeypatch.undo()
+        assert observe(client) == before
+        assert_healthy(client)
+    assert any("answered HTTP 500" in r.getMessage() for r in caplog.records)
