@@ -2,7 +2,8 @@
 
 The first line printed (flushed at once) is exactly ``Sandbox listening on http://HOST:PORT``
 (``https`` with a TLS certificate). SIGINT and SIGTERM stop it cleanly (exit 0). A non-loopback
-host is refused (exit 2) unless ``--allow-remote``.
+host is refused (exit 2) unless ``--allow-remote``. Numeric options take ASCII digits within
+their ranges (:mod:`desktop_app.sandbox.bounds`), like the control endpoints.
 """
 
 from __future__ import annotations
@@ -12,13 +13,44 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import FrameType
 
+from desktop_app.sandbox.bounds import number, whole
+from desktop_app.sandbox.clock import MAX_TIME_SCALE
+from desktop_app.sandbox.core import MAX_LATENCY
 from desktop_app.sandbox.faults import FAULT_KINDS, FaultRule, parse_fault
 from desktop_app.sandbox.server import RemoteBindRefused, SandboxConfig, SandboxServer
 
 SECRET_ENV = "VERIFY_DESK_SANDBOX_SECRET"
+#: The highest rate limit (calls per second per key).
+MAX_RATE = 1_000_000.0
+
+
+def _number_arg(high: float) -> Callable[[str], float]:
+    """An argparse type: a number from 0 to ``high`` in ASCII digits."""
+
+    def read(text: str) -> float:
+        value = number(text, 0.0, high)
+        if value is None:
+            raise argparse.ArgumentTypeError(
+                f"must be a number from 0 to {high:.0f}, like 1 or 0.5"
+            )
+        return value
+
+    return read
+
+
+def _whole_arg(high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from 0 to ``high`` in ASCII digits."""
+
+    def read(text: str) -> int:
+        value = whole(text, 0, high)
+        if value is None:
+            raise argparse.ArgumentTypeError(f"must be a whole number from 0 to {high}")
+        return value
+
+    return read
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,7 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=int, default=8899, help="TCP port (0 picks a free one)")
+    parser.add_argument(
+        "--port", type=_whole_arg(65535), default=8899, help="TCP port (0 picks a free one)"
+    )
     parser.add_argument("--api-key", default="sandbox", help="the account's API key")
     parser.add_argument(
         "--api-secret",
@@ -42,16 +76,28 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"the account's API secret (default: ${SECRET_ENV}, else 'sandbox-secret')",
     )
     parser.add_argument(
-        "--time-scale", type=float, default=1.0, help="simulated seconds per real second"
+        "--time-scale",
+        type=_number_arg(MAX_TIME_SCALE),
+        default=1.0,
+        help="simulated seconds per real second",
     )
     parser.add_argument(
-        "--rate-limit", type=float, default=30.0, help="Verify calls/s per key (0 = off)"
+        "--rate-limit",
+        type=_number_arg(MAX_RATE),
+        default=30.0,
+        help="Verify calls/s per key (0 = off)",
     )
     parser.add_argument(
-        "--search-rate-limit", type=float, default=1.0, help="search calls/s per key (0 = off)"
+        "--search-rate-limit",
+        type=_number_arg(MAX_RATE),
+        default=1.0,
+        help="search calls/s per key (0 = off)",
     )
     parser.add_argument(
-        "--latency", type=float, default=0.0, help="real seconds added before each API answer"
+        "--latency",
+        type=_number_arg(MAX_LATENCY),
+        default=0.0,
+        help="real seconds added before each API answer",
     )
     parser.add_argument(
         "--allow-remote", action="store_true", help="allow listening on a non-loopback address"
@@ -87,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--fault-seed",
-        type=int,
+        type=_whole_arg(10**12 - 1),
         default=None,
         help="seed of the random draws of %%PROB faults (a reproducible run)",
     )

@@ -109,3 +109,26 @@ def test_help_mentions_the_environment_variable() -> None:
         "sandbox",
         1.0,
     )
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--time-scale", "inf"],
+        ["--time-scale", "1e7"],
+        ["--latency", "61"],
+        ["--rate-limit", "nan"],
+        ["--port", "\u0668\u0668\u0669\u0669"],
+        ["--port", "70000"],
+        ["--search-rate-limit", "-1"],
+        ["--fault-seed", "1e3"],
+    ],
+)
+def test_numeric_options_are_bounded_ascii_numbers(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        build_parser().parse_args(argv)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "must be a" in err and "Traceback" not in err
