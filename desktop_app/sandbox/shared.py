@@ -11,13 +11,15 @@ Two halves, kept apart so the data can be saved and loaded as it is:
   credentials, the throttles, the code maker, the callback sender and the engines registered
   by family. None of it is saved (the credentials never are).
 
-An engine (Verify v1, Verify v2, the Messages API to come) is a collaborator given the state,
-never a part of it. It registers itself under its family name (:class:`Engine`), keeps its
-records in the table it gets back, and changes anything only inside :meth:`SharedState.begin`::
+An engine (Verify v1, Verify v2, the Messages API to come; see
+:class:`~desktop_app.sandbox.engines.Engine`) is a collaborator given the state, never a part of
+it. It registers itself under its family name, keeps its records in the table it gets back,
+and changes anything only inside :meth:`SharedState.begin`::
 
     with state.begin() as tx:      # lock held, clock read once (tx.now), due deadlines played
-        record = tx.edit(table[request_id])
-        ...                        # every change through tx or a state method taking tx
+        tx.put(table, request_id, record)          # every change through tx ...
+        state.deliver(tx, message)                 # ... or a state method taking tx
+        tx.edit(record.lifecycle).check(code, tx.now)  # journal an object, then change it
 
 An unexpected exception escaping the block rolls every change back and sends no callback; an
 :class:`~desktop_app.sandbox.journal.Answer` (a v1 ``Refused``, a v2 ``Problem``) commits what
@@ -38,16 +40,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any
 
 from desktop_app.sandbox.callbacks import CallbackSender
 from desktop_app.sandbox.clock import SimClock
 from desktop_app.sandbox.codes import CodeMaker
+from desktop_app.sandbox.engines import Engine
 from desktop_app.sandbox.journal import Answer, Transaction
 from desktop_app.sandbox.records import HandsetMessage
 from desktop_app.sandbox.throttle import Throttle
 
-__all__ = ["Account", "Engine", "SharedData", "SharedState"]
+__all__ = ["Account", "SharedData", "SharedState"]
 
 
 @dataclass
@@ -99,19 +102,6 @@ class Account:
         key_ok = hmac.compare_digest(key.encode(), self._key)
         secret_ok = hmac.compare_digest(secret.encode(), self._secret)
         return key_ok and secret_ok
-
-
-class Engine(Protocol):
-    """What the shared state needs from an engine (Verify v1, Verify v2, Messages, ...)."""
-
-    #: The family name: its table in ``SharedData.tables`` and its deadlines' tag.
-    family: str
-
-    def play_due(self, tx: Transaction, request_id: str) -> None:
-        """A deadline of ``request_id`` came due: play out what happens up to ``tx.now``."""
-
-    def listing(self) -> Iterable[tuple[float, dict[str, Any]]]:
-        """``(created_at, summary)`` of every record, for ``/sandbox/requests``."""
 
 
 class SharedState:

@@ -18,6 +18,7 @@ from typing import Any
 
 from desktop_app.domain.lifecycle import CheckOutcome, ControlOutcome, Lifecycle
 from desktop_app.domain.models import VerificationStatus
+from desktop_app.sandbox.engines import live_record, play_record, summaries
 from desktop_app.sandbox.journal import Transaction
 from desktop_app.sandbox.records import shown
 from desktop_app.sandbox.shared import SharedState
@@ -232,25 +233,14 @@ class V1Engine:
 
     def play_due(self, tx: Transaction, request_id: str) -> None:
         """Play a request's due delivery events and expiry up to ``tx.now``."""
-        req = self._live(tx, request_id)
-        if req is not None:
-            req.lifecycle.advance(tx.now)
-            self._sync(tx, req)
+        play_record(tx, self.requests, request_id, self._sync)
 
     def listing(self) -> Iterable[tuple[float, dict[str, Any]]]:
         """``(created_at, summary)`` of every v1 request."""
-        return [(r.created_at, r.summary()) for r in self.requests.values()]
+        return summaries(self.requests)
 
     def _live(self, tx: Transaction, request_id: str) -> V1Request | None:
-        """The live request, journalled for a change; None when unknown or finished.
-
-        A finished request's lifecycle changes nothing more (every call answers "not active").
-        """
-        req = self.requests.get(request_id)
-        if req is None or not req.lifecycle.is_live:
-            return None
-        tx.edit(req.lifecycle)  # the record's own lists change only through tx.append
-        return req
+        return live_record(tx, self.requests, request_id)
 
     def _sync(self, tx: Transaction, req: V1Request) -> None:
         """Record new deliveries, reschedule, and free the number (and charge) when finished."""

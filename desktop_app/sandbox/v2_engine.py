@@ -41,6 +41,7 @@ from typing import Any, NamedTuple
 from desktop_app.domain.lifecycle import CheckOutcome, ControlOutcome, V2Lifecycle
 from desktop_app.domain.models import VerificationStatus
 from desktop_app.domain.v2 import SILENT_AUTH
+from desktop_app.sandbox.engines import live_record, play_record, summaries
 from desktop_app.sandbox.journal import Transaction
 from desktop_app.sandbox.params import basic_credentials, bearer_claims
 from desktop_app.sandbox.problems import Problem
@@ -193,12 +194,7 @@ class V2Engine:
         return V2Answer(202, body)
 
     def _live(self, tx: Transaction, request_id: str) -> V2Request | None:
-        """The live request, journalled for a change; None when unknown or finished."""
-        req = self.requests.get(request_id)
-        if req is None or not req.lifecycle.is_live:
-            return None
-        tx.edit(req.lifecycle)  # the record's own fields change only through tx.setattr
-        return req
+        return live_record(tx, self.requests, request_id)
 
     def _check(self, request_id: str, code: str) -> V2Answer:
         with self.state.begin() as tx:
@@ -273,14 +269,11 @@ class V2Engine:
 
     def play_due(self, tx: Transaction, request_id: str) -> None:
         """Play a request's due channels and expiry up to ``tx.now``."""
-        req = self._live(tx, request_id)
-        if req is not None:
-            req.lifecycle.advance(tx.now)
-            self._sync(tx, req)
+        play_record(tx, self.requests, request_id, self._sync)
 
     def listing(self) -> Iterable[tuple[float, dict[str, Any]]]:
         """``(created_at, summary)`` of every v2 request."""
-        return [(r.created_at, r.summary()) for r in self.requests.values()]
+        return summaries(self.requests)
 
     def _sync(self, tx: Transaction, req: V2Request) -> None:
         """Deliver new channels, send callbacks, free addresses when finished, reschedule."""
