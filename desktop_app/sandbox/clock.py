@@ -123,7 +123,8 @@ class SimClock:
             self._scale = state.time_scale
 
     def _now_locked(self) -> float:
-        return min(MAX_TIME, self._base_sim + (self._real_time() - self._base_real) * self._scale)
+        now = self._base_sim + (self._real_time() - self._base_real) * self._scale
+        return now if now < MAX_TIME else MAX_TIME
 
     def _rebase(self) -> None:
         real = self._real_time()

@@ -49,7 +49,7 @@ def json_bytes(body: dict[str, Any]) -> bytes:
 def render_v1(op: str, body: dict[str, Any], fmt: str) -> tuple[bytes, str]:
     """``(bytes, content type)`` of a v1 answer in ``fmt`` (``json`` or ``xml``)."""
     if fmt != "xml":
-        return json_bytes(body), JSON_TYPE
+        return json.dumps(body, separators=(",", ":")).encode(), JSON_TYPE
     if op == "search" and "verification_requests" in body:
         root, members = "verification_requests", body["verification_requests"]
         inner = "".join(_element("verify_request", item) for item in members)

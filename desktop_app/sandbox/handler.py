@@ -164,14 +164,11 @@ class SandboxHandler(FaultInjectingHandler):
                 problem = problem_body("Internal Server Error", _INTERNAL, "internal-error")
                 self.send_json(500, problem)
 
-    def _send_raw(self, code: int, data: bytes, **kwargs: Any) -> None:
-        self._answered = True
-        super()._send_raw(code, data, **kwargs)
-
     def _route(self, path: str, query: str, body: bytes) -> None:
         allowed = allowed_methods(path)
+        v2 = is_v2(path)
         if allowed is None:
-            if is_v2(path):
+            if v2:
                 detail = f"No such Verify v2 endpoint: {shown(path, 200)}"
                 self.send_problem(404, detail, "not-found")
             else:
@@ -180,7 +177,7 @@ class SandboxHandler(FaultInjectingHandler):
         if self.command not in allowed:
             self._method_not_allowed(path, allowed)
             return
-        if is_v2(path):
+        if v2:
             self._v2(path, body)
             return
         if path == PSD2_XML_PATH:

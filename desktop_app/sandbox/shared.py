@@ -137,6 +137,8 @@ class SharedState:
         self.callbacks = CallbackSender()
         self._lock = threading.RLock()
         self._tx: Transaction | None = None
+        self._depth = 0  # how many begin() blocks the lock holder is in
+        self._scope = _Scope(self)
         self._engines: dict[str, Engine] = {}
 
     # -- engines and transactions ------------------------------------------------------------
@@ -159,7 +161,7 @@ class SharedState:
         Use as ``with state.begin() as tx:``. Nested calls (an engine calling another state
         method) join the outer transaction.
         """
-        return _Scope(self)
+        return self._scope
 
     def advance_clock(self, seconds: float) -> float:
         """Jump the clock forward and play out what became due; returns the new time.
@@ -265,9 +267,12 @@ class SharedState:
 
 
 class _Scope:
-    """One ``with state.begin() as tx:`` block (a class, not a generator: it is on every call)."""
+    """``with state.begin() as tx:`` (one per state, reused: it is on every call).
 
-    __slots__ = ("_outer", "_state", "_tx")
+    Its bookkeeping lives on the state and is only touched by the lock's holder.
+    """
+
+    __slots__ = ("_state",)
 
     def __init__(self, state: SharedState) -> None:
         self._state = state
@@ -275,18 +280,23 @@ class _Scope:
     def __enter__(self) -> Transaction:
         state = self._state
         state._lock.acquire()
+        state._depth += 1
         tx = state._tx
-        self._outer = tx is None
-        if tx is None:
-            tx = state._tx = Transaction(state.clock.now())
+        if tx is not None:
+            return tx
+        tx = state._tx = Transaction(state.clock.now())
+        deadlines = state.data.deadlines
+        if deadlines and deadlines[0][0] <= tx.now:
             try:
                 state._play_due(tx)
             except BaseException:
                 state._tx = None
-                tx.rollback()
-                state._lock.release()
+                state._depth -= 1
+                try:
+                    tx.rollback()
+                finally:
+                    state._lock.release()
                 raise
-        self._tx = tx
         return tx
 
     def __exit__(
@@ -297,11 +307,13 @@ class _Scope:
     ) -> None:
         state = self._state
         try:
-            if self._outer:
+            state._depth -= 1
+            tx = state._tx
+            if state._depth == 0 and tx is not None:
                 state._tx = None
                 if exc is None or isinstance(exc, Answer):
-                    self._tx.commit()
+                    tx.commit()
                 else:
-                    self._tx.rollback()
+                    tx.rollback()
         finally:
             state._lock.release()

@@ -181,7 +181,7 @@ class V1Engine:
 
     def _check(self, request_id: str, code: str) -> JsonBody:
         with self.state.begin() as tx:
-            req = self._live(tx, request_id)
+            req = live_record(tx, self.requests, request_id)
             outcome = CheckOutcome.NOT_ACTIVE
             if req is not None:
                 outcome = req.lifecycle.check(code, tx.now)
@@ -205,7 +205,7 @@ class V1Engine:
 
     def _control(self, request_id: str, cmd: str) -> JsonBody:
         with self.state.begin() as tx:
-            req = self._live(tx, request_id)
+            req = live_record(tx, self.requests, request_id)
             if req is None:
                 outcome = ControlOutcome.NOT_ACTIVE
             else:
@@ -238,9 +238,6 @@ class V1Engine:
     def listing(self) -> Iterable[tuple[float, dict[str, Any]]]:
         """``(created_at, summary)`` of every v1 request."""
         return summaries(self.requests)
-
-    def _live(self, tx: Transaction, request_id: str) -> V1Request | None:
-        return live_record(tx, self.requests, request_id)
 
     def _sync(self, tx: Transaction, req: V1Request) -> None:
         """Record new deliveries, reschedule, and free the number (and charge) when finished."""

@@ -193,12 +193,9 @@ class V2Engine:
             body["check_url"] = check_url
         return V2Answer(202, body)
 
-    def _live(self, tx: Transaction, request_id: str) -> V2Request | None:
-        return live_record(tx, self.requests, request_id)
-
     def _check(self, request_id: str, code: str) -> V2Answer:
         with self.state.begin() as tx:
-            req = self._live(tx, request_id)
+            req = live_record(tx, self.requests, request_id)
             if req is None:
                 raise _not_found(request_id)
             outcome = req.lifecycle.check(code, tx.now)
@@ -226,7 +223,7 @@ class V2Engine:
 
     def _cancel(self, request_id: str) -> V2Answer:
         with self.state.begin() as tx:
-            req = self._live(tx, request_id)
+            req = live_record(tx, self.requests, request_id)
             if req is None:
                 raise _not_found(request_id)
             outcome = req.lifecycle.cancel(tx.now)
@@ -239,7 +236,7 @@ class V2Engine:
 
     def _next(self, request_id: str) -> V2Answer:
         with self.state.begin() as tx:
-            req = self._live(tx, request_id)
+            req = live_record(tx, self.requests, request_id)
             if req is None:
                 raise _not_found(request_id)
             outcome, _ = req.lifecycle.trigger_next(tx.now)
@@ -252,7 +249,7 @@ class V2Engine:
 
     def _silent_auth(self, request_id: str) -> V2Answer:
         with self.state.begin() as tx:
-            req = self._live(tx, request_id)
+            req = live_record(tx, self.requests, request_id)
             if req is None:
                 raise _not_found(request_id)
             completed = req.lifecycle.complete_silent_auth(tx.now)

@@ -103,6 +103,7 @@ class WireHandler(BaseHTTPRequestHandler):
             extra += f"Content-Type: {content_type}\r\n"
         if location is not None:
             extra += f"Location: {location}\r\n"
+        self._answered = True
         size = len(data) if length is None else length
         if getattr(self, "command", None) == "HEAD":
             data = b""  # the headers describe the answer a GET would get; no body follows

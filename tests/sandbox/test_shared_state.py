@@ -13,6 +13,7 @@ import base64
 import copy
 import dataclasses
 import itertools
+import threading
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -276,3 +277,40 @@ def test_state_advance_is_atomic(sandbox: Sandbox) -> None:
     with pytest.raises(ValueError):
         sandbox.advance_clock(MAX_TIME)
     assert (sandbox.clock_info(), sandbox.requests(), sandbox.messages()) == before
+
+
+def test_an_error_while_playing_a_deadline_rolls_back_and_unlocks(sandbox: Sandbox) -> None:
+    messages = Messages(sandbox.state)
+    message_id = messages.send("447700900009")
+    sandbox.advance_clock(4)
+    failing = True
+
+    def play_due(tx: Transaction, request_id: str) -> None:
+        tx.put(messages.records[request_id], "status", "half-done")
+        if failing:
+            raise RuntimeError("bug")
+
+    messages.play_due = play_due  # type: ignore[method-assign]
+    sandbox.clock.set_time_scale(0)
+    with pytest.raises(RuntimeError):
+        sandbox.advance_clock(1)  # the deadline comes due inside the jump
+    assert messages.records[message_id]["status"] == "submitted"
+    assert sandbox.clock_info()["now"] == "2027-01-15T08:00:04.000Z"
+    sandbox.clock.restore(ClockState(START + 5, 0.0))  # now due on entering any operation
+    with pytest.raises(RuntimeError):
+        sandbox.requests()
+    assert messages.records[message_id]["status"] == "submitted"
+    got: list[bool] = []
+
+    def take_the_lock() -> None:
+        lock = sandbox.state._lock
+        got.append(lock.acquire(timeout=5))
+        lock.release()
+
+    other = threading.Thread(target=take_the_lock)  # another thread gets the lock at once
+    other.start()
+    other.join(10)
+    assert got == [True]
+    failing = False
+    sandbox.requests()  # the deadline was kept: it plays now
+    assert messages.records[message_id]["status"] == "half-done"
