@@ -24,6 +24,8 @@ V = TypeVar("V")
 T = TypeVar("T")
 
 _MISSING: Any = object()
+# The kinds of journal entries: (kind, target, key, old value).
+_SET, _POP, _TRUNCATE, _ATTR, _PUSH, _FIELDS, _CALL = range(7)
 #: A deadline heap entry: ``(due, family, request_id)``.
 Deadline = tuple[float, str, str]
 
@@ -35,49 +37,47 @@ class Answer(Exception):  # noqa: N818 - it is an answer, not a failure of the s
 class Transaction:
     """The changes of one operation, undoable until it ends.
 
+    Each change is journalled as one small tuple (no closure: this is on every call, and the
+    garbage it makes costs most when the sandbox holds many requests).
+
     Attributes:
         now: The simulated time the operation happens at (read once, when it began).
     """
 
+    __slots__ = ("_after", "_edited", "_undo", "now")
+
     def __init__(self, now: float) -> None:
         self.now = now
-        self._undo: list[Callable[[], None]] = []
-        self._edited: set[int] = set()
-        self._after: list[Callable[[], None]] = []
+        self._undo: list[tuple[int, Any, Any, Any]] = []
+        self._edited: list[int] | None = None
+        self._after: list[Callable[[], None]] | None = None
 
     def put(self, table: MutableMapping[K, V], key: K, value: V) -> None:
         """``table[key] = value``."""
         old = table.get(key, _MISSING)
-        if old is _MISSING:
-            self._undo.append(lambda: table.pop(key, None))  # type: ignore[arg-type]
-        else:
-            self._undo.append(lambda: table.__setitem__(key, old))
+        self._undo.append((_POP if old is _MISSING else _SET, table, key, old))
         table[key] = value
 
     def delete(self, table: MutableMapping[K, V], key: K) -> None:
         """``del table[key]`` (nothing when absent)."""
-        old = table.get(key, _MISSING)
-        if old is _MISSING:
-            return
-        self._undo.append(lambda: table.__setitem__(key, old))
-        del table[key]
+        old = table.pop(key, _MISSING)
+        if old is not _MISSING:
+            self._undo.append((_SET, table, key, old))
 
     def append(self, items: list[T], item: T) -> None:
         """``items.append(item)``."""
-        size = len(items)
-        self._undo.append(lambda: items.__delitem__(slice(size, None)))
+        self._undo.append((_TRUNCATE, items, len(items), None))
         items.append(item)
 
     def setattr(self, obj: object, name: str, value: object) -> None:
         """``setattr(obj, name, value)``."""
-        old = getattr(obj, name)
-        self._undo.append(lambda: setattr(obj, name, old))
+        self._undo.append((_ATTR, obj, name, getattr(obj, name)))
         setattr(obj, name, value)
 
     def heap_pop(self, heap: list[Deadline]) -> Deadline:
         """``heapq.heappop(heap)``; undone by pushing the entry back."""
         entry = heapq.heappop(heap)
-        self._undo.append(lambda: heapq.heappush(heap, entry))
+        self._undo.append((_PUSH, heap, entry, None))
         return entry
 
     def edit(self, obj: T) -> T:
@@ -86,37 +86,52 @@ class Transaction:
         For mutable records and lifecycles whose methods change them; once per object per
         transaction. Returns ``obj``.
         """
-        if id(obj) not in self._edited:
-            self._edited.add(id(obj))
-            fields = vars(obj)
+        edited = self._edited
+        if edited is None:
+            edited = self._edited = []
+        key = id(obj)
+        if key not in edited:
+            edited.append(key)
+            fields = obj.__dict__
             saved = fields.copy()
             for name, value in saved.items():  # values replaced, never keys: safe to iterate
                 if value.__class__ is list:
                     saved[name] = value[:]
-
-            def restore() -> None:
-                fields.clear()
-                fields.update(saved)
-
-            self._undo.append(restore)
+            self._undo.append((_FIELDS, fields, saved, None))
         return obj
 
     def on_rollback(self, action: Callable[[], None]) -> None:
         """Run ``action`` if the transaction is rolled back (to undo a change made elsewhere)."""
-        self._undo.append(action)
+        self._undo.append((_CALL, action, None, None))
 
     def after_commit(self, action: Callable[[], None]) -> None:
         """Run ``action`` once the transaction commits (never when it is rolled back)."""
+        if self._after is None:
+            self._after = []
         self._after.append(action)
 
     def rollback(self) -> None:
         """Undo every change, newest first."""
-        undo, self._undo, self._after = self._undo, [], []
-        for action in reversed(undo):
-            action()
+        undo, self._undo, self._after = self._undo, [], None
+        for kind, target, key, old in reversed(undo):
+            if kind == _SET:
+                target[key] = old
+            elif kind == _POP:
+                target.pop(key, None)
+            elif kind == _TRUNCATE:
+                del target[key:]
+            elif kind == _ATTR:
+                setattr(target, key, old)
+            elif kind == _PUSH:
+                heapq.heappush(target, key)
+            elif kind == _FIELDS:
+                target.clear()
+                target.update(key)
+            else:
+                target()
 
     def commit(self) -> None:
         """Keep the changes and run the ``after_commit`` actions in order."""
-        after, self._undo, self._after = self._after, [], []
-        for action in after:
+        after, self._undo, self._after = self._after, [], None
+        for action in after or ():
             action()

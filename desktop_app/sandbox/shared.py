@@ -243,10 +243,6 @@ class SharedState:
 
     # -- reading -----------------------------------------------------------------------------
 
-    def authenticate(self, key: str, secret: str) -> bool:
-        """True for the account's own key and secret."""
-        return self.account.matches(key, secret)
-
     def inbox(self, address: str | None = None) -> list[dict[str, Any]]:
         """Every handset message (or those sent to ``address``), oldest first, as JSON."""
         with self.begin():

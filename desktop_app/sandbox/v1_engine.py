@@ -92,7 +92,7 @@ def authenticated_key(state: SharedState, params: Params, basic: tuple[str, str]
         raise Refused("2", "Missing api_key")
     if not secret:
         raise Refused("2", "Missing api_secret")
-    if not state.authenticate(key, secret):
+    if not state.account.matches(key, secret):
         raise Refused("4", "Bad credentials")
     return key
 

@@ -140,7 +140,7 @@ class V2Engine:
 
     def _authenticate(self, authorization: str | None) -> str:
         basic = basic_credentials(authorization)
-        if basic is not None and self.state.authenticate(*basic):
+        if basic is not None and self.state.account.matches(*basic):
             return basic[0]
         claims = bearer_claims(authorization)
         if claims is not None:
