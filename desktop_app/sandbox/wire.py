@@ -14,7 +14,9 @@ large, as the v1 API words it).
 
 from __future__ import annotations
 
+import email.utils
 import json
+import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 from typing import Any
@@ -95,10 +97,7 @@ class WireHandler(BaseHTTPRequestHandler):
         extra: str = "",
     ) -> None:
         """Write one answer; ``length`` may claim more bytes than ``data`` (a truncated body)."""
-        try:
-            phrase = HTTPStatus(code).phrase
-        except ValueError:
-            phrase = ""
+        phrase = _PHRASES.get(code, "")
         if content_type is not None:
             extra += f"Content-Type: {content_type}\r\n"
         if location is not None:
@@ -110,7 +109,7 @@ class WireHandler(BaseHTTPRequestHandler):
         head = (
             f"HTTP/1.1 {code} {phrase}\r\n"
             f"Server: {self.server_version}\r\n"
-            f"Date: {self.date_time_string()}\r\n" + extra + f"Content-Length: {size}\r\n"
+            f"Date: {_http_date()}\r\n" + extra + f"Content-Length: {size}\r\n"
             "Cache-Control: no-store\r\n"
             + ("Connection: close\r\n" if self.close_connection else "")
             + "\r\n"
@@ -152,6 +151,23 @@ class WireHandler(BaseHTTPRequestHandler):
             self.close_connection = True
             return None
         return data
+
+
+#: Each status's reason phrase (``HTTPStatus(code)`` costs an enum lookup per answer).
+_PHRASES = {status.value: status.phrase for status in HTTPStatus}
+#: The ``Date`` header of the current second: formatting it per answer cost ~3 us.
+_date = (0, "")
+
+
+def _http_date() -> str:
+    """The ``Date`` header value (RFC 7231 IMF-fixdate), formatted once per second."""
+    global _date
+    now = int(time.time())
+    second, text = _date
+    if second != now:
+        text = email.utils.formatdate(now, usegmt=True)
+        _date = (now, text)  # one tuple swap: threads see the old or the new pair
+    return text
 
 
 def _kind(code: int) -> str:
