@@ -1,24 +1,15 @@
-"""SQL fragments, row mappers and the ``UNSET`` sentinel behind ``HistoryStore``."""
+"""SQL fragments and row mappers behind ``HistoryStore``."""
 
 from __future__ import annotations
 
-import enum
+from dataclasses import fields
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Final
 
+from desktop_app.domain.history_writes import NewRequest, RequestChanges
 from desktop_app.domain.models import CallEntry, HistoryEntry, VerificationStatus
 from desktop_app.store._connection import from_micros, to_micros
-
-
-class _Unset(enum.Enum):
-    """The type of ``UNSET``."""
-
-    UNSET = enum.auto()
-
-
-#: "Leave this field as it is" for ``update_request`` (``None`` means "store NULL").
-UNSET: Final = _Unset.UNSET
 
 REQUEST_COLUMNS: Final = (
     "id, profile, operator, api_version, kind, number, brand, workflow_id, request_id, status,"
@@ -95,41 +86,44 @@ def filters(
     return where, args
 
 
-def changes(
-    now: int,
-    *,
-    request_id: str | _Unset | None = UNSET,
-    status: VerificationStatus | _Unset = UNSET,
-    finalized_at: datetime | _Unset | None = UNSET,
-    price: Decimal | _Unset | None = UNSET,
-    currency: str | _Unset = UNSET,
-    last_error: str | _Unset = UNSET,
-) -> tuple[str, list[object]]:
+#: The columns a new request row is written with: one per ``NewRequest`` field, same names.
+_NEW_COLUMNS: Final = tuple(f.name for f in fields(NewRequest))
+INSERT_REQUEST: Final = (
+    f"INSERT INTO requests ({', '.join(_NEW_COLUMNS)}, status, created_at, updated_at)"
+    f" VALUES ({', '.join('?' * (len(_NEW_COLUMNS) + 3))})"
+)
+
+
+def new_row(new: NewRequest, now: int) -> tuple[object, ...]:
+    """The arguments of :data:`INSERT_REQUEST`: the start's fields, ``OUTCOME UNKNOWN``, now."""
+    values = tuple(getattr(new, name) for name in _NEW_COLUMNS)
+    return (*values, str(VerificationStatus.UNKNOWN), now, now)
+
+
+def _column_value(value: object) -> object:
+    """A ``RequestChanges`` value as SQLite stores it."""
+    if isinstance(value, VerificationStatus):
+        return str(value)
+    if isinstance(value, datetime):
+        return to_micros(value)
+    if isinstance(value, Decimal):
+        return str(value)  # exact: REAL would round prices
+    return value
+
+
+def changes(now: int, change: RequestChanges) -> tuple[str, list[object]]:
     """Build the ``SET`` clause (and its arguments) for the fields that are not ``UNSET``.
 
     A final status without an explicit ``finalized_at`` stamps it with ``now`` unless set.
     """
     sets = ["updated_at = ?"]
     args: list[object] = [now]
-    if not isinstance(request_id, _Unset):
-        sets.append("request_id = ?")
-        args.append(request_id)
-    if not isinstance(status, _Unset):
-        sets.append("status = ?")
-        args.append(str(status))
-        if status.is_final and isinstance(finalized_at, _Unset):
-            sets.append("finalized_at = COALESCE(finalized_at, ?)")
-            args.append(now)
-    if not isinstance(finalized_at, _Unset):
-        sets.append("finalized_at = ?")
-        args.append(None if finalized_at is None else to_micros(finalized_at))
-    if not isinstance(price, _Unset):
-        sets.append("price = ?")
-        args.append(None if price is None else str(price))
-    if not isinstance(currency, _Unset):
-        sets.append("currency = ?")
-        args.append(currency)
-    if not isinstance(last_error, _Unset):
-        sets.append("last_error = ?")
-        args.append(last_error)
+    given = change.given()
+    for column, value in given.items():  # each field is the column of the same name
+        sets.append(f"{column} = ?")
+        args.append(_column_value(value))
+    status = change.status
+    if isinstance(status, VerificationStatus) and status.is_final and "finalized_at" not in given:
+        sets.append("finalized_at = COALESCE(finalized_at, ?)")
+        args.append(now)
     return ", ".join(sets), args

@@ -12,25 +12,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Final
 
+from desktop_app.domain.history_writes import UNSET, NewRequest, RequestChanges
 from desktop_app.domain.models import CallEntry, HistoryEntry, VerificationStatus
 from desktop_app.store._connection import Database, to_micros
 from desktop_app.store._search import recent_rows
 from desktop_app.store._sql import (
     CALL_COLUMNS,
+    INSERT_REQUEST,
     REQUEST_COLUMNS,
-    UNSET,
-    _Unset,
     call,
     changes,
     entry,
     filters,
+    new_row,
 )
 
-__all__ = ["UNSET", "HistoryStore", "utc_now"]
+__all__ = ["UNSET", "HistoryStore", "NewRequest", "RequestChanges", "utc_now"]
 
 
 _PENDING: Final = "pending"
@@ -68,104 +68,50 @@ class HistoryStore:
 
     # -- verification requests -------------------------------------------------------------
 
-    def add_request(
-        self,
-        *,
-        profile: str,
-        operator: str,
-        kind: str,
-        number: str,
-        brand: str,
-        workflow_id: int | None,
-        code_length: int | None = None,
-        pin_expiry: int | None = None,
-        next_event_wait: int | None = None,
-        api_version: str = "v1",
-        channels: str = "",
-    ) -> int:
-        """Record a start about to be sent, with status ``OUTCOME UNKNOWN``; return its row id.
+    def add_request(self, new: NewRequest) -> int:
+        """Record a start about to be sent, with status ``OUTCOME UNKNOWN``; return its row id."""
+        return self._db.execute(INSERT_REQUEST, new_row(new, self._now()))[1]
 
-        ``channels`` is a Verify v2 request's channel list (``"sms,voice"``); empty for v1.
-        """
-        now = self._now()
-        return self._db.execute(
-            "INSERT INTO requests (profile, operator, api_version, kind, number, brand,"
-            " workflow_id, code_length, pin_expiry, next_event_wait, status, created_at,"
-            " updated_at, channels) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (profile, operator, api_version, kind, number, brand, workflow_id, code_length,
-             pin_expiry, next_event_wait, str(VerificationStatus.UNKNOWN), now, now, channels),
-        )[1]  # fmt: skip
-
-    def update_request(
-        self,
-        row_id: int,
-        *,
-        request_id: str | _Unset | None = UNSET,
-        status: VerificationStatus | _Unset = UNSET,
-        finalized_at: datetime | _Unset | None = UNSET,
-        price: Decimal | _Unset | None = UNSET,
-        currency: str | _Unset = UNSET,
-        last_error: str | _Unset = UNSET,
-    ) -> None:
+    def update_request(self, row_id: int, change: RequestChanges) -> None:
         """Change only the given fields of a request (``updated_at`` always).
-
-        A final ``status`` without ``finalized_at`` stamps ``finalized_at`` with "now" unless
-        it is already set.
 
         Raises:
             KeyError: No row has this id.
         """
-        sets, args = changes(
-            self._now(), request_id=request_id, status=status, finalized_at=finalized_at,
-            price=price, currency=currency, last_error=last_error,
-        )  # fmt: skip
+        sets, args = changes(self._now(), change)
         if self._db.execute(f"UPDATE requests SET {sets} WHERE id = ?", [*args, row_id])[0] == 0:
             raise KeyError(f"no history row with id {row_id}")
 
-    def update_by_request_id(
-        self,
-        request_id: str,
-        *,
-        status: VerificationStatus | _Unset = UNSET,
-        finalized_at: datetime | _Unset | None = UNSET,
-        price: Decimal | _Unset | None = UNSET,
-        currency: str | _Unset = UNSET,
-        last_error: str | _Unset = UNSET,
-    ) -> bool:
+    def update_by_request_id(self, request_id: str, change: RequestChanges) -> bool:
         """Like ``update_request``, for the (newest) row with this API request id.
-
-        Takes the same keywords as ``update_request`` except ``request_id`` (the key here).
 
         Returns:
             False when no row has this request id.
+
+        Raises:
+            ValueError: ``change`` sets ``request_id`` (the key here).
         """
-        sets, args = changes(
-            self._now(), status=status, finalized_at=finalized_at, price=price,
-            currency=currency, last_error=last_error,
-        )  # fmt: skip
+        if change.request_id is not UNSET:
+            raise ValueError("update_by_request_id cannot change the request id")
+        sets, args = changes(self._now(), change)
         sql = f"UPDATE requests SET {sets} WHERE {_NEWEST_WITH_ID}"
         return self._db.execute(sql, [*args, request_id])[0] > 0
 
     def record_check(
-        self,
-        request_id: str,
-        outcome: str,
-        *,
-        status: VerificationStatus | None = None,
-        price: Decimal | None = None,
-        currency: str | None = None,
+        self, request_id: str, outcome: str, change: RequestChanges | None = None
     ) -> None:
         """Count one code check (``"VALID"``, ``"INVALID"``, ``"TOO MANY"`` or an error text).
 
-        Optionally sets the status (a final one stamps ``finalized_at``), price and currency.
+        ``change`` may also set the status (a final one stamps ``finalized_at``), the price...
         Does nothing when no row has this request id.
+
+        Raises:
+            ValueError: ``change`` sets ``request_id`` (the key here).
         """
-        sets, args = changes(
-            self._now(),
-            status=UNSET if status is None else status,
-            price=UNSET if price is None else price,
-            currency=UNSET if currency is None else currency,
-        )
+        change = change or RequestChanges()
+        if change.request_id is not UNSET:
+            raise ValueError("record_check cannot change the request id")
+        sets, args = changes(self._now(), change)
         sql = (f"UPDATE requests SET checks_count = checks_count + 1, last_check_outcome = ?,"
                f" {sets} WHERE {_NEWEST_WITH_ID}")  # fmt: skip
         self._db.execute(sql, [outcome, *args, request_id])

@@ -33,6 +33,7 @@ from typing import Final
 from desktop_app.api.account import AccountClient
 from desktop_app.api.v1 import VerifyV1Client
 from desktop_app.domain.errors import ConcurrentVerificationError, StoreError, VerifyDeskError
+from desktop_app.domain.history_writes import NewRequest, RequestChanges
 from desktop_app.domain.models import (
     Balance,
     CheckResult,
@@ -189,15 +190,17 @@ class VerifyDesk:
 
     def _add_request(self, kind: str, params: StartParams | Psd2Params, brand: str) -> int:
         return self._history.add_request(
-            profile=self._profile,
-            operator=self._operator,
-            kind=kind,
-            number=params.number,
-            brand=brand,
-            workflow_id=params.workflow_id,
-            code_length=params.code_length,
-            pin_expiry=params.pin_expiry,
-            next_event_wait=params.next_event_wait,
+            NewRequest(
+                profile=self._profile,
+                operator=self._operator,
+                kind=kind,
+                number=params.number,
+                brand=brand,
+                workflow_id=params.workflow_id,
+                code_length=params.code_length,
+                pin_expiry=params.pin_expiry,
+                next_event_wait=params.next_event_wait,
+            )
         )
 
     def _send_start(
@@ -205,7 +208,8 @@ class VerifyDesk:
     ) -> Started:
         def accepted(result: StartResult) -> None:
             self._history.update_request(
-                row, request_id=result.request_id, status=VerificationStatus.IN_PROGRESS
+                row,
+                RequestChanges(request_id=result.request_id, status=VerificationStatus.IN_PROGRESS),
             )
 
         def failed(exc: VerifyDeskError) -> None:
@@ -294,7 +298,9 @@ class VerifyDesk:
         rid = validate_request_id(request_id)
 
         def cancelled(_: ControlResult) -> None:
-            self._history.update_by_request_id(rid, status=VerificationStatus.CANCELLED)
+            self._history.update_by_request_id(
+                rid, RequestChanges(status=VerificationStatus.CANCELLED)
+            )
 
         return self._calls.run(
             "cancel", lambda: self._client.cancel(rid), request_id=rid, on_ok=cancelled

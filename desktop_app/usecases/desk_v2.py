@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from desktop_app.api.v2 import VerifyV2Client
 from desktop_app.domain.api_family import ApiFamily, family_of
 from desktop_app.domain.errors import FieldError, ValidationFailed, VerifyDeskError
+from desktop_app.domain.history_writes import NewRequest, RequestChanges
 from desktop_app.domain.models import (
     ControlResult,
     HistoryEntry,
@@ -197,16 +198,18 @@ class VerifyDeskV2:
         channels = channel_list(params)
         number = params.workflow[0].to
         row = self._history.add_request(
-            profile=self._profile,
-            operator=self._operator,
-            kind="start",
-            number=number,
-            brand=params.brand,
-            workflow_id=None,
-            code_length=params.code_length,
-            next_event_wait=params.channel_timeout,
-            api_version="v2",
-            channels=",".join(channels),
+            NewRequest(
+                profile=self._profile,
+                operator=self._operator,
+                kind="start",
+                number=number,
+                brand=params.brand,
+                workflow_id=None,
+                code_length=params.code_length,
+                next_event_wait=params.channel_timeout,
+                api_version="v2",
+                channels=",".join(channels),
+            )
         )
 
         def send() -> _Accepted:
@@ -215,7 +218,8 @@ class VerifyDeskV2:
 
         def accepted(result: _Accepted) -> None:
             self._history.update_request(
-                row, request_id=result.request_id, status=VerificationStatus.IN_PROGRESS
+                row,
+                RequestChanges(request_id=result.request_id, status=VerificationStatus.IN_PROGRESS),
             )
 
         def failed(exc: VerifyDeskError) -> None:
@@ -250,7 +254,7 @@ class VerifyDeskV2:
 
         def valid(_: V2CheckResult) -> None:
             self._history.record_check(
-                rid, CheckOutcomeText.VALID, status=VerificationStatus.SUCCESS
+                rid, CheckOutcomeText.VALID, RequestChanges(status=VerificationStatus.SUCCESS)
             )
 
         def refused(exc: VerifyDeskError) -> None:
@@ -280,7 +284,9 @@ class VerifyDeskV2:
             return ControlResult("cancel")
 
         def cancelled(_: ControlResult) -> None:
-            self._history.update_by_request_id(rid, status=VerificationStatus.CANCELLED)
+            self._history.update_by_request_id(
+                rid, RequestChanges(status=VerificationStatus.CANCELLED)
+            )
 
         return self._calls.run("cancel", send, request_id=rid, on_ok=cancelled)
 

@@ -21,13 +21,12 @@ import threading
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
-from decimal import Decimal
 from typing import TypeVar
 
 from desktop_app.domain.errors import StoreError
+from desktop_app.domain.history_writes import NewRequest, RequestChanges
 from desktop_app.domain.models import CallEntry, HistoryEntry, VerificationStatus
-from desktop_app.store._sql import _Unset
-from desktop_app.store.history import UNSET, HistoryStore
+from desktop_app.store.history import HistoryStore
 
 __all__ = ["DegradedCallback", "SessionHistory"]
 
@@ -119,17 +118,8 @@ class SessionHistory:
             except (StoreError, KeyError):
                 logger.warning("History row #%d could not be read to carry it over", row_id)
                 return None
-            new = memory.add_request(
-                profile=old.profile, operator=old.operator, kind=old.kind, number=old.number,
-                brand=old.brand, workflow_id=old.workflow_id, code_length=old.code_length,
-                pin_expiry=old.pin_expiry, next_event_wait=old.next_event_wait,
-                api_version=old.api_version, channels=old.channels,
-            )  # fmt: skip
-            memory.update_request(
-                new, request_id=old.request_id, status=old.status,
-                finalized_at=old.finalized_at, price=old.price, currency=old.currency,
-                last_error=old.last_error,
-            )  # fmt: skip
+            new = memory.add_request(NewRequest.like(old))
+            memory.update_request(new, RequestChanges.like(old))
             self._copies[row_id] = new
             return new
 
@@ -150,104 +140,39 @@ class SessionHistory:
 
     # -- writes -----------------------------------------------------------------------------
 
-    def add_request(
-        self,
-        *,
-        profile: str,
-        operator: str,
-        kind: str,
-        number: str,
-        brand: str,
-        workflow_id: int | None,
-        code_length: int | None = None,
-        pin_expiry: int | None = None,
-        next_event_wait: int | None = None,
-        api_version: str = "v1",
-        channels: str = "",
-    ) -> int:
+    def add_request(self, new: NewRequest) -> int:
         """See :meth:`HistoryStore.add_request`; a memory row's id is negative."""
+        result, memory = self._write(lambda: self._store.add_request(new))
+        return -memory.add_request(new) if memory is not None else int(result or 0)
 
-        def add(store: HistoryStore) -> int:
-            return store.add_request(
-                profile=profile, operator=operator, kind=kind, number=number, brand=brand,
-                workflow_id=workflow_id, code_length=code_length, pin_expiry=pin_expiry,
-                next_event_wait=next_event_wait, api_version=api_version, channels=channels,
-            )  # fmt: skip
-
-        result, memory = self._write(lambda: add(self._store))
-        return -add(memory) if memory is not None else int(result or 0)
-
-    def update_request(
-        self,
-        row_id: int,
-        *,
-        request_id: str | _Unset | None = UNSET,
-        status: VerificationStatus | _Unset = UNSET,
-        finalized_at: datetime | _Unset | None = UNSET,
-        price: Decimal | _Unset | None = UNSET,
-        currency: str | _Unset = UNSET,
-        last_error: str | _Unset = UNSET,
-    ) -> None:
+    def update_request(self, row_id: int, change: RequestChanges) -> None:
         """See :meth:`HistoryStore.update_request` (a lost file row is skipped, logged)."""
-
-        def update(store: HistoryStore, target: int) -> None:
-            store.update_request(
-                target, request_id=request_id, status=status, finalized_at=finalized_at,
-                price=price, currency=currency, last_error=last_error,
-            )  # fmt: skip
-
         if row_id < 0:
-            update(self._require_memory(), -row_id)
+            self._require_memory().update_request(-row_id, change)
             return
-        _, memory = self._write(lambda: update(self._store, row_id))
+        _, memory = self._write(lambda: self._store.update_request(row_id, change))
         if memory is None:
             return
         copy = self._copy_row(memory, row_id)
         if copy is not None:
-            update(memory, copy)
+            memory.update_request(copy, change)
 
-    def update_by_request_id(
-        self,
-        request_id: str,
-        *,
-        status: VerificationStatus | _Unset = UNSET,
-        finalized_at: datetime | _Unset | None = UNSET,
-        price: Decimal | _Unset | None = UNSET,
-        currency: str | _Unset = UNSET,
-        last_error: str | _Unset = UNSET,
-    ) -> bool:
+    def update_by_request_id(self, request_id: str, change: RequestChanges) -> bool:
         """See :meth:`HistoryStore.update_by_request_id`."""
-
-        def update(store: HistoryStore) -> bool:
-            return store.update_by_request_id(
-                request_id, status=status, finalized_at=finalized_at, price=price,
-                currency=currency, last_error=last_error,
-            )  # fmt: skip
-
-        result, memory = self._write(lambda: update(self._store))
+        result, memory = self._write(lambda: self._store.update_by_request_id(request_id, change))
         if memory is None:
             return bool(result)
         self._copy_request_id(memory, request_id)
-        return update(memory)
+        return memory.update_by_request_id(request_id, change)
 
     def record_check(
-        self,
-        request_id: str,
-        outcome: str,
-        *,
-        status: VerificationStatus | None = None,
-        price: Decimal | None = None,
-        currency: str | None = None,
+        self, request_id: str, outcome: str, change: RequestChanges | None = None
     ) -> None:
         """See :meth:`HistoryStore.record_check`."""
-
-        def record(store: HistoryStore) -> None:
-            store.record_check(request_id, outcome, status=status, price=price, currency=currency)
-
-        _, memory = self._write(lambda: record(self._store))
+        _, memory = self._write(lambda: self._store.record_check(request_id, outcome, change))
         if memory is not None:
             self._copy_request_id(memory, request_id)
-            record(memory)
+            memory.record_check(request_id, outcome, change)
 
     def begin_call(
         self, *, profile: str, operator: str, operation: str, request_id: str | None = None

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
-from decimal import Decimal
 from typing import Final, Protocol, TypeVar
 
 from desktop_app.domain.errors import (
@@ -25,14 +23,13 @@ from desktop_app.domain.errors import (
     VerifyDeskError,
     WrongCodeError,
 )
+from desktop_app.domain.history_writes import UNSET, RequestChanges
 from desktop_app.domain.models import (
     CheckResult,
     StartResult,
     VerificationRecord,
     VerificationStatus,
 )
-from desktop_app.store._sql import _Unset
-from desktop_app.store.history import UNSET
 
 __all__ = [
     "LOST_START_ADVICE",
@@ -60,39 +57,14 @@ LOST_START_ADVICE: Final = (
 class HistoryWriter(Protocol):
     """The history writes the recorders need (``HistoryStore`` and ``SessionHistory``)."""
 
-    def update_request(
-        self,
-        row_id: int,
-        *,
-        request_id: str | _Unset | None = ...,
-        status: VerificationStatus | _Unset = ...,
-        finalized_at: datetime | _Unset | None = ...,
-        price: Decimal | _Unset | None = ...,
-        currency: str | _Unset = ...,
-        last_error: str | _Unset = ...,
-    ) -> None:
+    def update_request(self, row_id: int, change: RequestChanges) -> None:
         """See :meth:`HistoryStore.update_request`."""
 
-    def update_by_request_id(
-        self,
-        request_id: str,
-        *,
-        status: VerificationStatus | _Unset = ...,
-        finalized_at: datetime | _Unset | None = ...,
-        price: Decimal | _Unset | None = ...,
-        currency: str | _Unset = ...,
-        last_error: str | _Unset = ...,
-    ) -> bool:
+    def update_by_request_id(self, request_id: str, change: RequestChanges) -> bool:
         """See :meth:`HistoryStore.update_by_request_id`."""
 
     def record_check(
-        self,
-        request_id: str,
-        outcome: str,
-        *,
-        status: VerificationStatus | None = ...,
-        price: Decimal | None = ...,
-        currency: str | None = ...,
+        self, request_id: str, outcome: str, change: RequestChanges | None = ...
     ) -> None:
         """See :meth:`HistoryStore.record_check`."""
 
@@ -202,36 +174,38 @@ def record_start_failure(history: HistoryWriter, row: int, exc: VerifyDeskError)
     if isinstance(exc, ConcurrentVerificationError):
         # The live request keeps its own row (if this history has one); this attempt is refused.
         note = f"{exc} Live request: {exc.request_id or 'unknown'}."
-        history.update_request(row, status=VerificationStatus.REFUSED, last_error=note)
+        change = RequestChanges(status=VerificationStatus.REFUSED, last_error=note)
     elif isinstance(exc, ApiError):
-        history.update_request(row, status=VerificationStatus.REFUSED, last_error=str(exc))
+        change = RequestChanges(status=VerificationStatus.REFUSED, last_error=str(exc))
     elif isinstance(exc, TransportError) and not exc.outcome_unknown:
-        history.update_request(row, status=VerificationStatus.NOT_SENT, last_error=str(exc))
+        change = RequestChanges(status=VerificationStatus.NOT_SENT, last_error=str(exc))
     else:  # the start may or may not have been accepted: the row stays OUTCOME UNKNOWN
-        history.update_request(row, last_error=f"{exc} {LOST_START_ADVICE}")
+        change = RequestChanges(last_error=f"{exc} {LOST_START_ADVICE}")
+    history.update_request(row, change)
 
 
 def adopt_live_request(history: HistoryWriter, row: int, live_request_id: str) -> None:
     """An unresolved start takes the live request a status 10 named: IN PROGRESS, id set."""
     history.update_request(
         row,
-        request_id=live_request_id,
-        status=VerificationStatus.IN_PROGRESS,
-        last_error=(
-            f"The answer to this start was lost; a later start was refused with status 10 "
-            f"naming live request {live_request_id}, adopted here."
+        RequestChanges(
+            request_id=live_request_id,
+            status=VerificationStatus.IN_PROGRESS,
+            last_error=(
+                f"The answer to this start was lost; a later start was refused with status 10 "
+                f"naming live request {live_request_id}, adopted here."
+            ),
         ),
     )
 
 
 def record_valid_check(history: HistoryWriter, request_id: str, result: CheckResult) -> None:
     """A right code: one more check, SUCCESS, the price (``finalized_at`` is stamped)."""
+    price = UNSET if result.price is None else result.price
     history.record_check(
         request_id,
         CheckOutcomeText.VALID,
-        status=VerificationStatus.SUCCESS,
-        price=result.price,
-        currency=result.currency,
+        RequestChanges(status=VerificationStatus.SUCCESS, price=price, currency=result.currency),
     )
 
 
@@ -241,7 +215,7 @@ def record_check_refusal(history: HistoryWriter, request_id: str, exc: VerifyDes
         history.record_check(request_id, CheckOutcomeText.INVALID)
     elif isinstance(exc, TooManyAttemptsError):
         history.record_check(
-            request_id, CheckOutcomeText.TOO_MANY, status=VerificationStatus.FAILED
+            request_id, CheckOutcomeText.TOO_MANY, RequestChanges(status=VerificationStatus.FAILED)
         )
     elif isinstance(exc, RequestNotFoundError):
         history.record_check(request_id, CheckOutcomeText.NOT_FOUND)
@@ -263,8 +237,10 @@ def record_search(history: HistoryWriter, records: tuple[VerificationRecord, ...
         known = _known_status(record.status)
         history.update_by_request_id(
             record.request_id,
-            status=UNSET if known is None else known,
-            price=UNSET if record.price is None else record.price,
-            currency=record.currency or UNSET,
-            finalized_at=UNSET if record.date_finalized is None else record.date_finalized,
+            RequestChanges(
+                status=UNSET if known is None else known,
+                price=UNSET if record.price is None else record.price,
+                currency=record.currency or UNSET,
+                finalized_at=UNSET if record.date_finalized is None else record.date_finalized,
+            ),
         )

@@ -13,7 +13,7 @@ from desktop_app.api.retry import RetryPolicy
 from desktop_app.api.v1 import VerifyV1Client
 from desktop_app.domain.errors import StoreError
 from desktop_app.domain.models import ApiCredentials
-from desktop_app.store.history import HistoryStore
+from desktop_app.store.history import HistoryStore, NewRequest
 from desktop_app.usecases.desk import VerifyDesk
 from desktop_app.usecases.fallback import DegradedCallback
 
@@ -42,8 +42,10 @@ def make_desk(
 
 
 def add_row(store: HistoryStore, number: str = "447700900123", brand: str = "seed") -> int:
-    return store.add_request(profile=PROFILE, operator="tester", kind="start", number=number,
-                             brand=brand, workflow_id=None)  # fmt: skip
+    return store.add_request(NewRequest(
+        profile=PROFILE, operator="tester", kind="start", number=number, brand=brand,
+        workflow_id=None,
+    ))  # fmt: skip
 
 
 def writer_connection(store: HistoryStore) -> sqlite3.Connection:

@@ -19,7 +19,7 @@ import pytest
 from desktop_app.domain.errors import StoreError
 from desktop_app.domain.models import VerificationStatus
 from desktop_app.store._connection import Database
-from desktop_app.store.history import HistoryStore
+from desktop_app.store.history import HistoryStore, NewRequest, RequestChanges
 
 from . import crashkit, figures
 
@@ -54,8 +54,10 @@ def test_sigkill_during_writes_loses_no_acknowledged_row(tmp_path: Path, round_n
     store = HistoryStore(db)
     try:
         assert store.count() >= verdict.rows
-        store.add_request(profile="p", operator="o", kind="start", number="447700900123",
-                          brand="after", workflow_id=None)  # fmt: skip
+        store.add_request(NewRequest(
+            profile="p", operator="o", kind="start", number="447700900123", brand="after",
+            workflow_id=None,
+        ))  # fmt: skip
     finally:
         store.close()
 
@@ -83,15 +85,17 @@ def test_two_app_instances_writing_at_once_lose_nothing(tmp_path: Path) -> None:
     thread = threading.Thread(target=reader)
     thread.start()
     for i in range(cycles):
-        row = store.add_request(
+        row = store.add_request(NewRequest(
             profile="test",
             operator="o",
             kind="start",
             number=f"4477009{i:05d}",
             brand=f"t{i}",
             workflow_id=None,
+        ))
+        store.update_request(
+            row, RequestChanges(request_id=f"{i:032x}", status=VerificationStatus.IN_PROGRESS)
         )
-        store.update_request(row, request_id=f"{i:032x}", status=VerificationStatus.IN_PROGRESS)
         mine.append(row)
     acks = {name: child.finish() for name, child in (("window", window), ("cli", cli))}
     thread.join(30)
@@ -143,8 +147,10 @@ def test_store_retries_sqlite_busy_beyond_the_busy_timeout(
     locker.start()
     held.wait(5)
     started = time.monotonic()
-    row = store.add_request(profile="p", operator="o", kind="start", number="447700900123",
-                            brand="b", workflow_id=None)  # fmt: skip
+    row = store.add_request(NewRequest(
+        profile="p", operator="o", kind="start", number="447700900123", brand="b",
+        workflow_id=None,
+    ))  # fmt: skip
     waited = time.monotonic() - started
     locker.join()
     figures.add("busy_errors_escaped", 0)
@@ -165,8 +171,10 @@ def test_a_lock_that_outlasts_every_retry_is_a_clear_store_error(
     locker.start()
     held.wait(5)
     with pytest.raises(StoreError) as failed:
-        store.add_request(profile="p", operator="o", kind="start", number="447700900123",
-                          brand="b", workflow_id=None)  # fmt: skip
+        store.add_request(NewRequest(
+            profile="p", operator="o", kind="start", number="447700900123", brand="b",
+            workflow_id=None,
+        ))  # fmt: skip
     locker.join()
     store.close()
     figures.add("faults_injected")

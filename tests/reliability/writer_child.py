@@ -14,7 +14,7 @@ import sys
 
 from desktop_app.domain.errors import StoreError
 from desktop_app.domain.models import VerificationStatus
-from desktop_app.store.history import HistoryStore
+from desktop_app.store.history import HistoryStore, NewRequest, RequestChanges
 
 
 def ack(**fields: object) -> None:
@@ -35,13 +35,15 @@ def main() -> int:
             cycle += 1
             number = f"44{rng.randrange(10**9, 10**10)}"
             brand = f"{label}{cycle}"[:18]
-            row = store.add_request(
+            row = store.add_request(NewRequest(
                 profile=label, operator="op", kind="start", number=number, brand=brand,
                 workflow_id=rng.randrange(1, 8),
-            )  # fmt: skip
+            ))  # fmt: skip
             ack(op="add", row=row, number=number, brand=brand)
             rid = f"{seed:08x}{cycle:024x}"
-            store.update_request(row, request_id=rid, status=VerificationStatus.IN_PROGRESS)
+            store.update_request(
+                row, RequestChanges(request_id=rid, status=VerificationStatus.IN_PROGRESS)
+            )
             ack(op="update", row=row, request_id=rid, status="IN PROGRESS")
             store.record_check(rid, "INVALID")
             ack(op="check", row=row, request_id=rid)

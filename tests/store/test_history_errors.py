@@ -12,13 +12,13 @@ import pytest
 from desktop_app.domain.errors import StoreError
 from desktop_app.domain.models import VerificationStatus as S
 from desktop_app.store._connection import Database
-from desktop_app.store.history import HistoryStore
+from desktop_app.store.history import HistoryStore, NewRequest, RequestChanges
 
 
 def _add(h: HistoryStore) -> int:
-    return h.add_request(
-        profile="p", operator="o", kind="start", number="447700900001", brand="B", workflow_id=1
-    )
+    return h.add_request(NewRequest(
+        profile="p", operator="o", kind="start", number="447700900001", brand="B", workflow_id=1,
+    ))
 
 
 @pytest.fixture
@@ -39,7 +39,7 @@ def test_read_only_database_reads_but_refuses_writes(db_path: Path) -> None:
             _add(ro)
         assert isinstance(info.value.__cause__, sqlite3.OperationalError)
         with pytest.raises(StoreError, match="read-only"):
-            ro.update_request(row, status=S.FAILED)
+            ro.update_request(row, RequestChanges(status=S.FAILED))
         with pytest.raises(StoreError, match="read-only"):
             ro.begin_call(profile="p", operator="o", operation="balance")
         assert ro.get(row).status == S.UNKNOWN
@@ -62,10 +62,10 @@ def test_disk_full_is_a_store_error_and_nothing_half_written(store: HistoryStore
     before = store.count()
     with pytest.raises(StoreError, match="full"):
         for _ in range(2000):
-            store.add_request(
+            store.add_request(NewRequest(
                 profile="p" * 500, operator="o", kind="start", number="1" * 15,
                 brand="b" * 500, workflow_id=None,
-            )  # fmt: skip
+            ))  # fmt: skip
     added = store.count() - before
     assert added < 2000
     writer.execute("PRAGMA max_page_count = 1073741823")
@@ -144,9 +144,9 @@ def test_unopenable_location_is_a_store_error(tmp_path: Path) -> None:
 
 def test_a_bug_is_not_disguised_as_a_store_error(store: HistoryStore) -> None:
     with pytest.raises(sqlite3.ProgrammingError):
-        store.add_request(
+        store.add_request(NewRequest(
             profile=object(),  # type: ignore[arg-type]
             operator="o", kind="start", number="1", brand="b", workflow_id=None,
-        )  # fmt: skip
+        ))  # fmt: skip
     assert store.count() == 0
     assert _add(store) > 0  # the failed transaction was rolled back, the store still works

@@ -9,7 +9,7 @@ import pytest
 
 from desktop_app.domain.errors import StoreError
 from desktop_app.store import schema
-from desktop_app.store.history import HistoryStore
+from desktop_app.store.history import HistoryStore, NewRequest
 
 
 def _tables(path: Path) -> set[str]:
@@ -36,9 +36,9 @@ def test_new_file_gets_the_current_schema(db_path: Path) -> None:
 
 def test_opening_twice_is_idempotent_and_keeps_rows(db_path: Path) -> None:
     first = HistoryStore(db_path)
-    row = first.add_request(
-        profile="p", operator="o", kind="start", number="447700900001", brand="B", workflow_id=1
-    )
+    row = first.add_request(NewRequest(
+        profile="p", operator="o", kind="start", number="447700900001", brand="B", workflow_id=1,
+    ))
     first.close()
     before = _tables(db_path)
     second = HistoryStore(db_path)
@@ -103,9 +103,9 @@ def test_connection_settings(store: HistoryStore, db_path: Path) -> None:
 
 
 def test_memory_database_works(mem_store: HistoryStore) -> None:
-    row = mem_store.add_request(
-        profile="p", operator="o", kind="start", number="1", brand="b", workflow_id=None
-    )
+    row = mem_store.add_request(NewRequest(
+        profile="p", operator="o", kind="start", number="1", brand="b", workflow_id=None,
+    ))
     assert mem_store.get(row).id == row
     assert mem_store.count() == 1
 

@@ -6,7 +6,7 @@ import pytest
 
 from desktop_app.domain.models import VerificationStatus as S
 from desktop_app.store import _search
-from desktop_app.store.history import HistoryStore
+from desktop_app.store.history import HistoryStore, NewRequest, RequestChanges
 
 
 def _add(h: HistoryStore, number: str = "447700900001", **kw: object) -> int:
@@ -15,7 +15,7 @@ def _add(h: HistoryStore, number: str = "447700900001", **kw: object) -> int:
         workflow_id=6,
     )  # fmt: skip
     values.update(kw)
-    return h.add_request(**values)  # type: ignore[arg-type]
+    return h.add_request(NewRequest(**values))  # type: ignore[arg-type]
 
 
 def _fill(h: HistoryStore, clock) -> list[int]:
@@ -30,7 +30,7 @@ def _fill(h: HistoryStore, clock) -> list[int]:
     for number, brand, profile, status, rid in data:
         clock.advance()
         row = _add(h, number=number, brand=brand, profile=profile)
-        h.update_request(row, status=status, request_id=rid)
+        h.update_request(row, RequestChanges(status=status, request_id=rid))
         rows.append(row)
     return rows
 
@@ -91,7 +91,9 @@ def test_two_phase_search_matches_a_brute_force_scan(
     for i in range(120):
         clock.advance(1 if i % 3 else 0)  # some equal timestamps
         row = _add(mem_store, number=f"44{(i * 7919) % 10**8:08d}", brand=brands[i % 4])
-        mem_store.update_request(row, request_id=f"req{i:04x}", status=S.IN_PROGRESS)
+        mem_store.update_request(
+            row, RequestChanges(request_id=f"req{i:04x}", status=S.IN_PROGRESS)
+        )
     everything = mem_store.recent(limit=1000)
     for term in ["Acme", "umbrella", "791", "req00", "req007", "44000", "zzz"]:
         expected = [
@@ -111,8 +113,8 @@ def test_two_phase_search_matches_a_brute_force_scan(
 
 def test_search_index_follows_updates_and_deletes(store, clock) -> None:
     row = _add(store)
-    store.update_request(row, request_id="first-id")
-    store.update_request(row, request_id="second-id")
+    store.update_request(row, RequestChanges(request_id="first-id"))
+    store.update_request(row, RequestChanges(request_id="second-id"))
     assert store.count(text="first-id") == 0
     assert [e.id for e in store.recent(text="second-id")] == [row]
     store.prune(clock.advance())

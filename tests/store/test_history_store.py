@@ -13,7 +13,7 @@ from desktop_app.domain.errors import StoreError
 from desktop_app.domain.models import HistoryEntry
 from desktop_app.domain.models import VerificationStatus as S
 from desktop_app.store import history
-from desktop_app.store.history import UNSET, HistoryStore, utc_now
+from desktop_app.store.history import UNSET, HistoryStore, NewRequest, RequestChanges, utc_now
 
 
 def _add(h: HistoryStore, number: str = "447700900001", **kw: object) -> int:
@@ -22,14 +22,14 @@ def _add(h: HistoryStore, number: str = "447700900001", **kw: object) -> int:
         workflow_id=6,
     )  # fmt: skip
     values.update(kw)
-    return h.add_request(**values)  # type: ignore[arg-type]
+    return h.add_request(NewRequest(**values))  # type: ignore[arg-type]
 
 
 def test_add_request_round_trips_every_field_and_starts_unknown(store, clock) -> None:
-    row = store.add_request(
+    row = store.add_request(NewRequest(
         profile="prod", operator="bob", kind="psd2", number="447700900123", brand="Payee Ltd",
         workflow_id=7, code_length=6, pin_expiry=240, next_event_wait=120, api_version="v2",
-    )  # fmt: skip
+    ))  # fmt: skip
     entry = store.get(row)
     assert entry == HistoryEntry(
         id=row, profile="prod", operator="bob", api_version="v2", kind="psd2",
@@ -45,17 +45,18 @@ def test_add_request_round_trips_every_field_and_starts_unknown(store, clock) ->
 def test_update_changes_only_given_fields(store, clock) -> None:
     row = _add(store)
     clock.advance(5)
-    store.update_request(row, request_id="abc123", status=S.IN_PROGRESS)
+    store.update_request(row, RequestChanges(request_id="abc123", status=S.IN_PROGRESS))
     e = store.get(row)
     assert (e.request_id, e.status, e.updated_at, e.created_at) == (
         "abc123", S.IN_PROGRESS, clock.start + timedelta(seconds=5), clock.start,
     )  # fmt: skip
     assert e.finalized_at is None and e.price is None and e.last_error == ""
     clock.advance(5)
-    store.update_request(row, last_error="timeout")
+    store.update_request(row, RequestChanges(last_error="timeout"))
     e2 = store.get(row)
     assert (e2.request_id, e2.status, e2.last_error) == ("abc123", S.IN_PROGRESS, "timeout")
-    store.update_request(row, request_id=None)  # None means NULL, UNSET means untouched
+    # None means NULL, UNSET means untouched
+    store.update_request(row, RequestChanges(request_id=None))
     assert store.get(row).request_id is None
     assert UNSET is not None
 
@@ -64,31 +65,34 @@ def test_update_sets_price_currency_and_finalized(store, clock) -> None:
     row = _add(store)
     done = datetime(2024, 5, 1, 12, 5, tzinfo=UTC)
     store.update_request(
-        row, status=S.SUCCESS, finalized_at=done, price=Decimal("0.05000000"), currency="EUR"
+        row,
+        RequestChanges(
+            status=S.SUCCESS, finalized_at=done, price=Decimal("0.05000000"), currency="EUR"
+        ),
     )
     e = store.get(row)
     assert e.price == Decimal("0.05000000") and str(e.price) == "0.05000000"
     assert (e.currency, e.finalized_at, e.status) == ("EUR", done, S.SUCCESS)
-    store.update_request(row, price=None)
+    store.update_request(row, RequestChanges(price=None))
     assert store.get(row).price is None
 
 
 def test_a_final_status_stamps_finalized_once(store, clock) -> None:
     row = _add(store)
     clock.advance(10)
-    store.update_request(row, status=S.REFUSED)
+    store.update_request(row, RequestChanges(status=S.REFUSED))
     stamped = store.get(row).finalized_at
     assert stamped == clock.start + timedelta(seconds=10)
     clock.advance(10)
-    store.update_request(row, status=S.FAILED)
+    store.update_request(row, RequestChanges(status=S.FAILED))
     assert store.get(row).finalized_at == stamped
-    store.update_request(row, status=S.IN_PROGRESS, finalized_at=None)
+    store.update_request(row, RequestChanges(status=S.IN_PROGRESS, finalized_at=None))
     assert store.get(row).finalized_at is None
 
 
 def test_naive_datetimes_are_taken_as_utc(store) -> None:
     row = _add(store)
-    store.update_request(row, finalized_at=datetime(2024, 1, 2, 3, 4, 5, 6))
+    store.update_request(row, RequestChanges(finalized_at=datetime(2024, 1, 2, 3, 4, 5, 6)))
     assert store.get(row).finalized_at == datetime(2024, 1, 2, 3, 4, 5, 6, tzinfo=UTC)
 
 
@@ -96,18 +100,18 @@ def test_missing_rows(store) -> None:
     with pytest.raises(KeyError):
         store.get(999)
     with pytest.raises(KeyError):
-        store.update_request(999, status=S.FAILED)
+        store.update_request(999, RequestChanges(status=S.FAILED))
     assert store.find("nope") is None
-    assert store.update_by_request_id("nope", status=S.FAILED) is False
+    assert store.update_by_request_id("nope", RequestChanges(status=S.FAILED)) is False
     store.record_check("nope", "VALID")  # a no-op
     assert store.count() == 0
 
 
 def test_update_by_request_id(store, clock) -> None:
     row = _add(store)
-    store.update_request(row, request_id="r-1", status=S.IN_PROGRESS)
+    store.update_request(row, RequestChanges(request_id="r-1", status=S.IN_PROGRESS))
     clock.advance()
-    assert store.update_by_request_id("r-1", status=S.EXPIRED, last_error="") is True
+    assert store.update_by_request_id("r-1", RequestChanges(status=S.EXPIRED, last_error=""))
     found = store.find("r-1")
     assert found is not None and found.id == row and found.status == S.EXPIRED
     assert found.finalized_at == clock.now
@@ -115,12 +119,13 @@ def test_update_by_request_id(store, clock) -> None:
 
 def test_record_check(store, clock) -> None:
     row = _add(store)
-    store.update_request(row, request_id="r-2", status=S.IN_PROGRESS)
+    store.update_request(row, RequestChanges(request_id="r-2", status=S.IN_PROGRESS))
     store.record_check("r-2", "INVALID")
     e = store.get(row)
     assert (e.checks_count, e.last_check_outcome, e.status) == (1, "INVALID", S.IN_PROGRESS)
     clock.advance(3)
-    store.record_check("r-2", "VALID", status=S.SUCCESS, price=Decimal("0.10"), currency="EUR")
+    paid = RequestChanges(status=S.SUCCESS, price=Decimal("0.10"), currency="EUR")
+    store.record_check("r-2", "VALID", paid)
     e = store.get(row)
     assert (e.checks_count, e.last_check_outcome, e.status) == (2, "VALID", S.SUCCESS)
     assert (e.price, e.currency, e.finalized_at) == (Decimal("0.10"), "EUR", clock.now)
@@ -206,3 +211,35 @@ def test_timestamps_are_sortable_integers(store, db_path: Path) -> None:
     finally:
         conn.close()
     assert (kind, price_kind) == ("integer", "null")
+
+
+def test_write_objects_name_the_store_columns_and_copy_an_entry(store, clock) -> None:
+    row = store.add_request(NewRequest(
+        profile="prod", operator="bob", kind="start", number="447700900123", brand="Acme",
+        workflow_id=None, code_length=4, next_event_wait=60, api_version="v2",
+        channels="sms,voice",
+    ))  # fmt: skip
+    store.update_request(row, RequestChanges(
+        request_id="r-9", status=S.SUCCESS, price=Decimal("0.05"), currency="EUR",
+        last_error="late", finalized_at=datetime(2024, 1, 2, tzinfo=UTC),
+    ))  # fmt: skip
+    old = store.get(row)
+    copy = store.add_request(NewRequest.like(old))
+    store.update_request(copy, RequestChanges.like(old))
+    new = store.get(copy)
+    skip = {"id", "created_at", "updated_at"}
+    assert {k: v for k, v in vars(new).items() if k not in skip} == {
+        k: v for k, v in vars(old).items() if k not in skip
+    }
+    assert RequestChanges().given() == {}
+    assert RequestChanges(price=None).given() == {"price": None}
+
+
+def test_the_request_id_is_the_key_of_updates_by_request_id(store) -> None:
+    row = _add(store)
+    store.update_request(row, RequestChanges(request_id="r-3"))
+    with pytest.raises(ValueError, match="request id"):
+        store.update_by_request_id("r-3", RequestChanges(request_id="other"))
+    with pytest.raises(ValueError, match="request id"):
+        store.record_check("r-3", "INVALID", RequestChanges(request_id="other"))
+    assert store.get(row).request_id == "r-3"

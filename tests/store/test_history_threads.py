@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from desktop_app.domain.models import VerificationStatus as S
-from desktop_app.store.history import HistoryStore
+from desktop_app.store.history import HistoryStore, NewRequest, RequestChanges
 
 THREADS = 16
 OPS = 250  # per thread, five kinds of write in turn
@@ -29,15 +29,15 @@ def test_storm_of_mixed_writes_keeps_every_row(db_path: Path) -> None:
             for i in range(OPS):
                 step = i % 5
                 if step == 0:
-                    mine.append(store.add_request(
+                    mine.append(store.add_request(NewRequest(
                         profile=f"p{t % 3}", operator=f"op{t}", kind="start",
                         number=f"44{t:02d}{i:06d}", brand=f"Brand {t}", workflow_id=t % 7 + 1,
-                    ))  # fmt: skip
+                    )))  # fmt: skip
                 elif step == 1:
-                    store.update_request(
-                        mine[-1], request_id=f"t{t}-r{i}", status=S.IN_PROGRESS,
+                    store.update_request(mine[-1], RequestChanges(
+                        request_id=f"t{t}-r{i}", status=S.IN_PROGRESS,
                         price=Decimal("0.0500"), currency="EUR",
-                    )  # fmt: skip
+                    ))  # fmt: skip
                 elif step == 2:
                     store.record_check(f"t{t}-r{i - 1}", "INVALID")
                 elif step == 3:
@@ -110,11 +110,11 @@ def test_memory_store_is_thread_safe_too() -> None:
 
     def work(t: int) -> None:
         for i in range(50):
-            row = store.add_request(
+            row = store.add_request(NewRequest(
                 profile="p", operator="o", kind="start", number=f"{t}{i}", brand="b",
                 workflow_id=None,
-            )  # fmt: skip
-            store.update_request(row, request_id=f"{t}-{i}")
+            ))  # fmt: skip
+            store.update_request(row, RequestChanges(request_id=f"{t}-{i}"))
             store.recent(limit=5)
 
     threads = [threading.Thread(target=work, args=(t,)) for t in range(8)]

@@ -26,7 +26,7 @@ from desktop_app.domain.errors import (
 from desktop_app.domain.models import ApiCredentials, VerificationStatus
 from desktop_app.domain.validation import Psd2Form, StartForm
 from desktop_app.sandbox.server import SandboxConfig, SandboxServer
-from desktop_app.store.history import HistoryStore
+from desktop_app.store.history import HistoryStore, NewRequest
 from desktop_app.usecases.desk import VerifyDesk
 
 from .conftest import OPERATOR, PROFILE, make_desk
@@ -235,14 +235,14 @@ def test_balance_and_history(desk: VerifyDesk, history: HistoryStore) -> None:
     assert (call.operation, call.outcome, call.profile) == ("balance", "ok", PROFILE)
 
     desk.start(StartForm(number=NUMBER, brand="Acme"))
-    history.add_request(
+    history.add_request(NewRequest(
         profile="someone-else",
         operator="x",
         kind="start",
         number=OTHER,
         brand="B",
         workflow_id=None,
-    )
+    ))
     assert [e.number for e in desk.history()] == [NUMBER]
     assert [e.number for e in desk.history(all_profiles=True)] == [OTHER, NUMBER]
     assert desk.history(status=VerificationStatus.SUCCESS) == []

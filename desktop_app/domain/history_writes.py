@@ -1,0 +1,94 @@
+"""What a history write carries: a new request row, or the changes to one.
+
+The store (``desktop_app.store.history``), the session's memory fallback
+(``desktop_app.usecases.fallback``) and the use cases pass these objects through unchanged, so
+each field of a write is declared once, here. The store maps field names to its columns
+(each field is the column of the same name).
+
+``UNSET`` in a :class:`RequestChanges` field means "leave the column as it is"; ``None`` means
+"store NULL" (for the fields that may be NULL).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, fields
+from datetime import datetime
+from decimal import Decimal
+from typing import Final
+
+from desktop_app.domain.models import HistoryEntry, VerificationStatus
+
+__all__ = ["UNSET", "NewRequest", "RequestChanges", "Unset"]
+
+
+class Unset(enum.Enum):
+    """The type of :data:`UNSET` (an enum, so ``is`` checks narrow types for mypy)."""
+
+    UNSET = enum.auto()
+
+
+#: "Leave this field as it is" in :class:`RequestChanges`.
+UNSET: Final = Unset.UNSET
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewRequest:
+    """A verification start about to be sent; the store records it as ``OUTCOME UNKNOWN``.
+
+    Attributes:
+        profile: The profile the start is sent with.
+        operator: Who sent it (the OS user).
+        kind: ``"start"`` or ``"psd2"``.
+        number: The destination, E.164 digits.
+        brand: The brand, or the payee for PSD2.
+        workflow_id: Verify v1's workflow (None for v2).
+        code_length: The code length asked for, if any.
+        pin_expiry: Verify v1's PIN expiry in seconds, if given.
+        next_event_wait: Seconds between deliveries (v2: the channel timeout), if given.
+        api_version: ``"v1"`` or ``"v2"``.
+        channels: Verify v2 only: the workflow's channels in order (``"sms,voice"``).
+    """
+
+    profile: str
+    operator: str
+    kind: str
+    number: str
+    brand: str
+    workflow_id: int | None
+    code_length: int | None = None
+    pin_expiry: int | None = None
+    next_event_wait: int | None = None
+    api_version: str = "v1"
+    channels: str = ""
+
+    @classmethod
+    def like(cls, entry: HistoryEntry) -> NewRequest:
+        """The start that created ``entry`` (to copy a row into another store)."""
+        return cls(**{f.name: getattr(entry, f.name) for f in fields(cls)})
+
+
+@dataclass(frozen=True, kw_only=True)
+class RequestChanges:
+    """The fields of a request row to change; every field left ``UNSET`` stays as it is.
+
+    A final ``status`` without a ``finalized_at`` makes the store stamp ``finalized_at`` with
+    "now", unless the row already has one.
+    """
+
+    request_id: str | Unset | None = UNSET
+    status: VerificationStatus | Unset = UNSET
+    finalized_at: datetime | Unset | None = UNSET
+    price: Decimal | Unset | None = UNSET
+    currency: str | Unset = UNSET
+    last_error: str | Unset = UNSET
+
+    @classmethod
+    def like(cls, entry: HistoryEntry) -> RequestChanges:
+        """Every changeable field set to ``entry``'s value (to copy a row into another store)."""
+        return cls(**{f.name: getattr(entry, f.name) for f in fields(cls)})
+
+    def given(self) -> dict[str, object]:
+        """The fields that are not ``UNSET``, by name, in declaration order."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        return {name: value for name, value in values.items() if value is not UNSET}
