@@ -15,56 +15,34 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from desktop_app.domain.errors import (
-    AccountBarredError,
-    ApiError,
-    AuthError,
-    ConcurrentVerificationError,
-    ControlRefusedError,
-    InternalApiError,
-    InvalidParameterError,
-    MissingParameterError,
-    NonPermittedDestinationError,
-    NumberBlockedError,
-    PinCodeNotSupportedError,
-    Psd2NotEnabledError,
-    QuotaExceededError,
-    RequestNotFoundError,
-    SearchNotFoundError,
-    ThrottledError,
-    TooManyAttemptsError,
-    TooManyRequestIdsError,
-    UnknownApiError,
-    UnsupportedNetworkError,
-    WrongCodeError,
-)
+from desktop_app.domain.errors import ApiError, ApiErrorDetails, ThrottledError, UnknownApiError
 
 __all__ = ["STATUS_ERRORS", "canonical_status", "error_for_status"]
 
-#: Verify v1 status string -> domain error class (status "0" is success and is not here).
-STATUS_ERRORS: Mapping[str, type[ApiError]] = MappingProxyType(
-    {
-        "1": ThrottledError,
-        "2": MissingParameterError,
-        "3": InvalidParameterError,
-        "4": AuthError,
-        "5": InternalApiError,
-        "6": RequestNotFoundError,
-        "7": NumberBlockedError,
-        "8": AccountBarredError,
-        "9": QuotaExceededError,
-        "10": ConcurrentVerificationError,
-        "15": UnsupportedNetworkError,
-        "16": WrongCodeError,
-        "17": TooManyAttemptsError,
-        "18": TooManyRequestIdsError,
-        "19": ControlRefusedError,
-        "20": PinCodeNotSupportedError,
-        "21": Psd2NotEnabledError,
-        "29": NonPermittedDestinationError,
-        "101": SearchNotFoundError,
-    }
-)
+
+def _status_table(root: type[ApiError]) -> Mapping[str, type[ApiError]]:
+    """Every class under ``root`` that declares its own ``status_code``, by that code.
+
+    A subclass that inherits its parent's code (``NoMoreWorkflowsError`` under 19) is not the
+    class for that code; two classes declaring one code are a bug, refused at import.
+    """
+    table: dict[str, type[ApiError]] = {}
+    pending = [root]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        code = vars(cls).get("status_code")
+        if not code:
+            continue
+        if code in table:
+            raise RuntimeError(f"v1 status {code} is declared by {table[code]} and {cls}")
+        table[code] = cls
+    return MappingProxyType(dict(sorted(table.items(), key=lambda item: int(item[0]))))
+
+
+#: Verify v1 status string -> domain error class (status "0" is success and is not here),
+#: built from the classes' ``status_code``.
+STATUS_ERRORS: Mapping[str, type[ApiError]] = _status_table(ApiError)
 
 
 def canonical_status(status: str) -> str:
@@ -99,12 +77,9 @@ def error_for_status(
         An instance of the mapped class, or :class:`UnknownApiError` keeping code and text.
     """
     cls = STATUS_ERRORS.get(canonical_status(status), UnknownApiError)
+    details: ApiErrorDetails = {
+        "status": status, "error_text": error_text, "request_id": request_id, "network": network
+    }
     if cls is ThrottledError:
-        return ThrottledError(
-            status,
-            error_text,
-            request_id=request_id,
-            network=network,
-            retry_after=1.0 if retry_after is None else retry_after,
-        )
-    return cls(status, error_text, request_id=request_id, network=network)
+        return ThrottledError(retry_after=1.0 if retry_after is None else retry_after, **details)
+    return cls(**details)

@@ -13,7 +13,7 @@ ConnectError, ConnectTimeout, UnsupportedProtocol,     ConnectError             
 ProxyError, LocalProtocolError, InvalidURL
 PoolTimeout (no free connection in the pool)           ConnectError             no
 ConnectError caused by ``ssl.SSLError``                TlsError                 no
-ReadTimeout, WriteTimeout                              TimeoutError_            unknown
+ReadTimeout, WriteTimeout                              ApiTimeoutError          unknown
 the call's overall deadline passed (slow or dripping)  CallDeadlineError        unknown
 answer larger than the call's size limit               AnswerTooLargeError      unknown
 RemoteProtocolError, ReadError, WriteError             ConnectionLostError      unknown
@@ -53,12 +53,12 @@ import httpx
 
 from desktop_app.domain.errors import (
     AnswerTooLargeError,
+    ApiTimeoutError,
     CallDeadlineError,
     ConnectError,
     ConnectionLostError,
     FieldError,
     ResponseFormatError,
-    TimeoutError_,
     TlsError,
     TransportError,
     ValidationFailed,
@@ -164,7 +164,7 @@ def map_transport_error(exc: Exception, *, secret: str = "") -> TransportError:
     ):
         return ConnectError(ConnectError.meaning + suffix)
     if isinstance(exc, httpx.TimeoutException):
-        return TimeoutError_(TimeoutError_.meaning + suffix)
+        return ApiTimeoutError(ApiTimeoutError.meaning + suffix)
     if isinstance(exc, httpx.DecodingError):
         return ResponseFormatError(ResponseFormatError.meaning + suffix)
     if isinstance(exc, httpx.NetworkError | httpx.RemoteProtocolError | OSError):

@@ -171,10 +171,12 @@ def _check_http_status(response: Answer, secret: str) -> None:
     if 200 <= status < 300:
         return
     if status == 401:
-        raise AuthError("401", "HTTP 401 Unauthorized")
+        raise AuthError(status="401", error_text="HTTP 401 Unauthorized")
     if status == 429:
         raise ThrottledError(
-            "1", "HTTP 429 Too Many Requests", retry_after=_retry_after_header(response) or 1.0
+            status="1",
+            error_text="HTTP 429 Too Many Requests",
+            retry_after=_retry_after_header(response) or 1.0,
         )
     reason = redact_secret(response.reason_phrase, secret)[:_REASON_MAX] or "error"
     if status >= 500:

@@ -17,7 +17,7 @@ Before anything is sent the request is checked with
 ``ValidationFailed`` naming each field path and nothing leaves the machine.
 
 **A send is never retried.** A timeout or a dropped connection after the request was written
-(``TimeoutError_``, ``ConnectionLostError``: ``outcome_unknown``) may hide an accepted message,
+(``ApiTimeoutError``, ``ConnectionLostError``: ``outcome_unknown``) may hide an accepted message,
 and re-sending would deliver it twice; the person decides. Even refusals that prove nothing
 happened (connection refused, HTTP 429) are reported rather than retried, so a person never
 waits on a backoff they did not ask for; a ``ThrottledError`` carries the wait the API asked.

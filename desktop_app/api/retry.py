@@ -31,13 +31,13 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from desktop_app.domain.errors import (
+    ApiTimeoutError,
     CallDeadlineError,
     ConnectError,
     ConnectionLostError,
     InternalApiError,
     ServerError,
     ThrottledError,
-    TimeoutError_,
     VerifyDeskError,
 )
 
@@ -101,7 +101,7 @@ def retry_idempotent(error: VerifyDeskError) -> bool:
         return False
     if isinstance(
         error,
-        ThrottledError | InternalApiError | ConnectError | TimeoutError_ | ConnectionLostError,
+        ThrottledError | InternalApiError | ConnectError | ApiTimeoutError | ConnectionLostError,
     ):
         return True
     return isinstance(error, ServerError) and (error.http_status or 0) >= 500

@@ -26,6 +26,7 @@ from types import MappingProxyType
 
 from desktop_app.domain.errors import (
     ApiError,
+    ApiErrorDetails,
     AuthError,
     CodeNotSupportedError,
     ConcurrentVerificationError,
@@ -131,21 +132,21 @@ def error_for_problem(
     if http_status == 409:
         cls = _conflict_class(operation, f"{title} {detail}", live_request_id)
     text = detail or title
-    common: dict[str, object] = {
+    if cls is InvalidParameterError:
+        reasons = "; ".join(f"{name}: {reason}" for name, reason in invalid_parameters)
+        if reasons:
+            text = f"{text} ({reasons})" if text else reasons
+    details: ApiErrorDetails = {
+        "status": str(http_status),
+        "error_text": text,
         "request_id": (live_request_id if cls is ConcurrentVerificationError else request_id)
         or None,
         "http_status": http_status,
         "title": title,
         "instance": instance,
     }
-    status = str(http_status)
     if cls is ThrottledError:
-        return ThrottledError(
-            status, text, retry_after=1.0 if retry_after is None else retry_after, **common
-        )
+        return ThrottledError(retry_after=1.0 if retry_after is None else retry_after, **details)
     if cls is InvalidParameterError:
-        reasons = "; ".join(f"{name}: {reason}" for name, reason in invalid_parameters)
-        if reasons:
-            text = f"{text} ({reasons})" if text else reasons
-        return InvalidParameterError(status, text, invalid_parameters=invalid_parameters, **common)
-    return cls(status, text, **common)  # type: ignore[arg-type]
+        return InvalidParameterError(invalid_parameters=invalid_parameters, **details)
+    return cls(**details)

@@ -6,13 +6,17 @@ The tree::
     ├── ValidationFailed                 bad input; nothing was sent (carries FieldError list)
     ├── CredentialsUnavailable           no usable OS keyring backend (or no secret stored)
     ├── StoreError                       the history database cannot be used (disk full, read-only)
+    ├── SandboxNotRunning                the Sandbox profile was chosen and no sandbox runs
+    ├── SandboxUnavailableError          a handset/clock command while the profile is not Sandbox
     ├── TransportError                   the answer did not arrive or could not be read
     │   ├── ConnectError                 never reached the server (refused, DNS); not sent
     │   ├── TlsError                     TLS handshake or certificate failure; not sent
-    │   ├── TimeoutError_                the server did not answer in time; outcome unknown
+    │   ├── ApiTimeoutError              the server did not answer in time; outcome unknown
+    │   │   └── CallDeadlineError        the whole call outlasted its deadline; never retried
     │   ├── ConnectionLostError          the connection dropped after sending; outcome unknown
     │   ├── ServerError                  HTTP 5xx (or another unexpected HTTP status)
     │   └── ResponseFormatError          HTML, non-JSON, truncated or wrongly shaped body
+    │       └── AnswerTooLargeError      larger than any Verify answer; reading stopped
     └── ApiError                         the API answered and refused (v1 status != "0",
         │                                v2 an RFC 7807 problem; v2 errors carry http_status)
         ├── ThrottledError               1   (carries retry_after seconds)   v2: HTTP 429
@@ -41,15 +45,23 @@ The tree::
 
 Each class has a ``meaning`` (one human sentence) and a ``next_step``. ``str(error)`` is the
 sentence a person sees; it never contains the API secret (the api layer scrubs server text).
-The status -> class tables live in ``desktop_app.api.errors`` (v1 ``status``) and
-``desktop_app.api.v2_errors`` (v2 HTTP status). A v2 error also keeps ``http_status``, the
-problem's ``title`` and its ``instance`` (the trace id to quote to Vonage support); its
-``status`` is the HTTP status as text (``"409"``).
+
+A Verify v1 status belongs to exactly one class, as its ``status_code``;
+``desktop_app.api.errors`` builds its status -> class table from those attributes (a new v1
+error is a new class with a ``status_code``, nothing else). The v2 HTTP status table lives in
+``desktop_app.api.v2_errors``. A v2 error also keeps ``http_status``, the problem's ``title``
+and its ``instance`` (the trace id to quote to Vonage support); its ``status`` is the HTTP
+status as text (``"409"``).
+
+Constructors: an :class:`ApiError` takes keyword arguments only (:class:`ApiErrorDetails`,
+plus a subclass's own, e.g. ``retry_after``); a :class:`TransportError` takes its message and a
+keyword ``http_status``; the others take their message (or nothing: ``meaning`` is used).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar, TypedDict, Unpack
 
 
 class VerifyDeskError(Exception):
@@ -117,6 +129,20 @@ class StoreError(VerifyDeskError):
     next_step = "Free disk space or fix the file's permissions; this session keeps working."
 
 
+class SandboxNotRunning(VerifyDeskError):  # noqa: N818 - reads as a state, like ValidationFailed
+    """The Sandbox profile was chosen but no sandbox server URL is known."""
+
+    meaning = "The Sandbox profile needs a running sandbox server, and none is running."
+    next_step = "Start the built-in sandbox (or pass its URL), or choose another profile."
+
+
+class SandboxUnavailableError(VerifyDeskError):
+    """A sandbox command was asked for while the active profile is not the sandbox."""
+
+    meaning = "The simulated handset exists only for the Sandbox profile."
+    next_step = "Switch to the Sandbox profile to read delivered codes or drive its clock."
+
+
 class TransportError(VerifyDeskError):
     """The API's answer did not arrive or could not be read."""
 
@@ -145,7 +171,7 @@ class TlsError(TransportError):
     outcome_unknown = False
 
 
-class TimeoutError_(TransportError):  # noqa: N801, N818 - avoids shadowing the builtin
+class ApiTimeoutError(TransportError):
     """No answer in time; the server may or may not have acted."""
 
     meaning = "The Verify API did not answer in time; the outcome is unknown."
@@ -173,40 +199,53 @@ class ResponseFormatError(TransportError):
     next_step = "Check the profile's API host; if it is right, try again later."
 
 
-class ApiError(VerifyDeskError):
-    """The API answered with a non-zero status.
+class ApiErrorDetails(TypedDict, total=False):
+    """What an :class:`ApiError` is built from (every key optional; keyword arguments).
 
     Attributes:
-        status: The status code as the API sent it (a string, e.g. ``"16"``); for Verify v2 the
-            HTTP status as text (``"409"``).
+        status: The status code as the API sent it (a string, e.g. ``"16"``); for Verify v2
+            the HTTP status as text (``"409"``). Default: the class's ``status_code``.
         error_text: The API's own text, scrubbed of secrets (v2: the problem's ``detail``).
         request_id: The request the error concerns; for status 10 the live request's id.
         network: The MCCMNC network code some errors carry.
-        http_status: Verify v2 only: the HTTP status of the RFC 7807 answer (else None).
+        http_status: Verify v2 only: the HTTP status of the RFC 7807 answer.
         title: Verify v2 only: the problem's ``title`` (e.g. ``"Invalid Code"``).
         instance: Verify v2 only: the problem's ``instance``, a trace id for Vonage support.
     """
 
-    status_code: str = ""
+    status: str
+    error_text: str
+    request_id: str | None
+    network: str | None
+    http_status: int | None
+    title: str
+    instance: str | None
 
-    def __init__(
-        self,
-        status: str = "",
-        error_text: str = "",
-        *,
-        request_id: str | None = None,
-        network: str | None = None,
-        http_status: int | None = None,
-        title: str = "",
-        instance: str | None = None,
-    ) -> None:
-        self.status = status or self.status_code
-        self.error_text = error_text
-        self.request_id = request_id or None
-        self.network = network or None
-        self.http_status = http_status
-        self.title = title
-        self.instance = instance or None
+
+class ApiError(VerifyDeskError):
+    """The API answered with a non-zero status; built from :class:`ApiErrorDetails` keywords.
+
+    Attributes:
+        status: The status code as the API sent it, or the class's ``status_code``.
+        error_text: The API's own text, scrubbed of secrets.
+        request_id: The request the error concerns (None when unknown).
+        network: The MCCMNC network code, or None.
+        http_status: Verify v2 only: the answer's HTTP status (else None).
+        title: Verify v2 only: the problem's title (else "").
+        instance: Verify v2 only: the problem's trace id (else None).
+    """
+
+    #: The Verify v1 status this class stands for ("" for none); unique across the tree.
+    status_code: ClassVar[str] = ""
+
+    def __init__(self, **details: Unpack[ApiErrorDetails]) -> None:
+        self.status = details.get("status") or self.status_code
+        self.error_text = details.get("error_text", "")
+        self.request_id = details.get("request_id") or None
+        self.network = details.get("network") or None
+        self.http_status = details.get("http_status")
+        self.title = details.get("title", "")
+        self.instance = details.get("instance") or None
         super().__init__(self.meaning)
 
     def __str__(self) -> str:
@@ -226,8 +265,8 @@ class ThrottledError(ApiError):
     meaning = "Too many requests were sent too quickly (throttled)."
     next_step = "Wait a moment; the app backs off before trying again."
 
-    def __init__(self, *args: object, retry_after: float = 1.0, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *, retry_after: float = 1.0, **details: Unpack[ApiErrorDetails]) -> None:
+        super().__init__(**details)
         self.retry_after = retry_after
 
     def user_message(self) -> str:
@@ -257,11 +296,11 @@ class InvalidParameterError(ApiError):
 
     def __init__(
         self,
-        *args: object,
+        *,
         invalid_parameters: tuple[tuple[str, str], ...] = (),
-        **kwargs: object,
+        **details: Unpack[ApiErrorDetails],
     ) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(**details)
         self.invalid_parameters = tuple(invalid_parameters)
 
 
@@ -427,10 +466,10 @@ class UnknownApiError(ApiError):
     next_step = "See the status and text the API gave."
 
 
-class CallDeadlineError(TimeoutError_):
+class CallDeadlineError(ApiTimeoutError):
     """The whole call outlasted its overall deadline (a slow or dripping answer).
 
-    A :class:`TimeoutError_` (outcome unknown); never retried, since the same server would
+    A :class:`ApiTimeoutError` (outcome unknown); never retried, since the same server would
     only take as long again.
 
     Attributes:

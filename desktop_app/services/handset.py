@@ -11,20 +11,13 @@ import logging
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop_app.api.sandbox_control import SandboxControl
-from desktop_app.domain.errors import VerifyDeskError
+from desktop_app.domain.errors import SandboxUnavailableError
 from desktop_app.domain.models import HandsetMessage
 from desktop_app.services.tasks import Task, TaskRunner
 
 log = logging.getLogger(__name__)
 
-__all__ = ["HandsetService", "SandboxUnavailableError"]
-
-
-class SandboxUnavailableError(VerifyDeskError):
-    """A sandbox command was asked for while the active profile is not the sandbox."""
-
-    meaning = "The simulated handset exists only for the Sandbox profile."
-    next_step = "Switch to the Sandbox profile to read delivered codes or drive its clock."
+__all__ = ["HandsetService"]
 
 
 class HandsetService(QObject):

@@ -13,7 +13,7 @@ import httpx
 from desktop_app.api.account import AccountClient
 from desktop_app.api.v1 import VerifyV1Client
 from desktop_app.api.v2 import VerifyV2Client
-from desktop_app.domain.errors import VerifyDeskError
+from desktop_app.domain.errors import SandboxNotRunning
 from desktop_app.domain.models import ApiCredentials
 from desktop_app.settings.profiles import Profile
 from desktop_app.store.history import HistoryStore
@@ -26,13 +26,6 @@ __all__ = ["FALLBACK_OPERATOR", "SandboxNotRunning", "current_operator", "open_d
 
 #: Written as the operator when the OS cannot name the user.
 FALLBACK_OPERATOR = "unknown"
-
-
-class SandboxNotRunning(VerifyDeskError):  # noqa: N818 - reads as a state, like ValidationFailed
-    """The Sandbox profile was chosen but no sandbox server URL is known."""
-
-    meaning = "The Sandbox profile needs a running sandbox server, and none is running."
-    next_step = "Start the built-in sandbox (or pass its URL), or choose another profile."
 
 
 def current_operator() -> str:

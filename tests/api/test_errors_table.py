@@ -7,7 +7,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from desktop_app.api.errors import STATUS_ERRORS, error_for_status
+from desktop_app.api.errors import STATUS_ERRORS, _status_table, error_for_status
 from desktop_app.domain import errors as e
 from desktop_app.domain.redact import redact_secret
 
@@ -54,6 +54,43 @@ def test_each_status_maps_with_meaning_and_next_step(status: str, cls: type[e.Ap
         assert "Try again in" in err.user_message()
     else:
         assert err.next_step in err.user_message()
+
+
+def test_the_table_is_built_from_the_classes_and_refuses_a_code_declared_twice() -> None:
+    class Root(e.ApiError):
+        pass
+
+    class First(Root):
+        status_code = "901"
+
+    class Inherits(First):  # keeps 901 without declaring it: not the class for 901
+        pass
+
+    assert dict(_status_table(Root)) == {"901": First}
+
+    class Second(Root):
+        status_code = "901"
+
+    with pytest.raises(RuntimeError, match="901"):
+        _status_table(Root)
+    assert Inherits.status_code == "901" and Second.status_code == "901"
+
+
+def test_api_errors_take_keywords_only() -> None:
+    with pytest.raises(TypeError):
+        e.AuthError("4", "Bad credentials")  # type: ignore[call-arg]
+    reasons = (("to", "invalid"),)
+    err = e.InvalidParameterError(error_text="bad", invalid_parameters=reasons)
+    assert (err.status, err.error_text, err.invalid_parameters) == ("3", "bad", reasons)
+    assert e.ThrottledError(retry_after=4).retry_after == 4
+
+
+def test_app_errors_outside_the_api_are_in_the_tree() -> None:
+    for cls in (e.SandboxNotRunning, e.SandboxUnavailableError, e.ApiTimeoutError):
+        assert issubclass(cls, e.VerifyDeskError) and cls.__module__ == e.__name__
+        error = cls()
+        assert error.meaning and error.next_step and error.meaning in error.user_message()
+    assert e.ApiTimeoutError().outcome_unknown
 
 
 def test_unknown_status_keeps_code_and_text() -> None:

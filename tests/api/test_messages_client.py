@@ -345,8 +345,8 @@ def test_an_unreadable_acceptance_is_a_format_error(
 @pytest.mark.parametrize(
     ("failure", "cls", "unknown"),
     [
-        (httpx.ReadTimeout("timed out"), e.TimeoutError_, True),
-        (httpx.WriteTimeout("timed out"), e.TimeoutError_, True),
+        (httpx.ReadTimeout("timed out"), e.ApiTimeoutError, True),
+        (httpx.WriteTimeout("timed out"), e.ApiTimeoutError, True),
         (httpx.RemoteProtocolError("peer closed connection"), e.ConnectionLostError, True),
         (httpx.ReadError("connection reset by peer"), e.ConnectionLostError, True),
         (httpx.ConnectError("connection refused"), e.ConnectError, False),
@@ -388,9 +388,9 @@ def test_logs_hold_method_path_and_status_only(
     env = make(ACCEPTED, httpx.ReadTimeout(f"timed out sending {TEXT}"))
     with caplog.at_level(logging.DEBUG):
         env.client.send(SMS_MESSAGE)
-        with pytest.raises(e.TimeoutError_):
+        with pytest.raises(e.ApiTimeoutError):
             env.client.send(SMS_MESSAGE)
     ours = [r.getMessage() for r in caplog.records if r.name == "desktop_app.api.messages"]
-    assert ours == ["POST /v1/messages -> HTTP 202", "POST /v1/messages failed: TimeoutError_"]
+    assert ours == ["POST /v1/messages -> HTTP 202", "POST /v1/messages failed: ApiTimeoutError"]
     everything = " ".join(r.getMessage() for r in caplog.records)
     assert TEXT not in everything and SECRET not in everything and "case-17" not in everything

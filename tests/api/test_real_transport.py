@@ -83,7 +83,7 @@ def test_tls_failure_is_tls_error(listener: socket.socket) -> None:
 def test_silent_server_is_timeout(listener: socket.socket) -> None:
     thread = _serve_once(listener, "silent")
     http, client = _client(f"http://127.0.0.1:{listener.getsockname()[1]}")
-    with http, pytest.raises(e.TimeoutError_) as info:
+    with http, pytest.raises(e.ApiTimeoutError) as info:
         client.start(START)
     thread.join(5)
     assert info.value.outcome_unknown is True

@@ -32,8 +32,8 @@ def _tls_failure() -> httpx.ConnectError:
 
 
 FAILURES: list[tuple[str, Any, type[e.TransportError], bool]] = [
-    ("read-timeout", httpx.ReadTimeout("timed out"), e.TimeoutError_, True),
-    ("write-timeout", httpx.WriteTimeout("timed out"), e.TimeoutError_, True),
+    ("read-timeout", httpx.ReadTimeout("timed out"), e.ApiTimeoutError, True),
+    ("write-timeout", httpx.WriteTimeout("timed out"), e.ApiTimeoutError, True),
     ("connect-timeout", httpx.ConnectTimeout("timed out"), e.ConnectError, False),
     ("pool-timeout", httpx.PoolTimeout("no connection"), e.ConnectError, False),
     ("refused", httpx.ConnectError("[Errno 111] Connection refused"), e.ConnectError, False),

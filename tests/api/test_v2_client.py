@@ -161,7 +161,7 @@ def test_check_retried_only_when_not_processed(make: Callable[..., V2Env]) -> No
     assert env.client.check(RID, "1234").status == "completed"
     assert env.recorder.calls == 2 and len(env.sleeps) == 1
     env = make(httpx.ReadTimeout("slow"))
-    with pytest.raises(e.TimeoutError_):
+    with pytest.raises(e.ApiTimeoutError):
         env.client.check(RID, "1234")
     assert env.recorder.calls == 1  # a timed-out check may have used an attempt
     env = make(problem(429, {"title": "Rate Limit Hit"}, {"Retry-After": "7"}))

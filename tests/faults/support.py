@@ -21,12 +21,12 @@ from desktop_app.api.sandbox_control import SandboxControl
 from desktop_app.api.v1 import VerifyV1Client
 from desktop_app.domain.errors import (
     ApiError,
+    ApiTimeoutError,
     ConnectionLostError,
     InternalApiError,
     ResponseFormatError,
     ServerError,
     ThrottledError,
-    TimeoutError_,
     VerifyDeskError,
 )
 from desktop_app.domain.models import ApiCredentials
@@ -61,7 +61,7 @@ ENDPOINT = {
     "balance": "balance",
 }
 _ERROR: dict[str, type[VerifyDeskError]] = {
-    "hang": TimeoutError_,
+    "hang": ApiTimeoutError,
     "http500": ServerError,
     "http502": ServerError,
     "http503": ServerError,

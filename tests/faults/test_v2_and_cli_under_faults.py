@@ -14,11 +14,11 @@ from desktop_app.api.retry import RetryPolicy
 from desktop_app.api.v2 import VerifyV2Client
 from desktop_app.cli.main import main
 from desktop_app.domain.errors import (
+    ApiTimeoutError,
     ConnectionLostError,
     ResponseFormatError,
     ServerError,
     ThrottledError,
-    TimeoutError_,
     VerifyDeskError,
 )
 from desktop_app.domain.v2 import SmsChannel, V2StartParams
@@ -37,7 +37,7 @@ from .support import CREDS, Figures, uk_number
         ("v2_start:truncated@1", ConnectionLostError),
         ("v2_start:reset@1", ConnectionLostError),
         ("v2_start:drop_after_processing@1", ConnectionLostError),
-        ("v2_start:hang@1", TimeoutError_),
+        ("v2_start:hang@1", ApiTimeoutError),
     ],
 )
 def test_v2_start_under_fault(

@@ -17,13 +17,13 @@ from desktop_app.api.http import build_http_client
 from desktop_app.api.retry import RetryPolicy, retry_idempotent
 from desktop_app.api.v1 import VerifyV1Client
 from desktop_app.domain.errors import (
+    ApiTimeoutError,
     ConnectError,
     ConnectionLostError,
     InternalApiError,
     ResponseFormatError,
     ServerError,
     ThrottledError,
-    TimeoutError_,
     TlsError,
     VerifyDeskError,
 )
@@ -43,7 +43,7 @@ FAST_RETRY = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.02)
 #: fault -> (server mode or special target, error on start, start row status, call outcome,
 #:           server hits for one start, for one search (3 = retried twice)).
 FAULTS: dict[str, tuple[str, type[VerifyDeskError], VerificationStatus, str, int, int]] = {
-    "timeout": ("hang", TimeoutError_, VerificationStatus.UNKNOWN, "outcome_unknown", 1, 3),
+    "timeout": ("hang", ApiTimeoutError, VerificationStatus.UNKNOWN, "outcome_unknown", 1, 3),
     "connection reset": ("reset", ConnectionLostError, VerificationStatus.UNKNOWN,
                          "outcome_unknown", 1, 3),
     "connection refused": ("closed", ConnectError, VerificationStatus.NOT_SENT,

@@ -553,7 +553,7 @@ def test_window_through_every_operation_and_fault_leaves_no_secret_anywhere(
     log = (ctx.paths.log_dir / LOG_FILE_NAME).read_text(encoding="utf-8")
     # The log really recorded the run: the live profile, its failures, the crash hook.
     assert f"profile '{LIVE}' is active" in log and "unexpected error" in log
-    assert "start failed: TimeoutError_" in log
+    assert "start failed: ApiTimeoutError" in log
     argv = Path(f"/proc/{os.getpid()}/cmdline").read_bytes()
     found_in_argv = hits_in(argv)
     # caplog's text is formatted when a record is emitted, before the log file's redacting

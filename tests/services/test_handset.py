@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from desktop_app.api.sandbox_control import SandboxControl
+from desktop_app.domain.errors import SandboxUnavailableError
 from desktop_app.domain.models import HandsetMessage
 from desktop_app.domain.validation import StartForm
-from desktop_app.services.handset import HandsetService, SandboxUnavailableError
+from desktop_app.services.handset import HandsetService
 from desktop_app.services.verification import VerificationService
 
 from .support import build_desk, settle, uk_number

@@ -114,7 +114,8 @@ def test_throttled_search_backs_off_by_retry_after(qtbot, make_runner, retry_aft
     verification = VerificationService(make_runner(name="network"))
     history = HistoryService(make_runner(name="store"), None)
     refresher = StatusRefresher(verification, history)
-    refresher._on_search_failed(ThrottledError("1", "Throttled", retry_after=retry_after))
+    throttled = ThrottledError(status="1", error_text="Throttled", retry_after=retry_after)
+    refresher._on_search_failed(throttled)
     assert refresher._backoff_s == retry_after
     refresher._on_search_failed(RuntimeError("boom"))
     assert refresher._backoff_s == 2 * retry_after

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import pytest
 from PySide6.QtCore import QCoreApplication, QThread
 
-from desktop_app.domain.errors import ConcurrentVerificationError, TimeoutError_
+from desktop_app.domain.errors import ApiTimeoutError, ConcurrentVerificationError
 from desktop_app.services.latest import Latest
 from desktop_app.services.tasks import TaskRunner
 
@@ -49,8 +49,8 @@ class _Custom(BaseException):
     [
         ValueError("bad"),
         KeyError("k"),
-        ConcurrentVerificationError("10", "busy", request_id="live-1"),
-        TimeoutError_("slow"),
+        ConcurrentVerificationError(status="10", error_text="busy", request_id="live-1"),
+        ApiTimeoutError("slow"),
         _Custom("odd"),
         KeyboardInterrupt(),
     ],
@@ -73,7 +73,7 @@ def test_every_exception_is_forwarded_on_the_gui_thread(qtbot, make_runner, exc)
 
 def test_failed_carries_the_very_instance(qtbot, make_runner) -> None:
     runner = make_runner()
-    error = ConcurrentVerificationError("10", "busy", request_id="live-7")
+    error = ConcurrentVerificationError(status="10", error_text="busy", request_id="live-7")
     received: list[BaseException] = []
     with qtbot.waitSignal(runner.busy_changed, check_params_cb=lambda b: not b):
         runner.submit(lambda: (_ for _ in ()).throw(error)).on_failure(received.append)

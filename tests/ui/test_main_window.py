@@ -223,7 +223,7 @@ def test_failures_arriving_while_a_dialog_is_open_go_to_the_status_bar(
     ctx: AppContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     window = ctx.window
-    first, second = RequestNotFoundError("6", "first"), LookupError("second")
+    first, second = RequestNotFoundError(status="6", error_text="first"), LookupError("second")
     dialogs: list[str] = []
 
     def modal(_parent: object, text: str, *_args: object) -> None:

@@ -249,8 +249,9 @@ def test_errors_show_one_line_user_message(view, entries, fake_verification, clo
     clock.advance(40)
     _select(view, entries[0].request_id)
     view.next_action.trigger()
-    fake_verification.calls("next_event")[-1].fail(RequestNotFoundError("6", "gone"))
-    assert view.message_label.text() == RequestNotFoundError("6", "gone").user_message()
+    gone = RequestNotFoundError(status="6", error_text="gone")
+    fake_verification.calls("next_event")[-1].fail(gone)
+    assert view.message_label.text() == gone.user_message()
     assert "\n" not in view.message_label.text()
 
 
@@ -334,7 +335,7 @@ def test_our_own_search_throttling_retries_quietly(qtbot, view, entries, fake_ve
     _select(view, rid)
     first = [t for t in fake_verification.calls("search") if t.args[0] == (rid,)]
     assert len(first) == 1
-    first[-1].fail(ThrottledError("1", "Throttled", retry_after=1.0))
+    first[-1].fail(ThrottledError(status="1", error_text="Throttled", retry_after=1.0))
     # No error line for the user: the refresher and this pane share the 1 search/s limit.
     assert not view.message_label.isVisibleTo(view)
     qtbot.waitUntil(
@@ -346,5 +347,6 @@ def test_our_own_search_throttling_retries_quietly(qtbot, view, entries, fake_ve
 def test_other_search_failures_are_shown(view, entries, fake_verification):
     rid = entries[0].request_id
     _select(view, rid)
-    fake_verification.calls("search")[-1].fail(RequestNotFoundError("6", "gone"))
+    gone = RequestNotFoundError(status="6", error_text="gone")
+    fake_verification.calls("search")[-1].fail(gone)
     assert view.message_label.isVisibleTo(view)

@@ -80,7 +80,7 @@ def test_the_cache_keeps_one_search_per_id_and_retries_only_the_throttled_one(
 
     search_b.succeed((make_record(B),))
     assert records.get(B) is not None and records.get(A) is None
-    search_a.fail(ThrottledError("1", "Throttled", retry_after=1.0))
+    search_a.fail(ThrottledError(status="1", error_text="Throttled", retry_after=1.0))
     assert failures == []  # our own throttling is not news: asked again a second later
     qtbot.waitUntil(lambda: len(fake_verification.calls("search")) == 3, timeout=3000)
     retry = fake_verification.calls("search")[-1]

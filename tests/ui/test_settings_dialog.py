@@ -113,8 +113,9 @@ def test_test_connection_shows_balance_or_error(dialog, session):
     session.calls("test_connection")[-1].succeed(Balance(Decimal("12.5"), False))
     assert "12.50" in dialog.result_label.text()
     dialog.test_button.click()
-    session.calls("test_connection")[-1].fail(AuthError("4", "Bad credentials"))
-    assert dialog.result_label.text() == AuthError("4", "Bad credentials").user_message()
+    refused = AuthError(status="4", error_text="Bad credentials")
+    session.calls("test_connection")[-1].fail(refused)
+    assert dialog.result_label.text() == refused.user_message()
 
 
 def test_https_is_required_except_on_loopback(dialog, session):

@@ -12,8 +12,8 @@ import pytest
 from desktop_app.api.http import build_http_client
 from desktop_app.api.sandbox_control import SandboxControl
 from desktop_app.domain.errors import (
+    ApiTimeoutError,
     ConnectError,
-    TimeoutError_,
     TooManyAttemptsError,
     ValidationFailed,
     WrongCodeError,
@@ -118,7 +118,7 @@ def test_timeout_leaves_outcome_unknown(
     offline: Callable[[Exception], VerifyDesk], history: HistoryStore
 ) -> None:
     desk = offline(httpx.ReadTimeout("slow"))
-    with pytest.raises(TimeoutError_) as failed:
+    with pytest.raises(ApiTimeoutError) as failed:
         desk.start(StartForm(number=NUMBER, brand="Acme"))
     assert failed.value.outcome_unknown
     row = history.recent(limit=1)[0]
