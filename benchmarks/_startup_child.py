@@ -122,7 +122,7 @@ def main() -> None:
         window = QMainWindow()
         window.setWindowTitle("Bare")
         window.setCentralWidget(QLabel("Hello"))
-        window.resize(1100, 700)
+        window.resize(1400, 820)
         window.show()
         app.exec()
     elif mode == "app":

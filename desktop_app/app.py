@@ -1,114 +1,150 @@
 """The composition root: the one module that builds (and shuts down) every part of the app.
 
-``main()`` parses the command line, creates the ``QApplication``, attaches the redacting log file
-and the exception hook, builds an :class:`AppContext` with :func:`build_app`, shows the window and
+``main()`` reads the command line, checks that there is a display, creates the
+``QApplication``, builds an :class:`AppContext` with :func:`build_app`, shows the window and
 runs the event loop. Tests call :func:`build_app` (temporary home, optional httpx transport or
 credential store), then :meth:`AppContext.activate` and :meth:`AppContext.shutdown`.
 
-``main()`` shows only the window's shell first (``build_app(deferred=True)``): the services and
-the pages are built right after its first paint (``AppContext.populate``), then the sandbox
-starts and the profile switches. Shutdown order, wired once here: save the window state
-and preferences, stop the refresher and the handset poll, shut the runners down (cancel, clear,
-bounded wait), close the httpx client, the history store, the sandbox, the log file.
+Start-up. ``main()`` shows only the window's shell first (``build_app(deferred=True)``): the
+services and the pages are built right after its first paint (``AppContext.populate``), then
+the sandbox starts and the profile switches. Whatever the first paint does not need waits:
+argparse is loaded only when there are arguments, the log file's rotating handler opens with
+the first record, and the Qt-free modules of the shell are imported before PySide6 (whose
+import hook reads the source of every module imported after it).
+
+Shutdown, in this order (wired once, here):
+
+1. save the window state and the preferences;
+2. stop the refresher and the handset poll;
+3. shut the runners down: cancel and clear their queues, wait up to ``timeout_ms``;
+4. close the httpx client: a job still running then fails fast on its next read or write
+   instead of waiting for the server (each call is also bounded by its own timeout);
+5. if a job was still running, wait for the runners again, up to ``grace_ms``;
+6. close the history store **only when no job is running any more**. A job that outlived both
+   waits still holds the store: it is left open, :meth:`AppContext.close_when_idle` (``main``
+   calls it once the window is gone) closes it when the jobs end, and otherwise the process's
+   exit does (SQLite keeps every committed write either way);
+7. stop the sandbox, then detach the log file.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import logging
 import os
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Generic, TypeVar
 
-__all__ = ["HOME_ENV", "AppContext", "build_app", "main"]
+if TYPE_CHECKING:
+    import httpx
+    from PySide6.QtWidgets import QApplication
+
+    from desktop_app.domain.models import ApiCredentials
+    from desktop_app.sandbox.server import SandboxServer
+    from desktop_app.services import ServiceRunners
+    from desktop_app.services.handset import HandsetService
+    from desktop_app.services.history import HistoryService
+    from desktop_app.services.refresher import StatusRefresher
+    from desktop_app.services.session import SessionService
+    from desktop_app.services.verification import VerificationService
+    from desktop_app.settings.credentials import CredentialStore
+    from desktop_app.settings.paths import AppPaths
+    from desktop_app.settings.preferences import Preferences, PreferencesStore
+    from desktop_app.settings.profiles import Profile, ProfileStore
+    from desktop_app.store.history import HistoryStore
+    from desktop_app.ui.main_window import MainWindow
+    from desktop_app.usecases.operations import VerifyOperations
+
+__all__ = ["HOME_ENV", "NO_DISPLAY", "AppContext", "AppOptions", "Lazy", "build_app", "main"]
 
 HOME_ENV = "VERIFY_DESK_HOME"
 ICON = Path(__file__).resolve().parent.parent / "resources" / "icons" / "verify-desk.svg"
 #: The session only needs to know that a sandbox exists; the real URL comes from ensure_sandbox.
 _BUILTIN_SANDBOX = "builtin:sandbox"
+#: What ``verify-desk`` says (exit status 2) when there is no display to open a window on.
+NO_DISPLAY = (
+    "Verify Desk needs a display to open its window: set DISPLAY (or WAYLAND_DISPLAY), run it "
+    "under Xvfb (xvfb-run verify-desk), or use verify-desk-cli on a machine without one."
+)
+#: How long ``main`` waits, once the window is gone, for jobs that outlived the shutdown
+#: (longer than one call's own timeout, so a stuck call has ended by then).
+LATE_JOBS_MS = 30_000
 log = logging.getLogger(__name__)
 
-class _LazyHttpClient:
-    """The shared ``httpx.Client``, built on first use (from any thread) instead of at start-up.
+T = TypeVar("T")
 
-    Building it loads the CA bundle into an SSL context (about 130 ms here), which the first
-    paint does not need: the first call is made after the profile switch. Every attribute is
-    forwarded to the real client; ``close`` does nothing when it was never built.
+
+class Lazy(Generic[T]):
+    """A value built on first use, from any thread, exactly once.
+
+    The composition root keeps two things this way: the shared ``httpx.Client`` (building it
+    loads the CA bundle, about 130 ms, which the first paint does not need) and the built-in
+    sandbox server (its modules take about 100 ms to import).
+
+    Args:
+        build: Makes the value; called at most once, under a lock.
     """
 
-    def __init__(self, transport: Any) -> None:
-        self._transport = transport
-        self._client: Any = None
+    def __init__(self, build: Callable[[], T]) -> None:
+        self._build = build
+        self._value: T | None = None
         self._lock = threading.Lock()
 
-    @property
-    def built(self) -> bool:
-        """True once the real client exists."""
-        return self._client is not None
-
-    def client(self) -> Any:
-        """The real client (built now if needed); not ``get``, which is httpx's own."""
-        client = self._client
-        if client is None:
+    def value(self) -> T:
+        """The value, built now if needed (not ``get``: httpx's client has its own)."""
+        value = self._value
+        if value is None:
             with self._lock:
-                if self._client is None:
-                    from desktop_app.api.http import build_http_client
+                if self._value is None:
+                    self._value = self._build()
+                value = self._value
+        return value
 
-                    self._client = build_http_client(self._transport)
-                client = self._client
-        return client
-
-    def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.client(), name)
+    def built(self) -> T | None:
+        """The value if it was built, else None (never builds it)."""
+        return self._value
 
 
-class _LazySandbox:
-    """The built-in sandbox server, imported and built when first used (after the first paint).
+@dataclass(frozen=True)
+class AppOptions:
+    """What :meth:`AppContext.populate` builds the services with (``build_app``'s arguments).
 
-    ``desktop_app.sandbox.server`` and its engine cost about 100 ms to import; only
-    ``AppContext.ensure_sandbox`` (after the first paint) and the sandbox clock need them.
+    Attributes:
+        transport: An httpx transport for the shared client (tests); None uses the network.
+        sandbox_latency: Seconds the built-in sandbox waits before each answer.
+        credentials: A credential store instead of the OS keyring (tests, session-only).
+        poll_ms: The handset poll and status refresh interval.
     """
 
-    def __init__(self, latency: float, time_scale: float = 1.0) -> None:
-        self._latency = latency
-        self._time_scale = time_scale
-        self._server: Any = None
-        self._lock = threading.Lock()
-
-    def get(self) -> Any:
-        """The real ``SandboxServer`` (built now if needed; not started)."""
-        server = self._server
-        if server is None:
-            with self._lock:
-                if self._server is None:
-                    from desktop_app.sandbox.server import SandboxConfig, SandboxServer
-
-                    self._server = SandboxServer(SandboxConfig(
-                        port=0, latency=self._latency, time_scale=self._time_scale))
-                server = self._server
-        return server
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.stop()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.get(), name)
+    transport: httpx.BaseTransport | None = None
+    sandbox_latency: float = 0.0
+    credentials: CredentialStore | None = None
+    poll_ms: int = 1000
 
 
-def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    """Parse the command line (``--help`` exits here, before Qt or httpx is imported)."""
+@dataclass(frozen=True)
+class _CommandLine:
+    home: Path | None = None
+    profile: str | None = None
+    sandbox_latency: float = 0.0
+
+
+def parse_args(argv: Sequence[str] | None = None) -> _CommandLine:
+    """Parse the command line (``--help`` exits here, before Qt or httpx is imported).
+
+    Without arguments (the usual start) argparse is not even imported.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args:
+        return _CommandLine()
+    import argparse
+
     parser = argparse.ArgumentParser(prog="verify-desk", description="Send and check Vonage "
                                      "Verify codes (built-in sandbox: no real SMS is sent).")
     parser.add_argument("--home", type=Path, metavar="DIR",
@@ -116,42 +152,89 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--profile", metavar="NAME", help="start on this profile")
     parser.add_argument("--sandbox-latency", type=float, default=0.0, metavar="S",
                         help="seconds the built-in sandbox waits before each answer")
-    return parser.parse_args(list(argv) if argv is not None else None)
+    parsed = parser.parse_args(args)
+    return _CommandLine(parsed.home, parsed.profile, parsed.sandbox_latency)
+
+
+def display_missing() -> bool:
+    """True when Qt would look for an X or Wayland server and there is none to find.
+
+    Only on X11/Wayland systems, and only when no platform was chosen (``QT_QPA_PLATFORM``,
+    e.g. ``offscreen``): Qt then aborts (exit 134) with an unrelated hint about libxcb-cursor.
+    """
+    if sys.platform in ("win32", "darwin", "cygwin") or os.environ.get("QT_QPA_PLATFORM"):
+        return False
+    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def _new_http_client(transport: httpx.BaseTransport | None) -> httpx.Client:
+    from desktop_app.api.http import build_http_client
+
+    return build_http_client(transport)
+
+
+def _new_sandbox(latency: float, time_scale: float) -> SandboxServer:
+    from desktop_app.sandbox.server import SandboxConfig, SandboxServer
+
+    return SandboxServer(SandboxConfig(port=0, latency=latency, time_scale=time_scale))
 
 
 @dataclass(eq=False)
 class AppContext:
     """Everything :func:`build_app` built, the deferred sandbox start and the ordered shutdown.
 
-    The services (``http`` to ``credentials``) are None until :meth:`populate` has run:
-    ``build_app`` runs it at once unless ``deferred=True``; ``main`` defers it to just after
-    the window's first paint, so the heavy imports (httpx, phonenumbers, sqlite3, the use
-    cases and the pages) are not paid before the window appears.
+    The services (``history_store`` to ``credentials``) are None until :meth:`populate` has
+    run: ``build_app`` runs it at once unless ``deferred=True``; ``main`` defers it to just
+    after the window's first paint, so the heavy imports (httpx, phonenumbers, sqlite3, the use
+    cases and the pages) are not paid before the window appears. ``http`` and ``sandbox`` are
+    built on first use.
     """
 
-    paths: Any
-    preferences_store: Any
-    preferences: Any
-    window: Any
-    http: Any = None
-    history_store: Any = None
-    runners: Any = None  # services.ServiceRunners
-    verification: Any = None
-    history: Any = None
-    refresher: Any = None
-    handset: Any = None
-    session: Any = None
-    sandbox: Any = None
-    credentials: Any = None
+    paths: AppPaths
+    preferences_store: PreferencesStore
+    preferences: Preferences
+    window: MainWindow
+    #: The profile store the shell reads, shared with the session.
+    profile_store: ProfileStore
+    options: AppOptions = field(default_factory=AppOptions)
     #: Secrets the log file masks (every API secret a desk was built with this session).
     log_secrets: set[str] = field(default_factory=set)
     log_handler: logging.Handler | None = None
     initial_profile: str | None = None
-    #: What :meth:`populate` builds the services with (``build_app``'s keyword arguments).
-    options: dict[str, Any] = field(default_factory=dict)
-    #: The profile store the shell reads, shared with the session.
-    profile_store: Any = None
+    history_store: HistoryStore | None = None
+    runners: ServiceRunners | None = None
+    verification: VerificationService | None = None
+    history: HistoryService | None = None
+    refresher: StatusRefresher | None = None
+    handset: HandsetService | None = None
+    session: SessionService | None = None
+    credentials: CredentialStore | None = None
     closed: bool = field(default=False, init=False)
+    #: True once the history store is closed (it may outlive ``closed``: see ``shutdown``).
+    store_closed: bool = field(default=False, init=False)
+    _http: Lazy[httpx.Client] = field(init=False, repr=False)
+    _sandbox: Lazy[SandboxServer] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        transport, latency = self.options.transport, self.options.sandbox_latency
+        self._http = Lazy(lambda: _new_http_client(transport))
+        self._sandbox = Lazy(lambda: _new_sandbox(latency, self.time_scale))
+
+    @property
+    def http(self) -> httpx.Client:
+        """The shared HTTP client (built now if needed)."""
+        return self._http.value()
+
+    @property
+    def sandbox(self) -> SandboxServer:
+        """The built-in sandbox server (built now if needed; started by ``ensure_sandbox``)."""
+        return self._sandbox.value()
+
+    @property
+    def time_scale(self) -> float:
+        """The demo clock speed the user chose last time (Handset > Clock speed)."""
+        scale = self.preferences.sandbox_time_scale
+        return scale if scale > 0 else 1.0
 
     @property
     def populated(self) -> bool:
@@ -202,14 +285,17 @@ class AppContext:
         if self.closed:
             return
         self.populate()
+        session = self.session
+        if session is None:
+            return
         url = self.ensure_sandbox()
         log.info("sandbox running on %s", url)
         self.window.set_sandbox_url(url)
-        task = self.session.switch(self.initial_profile or self.session.current().name)
+        task = session.switch(self.initial_profile or session.current().name)
         task.on_failure(self.window.report_switch_failure).on_finished(self._start_polling)
 
     def _start_polling(self) -> None:
-        if not self.closed:
+        if not self.closed and self.refresher is not None and self.handset is not None:
             self.refresher.start()
             self.handset.start()
 
@@ -227,42 +313,80 @@ class AppContext:
         except OSError:
             log.exception("could not save the preferences")
 
-    def shutdown(self, timeout_ms: int = 5000) -> bool:
-        """Stop everything in order (idempotent); False when a job outlived ``timeout_ms``."""
+    def shutdown(self, timeout_ms: int = 5000, grace_ms: int = 2000) -> bool:
+        """Stop everything in the module docstring's order (idempotent).
+
+        Args:
+            timeout_ms: How long to wait for running jobs before closing the HTTP client.
+            grace_ms: How long to wait again, after that, for the jobs still running.
+
+        Returns:
+            True when everything is closed; False when a job outlived both waits (the history
+            store is then left open for it: see :meth:`close_when_idle`).
+        """
         if self.closed:
-            return True
+            return self.history_store is None or self.store_closed
         self.save_state()
         self.closed = True
         idle = True
-        if self.populated:
+        if self.refresher is not None and self.handset is not None:
             self.refresher.stop()
             self.handset.stop()
+        if self.runners is not None:
             idle = self.runners.shutdown(timeout_ms)
-            self.http.close()
+        client = self._http.built()
+        if client is not None:
+            client.close()
+        if not idle and self.runners is not None:
+            idle = self.runners.shutdown(grace_ms)
+        if idle and self.history_store is not None:
             self.history_store.close()
-            self.sandbox.stop()
+            self.store_closed = True
+        elif not idle:
+            log.warning("a job is still running after shutdown; the history stays open for it")
+        server = self._sandbox.built()
+        if server is not None:
+            server.stop()
         if self.log_handler is not None:
             from desktop_app.usecases.logging_setup import remove_logging
 
             remove_logging(self.log_handler)
-        return bool(idle)
+        return idle
+
+    def close_when_idle(self, timeout_ms: int = LATE_JOBS_MS) -> bool:
+        """Close the history store once the jobs that outlived :meth:`shutdown` have ended.
+
+        Returns:
+            True when the store is closed (or there is none); False when a job is still
+            running after ``timeout_ms`` (the store stays open; the process's exit closes it).
+        """
+        if self.history_store is None or self.store_closed:
+            return True
+        if not self.closed or self.runners is None:
+            return False  # only after shutdown(): before it, jobs may start at any time
+        if not self.runners.shutdown(timeout_ms):
+            return False
+        self.history_store.close()
+        self.store_closed = True
+        return True
 
 
 class _ShellProfiles:
     """The shell's profile source before the session exists: the store's list and active one."""
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: ProfileStore) -> None:
         self._store = store
 
-    def profiles(self) -> list[Any]:
+    def profiles(self) -> list[Profile]:
         return list(self._store.profiles())
 
-    def current(self) -> Any:
+    def current(self) -> Profile:
         return self._store.active()
 
 
-def build_app(*, home: Path | None = None, transport: Any = None, sandbox_latency: float = 0.0,
-              profile: str | None = None, credentials: Any = None, log_to_file: bool = True,
+def build_app(*, home: Path | None = None, transport: httpx.BaseTransport | None = None,
+              sandbox_latency: float = 0.0, profile: str | None = None,
+              credentials: CredentialStore | None = None, log_to_file: bool = True,
               poll_ms: int = 1000, deferred: bool = False) -> AppContext:
     """Build every object of the app; a ``QApplication`` must exist. Nothing is shown yet.
 
@@ -310,10 +434,10 @@ def build_app(*, home: Path | None = None, transport: Any = None, sandbox_latenc
                           "window_state": prefs.window_state,
                           "splitter_state": prefs.splitter_state,
                           "history_columns": prefs.history_columns})
-    ctx = AppContext(paths, prefs_store, prefs, window, log_secrets=log_secrets,
-                     log_handler=handler, initial_profile=profile, profile_store=profile_store,
-                     options={"transport": transport, "sandbox_latency": sandbox_latency,
-                              "credentials": credentials, "poll_ms": poll_ms})
+    options = AppOptions(transport=transport, sandbox_latency=sandbox_latency,
+                         credentials=credentials, poll_ms=poll_ms)
+    ctx = AppContext(paths, prefs_store, prefs, window, profile_store, options,
+                     log_secrets=log_secrets, log_handler=handler, initial_profile=profile)
     window.closing.connect(ctx.save_state)
     if not deferred:
         ctx.populate()
@@ -338,40 +462,33 @@ def _build_services(ctx: AppContext) -> None:
     from desktop_app.usecases.session import open_desk
 
     options, paths, prefs, window = ctx.options, ctx.paths, ctx.preferences, ctx.window
-    poll_ms = options.get("poll_ms", 1000)
-    credentials = options.get("credentials")
     log_secrets = ctx.log_secrets
-    http = _LazyHttpClient(options.get("transport"))  # built on first use (the first call)
     history_store = HistoryStore(paths.history_db)
-    store = credentials if credentials is not None else KeyringCredentialStore()
+    store = options.credentials if options.credentials is not None else KeyringCredentialStore()
     runners = build_runners()
     verification = VerificationService(runners.network)
     history = HistoryService(runners.store, history_store)
-    refresher = StatusRefresher(verification, history, interval_ms=poll_ms)
-    handset = HandsetService(runners.handset, None, poll_ms=poll_ms)
-    # Imported and built by ensure_sandbox.
-    # The demo clock speed the user chose last time (Handset > Clock speed) is kept.
-    time_scale = prefs.sandbox_time_scale if prefs.sandbox_time_scale > 0 else 1.0
-    sandbox = _LazySandbox(options.get("sandbox_latency", 0.0), time_scale)
+    refresher = StatusRefresher(verification, history, interval_ms=options.poll_ms)
+    handset = HandsetService(runners.handset, None, poll_ms=options.poll_ms)
 
-    def desk_factory(prof: Any, creds: Any) -> Any:
+    def desk_factory(prof: Profile, creds: ApiCredentials) -> VerifyOperations:
         log_secrets.add(creds.api_secret)
         url = ctx.ensure_sandbox() if prof.is_sandbox else None
-        return open_desk(prof, creds, history_store, http.client(), sandbox_url=url,
+        return open_desk(prof, creds, history_store, ctx.http, sandbox_url=url,
                          default_region=window.send_form.region() or None)
 
     session = SessionService(
         runners.credentials, ctx.profile_store, store, desk_factory,
         verification, handset, _BUILTIN_SANDBOX,
-        control_factory=lambda _url: SandboxControl(http.client(), ctx.ensure_sandbox()))
+        control_factory=lambda _url: SandboxControl(ctx.http, ctx.ensure_sandbox()))
 
     def api_clock() -> float:
         # The sandbox runs its own (possibly sped-up) clock; countdowns must follow it.
-        return sandbox.clock.now() if session.current().is_sandbox else time.time()
+        return ctx.sandbox.clock.now() if session.current().is_sandbox else time.time()
 
-    ctx.http, ctx.history_store, ctx.credentials, ctx.runners = http, history_store, store, runners
+    ctx.history_store, ctx.credentials, ctx.runners = history_store, store, runners
     ctx.verification, ctx.history, ctx.refresher = verification, history, refresher
-    ctx.handset, ctx.sandbox = handset, sandbox
+    ctx.handset = handset
     window.populate(session=session, verification=verification, history=history,
                     refresher=refresher, handset=handset, clock=api_clock,
                     settings_factory=lambda parent: SettingsDialog(session, parent))
@@ -382,11 +499,11 @@ def _build_services(ctx: AppContext) -> None:
     window.send_form.brand_edit.setText(prefs.brand)
     window.recent.set_mask_numbers(prefs.mask_numbers)
     speed = window.handset_panel.speed_combo
-    speed.setCurrentIndex(max(speed.findData(time_scale), 0))
+    speed.setCurrentIndex(max(speed.findData(ctx.time_scale), 0))
     ctx.session = session  # last: ``populated`` is True from here on
 
 
-def _install_excepthook(window: Any) -> None:
+def _install_excepthook(window: MainWindow) -> None:
     from desktop_app.ui import messages
 
     def hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
@@ -399,38 +516,58 @@ def _install_excepthook(window: Any) -> None:
     sys.excepthook = hook
 
 
-def _quit_on_signals(app: Any) -> None:
+def _quit_on_signals(app: QApplication) -> object:
     """Quit through the normal shutdown (cancel, wait, close) on SIGTERM and SIGINT.
 
     Python runs signal handlers only between bytecodes, and Qt's event loop sits in C++; a
-    wake-up socket makes the loop hand control back to Python as soon as a signal arrives.
+    wake-up fd makes the loop hand control back to Python as soon as a signal arrives. The
+    handler only *queues* the quit: run where the signal interrupted (possibly in the middle
+    of saving the settings, holding their lock), a direct ``quit()`` closed the window again
+    inside that save, and a second signal deadlocked the app.
+
+    Returns:
+        What must stay alive as long as the handlers are installed.
     """
     import signal
-    import socket
 
-    from PySide6.QtCore import QSocketNotifier
+    from PySide6.QtCore import QSocketNotifier, QTimer
 
-    reader, writer = socket.socketpair()
-    reader.setblocking(False)
-    writer.setblocking(False)
-    signal.set_wakeup_fd(writer.fileno())
-    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, app)
+    reader, writer = os.pipe()
+    for fd in (reader, writer):
+        os.set_blocking(fd, False)
+    signal.set_wakeup_fd(writer)
+    notifier = QSocketNotifier(reader, QSocketNotifier.Type.Read, app)
 
     def on_wakeup() -> None:
         with contextlib.suppress(OSError):
-            reader.recv(64)
+            os.read(reader, 64)
+
+    def on_signal(_signum: int, _frame: object) -> None:
+        QTimer.singleShot(0, app.quit)
 
     notifier.activated.connect(on_wakeup)
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_args: app.quit())
-    app._signal_wakeup = (reader, writer, notifier)  # keep them alive with the app
+        signal.signal(signum, on_signal)
+    return (reader, writer, notifier)
+
+
+def _import_shell_modules() -> None:
+    """Import the shell's Qt-free modules before PySide6 (see the module docstring)."""
+    import desktop_app.settings.paths
+    import desktop_app.settings.preferences
+    import desktop_app.settings.profiles
+    import desktop_app.usecases.logging_setup  # noqa: F401
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run Verify Desk; returns the process exit code."""
+    """Run Verify Desk; returns the process exit code (2: no display to show the window on)."""
     args = parse_args(argv)
+    if display_missing():
+        sys.stderr.write(NO_DISPLAY + "\n")
+        return 2
     if args.home is not None:
         os.environ[HOME_ENV] = str(args.home.resolve())
+    _import_shell_modules()
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
@@ -445,9 +582,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ctx = build_app(sandbox_latency=args.sandbox_latency, profile=args.profile, deferred=True)
     _install_excepthook(ctx.window)
     app.aboutToQuit.connect(ctx.shutdown)
-    _quit_on_signals(app)
+    wakeup = _quit_on_signals(app)
     ctx.start()
     code = app.exec()
-    ctx.shutdown()
+    del wakeup
+    if not ctx.shutdown():
+        ctx.close_when_idle()
     sys.excepthook = sys.__excepthook__
     return int(code)

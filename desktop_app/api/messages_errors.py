@@ -96,8 +96,8 @@ def messages_error(
             http_status=http_status,
         )
     return UnknownApiError(
-        str(http_status),
-        _scrubbed(problem, "detail", secret) or _scrubbed(problem, "title", secret),
+        status=str(http_status),
+        error_text=_scrubbed(problem, "detail", secret) or _scrubbed(problem, "title", secret),
         http_status=http_status,
         title=_scrubbed(problem, "title", secret),
         instance=_scrubbed(problem, "instance", secret) or None,

@@ -5,6 +5,11 @@ the formatted message, a traceback and a stack are redacted (secrets masked, pho
 to their last 4 digits) *before* any formatter sees them, and the record's ``args`` are dropped
 so no later handler can re-render the raw values. :func:`configure_logging` attaches one such
 handler to the root logger; the window (``app.py``) and the command line both call it.
+
+The handler opens its rotating file with the first record it writes, not when it is attached:
+``logging.handlers`` (with ``socket``, ``pickle`` and ``queue``, about 7 ms) is then imported
+after the window's first paint instead of before it, and a start that logs nothing before its
+first paint pays nothing for the log file until then.
 """
 
 from __future__ import annotations
@@ -13,13 +18,15 @@ import logging
 import os
 import traceback
 from collections.abc import Callable, Iterable
-from contextlib import suppress
-from io import TextIOWrapper
-from logging.handlers import RotatingFileHandler
+from contextlib import nullcontext, suppress
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from desktop_app.domain.redact import redact
+
+if TYPE_CHECKING:
+    from io import TextIOWrapper
+    from logging.handlers import RotatingFileHandler
 
 __all__ = [
     "LOG_FILE_NAME",
@@ -84,15 +91,59 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-class _PrivateRotatingFileHandler(RotatingFileHandler):
+def _private_rotating_file(path: Path) -> RotatingFileHandler:
     """A rotating file handler whose every new file (after each rollover too) is ``0o600``."""
+    from logging.handlers import RotatingFileHandler
 
-    def _open(self) -> TextIOWrapper:
-        # Rollover renames the file away and opens a new one with the umask's mode (0o644):
-        # create it owner-only first, so redacted or not, no log is readable by other users.
-        with suppress(OSError):
-            os.close(os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
-        return super()._open()
+    class _PrivateRotatingFileHandler(RotatingFileHandler):
+        def _open(self) -> TextIOWrapper:
+            # Rollover renames the file away and opens a new one with the umask's mode (0o644):
+            # create it owner-only first, so redacted or not, no log is readable by other users.
+            with suppress(OSError):
+                os.close(os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+            return super()._open()
+
+    return _PrivateRotatingFileHandler(
+        path, maxBytes=_MAX_BYTES, backupCount=_BACKUPS, encoding="utf-8"
+    )
+
+
+class _RotatingLogFile(logging.Handler):
+    """The owner-only rotating file (1 MB, 3 backups), opened with the first record.
+
+    Filters and the formatter belong to this handler; the inner one only writes and rotates.
+    ``Handler.handle`` holds this handler's lock around ``emit``, so the file is opened once.
+    """
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+        self._file: RotatingFileHandler | None = None
+
+    def _opened(self) -> RotatingFileHandler:
+        if self._file is None:
+            self._file = _private_rotating_file(self.path)
+        return self._file
+
+    def emit(self, record: logging.LogRecord) -> None:
+        file = self._opened()
+        file.setFormatter(self.formatter)
+        file.emit(record)
+
+    def doRollover(self) -> None:  # noqa: N802 - RotatingFileHandler's name
+        """Rotate now, as a full file does (opening the file first if nothing was written)."""
+        with self.lock or nullcontext():
+            self._opened().doRollover()
+
+    def flush(self) -> None:
+        if self._file is not None:
+            self._file.flush()
+
+    def close(self) -> None:
+        with self.lock or nullcontext():
+            if self._file is not None:
+                self._file.close()
+        super().close()
 
 
 def configure_logging(
@@ -121,15 +172,12 @@ def configure_logging(
     path = log_dir / LOG_FILE_NAME
     root = logging.getLogger()
     for old in list(root.handlers):
-        if getattr(old, "verify_desk_log_file", None) == str(path):
+        if isinstance(old, _RotatingLogFile) and old.path == path:
             remove_logging(old)
     path.touch(mode=0o600, exist_ok=True)
     if os.name == "posix":
         path.chmod(0o600)
-    handler = _PrivateRotatingFileHandler(
-        path, maxBytes=_MAX_BYTES, backupCount=_BACKUPS, encoding="utf-8", delay=False
-    )
-    handler.verify_desk_log_file = str(path)  # type: ignore[attr-defined]
+    handler = _RotatingLogFile(path)
     handler.setLevel(level)
     handler.addFilter(RedactingFilter(secrets))
     handler.setFormatter(logging.Formatter(LOG_FORMAT))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,8 @@ from typing import Any
 import pytest
 
 from desktop_app.api.sandbox_control import SandboxControl
-from desktop_app.app import AppContext, build_app
+from desktop_app.app import NO_DISPLAY, AppContext, build_app
+from desktop_app.domain.errors import StoreError
 from desktop_app.domain.models import VerificationStatus
 from desktop_app.domain.redact import redact
 from desktop_app.domain.validation import StartForm
@@ -70,6 +72,21 @@ def test_help_runs_without_a_display() -> None:
     assert result.returncode == 0
     for option in ("--home", "--profile", "--sandbox-latency"):
         assert option in result.stdout
+
+
+def test_without_a_display_one_sentence_and_exit_2(tmp_path: Path) -> None:
+    env = {k: v for k, v in __import__("os").environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    result = subprocess.run([sys.executable, "-m", "desktop_app", "--home", str(tmp_path)],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+                            check=False)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert result.stdout == ""
+    assert result.stderr == NO_DISPLAY + "\n"
+    for hint in ("DISPLAY", "Xvfb", "verify-desk-cli"):
+        assert hint in NO_DISPLAY
+    assert NO_DISPLAY.count(". ") == 0 and NO_DISPLAY.endswith(".")  # one sentence
+    assert not (tmp_path / "logs").exists()  # it stopped before touching the home
 
 
 def test_starts_on_the_sandbox(ctx: AppContext) -> None:
@@ -182,6 +199,39 @@ def test_shutdown_with_requests_in_flight(qtbot: Any, tmp_path: Path,
     assert all(task.is_done for task in tasks)
 
 
+def test_a_job_that_outlives_the_shutdown_wait_keeps_the_store_open(
+    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ctx = _make(qtbot, tmp_path, monkeypatch)
+    store, runners = ctx.history_store, ctx.runners
+    assert store is not None and runners is not None
+    started, release, done = threading.Event(), threading.Event(), threading.Event()
+    outcome: list[object] = []
+
+    def job() -> None:
+        started.set()
+        release.wait(30)
+        try:  # the job still reads the history after the shutdown gave up waiting for it
+            outcome.append(store.count())
+        except StoreError as exc:
+            outcome.append(exc)
+        finally:
+            done.set()
+
+    runners.store.submit(job, name="outlives the shutdown")
+    qtbot.waitUntil(started.is_set)
+    assert ctx.shutdown(timeout_ms=0, grace_ms=0) is False
+    assert ctx.closed and not ctx.store_closed and ctx.http.is_closed
+    release.set()
+    assert done.wait(10)
+    assert outcome == [0]  # not "The history store is closed"
+    assert ctx.close_when_idle(5000)  # the job has ended: now the store is closed
+    assert ctx.store_closed
+    with pytest.raises(StoreError, match="closed"):
+        store.count()
+    assert ctx.shutdown() is True  # idempotent, and now says everything is closed
+
+
 def test_redact_keeps_last_four_digits_and_hides_secrets() -> None:
     text = redact(f"to +44 7400 123456 api_secret={SECRET} code=1234 id abcdef", {SECRET})
     assert SECRET not in text and "1234 " not in text
@@ -229,6 +279,47 @@ def test_a_termination_signal_runs_the_orderly_shutdown(tmp_path: Path, signum: 
     # The history was closed properly: the WAL was checkpointed and removed.
     assert (tmp_path / "data" / "history.sqlite3").is_file()
     assert not (tmp_path / "data" / "history.sqlite3-wal").exists()
+
+
+def test_a_termination_signal_only_queues_the_quit(qtbot: Any) -> None:
+    """The handler runs wherever the signal lands (mid-save, holding the settings lock): it
+    must not quit, close the window and save again right there (two signals deadlocked)."""
+    import os
+    import signal
+
+    from PySide6.QtCore import QObject
+
+    from desktop_app.app import _quit_on_signals
+
+    class FakeApp(QObject):
+        def __init__(self) -> None:
+            super().__init__()
+            self.quits = 0
+
+        def quit(self) -> None:
+            self.quits += 1
+
+    app = FakeApp()
+    saved = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGINT)}
+    saved_fd = signal.set_wakeup_fd(-1)
+    keep: Any = None
+    try:
+        keep = _quit_on_signals(app)  # type: ignore[arg-type]
+        handler = signal.getsignal(signal.SIGTERM)
+        assert callable(handler)
+        handler(signal.SIGTERM, None)
+        handler(signal.SIGINT, None)
+        assert app.quits == 0  # nothing ran inside the code the signal interrupted
+        qtbot.waitUntil(lambda: app.quits == 2)  # both quits came from the event loop
+    finally:
+        signal.set_wakeup_fd(saved_fd)
+        for signum, previous in saved.items():
+            signal.signal(signum, previous)
+        if keep is not None:
+            reader, writer, notifier = keep
+            notifier.setEnabled(False)
+            os.close(reader)
+            os.close(writer)
 
 
 _SHELL_PROBE = """
