@@ -1,8 +1,9 @@
 """The start-up baseline, run as a script: a bare PySide6 window, shown until killed.
 
 ``python benchmarks/_bare_window.py``: a ``QMainWindow`` with a ``QLabel`` at the app's default
-size (1400 x 820, ``MainWindow``'s first size), nothing else (no event filter, no benchmark package imported), so that the start-up
-benchmark can time it from outside exactly as it times ``verify-desk``.
+size (1400 x 820, ``MainWindow``'s first size), nothing else (no event filter, no benchmark
+package imported), so that the start-up benchmark can time it from outside exactly as it
+times ``verify-desk``.
 """
 
 from __future__ import annotations

@@ -121,13 +121,14 @@ class _Screen:
         if not display:
             raise RuntimeError("Xvfb did not start")
         self.env = {"DISPLAY": f":{display}"}
-        self._procs.append(subprocess.Popen(
+        manager = subprocess.Popen(
             ["openbox"], env={**os.environ, **self.env}, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, text=True,
-        ))  # fmt: skip
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:  # openbox is managing once it sets this property
-            probe = subprocess.run(
+            stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        self._procs.append(manager)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and manager.poll() is None:
+            probe = subprocess.run(  # openbox is managing once it sets this property
                 ["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"], env={**os.environ, **self.env},
                 capture_output=True, text=True, check=False,
             )  # fmt: skip
@@ -135,7 +136,9 @@ class _Screen:
                 return self
             time.sleep(0.05)
         self.__exit__(None, None, None)
-        raise RuntimeError("openbox did not start managing the Xvfb screen")
+        said = manager.stderr.read()[-500:] if manager.stderr else ""
+        raise RuntimeError(f"openbox did not manage display :{display} (exit {manager.poll()}: "
+                           f"{said})")
 
     def __exit__(self, *_exc: object) -> None:
         for proc in reversed(self._procs):

@@ -9,8 +9,9 @@ Start-up. ``main()`` shows only the window's shell first (``build_app(deferred=T
 services and the pages are built right after its first paint (``AppContext.populate``), then
 the sandbox starts and the profile switches. Whatever the first paint does not need waits:
 argparse is loaded only when there are arguments, the log file's rotating handler opens with
-the first record, and the Qt-free modules of the shell are imported before PySide6 (whose
-import hook reads the source of every module imported after it).
+the first record, the Qt-free modules of the shell are imported before PySide6 (whose
+import hook reads the source of every module imported after it), and the window icon and the
+signal handlers come after the first paint.
 
 Shutdown, in this order (wired once, here):
 
@@ -128,11 +129,13 @@ class AppOptions:
     poll_ms: int = 1000
 
 
-@dataclass(frozen=True)
 class _CommandLine:
-    home: Path | None = None
-    profile: str | None = None
-    sandbox_latency: float = 0.0
+    """The parsed options (a plain class: a dataclass costs a millisecond at start-up)."""
+
+    def __init__(
+        self, home: Path | None = None, profile: str | None = None, sandbox_latency: float = 0.0
+    ) -> None:
+        self.home, self.profile, self.sandbox_latency = home, profile, sandbox_latency
 
 
 def parse_args(argv: Sequence[str] | None = None) -> _CommandLine:
@@ -551,6 +554,23 @@ def _quit_on_signals(app: QApplication) -> object:
     return (reader, writer, notifier)
 
 
+def _after_first_paint(app: QApplication) -> object:
+    """What the first paint does not need: the window icon, the signal handlers.
+
+    The icon is an SVG (rendered at several sizes for the window manager); until the handlers
+    are installed, SIGTERM and SIGINT simply end the process, which is right while there is
+    nothing to save yet.
+
+    Returns:
+        What must stay alive while the app runs (see :func:`_quit_on_signals`).
+    """
+    if ICON.is_file():
+        from PySide6.QtGui import QIcon
+
+        app.setWindowIcon(QIcon(str(ICON)))
+    return _quit_on_signals(app)
+
+
 def _import_shell_modules() -> None:
     """Import the shell's Qt-free modules before PySide6 (see the module docstring)."""
     import desktop_app.settings.paths
@@ -568,7 +588,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.home is not None:
         os.environ[HOME_ENV] = str(args.home.resolve())
     _import_shell_modules()
-    from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
     existing = QApplication.instance()
@@ -576,16 +595,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationName("Verify Desk")
     app.setOrganizationName("Verify Desk")
     app.setDesktopFileName("verify-desk")
-    if ICON.is_file():
-        app.setWindowIcon(QIcon(str(ICON)))
     # The shell only: the services and the pages are built just after the first paint.
     ctx = build_app(sandbox_latency=args.sandbox_latency, profile=args.profile, deferred=True)
     _install_excepthook(ctx.window)
     app.aboutToQuit.connect(ctx.shutdown)
-    wakeup = _quit_on_signals(app)
+    kept: list[object] = []
+    ctx.window.first_painted.connect(lambda: kept.append(_after_first_paint(app)))
     ctx.start()
     code = app.exec()
-    del wakeup
+    kept.clear()
     if not ctx.shutdown():
         ctx.close_when_idle()
     sys.excepthook = sys.__excepthook__
