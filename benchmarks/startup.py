@@ -6,9 +6,10 @@ manager running for the whole benchmark; each measurement starts a fresh process
 installed ``verify-desk`` script, no arguments, its home given by ``VERIFY_DESK_HOME``), reads
 ``time.monotonic()`` just before spawning it, and polls ``xdotool search --onlyvisible --pid
 PID`` until a window of that process is mapped and viewable (openbox has framed and mapped it).
-The figure is the time at which the successful poll began (so the polling period, about 10 ms,
-bounds the error and is the same for both variants); the process is then killed. Nothing in
-the measured processes knows it is being timed. An untimed first run of each variant
+The figure is the time at which the successful poll began (so the polling period, about 12 ms,
+bounds the error and is the same for both variants); the process is then killed, and the next
+one starts once the server has dropped its windows. Nothing in the measured processes knows
+it is being timed. An untimed first run of each variant
 compiles the ``.pyc`` files, and the app's first run (ended with SIGTERM, a normal quit)
 creates its home, so every timed run is an ordinary second start. Rounds alternate the order
 (bare app, app bare, ...); the figure is the median of the per-round ratios, the absolute
@@ -51,7 +52,7 @@ OUTSIDE_MODES = ("bare", "app")
 BARE_SCRIPT = Path(__file__).resolve().parent / "_bare_window.py"
 HOME_ENV = "VERIFY_DESK_HOME"
 #: Pause between two ``xdotool`` polls (each takes about 7 ms itself).
-POLL_S = 0.003
+POLL_S = 0.005
 WAIT_S = 60.0
 
 
@@ -108,7 +109,7 @@ class _Screen:
 
     def __init__(self) -> None:
         self.env: dict[str, str] = {}
-        self._procs: list[subprocess.Popen[str]] = []
+        self._procs: list[subprocess.Popen[str] | subprocess.Popen[bytes]] = []
 
     def __enter__(self) -> _Screen:
         server = subprocess.Popen(
@@ -121,10 +122,10 @@ class _Screen:
         if not display:
             raise RuntimeError("Xvfb did not start")
         self.env = {"DISPLAY": f":{display}"}
+        said = tempfile.TemporaryFile("w+")
         manager = subprocess.Popen(
-            ["openbox"], env={**os.environ, **self.env}, stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+            ["openbox"], env={**os.environ, **self.env}, stdout=subprocess.DEVNULL, stderr=said
+        )
         self._procs.append(manager)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and manager.poll() is None:
@@ -133,12 +134,13 @@ class _Screen:
                 capture_output=True, text=True, check=False,
             )  # fmt: skip
             if "window id" in probe.stdout:
+                said.close()
                 return self
             time.sleep(0.05)
         self.__exit__(None, None, None)
-        said = manager.stderr.read()[-500:] if manager.stderr else ""
-        raise RuntimeError(f"openbox did not manage display :{display} (exit {manager.poll()}: "
-                           f"{said})")
+        said.seek(0)
+        raise RuntimeError(f"openbox did not manage display :{display} "
+                           f"(exit {manager.poll()}: {said.read()[-500:]})")
 
     def __exit__(self, *_exc: object) -> None:
         for proc in reversed(self._procs):
@@ -189,6 +191,9 @@ def _once_outside(mode: str, env: dict[str, str], log: Path, *, quit_gently: boo
             else:
                 proc.kill()
             proc.wait()
+            gone = time.monotonic() + 10
+            while _visible(proc.pid, env) and time.monotonic() < gone:
+                time.sleep(POLL_S)  # the server has not dropped its windows yet
 
 
 def _measure_outside(rounds: int, tmp: Path) -> dict[str, Any]:
@@ -223,7 +228,7 @@ def _outside_missing() -> list[str]:
 def run(quick: bool) -> dict[str, Any]:
     """Seconds from process start to the window mapped (Xvfb + openbox): app vs bare window."""
     rounds = 3 if quick else 12
-    details: dict[str, Any] = {"rounds": rounds}
+    details: dict[str, Any] = {"rounds": rounds, "load_before": os.getloadavg()[0]}
     missing = _outside_missing()
     with tempfile.TemporaryDirectory(prefix="vd-startup-") as name:
         tmp = Path(name)
@@ -234,6 +239,7 @@ def run(quick: bool) -> dict[str, Any]:
             outside = _measure_outside(rounds, tmp)
             details["outside"] = outside
         details["offscreen"] = _measure_offscreen(rounds, tmp)
+    details["load_after"] = os.getloadavg()[0]
     if outside is not None:
         head, metric = outside, "seconds from process start to the window mapped (Xvfb+openbox)"
     else:
