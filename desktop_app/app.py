@@ -10,8 +10,9 @@ services and the pages are built right after its first paint (``AppContext.popul
 the sandbox starts and the profile switches. Whatever the first paint does not need waits:
 argparse is loaded only when there are arguments, the log file's rotating handler opens with
 the first record, the Qt-free modules of the shell are imported before PySide6 (whose
-import hook reads the source of every module imported after it), and the window icon and the
-signal handlers come after the first paint.
+import hook reads the source of every module imported after it), the window icon and the
+signal handlers come after the first paint, and the cyclic garbage collector is off until the
+window is populated.
 
 Shutdown, in this order (wired once, here):
 
@@ -31,6 +32,7 @@ Shutdown, in this order (wired once, here):
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 import sys
@@ -555,7 +557,7 @@ def _quit_on_signals(app: QApplication) -> object:
 
 
 def _after_first_paint(app: QApplication) -> object:
-    """What the first paint does not need: the window icon, the signal handlers.
+    """What the first paint does not need: the window icon, the signal handlers; and GC back on.
 
     The icon is an SVG (rendered at several sizes for the window manager); until the handlers
     are installed, SIGTERM and SIGINT simply end the process, which is right while there is
@@ -564,6 +566,10 @@ def _after_first_paint(app: QApplication) -> object:
     Returns:
         What must stay alive while the app runs (see :func:`_quit_on_signals`).
     """
+    from PySide6.QtCore import QTimer
+
+    # Queued: it runs after AppContext has populated the window (its slot comes next).
+    QTimer.singleShot(0, gc.enable)
     if ICON.is_file():
         from PySide6.QtGui import QIcon
 
@@ -580,7 +586,19 @@ def _import_shell_modules() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run Verify Desk; returns the process exit code (2: no display to show the window on)."""
+    """Run Verify Desk; returns the process exit code (2: no display to show the window on).
+
+    The cyclic garbage collector stays off until the window is populated (see
+    ``desktop_app.__main__``, which turns it off before the first import).
+    """
+    gc.disable()
+    try:
+        return _run(argv)
+    finally:
+        gc.enable()
+
+
+def _run(argv: Sequence[str] | None) -> int:
     args = parse_args(argv)
     if display_missing():
         sys.stderr.write(NO_DISPLAY + "\n")
