@@ -11,16 +11,18 @@ differs, :class:`V2Lifecycle` says so:
 * cancel is allowed at any time while the request is live (v2 documents no 30 s rule);
 * a code checked while the current step is silent auth is refused without counting as wrong
   (:attr:`~desktop_app.domain.state_machine.CheckOutcome.CODE_NOT_SUPPORTED`); silent auth
-  completes through :meth:`V2Lifecycle.complete_silent_auth` instead.
+  completes through :meth:`V2Lifecycle.complete_silent_auth` instead;
+* a channel that cannot deliver (``failing_steps``: the sandbox's test numbers) fails at once:
+  the next channel fires at the same moment, and after the last one the request is FAILED.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 from desktop_app.domain.countdown import Countdown
 from desktop_app.domain.models import VerificationStatus
-from desktop_app.domain.state_machine import CheckOutcome, ControlOutcome, Lifecycle
+from desktop_app.domain.state_machine import CheckOutcome, ControlOutcome, Delivery, Lifecycle
 
 __all__ = ["SILENT_AUTH_STEP", "V2Lifecycle"]
 
@@ -37,6 +39,7 @@ class V2Lifecycle(Lifecycle):
         channels: The workflow's channels in order (``"sms"``, ``"voice"``, ``"email"``,
             ``"whatsapp"``, ``"silent_auth"``).
         channel_timeout: Seconds each channel gets before the next one fires.
+        failing_steps: Indexes of the channels that cannot deliver (each fails as it fires).
     """
 
     def __init__(
@@ -46,9 +49,13 @@ class V2Lifecycle(Lifecycle):
         *,
         channels: Sequence[str],
         channel_timeout: int,
+        failing_steps: Collection[int] = (),
     ) -> None:
         if channel_timeout <= 0:
             raise ValueError("channel_timeout must be positive")
+        self._failing = frozenset(failing_steps)
+        #: The steps that fired and failed, in order.
+        self.failed_steps: list[int] = []
         super().__init__(
             started_at,
             new_code,
@@ -57,6 +64,17 @@ class V2Lifecycle(Lifecycle):
             next_event_wait=channel_timeout,
             steps=channels,
         )
+
+    def _fire(self, at: float) -> Delivery:
+        delivery = super()._fire(at)
+        if delivery.index in self._failing and self.is_live:
+            # The channel could not deliver: move on now (no timeout to wait out), or fail.
+            self.failed_steps.append(delivery.index)
+            if self.events_left:
+                self._fire(at)
+            else:
+                self._finish(VerificationStatus.FAILED, at)
+        return delivery
 
     @property
     def channel_timeout(self) -> int:

@@ -5,9 +5,12 @@ values sent) and the Basic credentials, and gets back a JSON-ready body (the HTT
 it as JSON or XML). Delivery events and expiries are played out lazily from the shared deadline
 heap on every call, so no background thread is needed and the clock can jump.
 
-Magic numbers (last four digits): ``0007`` status 7 (blocked, network ``25503``), ``0009``
-status 9, ``0015`` status 15, ``0029`` status 29. Every other valid number follows the normal
-lifecycle. A number live in Verify v2 (or cooling down after a v2 cancel) answers status 10.
+Test numbers: the domain's catalogue (:mod:`desktop_app.domain.test_numbers`, read through
+:mod:`desktop_app.sandbox.test_numbers`) gives some numbers a fixed outcome: a refused start
+(``...0007`` status 7 with network ``25503``, ``...0009`` 9, ``...0015`` 15, ``...0029`` 29 and
+``4477009005NN`` status NN), a number busy with a live request (status 10), a fixed code, a
+search that answers 101 for a minute after the end. Every other valid number follows the
+normal lifecycle. A number live in Verify v2 (or cooling down after a v2 cancel) answers status 10.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from desktop_app.sandbox.engines import live_record, play_record, summaries
 from desktop_app.sandbox.journal import Transaction
 from desktop_app.sandbox.records import shown
 from desktop_app.sandbox.shared import SharedState
+from desktop_app.sandbox.test_numbers import fixed_code_for, is_busy, search_lag, v1_refusal
 from desktop_app.sandbox.v1_state import CURRENCY, VERIFY_PRICE, V1Request
 from desktop_app.sandbox.v1_validation import (
     MAX_REQUEST_ID,
@@ -35,24 +39,12 @@ from desktop_app.sandbox.v1_validation import (
     parse_start,
 )
 
-__all__ = ["MAGIC_NUMBERS", "V1_OPERATIONS", "JsonBody", "V1Engine"]
+__all__ = ["V1_OPERATIONS", "JsonBody", "V1Engine"]
 
 JsonBody = dict[str, Any]
 V1_OPERATIONS = ("start", "psd2", "check", "search", "control")
 #: The network code status 10 reports for the sandbox's simulated numbers.
 SANDBOX_NETWORK = "23410"
-MAGIC_NUMBERS: dict[str, tuple[str, str, str | None]] = {
-    "0007": ("7", "The number you are trying to verify is blacklisted for verification.", "25503"),
-    "0009": ("9", "Partner quota exceeded", None),
-    "0015": ("15", "The destination number is not in a supported network", None),
-    "0029": (
-        "29",
-        "Your Vonage account is still in demo mode. While in demo mode you must add target "
-        "numbers to the approved list for your account. Add funds to your account to remove "
-        "this limitation.",
-        None,
-    ),
-}
 CONCURRENT_TEXT = "Concurrent verifications to the same number are not allowed"
 WRONG_CODE_TEXT = "The code provided does not match the expected value"
 TOO_MANY_TEXT = "The wrong code was provided too many times. Request terminated"
@@ -95,6 +87,13 @@ def authenticated_key(state: SharedState, params: Params, basic: tuple[str, str]
     if not state.account.matches(key, secret):
         raise Refused("4", "Bad credentials")
     return key
+
+
+def _searchable(req: V1Request, now: float) -> bool:
+    """False while a test number's finished request is not yet searchable (101)."""
+    lag = search_lag(req.spec.number)
+    finished = req.lifecycle.finalized_at
+    return lag is None or finished is None or now >= finished + lag
 
 
 class V1Engine:
@@ -147,15 +146,22 @@ class V1Engine:
     def _start(self, spec: StartSpec, account_id: str) -> JsonBody:
         if spec.pin_code is not None and not self.allow_pin_code:
             raise Refused("20", PIN_CODE_TEXT)
-        magic = MAGIC_NUMBERS.get(spec.number[-4:])
-        if magic is not None:
-            status, text, network = magic
-            body: JsonBody = {"status": status, "error_text": text}
+        refusal = v1_refusal(spec.number)
+        if refusal is not None:
+            refused, network = refusal
+            body: JsonBody = {"status": refused.status, "error_text": refused.error_text}
             if network:
                 body["network"] = network
             return body if network else {"request_id": "", **body}
         state = self.state
         with state.begin() as tx:
+            number = spec.number
+            if (
+                is_busy("v1", number)
+                and not state.live_on(number)
+                and not state.cooling(number, tx.now)
+            ):
+                self._open(tx, spec, account_id)  # "started elsewhere": this start gets 10
             live_id = state.live_on(spec.number)
             if live_id is not None or state.cooling(spec.number, tx.now):
                 # After a v2 cancel the number stays busy a few seconds with nothing live.
@@ -165,19 +171,25 @@ class V1Engine:
                     "error_text": CONCURRENT_TEXT,
                     "network": SANDBOX_NETWORK,
                 }
-            request_id = uuid.uuid4().hex
-            lifecycle = Lifecycle(
-                tx.now,
-                state.codes.for_request(spec.code_length, spec.pin_code),
-                workflow_id=spec.workflow_id,
-                pin_expiry=spec.pin_expiry,
-                next_event_wait=spec.next_event_wait,
-            )
-            req = V1Request(request_id, spec, account_id, tx.now, lifecycle)
-            tx.put(self.requests, request_id, req)
-            state.claim(tx, (spec.number,), request_id)
-            self._sync(tx, req)
+            request_id = self._open(tx, spec, account_id)
         return {"request_id": request_id, "status": "0"}
+
+    def _open(self, tx: Transaction, spec: StartSpec, account_id: str) -> str:
+        """Create a live request in ``tx``; returns its id."""
+        request_id = uuid.uuid4().hex
+        fixed = spec.pin_code or fixed_code_for("v1", (spec.number,), spec.code_length)
+        lifecycle = Lifecycle(
+            tx.now,
+            self.state.codes.for_request(spec.code_length, fixed),
+            workflow_id=spec.workflow_id,
+            pin_expiry=spec.pin_expiry,
+            next_event_wait=spec.next_event_wait,
+        )
+        req = V1Request(request_id, spec, account_id, tx.now, lifecycle)
+        tx.put(self.requests, request_id, req)
+        self.state.claim(tx, (spec.number,), request_id)
+        self._sync(tx, req)
+        return request_id
 
     def _check(self, request_id: str, code: str) -> JsonBody:
         with self.state.begin() as tx:
@@ -220,8 +232,12 @@ class V1Engine:
         raise Refused(*_control_text(outcome, request_id))
 
     def _search(self, ids: list[str], several: bool) -> JsonBody:
-        with self.state.begin():
-            found = [self.requests[i].search_record() for i in ids if i in self.requests]
+        with self.state.begin() as tx:
+            found = [
+                self.requests[i].search_record()
+                for i in ids
+                if i in self.requests and _searchable(self.requests[i], tx.now)
+            ]
         if several and found:
             return {"verification_requests": found}
         if found:

@@ -28,7 +28,10 @@ Decisions:
 * Cancel has no 30 s rule in v2 (none is documented).
 * Silent auth completing through its check URL finishes the request as completed (and sends
   the ``event`` and ``summary`` callbacks); the redirect fragment carries the request id only.
-* Magic number ``...0009`` answers 402 (low balance), as v1 answers status 9.
+* Test numbers (:mod:`desktop_app.sandbox.test_numbers`, from the domain's catalogue): a start
+  refused with a problem (``...0009`` 402 low balance, as v1 answers status 9; 422, 429), a
+  number busy with a live request (409), a fixed code, channels that fail to deliver (the next
+  one fires at once) and a fraud block (accepted, then ``blocked`` with nothing delivered).
 """
 
 from __future__ import annotations
@@ -47,6 +50,13 @@ from desktop_app.sandbox.params import basic_credentials, bearer_claims
 from desktop_app.sandbox.problems import Problem
 from desktop_app.sandbox.records import shown
 from desktop_app.sandbox.shared import SharedState
+from desktop_app.sandbox.test_numbers import (
+    blocked_reason,
+    failing_steps,
+    fixed_code_for,
+    is_busy,
+    v2_problem,
+)
 from desktop_app.sandbox.v2_state import V2Request
 from desktop_app.sandbox.v2_validation import V2Spec, parse_v2_code, parse_v2_start
 
@@ -159,39 +169,50 @@ class V2Engine:
                 "Your account does not have permission to perform this action.",
                 kind="forbidden",
             )
-        if any(address.endswith("0009") for address in spec.addresses):
-            raise Problem(
-                402,
-                "Low balance",
-                "This request could not be performed due to your account balance being low.",
-                kind="low-balance",
-            )
+        problem = v2_problem(spec.addresses)
+        if problem is not None:
+            raise problem
         state = self.state
         with state.begin() as tx:
+            busy = [a for a in spec.addresses if is_busy("v2", a) and state.live_on(a) is None]
+            if busy and not state.cooling(busy[0], tx.now):
+                self._open(tx, spec, account, base_url)  # "started elsewhere": this gets 409
             for address in spec.addresses:
                 live_id = state.live_on(address)
                 if live_id is not None:
                     raise _conflict(CONFLICT_TEXT, live_id)
                 if state.cooling(address, tx.now):
                     raise _conflict(CONFLICT_TEXT)
-            request_id = str(uuid.uuid4())
-            check_url = None
-            if spec.workflow[0].channel == SILENT_AUTH:
-                check_url = f"{base_url}/v2/verify/{request_id}/silent-auth/redirect"
-            lifecycle = V2Lifecycle(
-                tx.now,
-                state.codes.for_request(spec.code_length, spec.code),
-                channels=[channel.channel for channel in spec.workflow],
-                channel_timeout=spec.channel_timeout,
-            )
-            req = V2Request(request_id, spec, account, tx.now, lifecycle, check_url)
-            tx.put(self.requests, request_id, req)
-            state.claim(tx, spec.addresses, request_id)
-            self._sync(tx, req)
+            request_id, check_url = self._open(tx, spec, account, base_url)
         body: dict[str, Any] = {"request_id": request_id}
         if check_url:
             body["check_url"] = check_url
         return V2Answer(202, body)
+
+    def _open(
+        self, tx: Transaction, spec: V2Spec, account: str, base_url: str
+    ) -> tuple[str, str | None]:
+        """Create a live request in ``tx``; returns its id and check URL."""
+        state = self.state
+        request_id = str(uuid.uuid4())
+        check_url = None
+        if spec.workflow[0].channel == SILENT_AUTH:
+            check_url = f"{base_url}/v2/verify/{request_id}/silent-auth/redirect"
+        steps = [(channel.channel, channel.to) for channel in spec.workflow]
+        fixed = spec.code or fixed_code_for("v2", spec.addresses, spec.code_length)
+        lifecycle = V2Lifecycle(
+            tx.now,
+            state.codes.for_request(spec.code_length, fixed),
+            channels=[channel for channel, _ in steps],
+            channel_timeout=spec.channel_timeout,
+            failing_steps=failing_steps(steps),
+        )
+        req = V2Request(request_id, spec, account, tx.now, lifecycle, check_url)
+        req.blocked_reason = blocked_reason(spec.addresses)
+        tx.put(self.requests, request_id, req)
+        state.claim(tx, spec.addresses, request_id)
+        self._sync(tx, req)
+        return request_id, check_url
 
     def _check(self, request_id: str, code: str) -> V2Answer:
         with self.state.begin() as tx:
@@ -277,8 +298,14 @@ class V2Engine:
         state, lc = self.state, req.lifecycle
         for delivery in lc.deliveries[req.recorded :]:
             tx.setattr(req, "recorded", req.recorded + 1)
-            if delivery.index > 0 and lc.steps[delivery.index - 1] == SILENT_AUTH:
+            before = delivery.index - 1
+            if before >= 0 and lc.steps[before] == SILENT_AUTH and before not in lc.failed_steps:
                 state.emit(tx, req.event_callback("expired", delivery.at))
+            if delivery.index in lc.failed_steps:
+                # A test number's channel that cannot deliver: nothing reaches the handset.
+                if delivery.channel == SILENT_AUTH:
+                    state.emit(tx, req.event_callback("failed", delivery.at))
+                continue
             message = req.message_for(delivery)
             if message is not None:
                 state.deliver(tx, message)
@@ -292,7 +319,9 @@ class V2Engine:
             return
         tx.setattr(req, "summarised", True)
         finished_at = lc.finalized_at if lc.finalized_at is not None else tx.now
-        if lc.current_channel == SILENT_AUTH and lc.status is not VerificationStatus.CANCELLED:
+        failed_last = lc.deliveries[-1].index in lc.failed_steps
+        silent_last = lc.current_channel == SILENT_AUTH and not failed_last
+        if silent_last and lc.status is not VerificationStatus.CANCELLED:
             state.emit(tx, req.event_callback(req.v2_status, finished_at))
         state.emit(tx, req.summary_callback())
 

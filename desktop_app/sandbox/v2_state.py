@@ -31,6 +31,7 @@ class V2Request:
         recorded: How many of the lifecycle's deliveries were already turned into handset
             messages and callbacks.
         summarised: Whether the final summary callback was produced.
+        blocked_reason: Why the anti-fraud system blocked it (a test number), or ``""``.
     """
 
     request_id: str
@@ -41,6 +42,7 @@ class V2Request:
     check_url: str | None = None
     recorded: int = 0
     summarised: bool = False
+    blocked_reason: str = ""
 
     @property
     def status(self) -> VerificationStatus:
@@ -49,7 +51,9 @@ class V2Request:
 
     @property
     def v2_status(self) -> str:
-        """``in_progress``, ``completed``, ``failed``, ``expired`` or ``cancelled``."""
+        """``in_progress``, ``completed``, ``failed``, ``expired``, ``cancelled`` or ``blocked``."""
+        if self.blocked_reason and self.lifecycle.status is VerificationStatus.FAILED:
+            return "blocked"
         return V2_STATUS.get(self.lifecycle.status, "in_progress")
 
     def message_for(self, delivery: Delivery) -> HandsetMessage | None:
@@ -72,6 +76,8 @@ class V2Request:
         fired = len(lc.deliveries)
         if index >= fired:
             return "unused"
+        if index in lc.failed_steps:
+            return "blocked" if self.blocked_reason else "failed"
         if index < fired - 1:
             return "expired"
         return "action_pending" if lc.is_live else self.v2_status
@@ -86,6 +92,8 @@ class V2Request:
                 "initiated_at": iso(self.lifecycle.deliveries[index].at) if fired else None,
                 "status": self.channel_status(index),
             }
+            if self.blocked_reason and index in self.lifecycle.failed_steps:
+                item["reason"] = self.blocked_reason
             out.append(item)
         return out
 
