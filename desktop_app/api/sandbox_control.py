@@ -9,6 +9,7 @@ latency, and inject faults (``/sandbox/faults``). Errors map exactly like the Ve
 from __future__ import annotations
 
 import math
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -16,6 +17,7 @@ import httpx
 from desktop_app.domain.errors import FieldError, ResponseFormatError, ValidationFailed
 from desktop_app.domain.models import HandsetMessage
 
+from .exchange import exchange
 from .http import request_json
 from .parsing import parse_messages, parse_sandbox_requests
 
@@ -66,6 +68,32 @@ class SandboxControl:
     def advance_clock(self, seconds: float) -> None:
         """Move the sandbox's clock forward by ``seconds``."""
         self._post("/sandbox/clock/advance", {"seconds": _seconds("seconds", seconds)})
+
+    def now(self) -> datetime:
+        """The sandbox's simulated time (``GET /sandbox/clock``).
+
+        Raises:
+            ResponseFormatError: The answer has no readable ``now``.
+        """
+        body = _object(request_json(self._http, "GET", f"{self._base_url}/sandbox/clock"))
+        try:
+            return datetime.fromisoformat(str(body.get("now", "")).replace("Z", "+00:00"))
+        except ValueError:
+            raise ResponseFormatError(f"{ResponseFormatError.meaning} (no clock time).") from None
+
+    def open_check_url(self, url: str) -> int:
+        """Open a Verify v2 silent-auth ``check_url`` as the handset would; the HTTP status.
+
+        A redirect is not followed (its target is the customer's site).
+
+        Raises:
+            ValidationFailed: The URL is not on this sandbox; nothing was sent.
+            TransportError: The sandbox did not answer.
+        """
+        if not url.startswith(f"{self._base_url}/v2/verify/"):
+            rule = f"must be a check URL of this sandbox ({self._base_url}/v2/verify/...)"
+            raise ValidationFailed([FieldError("check_url", rule)])
+        return exchange(self._http, "GET", url).status_code
 
     def set_time_scale(self, scale: float) -> None:
         """Make the sandbox's time run ``scale`` times faster than real time."""

@@ -22,6 +22,8 @@ from desktop_app.usecases import Started, VerifyOperations
 
 from .connection import open_history, open_session
 from .output import format_history, format_record, to_jsonable
+from .scenarios import run_scenarios
+from .test_numbers import list_test_numbers
 from .v2 import requested_family, start_v2, uses_v2, v2_cancelled, v2_checked, v2_moved
 
 __all__ = ["COMMANDS", "CommandResult", "run_command"]
@@ -38,6 +40,8 @@ class CommandResult:
 
     data: dict[str, Any]
     text: str
+    #: ``run`` fails with 1 when an expectation did not hold; every other command raises.
+    exit_code: int = 0
 
 
 def _started(started: Started, what: str) -> CommandResult:
@@ -175,6 +179,10 @@ def run_command(args: argparse.Namespace) -> CommandResult:
     """
     if args.command == "history":
         return _history(args)
+    if args.command == "test-numbers":
+        return CommandResult(*list_test_numbers(args))
+    if args.command == "run":
+        return CommandResult(*run_scenarios(args))
     if args.command == "start":
         uses_v2(args)  # mixed v1/v2 options are a usage error before anything is opened
     with open_session(args) as session:

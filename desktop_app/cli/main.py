@@ -109,7 +109,8 @@ def _run(args: argparse.Namespace, secrets: _Secrets, out: TextIO, err: TextIO) 
         try:
             result = run_command(args)
             if args.json:
-                payload = {"ok": True, "command": args.command, **result.data}
+                ok = result.exit_code == EXIT_OK
+                payload = {"ok": ok, "command": args.command, **result.data}
                 write_json(out, payload, secrets())
             else:
                 write_text(out, result.text, secrets())
@@ -125,7 +126,7 @@ def _run(args: argparse.Namespace, secrets: _Secrets, out: TextIO, err: TextIO) 
             with suppress(OSError, ValueError):  # a closed or broken stream: nothing to tell
                 write_error(failure, json_mode=args.json, out=out, err=err, secrets=secrets())
             return EXIT_LOCAL
-    return EXIT_OK
+    return result.exit_code
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -283,6 +283,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="only this status, e.g. SUCCESS or in-progress",
     )
+
+    from .scenarios import add_run_command  # here: .scenarios imports this module
+    from .test_numbers import add_test_numbers_command
+
+    add_run_command(sub, _command)
+    add_test_numbers_command(sub, _command)
     return parser
 
 
