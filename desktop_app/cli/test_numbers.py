@@ -98,7 +98,7 @@ tests run every entry through the command line and the official SDKs.
   range" (`--yes-unknown-number` on the command line; scenario files on the sandbox accept
   them as they are).
 - **Patterns.** A v1 number `4477009005NN` answers status `NN`; a v2 number ends in the HTTP
-  status it shows; `4477009006NN` are v2 delivery outcomes. The four v1 numbers the sandbox
+  status it shows, and `4477009006NN` are the other v2 outcomes. The four v1 numbers the sandbox
   always had (`...0007`, `...0009`, `...0015`, `...0029`) and the Messages API's (`...4220`,
   `...4290`, `...4020`) work with any number that ends in the same four digits.
 - **Fixed codes.** Where the table gives a code, every request to that number takes it (a
@@ -134,7 +134,7 @@ def catalogue_markdown() -> str:
         parts.append("\n| Number | Outcome | Code | What it demonstrates | How to see it |\n")
         parts.append("|---|---|---|---|---|\n")
         for e in _selected(api):
-            number = f"`{e.number}`" + (" (any `...{e.number[-4:]}`)" if e.any_ending else "")
+            number = f"`{e.number}`" + (f" (any `...{e.number[-4:]}`)" if e.any_ending else "")
             if e.api == "v2" and e.channels != ("sms",):
                 number += f" ({' -> '.join(e.channels)})"
             code = f"`{e.code}`" if e.code else ""

@@ -13,7 +13,7 @@ deterministic, what the sandbox does (:attr:`CatalogueEntry.behaviour`) and how 
 Numbers are in Ofcom's range reserved for drama (07700 900000 to 900999, so ``447700900xxx``):
 they can never reach a real phone, which is also why the app asks to confirm them as "not a
 known number range". Patterns: a v1 number ``4477009005NN`` answers status ``NN``; a v2 number
-ends in the HTTP status it demonstrates; ``4477009006NN`` are v2 delivery outcomes. The four
+ends in the HTTP status it demonstrates, and ``4477009006NN`` are the other v2 outcomes. The four
 v1 numbers the sandbox always had (``...0007``, ``...0009``, ``...0015``, ``...0029``) and the
 Messages API's (``...4220``, ``...4290``, ``...4020``) match any number with the same last four
 digits (:attr:`CatalogueEntry.any_ending`).

@@ -60,6 +60,8 @@ def check_matcher(key: str, matcher: Any) -> str:
     if key == "error":
         if not isinstance(matcher, str):
             return 'must name an error kind, e.g. "WrongCodeError" (or "none")'
+        if "${" in matcher:
+            return ""  # a variable: checked once it has its value
         if matcher != "none" and matcher not in error_kinds():
             return f"{matcher!r} is not an error kind (see docs/scenarios.md)"
         return ""
@@ -139,7 +141,9 @@ def _error_mismatch(expected: Any, error: VerifyDeskError | None) -> Mismatch | 
     if expected == "none":
         return None if error is None else Mismatch("error", "success", got)
     kind = error_kinds().get(str(expected))
-    if error is not None and kind is not None and isinstance(error, kind):
+    if kind is None:
+        return Mismatch("error", f"error {expected} (which is not an error kind)", got)
+    if error is not None and isinstance(error, kind):
         return None
     return Mismatch("error", f"error {expected}", got)
 

@@ -1,0 +1,353 @@
+"""Every catalogued test number produces its outcome: through the CLI and the official SDKs.
+
+The tests iterate over :data:`desktop_app.domain.test_numbers.CATALOGUE`, so a new entry is
+tested by construction. Each entry's probe (start, check the fixed code or a wrong one, cancel,
+search, wait, the sandbox's own view) is played by a *driver*: ``verify-desk-cli`` commands
+(``main`` in this process, ``--json``), the ``vonage`` 4.x SDK (Verify v1 and v2) or the
+``nexmo`` 2.5.2 client (Verify v1 only), each on a fresh sandbox. The SDKs are unchanged: they
+reach the sandbox over HTTPS with a throwaway certificate (see ``tests/sandbox/
+test_sandbox_sdks.py``). The Messages API's entries run once the sandbox serves
+``POST /v1/messages``; until then they are skipped with that reason.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import httpx
+import pytest
+
+from desktop_app.cli.main import main
+from desktop_app.domain.test_numbers import (
+    API_MESSAGES,
+    API_V1,
+    API_V2,
+    CATALOGUE,
+    CatalogueEntry,
+    fixed_code,
+    wrong_code,
+)
+from desktop_app.domain.v2 import EMAIL, SILENT_AUTH, SMS, VOICE, WHATSAPP
+from desktop_app.sandbox.selfsigned import write_self_signed
+from desktop_app.sandbox.server import SandboxConfig, SandboxServer
+
+KEY, SECRET = "sandbox", "sandbox-secret"
+WABA = "14155550100"  # a WhatsApp Business sender both the SDK and the app accept
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What one call answered: the status (v1 ``status``, else HTTP) and the app's error kind."""
+
+    status: str
+    error: str = ""
+    request_id: str | None = None
+
+
+class Driver(Protocol):
+    checks_error_kinds: bool
+
+    def start(self, entry: CatalogueEntry) -> Answer: ...
+    def check(self, entry: CatalogueEntry, request_id: str, code: str) -> Answer: ...
+    def cancel(self, entry: CatalogueEntry, request_id: str) -> Answer: ...
+    def search(self, entry: CatalogueEntry, request_id: str) -> Answer: ...
+    def send(self, entry: CatalogueEntry) -> Answer: ...
+
+
+# -- the sandbox -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return write_self_signed(tmp_path_factory.mktemp("tls"), "verify-desk test numbers")
+
+
+@pytest.fixture
+def sandbox(
+    tls_files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[SandboxServer]:
+    cert, key = tls_files
+    config = SandboxConfig(
+        port=0, rate_limit=0, search_rate_limit=0, tls_cert=str(cert), tls_key=str(key)
+    )
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))
+    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    with SandboxServer(config) as server:
+        yield server
+
+
+def plain(server: SandboxServer) -> str:
+    """The sandbox's plain-HTTP address (the same port also speaks HTTP)."""
+    return f"http://127.0.0.1:{server.port}"
+
+
+def sandbox_view(server: SandboxServer, request_id: str) -> dict[str, Any]:
+    listing = httpx.get(f"{plain(server)}/sandbox/requests", timeout=10).json()["requests"]
+    return next(item for item in listing if item["request_id"] == request_id)
+
+
+def advance(server: SandboxServer, seconds: int) -> None:
+    answer = httpx.post(
+        f"{plain(server)}/sandbox/clock/advance", data={"seconds": str(seconds)}, timeout=10
+    )
+    assert answer.status_code == 200
+
+
+def skip_without_messages(server: SandboxServer) -> None:
+    answer = httpx.post(f"{plain(server)}/v1/messages", json={}, timeout=10)
+    if answer.status_code == 404 and "path" in answer.json():
+        pytest.skip("the sandbox does not serve the Messages API (POST /v1/messages) yet")
+
+
+# -- playing a probe ------------------------------------------------------------------------------
+
+
+def play(entry: CatalogueEntry, driver: Driver, server: SandboxServer) -> None:
+    if entry.api == API_MESSAGES:
+        skip_without_messages(server)
+    request_id: str | None = None
+    code = fixed_code(entry.code, 4) if entry.code else "0000"
+    for number, probe in enumerate(entry.probe, start=1):
+        where = f"{entry.number} ({entry.api}) step {number}: {probe.describe()}"
+        if probe.action == "advance":
+            advance(server, probe.seconds)
+            continue
+        if probe.action == "inspect":
+            assert request_id is not None, where
+            view = sandbox_view(server, request_id)
+            seen = view.get("v2_status") if entry.api == API_V2 else view["status"]
+            assert seen == probe.status, where
+            continue
+        if probe.action in ("start", "send"):
+            answer = driver.start(entry) if probe.action == "start" else driver.send(entry)
+            request_id = answer.request_id or request_id
+        else:
+            assert request_id is not None, where
+            if probe.action == "check_right":
+                answer = driver.check(entry, request_id, code)
+            elif probe.action == "check_wrong":
+                answer = driver.check(entry, request_id, wrong_code(code))
+            elif probe.action == "cancel":
+                answer = driver.cancel(entry, request_id)
+            else:
+                answer = driver.search(entry, request_id)
+        assert answer.status == probe.status, f"{where}: answered {answer}"
+        if driver.checks_error_kinds:
+            assert answer.error == probe.error, f"{where}: answered {answer}"
+
+
+def _channels(entry: CatalogueEntry) -> list[str]:
+    return list(entry.channels)
+
+
+# -- the command line ---------------------------------------------------------------------------
+
+
+class CliDriver:
+    """``verify-desk-cli --json`` commands on the sandbox (the run's own history file)."""
+
+    checks_error_kinds = True
+
+    def __init__(self, server: SandboxServer, history: Path, capsys: Any) -> None:
+        self._base = ("--sandbox-url", plain(server), "--history-db", str(history), "--json")
+        self._capsys = capsys
+
+    def _run(self, *argv: str, success: str) -> Answer:
+        self._capsys.readouterr()
+        code = main([*self._base, *argv])
+        body = json.loads(self._capsys.readouterr().out.splitlines()[-1])
+        if code == 0:
+            return Answer(success, "", body.get("request_id"))
+        error = body["error"]
+        return Answer(str(error["status"]), error["type"], error.get("request_id"))
+
+    def start(self, entry: CatalogueEntry) -> Answer:
+        common = ("--brand", "Acme", "--yes-unknown-number")
+        if entry.api == API_V1:
+            return self._run("start", "--number", entry.number, *common, success="0")
+        channels = _channels(entry)
+        options = ["--workflow", ",".join(channels)]
+        if EMAIL in channels:
+            options += ["--to-email", entry.number]
+        else:
+            options += ["--number", entry.number]
+        if WHATSAPP in channels:
+            options += ["--whatsapp-from", WABA]
+        return self._run("start", "--api", "v2", *options, *common, success="202")
+
+    def check(self, entry: CatalogueEntry, request_id: str, code: str) -> Answer:
+        ok = "0" if entry.api == API_V1 else "200"
+        return self._run("check", "--request-id", request_id, "--code", code, success=ok)
+
+    def cancel(self, entry: CatalogueEntry, request_id: str) -> Answer:
+        ok = "0" if entry.api == API_V1 else "204"
+        return self._run("cancel", "--request-id", request_id, success=ok)
+
+    def search(self, entry: CatalogueEntry, request_id: str) -> Answer:
+        return self._run("search", "--request-id", request_id, success="0")
+
+    def send(self, entry: CatalogueEntry) -> Answer:
+        # The command line sends a message through a scenario's send step.
+        raise NotImplementedError("wire once the Messages sandbox lands")
+
+
+@pytest.mark.parametrize("entry", CATALOGUE, ids=lambda e: f"{e.api}-{e.number}")
+def test_every_number_through_the_cli(
+    entry: CatalogueEntry,
+    sandbox: SandboxServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("VERIFY_DESK_HOME", str(tmp_path / "home"))
+    play(entry, CliDriver(sandbox, tmp_path / "history.sqlite3", capsys), sandbox)
+
+
+# -- vonage 4.x ----------------------------------------------------------------------------------
+
+
+_V1_STATUS = re.compile(r"'status': '(\d+)'")
+_V1_ID = re.compile(r"'request_id': '([0-9a-f]*)'")
+
+
+class VonageDriver:
+    """The official ``vonage`` 4.x SDK: ``verify_legacy`` for v1, ``verify`` for v2."""
+
+    checks_error_kinds = False
+
+    def __init__(self, server: SandboxServer) -> None:
+        from vonage import Auth, HttpClientOptions, Vonage  # type: ignore[import-untyped]
+
+        host = f"127.0.0.1:{server.port}"
+        self._client = Vonage(
+            Auth(api_key=KEY, api_secret=SECRET), HttpClientOptions(api_host=host, rest_host=host)
+        )
+
+    @staticmethod
+    def _v1(call: Any) -> Answer:
+        from vonage_verify_legacy import VerifyError  # type: ignore[import-untyped]
+
+        try:
+            answer = call()
+        except VerifyError as exc:  # the SDK puts the whole body in the message
+            status = _V1_STATUS.search(str(exc))
+            rid = _V1_ID.search(str(exc))
+            return Answer(status.group(1) if status else "?", "", rid.group(1) if rid else None)
+        return Answer("0", "", getattr(answer, "request_id", None) or None)
+
+    @staticmethod
+    def _v2(call: Any, ok: str) -> Answer:
+        from vonage_http_client import HttpRequestError  # type: ignore[import-untyped]
+
+        try:
+            answer = call()
+        except HttpRequestError as exc:
+            body = exc.response.json() if exc.response.content else {}
+            return Answer(str(exc.response.status_code), "", body.get("request_id"))
+        return Answer(ok, "", getattr(answer, "request_id", None))
+
+    def start(self, entry: CatalogueEntry) -> Answer:
+        if entry.api == API_V1:
+            from vonage_verify_legacy import VerifyRequest
+
+            request = VerifyRequest(number=entry.number, brand="Acme")
+            return self._v1(lambda: self._client.verify_legacy.start_verification(request))
+        from vonage_verify import (  # type: ignore[import-untyped]
+            EmailChannel,
+            SilentAuthChannel,
+            SmsChannel,
+            VerifyRequest,
+            VoiceChannel,
+            WhatsappChannel,
+        )
+
+        make = {
+            SMS: lambda: SmsChannel(to=entry.number),
+            VOICE: lambda: VoiceChannel(to=entry.number),
+            EMAIL: lambda: EmailChannel(to=entry.number),
+            WHATSAPP: lambda: WhatsappChannel(to=entry.number, from_=WABA),
+            SILENT_AUTH: lambda: SilentAuthChannel(to=entry.number),
+        }
+        workflow = [make[channel]() for channel in _channels(entry)]
+        request = VerifyRequest(brand="Acme", workflow=workflow)
+        return self._v2(lambda: self._client.verify.start_verification(request), "202")
+
+    def check(self, entry: CatalogueEntry, request_id: str, code: str) -> Answer:
+        if entry.api == API_V1:
+            return self._v1(lambda: self._client.verify_legacy.check_code(request_id, code))
+        return self._v2(lambda: self._client.verify.check_code(request_id, code), "200")
+
+    def cancel(self, entry: CatalogueEntry, request_id: str) -> Answer:
+        if entry.api == API_V1:
+            return self._v1(lambda: self._client.verify_legacy.cancel_verification(request_id))
+        return self._v2(lambda: self._client.verify.cancel_verification(request_id), "204")
+
+    def search(self, entry: CatalogueEntry, request_id: str) -> Answer:
+        return self._v1(lambda: self._client.verify_legacy.search(request_id))
+
+    def send(self, entry: CatalogueEntry) -> Answer:
+        from vonage_messages import Sms  # type: ignore[import-untyped]
+
+        message = Sms(to=entry.number, from_="Acme", text="Hello from a test")
+        return self._v2(lambda: self._client.messages.send(message), "202")
+
+
+@pytest.mark.parametrize("entry", CATALOGUE, ids=lambda e: f"{e.api}-{e.number}")
+def test_every_number_through_the_vonage_sdk(entry: CatalogueEntry, sandbox: SandboxServer) -> None:
+    play(entry, VonageDriver(sandbox), sandbox)
+
+
+# -- nexmo 2.5.2 ---------------------------------------------------------------------------------
+
+
+class NexmoDriver:
+    """The Nexmo-era ``nexmo`` 2.5.2 client (Verify v1 only): raw dicts, no exceptions."""
+
+    checks_error_kinds = False
+
+    def __init__(self, server: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> None:
+        import nexmo  # type: ignore[import-untyped]
+
+        # It only takes a bare host (port 443): the sandbox tunnels CONNECT to itself.
+        monkeypatch.setenv("HTTPS_PROXY", plain(server))
+        client = nexmo.Client(key=KEY, secret=SECRET)
+        client.api_host("127.0.0.1")
+        self._verify = nexmo.Verify(client)
+
+    @staticmethod
+    def _answer(body: dict[str, Any]) -> Answer:
+        status = str(body.get("status", "?")) if "error_text" in body else "0"
+        if "error_text" not in body and body.get("status") not in (None, "0"):
+            status = "0"  # search: a record's status is a word, not an error
+        return Answer(status, "", body.get("request_id") or None)
+
+    def start(self, entry: CatalogueEntry) -> Answer:
+        return self._answer(self._verify.start_verification(number=entry.number, brand="Acme"))
+
+    def check(self, entry: CatalogueEntry, request_id: str, code: str) -> Answer:
+        return self._answer(self._verify.check(request_id, code=code))
+
+    def cancel(self, entry: CatalogueEntry, request_id: str) -> Answer:
+        return self._answer(self._verify.cancel(request_id))
+
+    def search(self, entry: CatalogueEntry, request_id: str) -> Answer:
+        return self._answer(self._verify.search(request_id))
+
+    def send(self, entry: CatalogueEntry) -> Answer:
+        raise NotImplementedError("nexmo 2.5.2 has no Messages API v1")
+
+
+V1_ENTRIES = [e for e in CATALOGUE if e.api == API_V1]
+
+
+@pytest.mark.parametrize("entry", V1_ENTRIES, ids=lambda e: f"{e.api}-{e.number}")
+def test_every_v1_number_through_nexmo_2_5_2(
+    entry: CatalogueEntry, sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    play(entry, NexmoDriver(sandbox, monkeypatch), sandbox)
