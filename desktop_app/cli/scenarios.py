@@ -136,7 +136,9 @@ class _Progress:
                 write_json(self._out, case_json(event.result))
             return
         if isinstance(event, FileStarted):
-            self._line(f"{event.file.path}")
+            self._line(
+                f"{event.file.path} ({event.where})" if event.where else f"{event.file.path}"
+            )
         elif isinstance(event, StepFinished):
             step, mark = event.result.step, "ok  " if event.result.passed else "FAIL"
             label = f" ({step.label})" if step.label else ""

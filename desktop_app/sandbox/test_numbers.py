@@ -14,18 +14,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from desktop_app.domain.test_numbers import (
-    API_V1,
-    API_V2,
+from desktop_app.domain.test_number_types import (
     Busy,
     DeliveryFails,
     FraudBlocked,
     Problem,
     Refusal,
     SearchLag,
-    fixed_code,
-    lookup,
 )
+from desktop_app.domain.test_numbers import API_V1, API_V2, fixed_code, lookup
 from desktop_app.sandbox.problems import Problem as ProblemAnswer
 from desktop_app.sandbox.v1_validation import Refused
 

@@ -131,7 +131,7 @@ class ScenarioRunner:
         results: list[CaseResult] = []
         try:
             with self._targets(file) as target:
-                self._on_event(FileStarted(file))
+                self._on_event(FileStarted(file, target.description))
                 for case in cases:
                     results.append(self._run_case(case, target))
         except VerifyDeskError as exc:

@@ -252,9 +252,14 @@ class RunSummary:
 
 @dataclass(frozen=True)
 class FileStarted:
-    """A file's sandbox (or account) is ready and its cases start."""
+    """A file's sandbox (or account) is ready and its cases start.
+
+    Attributes:
+        where: What it runs on, for people (``sandbox http://127.0.0.1:54321``).
+    """
 
     file: ScenarioFile
+    where: str = ""
 
 
 @dataclass(frozen=True)

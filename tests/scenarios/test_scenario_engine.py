@@ -5,9 +5,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from desktop_app.domain.errors import CredentialsUnavailable
+from desktop_app.domain.messages import MessageAccepted, MessageRequest
 from desktop_app.usecases.scenarios_engine import ScenarioRunner
 from desktop_app.usecases.scenarios_model import (
     CaseFinished,
@@ -193,3 +195,28 @@ def test_an_unknown_variable_at_run_time_fails_the_step(tmp_path: Path) -> None:
     summary = ScenarioRunner(factory(chosen)).run([scenario_file(tmp_path, text)])
     failing = summary.cases[0].failing_step
     assert failing is not None and failing.problem == "${code} has no value at this step"
+
+
+def test_send_uses_the_targets_messages_api(tmp_path: Path) -> None:
+    chosen, _, _ = target()
+    sent: list[MessageRequest] = []
+
+    def send(request: MessageRequest) -> MessageAccepted:
+        sent.append(request)
+        return MessageAccepted("aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee")
+
+    text = """
+[[scenario]]
+  [[scenario.step]]
+  do = "send"
+  to = "447700904220"
+  text = "Hello"
+  expect.api_status = "202"
+  expect.message_uuid = { matches = "^aaaa" }
+"""
+    with_sender = replace(chosen, send_message=send)
+    assert ScenarioRunner(factory(with_sender)).run([scenario_file(tmp_path, text)]).ok
+    assert [(m.channel, m.to, m.from_) for m in sent] == [("sms", "447700904220", "Acme")]
+    without = ScenarioRunner(factory(chosen)).run([scenario_file(tmp_path, text, "b.toml")])
+    failing = without.cases[0].failing_step
+    assert failing is not None and failing.problem == "this run has no Messages API to send with"
