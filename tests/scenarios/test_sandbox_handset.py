@@ -1,0 +1,43 @@
+"""The command line's handset for scenarios: the sandbox's clock, inbox and silent-auth URL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from desktop_app.api.http import build_http_client
+from desktop_app.cli.scenario_targets import SandboxHandset, fresh_sandbox_config
+from desktop_app.domain.errors import ValidationFailed
+from desktop_app.sandbox.server import SandboxServer
+
+
+@pytest.fixture
+def paused() -> Iterator[SandboxServer]:
+    with SandboxServer(fresh_sandbox_config()) as server:
+        yield server
+
+
+@pytest.fixture
+def http() -> Iterator[httpx.Client]:
+    with build_http_client() as client:
+        yield client
+
+
+def test_the_paused_clock_moves_only_when_advanced(
+    paused: SandboxServer, http: httpx.Client
+) -> None:
+    handset = SandboxHandset(http, paused.url)
+    before = handset.now()
+    assert handset.now() == before  # paused: real time does not move it
+    handset.advance_clock(600)
+    assert handset.now() == pytest.approx(before + 600, abs=0.002)
+
+
+def test_check_urls_of_other_hosts_are_refused(paused: SandboxServer, http: httpx.Client) -> None:
+    handset = SandboxHandset(http, paused.url)
+    with pytest.raises(ValidationFailed, match="check_url"):
+        handset.open_check_url("http://example.com/v2/verify/x/silent-auth/redirect")
+    unknown = f"{paused.url}/v2/verify/00000000-0000-4000-8000-000000000000/silent-auth/redirect"
+    assert handset.open_check_url(unknown) == 404
