@@ -7,8 +7,8 @@
 * ``--profile NAME`` (or ``--api-host``): a real account; no handset, so the steps that need
   one are not run, and the history is the app's own.
 
-The sandbox's handset, clock and silent-auth check URL are reached through
-:class:`~desktop_app.api.sandbox_control.SandboxControl`.
+The targets themselves are built by :mod:`desktop_app.usecases.scenarios_wiring`; this module
+decides which from the options, and starts the sandboxes (which ``usecases`` may not import).
 """
 
 from __future__ import annotations
@@ -19,21 +19,21 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-import httpx
-
 from desktop_app.api.http import build_http_client
-from desktop_app.api.messages import MessagesClient
-from desktop_app.api.sandbox_control import SandboxControl
-from desktop_app.domain.models import HandsetMessage
 from desktop_app.sandbox.server import SandboxConfig, SandboxServer
 from desktop_app.store.history import HistoryStore
-from desktop_app.usecases import open_desk
-from desktop_app.usecases.scenarios_model import ScenarioFile
-from desktop_app.usecases.scenarios_target import Target, TargetFactory
+from desktop_app.usecases.scenarios_target import TargetFactory
+from desktop_app.usecases.scenarios_wiring import (
+    Wiring,
+    account_target,
+    fresh_sandboxes,
+    same_target,
+    sandbox_target,
+)
 
 from .connection import default_region, history_path, resolve_target, warn_history_in_memory
 
-__all__ = ["SandboxHandset", "fresh_sandbox_config", "is_account_run", "target_factory"]
+__all__ = ["fresh_sandbox_config", "is_account_run", "start_fresh_sandbox", "target_factory"]
 
 
 def fresh_sandbox_config() -> SandboxConfig:
@@ -41,31 +41,11 @@ def fresh_sandbox_config() -> SandboxConfig:
     return SandboxConfig(port=0, time_scale=0.0, rate_limit=0.0, search_rate_limit=0.0)
 
 
-class SandboxHandset:
-    """The :class:`~desktop_app.usecases.scenarios_target.Handset` of a sandbox at ``url``."""
-
-    def __init__(self, http: httpx.Client, url: str) -> None:
-        self._control = SandboxControl(http, url)
-
-    def messages(self, number: str | None = None) -> tuple[HandsetMessage, ...]:
-        """What the sandbox delivered."""
-        return self._control.messages(number)
-
-    def requests(self) -> list[dict[str, object]]:
-        """The sandbox's listing of its requests."""
-        return self._control.requests()
-
-    def advance_clock(self, seconds: float) -> None:
-        """Jump the simulated clock."""
-        self._control.advance_clock(seconds)
-
-    def now(self) -> float:
-        """The simulated time in Unix seconds."""
-        return self._control.now().timestamp()
-
-    def open_check_url(self, url: str) -> int:
-        """Open a silent-auth check URL."""
-        return self._control.open_check_url(url)
+@contextmanager
+def start_fresh_sandbox() -> Iterator[str]:
+    """Run a fresh sandbox while the block lasts; yields its base URL."""
+    with SandboxServer(fresh_sandbox_config()) as server:
+        yield server.url
 
 
 def is_account_run(args: argparse.Namespace) -> bool:
@@ -73,41 +53,10 @@ def is_account_run(args: argparse.Namespace) -> bool:
     return bool(args.profile or args.api_host or args.rest_host)
 
 
-@contextmanager
-def _history(
-    args: argparse.Namespace, stack: ExitStack, *, account: bool
-) -> Iterator[HistoryStore]:
+def _history_file(args: argparse.Namespace, stack: ExitStack, *, account: bool) -> Path:
     if args.history_db or account:
-        path = history_path(args)
-    else:
-        path = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "scenarios.sqlite3"
-    history = HistoryStore(path)
-    try:
-        yield history
-    finally:
-        history.close()
-
-
-def _target(args: argparse.Namespace, http: httpx.Client, history: HistoryStore,
-            sandbox_url: str | None) -> Target:  # fmt: skip
-    chosen = resolve_target(args, sandbox_url)
-    operations = open_desk(
-        chosen.profile,
-        chosen.credentials,
-        history,
-        http,
-        sandbox_url=chosen.sandbox_url,
-        operator=args.operator,
-        default_region=args.region or default_region(),
-        on_history_degraded=warn_history_in_memory,
-    )
-    api_host = chosen.sandbox_url or chosen.profile.api_host
-    sender = MessagesClient(http, chosen.credentials, api_host=api_host).send if api_host else None
-    if sandbox_url is None:
-        return Target(operations, None, sender, False, f"profile {chosen.profile.name}")
-    return Target(
-        operations, SandboxHandset(http, sandbox_url), sender, True, f"sandbox {sandbox_url}"
-    )
+        return history_path(args)
+    return Path(stack.enter_context(tempfile.TemporaryDirectory())) / "scenarios.sqlite3"
 
 
 @contextmanager
@@ -119,21 +68,21 @@ def target_factory(args: argparse.Namespace) -> Iterator[TargetFactory]:
     """
     with ExitStack() as stack:
         account = is_account_run(args)
-        history = stack.enter_context(_history(args, stack, account=account))
+        history = HistoryStore(_history_file(args, stack, account=account))
+        stack.callback(history.close)
         http = stack.enter_context(build_http_client())
-        if account or args.sandbox_url:
-            target = _target(args, http, history, None if account else args.sandbox_url)
-
-            @contextmanager
-            def shared(_file: ScenarioFile) -> Iterator[Target]:
-                yield target
-
-            yield shared
-            return
-
-        @contextmanager
-        def fresh(_file: ScenarioFile) -> Iterator[Target]:
-            with SandboxServer(fresh_sandbox_config()) as server:
-                yield _target(args, http, history, server.url)
-
-        yield fresh
+        wiring = Wiring(
+            http,
+            history,
+            operator=args.operator,
+            default_region=args.region or default_region(),
+            on_history_degraded=warn_history_in_memory,
+        )
+        if account:
+            chosen = resolve_target(args, None)
+            yield same_target(account_target(wiring, chosen.profile, chosen.credentials))
+        elif args.sandbox_url:
+            resolve_target(args, args.sandbox_url)  # checks the options as every command does
+            yield same_target(sandbox_target(wiring, args.sandbox_url))
+        else:
+            yield fresh_sandboxes(wiring, start_fresh_sandbox)

@@ -8,9 +8,10 @@ import httpx
 import pytest
 
 from desktop_app.api.http import build_http_client
-from desktop_app.cli.scenario_targets import SandboxHandset, fresh_sandbox_config
+from desktop_app.cli.scenario_targets import fresh_sandbox_config
 from desktop_app.domain.errors import ValidationFailed
 from desktop_app.sandbox.server import SandboxServer
+from desktop_app.usecases.scenarios_wiring import SandboxHandset
 
 
 @pytest.fixture
