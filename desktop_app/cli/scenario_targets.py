@@ -77,6 +77,7 @@ def target_factory(args: argparse.Namespace) -> Iterator[TargetFactory]:
             operator=args.operator,
             default_region=args.region or default_region(),
             on_history_degraded=warn_history_in_memory,
+            allow_unknown_numbers=args.yes_unknown_number,
         )
         if account:
             chosen = resolve_target(args, None)

@@ -74,6 +74,8 @@ class Wiring:
         operator: Who runs it (default: the OS user).
         default_region: ISO country for national-format numbers.
         on_history_degraded: Called once if the history file fails mid-run.
+        allow_unknown_numbers: On an account too, send numbers outside the known ranges
+            without a step's ``allow_unknown_number`` (a sandbox always does).
     """
 
     def __init__(
@@ -84,8 +86,10 @@ class Wiring:
         operator: str | None = None,
         default_region: str | None = None,
         on_history_degraded: DegradedCallback | None = None,
+        allow_unknown_numbers: bool = False,
     ) -> None:
         self.http = http
+        self.allow_unknown_numbers = allow_unknown_numbers
         self.history = history
         self.operator = operator
         self.default_region = default_region
@@ -108,7 +112,8 @@ class Wiring:
         host = sandbox_url or profile.api_host
         sender = MessagesClient(self.http, credentials, api_host=host).send if host else None
         if sandbox_url is None:
-            return Target(operations, None, sender, False, f"profile {profile.name}")
+            allow = self.allow_unknown_numbers
+            return Target(operations, None, sender, allow, f"profile {profile.name}")
         handset = SandboxHandset(self.http, sandbox_url)
         return Target(operations, handset, sender, True, f"sandbox {sandbox_url}")
 
