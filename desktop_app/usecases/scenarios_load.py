@@ -96,7 +96,7 @@ def _check_params(kind: str, params: Mapping[str, Any], where: str, out: _Proble
                     "{ message = \"voice\" }")  # fmt: skip
         else:
             out.unknown_keys(f"{where}: until", until, _UNTIL_KEYS)
-    if kind == "start":
+    if kind == "start" and "${" not in str(params.get("api", "")):
         api = params.get("api", "v1")
         if api not in ("v1", "v2"):
             out.add(f"{where}: api", f"must be v1 or v2 (got {api!r})")

@@ -147,6 +147,8 @@ def _started(ctx: StepContext, started: Started, api: str, status: str) -> Field
 def run_start(ctx: StepContext, params: Params) -> Fields:
     """``start``: Verify v1 (``api = "v1"``, the default) or v2 (``api = "v2"``)."""
     api = _text(params, "api") or API_V1
+    if api not in (API_V1, API_V2):
+        raise StepProblem(f"api must be v1 or v2 (got {api!r})")
     region = _text(params, "region") or None
     if api == API_V2:
         form = _v2_form(params)
