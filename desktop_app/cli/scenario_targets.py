@@ -21,6 +21,7 @@ from pathlib import Path
 
 from desktop_app.api.http import build_http_client
 from desktop_app.sandbox.server import SandboxConfig, SandboxServer
+from desktop_app.settings.credentials import SANDBOX_CREDENTIALS
 from desktop_app.store.history import HistoryStore
 from desktop_app.usecases.scenarios_target import TargetFactory
 from desktop_app.usecases.scenarios_wiring import (
@@ -31,7 +32,13 @@ from desktop_app.usecases.scenarios_wiring import (
     sandbox_target,
 )
 
-from .connection import default_region, history_path, resolve_target, warn_history_in_memory
+from .connection import (
+    call_limits,
+    default_region,
+    history_path,
+    resolve_target,
+    warn_history_in_memory,
+)
 
 __all__ = ["fresh_sandbox_config", "is_account_run", "start_fresh_sandbox", "target_factory"]
 
@@ -59,9 +66,18 @@ def _history_file(args: argparse.Namespace, stack: ExitStack, *, account: bool) 
     return Path(stack.enter_context(tempfile.TemporaryDirectory())) / "scenarios.sqlite3"
 
 
+def _remember(args: argparse.Namespace, secret: str) -> None:
+    remember = getattr(args, "remember_secret", None)
+    if remember is not None:  # main masks it in everything printed
+        remember(secret)
+
+
 @contextmanager
 def target_factory(args: argparse.Namespace) -> Iterator[TargetFactory]:
     """The factory of the run's targets; what it opened is closed when the block ends.
+
+    The account's secret is handed to ``args.remember_secret`` (when ``main`` set it), so no
+    printed line can show it.
 
     Raises:
         VerifyDeskError: The account's credentials or the history cannot be had.
@@ -70,7 +86,7 @@ def target_factory(args: argparse.Namespace) -> Iterator[TargetFactory]:
         account = is_account_run(args)
         history = HistoryStore(_history_file(args, stack, account=account))
         stack.callback(history.close)
-        http = stack.enter_context(build_http_client())
+        http = stack.enter_context(build_http_client(limits=call_limits(args)))
         wiring = Wiring(
             http,
             history,
@@ -81,9 +97,12 @@ def target_factory(args: argparse.Namespace) -> Iterator[TargetFactory]:
         )
         if account:
             chosen = resolve_target(args, None)
+            _remember(args, chosen.credentials.api_secret)
             yield same_target(account_target(wiring, chosen.profile, chosen.credentials))
         elif args.sandbox_url:
-            resolve_target(args, args.sandbox_url)  # checks the options as every command does
+            chosen = resolve_target(args, args.sandbox_url)  # checks the options as always
+            _remember(args, chosen.credentials.api_secret)
             yield same_target(sandbox_target(wiring, args.sandbox_url))
         else:
+            _remember(args, SANDBOX_CREDENTIALS.api_secret)
             yield fresh_sandboxes(wiring, start_fresh_sandbox)

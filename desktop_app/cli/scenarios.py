@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -38,7 +39,7 @@ from desktop_app.usecases.scenarios_report import (
     summary_json,
 )
 
-from .output import write_json
+from .output import write_json, write_text
 from .parser import PROG, CliUsageError
 from .scenario_targets import is_account_run, target_factory
 
@@ -124,16 +125,17 @@ def _facts(result: StepResult) -> str:
 class _Progress:
     """Writes each event as it comes: lines for people, or JSON objects."""
 
-    def __init__(self, out: TextIO, *, json_mode: bool) -> None:
+    def __init__(self, out: TextIO, *, json_mode: bool, secrets: Callable[[], list[str]]) -> None:
         self._out = out
         self._json = json_mode
+        self._secrets = secrets
 
     def __call__(self, event: RunEvent) -> None:
         if self._json:
             if isinstance(event, StepFinished):
-                write_json(self._out, step_json(event.case, event.result))
+                write_json(self._out, step_json(event.case, event.result), self._secrets())
             elif isinstance(event, CaseFinished):
-                write_json(self._out, case_json(event.result))
+                write_json(self._out, case_json(event.result), self._secrets())
             return
         if isinstance(event, FileStarted):
             self._line(
@@ -152,7 +154,8 @@ class _Progress:
             self._line(f"  {words[result.verdict]} {result.case.name}{why}")
 
     def _line(self, text: str) -> None:
-        self._out.write(text + "\n")
+        # Server text (error_text) may hold control characters: written terminal-safe.
+        write_text(self._out, text, self._secrets())
         self._out.flush()
 
 
@@ -194,7 +197,16 @@ def run_scenarios(args: argparse.Namespace) -> tuple[dict[str, Any], str, int]:
     files = load_files(scenario_paths(args.files), data=data)
     if is_account_run(args):
         _confirm_cost(args, files, sys.stderr)
-    progress = _Progress(sys.stdout, json_mode=args.json)
+    known: list[str] = []
+    remember = getattr(args, "remember_secret", None)
+
+    def remember_too(secret: str) -> None:
+        known.append(secret)
+        if remember is not None:
+            remember(secret)
+
+    args.remember_secret = remember_too
+    progress = _Progress(sys.stdout, json_mode=args.json, secrets=lambda: list(known))
     with target_factory(args) as targets:
         summary = ScenarioRunner(targets, on_event=progress).run(files)
     if args.junit:

@@ -16,7 +16,7 @@ import pytest
 from desktop_app.domain.lifecycle import V2Lifecycle
 from desktop_app.domain.models import VerificationStatus
 from desktop_app.sandbox.clock import SimClock
-from desktop_app.sandbox.engine import SandboxEngine
+from desktop_app.sandbox.core import Sandbox
 
 START = 1_000_000.0
 AUTH = "Basic " + base64.b64encode(b"k:s").decode()
@@ -36,8 +36,8 @@ class Captured:
 
 
 @pytest.fixture
-def engine() -> Iterator[SandboxEngine]:
-    sandbox = SandboxEngine(
+def engine() -> Iterator[Sandbox]:
+    sandbox = Sandbox(
         api_key="k",
         api_secret="s",
         clock=SimClock(0, start=START),
@@ -45,29 +45,29 @@ def engine() -> Iterator[SandboxEngine]:
         search_rate_limit=0,
     )
     sandbox.set_callback_url("http://127.0.0.1:9/callbacks")
-    sandbox._callbacks.close()
-    sandbox._callbacks = Captured()  # type: ignore[assignment]
+    sandbox.state.callbacks.close()
+    sandbox.state.callbacks = Captured()  # type: ignore[assignment]
     yield sandbox
     sandbox.close()
 
 
-def callbacks(engine: SandboxEngine) -> list[dict[str, Any]]:
-    return engine._callbacks.payloads  # type: ignore[attr-defined,no-any-return]
+def callbacks(engine: Sandbox) -> list[dict[str, Any]]:
+    return engine.state.callbacks.payloads  # type: ignore[attr-defined,no-any-return]
 
 
-def start_v2(engine: SandboxEngine, *workflow: tuple[str, str], timeout: int = 300) -> str:
+def start_v2(engine: Sandbox, *workflow: tuple[str, str], timeout: int = 300) -> str:
     channels = [{"channel": c, "to": to} for c, to in workflow]
     body = json.dumps({"brand": "Acme", "workflow": channels, "channel_timeout": timeout})
-    answer = engine.verify_v2("start", body=body.encode(), authorization=AUTH)
+    answer = engine.v2.verify("start", body=body.encode(), authorization=AUTH)
     assert answer.status == 202 and answer.body is not None, answer
     return str(answer.body["request_id"])
 
 
-def listing(engine: SandboxEngine, request_id: str) -> dict[str, Any]:
+def listing(engine: Sandbox, request_id: str) -> dict[str, Any]:
     return next(r for r in engine.requests()["requests"] if r["request_id"] == request_id)
 
 
-def test_fraud_block_delivers_nothing_and_reports_blocked(engine: SandboxEngine) -> None:
+def test_fraud_block_delivers_nothing_and_reports_blocked(engine: Sandbox) -> None:
     request_id = start_v2(engine, ("sms", "447700900600"), ("voice", "447700900600"))
     assert engine.messages()["messages"] == []
     view = listing(engine, request_id)
@@ -78,21 +78,21 @@ def test_fraud_block_delivers_nothing_and_reports_blocked(engine: SandboxEngine)
     assert "network [ 23415 ]" in summary["workflow"][0]["reason"]
 
 
-def test_silent_auth_fails_and_sms_takes_over_at_once(engine: SandboxEngine) -> None:
+def test_silent_auth_fails_and_sms_takes_over_at_once(engine: Sandbox) -> None:
     request_id = start_v2(engine, ("silent_auth", "447700900620"), ("sms", "447700900620"))
     (message,) = engine.messages()["messages"]
     assert message["channel"] == "sms" and message["code"] == "1234"
     assert message["sent_at"].startswith("1970-01-12T13:46:40")  # START: no timeout waited
     (event,) = callbacks(engine)
     assert (event["type"], event["channel"], event["status"]) == ("event", "silent_auth", "failed")
-    checked = engine.verify_v2("check", request_id, b'{"code": "1234"}', authorization=AUTH)
+    checked = engine.v2.verify("check", request_id, b'{"code": "1234"}', authorization=AUTH)
     assert checked.status == 200
     summary = callbacks(engine)[-1]
     assert [w["status"] for w in summary["workflow"]] == ["failed", "completed"]
 
 
 def test_a_failing_middle_channel_stays_exact_across_one_clock_jump(
-    engine: SandboxEngine,
+    engine: Sandbox,
 ) -> None:
     # sms to ...612 delivers (612 fails voice only), voice fails, email takes over at once.
     request_id = start_v2(
@@ -118,12 +118,12 @@ def test_lifecycle_failing_steps_rule() -> None:
     assert last.status is VerificationStatus.FAILED and last.finalized_at == 0.0
 
 
-def _v1(engine: SandboxEngine, op: str, **params: str) -> dict[str, Any]:
+def _v1(engine: Sandbox, op: str, **params: str) -> dict[str, Any]:
     values = {"api_key": ["k"], "api_secret": ["s"], **{k: [v] for k, v in params.items()}}
-    return engine.verify(op, values, None)
+    return engine.v1.verify(op, values, None)
 
 
-def test_v1_fixed_code_follows_the_code_length(engine: SandboxEngine) -> None:
+def test_v1_fixed_code_follows_the_code_length(engine: Sandbox) -> None:
     started = _v1(engine, "start", number="447700900500", brand="Acme", code_length="6")
     (message,) = engine.messages("447700900500")["messages"]
     assert message["code"] == "123412"
@@ -131,7 +131,7 @@ def test_v1_fixed_code_follows_the_code_length(engine: SandboxEngine) -> None:
 
 
 def test_v1_busy_number_names_a_live_request_that_takes_the_fixed_code(
-    engine: SandboxEngine,
+    engine: Sandbox,
 ) -> None:
     first = _v1(engine, "start", number="447700900510", brand="Acme")
     again = _v1(engine, "start", number="447700900510", brand="Acme")
@@ -143,7 +143,7 @@ def test_v1_busy_number_names_a_live_request_that_takes_the_fixed_code(
     assert third["status"] == "10" and third["request_id"] != first["request_id"]
 
 
-def test_v1_search_lags_a_minute_after_the_end(engine: SandboxEngine) -> None:
+def test_v1_search_lags_a_minute_after_the_end(engine: Sandbox) -> None:
     started = _v1(engine, "start", number="447700900101", brand="Acme")
     rid = started["request_id"]
     assert _v1(engine, "search", request_id=rid)["status"] == "IN PROGRESS"  # live: searchable
