@@ -44,7 +44,7 @@ class FakeApi:
     def start(self, form: StartForm, *, allow_unknown_number: bool = False) -> Started:
         self.calls.append(("start", form.number, str(allow_unknown_number)))
         if form.number.endswith("10"):
-            raise ConcurrentVerificationError("10", "busy", request_id="live")
+            raise ConcurrentVerificationError(status="10", error_text="busy", request_id="live")
         rid = f"r{len(self.calls)}"
         if self.handset is not None:
             self.handset.deliver(rid, form.number)
@@ -58,7 +58,7 @@ class FakeApi:
     def check(self, request_id: str, code: str, *, family: ApiFamily | None = None) -> CheckResult:
         self.calls.append(("check", request_id, code))
         if code != CODE:
-            raise WrongCodeError("16", "wrong", request_id=request_id)
+            raise WrongCodeError(status="16", error_text="wrong", request_id=request_id)
         return CheckResult(request_id, "event", Decimal("0.05"), "EUR")
 
     def cancel(self, request_id: str, *, family: ApiFamily | None = None) -> ControlResult:

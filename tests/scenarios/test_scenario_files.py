@@ -152,7 +152,7 @@ def test_matchers() -> None:
     assert str(miss) == "expected status = '17', got '16'"
     (miss,) = evaluate({"error": "WrongCodeError"}, fields, None)
     assert str(miss) == "expected error WrongCodeError, got success"
-    wrong = WrongCodeError("16", "no")
+    wrong = WrongCodeError(status="16", error_text="no")
     assert evaluate({"error": "ApiError"}, {}, wrong) == ()  # the family accepts a subclass
     (miss,) = evaluate({}, {}, wrong)
     assert str(miss) == "expected success, got error WrongCodeError (status 16)"
