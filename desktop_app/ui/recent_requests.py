@@ -194,6 +194,7 @@ class RecentRequestsView(QWidget):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.message_label = QLabel()
+        self.message_label.setWordWrap(True)  # a long error line must not widen the window
         self.message_label.setVisible(False)
         top = QHBoxLayout()
         top.addWidget(self.filter_edit, 1)
