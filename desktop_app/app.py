@@ -311,7 +311,7 @@ class AppContext:
         form = self.window.send_form
         scale = self.window.handset_panel.speed_combo.currentData()
         self.preferences = replace(
-            self.preferences, last_country=form.region(), brand=form.brand_edit.text().strip(),
+            self.preferences, last_country=form.region(), brand=form.remembered_brand(),
             sandbox_time_scale=float(scale) if scale else 1.0, **self.window.save_state())
         try:
             self.preferences_store.save(self.preferences)
@@ -438,7 +438,8 @@ def build_app(*, home: Path | None = None, transport: httpx.BaseTransport | None
     window.restore_state({"window_geometry": prefs.window_geometry,
                           "window_state": prefs.window_state,
                           "splitter_state": prefs.splitter_state,
-                          "history_columns": prefs.history_columns})
+                          "history_columns": prefs.history_columns,
+                          "handset_visible": prefs.handset_visible})
     options = AppOptions(transport=transport, sandbox_latency=sandbox_latency,
                          credentials=credentials, poll_ms=poll_ms)
     ctx = AppContext(paths, prefs_store, prefs, window, profile_store, options,
@@ -501,7 +502,7 @@ def _build_services(ctx: AppContext) -> None:
     runners.on_unhandled_failure(window.report_failure)
     window.send_form.set_region(
         prefs.last_country or default_region_from_locale(QLocale.system().name()))
-    window.send_form.brand_edit.setText(prefs.brand)
+    window.send_form.restore_brand(prefs.brand)
     window.recent.set_mask_numbers(prefs.mask_numbers)
     speed = window.handset_panel.speed_combo
     speed.setCurrentIndex(max(speed.findData(ctx.time_scale), 0))

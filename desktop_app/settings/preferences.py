@@ -43,6 +43,7 @@ class Preferences:
         window_state: Base64 of ``QMainWindow.saveState()``.
         splitter_state: Base64 of the main splitter's ``saveState()``.
         history_columns: The history table's column layout, as the UI encodes it.
+        handset_visible: Show the simulated handset dock on the Sandbox profile.
     """
 
     last_country: str = ""
@@ -53,6 +54,7 @@ class Preferences:
     window_state: str = ""
     splitter_state: str = ""
     history_columns: str = ""
+    handset_visible: bool = True
 
 
 def _accept(name: str, default: object, value: object) -> bool:

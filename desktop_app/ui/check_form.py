@@ -30,6 +30,7 @@ from desktop_app.services.history import HistoryService
 from desktop_app.services.latest import Latest
 from desktop_app.services.verification import VerificationService
 from desktop_app.ui import messages
+from desktop_app.ui.fitting import ScrollPage, shrinkable
 from desktop_app.ui.formatting import as_utc, format_duration, format_number, status_color
 from desktop_app.ui.validators import FieldErrorLabel, field_problem, submit_shortcuts
 
@@ -71,7 +72,7 @@ class CheckForm(QWidget):
         self._connect_signals()
 
     def _build_layout(self) -> None:
-        self.request_combo = QComboBox(self)
+        self.request_combo = shrinkable(QComboBox(self), 20)  # the list opens as wide as needed
         self.request_combo.setEditable(True)
         self.request_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.request_combo.setPlaceholderText("Pick a running request or paste its id")
@@ -93,6 +94,7 @@ class CheckForm(QWidget):
         self.code_edit.setAccessibleName("Code")
         self.code_error = FieldErrorLabel("code", self)
         self.attempts_label = QLabel(self)
+        self.attempts_label.setWordWrap(True)
         self.attempts_label.setAccessibleName("Attempts left")
         self.check_button = QPushButton("Check", self)
         self.check_button.setToolTip("Check the code (Enter or Ctrl+Enter)")
@@ -104,6 +106,7 @@ class CheckForm(QWidget):
         font.setBold(True)
         self.result_label.setFont(font)
         form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.addRow("&Request:", self.request_combo)
         code_cell = QWidget(self)
         code_row = QHBoxLayout(code_cell)
@@ -114,10 +117,15 @@ class CheckForm(QWidget):
         form.addRow("C&ode:", code_cell)
         form.addRow("", self.code_error)
         form.addRow("", self.attempts_label)
+        # The page scrolls on a short screen instead of making the window taller.
+        self.page = ScrollPage(self)
+        body = self.page.body_layout
+        body.addLayout(form)
+        body.addWidget(self.result_label)
+        body.addStretch(1)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.result_label)
-        layout.addStretch(1)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.page)
         self.shortcuts = submit_shortcuts(self)
 
     def _connect_signals(self) -> None:

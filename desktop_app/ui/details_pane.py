@@ -2,6 +2,9 @@
 
 The countdown lines come from ``desktop_app.ui.countdowns`` (over
 ``desktop_app.domain.lifecycle.predict``); this widget refreshes them once a second.
+
+The pane scrolls vertically and wraps every line (values, events, checks), so it fits a small
+screen and a long text (an error, a v2 timeline) never widens the window or is cut off.
 """
 
 from __future__ import annotations
@@ -9,17 +12,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import (
     QFormLayout,
+    QGridLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
+    QListView,
     QListWidget,
     QListWidgetItem,
     QVBoxLayout,
     QWidget,
 )
+from typing_extensions import override
 
 from desktop_app.domain.models import (
     HandsetMessage,
@@ -29,12 +34,15 @@ from desktop_app.domain.models import (
 )
 from desktop_app.ui import formatting
 from desktop_app.ui.countdowns import Clock, countdown_text, utc_now
+from desktop_app.ui.fitting import ScrollPage, wrapped
 from desktop_app.ui.v2_timeline import v2_timeline
 
 _CHANNEL_TEXT = {"sms": "SMS", "tts": "Call (text-to-speech)"}
+#: Below this width the events and checks lists stack instead of standing side by side.
+_SIDE_BY_SIDE_WIDTH = 520
 
 
-class DetailsPane(QWidget):
+class DetailsPane(ScrollPage):
     """Everything known about the selected request, with countdowns refreshed every second.
 
     Args:
@@ -56,12 +64,11 @@ class DetailsPane(QWidget):
         self.show_entry(None, None)
 
     def _build_layout(self) -> None:
-        self.title_label = QLabel()
+        self.title_label = wrapped()
         bold = QFont(self.title_label.font())
         bold.setBold(True)
         self.title_label.setFont(bold)
-        self.note_label = QLabel()
-        self.note_label.setWordWrap(True)
+        self.note_label = wrapped()
         values = (
             "number",
             "workflow",
@@ -74,7 +81,12 @@ class DetailsPane(QWidget):
             "pin_expiry",
             "attempts",
         )
-        self.value_labels: dict[str, QLabel] = {name: QLabel() for name in values}
+        self.value_labels: dict[str, QLabel] = {name: wrapped() for name in values}
+        # A value is never squeezed narrower than a date and time: in a narrow pane the
+        # form puts it under its caption instead (WrapLongRows).
+        least = QFontMetrics(self.font()).horizontalAdvance("0000-00-00 00:00:00")
+        for label in self.value_labels.values():
+            label.setMinimumWidth(least)
         captions = (
             "Number",
             "Workflow",
@@ -88,24 +100,37 @@ class DetailsPane(QWidget):
             "Wrong codes left",
         )
         form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         for name, caption in zip(values, captions, strict=True):
             form.addRow(f"{caption}:", self.value_labels[name])
-        # Wide enough for the usual lines side by side in a ~500 px centre; a longer line
-        # ("2. Call (text-to-speech) — ...") is elided, its full text in the tooltip.
-        self.events_list = _line_list("1. SMS — 0000-00-00 00:00:00")
-        self.checks_list = _line_list("0000-00-00 00:00:00  INVALID")
-        events_box = QGroupBox("Delivery events")
-        QVBoxLayout(events_box).addWidget(self.events_list)
-        checks_box = QGroupBox("Checks")
-        QVBoxLayout(checks_box).addWidget(self.checks_list)
-        lists = QHBoxLayout()
-        lists.addWidget(events_box)
-        lists.addWidget(checks_box)
-        layout = QVBoxLayout(self)
+        # Each line wraps rather than being cut off, whatever the pane's width.
+        self.events_list = _line_list()
+        self.checks_list = _line_list()
+        self.events_box = QGroupBox("Delivery events")
+        QVBoxLayout(self.events_box).addWidget(self.events_list)
+        self.checks_box = QGroupBox("Checks")
+        QVBoxLayout(self.checks_box).addWidget(self.checks_list)
+        self.lists_layout = QGridLayout()
+        layout = self.body_layout
         layout.addWidget(self.title_label)
         layout.addWidget(self.note_label)
         layout.addLayout(form)
-        layout.addLayout(lists, 1)
+        layout.addLayout(self.lists_layout, 1)
+        self._arrange_lists(side_by_side=True)
+
+    def _arrange_lists(self, *, side_by_side: bool) -> None:
+        """Events and checks side by side in a wide pane, one above the other in a narrow one."""
+        grid = self.lists_layout
+        grid.addWidget(self.events_box, 0, 0)
+        grid.addWidget(self.checks_box, 0 if side_by_side else 1, 1 if side_by_side else 0)
+        self._side_by_side = side_by_side
+
+    @override
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        wide = self.viewport().width() >= _SIDE_BY_SIDE_WIDTH
+        if wide != self._side_by_side:
+            self._arrange_lists(side_by_side=wide)
 
     def _connect_signals(self) -> None:
         self.timer.timeout.connect(self._on_timer_timeout)
@@ -224,18 +249,15 @@ class DetailsPane(QWidget):
         self.update_countdowns()
 
 
-def _line_list(widest: str) -> QListWidget:
-    """A one-line-per-item list wide enough for ``widest``.
-
-    Longer lines are elided (the full text is the item's tooltip), never scrolled sideways.
-    """
+def _line_list() -> QListWidget:
+    """A list of short lines, each wrapped to the list's width, never scrolled sideways."""
     widget = QListWidget()
     widget.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    widget.setTextElideMode(Qt.TextElideMode.ElideRight)
-    widget.setWordWrap(False)
-    widget.setUniformItemSizes(True)
-    margins = 2 * widget.frameWidth() + 12  # item margins
-    widget.setMinimumWidth(QFontMetrics(widget.font()).horizontalAdvance(widest) + margins)
+    widget.setWordWrap(True)
+    widget.setResizeMode(QListView.ResizeMode.Adjust)
+    # Three lines show without scrolling (a v1 request has at most three events).
+    metrics = QFontMetrics(widget.font())
+    widget.setMinimumHeight(3 * (metrics.height() + 4) + 2 * widget.frameWidth())
     return widget
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QFont, QFontDatabase, QHideEvent, QShowEvent
+from PySide6.QtGui import QFont, QFontDatabase, QFontMetrics, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -62,15 +62,20 @@ class HandsetPanel(QWidget):
         self.unavailable_label = QLabel(UNAVAILABLE_TEXT)
         self.unavailable_label.setWordWrap(True)
         self.messages_tree = QTreeWidget()
-        self.messages_tree.setHeaderLabels(["Time", "Channel", "Number", "Code"])
+        self.messages_tree.setHeaderLabels(["Time", "Via", "Number", "Code"])
+        self.messages_tree.headerItem().setToolTip(COL_CHANNEL, "Channel: SMS or voice call")
         self.messages_tree.setRootIsDecorated(False)
         self.messages_tree.setAlternatingRowColors(True)
-        # Shown right after the time: the code is what the dock is for, and at the dock's
-        # default width (about 300 px) a last column would be scrolled out of sight.
-        self.messages_tree.header().moveSection(COL_CODE, COL_CHANNEL)
+        # Shown as Code, Number, Time, Via: the code is what the dock is for and the number
+        # says whose it is, so the dock is never narrower than those two; the time and the
+        # channel (one short word) follow, where a dock made narrow cuts first.
+        header = self.messages_tree.header()
+        for visual, column in enumerate((COL_CODE, COL_NUMBER, COL_TIME, COL_CHANNEL)):
+            header.moveSection(header.visualIndex(column), visual)
         self.code_font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         self.code_font.setPointSizeF(max(self.code_font.pointSizeF(), 9.0) * 1.6)
         self.code_font.setWeight(QFont.Weight.Bold)
+        self._size_columns()
         self.speed_combo = QComboBox()
         for label, scale in TIME_SCALES:
             self.speed_combo.addItem(label, scale)
@@ -78,6 +83,7 @@ class HandsetPanel(QWidget):
         self.skip_30s_button = QPushButton("Skip ahead 30 s")
         self.skip_5min_button = QPushButton("Skip ahead 5 min")
         self.status_label = QLabel()
+        self.status_label.setWordWrap(True)
         # Two rows, so the dock can be about 300 px wide (one row needs about 450 px and
         # squeezes the recent-requests table).
         speed = QHBoxLayout()
@@ -89,11 +95,33 @@ class HandsetPanel(QWidget):
         skips.addWidget(self.skip_5min_button)
         skips.addStretch(1)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)  # a narrow dock: its width is for the messages
         layout.addWidget(self.unavailable_label)
         layout.addLayout(speed)
         layout.addLayout(skips)
         layout.addWidget(self.messages_tree, 1)
         layout.addWidget(self.status_label)
+
+    def _size_columns(self) -> None:
+        """Widths for a six-digit code, a number and today's time; never narrower than two.
+
+        The Number column must never be cut off: the tree cannot be made narrower than the
+        code and the number side by side (a longer code or number widens its column).
+        """
+        tree = self.messages_tree
+        text = QFontMetrics(tree.font())
+        padding = 8  # the cell's margins
+        widths = {
+            COL_CODE: QFontMetrics(self.code_font).horizontalAdvance("000000"),
+            COL_NUMBER: text.horizontalAdvance("+00 0000 000000"),
+            COL_TIME: text.horizontalAdvance("00:00:00"),
+            COL_CHANNEL: text.horizontalAdvance("SMS"),
+        }
+        for column, width in widths.items():
+            tree.setColumnWidth(column, width + padding)
+        shown = tree.columnWidth(COL_CODE) + tree.columnWidth(COL_NUMBER)
+        chrome = 2 * tree.frameWidth() + tree.verticalScrollBar().sizeHint().width()
+        tree.setMinimumWidth(shown + chrome)
 
     def _connect_signals(self) -> None:
         self._handset.messages_changed.connect(self._on_handset_messages_changed)
@@ -137,8 +165,10 @@ class HandsetPanel(QWidget):
             for column in range(4):
                 item.setToolTip(column, message.text)
             self.messages_tree.addTopLevelItem(item)
-        for column in range(4):
-            self.messages_tree.resizeColumnToContents(column)
+        for column in (COL_CODE, COL_NUMBER, COL_TIME):  # wider than the samples: grow
+            hint = self.messages_tree.sizeHintForColumn(column)
+            if hint > self.messages_tree.columnWidth(column):
+                self.messages_tree.setColumnWidth(column, hint)
 
     @override
     def showEvent(self, event: QShowEvent) -> None:

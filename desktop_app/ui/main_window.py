@@ -1,5 +1,17 @@
 """The main window: Send/Check pages on the left, recent requests in the centre, handset dock.
 
+Layout (issue 9: usable from a 1024x640 screen up). A support agent on a 1280x800 laptop works
+left to right: the Send/Check pages (a narrow column: the form is short and scrolls when it
+grows), recent requests with the selected request's details under them (the widest column: the
+table's key columns and the timers are what is read most), and, on the built-in sandbox only,
+the simulated handset as a dock at the right edge, which the View menu or its close button hides
+(remembered) to give its width back to the table. Columns are splitter panes that cannot be
+collapsed to nothing, so every pane stays reachable; their sizes are saved with the window.
+Nothing inside changes the window's size: pages and details scroll, long texts wrap or elide.
+
+The first window takes the screen's available area, up to a comfortable size; a saved geometry
+is restored only when it fits a screen as it is now (else the first-start size applies).
+
 The window only wires widgets to the services it is given; the composition root (``app.py``)
 builds everything and decides when the window is shown and shut down.
 
@@ -18,12 +30,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import struct
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtCore import QByteArray, QEvent, QObject, QPoint, QRect, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -40,6 +53,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.ui import messages
+from desktop_app.ui.fitting import ElidedLabel
 from desktop_app.ui.profile_badge import ProfileBadge
 
 if not TYPE_CHECKING:  # typing_extensions costs ~6 ms to import before the first paint
@@ -60,9 +74,11 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_DOCK_WIDTH",
     "DEFAULT_LEFT_WIDTH",
+    "PREFERRED_SIZE",
     "SHORTCUTS",
     "MainWindow",
     "ProfileSource",
+    "saved_frame",
 ]
 
 SHORTCUTS: tuple[tuple[str, str], ...] = (
@@ -71,11 +87,20 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("F5", "Refresh the requests and the handset"), ("Ctrl+,", "Settings"), ("Ctrl+Q", "Quit"),
 )
 
-#: The handset dock's width when no saved window state says otherwise (its own size hint is
-#: about 430 px, which squeezes the recent-requests table).
+#: The handset dock's widest default width (its own size hint would squeeze the table); on a
+#: narrower window it gets a share of the width, never less than its minimum.
 DEFAULT_DOCK_WIDTH = 300
-#: The Send/Check pages' width when no saved splitter state says otherwise.
+#: The Send/Check pages' widest default width, likewise.
 DEFAULT_LEFT_WIDTH = 380
+#: The shares of the window's width the pages and the dock get by default on a small screen.
+_LEFT_SHARE, _DOCK_SHARE = 0.25, 0.24
+#: The first window's size (frame included) on a screen with room to spare; a smaller screen's
+#: whole available area is used instead, never more.
+PREFERRED_SIZE = (1440, 900)
+#: Room left for the window manager's frame before the real one is known (title bar, borders).
+_FRAME_GUESS = (12, 36)
+#: ``QWidget.saveGeometry``'s header: its magic number, then the frame as a QRect.
+_GEOMETRY_MAGIC = 0x1D9D0CB
 #: How long a failure reported while a failure dialog is open stays in the status bar.
 FAILURE_STATUS_MS = 15_000
 
@@ -104,6 +129,28 @@ def _decode(text: str) -> QByteArray:
     return QByteArray.fromBase64(QByteArray(text.encode("ascii")))
 
 
+def saved_frame(data: bytes) -> tuple[QRect, bool] | None:
+    """The frame rectangle and maximised-or-full-screen flag in a ``saveGeometry`` blob.
+
+    None when the bytes are not such a blob. (Qt's own ``restoreGeometry`` moves a window that
+    no longer fits onto the screen, keeping its size; to restore only what fits, the window
+    reads the saved frame first.)
+    """
+    if len(data) < 46:
+        return None
+    magic, major, _minor = struct.unpack_from(">IHH", data, 0)
+    if magic != _GEOMETRY_MAGIC or major < 1:
+        return None
+    left, top, right, bottom = struct.unpack_from(">iiii", data, 8)
+    maximized, full_screen = struct.unpack_from(">BB", data, 44)
+    return QRect(QPoint(left, top), QPoint(right, bottom)), bool(maximized or full_screen)
+
+
+def _fits_a_screen(frame: QRect) -> bool:
+    return any(screen.availableGeometry().contains(frame)
+               for screen in QGuiApplication.screens())
+
+
 def _action(text: str, parent: QObject, key: str) -> QAction:
     """A ``QAction`` with a shortcut, set through ``setShortcuts``.
 
@@ -127,6 +174,18 @@ class _FirstPaintWatcher(QObject):
             # Queued: the paint (and the flush of the backing store) completes first.
             QTimer.singleShot(0, self.painted.emit)
         return False
+
+
+class _HandsetDock(QDockWidget):
+    """The handset's dock; says when the person closed it (its close button)."""
+
+    closed = Signal()
+
+    @override
+    def closeEvent(self, event: QCloseEvent) -> None:
+        super().closeEvent(event)
+        if event.isAccepted():
+            self.closed.emit()
 
 
 class MainWindow(QMainWindow):
@@ -155,7 +214,7 @@ class MainWindow(QMainWindow):
     recent: RecentRequestsView
     splitter: QSplitter
     handset_panel: HandsetPanel
-    handset_dock: QDockWidget
+    handset_dock: _HandsetDock
 
     def __init__(self, *, profiles: ProfileSource, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -173,11 +232,15 @@ class MainWindow(QMainWindow):
         self._pending_state: dict[str, Any] = {}
         self._restored_window_state = False
         self._restored_splitter = False
+        self._restored_geometry = False
+        #: Whether the person wants the handset dock (shown on the sandbox profile only).
+        self._handset_wanted = True
         self._sizes_done = False
         self._showing_failure = False
         self._build_shell()
         self._paint_watcher = _FirstPaintWatcher(self)
         self._paint_watcher.painted.connect(self.first_painted)
+        self._paint_watcher.painted.connect(self._on_first_painted)
         self.installEventFilter(self._paint_watcher)
         self._connect_shell_signals()
         self._reload_profiles()
@@ -228,7 +291,7 @@ class MainWindow(QMainWindow):
         column.addLayout(row)
         column.addStretch(1)
         self.setCentralWidget(self.placeholder)
-        self.connection_label = QLabel(self)
+        self.connection_label = ElidedLabel("", self)
         self.busy_bar = QProgressBar(self)
         self.busy_bar.setRange(0, 0)
         self.busy_bar.setMaximumWidth(120)
@@ -244,7 +307,57 @@ class MainWindow(QMainWindow):
         self._view_menu.addActions([*self.page_actions, self.refresh_action])
         self.migration_action = QAction("&Moving to Verify v2…", self)
         self.menuBar().addMenu("&Help").addActions([self.shortcuts_action, self.migration_action])
-        self.resize(1400, 820)
+        self._fit_to_screen()
+
+    # -- the window on the screen ---------------------------------------------------------------
+
+    def _frame(self) -> QRect:
+        # From the window system: QWidget.frameGeometry can lag behind the window manager.
+        handle = self.windowHandle()
+        return handle.frameGeometry() if handle is not None else self.frameGeometry()
+
+    def _frame_extra(self) -> tuple[int, int]:
+        """The frame's width and height beyond the client area (a guess until it is shown)."""
+        frame, inner = self._frame(), self.geometry()
+        if self.isVisible() and frame.width() > inner.width():
+            return frame.width() - inner.width(), frame.height() - inner.height()
+        return _FRAME_GUESS
+
+    def _fit_to_screen(self) -> None:
+        """The first-start size: the screen's available area up to ``PREFERRED_SIZE``, centred."""
+        if self.isMaximized() or self.isFullScreen():
+            return
+        area = self.screen().availableGeometry()
+        extra_w, extra_h = self._frame_extra()
+        width = min(PREFERRED_SIZE[0], area.width()) - extra_w
+        height = min(PREFERRED_SIZE[1], area.height()) - extra_h
+        self.resize(width, height)
+        self.move(area.x() + (area.width() - width - extra_w) // 2,
+                  area.y() + (area.height() - height - extra_h) // 2)
+
+    def _on_first_painted(self) -> None:
+        # The window manager's frame is known now: size the first start to the screen with it,
+        # and pull a restored window inside the screen should its frame not fit after all.
+        if self._restored_geometry:
+            self._keep_on_screen()
+        else:
+            self._fit_to_screen()
+
+    def _keep_on_screen(self) -> None:
+        """Once the window manager's real frame is known, pull the frame inside the screen."""
+        if self.isMaximized() or self.isFullScreen():
+            return
+        area = self.screen().availableGeometry()
+        frame = self._frame()
+        if area.contains(frame):
+            return
+        extra_w, extra_h = self._frame_extra()
+        width = min(frame.width(), area.width()) - extra_w
+        height = min(frame.height(), area.height()) - extra_h
+        self.resize(max(width, self.minimumWidth()), max(height, self.minimumHeight()))
+        x = min(max(frame.x(), area.x()), area.x() + area.width() - width - extra_w)
+        y = min(max(frame.y(), area.y()), area.y() + area.height() - height - extra_h)
+        self.move(x, y)
 
     def _connect_shell_signals(self) -> None:
         self.settings_action.triggered.connect(self._on_settings_action_triggered)
@@ -315,16 +428,22 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.tabs)
         self.splitter.addWidget(self.recent)
         self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)  # a pane dragged to nothing is lost
         self.splitter.setSizes([DEFAULT_LEFT_WIDTH, 700])
         self.setCentralWidget(self.splitter)  # deletes the placeholder
         self.handset_panel = HandsetPanel(self._handset, self)
-        self.handset_dock = QDockWidget("Handset (sandbox)", self)
+        self.handset_dock = _HandsetDock("Handset (sandbox)", self)
         self.handset_dock.setObjectName("handset_dock")
         self.handset_dock.setWidget(self.handset_panel)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.handset_dock)
-        self._view_menu.addAction(self.handset_dock.toggleViewAction())
+        toggle = self.handset_dock.toggleViewAction()
+        toggle.setText("&Handset (sandbox)")
+        toggle.setToolTip("Show or hide the simulated handset (built-in Sandbox profile only)")
+        self._view_menu.addAction(toggle)
 
     def _connect_signals(self) -> None:
+        self.handset_dock.toggleViewAction().triggered.connect(self._on_handset_toggled)
+        self.handset_dock.closed.connect(lambda: self._on_handset_toggled(False))
         self._handset.messages_changed.connect(self.recent.details.set_handset_messages)
         self._session.profile_changed.connect(self._on_session_profile_changed)
         self._session.profiles_changed.connect(self._reload_profiles)
@@ -352,12 +471,17 @@ class MainWindow(QMainWindow):
         if self._sizes_done or not self._populated or not self.isVisible():
             return
         self._sizes_done = True
+        width = self.width()
         if not self._restored_window_state and not self.handset_dock.isHidden():
-            self.resizeDocks([self.handset_dock], [DEFAULT_DOCK_WIDTH], Qt.Orientation.Horizontal)
+            dock = max(min(DEFAULT_DOCK_WIDTH, round(width * _DOCK_SHARE)),
+                       self.handset_dock.minimumSizeHint().width())
+            self.resizeDocks([self.handset_dock], [dock], Qt.Orientation.Horizontal)
         if not self._restored_splitter:
             total = sum(self.splitter.sizes())
-            if total > DEFAULT_LEFT_WIDTH:
-                self.splitter.setSizes([DEFAULT_LEFT_WIDTH, total - DEFAULT_LEFT_WIDTH])
+            left = max(min(DEFAULT_LEFT_WIDTH, round(width * _LEFT_SHARE)),
+                       self.tabs.minimumSizeHint().width())
+            if total > left:
+                self.splitter.setSizes([left, total - left])
 
     # -- public API -----------------------------------------------------------------------------
 
@@ -372,11 +496,13 @@ class MainWindow(QMainWindow):
         self.check_form.open_request(request_id)
 
     def save_state(self) -> dict[str, Any]:
-        """Geometry, dock/toolbar state, splitter and columns, as plain strings.
+        """Geometry, dock/toolbar state, splitter and columns as plain strings; the handset.
 
-        Before :meth:`populate` only the geometry (there is no dock or splitter to save yet).
+        Before :meth:`populate` only the geometry and the handset's wish (there is no dock or
+        splitter to save yet).
         """
-        state = {"window_geometry": _encode(self.saveGeometry())}
+        state: dict[str, Any] = {"window_geometry": _encode(self.saveGeometry()),
+                                 "handset_visible": self._handset_wanted}
         if self._populated:
             state.update({"window_state": _encode(self.saveState()),
                           "splitter_state": _encode(self.splitter.saveState()),
@@ -386,12 +512,22 @@ class MainWindow(QMainWindow):
     def restore_state(self, state: dict[str, Any]) -> None:
         """Restore what :meth:`save_state` returned (missing keys are skipped).
 
-        The geometry applies at once; the dock, splitter and column state wait for
-        :meth:`populate` when the pages do not exist yet.
+        The geometry applies at once, and only when it fits a screen as it is now; otherwise
+        the window keeps its first-start size, and the dock and splitter sizes (saved for that
+        other geometry) are left to their defaults too. The dock, splitter and column state
+        wait for :meth:`populate` when the pages do not exist yet.
         """
-        if state.get("window_geometry"):
-            self.restoreGeometry(_decode(state["window_geometry"]))
-        pages = {k: v for k, v in state.items() if k != "window_geometry" and v}
+        if "handset_visible" in state:
+            self._handset_wanted = bool(state["handset_visible"])
+        geometry = _decode(state.get("window_geometry") or "")
+        saved = saved_frame(bytes(geometry.data()))
+        fits = saved is not None and (saved[1] or _fits_a_screen(saved[0]))
+        if fits:
+            self._restored_geometry = bool(self.restoreGeometry(geometry))
+        skipped = {"window_geometry", "handset_visible"}
+        if not self._restored_geometry:
+            skipped |= {"window_state", "splitter_state"}
+        pages = {k: v for k, v in state.items() if k not in skipped and v}
         if self._populated:
             self._restore_pages(pages)
         else:
@@ -408,7 +544,7 @@ class MainWindow(QMainWindow):
             with contextlib.suppress(ValueError, TypeError):
                 self.recent.restore_state(json.loads(state["history_columns"]))
         if self._profile is not None:
-            self.handset_dock.setVisible(self._profile.is_sandbox)
+            self._show_handset(self._profile.is_sandbox)
 
     # -- slots --------------------------------------------------------------------------------
 
@@ -480,13 +616,20 @@ class MainWindow(QMainWindow):
         self.badge.set_profile(profile.name, is_sandbox=profile.is_sandbox)
         self.profile_combo.setCurrentIndex(max(self.profile_combo.findData(profile.name), 0))
         if self._populated:
-            self.handset_dock.setVisible(profile.is_sandbox)
-            self.handset_dock.toggleViewAction().setEnabled(profile.is_sandbox)
+            self._show_handset(profile.is_sandbox)
             self.handset_panel.update_availability()
             self.recent.set_profile(profile.name)
             self.check_form.set_profile(profile.name)
             self.concurrent_panel.clear()
         self._update_connection_label()
+
+    def _show_handset(self, sandbox: bool) -> None:
+        """The dock shows on the sandbox when wanted; only there can it be toggled."""
+        self.handset_dock.setVisible(sandbox and self._handset_wanted)
+        self.handset_dock.toggleViewAction().setEnabled(sandbox)
+
+    def _on_handset_toggled(self, shown: bool) -> None:
+        self._handset_wanted = shown
 
     def _update_connection_label(self) -> None:
         profile = self._profile

@@ -15,7 +15,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QToolButton,
@@ -31,6 +30,7 @@ from desktop_app.domain.workflows import VOICE_FIRST_WORKFLOWS
 from desktop_app.services.verification import VerificationService
 from desktop_app.ui import messages
 from desktop_app.ui.concurrent_panel import ConcurrentPanel
+from desktop_app.ui.fitting import ScrollPage, shrinkable
 from desktop_app.ui.send_options import AdvancedOptions
 from desktop_app.ui.v2_builder import V2Section
 from desktop_app.ui.validators import (
@@ -38,6 +38,7 @@ from desktop_app.ui.validators import (
     add_checked_row,
     bind_inline_rules,
     data_combo,
+    field_problem,
     line_edit,
     number_summary,
     submit_shortcuts,
@@ -105,31 +106,34 @@ class SendForm(QWidget):
         self._rows[name] = add_checked_row(self.main_layout, label, widget, self.errors[name], tip)
 
     def _build_layout(self) -> None:
-        self.country_combo = data_combo(self,
+        self.country_combo = shrinkable(data_combo(self,
             [("International format only (+country code)", "")]
-            + [(f"{n} (+{c})", r) for r, n, c in _country_choices()])
+            + [(f"{n} (+{c})", r) for r, n, c in _country_choices()]))
         self.number_edit = line_edit(self, "+44 7400 123456 or national format")
         self.number_info = QLabel(self)
+        self.number_info.setWordWrap(True)
         self.number_info.setAccessibleName("Number check")
+        # Under the number, wrapped, the button below it: a hint must not widen the column.
         self.landline_hint = QLabel("Landline: choose a voice-first workflow.", self)
+        self.landline_hint.setWordWrap(True)
         self.voice_button = QPushButton("Use workflow 3 (call, then call)", self)
         self.voice_button.setToolTip("Select workflow 3: a voice call delivers the code")
         self.brand_edit = line_edit(self, "appears in the message, max 18")
-        self.psd2_check = QCheckBox("PSD2 payment (payee and amount instead of brand)", self)
+        self.psd2_check = QCheckBox("PSD2 payment", self)
+        self.psd2_check.setToolTip("A payment confirmation (PSD2): payee and amount instead of "
+                                   "the brand")
         self.payee_edit = line_edit(self, "who is paid, max 18")
         self.amount_edit = line_edit(self, "EUR, e.g. 12.50")
         self.main_layout = main = QFormLayout()
+        main.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         main.addRow("&Country:", self.country_combo)
         self._field("&Number:", self.number_edit, "number",
                     "The customer's phone number; national format uses the country above")
-        hint = QHBoxLayout()
-        hint.addWidget(self.landline_hint)
-        hint.addWidget(self.voice_button)
-        hint.addStretch(1)
         cell_box = self._rows["number"].layout()
         assert isinstance(cell_box, QVBoxLayout)
         cell_box.addWidget(self.number_info)
-        cell_box.addLayout(hint)
+        cell_box.addWidget(self.landline_hint)
+        cell_box.addWidget(self.voice_button, 0, Qt.AlignmentFlag.AlignLeft)
         self._field("&Brand:", self.brand_edit, "brand",
                     "Your company name, shown in the SMS or call (1 to 18 characters)")
         main.addRow("", self.psd2_check)
@@ -148,14 +152,19 @@ class SendForm(QWidget):
         self.result_label = QLabel(self)
         self.result_label.setWordWrap(True)
         self.result_label.setAccessibleName("Send result")
+        # The page scrolls (advanced options, v2 channels) instead of growing the window.
+        self.page = ScrollPage(self)
+        self.body_layout = body = self.page.body_layout
+        body.addLayout(main)
+        body.addWidget(self.advanced_toggle, 0, Qt.AlignmentFlag.AlignLeft)
+        body.addWidget(self.advanced)
+        body.addWidget(self.send_button, 0, Qt.AlignmentFlag.AlignRight)
+        body.addWidget(self.result_label)
+        body.addWidget(self.concurrent_panel)
+        body.addStretch(1)
         layout = QVBoxLayout(self)
-        layout.addLayout(main)
-        layout.addWidget(self.advanced_toggle, 0, Qt.AlignmentFlag.AlignLeft)
-        layout.addWidget(self.advanced)
-        layout.addWidget(self.send_button, 0, Qt.AlignmentFlag.AlignRight)
-        layout.addWidget(self.result_label)
-        layout.addWidget(self.concurrent_panel)
-        layout.addStretch(1)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.page)
         self.shortcuts = submit_shortcuts(self)
 
     def _connect_signals(self) -> None:
@@ -184,6 +193,21 @@ class SendForm(QWidget):
         index = self.country_combo.findData((region or "").upper())
         if index >= 0:
             self.country_combo.setCurrentIndex(index)
+
+    def remembered_brand(self) -> str:
+        """The brand to keep for the next start: the one typed when valid, else ``""``.
+
+        A draft that breaks the brand rule is not kept: the next start must not open on an
+        error it did not make.
+        """
+        brand = self.brand_edit.text().strip()
+        return brand if brand and field_problem("brand", brand) is None else ""
+
+    def restore_brand(self, brand: str) -> None:
+        """Put a remembered brand in the field, unless it breaks the brand rule (then none)."""
+        brand = brand.strip()
+        if brand and field_problem("brand", brand) is None:
+            self.brand_edit.setText(brand)
 
     def form(self) -> StartForm | Psd2Form:
         """The raw form as typed (the service validates it again before sending)."""
@@ -263,6 +287,7 @@ class SendForm(QWidget):
             self.advanced_toggle.setChecked(True)
         if cell is not None:
             cell.setFocus(Qt.FocusReason.OtherFocusReason)
+            self.page.ensureWidgetVisible(cell)
 
     def _confirm_unknown(self, errors: list[FieldError] | tuple[FieldError, ...]) -> bool:
         text = "\n".join(e.message for e in errors) + "\n\nSend the code to this number anyway?"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QLabel, QLineEdit, QWidget
 
 from desktop_app.domain.workflows import WORKFLOWS
+from desktop_app.ui.fitting import shrinkable
 from desktop_app.ui.validators import (
     FieldErrorLabel,
     InlineRule,
@@ -48,14 +49,15 @@ class AdvancedOptions(QGroupBox):
 
     def _build_layout(self) -> None:
         self.form_layout = QFormLayout(self)
-        self.workflow_combo = data_combo(
+        self.form_layout.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        self.workflow_combo = shrinkable(data_combo(
             self, [("Default (1 — SMS, then call, then call)", "")]
-            + [(f"{wf.id} — {wf.description}", str(wf.id)) for wf in WORKFLOWS.values()])
+            + [(f"{wf.id} — {wf.description}", str(wf.id)) for wf in WORKFLOWS.values()]))
         self.workflow_combo.setToolTip("The delivery steps: SMS and/or voice calls")
         self.workflow_combo.setAccessibleName("Workflow")
         self.code_length_combo = data_combo(
             self, [("Default (4)", ""), ("4 digits", "4"), ("6 digits", "6")])
-        self.language_combo = QComboBox(self)
+        self.language_combo = shrinkable(QComboBox(self))
         fill_languages(self.language_combo, psd2=False)
         self.sender_edit = line_edit(self, "VERIFY")
         self.pin_code_edit = line_edit(self, "optional custom PIN, 4 to 10")

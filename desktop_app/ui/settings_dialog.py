@@ -3,6 +3,11 @@
 The API secret is typed into a masked field and handed to ``SessionService``, which stores it in
 the OS keyring. The dialog never shows a stored secret. When no keyring backend exists, it
 explains that and offers to keep the secret for this session only; it never writes plaintext.
+
+The built-in Sandbox profile is shown read-only: it needs no hosts, key or secret, so those rows
+are hidden; Test connection works on it as on any profile, and always answers (a form that is
+not ready says what to fix). The form scrolls, so its notices are never cut off and the dialog
+fits a 1024x640 screen.
 """
 
 from __future__ import annotations
@@ -10,23 +15,27 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QFrame,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QListWidget,
     QPushButton,
+    QSplitter,
     QVBoxLayout,
     QWidget,
 )
+from typing_extensions import override
 
 from desktop_app.domain.errors import CredentialsUnavailable
 from desktop_app.settings.profiles import url_problem
 from desktop_app.ui import formatting, messages
+from desktop_app.ui.fitting import ScrollPage, wrapped
 
 if TYPE_CHECKING:
     from desktop_app.services.session import SessionService
@@ -34,6 +43,13 @@ if TYPE_CHECKING:
 DEFAULT_API_HOST = "https://api.nexmo.com"
 DEFAULT_REST_HOST = "https://rest.nexmo.com"
 STORED_PLACEHOLDER = "stored in keyring (leave empty to keep it)"
+SANDBOX_TEXT = (
+    "The built-in Sandbox is a simulated Verify API on this computer: no account, API key or "
+    "secret is needed, and no real SMS is sent. It cannot be edited or removed."
+)
+TESTING_TEXT = "Testing the connection…"
+#: The dialog's first size (a smaller screen's available area is used instead).
+PREFERRED_SIZE = (720, 480)
 NO_KEYRING_TEXT = (
     "No system keyring is available, so the API secret cannot be saved. Install or unlock one "
     "(Secret Service, KWallet, macOS Keychain, Windows Credential Locker) and save again, or keep "
@@ -61,12 +77,15 @@ class SettingsDialog(QDialog):
         self._session = session
         self._profiles: list[Any] = []
         self._editing: Any = None  # the stored profile being edited; None for a new one
+        #: The name of the profile being saved: it stays selected when the list reloads.
+        self._saving: str | None = None
         self._build_layout()
         self._connect_signals()
         self.reload_profiles()
 
     def _build_layout(self) -> None:
         self.profiles_list = QListWidget()
+        self.profiles_list.setAccessibleName("Profiles")
         self.add_button = QPushButton("Add")
         self.remove_button = QPushButton("Remove")
         self.name_edit = QLineEdit()
@@ -77,30 +96,31 @@ class SettingsDialog(QDialog):
         self.api_key_edit = QLineEdit()
         self.secret_edit = QLineEdit()
         self.secret_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.readonly_label = QLabel("The built-in Sandbox profile cannot be edited.")
-        self.validation_label = QLabel()
-        self.validation_label.setWordWrap(True)
-        self.result_label = QLabel()
-        self.result_label.setWordWrap(True)
+        self.readonly_label = wrapped(SANDBOX_TEXT)
+        self.validation_label = wrapped()
+        self.result_label = wrapped()
+        self.result_label.setAccessibleName("Result")
         self.test_button = QPushButton("Test connection")
         self.save_button = QPushButton("Save")
         self.keyring_panel = QFrame()
         self.keyring_panel.setFrameShape(QFrame.Shape.StyledPanel)
-        self.keyring_label = QLabel(NO_KEYRING_TEXT)
-        self.keyring_label.setWordWrap(True)
+        self.keyring_label = wrapped(NO_KEYRING_TEXT)
         self.session_only_button = QPushButton("Keep for this session only")
         panel_layout = QVBoxLayout(self.keyring_panel)
         panel_layout.addWidget(self.keyring_label)
-        panel_layout.addWidget(self.session_only_button)
+        panel_layout.addWidget(self.session_only_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.keyring_panel.setVisible(False)
         self.button_box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        left = QVBoxLayout()
-        left.addWidget(self.profiles_list, 1)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.profiles_list, 1)
         list_buttons = QHBoxLayout()
         list_buttons.addWidget(self.add_button)
         list_buttons.addWidget(self.remove_button)
-        left.addLayout(list_buttons)
-        form = QFormLayout()
+        left_layout.addLayout(list_buttons)
+        self.form = form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.addRow("Name:", self.name_edit)
         form.addRow("API host:", self.api_host_edit)
         form.addRow("REST host:", self.rest_host_edit)
@@ -109,7 +129,10 @@ class SettingsDialog(QDialog):
         actions = QHBoxLayout()
         actions.addWidget(self.test_button)
         actions.addWidget(self.save_button)
-        right = QVBoxLayout()
+        actions.addStretch(1)
+        # The profile's side scrolls: notices appear under the form without squeezing it.
+        self.page = ScrollPage()
+        right = self.page.body_layout
         right.addWidget(self.readonly_label)
         right.addLayout(form)
         right.addWidget(self.validation_label)
@@ -117,12 +140,26 @@ class SettingsDialog(QDialog):
         right.addWidget(self.result_label)
         right.addWidget(self.keyring_panel)
         right.addStretch(1)
-        columns = QHBoxLayout()
-        columns.addLayout(left, 1)
-        columns.addLayout(right, 2)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.page)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setStretchFactor(1, 1)
         layout = QVBoxLayout(self)
-        layout.addLayout(columns, 1)
+        layout.addWidget(self.splitter, 1)
         layout.addWidget(self.button_box)
+        self._sized = False
+
+    @override
+    def showEvent(self, event: QShowEvent) -> None:
+        if not self._sized:  # the first time: a comfortable size the screen can hold
+            self._sized = True
+            area = self.screen().availableGeometry()
+            frame = 60  # room for the window manager's title bar and borders
+            self.resize(max(min(PREFERRED_SIZE[0], area.width() - frame), self.minimumWidth()),
+                        max(min(PREFERRED_SIZE[1], area.height() - frame), self.minimumHeight()))
+            self.splitter.setSizes([self.width() // 3, self.width() - self.width() // 3])
+        super().showEvent(event)
 
     def _connect_signals(self) -> None:
         self.profiles_list.currentRowChanged.connect(self._on_profiles_list_current_row_changed)
@@ -138,7 +175,7 @@ class SettingsDialog(QDialog):
 
     def reload_profiles(self) -> None:
         """Fill the list from the session, keeping the selected profile when it still exists."""
-        keep = self._editing.name if self._editing is not None else None
+        keep = self._saving or (self._editing.name if self._editing is not None else None)
         self._profiles = self._session.profiles()
         self.profiles_list.blockSignals(True)
         self.profiles_list.clear()
@@ -173,7 +210,13 @@ class SettingsDialog(QDialog):
         return Profile(**values)
 
     def validate(self) -> list[str]:
-        """The problems of the form, each naming its field; shown inline."""
+        """The problems of the form, each naming its field; shown inline.
+
+        The built-in Sandbox profile has none: it is not edited and needs no key or secret.
+        """
+        if self._editing is not None and _is_sandbox(self._editing):
+            self.validation_label.clear()
+            return []
         problems = []
         if not self.name_edit.text().strip():
             problems.append("Name is required")
@@ -203,15 +246,12 @@ class SettingsDialog(QDialog):
         self.api_key_edit.setText(getattr(profile, "api_key", "") if profile is not None else "")
         self.secret_edit.clear()  # a stored secret is never shown, not even masked
         self.secret_edit.setPlaceholderText(STORED_PLACEHOLDER if profile else "API secret")
-        for widget in (
-            self.api_host_edit,
-            self.rest_host_edit,
-            self.api_key_edit,
-            self.secret_edit,
-            self.save_button,
-            self.remove_button,
-        ):
+        for widget in (self.save_button, self.remove_button):
             widget.setEnabled(not sandbox)
+        for edit in (self.api_host_edit, self.rest_host_edit, self.api_key_edit,
+                     self.secret_edit):
+            edit.setEnabled(not sandbox)
+            self.form.setRowVisible(edit, not sandbox)  # the sandbox needs none of them
         self.readonly_label.setVisible(sandbox)
         self.keyring_panel.setVisible(False)
         self.result_label.clear()
@@ -219,9 +259,13 @@ class SettingsDialog(QDialog):
 
     def _save(self) -> None:
         if self.validate():
+            self.result_label.setText("Not saved: fix what is listed above first.")
             return
-        task = self._session.save_profile(self.edited_profile(), self._secret())
+        profile = self.edited_profile()
+        self._saving = profile.name
+        task = self._session.save_profile(profile, self._secret())
         task.on_success(self._on_save_succeeded).on_failure(self._on_save_failed)
+        task.on_finished(self._on_save_finished)
         self.result_label.setText("Saving…")
 
     def _on_profiles_list_current_row_changed(self, row: int) -> None:
@@ -250,16 +294,32 @@ class SettingsDialog(QDialog):
 
     def _on_test_button_clicked(self) -> None:
         if self.validate():
+            self.result_label.setText("Not tested: fix what is listed above first.")
             return
-        task = self._session.test_connection(self.edited_profile(), self._secret())
-        task.on_success(self._on_test_succeeded).on_failure(self._on_task_failed)
-        self.result_label.setText("Testing the connection…")
+        profile = self._editing if self._editing is not None and _is_sandbox(self._editing) \
+            else self.edited_profile()
+        task = self._session.test_connection(profile, self._secret())
+        self.test_button.setEnabled(False)
+        task.on_success(lambda balance: self._on_test_succeeded(profile.name, balance))
+        task.on_failure(lambda exc: self._on_test_failed(profile.name, exc))
+        task.on_finished(lambda: self.test_button.setEnabled(True))
+        self.result_label.setText(TESTING_TEXT)
 
-    def _on_test_succeeded(self, balance: Any) -> None:
+    def _shows(self, name: str) -> bool:
+        """True while the form still shows the profile called ``name``."""
+        return self.name_edit.text().strip() == name
+
+    def _on_test_succeeded(self, name: str, balance: Any) -> None:
+        if not self._shows(name):
+            return  # another profile is shown now: this answer is not about it
         self.result_label.setText(
             f"Connected. Balance: {formatting.format_money(balance.value, 'EUR')}"
             + (" (auto reload on)" if getattr(balance, "auto_reload", False) else "")
         )
+
+    def _on_test_failed(self, name: str, exc: BaseException) -> None:
+        if self._shows(name):
+            self._on_task_failed(exc)
 
     def _on_save_button_clicked(self) -> None:
         self._save()
@@ -268,9 +328,13 @@ class SettingsDialog(QDialog):
         self.keyring_panel.setVisible(False)
         self.secret_edit.clear()
         self._editing = profile
+        self.select_profile(profile.name)  # a new profile: now in the list, and selected
         self.secret_edit.setPlaceholderText(STORED_PLACEHOLDER)
         where = "in the keyring" if self._session.credentials_persistent else "for this session"
         self.result_label.setText(f"Profile {profile.name} saved (secret kept {where}).")
+
+    def _on_save_finished(self) -> None:
+        self._saving = None
 
     def _on_save_failed(self, exc: BaseException) -> None:
         if isinstance(exc, CredentialsUnavailable):

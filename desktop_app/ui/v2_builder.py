@@ -117,7 +117,7 @@ class V2Section(QWidget):
         """Add the API picker (first row) and the section (under the fields) to ``page``."""
         section = cls(page, verification)
         page.main_layout.insertRow(0, "&API:", section.api_combo)
-        page.layout().insertWidget(page.layout().indexOf(page.advanced) + 1, section)
+        page.body_layout.insertWidget(page.body_layout.indexOf(page.advanced) + 1, section)
         section.api_combo.currentIndexChanged.connect(section._on_api_changed)
         page.number_edit.textChanged.connect(section._on_number_changed)
         section._on_api_changed()

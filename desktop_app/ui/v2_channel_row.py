@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from desktop_app.domain.errors import FieldError
 from desktop_app.domain.v2 import EMAIL, SILENT_AUTH, SMS, VOICE, WHATSAPP
 from desktop_app.domain.v2_validation import CHANNEL_EXTRAS, V2ChannelForm
+from desktop_app.ui.fitting import shrinkable
 from desktop_app.ui.formatting import V2_CHANNEL_NAMES
 from desktop_app.ui.validators import FieldErrorLabel, add_checked_row, data_combo, line_edit
 
@@ -83,25 +84,28 @@ class ChannelRow(QFrame):
 
     def _build_layout(self) -> None:
         self.index_label = QLabel(self)
-        self.channel_combo = data_combo(self, [(text, key) for key, text in CHANNEL_NAMES.items()])
+        self.channel_combo = shrinkable(
+            data_combo(self, [(text, key) for key, text in CHANNEL_NAMES.items()]), 11)
         self.up_button = self._tool("↑", "Move up (Alt+Up)")
         self.down_button = self._tool("↓", "Move down (Alt+Down)")
         self.remove_button = self._tool("✕", "Remove this channel (Alt+Delete)")
         self.more_toggle = QToolButton(self)
-        self.more_toggle.setText("More")
+        self.more_toggle.setText("More options")
         self.more_toggle.setCheckable(True)
         self.more_toggle.setAutoRaise(True)
+        self.more_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.more_toggle.setArrowType(Qt.ArrowType.RightArrow)
         self.more_toggle.setToolTip("The channel's optional extras")
         head = QHBoxLayout()
         head.addWidget(self.index_label)
         head.addWidget(self.channel_combo, 1)
-        head.addWidget(self.more_toggle)
         for button in (self.up_button, self.down_button, self.remove_button):
             head.addWidget(button)
         self.to_edit = line_edit(self, "")
         self.from_edit = line_edit(self, "")
         self.form_layout = QFormLayout()
         self.form_layout.setContentsMargins(0, 0, 0, 0)
+        self.form_layout.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self._field("&To:", self.to_edit, "to", "Who receives the code")
         self._field("&From:", self.from_edit, "from", "The sender the customer sees")
         for key in (*CHANNEL_EXTRAS[SMS], *CHANNEL_EXTRAS[SILENT_AUTH]):
@@ -115,6 +119,8 @@ class ChannelRow(QFrame):
         layout.addLayout(head)
         layout.addWidget(self.errors["channel"])
         layout.addLayout(self.form_layout)
+        # Under the fields, not in the head: the row must fit a narrow Send column.
+        layout.addWidget(self.more_toggle, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.errors[ROW_FIELD])
         self.shortcuts: dict[str, QShortcut] = {}
         for name, key in (("up", "Alt+Up"), ("down", "Alt+Down"), ("remove", "Alt+Delete")):
@@ -219,6 +225,8 @@ class ChannelRow(QFrame):
         channel = self.channel()
         extras = CHANNEL_EXTRAS[channel]
         self.more_toggle.setVisible(bool(extras))
+        arrow = Qt.ArrowType.DownArrow if self.more_toggle.isChecked() else Qt.ArrowType.RightArrow
+        self.more_toggle.setArrowType(arrow)
         self.form_layout.setRowVisible(self.cells["from"], channel in _FROM_PLACEHOLDER)
         for key in self.extra_edits:
             visible = key in extras and self.more_toggle.isChecked()

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QFormLayout, QGroupBox, QLineEdit, QWidget
 from desktop_app.domain.errors import FieldError
 from desktop_app.domain.v2 import CHANNEL_TIMEOUT_RANGE, CODE_LENGTH_RANGE, LOCALES
 from desktop_app.domain.v2_validation import v2_field_error
+from desktop_app.ui.fitting import shrinkable
 from desktop_app.ui.validators import FieldErrorLabel, add_checked_row, data_combo, line_edit
 
 __all__ = ["V2Options"]
@@ -31,12 +32,13 @@ class V2Options(QGroupBox):
         self.errors: dict[str, FieldErrorLabel] = {}
         self.rows: dict[str, QWidget] = {}
         self.form_layout = QFormLayout(self)
-        self.locale_combo = data_combo(self, [("Default (en-us)", "")]
-                                       + [(code, code) for code in LOCALES])  # fmt: skip
+        self.form_layout.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        self.locale_combo = shrinkable(data_combo(self, [("Default (en-us)", "")]
+                                       + [(code, code) for code in LOCALES]), 8)  # fmt: skip
         low, high = CODE_LENGTH_RANGE
-        self.code_length_combo = data_combo(
+        self.code_length_combo = shrinkable(data_combo(
             self, [("Default (4)", "")] + [(str(n), str(n)) for n in range(low, high + 1)]
-        )
+        ), 8)
         self.channel_timeout_edit = line_edit(self, "300 (default)")
         self.client_ref_edit = line_edit(self, "optional, echoed in callbacks")
         self.code_edit = line_edit(self, "optional custom code, 4 to 10")
