@@ -143,3 +143,64 @@ def test_remove_asks_first(dialog, session, monkeypatch):
     monkeypatch.setattr(messages, "confirm", lambda *a: True)
     dialog.remove_button.click()
     assert session.calls("remove_profile")[-1].args == ("Live EU",)
+
+
+# -- issue 9: the built-in Sandbox, Test connection's answers, the selection after Save ----------
+
+
+def test_the_sandbox_profile_has_no_key_or_secret_to_fill(dialog):
+    dialog.select_profile("Sandbox")
+    assert dialog.validate() == []
+    assert dialog.validation_label.text() == ""
+    for edit in (dialog.api_host_edit, dialog.rest_host_edit, dialog.api_key_edit,
+                 dialog.secret_edit):
+        assert not dialog.form.isRowVisible(edit)
+    assert "no account, API key or secret is needed" in dialog.readonly_label.text()
+    assert not dialog.save_button.isEnabled()
+
+
+def test_test_connection_answers_on_the_sandbox(dialog, session):
+    dialog.select_profile("Sandbox")
+    dialog.test_button.click()
+    task = session.calls("test_connection")[-1]
+    assert task.args[0].is_sandbox and task.args[0].name == "Sandbox"
+    assert dialog.result_label.text() == "Testing the connection…"
+    assert not dialog.test_button.isEnabled()  # one test at a time
+    task.succeed(Balance(Decimal("10.5"), False))
+    assert dialog.result_label.text() == "Connected. Balance: 10.50 EUR"
+    assert dialog.test_button.isEnabled()
+
+
+def test_test_connection_says_what_to_fix_first(dialog, session):
+    dialog.add_button.click()
+    dialog.name_edit.setText("Live US")  # no API key
+    dialog.test_button.click()
+    assert session.calls("test_connection") == []
+    assert dialog.result_label.text() == "Not tested: fix what is listed above first."
+    assert "API key is required" in dialog.validation_label.text()
+
+
+def test_an_answer_about_a_profile_no_longer_shown_is_dropped(dialog, session):
+    dialog.select_profile("Live EU")
+    dialog.test_button.click()
+    task = session.calls("test_connection")[-1]
+    dialog.select_profile("Sandbox")
+    task.fail(AuthError(status="4", error_text="Bad credentials"))
+    assert dialog.result_label.text() == ""
+    assert dialog.test_button.isEnabled()
+
+
+def test_a_new_profile_stays_selected_after_save(dialog, session):
+    dialog.add_button.click()
+    dialog.name_edit.setText("Live US")
+    dialog.api_key_edit.setText("key123")
+    dialog.secret_edit.setText("s3cret")
+    dialog.save_button.click()
+    task = session.calls("save_profile")[-1]
+    profile = task.args[0]
+    session.add_saved(profile)  # as the service does before the task reports: the list reloads
+    task.succeed(profile)
+    assert dialog.profiles_list.currentItem().text() == "Live US"
+    assert dialog.name_edit.text() == "Live US"
+    assert dialog.name_edit.isReadOnly()  # now the stored profile, edited in place
+    assert dialog.result_label.text().startswith("Profile Live US saved")
