@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -161,6 +161,7 @@ class DetailsPane(ScrollPage):
         if entry is None:
             self.title_label.setText("No request selected")
             self.note_label.setText("Select a request to see its events, checks and timers.")
+            self.note_label.setVisible(True)
             for label in self.value_labels.values():
                 label.setText(formatting.MISSING)
             self.timer.stop()
@@ -174,6 +175,7 @@ class DetailsPane(ScrollPage):
             if record is None
             else ""
         )
+        self.note_label.setVisible(bool(self.note_label.text()))  # no blank line under the title
         values = self.value_labels
         values["number"].setText(formatting.format_number(entry.number, mask=self._mask))
         values["workflow"].setText(formatting.entry_workflow_text(entry))
@@ -249,9 +251,18 @@ class DetailsPane(ScrollPage):
         self.update_countdowns()
 
 
+class _LineList(QListWidget):
+    """A list of a few short lines: it asks for four lines' height, and gets at least three."""
+
+    @override
+    def sizeHint(self) -> QSize:
+        line = QFontMetrics(self.font()).height() + 4
+        return QSize(super().sizeHint().width(), 4 * line + 2 * self.frameWidth())
+
+
 def _line_list() -> QListWidget:
     """A list of short lines, each wrapped to the list's width, never scrolled sideways."""
-    widget = QListWidget()
+    widget = _LineList()
     widget.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     widget.setWordWrap(True)
     widget.setResizeMode(QListView.ResizeMode.Adjust)

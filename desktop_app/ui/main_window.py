@@ -94,6 +94,8 @@ DEFAULT_DOCK_WIDTH = 300
 DEFAULT_LEFT_WIDTH = 380
 #: The shares of the window's width the pages and the dock get by default on a small screen.
 _LEFT_SHARE, _DOCK_SHARE = 0.25, 0.24
+#: The most of the recent-requests column's height the details pane gets by default.
+_DETAILS_SHARE = 0.6
 #: The first window's size (frame included) on a screen with room to spare; a smaller screen's
 #: whole available area is used instead, never more.
 PREFERRED_SIZE = (1440, 900)
@@ -233,6 +235,7 @@ class MainWindow(QMainWindow):
         self._restored_window_state = False
         self._restored_splitter = False
         self._restored_geometry = False
+        self._restored_recent = False
         #: Whether the person wants the handset dock (shown on the sandbox profile only).
         self._handset_wanted = True
         self._sizes_done = False
@@ -482,6 +485,12 @@ class MainWindow(QMainWindow):
                        self.tabs.minimumSizeHint().width())
             if total > left:
                 self.splitter.setSizes([left, total - left])
+        if not self._restored_recent:
+            # The details pane whole when the height allows, else 60 %; the table the rest.
+            column = self.recent.splitter
+            total = sum(column.sizes())
+            details = min(self.recent.details.sizeHint().height(), round(total * _DETAILS_SHARE))
+            column.setSizes([total - details, details])
 
     # -- public API -----------------------------------------------------------------------------
 
@@ -543,6 +552,7 @@ class MainWindow(QMainWindow):
             # An old or hand-edited layout is ignored: the default one stays.
             with contextlib.suppress(ValueError, TypeError):
                 self.recent.restore_state(json.loads(state["history_columns"]))
+                self._restored_recent = True
         if self._profile is not None:
             self._show_handset(self._profile.is_sandbox)
 

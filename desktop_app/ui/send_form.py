@@ -107,7 +107,7 @@ class SendForm(QWidget):
 
     def _build_layout(self) -> None:
         self.country_combo = shrinkable(data_combo(self,
-            [("International format only (+country code)", "")]
+            [("International (+country code)", "")]
             + [(f"{n} (+{c})", r) for r, n, c in _country_choices()]))
         self.number_edit = line_edit(self, "+44 7400 123456 or national format")
         self.number_info = QLabel(self)
