@@ -1,26 +1,37 @@
 """Walk through send -> check -> recent requests on the built-in sandbox and save screenshots.
 
-Run it under a real X server so the pictures show what a person sees::
+The pictures show what a person on a 1280x800 laptop sees: the script starts its own virtual
+screen of that size with a window manager (``scripts/xscreen.py``: Xvfb and openbox), and the
+app sizes its first window to that screen, as it does for anyone::
 
-    scripts/screenshots            # starts Xvfb itself (xvfb-run), writes docs/screenshots/*.png
+    scripts/screenshots                     # writes docs/screenshots/*.png
+    scripts/screenshots --screen 1024x640   # another screen size
+    scripts/screenshots --out /tmp/shots    # somewhere else
 
-The app runs on a throw-away home, so nothing of the user's settings or history is touched.
-Each step waits on the app's own signals or on a condition, never on fixed sleeps.
+The app runs in a child process (Qt on the virtual screen), on a throw-away home, so nothing of
+the user's settings or history is touched. Each step waits on the app's own signals or on a
+condition, never on fixed sleeps.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
-from PySide6.QtWidgets import QApplication
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from scripts.xscreen import XScreen, XScreenError  # noqa: E402
+
 NUMBERS = ("+44 7400 123456", "+44 7400 123457", "+44 7400 123458", "+44 7400 123459")
 
 
@@ -41,14 +52,29 @@ def settle(ms: int = 300) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Build the app on a temporary home, drive it, save PNGs."""
+    """Start the virtual screen and run :func:`shoot` on it in a child process."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
-    parser.add_argument("--size", default="1360x820", help="window size WxH")
+    parser.add_argument("--screen", default="1280x800", help="the screen's size WxH")
+    parser.add_argument("--on-display", action="store_true",
+                        help="(internal) take the pictures on $DISPLAY as it is")
     args = parser.parse_args(argv)
-    width, height = (int(v) for v in args.size.split("x"))
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.on_display:
+        return shoot(args.out)
+    logs = Path(tempfile.mkdtemp(prefix="verify-desk-screen-"))
+    try:
+        with XScreen(args.screen, logs) as screen:
+            env = {**os.environ, **screen.env, "QT_QPA_PLATFORM": "xcb"}
+            child = [sys.executable, __file__, "--on-display", "--out", str(args.out)]
+            return subprocess.run(child, env=env, check=False).returncode
+    except XScreenError as exc:
+        print(f"screenshots: {exc}", file=sys.stderr)
+        return 1
 
+
+def shoot(out: Path) -> int:
+    """Build the app on a temporary home, drive it, save PNGs into ``out``."""
     app = QApplication(sys.argv[:1])
     from desktop_app.api.sandbox_control import SandboxControl
     from desktop_app.app import build_app
@@ -57,7 +83,6 @@ def main(argv: list[str] | None = None) -> int:
     home = Path(tempfile.mkdtemp(prefix="verify-desk-shots-"))
     ctx = build_app(home=home, credentials=SessionCredentialStore(), poll_ms=200)
     window = ctx.window
-    window.resize(width, height)
     ready: list[object] = []
     ctx.session.profile_changed.connect(ready.append)
     ctx.start()
@@ -66,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def shot(name: str) -> None:
         settle()
-        path = args.out / name
+        path = out / name
         window.grab().save(str(path))
         print(f"saved {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
 
@@ -141,6 +166,10 @@ def main(argv: list[str] | None = None) -> int:
 
     ok = ctx.shutdown(5000)
     print(f"failed={failed} cancelled={cancelled} shutdown_ok={ok}")
+    # The window goes while the QApplication exists, not in the interpreter's teardown.
+    window.close()
+    window.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     app.quit()
     return 0 if ok else 1
 

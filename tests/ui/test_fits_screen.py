@@ -10,32 +10,30 @@ is not smaller than its minimum size; the test asserts the driver's report.
 Screenshots of every step (the whole screen, frames included) are kept under
 ``test-artifacts/screen-fit/`` (git-ignored; ``VERIFY_DESK_ARTIFACTS`` moves it), and the
 folder is printed in the test output. Without the ``Xvfb`` binary the tests skip (install the
-``xvfb`` package; ``scripts/bootstrap --test`` does); a missing ``openbox`` is a failure.
+``xvfb`` package; ``scripts/bootstrap --test`` does); a missing ``openbox`` is an error. The
+screen is ``scripts/xscreen.py``'s, shared with ``scripts/screenshots``.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import select
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from scripts.xscreen import XScreen
+
 ROOT = Path(__file__).resolve().parents[2]
 SCREENS = ("1024x640", "1280x800", "1920x1080")
 #: The first window's size with room to spare (``main_window.PREFERRED_SIZE``).
 PREFERRED = (1440, 900)
-STARTUP_S = 30.0
-_READY = "openbox-is-managing"
 DRIVER_TIMEOUT_S = 240.0
 
 pytestmark = [
@@ -44,91 +42,6 @@ pytestmark = [
                        reason="needs the Xvfb binary: apt-get install xvfb (scripts/bootstrap "
                               "--test installs it)"),
 ]
-
-
-class XScreen:
-    """An ``Xvfb`` screen of a given size with ``openbox`` managing it; stopped on exit.
-
-    Args:
-        size: ``"WIDTHxHEIGHT"``.
-        logs: Where the server's and the window manager's output go.
-    """
-
-    def __init__(self, size: str, logs: Path) -> None:
-        self.size = size
-        self.logs = logs
-        self.display = ""
-        self._procs: list[subprocess.Popen[str]] = []
-        self._files: list[Any] = []
-
-    def _log(self, name: str) -> Any:
-        handle = (self.logs / name).open("w", encoding="utf-8")
-        self._files.append(handle)
-        return handle
-
-    @property
-    def env(self) -> dict[str, str]:
-        """The environment of a client of this screen."""
-        return {"DISPLAY": self.display}
-
-    def __enter__(self) -> XScreen:
-        self.logs.mkdir(parents=True, exist_ok=True)
-        server = subprocess.Popen(  # -displayfd: the server picks a free display, says which
-            ["Xvfb", "-displayfd", "1", "-screen", "0", f"{self.size}x24", "-nolisten", "tcp"],
-            stdout=subprocess.PIPE, stderr=self._log("xvfb.log"), text=True,
-        )  # fmt: skip
-        self._procs.append(server)
-        assert server.stdout is not None
-        number = server.stdout.readline().strip()
-        if not number:
-            self.__exit__()
-            raise RuntimeError(f"Xvfb did not start (see {self.logs / 'xvfb.log'})")
-        self.display = f":{number}"
-        if shutil.which("openbox") is None:
-            self.__exit__()
-            pytest.fail("openbox is not installed (apt-get install openbox; scripts/bootstrap "
-                        "--test installs it)")
-        manager = subprocess.Popen(  # --startup runs once openbox manages the screen
-            ["openbox", "--startup", f"echo {_READY}"], env={**os.environ, **self.env},
-            stdout=subprocess.PIPE, stderr=self._log("openbox.log"), text=True,
-        )  # fmt: skip
-        self._procs.append(manager)
-        if not _wait_for_line(manager, _READY, STARTUP_S):
-            self.__exit__()
-            raise RuntimeError(f"openbox did not start (see {self.logs / 'openbox.log'})")
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        for proc in reversed(self._procs):
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
-            if proc.stdout is not None:
-                proc.stdout.close()
-        self._procs.clear()
-        for handle in self._files:
-            handle.close()
-        self._files.clear()
-
-
-def _wait_for_line(proc: subprocess.Popen[str], line: str, timeout_s: float) -> bool:
-    """Read ``proc``'s output until ``line`` (True), its end or the deadline (False)."""
-    assert proc.stdout is not None
-    deadline = time.monotonic() + timeout_s
-    while (left := deadline - time.monotonic()) > 0:
-        readable, _, _ = select.select([proc.stdout], [], [], left)
-        if not readable:
-            return False
-        text = proc.stdout.readline()
-        if not text:
-            return False
-        if text.strip() == line:
-            return True
-    return False
 
 
 def run_app(screen: XScreen, out: Path, home: Path, steps: tuple[str, ...]) -> dict[str, Any]:
