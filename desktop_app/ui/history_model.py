@@ -53,8 +53,9 @@ COL_REQUEST_ID = 7
 COL_PROFILE = 8
 COL_OPERATOR = 9
 COLUMN_COUNT = 10
-#: Columns the view hides until the user shows them (header context menu).
-HIDDEN_BY_DEFAULT = (COL_PROFILE, COL_OPERATOR)
+#: Columns the view hides until the user shows them (header context menu). Shown by default:
+#: the key columns, which fit the table's width on a 1280x800 screen without scrolling.
+HIDDEN_BY_DEFAULT = (COL_CHECKS, COL_PRICE, COL_REQUEST_ID, COL_PROFILE, COL_OPERATOR)
 
 #: Raw, comparable value of a cell (datetime as a timestamp, Decimal as float, ...).
 SORT_ROLE = int(Qt.ItemDataRole.UserRole)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QPoint, QRect
+from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QVBoxLayout, QWidget
 
 from desktop_app.app import AppContext, build_app
@@ -262,3 +262,28 @@ def test_a_shrinkable_combo_is_not_as_wide_as_its_longest_item(qtbot: Any) -> No
     wide.addItems(["short", "a very long item " * 5])
     assert combo.minimumSizeHint().width() < wide.minimumSizeHint().width() / 2
 
+
+
+def _column(ctx: AppContext, title: str) -> int:
+    """The recent-requests table's column with this header."""
+    model = ctx.window.recent.table.model()
+    return next(c for c in range(model.columnCount())
+                if model.headerData(c, Qt.Orientation.Horizontal) == title)
+
+
+def test_a_column_hidden_from_the_header_menu_stays_hidden(
+    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = _app(qtbot, tmp_path, monkeypatch)
+    header = first.window.recent.table.horizontalHeader()
+    col_brand, col_price = _column(first, "Brand"), _column(first, "Price")
+    assert header.isSectionHidden(col_price)  # not a key column: hidden until asked for
+    actions = {a.text(): a for a in first.window.recent.column_menu().actions()}
+    actions["Brand"].trigger()
+    assert header.isSectionHidden(col_brand)
+    assert first.shutdown(5000)
+    second = _app(qtbot, tmp_path, monkeypatch)
+    try:
+        assert second.window.recent.table.horizontalHeader().isSectionHidden(col_brand)
+    finally:
+        assert second.shutdown(5000)
