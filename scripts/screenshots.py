@@ -90,6 +90,8 @@ def shoot(out: Path) -> int:
     control = SandboxControl(ctx.http, ctx.sandbox.url)
 
     def shot(name: str) -> None:
+        # A quiet moment: no background call running (the status bar's busy bar hidden).
+        wait_until(lambda: not window.busy_bar.isVisible(), what="a quiet moment")
         settle()
         path = out / name
         window.grab().save(str(path))
