@@ -1,45 +1,32 @@
 """Widgets that fit the width and height they are given, so content never resizes the window.
 
 Long or growing content must not push the window past the screen (issue 9: the window has to
-work from a 1024x640 screen up). Three tools:
+work from a 1024x640 screen up). The tools:
 
 * :class:`ScrollPage`: a page that scrolls vertically instead of making the window taller, and
   asks its column for the width its content needs, up to a cap;
 * :func:`shrinkable`: a combo box sized for a few characters rather than for its longest item
   (its list still opens wide enough to read every item);
-* :class:`ElidedLabel`: one line of text that elides when narrow, the full text in its tooltip;
-  :func:`wrapped`: a label for sentences, which wrap.
+* :func:`wrapped`: a label for sentences, which wrap; and
+  :class:`~desktop_app.ui.elided_label.ElidedLabel`: one line of text that elides when narrow,
+  the full text in its tooltip.
 
-This module is imported by the window's shell (the status bar's label) before the first paint:
-only PySide6, nothing that creates ``Qt`` enum types at import or while a text fits.
+The last one lives in ``ui/elided_label.py``: the window's shell uses it before the first paint,
+and must not pay for the others.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from PySide6.QtCore import QEvent, QSize
-from PySide6.QtGui import QFontMetrics, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QComboBox, QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
+from typing_extensions import override
 
-if not TYPE_CHECKING:  # typing_extensions costs a few ms before the first paint
-
-    def override(method: Any) -> Any:
-        return method
-
-
-if TYPE_CHECKING:
-    from typing_extensions import override
-
-
-__all__ = ["MAX_MINIMUM_WIDTH", "ElidedLabel", "ScrollPage", "shrinkable", "wrapped"]
+__all__ = ["MAX_MINIMUM_WIDTH", "ScrollPage", "shrinkable", "wrapped"]
 
 #: The most width a page asks for as its minimum; wider content scrolls sideways instead.
 MAX_MINIMUM_WIDTH = 440
 #: The least height a page asks for (a few lines; the rest scrolls).
 _MINIMUM_HEIGHT = 120
-#: What an elided label is at least wide enough for.
-_ELIDED_MINIMUM = "Mmmm…"
 
 
 class ScrollPage(QScrollArea):
@@ -103,65 +90,3 @@ def shrinkable(combo: QComboBox, chars: int = 16) -> QComboBox:
     combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
     combo.setMinimumContentsLength(chars)
     return combo
-
-
-class ElidedLabel(QLabel):
-    """A one-line plain-text label that elides its end when narrow, the full text as tooltip.
-
-    Its minimum width is a few characters, so a long text never widens its layout.
-
-    Args:
-        text: The initial text.
-        parent: The owning widget.
-    """
-
-    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
-        super().__init__(text, parent)
-        self._elided = False
-
-    @override
-    def minimumSizeHint(self) -> QSize:
-        hint = super().minimumSizeHint()
-        least = QFontMetrics(self.font()).horizontalAdvance(_ELIDED_MINIMUM)
-        margins = self.contentsMargins()
-        return QSize(min(hint.width(), least + margins.left() + margins.right()), hint.height())
-
-    @property
-    def elided(self) -> bool:
-        """True while the text is cut short (the tooltip has it in full)."""
-        return self._elided
-
-    def _fits(self) -> bool:
-        return QFontMetrics(self.font()).horizontalAdvance(self.text()) <= (
-            self.contentsRect().width())
-
-    def _update_tooltip(self) -> None:
-        elided = not self._fits()
-        if elided != self._elided or elided:
-            self._elided = elided
-            self.setToolTip(self.text() if elided else "")
-
-    @override
-    def setText(self, text: str) -> None:
-        super().setText(text)
-        self._update_tooltip()
-
-    @override
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._update_tooltip()
-
-    @override
-    def paintEvent(self, event: QPaintEvent) -> None:
-        if self._fits():  # the usual case: QLabel's own painting, no Qt enum types needed
-            super().paintEvent(event)
-            return
-        from PySide6.QtCore import Qt
-
-        rect = self.contentsRect()
-        text = QFontMetrics(self.font()).elidedText(self.text(), Qt.TextElideMode.ElideRight,
-                                                    rect.width())
-        painter = QPainter(self)
-        self.style().drawItemText(painter, rect, int(self.alignment().value), self.palette(),
-                                  self.isEnabled(), text, self.foregroundRole())
-        painter.end()

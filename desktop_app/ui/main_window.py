@@ -30,13 +30,12 @@ from __future__ import annotations
 
 import contextlib
 import json
-import struct
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QPoint, QRect, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QShowEvent
+from PySide6.QtCore import QByteArray, QEvent, QObject, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -53,7 +52,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.ui import messages
-from desktop_app.ui.fitting import ElidedLabel
+from desktop_app.ui.elided_label import ElidedLabel
 from desktop_app.ui.profile_badge import ProfileBadge
 
 if not TYPE_CHECKING:  # typing_extensions costs ~6 ms to import before the first paint
@@ -62,6 +61,7 @@ if not TYPE_CHECKING:  # typing_extensions costs ~6 ms to import before the firs
         return method
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import QRect
     from typing_extensions import override
 
     from desktop_app.settings.profiles import Profile
@@ -138,6 +138,10 @@ def saved_frame(data: bytes) -> tuple[QRect, bool] | None:
     no longer fits onto the screen, keeping its size; to restore only what fits, the window
     reads the saved frame first.)
     """
+    import struct
+
+    from PySide6.QtCore import QPoint, QRect
+
     if len(data) < 46:
         return None
     magic, major, _minor = struct.unpack_from(">IHH", data, 0)
@@ -149,6 +153,8 @@ def saved_frame(data: bytes) -> tuple[QRect, bool] | None:
 
 
 def _fits_a_screen(frame: QRect) -> bool:
+    from PySide6.QtGui import QGuiApplication
+
     return any(screen.availableGeometry().contains(frame)
                for screen in QGuiApplication.screens())
 

@@ -18,7 +18,8 @@ from desktop_app.app import AppContext, build_app
 from desktop_app.settings.credentials import SessionCredentialStore
 from desktop_app.settings.preferences import PreferencesStore
 from desktop_app.settings.profiles import SANDBOX_PROFILE, Profile
-from desktop_app.ui.fitting import MAX_MINIMUM_WIDTH, ElidedLabel, ScrollPage, shrinkable
+from desktop_app.ui.elided_label import ElidedLabel
+from desktop_app.ui.fitting import MAX_MINIMUM_WIDTH, ScrollPage, shrinkable
 from desktop_app.ui.main_window import PREFERRED_SIZE, MainWindow, saved_frame
 
 LONG = "No request with this id was found. Check the id; a request that just ended " * 3
