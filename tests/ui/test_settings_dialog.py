@@ -61,13 +61,18 @@ def test_sandbox_profile_is_read_only(dialog):
     assert not dialog.api_key_edit.isEnabled()
 
 
-def test_save_passes_the_secret_to_the_service(dialog, session):
+def _save_new_profile(dialog, session):
+    """Add "Live US" (key and secret typed) and press Save; the service's save task."""
     dialog.add_button.click()
     dialog.name_edit.setText("Live US")
     dialog.api_key_edit.setText("key123")
     dialog.secret_edit.setText("s3cret")
     dialog.save_button.click()
-    task = session.calls("save_profile")[-1]
+    return session.calls("save_profile")[-1]
+
+
+def test_save_passes_the_secret_to_the_service(dialog, session):
+    task = _save_new_profile(dialog, session)
     profile, secret = task.args
     assert (profile.name, profile.api_key, profile.api_host) == (
         "Live US",
@@ -191,12 +196,7 @@ def test_an_answer_about_a_profile_no_longer_shown_is_dropped(dialog, session):
 
 
 def test_a_new_profile_stays_selected_after_save(dialog, session):
-    dialog.add_button.click()
-    dialog.name_edit.setText("Live US")
-    dialog.api_key_edit.setText("key123")
-    dialog.secret_edit.setText("s3cret")
-    dialog.save_button.click()
-    task = session.calls("save_profile")[-1]
+    task = _save_new_profile(dialog, session)
     profile = task.args[0]
     session.add_saved(profile)  # as the service does before the task reports: the list reloads
     task.succeed(profile)
