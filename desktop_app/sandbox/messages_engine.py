@@ -185,6 +185,7 @@ class MessagesEngine:
         self.windows: dict[str, float] = state.data.tables.setdefault(WINDOWS_TABLE, {})
         self.webhooks = CallbackSender(self._signer())
         self.pump = DeadlinePump(state)
+        self.wake_pending()  # records loaded before the engine was built play on
 
     def _signer(self) -> Callable[[bytes], str] | None:
         secret = self.settings.signature_secret
@@ -331,7 +332,7 @@ class MessagesEngine:
             tx.after_commit(lambda: self.webhooks.send(url, payload))
 
     def wake_pending(self) -> None:
-        """Tell the pump about every message with events still due (after a load)."""
+        """Tell the pump about every message with events still due (records loaded from a file)."""
         for record in self.records.values():
             if record.planned:
                 self.pump.wake(record.planned[0].at)

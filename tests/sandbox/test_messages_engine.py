@@ -36,10 +36,10 @@ from desktop_app.sandbox.__main__ import build_parser
 from desktop_app.sandbox.clock import SimClock
 from desktop_app.sandbox.core import Sandbox
 from desktop_app.sandbox.messages_auth import MessagesAuth
-from desktop_app.sandbox.messages_engine import MessagesSettings
+from desktop_app.sandbox.messages_engine import MessagesEngine, MessagesSettings
 from desktop_app.sandbox.messages_records import MessageRecord
 from desktop_app.sandbox.problems import Problem
-from desktop_app.sandbox.shared import Account
+from desktop_app.sandbox.shared import Account, SharedState
 
 ROOT = Path(__file__).resolve().parents[2]
 START = 1_800_000_000.0
@@ -222,3 +222,21 @@ def test_bad_messages_options_exit_2(args: list[str], words: str) -> None:
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 2 and out == ""
     assert words in err
+
+
+def test_records_loaded_before_the_engine_play_on(sandbox: Sandbox) -> None:
+    message_uuid = send(sandbox, sms(UK))[1]["message_uuid"]  # submitted; delivered is due
+    data = sandbox.state.data
+    with WebhookReceiver() as receiver:
+        # What a load does: the saved data under a fresh state (its clock running), then the
+        # engines; nothing calls the state afterwards, yet the due event plays.
+        loaded = SharedState(Account("sandbox", "sandbox-secret"), SimClock(100, start=START), data)
+        settings = MessagesSettings(rate_limit=0, status_url=receiver.url())
+        engine = MessagesEngine(loaded, settings)
+        try:
+            assert engine.records is data.tables["messages"]
+            hook = receiver.next()
+            assert (hook.json["message_uuid"], hook.json["status"]) == (message_uuid, "delivered")
+        finally:
+            engine.close()
+            loaded.close()
