@@ -360,3 +360,33 @@ def test_settings_are_checked_at_start(keys: tuple[str, str]) -> None:
 
 def test_basic_header_is_what_the_sdk_sends() -> None:
     assert BASIC == "Basic c2FuZGJveDpzYW5kYm94LXNlY3JldA=="
+
+
+def test_the_apps_own_client_reads_the_sandbox(
+    server: SandboxServer, keys: tuple[str, str]
+) -> None:
+    from desktop_app.api.http import build_http_client
+    from desktop_app.api.jwt_auth import JwtAuth
+    from desktop_app.api.messages import MessagesClient
+    from desktop_app.domain.errors import AuthError, InvalidParameterError
+    from desktop_app.domain.messages import SMS, MessageRequest, Text
+    from desktop_app.domain.models import ApiCredentials
+
+    message = MessageRequest(SMS, UK, "Acme", Text("Hello"))
+    with build_http_client() as client:
+        jwt_client = MessagesClient(
+            client, None, api_host=server.url, auth=JwtAuth(APPLICATION_ID, keys[0])
+        )
+        assert len(jwt_client.send(message).message_uuid) == 36
+        basic = MessagesClient(
+            client, ApiCredentials("sandbox", "sandbox-secret"), api_host=server.url
+        )
+        # A rule only the sandbox has (webhooks to loopback only) comes back on its field.
+        with pytest.raises(InvalidParameterError) as refused:
+            basic.send(
+                MessageRequest(SMS, UK, "Acme", Text("Hi"), webhook_url="https://example.com/h")
+            )
+        assert [name for name, _ in refused.value.invalid_parameters] == ["webhook_url"]
+        wrong = MessagesClient(client, ApiCredentials("sandbox", "wrong"), api_host=server.url)
+        with pytest.raises(AuthError):
+            wrong.send(message)
