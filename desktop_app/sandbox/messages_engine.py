@@ -8,16 +8,19 @@ the shared handset inbox. The body is read by the domain's own reader
 paths as the client's own refusals.
 
 A send: 401 (:mod:`.messages_auth`), 429 over the rate limit, 422 (:mod:`.messages_problems`),
-402 for a ``4020`` recipient, else ``202 {"message_uuid"}`` (and ``workflow_id`` with
-failover). Then each message of the send (a *leg*) plays out in simulated time:
+the problem of a test number refused at once (402 for ``...4020``), else
+``202 {"message_uuid"}`` (and ``workflow_id`` with failover). The test numbers are the
+catalogue's (:mod:`.messages_test_numbers`). Then each message of the send (a *leg*) plays
+out in simulated time:
 
 =================================================  ============================================
 the leg                                            its status events
 =================================================  ============================================
-recipient ending ``4220``                          ``rejected`` 1330 at once
+a test number that is rejected (``...4220``)       ``rejected`` with its code (1330) at once
 WhatsApp text or media to a number that has not    ``rejected`` 1340 at once
 written in during the last 24 h (not a template)
-recipient ending ``4290``                          ``submitted``; ``undeliverable`` 1260 0.5 s on
+a test number that fails later (``...4290``)       ``submitted``; ``undeliverable`` with its
+                                                   code (1260) 0.5 s on
 any other                                          ``submitted``; ``delivered`` 0.5 s on (into
                                                    the handset); ``read`` 2 s later on
                                                    WhatsApp, Viber and Messenger
@@ -40,7 +43,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final, NamedTuple
 
@@ -64,7 +67,6 @@ from desktop_app.sandbox.messages_problems import (
     PROBLEM_TYPE,
     invalid_json,
     invalid_parameters,
-    low_balance,
     throttled,
 )
 from desktop_app.sandbox.messages_pump import DeadlinePump
@@ -77,6 +79,7 @@ from desktop_app.sandbox.messages_records import (
     MessageRecord,
     inbound_webhook_body,
 )
+from desktop_app.sandbox.messages_test_numbers import failure_of, refusal_of
 from desktop_app.sandbox.problems import Problem
 from desktop_app.sandbox.records import HandsetMessage
 from desktop_app.sandbox.shared import SharedState
@@ -84,7 +87,6 @@ from desktop_app.sandbox.throttle import Throttle
 
 __all__ = [
     "DELIVERED_AFTER",
-    "MAGIC_RECIPIENTS",
     "READ_AFTER",
     "WINDOWS_TABLE",
     "WINDOW_S",
@@ -102,13 +104,6 @@ READ_AFTER: Final = 2.0
 WINDOW_S: Final = 24 * 3600.0
 #: The table of WhatsApp windows: customer number -> when they last wrote in.
 WINDOWS_TABLE: Final = "messages_windows"
-#: Recipients by their last four digits -> what happens: an HTTP status at once, or a
-#: status and error code of the leg.
-MAGIC_RECIPIENTS: Mapping[str, tuple[str, int]] = {
-    "4220": ("rejected", 1330),
-    "4290": ("undeliverable", 1260),
-    "4020": ("http", 402),
-}
 _TEMPLATES = (TEMPLATE, CUSTOM)
 _LOOPBACK_ONLY = "the sandbox posts webhooks to loopback addresses only (127.0.0.1, ::1, localhost)"
 
@@ -214,8 +209,9 @@ class MessagesEngine:
                 raise throttled()
             request = _read(body)
             legs = _legs(request)
-            if any(_magic(leg.to) == ("http", 402) for leg in legs):
-                raise low_balance()
+            refusal = refusal_of(leg.to for leg in legs)
+            if refusal is not None:
+                raise refusal
             return self._accept(sender, legs)
         except Problem as problem:
             return MessagesAnswer(problem.status, problem.body(), PROBLEM_TYPE)
@@ -272,18 +268,19 @@ class MessagesEngine:
         """Decide what happens to leg ``index`` sent at ``at``; queue its events."""
         leg = record.legs[index]
         planned = record.planned
-        magic = _magic(leg.to)
-        if magic is not None and magic[0] == "rejected":
-            planned.append(MessageEvent("rejected", at, index, magic[1]))
+        fails = failure_of(leg.to)
+        if fails is not None and fails.status == "rejected":
+            planned.append(MessageEvent("rejected", at, index, fails.error_code))
         elif (
             leg.channel == WHATSAPP
             and leg.message_type not in _TEMPLATES
             and not self._open(leg.to, at)
         ):
             planned.append(MessageEvent("rejected", at, index, 1340))
-        elif magic is not None and magic[0] == "undeliverable":
+        elif fails is not None:
             planned.append(MessageEvent("submitted", at, index))
-            planned.append(MessageEvent("undeliverable", at + DELIVERED_AFTER, index, magic[1]))
+            later = at + DELIVERED_AFTER
+            planned.append(MessageEvent(fails.status, later, index, fails.error_code))
         else:
             planned.append(MessageEvent("submitted", at, index))
             planned.append(MessageEvent("delivered", at + DELIVERED_AFTER, index))
@@ -379,10 +376,6 @@ def _legs(request: MessageRequest) -> list[MessageLeg]:
     if errors:
         raise invalid_parameters(errors)
     return legs
-
-
-def _magic(to: str) -> tuple[str, int] | None:
-    return MAGIC_RECIPIENTS.get(to[-4:])
 
 
 def _inbound_leg(body: bytes) -> MessageLeg:

@@ -7,7 +7,7 @@ sent as ``application/problem+json``:
 status  when                                                   ``title`` (``type`` anchor)
 ======  =====================================================  ================================
 401     no, wrong or unverifiable credentials                  see :mod:`.messages_auth`
-402     a recipient ending in ``4020`` (a magic number)        Low balance (``#low-balance``)
+402     a test number refused at once (``...4020``)            the catalogue's (Low balance)
 422     the body is not JSON                                   the spec's invalid-JSON title
 422     a field breaks a rule; ``invalid_parameters`` names    by the fields named (below),
         each (``to``, ``messenger.tag``, ``failover[0].text``)  ``.../messages#<code>``
@@ -33,7 +33,6 @@ __all__ = [
     "PROBLEM_TYPE",
     "invalid_json",
     "invalid_parameters",
-    "low_balance",
     "throttled",
 ]
 
@@ -107,13 +106,3 @@ def throttled() -> Problem:
     """The 429 above the per-second limit."""
     detail = "Please wait, then retry your request"
     return Problem(429, "Rate Limit Hit", detail, kind=f"{ERROR_TYPE_BASE}#1000")
-
-
-def low_balance() -> Problem:
-    """The 402 of a magic ``4020`` recipient."""
-    return Problem(
-        402,
-        "Low balance",
-        "This request could not be performed due to your account balance being low.",
-        kind="low-balance",
-    )

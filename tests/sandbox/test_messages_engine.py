@@ -32,12 +32,14 @@ from messages_helpers import (
 )
 
 from desktop_app.domain.messages_signature import verify_webhook
+from desktop_app.domain.test_numbers import API_MESSAGES, entries_for, lookup
 from desktop_app.sandbox.__main__ import build_parser
 from desktop_app.sandbox.clock import SimClock
 from desktop_app.sandbox.core import Sandbox
 from desktop_app.sandbox.messages_auth import MessagesAuth
 from desktop_app.sandbox.messages_engine import MessagesEngine, MessagesSettings
 from desktop_app.sandbox.messages_records import MessageRecord
+from desktop_app.sandbox.messages_test_numbers import entry_for, failure_of, refusal_of
 from desktop_app.sandbox.problems import Problem
 from desktop_app.sandbox.shared import Account, SharedState
 
@@ -240,3 +242,15 @@ def test_records_loaded_before_the_engine_play_on(sandbox: Sandbox) -> None:
         finally:
             engine.close()
             loaded.close()
+
+
+def test_the_test_numbers_are_the_catalogues() -> None:
+    numbers = [e.number for e in entries_for(API_MESSAGES)]
+    numbers += ["14155554220", "4290", "290", UK, "447700900500", "447700900009"]
+    for number in numbers:
+        assert entry_for(number) == lookup(API_MESSAGES, number), number
+    fails = failure_of("12125554220")
+    assert fails is not None and (fails.status, fails.error_code) == ("rejected", 1330)
+    refusal = refusal_of([UK, "447700904020"])
+    assert refusal is not None and (refusal.status, refusal.title) == (402, "Low balance")
+    assert refusal_of([UK]) is None and failure_of(UK) is None
