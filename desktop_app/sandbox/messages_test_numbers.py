@@ -16,6 +16,7 @@ from desktop_app.domain.messages_status import ERROR_TYPE_BASE
 from desktop_app.domain.test_number_types import CatalogueEntry, MessageFails, Problem
 from desktop_app.domain.test_numbers import API_MESSAGES, entries_for
 from desktop_app.sandbox.problems import Problem as ProblemAnswer
+from desktop_app.sandbox.test_numbers import problem_answer
 
 __all__ = ["entry_for", "failure_of", "refusal_of"]
 
@@ -55,16 +56,5 @@ def refusal_of(recipients: Iterable[str]) -> ProblemAnswer | None:
         entry = entry_for(to)
         if entry is not None and isinstance(entry.behaviour, Problem):
             problem = entry.behaviour
-            extra = None
-            if problem.invalid_parameters:
-                extra = {
-                    "invalid_parameters": [
-                        {"name": name, "reason": reason}
-                        for name, reason in problem.invalid_parameters
-                    ]
-                }
-            kind = _KINDS.get(problem.http_status, "bad-request")
-            return ProblemAnswer(
-                problem.http_status, problem.title, problem.detail, kind=kind, extra=extra
-            )
+            return problem_answer(problem, _KINDS.get(problem.http_status, "bad-request"))
     return None
