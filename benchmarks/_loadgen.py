@@ -1,7 +1,7 @@
 """The load generator for ``sandbox_throughput``, run in its own process.
 
 Several threads, each with one keep-alive connection (a minimal raw-socket HTTP/1.1 client with
-Nagle off, so the generator's own CPU per request stays small next to the server's), drive two
+Nagle off, so the generator's own CPU per request stays small next to the server's), drive three
 phases of ``--duration`` seconds each after ``--warmup`` seconds:
 
 * start: ``POST /verify/json`` with a distinct number per call; each answer must be status
@@ -12,6 +12,10 @@ phases of ``--duration`` seconds each after ``--warmup`` seconds:
   generates digits) against the thread's own started requests in turn, so the expected status is
   known from the attempt number: 1st and 2nd ``"16"``, 3rd ``"17"``, later ``"6"``. Every
   ``--spot-every``-th check instead sends a kept request's right code (must be ``"0"``).
+* messages: ``POST /v1/messages`` (JSON, Basic auth), an SMS to a distinct number per call; each
+  answer must be HTTP 202 with a canonical 36-character ``message_uuid``. Every
+  ``--spot-every``-th message is kept; after the phase the sandbox clock is advanced 1 s and
+  each kept number's handset must hold exactly that message, delivered by SMS.
 
 With ``--trivial`` (the baseline server) the same requests are sent and nothing is verified.
 
@@ -21,6 +25,7 @@ Prints one JSON object on stdout. Run: ``python -m benchmarks._loadgen --url URL
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import socket
 import sys
@@ -31,10 +36,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urlsplit
+from uuid import UUID
 
 KEY, SECRET = "sandbox", "sandbox-secret"
+BASIC = "Basic " + base64.b64encode(f"{KEY}:{SECRET}".encode()).decode()
 WRONG_CODE = "abcd"
-_MAGIC_SUFFIXES = {"0007", "0009", "0015", "0029"}
+#: Verify's and the Messages API's magic suffixes: never used, so every answer is known.
+_MAGIC_SUFFIXES = {"0007", "0009", "0015", "0029", "4220", "4290", "4020"}
+PHASES = ("start", "check", "messages")
 
 
 class Connection:
@@ -46,13 +55,29 @@ class Connection:
         self.host = f"{host}:{port}"
         self.buffer = b""
 
-    def request(self, method: str, path: str, form: dict[str, str] | None = None) -> bytes:
-        """Send one request; return the body of an HTTP 200 answer (else raise)."""
-        body = urlencode(form).encode() if form is not None else b""
+    def request(
+        self,
+        method: str,
+        path: str,
+        form: dict[str, str] | None = None,
+        *,
+        json_body: bytes | None = None,
+        expect: tuple[bytes, ...] = (b"200",),
+    ) -> bytes:
+        """Send one request; return the body of an answer with an ``expect`` status (else raise).
+
+        ``json_body`` is sent as JSON with the sandbox account's Basic credentials.
+        """
+        body = urlencode(form).encode() if form is not None else json_body or b""
         head = f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\n"
         if form is not None:
             head += (
                 "Content-Type: application/x-www-form-urlencoded\r\n"
+                f"Content-Length: {len(body)}\r\n"
+            )
+        elif json_body is not None:
+            head += (
+                f"Content-Type: application/json\r\nAuthorization: {BASIC}\r\n"
                 f"Content-Length: {len(body)}\r\n"
             )
         self.sock.sendall(head.encode("latin-1") + b"\r\n" + body)
@@ -70,7 +95,7 @@ class Connection:
         while len(rest) < length:
             rest += self._recv()
         self.buffer = rest[length:]
-        if status != b"200":
+        if status not in expect:
             raise RuntimeError(f"HTTP {status.decode()} for {path}: {rest[:length][:200]!r}")
         return rest[:length]
 
@@ -129,6 +154,7 @@ class Worker:
     spot_every: int
     started_ids: list[str] = field(default_factory=list)
     kept: list[tuple[str, str]] = field(default_factory=list)
+    sent: list[tuple[str, str]] = field(default_factory=list)
     attempts: dict[str, int] = field(default_factory=dict)
     counter: int = 0
 
@@ -192,6 +218,41 @@ class Worker:
         if status != expected:
             stats.mismatch(f"check #{attempt} expected {expected}: {raw.decode(errors='replace')}")
 
+    def messages_op(self, stats: PhaseStats) -> None:
+        """One SMS through ``/v1/messages`` (every ``spot_every``-th kept for a handset check)."""
+        number = self.next_number()
+        body = {"channel": "sms", "message_type": "text", "to": number, "from": "Bench"}
+        body["text"] = f"Bench message {self.counter}"
+        expect = (b"200",) if self.trivial else (b"202",)
+        raw = self.conn.request(
+            "POST", "/v1/messages", json_body=json.dumps(body).encode(), expect=expect
+        )
+        answer = json.loads(raw)
+        message_uuid = str(answer.get("message_uuid", ""))
+        stats.statuses["202" if message_uuid else "other"] += 1
+        if self.trivial:
+            return
+        try:
+            canonical = str(UUID(message_uuid)) == message_uuid
+        except ValueError:
+            canonical = False
+        if not canonical:
+            stats.mismatch(f"message to {number}: {raw.decode(errors='replace')}")
+        elif self.counter % self.spot_every == 0:
+            self.sent.append((number, message_uuid))
+
+    def check_handsets(self, stats: PhaseStats) -> None:
+        """Each kept message is on its number's handset, exactly once, by SMS."""
+        for number, message_uuid in self.sent:
+            stats.spot_requests += 1
+            raw = self.conn.request("GET", f"/sandbox/messages?number={number}")
+            got = [(m.get("message_uuid"), m["channel"]) for m in json.loads(raw)["messages"]]
+            if got == [(message_uuid, "sms")]:
+                stats.spot_ok += 1
+            else:
+                stats.spot_bad += 1
+                stats.mismatch(f"handset of {number}: {raw[:300].decode(errors='replace')}")
+
     def _code_of(self, number: str, request_id: str, stats: PhaseStats) -> str | None:
         stats.spot_requests += 1
         raw = self.conn.request("GET", f"/sandbox/messages?number={number}")
@@ -237,8 +298,10 @@ def run_phase(workers: list[Worker], phase: str, warmup: float, duration: float)
                 op_number += 1
                 if phase == "start":
                     worker.start_op(target)
-                else:
+                elif phase == "check":
                     worker.check_op(target, op_number)
+                else:
+                    worker.messages_op(target)
                 after = time.perf_counter()
                 if target is stats and after <= window_end:
                     stats.ops += 1
@@ -286,8 +349,26 @@ def run_phase(workers: list[Worker], phase: str, warmup: float, duration: float)
     }
 
 
+def verify_delivered(workers: list[Worker]) -> dict[str, Any]:
+    """After the messages phase: jump the clock past delivery, check the kept handsets."""
+    stats = PhaseStats()
+    try:
+        conn = workers[0].conn
+        conn.request("POST", "/sandbox/clock/advance", {"seconds": "1"})
+        for worker in workers:
+            worker.check_handsets(stats)
+    except Exception as exc:  # reported, never hidden
+        stats.errors.append(f"{type(exc).__name__}: {exc}"[:300])
+    return {
+        "handset_checks_ok": stats.spot_ok,
+        "handset_checks_bad": stats.spot_bad,
+        "handset_mismatch_samples": stats.samples,
+        "handset_errors": stats.errors,
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Connect, run the start phase then the check phase, print the JSON figures."""
+    """Connect, run the start, check and messages phases, print the JSON figures."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks._loadgen")
     parser.add_argument("--url", required=True)
     parser.add_argument("--connections", type=int, default=8)
@@ -304,12 +385,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         for i in range(args.connections)
     ]
     try:
-        start = run_phase(workers, "start", args.warmup, args.duration)
-        check = run_phase(workers, "check", args.warmup, args.duration)
+        report = {phase: run_phase(workers, phase, args.warmup, args.duration) for phase in PHASES}
+        if not args.trivial:
+            report["messages"].update(verify_delivered(workers))
     finally:
         for worker in workers:
             worker.conn.close()
-    json.dump({"start": start, "check": check}, sys.stdout)
+    json.dump(report, sys.stdout)
     sys.stdout.write("\n")
     return 0
 

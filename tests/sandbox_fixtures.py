@@ -18,7 +18,12 @@ from desktop_app.api.sandbox_control import SandboxControl
 from desktop_app.sandbox.server import SandboxConfig, SandboxServer
 
 #: An ephemeral port and throttling off (a test about throttling asks for its own limits).
-UNTHROTTLED: dict[str, Any] = {"port": 0, "rate_limit": 0.0, "search_rate_limit": 0.0}
+UNTHROTTLED: dict[str, Any] = {
+    "port": 0,
+    "rate_limit": 0.0,
+    "search_rate_limit": 0.0,
+    "messages_rate_limit": 0.0,
+}
 
 
 def _config(overrides: dict[str, Any]) -> SandboxConfig:

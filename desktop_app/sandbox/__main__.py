@@ -23,6 +23,9 @@ from desktop_app.sandbox.faults import FAULT_KINDS, FaultRule, parse_fault
 from desktop_app.sandbox.server import RemoteBindRefused, SandboxConfig, SandboxServer
 
 SECRET_ENV = "VERIFY_DESK_SANDBOX_SECRET"
+SIGNATURE_SECRET_ENV = "VERIFY_DESK_SANDBOX_SIGNATURE_SECRET"
+#: The largest public key file read (a PEM RSA key of 4096 bits is under 1 KB).
+MAX_KEY_FILE = 64 * 1024
 #: The highest rate limit (calls per second per key).
 MAX_RATE = 1_000_000.0
 
@@ -58,11 +61,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="verify-desk-sandbox",
         description=(
-            "A local, stateful simulator of the Vonage Verify v1 and v2 APIs (loopback only)."
+            "A local, stateful simulator of the Vonage Verify v1 and v2 APIs and the Messages "
+            "API (loopback only)."
         ),
         epilog=(
-            f"The secret may also come from the environment variable {SECRET_ENV}, which is "
-            "safer than --api-secret (command lines are visible to other local users in ps)."
+            f"The secret may also come from the environment variable {SECRET_ENV}, and the "
+            f"signature secret from {SIGNATURE_SECRET_ENV}, which is safer than --api-secret "
+            "and --signature-secret (command lines are visible to other local users in ps)."
         ),
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
@@ -138,6 +143,38 @@ def build_parser() -> argparse.ArgumentParser:
         help="seed of the random draws of %%PROB faults (a reproducible run)",
     )
     parser.add_argument(
+        "--messages-rate-limit",
+        type=_number_arg(MAX_RATE),
+        default=30.0,
+        help="Messages API sends/s per sender before HTTP 429 (0 = off)",
+    )
+    parser.add_argument(
+        "--application-id",
+        default=None,
+        help="the application whose RS256 JWTs the Messages API accepts (with --public-key)",
+    )
+    parser.add_argument(
+        "--public-key",
+        default=None,
+        metavar="FILE",
+        help="PEM public key of --application-id",
+    )
+    parser.add_argument(
+        "--status-url",
+        default=None,
+        help="loopback URL that receives Messages status webhooks (when a message names none)",
+    )
+    parser.add_argument(
+        "--inbound-url",
+        default=None,
+        help="loopback URL that receives inbound message webhooks (POST /sandbox/inbound)",
+    )
+    parser.add_argument(
+        "--signature-secret",
+        default=None,
+        help=f"sign Messages webhooks with this secret (HS256; default: ${SIGNATURE_SECRET_ENV})",
+    )
+    parser.add_argument(
         "--verbose", action="store_true", help="log method and path of each request"
     )
     return parser
@@ -154,6 +191,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the sandbox until SIGINT or SIGTERM; returns the exit code."""
     args = build_parser().parse_args(argv)
     secret = args.api_secret or os.environ.get(SECRET_ENV) or "sandbox-secret"
+    public_key = None
+    if args.public_key:
+        try:
+            public_key = _read_key(args.public_key)
+        except (OSError, ValueError) as exc:
+            sys.stderr.write(f"verify-desk-sandbox: cannot read --public-key: {exc}\n")
+            return 2
     config = SandboxConfig(
         host=args.host,
         port=args.port,
@@ -172,6 +216,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         allow_fraud_check_bypass=args.allow_fraud_check_bypass,
         faults=tuple(args.fault),
         fault_seed=args.fault_seed,
+        messages_rate_limit=args.messages_rate_limit,
+        application_id=args.application_id,
+        public_key=public_key,
+        status_url=args.status_url,
+        inbound_url=args.inbound_url,
+        signature_secret=args.signature_secret or os.environ.get(SIGNATURE_SECRET_ENV) or None,
     )
     try:
         server = SandboxServer(config)
@@ -200,6 +250,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return 0
+
+
+def _read_key(path: str) -> str:
+    """The text of a PEM public key file (bounded; not checked here: the server checks it)."""
+    with open(path, "rb") as handle:
+        data = handle.read(MAX_KEY_FILE + 1)
+    if len(data) > MAX_KEY_FILE:
+        raise ValueError(f"the file is larger than {MAX_KEY_FILE} bytes")
+    try:
+        return data.decode("ascii")
+    except UnicodeDecodeError:
+        raise ValueError("the file is not a PEM text file") from None
 
 
 def _describe(rule: dict[str, object]) -> str:

@@ -5,8 +5,9 @@ The real service POSTs ``summary`` and ``event`` callbacks to the application's 
 or ``SandboxConfig(callback_url=...)``, but only to loopback addresses: it must never become a
 way to make requests to other hosts. Callbacks are sent in order, off the request threads, with
 up to three attempts (0.5 s then 1 s apart) on a connection failure or a non-2xx answer, and
-without any proxy. They are not signed (the real service signs them with the account's
-signature secret; the sandbox has none).
+without any proxy. Verify v2 callbacks are not signed (the real service signs them with the
+account's signature secret); the Messages API's webhooks are, when the sandbox has a signature
+secret (``authorize``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import queue
 import threading
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -58,9 +60,15 @@ def check_callback_url(url: str) -> str:
 
 
 class CallbackSender:
-    """Sends JSON callbacks in order from one daemon thread (started on first use)."""
+    """Sends JSON callbacks in order from one daemon thread (started on first use).
 
-    def __init__(self) -> None:
+    Args:
+        authorize: Given the exact body bytes, the ``Authorization`` header to send with them
+            (the Messages API's signed webhooks); None sends none.
+    """
+
+    def __init__(self, authorize: Callable[[bytes], str] | None = None) -> None:
+        self._authorize = authorize
         self._queue: queue.Queue[tuple[str, dict[str, Any]] | None] = queue.Queue()
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -98,13 +106,11 @@ class CallbackSender:
 
     def _deliver(self, url: str, payload: dict[str, Any]) -> None:
         data = json.dumps(payload, separators=(",", ":")).encode()
+        headers = {"Content-Type": "application/json", "User-Agent": "VerifyDeskSandbox"}
+        if self._authorize is not None:
+            headers["Authorization"] = self._authorize(data)
         for wait in (*_ATTEMPT_WAITS, None):
-            request = urllib.request.Request(
-                url,
-                data=data,
-                method="POST",
-                headers={"Content-Type": "application/json", "User-Agent": "VerifyDeskSandbox"},
-            )
+            request = urllib.request.Request(url, data=data, method="POST", headers=headers)
             with (
                 contextlib.suppress(OSError, ValueError),
                 self._opener.open(request, timeout=_TIMEOUT) as response,

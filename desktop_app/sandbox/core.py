@@ -1,11 +1,12 @@
 """The sandbox composed: one shared state, and the engines that work on it.
 
 :class:`Sandbox` builds a :class:`~desktop_app.sandbox.shared.SharedState` and hands it to a
-:class:`~desktop_app.sandbox.v1_engine.V1Engine` and a
-:class:`~desktop_app.sandbox.v2_engine.V2Engine` (a third engine, such as the Messages API,
-is built the same way and reached the same way). The HTTP handler dispatches Verify calls to
-``sandbox.v1`` and ``sandbox.v2``; what is left here is what belongs to no engine: the Account
-API's balance and the state-wide views and settings the ``/sandbox/...`` controls use.
+:class:`~desktop_app.sandbox.v1_engine.V1Engine`, a
+:class:`~desktop_app.sandbox.v2_engine.V2Engine` and a
+:class:`~desktop_app.sandbox.messages_engine.MessagesEngine`. The HTTP handler dispatches
+Verify calls to ``sandbox.v1`` and ``sandbox.v2`` and Messages API calls to
+``sandbox.messages_api``; what is left here is what belongs to no engine: the Account API's
+balance and the state-wide views and settings the ``/sandbox/...`` controls use.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 from desktop_app.sandbox.callbacks import check_callback_url
 from desktop_app.sandbox.clock import SimClock
+from desktop_app.sandbox.messages_engine import MessagesEngine, MessagesSettings
 from desktop_app.sandbox.records import iso
 from desktop_app.sandbox.shared import Account, SharedData, SharedState
 from desktop_app.sandbox.v1_engine import V1Engine, authenticated_key
@@ -32,7 +34,7 @@ ACCOUNT_401 = {"error-code": "401", "error-code-label": "authentication failed"}
 
 
 class Sandbox:
-    """One account's sandbox: the shared state and the Verify v1 and v2 engines on it.
+    """One account's sandbox: the shared state and the Verify v1, v2 and Messages engines on it.
 
     Args:
         api_key: The account's key (also the search ``account_id``).
@@ -45,9 +47,11 @@ class Sandbox:
         real_time: Monotonic real time for the throttles (injectable for tests).
         callback_url: Where Verify v2 callbacks are POSTed (loopback only; None = none).
         allow_fraud_check_bypass: Whether v2 ``fraud_check: false`` is allowed (else 403).
+        messages: How the Messages API behaves (rate limit, application, webhook URLs).
 
     Raises:
-        ValueError: ``callback_url`` is not an http(s) URL on a loopback address.
+        ValueError: ``callback_url`` (or a Messages webhook URL) is not an http(s) URL on a
+            loopback address, or a Messages application id comes without its public key.
     """
 
     def __init__(
@@ -63,6 +67,7 @@ class Sandbox:
         real_time: Callable[[], float] = time.monotonic,
         callback_url: str | None = None,
         allow_fraud_check_bypass: bool = False,
+        messages: MessagesSettings | None = None,
     ) -> None:
         self.state = SharedState(
             Account(api_key, api_secret),
@@ -74,6 +79,7 @@ class Sandbox:
         )
         self.v1 = V1Engine(self.state, allow_pin_code=allow_pin_code)
         self.v2 = V2Engine(self.state, allow_fraud_check_bypass=allow_fraud_check_bypass)
+        self.messages_api = MessagesEngine(self.state, messages, real_time=real_time)
         if callback_url:
             self.set_callback_url(callback_url)
 
@@ -112,8 +118,9 @@ class Sandbox:
             tx.setattr(self.state.data, "callback_url", checked)
 
     def close(self) -> None:
-        """Stop the callback thread (the sandbox keeps answering, without callbacks)."""
+        """Stop the callback threads (the sandbox keeps answering, without callbacks)."""
         self.state.close()
+        self.messages_api.close()
 
     # -- Account API -------------------------------------------------------------------------
 

@@ -8,14 +8,15 @@ The handler is built in layers, one module each:
 * :mod:`desktop_app.sandbox.connection`: connection tracking, and TLS on the same port;
 * :mod:`desktop_app.sandbox.fault_injection`: playing a drawn fault;
 * this module: dispatch (tables in :mod:`desktop_app.sandbox.routes`) to the Verify v1 engine
-  (answers in JSON or XML, as the path's ``{format}`` says), the Verify v2 engine, the Account
+  (answers in JSON or XML, as the path's ``{format}`` says), the Verify v2 engine, the Messages
+  engine (``/v1/messages``, and ``/sandbox/inbound``, a customer writing in), the Account
   balance and the ``/sandbox/...`` controls (:mod:`desktop_app.sandbox.controls`).
   ``verbose`` logs the method and path only, never the query string.
 
 Methods: a known path answers only its methods; any other one is HTTP 405 with ``Allow``
 (``OPTIONS`` is 204 with ``Allow``; a method http.server does not know is 501). On a Verify v2
-path every error is an RFC 7807 problem document. ``/verify/psd2/xml`` answers status 3 in
-JSON: the spec lists the path but says PSD2 has no XML format.
+path and on ``/v1/messages`` every error is an RFC 7807 problem document. ``/verify/psd2/xml``
+answers status 3 in JSON: the spec lists the path but says PSD2 has no XML format.
 
 An unexpected exception while answering is HTTP 500 with a problem document; the engines'
 transactions have rolled back whatever it had changed, and the connection closes.
@@ -36,6 +37,7 @@ from desktop_app.sandbox.controls import Controls
 from desktop_app.sandbox.fault_injection import FaultInjectingHandler
 from desktop_app.sandbox.faults import FaultPlan
 from desktop_app.sandbox.formats import JSON_TYPE, json_bytes, render_v1
+from desktop_app.sandbox.messages_engine import InboundRefused
 from desktop_app.sandbox.params import (
     BadParametersError,
     basic_credentials,
@@ -47,6 +49,8 @@ from desktop_app.sandbox.problems import problem_body
 from desktop_app.sandbox.records import shown
 from desktop_app.sandbox.routes import (
     BALANCE_PATH,
+    INBOUND_PATH,
+    MESSAGES_PATH,
     PSD2_XML_PATH,
     SANDBOX_ROUTES,
     V2_PREFIX,
@@ -180,6 +184,12 @@ class SandboxHandler(FaultInjectingHandler):
         if v2:
             self._v2(path, body)
             return
+        if path == MESSAGES_PATH:
+            self._messages(body)
+            return
+        if path == INBOUND_PATH:
+            self._inbound(body)
+            return
         if path == PSD2_XML_PATH:
             self.send_json(200, {"request_id": "", **_NO_PSD2_XML})
             return
@@ -202,7 +212,7 @@ class SandboxHandler(FaultInjectingHandler):
             self.send_json(204, None, allow=allowed)
             return
         detail = f"{self.command[:20]} is not allowed here; use {' or '.join(allowed)}."
-        if is_v2(path):
+        if is_v2(path) or path == MESSAGES_PATH:
             self.send_problem(405, detail, "method-not-allowed", allow=allowed)
         else:
             self.send_json(405, {"error": "Method Not Allowed", "detail": detail}, allow=allowed)
@@ -274,6 +284,19 @@ class SandboxHandler(FaultInjectingHandler):
         )
         data = None if answer.body is None else json_bytes(answer.body)
         self._answer(answer.status, data, JSON_TYPE, fault, location=answer.location)
+
+    def _messages(self, body: bytes) -> None:
+        self._wait_latency()
+        answer = self.server.engine.messages_api.send(body, self.headers.get("Authorization"))
+        self._send_raw(answer.status, json_bytes(answer.body), content_type=answer.content_type)
+
+    def _inbound(self, body: bytes) -> None:
+        try:
+            answer = self.server.engine.messages_api.inbound(body)
+        except InboundRefused as exc:
+            self.send_json(400, {"error": str(exc)})
+            return
+        self.send_json(200, answer)
 
     def _wait_latency(self) -> None:
         latency = self.server.engine.latency

@@ -21,9 +21,13 @@ ERRORS_URL = "https://developer.nexmo.com/api-errors"
 def problem_body(
     title: str, detail: str, kind: str, extra: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    """A complete problem document (``kind`` names the ``type`` anchor, e.g. ``not-found``)."""
+    """A complete problem document.
+
+    ``kind`` names the ``type`` anchor under :data:`ERRORS_URL` (``not-found``), or is a whole
+    ``https://`` URL (the Messages API's codes: ``.../api-errors/messages#1000``).
+    """
     body: dict[str, Any] = {
-        "type": f"{ERRORS_URL}#{kind}",
+        "type": kind if kind.startswith("https://") else f"{ERRORS_URL}#{kind}",
         "title": title,
         "detail": detail,
         "instance": str(uuid.uuid4()),
@@ -40,7 +44,7 @@ class Problem(Answer):
         status: The HTTP status.
         title: The short, fixed title of this kind of problem.
         detail: What went wrong this time.
-        kind: The ``type`` anchor (``bad-request``, ``not-found``, ...).
+        kind: The ``type`` anchor (``bad-request``, ``not-found``, ...) or a whole URL.
         extra: More members (``invalid_parameters``, ``request_id``).
     """
 

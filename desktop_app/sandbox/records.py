@@ -48,7 +48,9 @@ class HandsetMessage:
     """One message the sandbox "delivered" to a simulated handset.
 
     ``channel`` is ``sms`` or ``tts`` (v1), or ``sms``, ``voice``, ``email`` or ``whatsapp``
-    (v2); ``number`` is the ``to`` address (an email address for email).
+    (v2), or a Messages API channel as sent (``viber_service``, ``messenger``, ...); ``number``
+    is the ``to`` address (an email address for email, the recipient id for Messenger). A
+    Messages API message has no code and carries its ``message_uuid`` (also its request id).
     """
 
     request_id: str
@@ -57,10 +59,11 @@ class HandsetMessage:
     code: str = field(repr=False)
     text: str = field(repr=False)
     sent_at: float
+    message_uuid: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The ``/sandbox/messages`` item."""
-        return {
+        """The ``/sandbox/messages`` item (``message_uuid`` only on a Messages API message)."""
+        item = {
             "request_id": self.request_id,
             "number": self.number,
             "channel": self.channel,
@@ -68,3 +71,6 @@ class HandsetMessage:
             "text": self.text,
             "sent_at": iso(self.sent_at),
         }
+        if self.message_uuid is not None:
+            item["message_uuid"] = self.message_uuid
+        return item

@@ -2,9 +2,11 @@
 
 Pure tables and two functions, read by :class:`~desktop_app.sandbox.handler.SandboxHandler`:
 the Verify v1 endpoints (each in its spec's ``{format}``: ``json`` or ``xml``; PSD2 has no XML),
-the Account API's balance, the ``/sandbox/...`` control endpoints, and the Verify v2 paths under
-:data:`V2_PREFIX` (see :func:`v2_route`). :func:`allowed_methods` answers ``Allow`` for a path,
-so any other method is HTTP 405 with that header, and an unknown path is 404.
+the Account API's balance, the ``/sandbox/...`` control endpoints, the Verify v2 paths under
+:data:`V2_PREFIX` (see :func:`v2_route`) and the Messages API's :data:`MESSAGES_PATH` (with
+:data:`INBOUND_PATH`, the control that plays a customer writing in). :func:`allowed_methods`
+answers ``Allow`` for a path, so any other method is HTTP 405 with that header, and an unknown
+path is 404.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 __all__ = [
     "ACCOUNT_METHODS",
     "BALANCE_PATH",
+    "INBOUND_PATH",
+    "MESSAGES_PATH",
     "PSD2_XML_PATH",
     "SANDBOX_FIELD",
     "SANDBOX_ROUTES",
@@ -52,6 +56,7 @@ SANDBOX_ROUTES = {
     "/sandbox/callbacks": ("GET", "POST"),
     "/sandbox/faults": ("GET", "POST", "DELETE"),
     "/sandbox/faults/clear": ("POST",),
+    "/sandbox/inbound": ("POST",),
 }
 #: The one parameter a ``/sandbox/...`` control endpoint reads (when it reads one).
 SANDBOX_FIELD = {
@@ -61,6 +66,10 @@ SANDBOX_FIELD = {
     "/sandbox/messages": "number",
     "/sandbox/callbacks": "url",
 }
+#: The Messages API's one endpoint (POST a message).
+MESSAGES_PATH = "/v1/messages"
+#: A customer writes in (a JSON object ``{channel, from, to, text}``; the Messages engine's).
+INBOUND_PATH = "/sandbox/inbound"
 #: Every Verify v2 path starts with this (see :func:`v2_route`).
 V2_PREFIX = "/v2/verify"
 
@@ -117,4 +126,6 @@ def allowed_methods(path: str) -> tuple[str, ...] | None:
         return V1_METHODS
     if path == BALANCE_PATH:
         return ACCOUNT_METHODS
+    if path == MESSAGES_PATH:
+        return ("POST",)
     return SANDBOX_ROUTES.get(path)

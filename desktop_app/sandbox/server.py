@@ -15,6 +15,11 @@ Verify v2 callbacks go, loopback only; empty stops them), and ``/sandbox/faults`
 injection: GET lists the rules and per-route hit counters, POST adds a rule, DELETE or
 ``POST /sandbox/faults/clear`` clears them; see :mod:`desktop_app.sandbox.faults`).
 
+Messages API: ``POST /v1/messages`` (Basic, or a JWT of the application the sandbox was started
+with; status webhooks to the message's ``webhook_url`` or ``status_url``) and the control
+``POST /sandbox/inbound`` (a customer writes in); see
+:mod:`desktop_app.sandbox.messages_engine`.
+
 Verify v2 (JSON, RFC 7807 errors with real HTTP statuses): ``POST /v2/verify`` (start),
 ``POST /v2/verify/{id}`` (check), ``DELETE /v2/verify/{id}`` (cancel),
 ``POST /v2/verify/{id}/next_workflow`` and ``GET /v2/verify/{id}/silent-auth/redirect`` (the
@@ -40,6 +45,7 @@ from desktop_app.sandbox.clock import SimClock
 from desktop_app.sandbox.core import Sandbox
 from desktop_app.sandbox.faults import FaultPlan, FaultRule, parse_fault
 from desktop_app.sandbox.handler import SandboxHTTPServer
+from desktop_app.sandbox.messages_engine import MessagesSettings
 
 
 class RemoteBindRefused(ValueError):  # noqa: N818 - reads as what happened
@@ -70,6 +76,15 @@ class SandboxConfig:
         faults: Fault rules for this run: :class:`FaultRule` objects or their text form
             (``"search:http503@1"``; see :mod:`desktop_app.sandbox.faults`).
         fault_seed: Seeds the RNG of probability fault rules (None: random).
+        messages_rate_limit: Messages API sends per second per sender before HTTP 429
+            (0 disables).
+        application_id: The application whose RS256 JWTs the Messages API accepts.
+        public_key: That application's public key (PEM text; never in ``repr``).
+        status_url: Where Messages status webhooks go when a message names no
+            ``webhook_url`` (loopback only).
+        inbound_url: Where inbound message webhooks go (loopback only).
+        signature_secret: Signs every Messages webhook (HS256 JWT in ``Authorization`` with
+            the body's ``payload_hash``); never in ``repr``.
     """
 
     host: str = "127.0.0.1"
@@ -89,6 +104,12 @@ class SandboxConfig:
     allow_fraud_check_bypass: bool = False
     faults: tuple[FaultRule | str, ...] = ()
     fault_seed: int | None = None
+    messages_rate_limit: float = 30.0
+    application_id: str | None = None
+    public_key: str | None = field(default=None, repr=False)
+    status_url: str | None = None
+    inbound_url: str | None = None
+    signature_secret: str | None = field(default=None, repr=False)
 
 
 def _fault_plan(config: SandboxConfig) -> FaultPlan:
@@ -123,7 +144,8 @@ class SandboxServer:
             raise ValueError("tls_cert and tls_key go together")
         self.config = config
         self.clock = SimClock(config.time_scale)
-        #: The composed sandbox: shared state, Verify v1 and v2 engines (``.v1``, ``.v2``).
+        #: The composed sandbox: shared state, Verify v1 and v2 engines (``.v1``, ``.v2``) and
+        #: the Messages engine (``.messages_api``).
         self.engine = Sandbox(
             api_key=config.api_key,
             api_secret=config.api_secret,
@@ -133,6 +155,14 @@ class SandboxServer:
             allow_pin_code=config.allow_pin_code,
             callback_url=config.callback_url,
             allow_fraud_check_bypass=config.allow_fraud_check_bypass,
+            messages=MessagesSettings(
+                rate_limit=config.messages_rate_limit,
+                application_id=config.application_id,
+                public_key=config.public_key,
+                status_url=config.status_url,
+                inbound_url=config.inbound_url,
+                signature_secret=config.signature_secret,
+            ),
         )
         self.engine.latency = config.latency
         #: The run's fault injection plan (also driven through ``/sandbox/faults``).

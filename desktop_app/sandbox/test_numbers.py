@@ -32,6 +32,7 @@ __all__ = [
     "fixed_code_for",
     "is_blocked",
     "is_busy",
+    "problem_answer",
     "search_lag",
     "v1_refusal",
     "v2_problem",
@@ -56,19 +57,20 @@ def v2_problem(addresses: Iterable[str]) -> ProblemAnswer | None:
         entry = lookup(API_V2, address)
         if entry is not None and isinstance(entry.behaviour, Problem):
             problem = entry.behaviour
-            extra: dict[str, Any] | None = None
-            if problem.invalid_parameters:
-                extra = {
-                    "invalid_parameters": [
-                        {"name": name, "reason": reason}
-                        for name, reason in problem.invalid_parameters
-                    ]
-                }
-            kind = _KINDS.get(problem.http_status, "bad-request")
-            return ProblemAnswer(
-                problem.http_status, problem.title, problem.detail, kind=kind, extra=extra
-            )
+            return problem_answer(problem, _KINDS.get(problem.http_status, "bad-request"))
     return None
+
+
+def problem_answer(problem: Problem, kind: str) -> ProblemAnswer:
+    """A catalogued problem as the sandbox answers it (``kind``: its ``type`` anchor or URL)."""
+    extra: dict[str, Any] | None = None
+    if problem.invalid_parameters:
+        extra = {
+            "invalid_parameters": [
+                {"name": name, "reason": reason} for name, reason in problem.invalid_parameters
+            ]
+        }
+    return ProblemAnswer(problem.http_status, problem.title, problem.detail, kind=kind, extra=extra)
 
 
 def is_busy(api: str, number: str) -> bool:

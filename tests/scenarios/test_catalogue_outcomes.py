@@ -6,8 +6,9 @@ search, wait, the sandbox's own view) is played by a *driver*: ``verify-desk-cli
 (``main`` in this process, ``--json``), the ``vonage`` 4.x SDK (Verify v1 and v2) or the
 ``nexmo`` 2.5.2 client (Verify v1 only), each on a fresh sandbox. The SDKs are unchanged: they
 reach the sandbox over HTTPS with a throwaway certificate (see ``tests/sandbox/
-test_sandbox_sdks.py``). The Messages API's entries run once the sandbox serves
-``POST /v1/messages``; until then they are skipped with that reason.
+test_sandbox_sdks.py``). The Messages API's entries run through the SDK's Messages client;
+through the command line once it has a command that sends a message (until then they are
+skipped with that reason).
 """
 
 from __future__ import annotations
@@ -193,8 +194,8 @@ class CliDriver:
         return self._run("search", "--request-id", request_id, success="0")
 
     def send(self, entry: CatalogueEntry) -> Answer:
-        # The command line sends a message through a scenario's send step.
-        raise NotImplementedError("wire once the Messages sandbox lands")
+        # The sandbox serves /v1/messages now; the command line's message command is to come.
+        pytest.skip("verify-desk-cli has no command that sends a message yet")
 
 
 @pytest.mark.parametrize("entry", CATALOGUE, ids=lambda e: f"{e.api}-{e.number}")
