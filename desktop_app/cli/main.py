@@ -42,6 +42,8 @@ logger = logging.getLogger(__name__)
 
 #: Exit status after Ctrl+C (128 + SIGINT), as shells report it.
 EXIT_INTERRUPTED: Final = 130
+#: Exit status when the reader of our output went away (128 + SIGPIPE), as shells report it.
+EXIT_BROKEN_PIPE: Final = 141
 
 
 class UnexpectedFailure(VerifyDeskError):  # noqa: N818 - reads as what the person is told
@@ -120,6 +122,11 @@ def _run(args: argparse.Namespace, secrets: _Secrets, out: TextIO, err: TextIO) 
         except KeyboardInterrupt:
             err.write("Interrupted; a request may have been sent (see the history).\n")
             return EXIT_INTERRUPTED
+        except BrokenPipeError:
+            # `verify-desk-cli ... | head`: the reader has what it wanted. Not a bug; and the
+            # interpreter's final flush of stdout must not fail again on the closed pipe.
+            _silence_stdout()
+            return EXIT_BROKEN_PIPE
         except Exception:  # the last guard: a bug must still end in one plain sentence
             logger.exception("%s stopped on an unexpected error", args.command)
             failure = UnexpectedFailure(log_path)
@@ -127,6 +134,14 @@ def _run(args: argparse.Namespace, secrets: _Secrets, out: TextIO, err: TextIO) 
                 write_error(failure, json_mode=args.json, out=out, err=err, secrets=secrets())
             return EXIT_LOCAL
     return result.exit_code
+
+
+def _silence_stdout() -> None:
+    """Point file descriptor 1 at /dev/null so nothing more is written to a closed pipe."""
+    with suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -58,7 +58,8 @@ HTTP_PROXY and ALL_PROXY are ignored, and plain http goes only to this computer 
 _EPILOG = """\
 exit status: 0 success, 1 the API refused, 2 bad input or usage (nothing sent),
 3 transport failure (no answer, or outcome unknown), 4 the history database cannot be used
-(or another failure on this machine; the log file has the details).
+(or another failure on this machine; the log file has the details), 130 interrupted,
+141 the reader of the output stopped early (e.g. `| head`).
 
 example (QA script):
   verify-desk-sandbox --port 0 &      # prints its URL

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -77,3 +78,24 @@ def test_qa_script_flow_against_a_background_sandbox(tmp_path: Path) -> None:
         finally:
             server.terminate()
             server.communicate(timeout=30)
+
+
+
+def test_a_reader_that_stops_early_gets_no_bug_report(tmp_path: Path) -> None:
+    """`verify-desk-cli run ... | head -1`: the closed pipe is not "a bug in Verify Desk"."""
+    examples = sorted(str(p) for p in Path("examples/scenarios").glob("*.toml"))
+    child = subprocess.Popen(
+        [sys.executable, "-m", "desktop_app.cli", "run", *examples],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "VERIFY_DESK_HOME": str(tmp_path)},
+    )
+    assert child.stdout is not None and child.stderr is not None
+    with child.stdout, child.stderr:
+        first = child.stdout.readline()
+        child.stdout.close()  # the reader goes away after one line, as `head -1` does
+        stderr = child.stderr.read().decode()
+    code = child.wait(timeout=300)
+    assert first.strip(), "the command printed nothing before the pipe closed"
+    assert "bug" not in stderr.lower() and "Traceback" not in stderr, stderr
+    assert code == 141
