@@ -21,6 +21,7 @@ from desktop_app.domain.validation import Psd2Form, StartForm
 from desktop_app.usecases import Started, VerifyOperations
 
 from .connection import open_history, open_session
+from .export import check_export_options, export_command
 from .output import format_history, format_record, to_jsonable
 from .scenarios import run_scenarios
 from .test_numbers import list_test_numbers
@@ -164,6 +165,9 @@ COMMANDS: dict[str, Callable[[VerifyOperations, argparse.Namespace], CommandResu
 
 def _history(args: argparse.Namespace) -> CommandResult:
     # Local only: no credentials, no sandbox, no network. --profile narrows the list.
+    check_export_options(args)
+    if args.export is not None:
+        return CommandResult(*export_command(args))
     with open_history(args) as history:
         entries = history.recent(
             limit=args.limit, text=args.filter, status=args.status, profile=args.profile

@@ -284,6 +284,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="only this status, e.g. SUCCESS or in-progress",
     )
+    from .export import add_export_options  # here: .export imports this module
+
+    add_export_options(history)
 
     from .scenarios import add_run_command  # here: .scenarios imports this module
     from .test_numbers import add_test_numbers_command

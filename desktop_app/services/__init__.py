@@ -30,6 +30,10 @@ STORE_THREADS = 2
 #: Keyring access (about 160 ms on first use) and profile file writes. One: keyring backends do
 #: not promise thread safety, and profile switches and saves must apply in the order asked.
 CREDENTIAL_THREADS = 1
+#: History exports and analytics (``ReportsService``). Two: an export of a million rows runs for
+#: seconds, and the analytics page must not wait behind it; never the history page's pool, so
+#: neither delays the recent-requests list.
+REPORT_THREADS = 2
 #: The sandbox handset poll. One: polls are serial by design (a poll is skipped while the last
 #: is running), and a pool of its own keeps delivered codes visible when the network pool is
 #: saturated.
@@ -44,10 +48,11 @@ class ServiceRunners:
     store: TaskRunner
     credentials: TaskRunner
     handset: TaskRunner
+    reports: TaskRunner
 
     def all(self) -> tuple[TaskRunner, ...]:
         """Every runner, network first (it is the one most likely to be waiting)."""
-        return (self.network, self.handset, self.credentials, self.store)
+        return (self.network, self.handset, self.credentials, self.store, self.reports)
 
     def on_unhandled_failure(self, report: Callable[[BaseException], object]) -> None:
         """Send every runner's unhandled task failures to ``report`` (the window shows them)."""
@@ -80,4 +85,5 @@ def build_runners(parent: QObject | None = None) -> ServiceRunners:
         store=TaskRunner(STORE_THREADS, parent, name="store"),
         credentials=TaskRunner(CREDENTIAL_THREADS, parent, name="credentials"),
         handset=TaskRunner(HANDSET_THREADS, parent, name="handset"),
+        reports=TaskRunner(REPORT_THREADS, parent, name="reports"),
     )

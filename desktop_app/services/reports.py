@@ -1,0 +1,121 @@
+"""Reports for the window: history exports and analytics, on a runner of their own.
+
+Both read the whole history (an export of a million rows takes seconds, an "All time" analytics
+query scans every row), so neither may share the history page's runner: the composition root
+gives this service its own (``REPORT_THREADS`` in :mod:`desktop_app.services`).
+
+An export reports progress without a signal per page: the job writes its latest
+:class:`~desktop_app.domain.reports.ExportProgress` into an :class:`ExportJob`, and the window
+polls it with a timer (a few times a second), so a fast export cannot flood the event loop.
+Cancelling the job stops the writer at the next page and removes the partial file.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QObject
+
+from desktop_app.domain.analytics import AnalyticsQuery, AnalyticsReport
+from desktop_app.domain.errors import StoreError
+from desktop_app.domain.reports import ExportFormat, ExportProgress, ExportSummary, HistoryFilter
+from desktop_app.services.tasks import Task, TaskRunner
+from desktop_app.store.history import HistoryStore
+
+__all__ = ["ExportJob", "ReportsService"]
+
+
+class ExportJob:
+    """A running export: its task, its latest progress, and a cancel that stops the writer.
+
+    Attributes:
+        task: Succeeds with the :class:`ExportSummary`; a cancelled export is a cancelled task.
+    """
+
+    task: Task[ExportSummary]
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self._progress = ExportProgress()
+
+    @property
+    def stopping(self) -> bool:
+        """True once :meth:`cancel` was called (polled by the writer between pages)."""
+        return self._stop.is_set()
+
+    @property
+    def progress(self) -> ExportProgress:
+        """The latest progress the writer reported (read on the GUI thread)."""
+        return self._progress
+
+    def _report(self, progress: ExportProgress) -> None:
+        # Called on the worker thread: one reference assignment, atomic in CPython.
+        self._progress = progress
+
+    def cancel(self) -> None:
+        """Stop the export: no file is written and the task finishes as cancelled."""
+        self._stop.set()
+        self.task.cancel()
+
+
+class ReportsService(QObject):
+    """Exports and analytics over the history store, each a ``Task`` on the reports runner.
+
+    Args:
+        runner: The reports runner (never the history page's or the network's).
+        history: The open store, or None when there is none (every task then fails with
+            ``StoreError``).
+        parent: The Qt parent.
+    """
+
+    def __init__(
+        self, runner: TaskRunner, history: HistoryStore | None, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._runner = runner
+        self._history = history
+
+    def set_history(self, history: HistoryStore | None) -> None:
+        """Attach another store (or none); tasks in flight keep the previous one."""
+        self._history = history
+
+    def analytics(self, query: AnalyticsQuery) -> Task[AnalyticsReport]:
+        """The figures of ``query``; ``on_success(AnalyticsReport)``."""
+        from desktop_app.store.analytics import run_analytics
+
+        history = self._history
+        if history is None:
+            return self._runner.rejected(_no_history(), name="reports.analytics")
+        return self._runner.submit(lambda: run_analytics(history, query), name="reports.analytics")
+
+    def data_range(self, profile: str | None = None) -> Task[tuple[int, int] | None]:
+        """``(first, last)`` creation micros of the history (of ``profile``), None if empty."""
+        from desktop_app.store.analytics import data_range
+
+        history = self._history
+        if history is None:
+            return self._runner.resolved(None, name="reports.data_range")
+        return self._runner.submit(lambda: data_range(history, profile), name="reports.range")
+
+    def export(self, flt: HistoryFilter, path: Path, fmt: ExportFormat, *, mask: bool) -> ExportJob:
+        """Start writing the rows ``flt`` selects to ``path``; see :class:`ExportJob`."""
+        from desktop_app.usecases.export import export_history
+
+        job = ExportJob()  # before the task: its function reports into the job at once
+        history = self._history
+        if history is None:
+            job.task = self._runner.rejected(_no_history(), name="reports.export")
+            return job
+        job.task = self._runner.submit(
+            lambda: export_history(
+                history, flt, path, fmt, mask=mask, progress=job._report,
+                cancelled=lambda: job.stopping,
+            ),
+            name="reports.export",
+        )  # fmt: skip
+        return job
+
+
+def _no_history() -> StoreError:
+    return StoreError("The request history is not available, so there is nothing to read.")

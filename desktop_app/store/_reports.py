@@ -1,0 +1,21 @@
+"""The read hook the report modules (``export``, ``analytics``) run their SQL through."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from typing import TypeVar
+
+from desktop_app.store.history import HistoryStore
+
+T = TypeVar("T")
+
+
+def read(history: HistoryStore, fn: Callable[[sqlite3.Connection], T]) -> T:
+    """Run ``fn(connection)`` on the store's read connection for the calling thread.
+
+    ``HistoryStore`` has no public hook for a module of its own package to run its own SQL;
+    this is the one place that reaches its ``Database``, so reports get the same retries,
+    error classification (``StoreError``) and close() safety as the history's own reads.
+    """
+    return history._db.read(fn)
