@@ -460,6 +460,7 @@ def _build_services(ctx: AppContext) -> None:
     from desktop_app.services.handset import HandsetService
     from desktop_app.services.history import HistoryService
     from desktop_app.services.refresher import StatusRefresher
+    from desktop_app.services.reports import ReportsService
     from desktop_app.services.session import SessionService
     from desktop_app.services.verification import VerificationService
     from desktop_app.settings.credentials import KeyringCredentialStore
@@ -504,6 +505,11 @@ def _build_services(ctx: AppContext) -> None:
         prefs.last_country or default_region_from_locale(QLocale.system().name()))
     window.send_form.restore_brand(prefs.brand)
     window.recent.set_mask_numbers(prefs.mask_numbers)
+    from desktop_app.ui.reports_menu import ReportsMenu
+
+    reports = ReportsService(runners.reports, history_store)
+    # Exports mask numbers as the window does (presenter mode will join mask_numbers here).
+    window.reports_menu = ReportsMenu(window, reports, mask=lambda: ctx.preferences.mask_numbers)
     speed = window.handset_panel.speed_combo
     speed.setCurrentIndex(max(speed.findData(ctx.time_scale), 0))
     ctx.session = session  # last: ``populated`` is True from here on

@@ -18,12 +18,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
 
 from desktop_app.domain.models import VerificationStatus
 
-__all__ = ["AnalyticsQuery", "AnalyticsReport", "Figures", "Group", "median_of_histogram"]
+__all__ = [
+    "AnalyticsQuery",
+    "AnalyticsReport",
+    "Figures",
+    "Group",
+    "median_of_histogram",
+    "utc_offset_changes",
+]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -35,16 +45,55 @@ class AnalyticsQuery:
         until: End of the range, exclusive (aware).
         by: The breakdown's name (``"day"``, ``"country"``...).
         profile: Only this profile (None: every profile).
-        utc_offsets: ``(from_moment_micros, offset_seconds)`` pairs, ascending, giving the local
-            time's UTC offset from each moment on; the day and hour buckets follow it (daylight
-            saving included). Empty means UTC.
+        tz: The time zone of the day and hour buckets (None: this computer's local time, with
+            its daylight-saving changes).
     """
 
     since: datetime
     until: datetime
     by: str = "day"
     profile: str | None = None
-    utc_offsets: tuple[tuple[int, int], ...] = ()
+    tz: tzinfo | None = None
+
+
+def _offset_s(moment: datetime, tz: tzinfo | None) -> int:
+    local = moment.astimezone(tz) if tz is not None else moment.astimezone()
+    offset = local.utcoffset()
+    return int(offset.total_seconds()) if offset is not None else 0
+
+
+def _micros(moment: datetime) -> int:
+    delta = moment - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def utc_offset_changes(
+    since: datetime, until: datetime, tz: tzinfo | None = None
+) -> tuple[tuple[int, int], ...]:
+    """The UTC offset of ``tz`` over ``[since, until)``, as ``(from_micros, offset_s)`` pairs.
+
+    The first pair starts at ``since``; one more follows each change (daylight saving), found
+    to the second. Time zones change offset at most a few times a year, so a daily walk with a
+    bisection at each change is exact and cheap.
+    """
+    start = since if since.tzinfo is not None else since.replace(tzinfo=UTC)
+    end = until if until.tzinfo is not None else until.replace(tzinfo=UTC)
+    changes = [(_micros(start), _offset_s(start, tz))]
+    here = start
+    while here < end:
+        step = min(here + _DAY, end)
+        offset = _offset_s(step, tz)
+        if offset != changes[-1][1]:
+            low, high = here, step  # offset(low) is the old one, offset(high) the new one
+            while high - low > timedelta(seconds=1):
+                middle = low + (high - low) / 2
+                if _offset_s(middle, tz) == offset:
+                    high = middle
+                else:
+                    low = middle
+            changes.append((_micros(high), offset))
+        here = step
+    return tuple(changes)
 
 
 def median_of_histogram(histogram: Mapping[int, int]) -> float | None:

@@ -15,8 +15,8 @@ therefore serves every figure of the page, and no figure needs a row in Python.
 Group keys are computed in SQL so that grouping happens in the scan:
 
 * ``day`` / ``hour``: ``(created_at + local UTC offset) / bucket width``; the offset is a
-  ``CASE`` over the range's daylight-saving changes (``AnalyticsQuery.utc_offsets``), so buckets
-  follow local midnight all year;
+  ``CASE`` over the range's daylight-saving changes (``utc_offset_changes``), so buckets follow
+  local midnight all year;
 * ``country``: the number's first three digits (four for ``+1``), which fix its calling code
   (and a North American area code); each prefix group is then named once by
   :func:`desktop_app.domain.phone.region_of_prefix` and groups of one region merged. No country
@@ -42,6 +42,7 @@ from desktop_app.domain.analytics import (
     Figures,
     Group,
     median_of_histogram,
+    utc_offset_changes,
 )
 from desktop_app.domain.models import VerificationStatus
 from desktop_app.domain.phone import region_of_prefix
@@ -82,7 +83,8 @@ def _offset_sql(utc_offsets: tuple[tuple[int, int], ...]) -> str:
 
 def _key_sql(item: Breakdown, query: AnalyticsQuery) -> str:
     if item.name in _WIDTH_US:
-        return f"(created_at + {_offset_sql(query.utc_offsets)}) / {_WIDTH_US[item.name]:d}"
+        offsets = utc_offset_changes(query.since, query.until, query.tz)
+        return f"(created_at + {_offset_sql(offsets)}) / {_WIDTH_US[item.name]:d}"
     if item.name == "country":
         return _COUNTRY_KEY
     if item.name == "channel":

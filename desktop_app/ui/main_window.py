@@ -311,9 +311,15 @@ class MainWindow(QMainWindow):
         self.page_actions = [_action(text, self, key) for key, text in
                              (("Ctrl+1", "&Send page"), ("Ctrl+2", "&Check page"),
                               ("Ctrl+3", "&Recent requests"))]
-        self.menuBar().addMenu("&File").addActions([self.settings_action, self.quit_action])
+        # Reports (ui/reports_menu.py enables them once the services exist).
+        self.export_action = QAction("&Export…", self)
+        self.analytics_action = QAction("&Analytics", self)
+        for action in (self.export_action, self.analytics_action):
+            action.setEnabled(False)
+        self.menuBar().addMenu("&File").addActions(
+            [self.export_action, self.settings_action, self.quit_action])
         self._view_menu = self.menuBar().addMenu("&View")
-        self._view_menu.addActions([*self.page_actions, self.refresh_action])
+        self._view_menu.addActions([*self.page_actions, self.analytics_action, self.refresh_action])
         self.migration_action = QAction("&Moving to Verify v2…", self)
         self.menuBar().addMenu("&Help").addActions([self.shortcuts_action, self.migration_action])
         self._fit_to_screen()

@@ -1,0 +1,270 @@
+"""View → Analytics: how verification is going, over a chosen date range.
+
+A window of its own (the main window's layout stays as it is): the range (a preset or two
+dates), the breakdown (day, hour, country, channel, API, profile, operator) and the profile at
+the top; the totals (started, verified, conversion, median time to verify, cost) below them;
+the requests chart and the outcome donut; the figures table of every group; and buttons that
+save the figures as CSV and the chart as PNG.
+
+Every change asks ``ReportsService.analytics`` for the figures (SQL aggregates on the reports
+runner); a ``Latest`` holder keeps only the newest question, so changing the range twice never
+shows the first answer last. Definitions of every figure: docs/analytics.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.domain.analytics import AnalyticsQuery, AnalyticsReport
+from desktop_app.domain.reports import BREAKDOWNS, breakdown
+from desktop_app.services.latest import Latest
+from desktop_app.ui import messages
+from desktop_app.ui.analytics_chart import BreakdownChart, OutcomeChart
+from desktop_app.ui.analytics_figures import (
+    HEADERS,
+    conversion_text,
+    cost_text,
+    figure_rows,
+    median_text,
+    write_figures_csv,
+)
+
+__all__ = ["PRESETS", "AnalyticsPage", "choose_save_file"]
+
+#: Range presets: (label, days back from today; 0 = today only, None = all time, -1 = custom).
+PRESETS: tuple[tuple[str, int | None], ...] = (
+    ("Today", 0), ("Last 7 days", 6), ("Last 30 days", 29), ("Last 90 days", 89),
+    ("Last 12 months", 364), ("All time", None), ("Custom dates", -1),
+)  # fmt: skip
+_DEFAULT_PRESET = 2
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+#: "All time" starts here: before any Verify Desk history could exist.
+_ALL_TIME_START = date(2000, 1, 1)
+
+
+def choose_save_file(parent: QWidget, title: str, suggested: Path, filters: str) -> Path | None:
+    """Ask where to save a file (a thin wrapper over ``QFileDialog`` that tests replace)."""
+    path, _ = QFileDialog.getSaveFileName(parent, title, str(suggested), filters)
+    return Path(path) if path else None
+
+
+def _day(value: QDate) -> date:
+    return date(value.year(), value.month(), value.day())
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time()).astimezone()
+
+
+class AnalyticsPage(QWidget):
+    """The analytics window.
+
+    Signals:
+        figures_shown(): New figures are on screen (after each answer).
+
+    Args:
+        reports: The ``ReportsService``.
+        profiles: The profile names for the profile picker ("All profiles" comes first).
+        parent: The main window (the page is a separate top-level window).
+        today: The local date (injectable for tests).
+    """
+
+    figures_shown = Signal()
+
+    def __init__(self, reports: Any, *, profiles: Sequence[str] = (),
+                 parent: QWidget | None = None,
+                 today: Callable[[], date] = date.today) -> None:  # fmt: skip
+        super().__init__(parent, Qt.WindowType.Window)
+        self.setWindowTitle("Analytics — Verify Desk")
+        self._reports = reports
+        self._today = today
+        self._latest: Latest[AnalyticsReport] = Latest()
+        self.report: AnalyticsReport | None = None
+        self._build(profiles)
+        self._connect()
+        self.resize(1100, 760)
+        self.reload()
+
+    def _build(self, profiles: Sequence[str]) -> None:
+        self.range_combo = QComboBox(self)
+        for label, days in PRESETS:
+            self.range_combo.addItem(label, days)
+        self.range_combo.setCurrentIndex(_DEFAULT_PRESET)
+        self.since_edit = QDateEdit(self)
+        self.until_edit = QDateEdit(self)
+        for edit, name in ((self.since_edit, "From"), (self.until_edit, "To")):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+            edit.setAccessibleName(name)
+        today = self._today()
+        self.until_edit.setDate(QDate(today.year, today.month, today.day))
+        self.since_edit.setDate(self.until_edit.date().addDays(-29))
+        self.by_combo = QComboBox(self)
+        for item in BREAKDOWNS:
+            self.by_combo.addItem(f"By {item.title.lower()}", item.name)
+        self.profile_combo = QComboBox(self)
+        self.profile_combo.addItem("All profiles", None)
+        for name in profiles:
+            self.profile_combo.addItem(name, name)
+        controls = QHBoxLayout()
+        for widget in (QLabel("Range:"), self.range_combo, self.since_edit, QLabel("to"),
+                       self.until_edit, self.by_combo, self.profile_combo):  # fmt: skip
+            controls.addWidget(widget)
+        controls.addStretch(1)
+        self.totals = {key: QLabel("—", self) for key in
+                       ("started", "verified", "conversion", "median", "cost")}  # fmt: skip
+        form = QFormLayout()
+        for key, title in (("started", "Started"), ("verified", "Verified"),
+                           ("conversion", "Conversion (verified / started)"),
+                           ("median", "Median time to verify"), ("cost", "Cost")):  # fmt: skip
+            self.totals[key].setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            form.addRow(title + ":", self.totals[key])
+        self.state_label = QLabel("", self)
+        self.chart = BreakdownChart(self)
+        self.outcomes = OutcomeChart(self)
+        charts = QSplitter(Qt.Orientation.Horizontal, self)
+        charts.addWidget(self.chart)
+        charts.addWidget(self.outcomes)
+        charts.setStretchFactor(0, 3)
+        charts.setStretchFactor(1, 2)
+        self.table = QTableWidget(0, len(HEADERS), self)
+        self.table.setHorizontalHeaderLabels(list(HEADERS))
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.save_csv_button = QPushButton("Save figures (CSV)…", self)
+        self.save_png_button = QPushButton("Save chart (PNG)…", self)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.state_label, 1)
+        buttons.addWidget(self.save_csv_button)
+        buttons.addWidget(self.save_png_button)
+        body = QSplitter(Qt.Orientation.Vertical, self)
+        body.addWidget(charts)
+        body.addWidget(self.table)
+        body.setStretchFactor(0, 3)
+        body.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.addLayout(controls)
+        layout.addLayout(form)
+        layout.addWidget(body, 1)
+        layout.addLayout(buttons)
+        self._update_date_edits()
+
+    def _connect(self) -> None:
+        self.range_combo.currentIndexChanged.connect(self._on_range_changed)
+        self.since_edit.dateChanged.connect(self._on_dates_changed)
+        self.until_edit.dateChanged.connect(self._on_dates_changed)
+        self.by_combo.currentIndexChanged.connect(self.reload)
+        self.profile_combo.currentIndexChanged.connect(self.reload)
+        self.save_csv_button.clicked.connect(self.save_figures)
+        self.save_png_button.clicked.connect(self.save_chart)
+
+    def _custom(self) -> bool:
+        return bool(self.range_combo.currentData() == -1)
+
+    def _update_date_edits(self) -> None:
+        for edit in (self.since_edit, self.until_edit):
+            edit.setEnabled(self._custom())
+
+    def _on_range_changed(self, _index: int) -> None:
+        self._update_date_edits()
+        self.reload()
+
+    def _on_dates_changed(self, _date: QDate) -> None:
+        if self._custom():
+            self.reload()
+
+    def query(self) -> AnalyticsQuery:
+        """The question the controls ask now."""
+        today = self._today()
+        days = self.range_combo.currentData()
+        if days == -1:
+            first, last = _day(self.since_edit.date()), _day(self.until_edit.date())
+            first, last = min(first, last), max(first, last)
+        else:
+            first = _ALL_TIME_START if days is None else today - timedelta(days=int(days))
+            last = today
+        return AnalyticsQuery(
+            since=_local_midnight(first), until=_local_midnight(last + timedelta(days=1)),
+            by=str(self.by_combo.currentData()), profile=self.profile_combo.currentData(),
+        )  # fmt: skip
+
+    def reload(self) -> None:
+        """Ask for the figures of the current controls (a newer question replaces this one)."""
+        self.state_label.setText("Computing…")
+        task = self._latest.set(self._reports.analytics(self.query()))
+        task.on_success(self._show).on_failure(self._on_failed)
+
+    def _on_failed(self, exc: BaseException) -> None:
+        self.state_label.setText(messages.describe(exc))
+
+    def _show(self, report: AnalyticsReport) -> None:
+        self.report = report
+        totals = report.totals
+        self.totals["started"].setText(f"{totals.started:,}")
+        self.totals["verified"].setText(f"{totals.verified:,}")
+        self.totals["conversion"].setText(conversion_text(totals))
+        self.totals["median"].setText(median_text(totals))
+        self.totals["cost"].setText(cost_text(totals))
+        rows = figure_rows(report)
+        self.table.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            for c, text in enumerate(row):
+                item = QTableWidgetItem(text)
+                if c:
+                    item.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
+                self.table.setItem(r, c, item)
+        title = f"Requests by {breakdown(report.query.by).title.lower()}"
+        self.chart.show_report(report, title)
+        self.outcomes.show_report(report)
+        groups = len(report.groups)
+        self.state_label.setText(f"{totals.started:,} requests in {groups:,} groups.")
+        self.figures_shown.emit()
+
+    def save_figures(self) -> None:
+        """Save the figures table as CSV (asks where)."""
+        if self.report is None:
+            return
+        path = choose_save_file(self, "Save the figures", Path.home() / "verify-desk-figures.csv",
+                                "CSV for spreadsheets (*.csv)")  # fmt: skip
+        if path is None:
+            return
+        try:
+            write_figures_csv(self.report, path)
+        except OSError as exc:
+            messages.show_error(self, f"The figures cannot be saved ({exc.strerror or exc}).")
+            return
+        self.state_label.setText(f"Figures saved to {path}.")
+
+    def save_chart(self) -> None:
+        """Save the requests chart as a PNG image (asks where)."""
+        path = choose_save_file(self, "Save the chart", Path.home() / "verify-desk-chart.png",
+                                "PNG image (*.png)")  # fmt: skip
+        if path is None:
+            return
+        if not self.chart.grab().save(str(path), "PNG"):
+            messages.show_error(self, f"The chart cannot be saved to {path}.")
+            return
+        self.state_label.setText(f"Chart saved to {path}.")
