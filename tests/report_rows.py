@@ -15,13 +15,15 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from desktop_app.store._connection import to_micros
 from desktop_app.store.history import HistoryStore
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 
 
 def micros(moment: datetime) -> int:
-    return int(round(moment.timestamp() * 1_000_000))
+    """Microseconds since the epoch, exactly (as the store writes them)."""
+    return to_micros(moment)
 
 
 @dataclass
@@ -57,8 +59,7 @@ def make_history(path: Path, rows: Iterable[Row]) -> Path:
 def add_rows(path: Path, rows: Iterable[Row]) -> None:
     names = [f.name for f in fields(Row)]
     columns = [*names, "updated_at"]
-    sql = (f"INSERT INTO requests ({', '.join(columns)}) "
-           f"VALUES ({', '.join('?' * len(columns))})")  # fmt: skip
+    sql = f"INSERT INTO requests ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
 
     def values(row: Row) -> list[object]:
         out: list[object] = []

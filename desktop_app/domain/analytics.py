@@ -84,14 +84,15 @@ def utc_offset_changes(
         step = min(here + _DAY, end)
         offset = _offset_s(step, tz)
         if offset != changes[-1][1]:
-            low, high = here, step  # offset(low) is the old one, offset(high) the new one
-            while high - low > timedelta(seconds=1):
-                middle = low + (high - low) / 2
-                if _offset_s(middle, tz) == offset:
+            # Whole seconds: offset(low) is the old offset, offset(high) the new one.
+            low, high = _micros(here) // 1_000_000, -(-_micros(step) // 1_000_000)
+            while high - low > 1:
+                middle = (low + high) // 2
+                if _offset_s(_EPOCH + timedelta(seconds=middle), tz) == offset:
                     high = middle
                 else:
                     low = middle
-            changes.append((_micros(high), offset))
+            changes.append((high * 1_000_000, offset))
         here = step
     return tuple(changes)
 

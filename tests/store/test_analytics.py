@@ -1,0 +1,244 @@
+"""Analytics: every figure of every breakdown equals a hand computation over the same rows."""
+
+from __future__ import annotations
+
+import itertools
+import statistics
+from collections import Counter, defaultdict
+from datetime import UTC, datetime, timedelta, tzinfo
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+import pytest
+
+from desktop_app.domain.analytics import (
+    AnalyticsQuery,
+    Figures,
+    median_of_histogram,
+    utc_offset_changes,
+)
+from desktop_app.domain.phone import region_of_prefix
+from desktop_app.domain.reports import BREAKDOWNS
+from desktop_app.store.analytics import data_range, run_analytics
+from desktop_app.store.history import HistoryStore
+from tests.report_rows import T0, Row, make_history, micros
+
+# Valid numbers whose region is their calling code's main region (or, for +1, their area's).
+NUMBERS = (
+    "447400123456",
+    "12025550143",
+    "14165550123",
+    "4915112345678",
+    "33612345678",
+    "918123456789",
+    "61412345678",
+)
+STATUSES = (
+    "SUCCESS",
+    "SUCCESS",
+    "SUCCESS",
+    "FAILED",
+    "EXPIRED",
+    "CANCELLED",
+    "IN PROGRESS",
+    "OUTCOME UNKNOWN",
+    "REFUSED",
+    "NOT SENT",
+)
+PRICES = (Decimal("0.05000000"), Decimal("0.0467"), Decimal("0.1"), None)
+CURRENCIES = ("EUR", "EUR", "USD", "")
+
+
+def _generated_rows(count: int = 240) -> list[Row]:
+    rows: list[Row] = []
+    for i in range(count):
+        status = STATUSES[(i * 7) % len(STATUSES)]
+        created = T0 + timedelta(
+            hours=5 * i,
+            minutes=(i * 13) % 60,
+            seconds=(i * 17) % 60,
+            microseconds=(i * 12345) % 1_000_000,
+        )
+        final = status not in ("IN PROGRESS", "OUTCOME UNKNOWN")
+        # Durations with fractions of a second and repeats, so "whole seconds" matters.
+        duration = timedelta(seconds=5 + (i * 37) % 290, microseconds=(i * 777_777) % 1_000_000)
+        v2 = i % 5 == 0
+        price_index = i % len(PRICES)
+        rows.append(
+            Row(
+                created_at=created,
+                status=status,
+                profile=("Sandbox", "Production", "Staging")[i % 3],
+                operator=("ann", "bob", "chen", "dana")[(i // 2) % 4],
+                api_version="v2" if v2 else "v1",
+                number=NUMBERS[(i * 3) % len(NUMBERS)],
+                workflow_id=None if v2 or i % 7 == 0 else 1 + i % 7,
+                channels=("sms,voice", "whatsapp", "sms")[i % 3] if v2 else "",
+                finalized_at=created + duration if final else None,
+                price=PRICES[price_index] if final else None,
+                currency=CURRENCIES[price_index],
+            )
+        )
+    return rows
+
+
+ROWS = _generated_rows()
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> HistoryStore:
+    path = make_history(tmp_path_factory.mktemp("analytics") / "h.sqlite3", ROWS)
+    return HistoryStore(path)
+
+
+def _region(number: str) -> str:
+    parsed = phonenumbers.parse("+" + number)
+    assert phonenumbers.is_valid_number(parsed)
+    region = phonenumbers.region_code_for_number(parsed)
+    return str(region)
+
+
+def _hand_key(by: str, row: Row, tz: tzinfo) -> object:
+    local = row.created_at.astimezone(tz).replace(tzinfo=None)
+    if by == "day":
+        return local.replace(hour=0, minute=0, second=0, microsecond=0)
+    if by == "hour":
+        return local.replace(minute=0, second=0, microsecond=0)
+    if by == "country":
+        return _region(row.number)
+    if by == "channel":
+        return f"v2:{row.channels}" if row.api_version == "v2" else f"v1:{row.workflow_id or 1}"
+    return {"api": row.api_version, "profile": row.profile, "operator": row.operator}[by]
+
+
+def _hand_figures(rows: list[Row]) -> Figures:
+    outcomes = Counter(row.status for row in rows)
+    seconds = [
+        int((row.finalized_at - row.created_at).total_seconds())  # whole seconds, floor
+        for row in rows
+        if row.status == "SUCCESS" and row.finalized_at is not None
+    ]
+    cost: dict[str, Decimal] = defaultdict(Decimal)
+    for row in rows:
+        if row.price is not None:
+            cost[row.currency] += row.price
+    return Figures(
+        started=len(rows),
+        outcomes=dict(outcomes),
+        median_verify_s=float(statistics.median(seconds)) if seconds else None,
+        cost=dict(cost),
+    )
+
+
+def _in_range(since: datetime, until: datetime, profile: str | None = None) -> list[Row]:
+    return [r for r in ROWS if since <= r.created_at < until and profile in (None, r.profile)]
+
+
+@pytest.mark.parametrize("by", [b.name for b in BREAKDOWNS])
+@pytest.mark.parametrize("profile", [None, "Production"])
+def test_every_figure_equals_the_hand_computation(
+    store: HistoryStore, by: str, profile: str | None
+) -> None:
+    since, until = T0 + timedelta(days=3), T0 + timedelta(days=40)
+    report = run_analytics(store, AnalyticsQuery(since, until, by=by, profile=profile, tz=UTC))
+    rows = _in_range(since, until, profile)
+    assert 40 < len(rows) < len(ROWS), "the range cuts rows on both sides"
+    groups: dict[object, list[Row]] = defaultdict(list)
+    for row in rows:
+        groups[_hand_key(by, row, UTC)].append(row)
+    assert report.totals == _hand_figures(rows)
+    assert {g.key: g.figures for g in report.groups} == {
+        k: _hand_figures(v) for k, v in groups.items()
+    }
+    keys = [g.key for g in report.groups]
+    if by in ("day", "hour"):
+        assert keys == sorted(keys)
+    else:
+        assert keys == sorted(keys, key=lambda k: (-len(groups[k]), str(k)))
+    assert report.totals.conversion == report.totals.verified / len(rows)
+
+
+def test_days_follow_local_midnight_across_daylight_saving(tmp_path: Path) -> None:
+    london = ZoneInfo("Europe/London")  # UTC+0 until 2026-03-29 01:00 UTC, then UTC+1
+    moments = [
+        datetime(2026, 3, 28, 23, 30, tzinfo=UTC),
+        datetime(2026, 3, 29, 23, 30, tzinfo=UTC),
+        datetime(2026, 3, 30, 22, 59, tzinfo=UTC),
+        datetime(2026, 3, 30, 23, 0, tzinfo=UTC),
+    ]
+    history = HistoryStore(
+        make_history(tmp_path / "dst.sqlite3", [Row(created_at=m) for m in moments])
+    )
+    try:
+        query = AnalyticsQuery(
+            datetime(2026, 3, 27, tzinfo=UTC), datetime(2026, 4, 2, tzinfo=UTC), by="day", tz=london
+        )
+        report = run_analytics(history, query)
+    finally:
+        history.close()
+    assert {g.key: g.figures.started for g in report.groups} == {
+        datetime(2026, 3, 28): 1,  # 23:30 UTC is 23:30 GMT
+        datetime(2026, 3, 30): 2,  # 00:30 BST and 23:59 BST
+        datetime(2026, 3, 31): 1,  # 23:00 UTC is midnight BST
+    }
+
+
+def test_utc_offset_changes_find_the_switch_to_the_second() -> None:
+    london = ZoneInfo("Europe/London")
+    since, until = datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC)
+    changes = utc_offset_changes(since, until, london)
+    switch = [datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=m) for m, _ in changes]
+    assert [o for _, o in changes] == [0, 3600, 0]
+    assert switch[1:] == [
+        datetime(2026, 3, 29, 1, tzinfo=UTC),
+        datetime(2026, 10, 25, 1, tzinfo=UTC),
+    ]
+    assert utc_offset_changes(since, until, UTC) == ((changes[0][0], 0),)
+
+
+@pytest.mark.parametrize(
+    ("histogram", "expected"),
+    [
+        ({}, None),
+        ({5: 1}, 5.0),
+        ({1: 1, 9: 1}, 5.0),
+        ({1: 2, 3: 1}, 1.0),
+        ({2: 1, 4: 2, 10: 1}, 4.0),
+        ({1: 1, 2: 1, 3: 1, 100: 1}, 2.5),
+    ],
+)
+def test_median_of_histogram_is_the_median_of_the_values(
+    histogram: dict[int, int], expected: float | None
+) -> None:
+    assert median_of_histogram(histogram) == expected
+    values = list(itertools.chain.from_iterable([v] * n for v, n in histogram.items()))
+    assert expected == (statistics.median(values) if values else None)
+
+
+@pytest.mark.parametrize(
+    ("prefix", "region"),
+    [
+        ("447", "GB"),
+        ("1202", "US"),
+        ("1416", "CA"),
+        ("1876", "JM"),
+        ("491", "DE"),
+        ("331", "FR"),
+        ("800", None),
+        ("999", None),
+        ("", None),
+        ("4x", None),
+    ],
+)
+def test_region_of_prefix(prefix: str, region: str | None) -> None:
+    assert region_of_prefix(prefix) == region
+
+
+def test_data_range_and_an_empty_range(store: HistoryStore) -> None:
+    assert data_range(store) == (micros(ROWS[0].created_at), micros(ROWS[-1].created_at))
+    assert data_range(store, profile="Nobody") is None
+    empty = run_analytics(store, AnalyticsQuery(T0 - timedelta(days=9), T0 - timedelta(days=8)))
+    assert empty.groups == () and empty.totals == Figures()
+    assert empty.totals.conversion is None
