@@ -95,7 +95,7 @@ def check_export_options(args: argparse.Namespace) -> None:
     if args.export is None:
         given = [f"--{name}" for name in _EXPORT_ONLY if getattr(args, name, None)]
         if given:
-            raise CliUsageError(f"{', '.join(given)} only work with --export FILE")
+            raise CliUsageError(f"{', '.join(given)}: only with --export FILE")
         return
     if not str(args.export).strip():
         raise CliUsageError("--export needs a file name")
