@@ -152,3 +152,61 @@ def test_parse_moment_forms() -> None:
     assert parse_moment("2026-03-01T09:30Z") == datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
     local = parse_moment("2026-03-01")
     assert local.tzinfo is not None and (local.hour, local.minute) == (0, 0)
+
+
+CANARY_SECRET = "CanarySecret-7Hq2Zx9"
+CANARY_CODE = "Kq7Zx9Wv"  # letters and digits: it cannot appear in an id, a time or a price
+WRONG_CANARY = "Wr0ngZq8"
+
+
+def test_no_secret_and_no_code_reach_an_export(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real start and checks (wrong code, right code) with canaries, then every export."""
+    from desktop_app.sandbox.server import SandboxConfig, SandboxServer
+
+    config = SandboxConfig(
+        port=0,
+        api_key="canary-key",
+        api_secret=CANARY_SECRET,
+        allow_pin_code=True,
+        rate_limit=0.0,
+        search_rate_limit=0.0,
+    )
+    monkeypatch.setenv("VERIFY_DESK_API_KEY", "canary-key")
+    monkeypatch.setenv("VERIFY_DESK_API_SECRET", CANARY_SECRET)
+    db = tmp_path / "canary.sqlite3"
+    with SandboxServer(config) as sandbox:
+        base = ("--api-host", sandbox.url, "--rest-host", sandbox.url, "--history-db", str(db))
+        code, out, err = _run(
+            capsys,
+            *base,
+            "--json",
+            "start",
+            "--number",
+            "447400123456",
+            "--brand",
+            "Canary",
+            "--pin-code",
+            CANARY_CODE,
+        )
+        assert code == 0, err
+        rid = json.loads(out)["request_id"]
+        assert _run(capsys, *base, "check", "--request-id", rid, "--code", WRONG_CANARY)[0] == 1
+        code, _, err = _run(capsys, *base, "check", "--request-id", rid, "--code", CANARY_CODE)
+        assert code == 0, err
+    files = []
+    for fmt, mask in (("csv", False), ("jsonl", False), ("csv", True)):
+        out_file = tmp_path / f"export-{fmt}-{mask}.{fmt}"
+        extra = ("--mask",) if mask else ()
+        assert (
+            _run(capsys, "--history-db", str(db), "history", "--export", str(out_file), *extra)[0]
+            == 0
+        )
+        files.append(out_file)
+    for path in files:
+        text = path.read_text(encoding="utf-8-sig")
+        assert rid in text and "SUCCESS" in text, "the verified request is in the export"
+        for canary in (CANARY_SECRET, CANARY_CODE, WRONG_CANARY):
+            assert canary not in text
+            assert canary.lower() not in text.lower()
