@@ -132,7 +132,7 @@ class BreakdownChart(QChartView):
     def _attach(chart: QChart, x_axis: QAbstractAxis, series: list[Any], top: int) -> None:
         y_axis = QValueAxis()
         y_axis.setLabelFormat("%d")
-        y_axis.setRange(0, max(1, top) * 1.1)
+        y_axis.setRange(0, max(5, top * 1.1))
         y_axis.applyNiceNumbers()
         chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
         chart.addAxis(y_axis, Qt.AlignmentFlag.AlignLeft)

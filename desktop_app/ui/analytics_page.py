@@ -24,8 +24,9 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QFileDialog,
-    QFormLayout,
+    QFrame,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
     QSplitter,
@@ -38,7 +39,7 @@ from PySide6.QtWidgets import (
 from desktop_app.domain.analytics import AnalyticsQuery, AnalyticsReport
 from desktop_app.domain.reports import BREAKDOWNS, breakdown
 from desktop_app.services.latest import Latest
-from desktop_app.ui import messages
+from desktop_app.ui import formatting, messages
 from desktop_app.ui.analytics_chart import BreakdownChart, OutcomeChart
 from desktop_app.ui.analytics_figures import (
     HEADERS,
@@ -131,14 +132,12 @@ class AnalyticsPage(QWidget):
                        self.until_edit, self.by_combo, self.profile_combo):  # fmt: skip
             controls.addWidget(widget)
         controls.addStretch(1)
-        self.totals = {key: QLabel("—", self) for key in
-                       ("started", "verified", "conversion", "median", "cost")}  # fmt: skip
-        form = QFormLayout()
+        self.totals: dict[str, QLabel] = {}
+        cards = QHBoxLayout()
         for key, title in (("started", "Started"), ("verified", "Verified"),
-                           ("conversion", "Conversion (verified / started)"),
-                           ("median", "Median time to verify"), ("cost", "Cost")):  # fmt: skip
-            self.totals[key].setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            form.addRow(title + ":", self.totals[key])
+                           ("conversion", "Conversion"), ("median", "Median time to verify"),
+                           ("cost", "Cost")):  # fmt: skip
+            cards.addWidget(self._card(key, title), 1)
         self.state_label = QLabel("", self)
         self.chart = BreakdownChart(self)
         self.outcomes = OutcomeChart(self)
@@ -151,7 +150,7 @@ class AnalyticsPage(QWidget):
         self.table.setHorizontalHeaderLabels(list(HEADERS))
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.save_csv_button = QPushButton("Save figures (CSV)…", self)
         self.save_png_button = QPushButton("Save chart (PNG)…", self)
         buttons = QHBoxLayout()
@@ -165,10 +164,29 @@ class AnalyticsPage(QWidget):
         body.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
-        layout.addLayout(form)
+        layout.addLayout(cards)
         layout.addWidget(body, 1)
         layout.addLayout(buttons)
         self._update_date_edits()
+
+    def _card(self, key: str, title: str) -> QFrame:
+        """One figure of the totals: a small caption over a big value."""
+        card = QFrame(self)
+        card.setFrameShape(QFrame.Shape.StyledPanel)
+        caption = QLabel(title, card)
+        caption.setStyleSheet("color: palette(mid);")
+        value = QLabel(formatting.MISSING, card)
+        value.setAccessibleName(title)
+        value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        font = value.font()
+        font.setPointSizeF(font.pointSizeF() * 1.6)
+        font.setBold(True)
+        value.setFont(font)
+        column = QVBoxLayout(card)
+        column.addWidget(caption)
+        column.addWidget(value)
+        self.totals[key] = value
+        return card
 
     def _connect(self) -> None:
         self.range_combo.currentIndexChanged.connect(self._on_range_changed)
