@@ -17,6 +17,7 @@ anyway, which the trigram index cannot make cheaper.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from typing import Any, Final
 
@@ -33,6 +34,7 @@ __all__ = ["PAGE_SIZE", "count_matching", "export_pages"]
 #: few milliseconds of work (the GIL is handed over between pages).
 PAGE_SIZE: Final = 500
 _ORDER: Final = "ORDER BY created_at DESC, id DESC"
+_GIL_CHUNK: Final = 32
 
 
 def _filter_sql(flt: HistoryFilter) -> tuple[list[str], list[object]]:
@@ -92,7 +94,11 @@ def export_pages(
         rows = read(history, _fetch(sql, page_args))
         if not rows:
             return
-        page = [entry(row) for row in rows]
+        page: list[HistoryEntry] = []
+        for start in range(0, len(rows), _GIL_CHUNK):
+            if start:
+                time.sleep(0)  # hand the GIL over (see usecases.export): the GUI thread paints
+            page.extend(entry(row) for row in rows[start : start + _GIL_CHUNK])
         keyset = (to_micros(page[-1].created_at), page[-1].id)
         yield page
         if len(rows) < page_size:
