@@ -16,6 +16,7 @@ Modes (each prints one JSON line):
 
 from __future__ import annotations
 
+import gc
 import json
 import sqlite3
 import statistics
@@ -29,14 +30,15 @@ from typing import Any
 from benchmarks._gui_child import Heartbeat, app, peak_rss_mb, rss_mb, wait_until
 
 
-def _services(db: str) -> tuple[Any, Any, Any]:
+def _services(db: str, *, in_child: bool = True) -> tuple[Any, Any, Any]:
     from desktop_app.services.reports import ReportsService
     from desktop_app.services.tasks import TaskRunner
     from desktop_app.store.history import HistoryStore
 
     store = HistoryStore(db)
     runner = TaskRunner(2, name="reports")
-    return store, runner, ReportsService(runner, store)
+    path = Path(db) if in_child else None  # the app passes its history file: a child process
+    return store, runner, ReportsService(runner, store, history_path=path)
 
 
 def _floor_read(db: str) -> float:
@@ -48,12 +50,30 @@ def _floor_read(db: str) -> float:
     return time.perf_counter() - started
 
 
+class _GcPauses:
+    """The longest garbage-collector pause per generation (any thread), via ``gc.callbacks``."""
+
+    def __init__(self) -> None:
+        self.longest = [0.0, 0.0, 0.0]
+        self.count = [0, 0, 0]
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+            return
+        generation = info["generation"]
+        pause = (time.perf_counter() - self._started) * 1000
+        self.longest[generation] = max(self.longest[generation], round(pause, 2))
+        self.count[generation] += 1
+
+
 def mode_export(args: dict[str, Any]) -> dict[str, Any]:
     from desktop_app.domain.reports import ExportFormat, HistoryFilter
     from desktop_app.ui.export_dialog import ExportDialog
 
     app()
-    store, runner, reports = _services(args["db"])
+    store, runner, reports = _services(args["db"], in_child=args.get("where") != "thread")
     heartbeat = Heartbeat()
     idle_before = heartbeat.run(2.0)
     out = Path(tempfile.mkdtemp(prefix="vd-export-")) / "history.csv"
@@ -76,7 +96,11 @@ def mode_export(args: dict[str, Any]) -> dict[str, Any]:
         job.task.on_success(lambda s: state.update(summary=s, ended=time.perf_counter()))
         job.task.on_failure(lambda e: state.update(error=repr(e), ended=time.perf_counter()))
 
+    pauses = _GcPauses()
+    gc.callbacks.append(pauses)
     during = heartbeat.run(0.5, work=start, until=lambda: "ended" in state)
+    gc.callbacks.remove(pauses)
+    over_16 = sum(1 for gap in heartbeat.gaps if gap > 16.0)
     if "error" in state:
         raise RuntimeError(state["error"])
     export_s = state["ended"] - state["started"]
@@ -100,6 +124,9 @@ def mode_export(args: dict[str, Any]) -> dict[str, Any]:
         "rss_max_sampled_mb": max(rss_samples, default=rss_before),
         "progress_values_shown": len(values),
         "heartbeat_export": during,
+        "gaps_over_16ms": over_16,
+        "gc_longest_pause_ms": pauses.longest,
+        "gc_collections": pauses.count,
         "heartbeat_idle": {"before": idle_before, "after": idle_after},
     }
 

@@ -507,7 +507,7 @@ def _build_services(ctx: AppContext) -> None:
     window.recent.set_mask_numbers(prefs.mask_numbers)
     from desktop_app.ui.reports_menu import ReportsMenu
 
-    reports = ReportsService(runners.reports, history_store)
+    reports = ReportsService(runners.reports, history_store, history_path=paths.history_db)
     # Exports mask numbers as the window does (presenter mode will join mask_numbers here).
     window.reports_menu = ReportsMenu(window, reports, mask=lambda: ctx.preferences.mask_numbers)
     speed = window.handset_panel.speed_combo

@@ -1,4 +1,4 @@
-"""Walk through send -> check -> recent requests on the built-in sandbox and save screenshots.
+"""Walk through send, check, recent requests and analytics on the sandbox; save screenshots.
 
 The pictures show what a person on a 1280x800 laptop sees: the script starts its own virtual
 screen of that size with a window manager (``scripts/xscreen.py``: Xvfb and openbox), and the
@@ -49,6 +49,47 @@ def settle(ms: int = 300) -> None:
     loop = QEventLoop()
     QTimer.singleShot(ms, loop.quit)
     loop.exec()
+
+
+def seed_history(db: Path, *, now: float, days: int = 42, count: int = 6000) -> None:
+    """Write ``count`` finished requests of the ``days`` before today into the history.
+
+    Deterministic (a fixed seed): countries by calling code with a price each, v1 workflows and
+    v2 channel lists, four operators, realistic outcomes and times to verify.
+    """
+    import random
+    import sqlite3
+
+    rng = random.Random(20261206)
+    countries = (("447400", "0.0400", 30), ("1202555", "0.0087", 22), ("4915", "0.0910", 12),
+                 ("336", "0.0650", 10), ("9198", "0.0058", 9), ("5511", "0.0290", 7),
+                 ("6141", "0.0550", 5), ("1416555", "0.0087", 5))  # fmt: skip
+    outcomes = (("SUCCESS", 74), ("EXPIRED", 11), ("FAILED", 6), ("CANCELLED", 4),
+                ("REFUSED", 3), ("NOT SENT", 2))  # fmt: skip
+    first = (now - days * 86_400 - 86_400) * 1_000_000
+    rows = []
+    for _ in range(count):
+        prefix, price, _ = rng.choices(countries, [c[2] for c in countries])[0]
+        status = rng.choices([o[0] for o in outcomes], [o[1] for o in outcomes])[0]
+        created = int(first + rng.random() * days * 86_400 * 1_000_000)
+        v2 = rng.random() < 0.3
+        finished = created + int(rng.gauss(70, 25) ** 2 / 40 * 1_000_000 + 8_000_000)
+        delivered = status not in ("REFUSED", "NOT SENT")
+        rows.append((
+            "Sandbox", rng.choice(("ann", "bob", "chen", "dana")), "v2" if v2 else "v1", "start",
+            prefix + f"{rng.randrange(10 ** (12 - len(prefix))):0{12 - len(prefix)}d}",
+            rng.choice(("Acme", "Globex", "Initech")), None if v2 else rng.choice((1, 1, 2, 4, 6)),
+            rng.choice(("sms,voice", "whatsapp,sms", "sms")) if v2 else "",
+            f"{rng.getrandbits(128):032x}" if delivered else None, status, created, finished,
+            finished, price if delivered else None, "EUR" if delivered else "",
+        ))  # fmt: skip
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.executemany(
+            "INSERT INTO requests (profile, operator, api_version, kind, number, brand,"
+            " workflow_id, channels, request_id, status, created_at, updated_at, finalized_at,"
+            " price, currency) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    conn.close()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -165,6 +206,20 @@ def shoot(out: Path) -> int:
     send_concurrent.send_button.click()
     wait_until(lambda: window.concurrent_panel.isVisible(), what="the status-10 panel")
     shot("04-already-running.png")
+
+    # 5. View > Analytics over six weeks of earlier requests (seeded: a fresh home has few).
+    seed_history(ctx.paths.history_db, now=time.time())
+    window.analytics_action.trigger()
+    page = window.reports_menu.analytics
+    page.resize(width, height)
+    page.by_combo.setCurrentIndex(page.by_combo.findData("country"))
+    wait_until(lambda: page.report is not None and page.report.query.by == "country"
+               and page.report.totals.started > 1000, what="the analytics figures")
+    settle(600)  # the charts' first layout
+    path = args.out / "05-analytics.png"
+    page.grab().save(str(path))
+    print(f"saved {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+    page.close()
 
     ok = ctx.shutdown(5000)
     print(f"failed={failed} cancelled={cancelled} shutdown_ok={ok}")

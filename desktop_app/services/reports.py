@@ -66,15 +66,24 @@ class ReportsService(QObject):
         runner: The reports runner (never the history page's or the network's).
         history: The open store, or None when there is none (every task then fails with
             ``StoreError``).
+        history_path: The store's file. When given, exports run in a child process
+            (:mod:`desktop_app.usecases.export_process`: the window's GIL stays free);
+            otherwise on the runner's thread.
         parent: The Qt parent.
     """
 
     def __init__(
-        self, runner: TaskRunner, history: HistoryStore | None, parent: QObject | None = None
+        self,
+        runner: TaskRunner,
+        history: HistoryStore | None,
+        parent: QObject | None = None,
+        *,
+        history_path: Path | None = None,
     ) -> None:
         super().__init__(parent)
         self._runner = runner
         self._history = history
+        self._history_path = history_path
 
     def set_history(self, history: HistoryStore | None) -> None:
         """Attach another store (or none); tasks in flight keep the previous one."""
@@ -101,11 +110,20 @@ class ReportsService(QObject):
     def export(self, flt: HistoryFilter, path: Path, fmt: ExportFormat, *, mask: bool) -> ExportJob:
         """Start writing the rows ``flt`` selects to ``path``; see :class:`ExportJob`."""
         from desktop_app.usecases.export import export_history
+        from desktop_app.usecases.export_process import export_in_child
 
         job = ExportJob()  # before the task: its function reports into the job at once
         history = self._history
         if history is None:
             job.task = self._runner.rejected(_no_history(), name="reports.export")
+            return job
+        db = self._history_path
+        if db is not None:
+            job.task = self._runner.submit(
+                lambda: export_in_child(db, flt, path, fmt, mask=mask, progress=job._report,
+                                        cancelled=lambda: job.stopping),
+                name="reports.export",
+            )  # fmt: skip
             return job
         job.task = self._runner.submit(
             lambda: export_history(

@@ -42,7 +42,7 @@ from desktop_app.domain.reports import (
 from desktop_app.store.export import PAGE_SIZE, count_matching, export_pages
 from desktop_app.store.history import HistoryStore
 
-__all__ = ["ExportCancelled", "export_history"]
+__all__ = ["ExportCancelled", "export_history", "part_path"]
 
 _CSV_ENCODING: Final = "utf-8-sig"
 #: Rows written between two GIL hand-offs (well under a millisecond of Python).
@@ -65,7 +65,8 @@ def _json_cell(value: object) -> object:
     return str(value) if isinstance(value, Decimal) else value
 
 
-def _part_path(path: Path) -> Path:
+def part_path(path: Path) -> Path:
+    """The hidden file an export writes before renaming it over ``path``."""
     return path.with_name(f".{path.name}.part")
 
 
@@ -101,7 +102,7 @@ def export_history(
     report(ExportProgress(0, None))
     total = count_matching(history, flt)
     report(ExportProgress(0, total))
-    part = _part_path(path)
+    part = part_path(path)
     done = 0
     try:
         with _open(part, fmt) as stream:

@@ -113,12 +113,14 @@ def big_store(tmp_path: Path) -> Iterator[HistoryStore]:
     store.close()
 
 
+@pytest.mark.parametrize("in_child", [True, False], ids=["child-process", "worker-thread"])
 def test_progress_then_cancel_leaves_no_file(
-    qtbot: Any, tmp_path: Path, big_store: HistoryStore
+    qtbot: Any, tmp_path: Path, big_store: HistoryStore, in_child: bool
 ) -> None:
     runner = TaskRunner(1, name="export-test")
     target = tmp_path / "big.csv"
-    job = ReportsService(runner, big_store).export(
+    db = tmp_path / "big.sqlite3" if in_child else None
+    job = ReportsService(runner, big_store, history_path=db).export(
         HistoryFilter(), target, ExportFormat.CSV, mask=False
     )
     dialog = ExportDialog(job, target)
@@ -135,18 +137,25 @@ def test_progress_then_cancel_leaves_no_file(
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
 
 
+@pytest.mark.parametrize("in_child", [True, False], ids=["child-process", "worker-thread"])
 def test_a_failed_export_is_explained(
-    qtbot: Any, tmp_path: Path, big_store: HistoryStore, monkeypatch: pytest.MonkeyPatch
+    qtbot: Any,
+    tmp_path: Path,
+    big_store: HistoryStore,
+    monkeypatch: pytest.MonkeyPatch,
+    in_child: bool,
 ) -> None:
     shown: list[str] = []
     monkeypatch.setattr(export_dialog.messages, "show_error", lambda _p, text: shown.append(text))
     runner = TaskRunner(1, name="export-test")
     target = tmp_path / "missing" / "x.csv"
-    job = ReportsService(runner, big_store).export(
+    db = tmp_path / "big.sqlite3" if in_child else None
+    job = ReportsService(runner, big_store, history_path=db).export(
         HistoryFilter(), target, ExportFormat.CSV, mask=False
     )
     dialog = ExportDialog(job, target)
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: bool(shown), timeout=10_000)
-    assert "export file cannot be written" in shown[0]
+    assert shown[0].startswith("The export file cannot be written. (")  # one sentence, once
+    assert shown[0].count("Choose another folder") == 1
     assert runner.shutdown(5000)
