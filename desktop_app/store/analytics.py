@@ -1,7 +1,8 @@
 """Analytics over the request history: one SQL aggregate per question, folded in Python.
 
-A page of figures (totals plus one group per day, country, channel...) is **one** query over the
-date range, answered from the ``(created_at, id)`` index range::
+A page of figures (totals plus one group per day, country, channel...) is one aggregate query
+over the date range (run a day at a time for the day and hour breakdowns, see ``_spans``),
+answered from the ``(created_at, id)`` index range::
 
     SELECT <group key>, status, currency, price, <whole seconds to verify>, count(*)
     FROM requests WHERE created_at >= ? AND created_at < ? [AND profile = ?]
@@ -30,6 +31,7 @@ Group keys are computed in SQL so that grouping happens in the scan:
 from __future__ import annotations
 
 import itertools
+import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -66,6 +68,7 @@ _SECONDS: Final = (
     " THEN max(0, finalized_at - created_at) / 1000000 END"
 )
 _EPOCH_LOCAL: Final = datetime(1970, 1, 1)
+_SPAN_US: Final = 86_400_000_000
 
 
 def _offset_sql(utc_offsets: tuple[tuple[int, int], ...]) -> str:
@@ -162,20 +165,49 @@ def _where(query: AnalyticsQuery) -> tuple[str, list[object]]:
     return where, args
 
 
+def _spans(first: int, last: int, item: Breakdown) -> list[tuple[int, int]]:
+    """``[first, last]`` cut into day-long spans for the time breakdowns, else whole.
+
+    SQLite groups by sorting every input row; sorting a day's rows at a time keeps each sort
+    small and in memory (several times faster over a year of history). The spans need not
+    follow the buckets: ``_fold`` merges rows of one key from different spans.
+    """
+    if not item.timeline:
+        return [(first, last + 1)]
+    return [(start, min(start + _SPAN_US, last + 1)) for start in range(first, last + 1, _SPAN_US)]
+
+
+def _aggregate(conn: sqlite3.Connection, item: Breakdown, query: AnalyticsQuery) -> list[Any]:
+    where, args = _where(query)
+    conn.execute("BEGIN")  # one snapshot for the bounds and every span
+    try:
+        first, last = conn.execute(
+            f"SELECT min(created_at), max(created_at) FROM requests WHERE {where}", args
+        ).fetchone()
+        if first is None:
+            return []
+        sql = (
+            f"SELECT {_key_sql(item, query)} AS k, status, currency, price, {_SECONDS} AS s,"
+            f" count(*) FROM requests WHERE {where} AND created_at >= ? AND created_at < ?"
+            " GROUP BY 1, 2, 3, 4, 5"
+        )
+        rows: list[Any] = []
+        for start, end in _spans(int(first), int(last), item):
+            rows += conn.execute(sql, [*args, start, end]).fetchall()
+        return rows
+    finally:
+        conn.execute("COMMIT")
+
+
 def run_analytics(history: HistoryStore, query: AnalyticsQuery) -> AnalyticsReport:
-    """Compute the figures of ``query`` (one aggregate query; call it on a store thread).
+    """Compute the figures of ``query`` (SQL aggregates; call it on a store thread).
 
     Raises:
         KeyError: ``query.by`` names no breakdown.
         StoreError: The database cannot be read.
     """
     item = breakdown(query.by)
-    where, args = _where(query)
-    sql = (
-        f"SELECT {_key_sql(item, query)} AS k, status, currency, price, {_SECONDS} AS s,"
-        f" count(*) FROM requests WHERE {where} GROUP BY 1, 2, 3, 4, 5"
-    )
-    rows = read(history, lambda conn: conn.execute(sql, args).fetchall())
+    rows = read(history, lambda conn: _aggregate(conn, item, query))
     totals, groups = _fold(item, rows)
     return AnalyticsReport(query=query, totals=totals, groups=tuple(groups))
 
