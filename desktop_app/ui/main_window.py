@@ -234,6 +234,8 @@ class MainWindow(QMainWindow):
         self._handset: Any = None
         self._settings_factory: Callable[[QWidget], QWidget] | None = None
         self.settings_dialog: QWidget | None = None
+        #: File > Export... and View > Analytics (a ``ui.reports_menu.ReportsMenu``), once wired.
+        self.reports_menu: Any = None
         self._sandbox_url: str | None = None
         self._profile: Profile | None = None
         self._populated = False
