@@ -220,6 +220,8 @@ def shoot(out: Path) -> int:
     page.grab().save(str(path))
     print(f"saved {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
     page.close()
+    page.deleteLater()  # before the app goes: its charts must not outlive the QApplication
+    settle(100)
 
     ok = ctx.shutdown(5000)
     print(f"failed={failed} cancelled={cancelled} shutdown_ok={ok}")

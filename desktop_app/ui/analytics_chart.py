@@ -39,7 +39,7 @@ from PySide6.QtWidgets import QWidget
 from desktop_app.domain.analytics import AnalyticsReport
 from desktop_app.domain.models import VerificationStatus
 from desktop_app.ui import formatting
-from desktop_app.ui.analytics_figures import group_label
+from desktop_app.ui.analytics_figures import short_label
 
 __all__ = ["MAX_BARS", "BreakdownChart", "OutcomeChart"]
 
@@ -124,7 +124,7 @@ class BreakdownChart(QChartView):
         series.append(verified)
         chart.addSeries(series)
         x_axis = QBarCategoryAxis()
-        x_axis.append([group_label(report.query.by, g.key) for g in groups])
+        x_axis.append([short_label(report.query.by, g.key) for g in groups])
         top = max((g.figures.started for g in groups), default=0)
         self._attach(chart, x_axis, [series], top)
 

@@ -25,6 +25,7 @@ __all__ = [
     "figure_rows",
     "group_label",
     "median_text",
+    "short_label",
     "write_figures_csv",
 ]
 
@@ -51,6 +52,20 @@ def group_label(by: str, key: object) -> str:
     if by == "api":
         return f"Verify {key}"
     return str(key) if key not in (None, "") else "(none)"
+
+
+def short_label(by: str, key: object) -> str:
+    """A chart axis's label: the region code for a country, the channels in short."""
+    if by == "country":
+        return str(key) or "?"
+    if by == "channel":
+        family, _, rest = str(key).partition(":")
+        if family == "v2":
+            return "v2 " + "→".join(formatting.V2_CHANNEL_SHORT.get(c, c) for c in rest.split(","))
+        return f"v1 wf {rest}"
+    if by == "api":
+        return str(key)
+    return group_label(by, key)
 
 
 def conversion_text(figures: Figures) -> str:
