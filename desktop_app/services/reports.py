@@ -98,15 +98,6 @@ class ReportsService(QObject):
             return self._runner.rejected(_no_history(), name="reports.analytics")
         return self._runner.submit(lambda: run_analytics(history, query), name="reports.analytics")
 
-    def data_range(self, profile: str | None = None) -> Task[tuple[int, int] | None]:
-        """``(first, last)`` creation micros of the history (of ``profile``), None if empty."""
-        from desktop_app.store.analytics import data_range
-
-        history = self._history
-        if history is None:
-            return self._runner.resolved(None, name="reports.data_range")
-        return self._runner.submit(lambda: data_range(history, profile), name="reports.range")
-
     def export(self, flt: HistoryFilter, path: Path, fmt: ExportFormat, *, mask: bool) -> ExportJob:
         """Start writing the rows ``flt`` selects to ``path``; see :class:`ExportJob`."""
         from desktop_app.usecases.export import export_history
