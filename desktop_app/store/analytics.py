@@ -156,9 +156,10 @@ def _order(item: Breakdown, key: object, tally: _Tally) -> tuple[Any, ...]:
     return (-tally.started, str(key))
 
 
-def _where(query: AnalyticsQuery) -> tuple[str, list[object]]:
-    where = "created_at >= ? AND created_at < ?"
-    args: list[object] = [to_micros(query.since), to_micros(query.until)]
+def _where(query: AnalyticsQuery, *, bounds: bool = True) -> tuple[str, list[object]]:
+    """The range (unless ``bounds`` is False) and profile terms, and their arguments."""
+    where = "created_at >= ? AND created_at < ?" if bounds else ""
+    args: list[object] = [to_micros(query.since), to_micros(query.until)] if bounds else []
     if query.profile is not None:
         where += " AND profile = ?"
         args.append(query.profile)
@@ -186,14 +187,16 @@ def _aggregate(conn: sqlite3.Connection, item: Breakdown, query: AnalyticsQuery)
         ).fetchone()
         if first is None:
             return []
+        # One range per query: given two, SQLite may walk the index over the wider one.
+        span_where, span_args = _where(query, bounds=False)
         sql = (
             f"SELECT {_key_sql(item, query)} AS k, status, currency, price, {_SECONDS} AS s,"
-            f" count(*) FROM requests WHERE {where} AND created_at >= ? AND created_at < ?"
+            f" count(*) FROM requests WHERE created_at >= ? AND created_at < ?{span_where}"
             " GROUP BY 1, 2, 3, 4, 5"
         )
         rows: list[Any] = []
         for start, end in _spans(int(first), int(last), item):
-            rows += conn.execute(sql, [*args, start, end]).fetchall()
+            rows += conn.execute(sql, [start, end, *span_args]).fetchall()
         return rows
     finally:
         conn.execute("COMMIT")
