@@ -211,12 +211,12 @@ def shoot(out: Path) -> int:
     seed_history(ctx.paths.history_db, now=time.time())
     window.analytics_action.trigger()
     page = window.reports_menu.analytics
-    page.resize(width, height)
+    page.resize(window.width(), window.height())  # as big as the window on this screen
     page.by_combo.setCurrentIndex(page.by_combo.findData("country"))
     wait_until(lambda: page.report is not None and page.report.query.by == "country"
                and page.report.totals.started > 1000, what="the analytics figures")
     settle(600)  # the charts' first layout
-    path = args.out / "05-analytics.png"
+    path = out / "05-analytics.png"
     page.grab().save(str(path))
     print(f"saved {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
     page.close()
