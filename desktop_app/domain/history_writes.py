@@ -46,8 +46,12 @@ class NewRequest:
         code_length: The code length asked for, if any.
         pin_expiry: Verify v1's PIN expiry in seconds, if given.
         next_event_wait: Seconds between deliveries (v2: the channel timeout), if given.
-        api_version: ``"v1"`` or ``"v2"``.
-        channels: Verify v2 only: the workflow's channels in order (``"sms,voice"``).
+        api_version: ``"v1"``, ``"v2"`` or ``"messages"``.
+        channels: Verify v2: the workflow's channels in order (``"sms,voice"``); Messages API:
+            the message's and its failover messages' channels in order.
+        message_type: Messages API only: the first message's type.
+        client_ref: Messages API only: the ``client_ref`` sent.
+        delivery_tracked: Messages API only: status webhooks are being received for it.
     """
 
     profile: str
@@ -61,6 +65,9 @@ class NewRequest:
     next_event_wait: int | None = None
     api_version: str = "v1"
     channels: str = ""
+    message_type: str = ""
+    client_ref: str = ""
+    delivery_tracked: bool = False
 
     @classmethod
     def like(cls, entry: HistoryEntry) -> NewRequest:
@@ -73,7 +80,8 @@ class RequestChanges:
     """The fields of a request row to change; every field left ``UNSET`` stays as it is.
 
     A final ``status`` without a ``finalized_at`` makes the store stamp ``finalized_at`` with
-    "now", unless the row already has one.
+    "now", unless the row already has one. The ``delivery_*`` and ``error_*`` fields are the
+    Messages API's (see :class:`~desktop_app.domain.models.HistoryEntry`).
     """
 
     request_id: str | Unset | None = UNSET
@@ -82,6 +90,10 @@ class RequestChanges:
     price: Decimal | Unset | None = UNSET
     currency: str | Unset = UNSET
     last_error: str | Unset = UNSET
+    delivery_status: str | Unset = UNSET
+    delivery_leg: int | Unset = UNSET
+    error_code: int | Unset | None = UNSET
+    error_title: str | Unset = UNSET
 
     @classmethod
     def like(cls, entry: HistoryEntry) -> RequestChanges:

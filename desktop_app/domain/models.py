@@ -193,8 +193,23 @@ class HistoryEntry:
     code_length: int | None = None
     pin_expiry: int | None = None
     next_event_wait: int | None = None
-    #: Verify v2 only: the workflow's channels in order, comma-separated (``"sms,voice"``).
+    #: Verify v2: the workflow's channels in order, comma-separated (``"sms,voice"``);
+    #: Messages API: the channels of the message and its failover messages, in order.
     channels: str = ""
+    #: Messages API only: the first message's type (``"text"``, ``"template"``, ``"custom"``).
+    message_type: str = ""
+    #: Messages API only: the ``client_ref`` echoed in its status webhooks.
+    client_ref: str = ""
+    #: Messages API only: the latest delivery status heard (a ``MessageStatus`` value, or ""
+    #: when none arrived yet) and the leg it concerns (0 the first message, 1 its failover...).
+    delivery_status: str = ""
+    delivery_leg: int = 0
+    #: Messages API only: True when status webhooks were being received for this message
+    #: (the built-in sandbox, or the local webhook receiver); False: "status not tracked".
+    delivery_tracked: bool = False
+    #: Messages API only: a failure's error code (``1340``) and its title, else None and "".
+    error_code: int | None = None
+    error_title: str = ""
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,13 @@ keyring: ``keyring``'s ``fail`` and ``null`` backends, anything with priority be
 the file-based ``keyrings.alt`` backends (which write plaintext or weakly encrypted files).
 It never falls back silently; the UI offers ``SessionCredentialStore`` instead, and says so.
 
+The Messages API adds three values per profile, kept exactly like the API secret (the keyring,
+or memory for the session; never a file): the webhook **signature secret** (to verify signed
+status webhooks), and a Vonage application's **id** and **private key** (PEM) for JWT
+authentication. Each is an *item* of :class:`MessagesSecretStore` (``get_item``/``set_item``/
+``delete_item``), in the keyring under its own service name (``verify-desk/signature_secret``)
+with the profile name as the user. ``delete_secret`` forgets a profile's items too.
+
 ``keyring`` is imported inside the methods: importing it costs about 140 ms, and the window's
 first paint must not wait for it.
 """
@@ -27,6 +34,16 @@ T = TypeVar("T")
 
 #: The built-in sandbox's fixed credentials (not a secret: the sandbox accepts only these).
 SANDBOX_CREDENTIALS: Final = ApiCredentials("sandbox", "sandbox-secret")
+#: The Messages API's values kept beside a profile's API secret (item names).
+SIGNATURE_SECRET: Final = "signature_secret"
+PRIVATE_KEY: Final = "private_key"
+APPLICATION_ID: Final = "application_id"
+MESSAGES_ITEMS: Final = (SIGNATURE_SECRET, PRIVATE_KEY, APPLICATION_ID)
+_ITEM_WORDS: Final = {
+    SIGNATURE_SECRET: "the webhook signature secret",
+    PRIVATE_KEY: "the application's private key",
+    APPLICATION_ID: "the application id",
+}
 _INSECURE_MODULES: Final = ("keyrings.alt", "keyring.backends.fail", "keyring.backends.null")
 
 
@@ -49,6 +66,27 @@ class CredentialStore(Protocol):
     def delete_secret(self, profile: str) -> None:
         """Forget the profile's secret; nothing happens when there is none."""
         ...
+
+
+class MessagesSecretStore(Protocol):
+    """Where a profile's Messages API values are kept (see :data:`MESSAGES_ITEMS`)."""
+
+    def get_item(self, profile: str, item: str) -> str | None:
+        """Return the profile's value of ``item``, or None when none is stored."""
+        ...
+
+    def set_item(self, profile: str, item: str, value: str) -> None:
+        """Store (or replace) the profile's value of ``item``."""
+        ...
+
+    def delete_item(self, profile: str, item: str) -> None:
+        """Forget the profile's value of ``item``; nothing happens when there is none."""
+        ...
+
+
+def _check_item(item: str) -> None:
+    if item not in MESSAGES_ITEMS:
+        raise ValueError(f"unknown item {item!r} (one of {', '.join(MESSAGES_ITEMS)})")
 
 
 def _backend_name(backend: object) -> str:
@@ -112,7 +150,10 @@ class KeyringCredentialStore:
     def __repr__(self) -> str:
         return f"KeyringCredentialStore(service={self._service!r})"
 
-    def _run(self, action: str, call: Callable[[Any], T], secret: str = "") -> T:
+    def _run(
+        self, action: str, call: Callable[[Any], T], secret: str = "",
+        what: str = "the API secret",
+    ) -> T:  # fmt: skip
         try:
             import keyring  # lazy: see the module docstring
 
@@ -130,7 +171,7 @@ class KeyringCredentialStore:
             if secret:
                 detail = redact_secret(detail, secret)
             raise CredentialsUnavailable(
-                f"Could not {action} the API secret in the system keyring "
+                f"Could not {action} {what} in the system keyring "
                 f"({_backend_name(backend)}: {detail})."
             ) from None if secret else exc
 
@@ -163,18 +204,62 @@ class KeyringCredentialStore:
         self._run("save", lambda b: b.set_password(self._service, profile, secret), secret)
 
     def delete_secret(self, profile: str) -> None:
-        """Delete the profile's secret; nothing happens when there is none.
+        """Delete the profile's secret and its Messages items; nothing happens when none.
 
         Raises:
             CredentialsUnavailable: The keyring cannot be used.
         """
 
         def delete(backend: Any) -> None:
-            if backend.get_password(self._service, profile) is None:
-                return
-            backend.delete_password(self._service, profile)
+            for service in (self._service, *map(self._item_service, MESSAGES_ITEMS)):
+                if backend.get_password(service, profile) is not None:
+                    backend.delete_password(service, profile)
 
         self._run("delete", delete)
+
+    def _item_service(self, item: str) -> str:
+        return f"{self._service}/{item}"
+
+    def get_item(self, profile: str, item: str) -> str | None:
+        """Return the profile's value of a Messages item (:data:`MESSAGES_ITEMS`), or None.
+
+        Raises:
+            ValueError: Not an item name.
+            CredentialsUnavailable: The keyring cannot be used.
+        """
+        _check_item(item)
+        service, what = self._item_service(item), _ITEM_WORDS[item]
+        value = self._run("read", lambda b: b.get_password(service, profile), what=what)
+        return value if isinstance(value, str) and value else None
+
+    def set_item(self, profile: str, item: str, value: str) -> None:
+        """Store the profile's value of a Messages item in the keyring.
+
+        Raises:
+            ValueError: Not an item name, or an empty value.
+            CredentialsUnavailable: The keyring cannot be used.
+        """
+        _check_item(item)
+        if not value:
+            raise ValueError(f"An empty {item} cannot be stored.")
+        service, what = self._item_service(item), _ITEM_WORDS[item]
+        self._run("save", lambda b: b.set_password(service, profile, value), value, what)
+
+    def delete_item(self, profile: str, item: str) -> None:
+        """Forget the profile's value of a Messages item; nothing happens when there is none.
+
+        Raises:
+            ValueError: Not an item name.
+            CredentialsUnavailable: The keyring cannot be used.
+        """
+        _check_item(item)
+        service = self._item_service(item)
+
+        def delete(backend: Any) -> None:
+            if backend.get_password(service, profile) is not None:
+                backend.delete_password(service, profile)
+
+        self._run("delete", delete, what=_ITEM_WORDS[item])
 
 
 class SessionCredentialStore:
@@ -184,6 +269,7 @@ class SessionCredentialStore:
 
     def __init__(self) -> None:
         self._secrets: dict[str, str] = {}
+        self._items: dict[tuple[str, str], str] = {}
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -207,9 +293,35 @@ class SessionCredentialStore:
             self._secrets[profile] = secret
 
     def delete_secret(self, profile: str) -> None:
-        """Forget the profile's secret; nothing happens when there is none."""
+        """Forget the profile's secret and its Messages items; nothing happens when none."""
         with self._lock:
             self._secrets.pop(profile, None)
+            for item in MESSAGES_ITEMS:
+                self._items.pop((profile, item), None)
+
+    def get_item(self, profile: str, item: str) -> str | None:
+        """Return the profile's value of a Messages item, or None."""
+        _check_item(item)
+        with self._lock:
+            return self._items.get((profile, item))
+
+    def set_item(self, profile: str, item: str, value: str) -> None:
+        """Keep the profile's value of a Messages item for this session.
+
+        Raises:
+            ValueError: Not an item name, or an empty value.
+        """
+        _check_item(item)
+        if not value:
+            raise ValueError(f"An empty {item} cannot be stored.")
+        with self._lock:
+            self._items[(profile, item)] = value
+
+    def delete_item(self, profile: str, item: str) -> None:
+        """Forget the profile's value of a Messages item."""
+        _check_item(item)
+        with self._lock:
+            self._items.pop((profile, item), None)
 
 
 class EnvCredentials:

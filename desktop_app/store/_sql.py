@@ -14,7 +14,8 @@ from desktop_app.store._connection import from_micros, to_micros
 REQUEST_COLUMNS: Final = (
     "id, profile, operator, api_version, kind, number, brand, workflow_id, request_id, status,"
     " created_at, updated_at, finalized_at, price, currency, checks_count, last_check_outcome,"
-    " last_error, code_length, pin_expiry, next_event_wait, channels"
+    " last_error, code_length, pin_expiry, next_event_wait, channels, message_type, client_ref,"
+    " delivery_status, delivery_leg, delivery_tracked, error_code, error_title"
 )
 CALL_COLUMNS: Final = (
     "id, profile, operator, operation, request_id, started_at, finished_at, outcome,"
@@ -32,7 +33,9 @@ def entry(row: tuple[Any, ...]) -> HistoryEntry:
         price=None if row[13] is None else Decimal(row[13]), currency=row[14],
         checks_count=row[15], last_check_outcome=row[16], last_error=row[17],
         code_length=row[18], pin_expiry=row[19], next_event_wait=row[20],
-        channels=row[21] or "",
+        channels=row[21] or "", message_type=row[22], client_ref=row[23],
+        delivery_status=row[24], delivery_leg=row[25], delivery_tracked=bool(row[26]),
+        error_code=row[27], error_title=row[28],
     )  # fmt: skip
 
 

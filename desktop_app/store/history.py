@@ -16,8 +16,13 @@ from pathlib import Path
 from typing import Final
 
 from desktop_app.domain.history_writes import UNSET, NewRequest, RequestChanges
+from desktop_app.domain.message_codes import CodeVerdict, StoredCode
+from desktop_app.domain.message_delivery import MessageEventEntry
+from desktop_app.domain.messages_status import MessageStatusEvent
 from desktop_app.domain.models import CallEntry, HistoryEntry, VerificationStatus
+from desktop_app.store import _messages
 from desktop_app.store._connection import Database, to_micros
+from desktop_app.store._messages import AppliedEvent
 from desktop_app.store._search import recent_rows
 from desktop_app.store._sql import (
     CALL_COLUMNS,
@@ -30,7 +35,7 @@ from desktop_app.store._sql import (
     new_row,
 )
 
-__all__ = ["UNSET", "HistoryStore", "NewRequest", "RequestChanges", "utc_now"]
+__all__ = ["UNSET", "AppliedEvent", "HistoryStore", "NewRequest", "RequestChanges", "utc_now"]
 
 
 _PENDING: Final = "pending"
@@ -232,18 +237,75 @@ class HistoryStore:
         sql = f"SELECT {CALL_COLUMNS} FROM calls ORDER BY started_at DESC, id DESC LIMIT ?"
         return [call(row) for row in self._db.query(sql, (limit,))]
 
+    # -- the Messages API: status timelines and codes sent by message -----------------------
+
+    def apply_message_event(
+        self, event: MessageStatusEvent, *, items_number: int | None = None
+    ) -> AppliedEvent | None:
+        """Record a status webhook on its message's row and timeline, in lifecycle order.
+
+        Idempotent: a repeat changes nothing. Returns None when no row has its message id.
+        """
+        now = self._clock()
+        return self._db.write(
+            lambda conn: _messages.apply_event(conn, event, items_number=items_number, now=now)
+        )
+
+    def message_events(self, message_uuid: str) -> list[MessageEventEntry]:
+        """A message's status timeline, leg by leg, each leg in lifecycle order."""
+        return self._db.read(lambda conn: _messages.events(conn, message_uuid))
+
+    def reserve_code(
+        self, *, profile: str, number: str, salt: bytes, digest: bytes, expires_at: datetime,
+        now: datetime,
+    ) -> tuple[int, StoredCode | None]:  # fmt: skip
+        """Store a code's hash for ``number``: ``(id, None)``, or ``(0, live code)`` if live."""
+        return self._db.write(
+            lambda conn: _messages.reserve_code(
+                conn, profile=profile, number=number, salt=salt, digest=digest,
+                expires_at=expires_at, now=now,
+            )
+        )  # fmt: skip
+
+    def attach_code(
+        self, code_id: int, *, history_id: int | None = None, message_uuid: str | None = None
+    ) -> None:
+        """Link a code to its history row and (once accepted) its message id."""
+        self._db.write(
+            lambda conn: _messages.attach_code(
+                conn, code_id, history_id=history_id, message_uuid=message_uuid
+            )
+        )
+
+    def end_code(self, code_id: int, ending: VerificationStatus, now: datetime) -> bool:
+        """End a live code (hash wiped; its row too while IN PROGRESS); False if not live."""
+        return self._db.write(lambda conn: _messages.end_code(conn, code_id, ending, now))
+
+    def find_code(self, message_uuid: str) -> StoredCode | None:
+        """The code a message carried (its salted hash, never the code), or None."""
+        return self._db.read(lambda conn: _messages.find_code(conn, message_uuid))
+
+    def settle_code_check(
+        self, code_id: int, candidate: bytes, now: datetime
+    ) -> tuple[CodeVerdict, StoredCode]:
+        """Judge and record one check of a code in one transaction (see ``_messages``)."""
+        return self._db.write(lambda conn: _messages.settle_check(conn, code_id, candidate, now))
+
     # -- retention -------------------------------------------------------------------------
 
     def prune(self, older_than: datetime) -> int:
         """Delete requests and calls created before ``older_than``, in short batches.
 
         Returns:
-            The number of request rows deleted (calls are pruned by the same rule).
+            The number of request rows deleted (calls, message timelines and codes are
+            pruned by the same rule).
         """
         cutoff = to_micros(older_than)
 
         deleted = 0
-        for table, column in (("requests", "created_at"), ("calls", "started_at")):
+        tables = (("requests", "created_at"), ("calls", "started_at"),
+                  ("message_events", "received_at"), ("message_codes", "created_at"))  # fmt: skip
+        for table, column in tables:
             sql = (f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table}"
                    f" WHERE {column} < ? LIMIT {_PRUNE_BATCH:d})")  # fmt: skip
             while True:

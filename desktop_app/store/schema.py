@@ -110,9 +110,64 @@ _V2: Final[tuple[str, ...]] = (
     "ALTER TABLE requests ADD COLUMN channels TEXT NOT NULL DEFAULT ''",
 )
 
+#: Version 3: the Messages API. A message is a ``requests`` row like a verification
+#: (``api_version`` ``"messages"``, ``kind`` ``"message"`` or ``"code"``, ``request_id`` the
+#: ``message_uuid``, ``number`` the recipient, ``channels`` its legs' channels in order,
+#: ``status`` where it stands, ``price``/``currency`` what its legs cost, ``last_error`` the
+#: plain meaning of a failure), plus what only messages have: the first message's type, its
+#: ``client_ref``, the latest delivery status heard and the leg it concerns, whether anything
+#: listens for status webhooks, and a failure's Messages error code and title.
+#: ``message_events`` is each message's status timeline (one row per leg and status: a webhook
+#: delivered twice lands once). ``message_codes`` holds codes sent by message: a salted hash and
+#: its expiry, never the code; at most one live code per profile and number.
+_V3: Final[tuple[str, ...]] = (
+    "ALTER TABLE requests ADD COLUMN message_type TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE requests ADD COLUMN client_ref TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE requests ADD COLUMN delivery_status TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE requests ADD COLUMN delivery_leg INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE requests ADD COLUMN delivery_tracked INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE requests ADD COLUMN error_code INTEGER",
+    "ALTER TABLE requests ADD COLUMN error_title TEXT NOT NULL DEFAULT ''",
+    """
+    CREATE TABLE message_events (
+        id           INTEGER PRIMARY KEY,
+        message_uuid TEXT    NOT NULL,
+        leg          INTEGER NOT NULL,
+        channel      TEXT    NOT NULL,
+        status       TEXT    NOT NULL,
+        occurred_at  INTEGER NOT NULL,
+        received_at  INTEGER NOT NULL,
+        error_code   INTEGER,
+        error_title  TEXT    NOT NULL DEFAULT '',
+        price        TEXT,
+        currency     TEXT    NOT NULL DEFAULT ''
+    )
+    """,
+    "CREATE UNIQUE INDEX ix_message_events_once ON message_events (message_uuid, leg, status)",
+    "CREATE INDEX ix_message_events_received ON message_events (received_at, id)",
+    """
+    CREATE TABLE message_codes (
+        id           INTEGER PRIMARY KEY,
+        profile      TEXT    NOT NULL,
+        number       TEXT    NOT NULL,
+        history_id   INTEGER,
+        message_uuid TEXT,
+        salt         BLOB    NOT NULL,
+        digest       BLOB    NOT NULL,
+        created_at   INTEGER NOT NULL,
+        expires_at   INTEGER NOT NULL,
+        wrong_codes  INTEGER NOT NULL DEFAULT 0,
+        ended        TEXT    NOT NULL DEFAULT ''
+    )
+    """,
+    "CREATE UNIQUE INDEX ix_message_codes_live ON message_codes (profile, number) WHERE ended = ''",
+    "CREATE UNIQUE INDEX ix_message_codes_uuid ON message_codes (message_uuid)",
+    "CREATE INDEX ix_message_codes_created ON message_codes (created_at, id)",
+)
+
 #: Forward-only migrations: ``MIGRATIONS[n - 1]`` takes the database from version n-1 to n.
 #: Never edit a released step; append a new one.
-MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_V1, _V2)
+MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_V1, _V2, _V3)
 
 #: The schema version this code reads and writes.
 SCHEMA_VERSION: Final[int] = len(MIGRATIONS)

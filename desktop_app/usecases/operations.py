@@ -1,4 +1,4 @@
-"""One facade over a profile's API families: it picks v1, v2 (and later Messages) per request.
+"""One facade over a profile's API families: it picks v1, v2 or Messages per request.
 
 Both front ends (the window's services and the command line) call :class:`VerifyOperations`;
 neither decides which API a request id belongs to. The facade asks the rule of
@@ -7,7 +7,10 @@ sends the call to that family's desk. A family is one entry of ``_families``: th
 on an existing request (check, cancel, next event, search) as that family's desk spells them.
 
 Starting a request is not routed: the front end chooses the API when it starts one
-(``start``/``start_psd2`` are Verify v1, ``start_v2`` Verify v2).
+(``start``/``start_psd2`` are Verify v1, ``start_v2`` Verify v2, ``messages.send`` and
+``messages.send_code`` the Messages API). For a Messages API row (``api_version``
+``"messages"``) check and cancel act on a code sent by message (checked here, no API call),
+next is refused (failover goes by itself) and search answers from the history.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from desktop_app.domain.v2_validation import V2Form
 from desktop_app.domain.validation import Psd2Form, StartForm
 from desktop_app.usecases.desk import Started, VerifyDesk
 from desktop_app.usecases.desk_v2 import StartedV2, VerifyDeskV2
+from desktop_app.usecases.messages import MessageDesk
 
 __all__ = ["FamilyOperations", "VerifyOperations"]
 
@@ -48,16 +52,25 @@ class VerifyOperations:
     Args:
         v1: The profile's Verify v1 desk (it owns the session history).
         v2: The profile's Verify v2 desk, sharing that history.
+        messages: The profile's Messages API desk, sharing that history (None: the profile
+            cannot send messages, and message rows cannot be acted on).
     """
 
-    def __init__(self, v1: VerifyDesk, v2: VerifyDeskV2) -> None:
+    def __init__(
+        self, v1: VerifyDesk, v2: VerifyDeskV2, messages: MessageDesk | None = None
+    ) -> None:
         self._v1 = v1
         self._v2 = v2
+        self._messages = messages
         self._history = v1.session_history
         self._families: dict[ApiFamily, FamilyOperations] = {
             ApiFamily.V1: FamilyOperations(v1.check, v1.cancel, v1.trigger_next_event, v1.search),
             ApiFamily.V2: FamilyOperations(v2.check, v2.cancel, v2.next_workflow, v2.search),
         }
+        if messages is not None:
+            self._families[ApiFamily.MESSAGES] = FamilyOperations(
+                messages.check_code, messages.cancel_code, messages.next_event, messages.search
+            )
 
     # -- the profile ------------------------------------------------------------------------
 
@@ -70,6 +83,11 @@ class VerifyOperations:
     def v2(self) -> VerifyDeskV2:
         """The Verify v2 desk."""
         return self._v2
+
+    @property
+    def messages(self) -> MessageDesk | None:
+        """The Messages API desk (None when this profile has none)."""
+        return self._messages
 
     @property
     def profile(self) -> str:

@@ -1,4 +1,4 @@
-"""Build a profile's :class:`~desktop_app.usecases.operations.VerifyOperations` (v1 and v2 desks).
+"""Build a profile's :class:`~desktop_app.usecases.operations.VerifyOperations` (v1, v2, messages).
 
 The factory decides which hosts a profile talks to: its own, or (for the built-in Sandbox
 profile, whose hosts are empty) the URL of the sandbox server that is running now.
@@ -15,11 +15,13 @@ from desktop_app.api.v1 import VerifyV1Client
 from desktop_app.api.v2 import VerifyV2Client
 from desktop_app.domain.errors import SandboxNotRunning
 from desktop_app.domain.models import ApiCredentials
+from desktop_app.settings.credentials import MessagesSecretStore
 from desktop_app.settings.profiles import Profile
 from desktop_app.store.history import HistoryStore
 from desktop_app.usecases.desk import VerifyDesk
 from desktop_app.usecases.desk_v2 import open_desk_v2
 from desktop_app.usecases.fallback import DegradedCallback
+from desktop_app.usecases.messages_session import MessageRoute, open_message_desk
 from desktop_app.usecases.operations import VerifyOperations
 
 __all__ = ["FALLBACK_OPERATOR", "SandboxNotRunning", "current_operator", "open_desk"]
@@ -65,8 +67,10 @@ def open_desk(
     operator: str | None = None,
     default_region: str | None = None,
     on_history_degraded: DegradedCallback | None = None,
+    secrets: MessagesSecretStore | None = None,
+    message_route: MessageRoute | None = None,
 ) -> VerifyOperations:
-    """Wire the Verify (v1 and v2) and Account clients for ``profile`` into its operations.
+    """Wire the Verify (v1 and v2), Messages and Account clients for ``profile``.
 
     Args:
         profile: Names the history rows and gives the hosts.
@@ -78,6 +82,9 @@ def open_desk(
         default_region: ISO country used to read national-format numbers.
         on_history_degraded: Called once if the history file fails and the session goes on
             in memory.
+        secrets: Where the profile's Messages application id and private key are kept
+            (read on first send; with both, messages authenticate with a JWT).
+        message_route: Where status webhooks go at each send (default: not tracked).
 
     Raises:
         SandboxNotRunning: A sandbox profile without hosts, and no ``sandbox_url``.
@@ -92,6 +99,8 @@ def open_desk(
         default_region=default_region,
         on_history_degraded=on_history_degraded,
     )
-    return VerifyOperations(
-        v1, open_desk_v2(v1, VerifyV2Client(http, credentials, api_host=api_host))
+    v2 = open_desk_v2(v1, VerifyV2Client(http, credentials, api_host=api_host))
+    messages = open_message_desk(
+        v1, profile, credentials, http, api_host=api_host, secrets=secrets, route=message_route
     )
+    return VerifyOperations(v1, v2, messages)

@@ -1,0 +1,320 @@
+"""SQL behind the Messages API's history: status timelines and codes sent by message.
+
+Every function here runs inside one write transaction (``Database.write``) or one read, so a
+status webhook updates the timeline and the row together, and a code check reads, judges and
+records its verdict with no other write in between (two checks of one code cannot both count
+as its second wrong attempt). See ``schema._V3`` for the tables and
+:mod:`desktop_app.domain.message_delivery` for the rules.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Final
+
+from desktop_app.domain.history_writes import UNSET, RequestChanges
+from desktop_app.domain.message_codes import (
+    CHECK_OUTCOME,
+    CODE_ENDING,
+    CodeVerdict,
+    StoredCode,
+    codes_match,
+    judge,
+)
+from desktop_app.domain.message_delivery import (
+    CODE_KIND,
+    MessageEventEntry,
+    delivery_order,
+    error_title_of,
+    failure_meaning,
+    leg_of,
+    row_status,
+)
+from desktop_app.domain.messages_status import MessageStatus, MessageStatusEvent
+from desktop_app.domain.models import VerificationStatus
+from desktop_app.store._connection import from_micros, to_micros
+from desktop_app.store._sql import changes
+
+_MESSAGE_ROW: Final = (
+    "SELECT id, kind, channels, status, delivery_status, delivery_leg FROM requests WHERE id ="
+    " (SELECT max(id) FROM requests WHERE request_id = ? AND api_version = 'messages')"
+)
+_EVENT_COLUMNS: Final = (
+    "message_uuid, leg, channel, status, occurred_at, received_at, error_code, error_title,"
+    " price, currency"
+)
+_CODE_COLUMNS: Final = (
+    "id, profile, number, message_uuid, history_id, salt, digest, expires_at, wrong_codes, ended"
+)
+_IN_PROGRESS: Final = str(VerificationStatus.IN_PROGRESS)
+
+
+@dataclass(frozen=True)
+class AppliedEvent:
+    """What one status webhook did to the history.
+
+    Attributes:
+        row_id: The message's history row.
+        recorded: False when the timeline already had this leg's status (a repeat).
+        shown: True when the row now shows this status (it came later than the last one).
+        leg: The leg it concerns.
+        ended_code: True when it ended the row's live code (its last leg failed).
+    """
+
+    row_id: int
+    recorded: bool
+    shown: bool
+    leg: int
+    ended_code: bool = False
+
+
+# -- status webhooks ------------------------------------------------------------------------
+
+
+def _leg_prices(conn: sqlite3.Connection, message_uuid: str) -> tuple[Decimal | None, str]:
+    """The message's price: each leg's latest reported price, added up."""
+    latest: dict[int, tuple[Decimal, str]] = {}
+    rows = conn.execute(
+        "SELECT leg, price, currency FROM message_events WHERE message_uuid = ?"
+        " AND price IS NOT NULL ORDER BY id",
+        (message_uuid,),
+    )
+    for leg, price, currency in rows:
+        latest[leg] = (Decimal(price), currency)
+    if not latest:
+        return None, ""
+    return sum((price for price, _ in latest.values()), Decimal(0)), next(
+        reversed(latest.values())
+    )[1]
+
+
+def _failure_note(event: MessageStatusEvent, leg: int, legs: tuple[str, ...]) -> str:
+    code = event.error.code if event.error is not None else None
+    meaning = failure_meaning(code) or error_title_of(event.error) or "no reason given"
+    what = f"The {event.channel} message was {event.status.value}"
+    what += f" (error {code})" if code is not None else ""
+    if leg + 1 < len(legs):
+        return f"{what}: {meaning} Trying the failover message by {legs[leg + 1]}."
+    return f"{what}: {meaning}"
+
+
+def apply_event(
+    conn: sqlite3.Connection,
+    event: MessageStatusEvent,
+    *,
+    items_number: int | None,
+    now: datetime,
+) -> AppliedEvent | None:
+    """Record one status webhook; None when no message row has its ``message_uuid``."""
+    row = conn.execute(_MESSAGE_ROW, (event.message_uuid,)).fetchone()
+    if row is None:
+        return None
+    row_id, kind, channels_text, status_text, shown_status, shown_leg = row
+    legs = tuple(name for name in str(channels_text).split(",") if name) or (event.channel,)
+    leg = leg_of(legs, event.channel, current=shown_leg, items_number=items_number)
+    error = event.error
+    usage = event.usage
+    recorded = conn.execute(
+        f"INSERT OR IGNORE INTO message_events ({_EVENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        (
+            event.message_uuid, leg, event.channel, event.status.value,
+            to_micros(event.timestamp), to_micros(now),
+            error.code if error is not None else None, error_title_of(error),
+            str(usage.price) if usage is not None else None,
+            usage.currency if usage is not None else "",
+        ),
+    ).rowcount  # fmt: skip
+    if not recorded:
+        return AppliedEvent(row_id, recorded=False, shown=False, leg=leg)
+    price, currency = _leg_prices(conn, event.message_uuid)
+    change = RequestChanges(
+        price=UNSET if price is None else price, currency=currency or UNSET
+    )
+    shown = not shown_status or delivery_order(leg, event.status) > delivery_order(
+        shown_leg, MessageStatus(shown_status)
+    )
+    ended_code = False
+    if shown:
+        change = replace(
+            change,
+            delivery_status=event.status.value,
+            delivery_leg=leg,
+            error_code=error.code if error is not None else None,
+            error_title=error_title_of(error),
+        )
+        if event.status.failed:
+            change = replace(change, last_error=_failure_note(event, leg, legs))
+        status = row_status(kind, event.status, leg, len(legs))
+        if status is not None and (kind != CODE_KIND or status_text == _IN_PROGRESS):
+            change = replace(change, status=status)
+            ended_code = kind == CODE_KIND and status is VerificationStatus.FAILED
+    sets, args = changes(to_micros(now), change)
+    conn.execute(f"UPDATE requests SET {sets} WHERE id = ?", [*args, row_id])
+    if ended_code:
+        conn.execute(
+            "UPDATE message_codes SET ended = ?, salt = x'', digest = x''"
+            " WHERE message_uuid = ? AND ended = ''",
+            (str(VerificationStatus.FAILED), event.message_uuid),
+        )
+    return AppliedEvent(row_id, recorded=True, shown=shown, leg=leg, ended_code=ended_code)
+
+
+def _event(row: tuple[Any, ...]) -> MessageEventEntry:
+    return MessageEventEntry(
+        message_uuid=row[0], leg=row[1], channel=row[2], status=MessageStatus(row[3]),
+        occurred_at=from_micros(row[4]), received_at=from_micros(row[5]),
+        error_code=row[6], error_title=row[7],
+        price=None if row[8] is None else Decimal(row[8]), currency=row[9],
+    )  # fmt: skip
+
+
+def events(conn: sqlite3.Connection, message_uuid: str) -> list[MessageEventEntry]:
+    """A message's timeline: leg by leg, each leg's statuses in lifecycle order."""
+    rows = conn.execute(
+        f"SELECT {_EVENT_COLUMNS} FROM message_events WHERE message_uuid = ? ORDER BY id",
+        (message_uuid,),
+    ).fetchall()
+    entries = [_event(row) for row in rows]
+    return sorted(entries, key=lambda e: (e.leg, e.status.rank, e.occurred_at))
+
+
+# -- codes sent by message ------------------------------------------------------------------
+
+
+def _code(row: tuple[Any, ...]) -> StoredCode:
+    return StoredCode(
+        id=row[0], profile=row[1], number=row[2], message_uuid=row[3], history_id=row[4],
+        salt=bytes(row[5]), digest=bytes(row[6]), expires_at=from_micros(row[7]),
+        wrong_codes=row[8], ended=row[9],
+    )  # fmt: skip
+
+
+def _end_code(
+    conn: sqlite3.Connection, code: StoredCode, ending: VerificationStatus, now: datetime
+) -> None:
+    """End a live code (its hash wiped) and, while it is IN PROGRESS, its row."""
+    conn.execute(
+        "UPDATE message_codes SET ended = ?, salt = x'', digest = x'' WHERE id = ? AND ended = ''",
+        (str(ending), code.id),
+    )
+    if code.history_id is not None:
+        sets, args = changes(to_micros(now), RequestChanges(status=ending))
+        conn.execute(
+            f"UPDATE requests SET {sets} WHERE id = ? AND status = ?",
+            [*args, code.history_id, _IN_PROGRESS],
+        )
+
+
+def reserve_code(
+    conn: sqlite3.Connection,
+    *,
+    profile: str,
+    number: str,
+    salt: bytes,
+    digest: bytes,
+    expires_at: datetime,
+    now: datetime,
+) -> tuple[int, StoredCode | None]:
+    """Store a new code for ``number``, unless a live one exists.
+
+    A live code that has expired is ended (EXPIRED) first.
+
+    Returns:
+        ``(new id, None)``, or ``(0, the live code)`` when one is still live.
+    """
+    row = conn.execute(
+        f"SELECT {_CODE_COLUMNS} FROM message_codes WHERE profile = ? AND number = ?"
+        " AND ended = ''",
+        (profile, number),
+    ).fetchone()
+    if row is not None:
+        live = _code(row)
+        if live.live_at(now):
+            return 0, live
+        _end_code(conn, live, VerificationStatus.EXPIRED, now)
+    cursor = conn.execute(
+        "INSERT INTO message_codes (profile, number, salt, digest, created_at, expires_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (profile, number, salt, digest, to_micros(now), to_micros(expires_at)),
+    )
+    return int(cursor.lastrowid or 0), None
+
+
+def attach_code(
+    conn: sqlite3.Connection,
+    code_id: int,
+    *,
+    history_id: int | None = None,
+    message_uuid: str | None = None,
+) -> None:
+    """Record the code's history row and (once accepted) the message that carries it."""
+    conn.execute(
+        "UPDATE message_codes SET history_id = COALESCE(?, history_id),"
+        " message_uuid = COALESCE(?, message_uuid) WHERE id = ?",
+        (history_id, message_uuid, code_id),
+    )
+
+
+def end_code(
+    conn: sqlite3.Connection, code_id: int, ending: VerificationStatus, now: datetime
+) -> bool:
+    """End a live code by id (its row too, while IN PROGRESS); False when it was not live."""
+    row = conn.execute(
+        f"SELECT {_CODE_COLUMNS} FROM message_codes WHERE id = ? AND ended = ''", (code_id,)
+    ).fetchone()
+    if row is None:
+        return False
+    _end_code(conn, _code(row), ending, now)
+    return True
+
+
+def find_code(conn: sqlite3.Connection, message_uuid: str) -> StoredCode | None:
+    """The code a message carried, live or ended, or None."""
+    row = conn.execute(
+        f"SELECT {_CODE_COLUMNS} FROM message_codes WHERE message_uuid = ?", (message_uuid,)
+    ).fetchone()
+    return None if row is None else _code(row)
+
+
+def settle_check(
+    conn: sqlite3.Connection, code_id: int, candidate: bytes, now: datetime
+) -> tuple[CodeVerdict, StoredCode]:
+    """Judge one check of a code and record it on the code and its row.
+
+    Args:
+        conn: In a write transaction.
+        code_id: The code.
+        candidate: ``code_digest(entered code, the code's salt)``, computed outside the lock.
+        now: The check's time.
+
+    Returns:
+        The verdict and the code as it was before the check.
+
+    Raises:
+        KeyError: No code has this id.
+    """
+    row = conn.execute(
+        f"SELECT {_CODE_COLUMNS} FROM message_codes WHERE id = ?", (code_id,)
+    ).fetchone()
+    if row is None:
+        raise KeyError(f"no code with id {code_id}")
+    code = _code(row)
+    verdict = judge(code, codes_match(candidate, code.digest), now)
+    if verdict in (CodeVerdict.WRONG, CodeVerdict.TOO_MANY):
+        conn.execute(
+            "UPDATE message_codes SET wrong_codes = wrong_codes + 1 WHERE id = ?", (code.id,)
+        )
+    ending = CODE_ENDING.get(verdict)
+    if ending is not None:
+        _end_code(conn, code, ending, now)
+    if code.history_id is not None:
+        sets, args = changes(to_micros(now), RequestChanges())
+        conn.execute(
+            "UPDATE requests SET checks_count = checks_count + 1, last_check_outcome = ?,"
+            f" {sets} WHERE id = ?",
+            [CHECK_OUTCOME[verdict], *args, code.history_id],
+        )
+    return verdict, code
