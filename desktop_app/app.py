@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from desktop_app.services import ServiceRunners
     from desktop_app.services.handset import HandsetService
     from desktop_app.services.history import HistoryService
+    from desktop_app.services.messages import MessagesService
     from desktop_app.services.refresher import StatusRefresher
     from desktop_app.services.session import SessionService
     from desktop_app.services.verification import VerificationService
@@ -210,6 +211,7 @@ class AppContext:
     runners: ServiceRunners | None = None
     verification: VerificationService | None = None
     history: HistoryService | None = None
+    messages: MessagesService | None = None
     refresher: StatusRefresher | None = None
     handset: HandsetService | None = None
     session: SessionService | None = None
@@ -337,6 +339,8 @@ class AppContext:
         if self.refresher is not None and self.handset is not None:
             self.refresher.stop()
             self.handset.stop()
+        if self.messages is not None:
+            self.messages.shutdown()  # no status webhook may write once the store closes
         if self.runners is not None:
             idle = self.runners.shutdown(timeout_ms)
         client = self._http.built()
@@ -459,11 +463,12 @@ def _build_services(ctx: AppContext) -> None:
     from desktop_app.services import build_runners
     from desktop_app.services.handset import HandsetService
     from desktop_app.services.history import HistoryService
+    from desktop_app.services.messages import MessagesService
     from desktop_app.services.refresher import StatusRefresher
     from desktop_app.services.reports import ReportsService
     from desktop_app.services.session import SessionService
     from desktop_app.services.verification import VerificationService
-    from desktop_app.settings.credentials import KeyringCredentialStore
+    from desktop_app.settings.credentials import KeyringCredentialStore, SessionCredentialStore
     from desktop_app.store.history import HistoryStore
     from desktop_app.ui.settings_dialog import SettingsDialog
     from desktop_app.usecases.session import open_desk
@@ -477,12 +482,19 @@ def _build_services(ctx: AppContext) -> None:
     history = HistoryService(runners.store, history_store)
     refresher = StatusRefresher(verification, history, interval_ms=options.poll_ms)
     handset = HandsetService(runners.handset, None, poll_ms=options.poll_ms)
+    # The Messages API's keyring items (signature secret, application key) come from the
+    # same store as the API secret; a test's own credential store has none.
+    secrets = store if isinstance(store, KeyringCredentialStore | SessionCredentialStore) else None
+    messages = MessagesService(runners.network, verification, history_store,
+                               store_runner=runners.store, secrets=secrets,
+                               secrets_runner=runners.credentials)
 
     def desk_factory(prof: Profile, creds: ApiCredentials) -> VerifyOperations:
         log_secrets.add(creds.api_secret)
         url = ctx.ensure_sandbox() if prof.is_sandbox else None
         return open_desk(prof, creds, history_store, ctx.http, sandbox_url=url,
-                         default_region=window.send_form.region() or None)
+                         default_region=window.send_form.region() or None, secrets=secrets,
+                         message_route=messages.route_for(prof.is_sandbox))
 
     session = SessionService(
         runners.credentials, ctx.profile_store, store, desk_factory,
@@ -495,7 +507,7 @@ def _build_services(ctx: AppContext) -> None:
 
     ctx.history_store, ctx.credentials, ctx.runners = history_store, store, runners
     ctx.verification, ctx.history, ctx.refresher = verification, history, refresher
-    ctx.handset = handset
+    ctx.handset, ctx.messages = handset, messages
     window.populate(session=session, verification=verification, history=history,
                     refresher=refresher, handset=handset, clock=api_clock,
                     settings_factory=lambda parent: SettingsDialog(session, parent))
