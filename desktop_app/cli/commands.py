@@ -22,6 +22,7 @@ from desktop_app.usecases import Started, VerifyOperations
 
 from .connection import open_history, open_session
 from .export import check_export_options, export_command
+from .messages import message_cancelled, message_moved, run_message
 from .output import format_history, format_record, to_jsonable
 from .scenarios import run_scenarios
 from .test_numbers import list_test_numbers
@@ -126,6 +127,7 @@ def _v1_moved(request_id: str, result: ControlResult) -> tuple[dict[str, Any], s
 _CONTROL_WORDING: dict[ApiFamily, tuple[Wording, Wording]] = {
     ApiFamily.V1: (_v1_cancelled, _v1_moved),
     ApiFamily.V2: (v2_cancelled, v2_moved),
+    ApiFamily.MESSAGES: (message_cancelled, message_moved),
 }
 
 
@@ -160,6 +162,7 @@ COMMANDS: dict[str, Callable[[VerifyOperations, argparse.Namespace], CommandResu
     "cancel": _cancel,
     "next": _next,
     "balance": _balance,
+    "message": lambda ops, args: CommandResult(*run_message(ops, args)),
 }
 
 

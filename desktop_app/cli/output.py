@@ -38,6 +38,7 @@ from desktop_app.domain.errors import (
     ValidationFailed,
     VerifyDeskError,
 )
+from desktop_app.domain.message_delivery import MESSAGES_API, delivery_text
 from desktop_app.domain.models import HistoryEntry, VerificationRecord
 from desktop_app.domain.redact import redact_secrets
 
@@ -280,12 +281,25 @@ _HISTORY_COLUMNS = ("#", "created (UTC)", "profile", "number", "brand", "status"
                     "checks", "last error")  # fmt: skip
 
 
+def _delivery(entry: HistoryEntry) -> str:
+    """A message row's channels and delivery ("whatsapp,sms: delivered (sms), failover 1")."""
+    if entry.api_version != MESSAGES_API:
+        return ""
+    return f"{entry.kind} {entry.channels}: {delivery_text(entry)}"
+
+
 def format_history(entries: list[HistoryEntry]) -> str:
-    """History rows as an aligned text table (a note when there are none)."""
+    """History rows as an aligned text table (a note when there are none).
+
+    With Messages API rows in the list, a "message" column gives their kind, channels and
+    delivery.
+    """
     if not entries:
         return "No history rows match."
     safe = terminal_safe
-    rows = [_HISTORY_COLUMNS] + [
+    messages = any(e.api_version == MESSAGES_API for e in entries)
+    columns = (*_HISTORY_COLUMNS, "message") if messages else _HISTORY_COLUMNS
+    rows = [columns] + [
         (
             str(e.id),
             _when(e.created_at),
@@ -296,10 +310,11 @@ def format_history(entries: list[HistoryEntry]) -> str:
             safe(e.request_id or "-"),
             str(e.checks_count),
             safe(_clip(e.last_error, 60)),
+            *((safe(_delivery(e)),) if messages else ()),
         )
         for e in entries
     ]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(_HISTORY_COLUMNS))]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(columns))]
     return "\n".join(
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         for row in rows

@@ -217,7 +217,7 @@ def _start_options(parser: argparse.ArgumentParser, *, psd2: bool) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """Return the full parser (top level, global options and the eight commands)."""
+    """Return the full parser (top level, global options, the eight commands and ``message``)."""
     parser = _Parser(
         prog=PROG,
         description=_DESCRIPTION,
@@ -288,11 +288,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_export_options(history)
 
+    from .messages import add_message_commands  # here: .messages imports this module
     from .scenarios import add_run_command  # here: .scenarios imports this module
     from .test_numbers import add_test_numbers_command
 
     add_run_command(sub, _command)
     add_test_numbers_command(sub, _command)
+    add_message_commands(sub, _command, lambda nested: _add_global_options(nested, suppress=True))
     return parser
 
 
