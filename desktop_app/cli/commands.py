@@ -22,7 +22,7 @@ from desktop_app.usecases import Started, VerifyOperations
 
 from .connection import open_history, open_session
 from .export import check_export_options, export_command
-from .messages import message_cancelled, message_moved, run_message
+from .messages import message_cancelled, message_moved, run_keyring, run_message
 from .output import format_history, format_record, to_jsonable
 from .scenarios import run_scenarios
 from .test_numbers import list_test_numbers
@@ -186,6 +186,8 @@ def run_command(args: argparse.Namespace) -> CommandResult:
     """
     if args.command == "history":
         return _history(args)
+    if args.command == "message" and args.message_command == "keyring":
+        return CommandResult(*run_keyring(args))  # local: no session, no history
     if args.command == "test-numbers":
         return CommandResult(*list_test_numbers(args))
     if args.command == "run":

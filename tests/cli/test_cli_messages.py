@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -181,3 +182,29 @@ def test_code_form_errors_name_their_option(msg: Cli, api: FakeMessagesApi) -> N
     assert api.bodies == []
 
 
+
+
+def test_keyring_stores_and_forgets_a_profiles_messages_items(
+    run: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop_app.cli import messages as cli_messages
+    from desktop_app.settings.credentials import SessionCredentialStore
+    from desktop_app.settings.paths import AppPaths
+    from desktop_app.settings.profiles import Profile, ProfileStore
+
+    ProfileStore(AppPaths.default().settings_file).save(Profile(name="live", api_key="k"))
+    store = SessionCredentialStore()
+    monkeypatch.setattr(cli_messages, "secret_store", lambda: store)
+    secret = "whsec-0123456789abcdef"
+    monkeypatch.setattr("sys.stdin", io.StringIO(secret + "\n"))
+    stored = run("--json", "--profile", "live", "message", "keyring", "--set", "signature_secret")
+    assert stored.code == 0, stored.err
+    assert stored.json()["stored"] is True and secret not in stored.out + stored.err
+    assert store.get_item("live", "signature_secret") == secret
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    empty = run("--profile", "live", "message", "keyring", "--set", "application_id")
+    assert empty.code == 2 and "application_id: required" in empty.err
+    gone = run("--profile", "live", "message", "keyring", "--delete", "signature_secret")
+    assert gone.code == 0 and store.get_item("live", "signature_secret") is None
+    sandbox = run("--profile", "Sandbox", "message", "keyring", "--delete", "private_key")
+    assert sandbox.code == 2 and "built-in sandbox" in sandbox.err

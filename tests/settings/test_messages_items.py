@@ -1,0 +1,97 @@
+"""The Messages API's keyring items: signature secret, application id and private key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import keyring
+import keyring.errors
+import pytest
+from keyring.backend import KeyringBackend
+
+from desktop_app.domain.errors import CredentialsUnavailable
+from desktop_app.settings.credentials import (
+    APPLICATION_ID,
+    MESSAGES_ITEMS,
+    PRIVATE_KEY,
+    SIGNATURE_SECRET,
+    KeyringCredentialStore,
+    SessionCredentialStore,
+)
+
+VALUE = "whsec-9f8e7d6c5b4a"
+
+
+class MemoryKeyring(KeyringBackend):
+    priority = 5
+    viable = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.data.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.data[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if self.data.pop((service, username), None) is None:
+            raise keyring.errors.PasswordDeleteError("not found")
+
+
+class RefusingKeyring(MemoryKeyring):
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise keyring.errors.PasswordSetError(f"refused {password}")
+
+
+@pytest.fixture
+def memory() -> MemoryKeyring:
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    return backend
+
+
+def test_items_live_in_the_keyring_under_their_own_service(
+    memory: MemoryKeyring, tmp_path: Path
+) -> None:
+    store = KeyringCredentialStore()
+    store.set_secret("live", "api-secret")
+    for item in MESSAGES_ITEMS:
+        assert store.get_item("live", item) is None
+        store.set_item("live", item, f"{item}-{VALUE}")
+    assert memory.data[("verify-desk/signature_secret", "live")] == f"{SIGNATURE_SECRET}-{VALUE}"
+    assert store.get_item("live", PRIVATE_KEY) == f"{PRIVATE_KEY}-{VALUE}"
+    store.delete_item("live", APPLICATION_ID)
+    store.delete_item("live", APPLICATION_ID)  # idempotent
+    assert store.get_item("live", APPLICATION_ID) is None
+    store.delete_secret("live")  # forgetting a profile forgets its items too
+    assert memory.data == {}
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]  # nothing in a file
+
+
+def test_unknown_items_and_empty_values_are_refused(memory: MemoryKeyring) -> None:
+    for store in (KeyringCredentialStore(), SessionCredentialStore()):
+        with pytest.raises(ValueError, match="unknown item"):
+            store.get_item("live", "api_secret")
+        with pytest.raises(ValueError, match="empty"):
+            store.set_item("live", SIGNATURE_SECRET, "")
+
+
+def test_a_keyring_failure_names_the_item_and_never_its_value() -> None:
+    keyring.set_keyring(RefusingKeyring())
+    with pytest.raises(CredentialsUnavailable) as failed:
+        KeyringCredentialStore().set_item("live", SIGNATURE_SECRET, VALUE)
+    assert "webhook signature secret" in str(failed.value)
+    assert VALUE not in str(failed.value)
+    assert failed.value.__cause__ is None
+
+
+def test_the_session_store_keeps_items_per_profile() -> None:
+    store = SessionCredentialStore()
+    store.set_item("a", SIGNATURE_SECRET, VALUE)
+    assert store.get_item("b", SIGNATURE_SECRET) is None
+    assert VALUE not in repr(store)
+    store.delete_secret("a")
+    assert store.get_item("a", SIGNATURE_SECRET) is None
