@@ -241,7 +241,7 @@ def _sent_data(sent: MessageSent) -> dict[str, Any]:
         "to": sent.number,
         "channels": list(sent.channels),
         "workflow_id": sent.workflow_id,
-        "status": VerificationStatus.IN_PROGRESS.value,
+        "status": sent.status.value,
         "delivery_tracked": sent.tracked,
     }
 

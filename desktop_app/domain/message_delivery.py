@@ -13,7 +13,8 @@ leg's ``submitted`` does follow the first leg's ``rejected``. The timeline keeps
 status) once.
 
 **The row's status** (its existing meaning: where the request stands) for a plain message
-(``kind`` ``"message"``): IN PROGRESS once accepted; SUCCESS once a leg is delivered (or read);
+(``kind`` ``"message"``): IN PROGRESS once accepted, or SENT when no receiver listens for its
+status webhooks (nothing more will be learnt); SUCCESS once a leg is delivered (or read);
 FAILED when the last leg failed. A code-by-message row (``kind`` ``"code"``) keeps its status
 for the code's own check (SUCCESS when the right code was entered); only a failure of its last
 leg ends it (FAILED: the code never arrived).

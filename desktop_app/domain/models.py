@@ -31,6 +31,9 @@ class VerificationStatus(enum.StrEnum):
     REFUSED = "REFUSED"
     #: The start never left this machine (connection refused, DNS, TLS before sending).
     NOT_SENT = "NOT SENT"
+    #: Messages API only: the API accepted the message and nothing more will be heard of it
+    #: (no status webhook receiver was listening), so the row is as final as it will get.
+    SENT = "SENT"
 
     @property
     def is_final(self) -> bool:

@@ -148,6 +148,8 @@ def apply_event(
         if event.status.failed:
             change = replace(change, last_error=_failure_note(event, leg, legs))
         status = row_status(kind, event.status, leg, len(legs))
+        if status is VerificationStatus.IN_PROGRESS and VerificationStatus(status_text).is_final:
+            status = None  # a late "submitted" does not reopen a SENT row
         if status is not None and (kind != CODE_KIND or status_text == _IN_PROGRESS):
             change = replace(change, status=status)
             ended_code = kind == CODE_KIND and status is VerificationStatus.FAILED

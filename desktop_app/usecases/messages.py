@@ -104,6 +104,8 @@ class MessageSent:
         channels: The legs' channels in order (``("whatsapp", "sms")`` with a failover).
         workflow_id: Only with failover: the failover workflow's id.
         tracked: True when a status webhook receiver is listening for it.
+        status: The row's status now: IN PROGRESS, or SENT for a message whose delivery
+            is not tracked.
     """
 
     message_uuid: str
@@ -112,6 +114,7 @@ class MessageSent:
     channels: tuple[str, ...]
     workflow_id: str | None = None
     tracked: bool = False
+    status: VerificationStatus = VerificationStatus.IN_PROGRESS
 
 
 @dataclass(frozen=True)
@@ -285,10 +288,14 @@ class MessageDesk:
             accepted = self.client().send(request)
             return _Accepted(request_id=accepted.message_uuid, workflow_id=accepted.workflow_id)
 
+        # A code stays IN PROGRESS until it is checked or expires; a plain message until its
+        # status webhooks say where it ended, or SENT when none will come.
+        live = tracked or operation != "message"
+        status = VerificationStatus.IN_PROGRESS if live else VerificationStatus.SENT
+
         def accepted(result: _Accepted) -> None:
             self._history.update_request(
-                row,
-                RequestChanges(request_id=result.request_id, status=VerificationStatus.IN_PROGRESS),
+                row, RequestChanges(request_id=result.request_id, status=status)
             )
             if on_ok is not None:
                 on_ok(result.request_id)
@@ -309,6 +316,7 @@ class MessageDesk:
             channels=tuple(leg.channel for leg in request.legs),
             workflow_id=result.workflow_id,
             tracked=tracked,
+            status=status,
         )
 
     # -- codes by message (see usecases.message_codes) ---------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,23 +21,10 @@ from desktop_app.domain.messages_status import (
 from desktop_app.domain.models import VerificationStatus
 from desktop_app.store import schema
 from desktop_app.store.history import HistoryStore
+from tests.usecases.messages_fakes import T0, Clock
 
-T0 = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
 UUID = "aaaaaaaa-bbbb-cccc-dddd-0123456789ab"
 TO = "447700900123"
-
-
-class Clock:
-    """The store's "now" (received_at, updated_at); tests move it."""
-
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 @pytest.fixture
@@ -197,6 +184,16 @@ def test_workflow_items_number_names_the_leg_when_a_channel_repeats(store: Histo
     store.apply_message_event(event(MessageStatus.SUBMITTED, at=1), items_number=2)
     entry = store.get(row)
     assert (entry.delivery_status, entry.delivery_leg) == ("submitted", 1)
+
+
+def test_a_sent_row_is_not_reopened_but_learns_its_end(store: HistoryStore) -> None:
+    row = message_row(store)
+    store.update_request(row, RequestChanges(status=VerificationStatus.SENT))
+    store.apply_message_event(event(MessageStatus.SUBMITTED))
+    assert store.get(row).status is VerificationStatus.SENT
+    assert store.get(row).delivery_status == "submitted"
+    store.apply_message_event(event(MessageStatus.DELIVERED, at=1))
+    assert store.get(row).status is VerificationStatus.SUCCESS
 
 
 def test_a_status_for_an_unknown_message_is_ignored(store: HistoryStore) -> None:
