@@ -13,7 +13,7 @@ import sqlite3
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from desktop_app.domain.history_writes import UNSET, RequestChanges
 from desktop_app.domain.message_codes import (
@@ -74,12 +74,32 @@ class AppliedEvent:
 # -- status webhooks ------------------------------------------------------------------------
 
 
+class _Message(NamedTuple):
+    """The columns of a message row that status webhooks read."""
+
+    row_id: int
+    kind: str
+    channels: str
+    status: str
+    shown_status: str
+    shown_leg: int
+
+    @property
+    def legs(self) -> tuple[str, ...]:
+        return tuple(name for name in self.channels.split(",") if name)
+
+
+def _message(conn: sqlite3.Connection, message_uuid: str) -> _Message | None:
+    row = conn.execute(_MESSAGE_ROW, (message_uuid,)).fetchone()
+    return None if row is None else _Message(*row)
+
+
 def _leg_prices(conn: sqlite3.Connection, message_uuid: str) -> tuple[Decimal | None, str]:
     """The message's price: each leg's latest reported price, added up."""
     latest: dict[int, tuple[Decimal, str]] = {}
     rows = conn.execute(
         "SELECT leg, price, currency FROM message_events WHERE message_uuid = ?"
-        " AND price IS NOT NULL ORDER BY id",
+        " AND price IS NOT NULL AND applied = 1 ORDER BY id",
         (message_uuid,),
     )
     for leg, price, currency in rows:
@@ -91,14 +111,76 @@ def _leg_prices(conn: sqlite3.Connection, message_uuid: str) -> tuple[Decimal | 
     )[1]
 
 
-def _failure_note(event: MessageStatusEvent, leg: int, legs: tuple[str, ...]) -> str:
-    code = event.error.code if event.error is not None else None
-    meaning = failure_meaning(code) or error_title_of(event.error) or "no reason given"
-    what = f"The {event.channel} message was {event.status.value}"
+def _failure_note(entry: MessageEventEntry, legs: tuple[str, ...]) -> str:
+    code = entry.error_code
+    meaning = failure_meaning(code) or entry.error_title or "no reason given"
+    what = f"The {entry.channel} message was {entry.status.value}"
     what += f" (error {code})" if code is not None else ""
-    if leg + 1 < len(legs):
-        return f"{what}: {meaning} Trying the failover message by {legs[leg + 1]}."
+    if entry.leg + 1 < len(legs):
+        return f"{what}: {meaning} Trying the failover message by {legs[entry.leg + 1]}."
     return f"{what}: {meaning}"
+
+
+def _entry(event: MessageStatusEvent, leg: int, now: datetime) -> MessageEventEntry:
+    error, usage = event.error, event.usage
+    return MessageEventEntry(
+        message_uuid=event.message_uuid, leg=leg, channel=event.channel, status=event.status,
+        occurred_at=event.timestamp, received_at=now,
+        error_code=error.code if error is not None else None, error_title=error_title_of(error),
+        price=usage.price if usage is not None else None,
+        currency=usage.currency if usage is not None else "",
+    )  # fmt: skip
+
+
+def _insert(conn: sqlite3.Connection, entry: MessageEventEntry, *, applied: bool) -> bool:
+    """Add ``entry`` to the timeline; False when it already had this leg's status."""
+    return bool(
+        conn.execute(
+            f"INSERT OR IGNORE INTO message_events ({_EVENT_COLUMNS}, applied)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                entry.message_uuid, entry.leg, entry.channel, entry.status.value,
+                to_micros(entry.occurred_at), to_micros(entry.received_at), entry.error_code,
+                entry.error_title, None if entry.price is None else str(entry.price),
+                entry.currency, int(applied),
+            ),
+        ).rowcount
+    )
+
+
+def _show(
+    conn: sqlite3.Connection, message: _Message, entry: MessageEventEntry, now: datetime
+) -> tuple[bool, bool]:
+    """Apply a recorded status to the row; return (shown now, ended the row's code)."""
+    legs = message.legs or (entry.channel,)
+    price, currency = _leg_prices(conn, entry.message_uuid)
+    change = RequestChanges(price=UNSET if price is None else price, currency=currency or UNSET)
+    shown = not message.shown_status or delivery_order(entry.leg, entry.status) > (
+        delivery_order(message.shown_leg, MessageStatus(message.shown_status))
+    )
+    ended_code = False
+    if shown:
+        change = replace(
+            change, delivery_status=entry.status.value, delivery_leg=entry.leg,
+            error_code=entry.error_code, error_title=entry.error_title,
+        )  # fmt: skip
+        if entry.status.failed:
+            change = replace(change, last_error=_failure_note(entry, legs))
+        status = row_status(message.kind, entry.status, entry.leg, len(legs))
+        if status is VerificationStatus.IN_PROGRESS and VerificationStatus(message.status).is_final:
+            status = None  # a late "submitted" does not reopen a SENT row
+        if status is not None and (message.kind != CODE_KIND or message.status == _IN_PROGRESS):
+            change = replace(change, status=status)
+            ended_code = message.kind == CODE_KIND and status is VerificationStatus.FAILED
+    sets, args = changes(to_micros(now), change)
+    conn.execute(f"UPDATE requests SET {sets} WHERE id = ?", [*args, message.row_id])
+    if ended_code:
+        conn.execute(
+            "UPDATE message_codes SET ended = ?, salt = x'', digest = x''"
+            " WHERE message_uuid = ? AND ended = ''",
+            (str(VerificationStatus.FAILED), entry.message_uuid),
+        )
+    return shown, ended_code
 
 
 def apply_event(
@@ -108,60 +190,58 @@ def apply_event(
     items_number: int | None,
     now: datetime,
 ) -> AppliedEvent | None:
-    """Record one status webhook; None when no message row has its ``message_uuid``."""
-    row = conn.execute(_MESSAGE_ROW, (event.message_uuid,)).fetchone()
-    if row is None:
+    """Record one status webhook on its message's row and timeline.
+
+    A webhook may beat the 202 that names its message (a rejection is immediate): with no
+    row for its ``message_uuid`` yet it is kept aside (not applied) and
+    :func:`adopt_events` applies it once the send records the id. Returns None then.
+    """
+    message = _message(conn, event.message_uuid)
+    if message is None:
+        leg = items_number - 1 if items_number else -1
+        _insert(conn, _entry(event, leg, now), applied=False)
         return None
-    row_id, kind, channels_text, status_text, shown_status, shown_leg = row
-    legs = tuple(name for name in str(channels_text).split(",") if name) or (event.channel,)
-    leg = leg_of(legs, event.channel, current=shown_leg, items_number=items_number)
-    error = event.error
-    usage = event.usage
-    recorded = conn.execute(
-        f"INSERT OR IGNORE INTO message_events ({_EVENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
-        (
-            event.message_uuid, leg, event.channel, event.status.value,
-            to_micros(event.timestamp), to_micros(now),
-            error.code if error is not None else None, error_title_of(error),
-            str(usage.price) if usage is not None else None,
-            usage.currency if usage is not None else "",
-        ),
-    ).rowcount  # fmt: skip
-    if not recorded:
-        return AppliedEvent(row_id, recorded=False, shown=False, leg=leg)
-    price, currency = _leg_prices(conn, event.message_uuid)
-    change = RequestChanges(
-        price=UNSET if price is None else price, currency=currency or UNSET
-    )
-    shown = not shown_status or delivery_order(leg, event.status) > delivery_order(
-        shown_leg, MessageStatus(shown_status)
-    )
-    ended_code = False
-    if shown:
-        change = replace(
-            change,
-            delivery_status=event.status.value,
-            delivery_leg=leg,
-            error_code=error.code if error is not None else None,
-            error_title=error_title_of(error),
-        )
-        if event.status.failed:
-            change = replace(change, last_error=_failure_note(event, leg, legs))
-        status = row_status(kind, event.status, leg, len(legs))
-        if status is VerificationStatus.IN_PROGRESS and VerificationStatus(status_text).is_final:
-            status = None  # a late "submitted" does not reopen a SENT row
-        if status is not None and (kind != CODE_KIND or status_text == _IN_PROGRESS):
-            change = replace(change, status=status)
-            ended_code = kind == CODE_KIND and status is VerificationStatus.FAILED
-    sets, args = changes(to_micros(now), change)
-    conn.execute(f"UPDATE requests SET {sets} WHERE id = ?", [*args, row_id])
-    if ended_code:
+    legs = message.legs or (event.channel,)
+    leg = leg_of(legs, event.channel, current=message.shown_leg, items_number=items_number)
+    entry = _entry(event, leg, now)
+    if not _insert(conn, entry, applied=True):
+        return AppliedEvent(message.row_id, recorded=False, shown=False, leg=leg)
+    shown, ended_code = _show(conn, message, entry, now)
+    return AppliedEvent(message.row_id, recorded=True, shown=shown, leg=leg,
+                        ended_code=ended_code)  # fmt: skip
+
+
+def adopt_events(conn: sqlite3.Connection, message_uuid: str, now: datetime) -> int:
+    """Apply the statuses that arrived before the message's row had its id; return how many."""
+    orphans = conn.execute(
+        f"SELECT id, {_EVENT_COLUMNS} FROM message_events WHERE message_uuid = ?"
+        " AND applied = 0 ORDER BY id",
+        (message_uuid,),
+    ).fetchall()
+    adopted = 0
+    for event_id, *columns in orphans:
+        message = _message(conn, message_uuid)
+        if message is None:
+            break
+        entry = _event(tuple(columns))
+        leg = entry.leg
+        if leg < 0:
+            legs = message.legs or (entry.channel,)
+            leg = leg_of(legs, entry.channel, current=message.shown_leg)
+        clash = conn.execute(
+            "SELECT 1 FROM message_events WHERE message_uuid = ? AND leg = ? AND status = ?"
+            " AND id != ?",
+            (message_uuid, leg, entry.status.value, event_id),
+        ).fetchone()
+        if clash is not None:
+            conn.execute("DELETE FROM message_events WHERE id = ?", (event_id,))
+            continue
         conn.execute(
-            "UPDATE message_codes SET ended = ?, salt = x'', digest = x''"
-            " WHERE message_uuid = ? AND ended = ''",
-            (str(VerificationStatus.FAILED), event.message_uuid),
+            "UPDATE message_events SET leg = ?, applied = 1 WHERE id = ?", (leg, event_id)
         )
-    return AppliedEvent(row_id, recorded=True, shown=shown, leg=leg, ended_code=ended_code)
+        _show(conn, message, replace(entry, leg=leg), now)
+        adopted += 1
+    return adopted
 
 
 def _event(row: tuple[Any, ...]) -> MessageEventEntry:
@@ -176,7 +256,8 @@ def _event(row: tuple[Any, ...]) -> MessageEventEntry:
 def events(conn: sqlite3.Connection, message_uuid: str) -> list[MessageEventEntry]:
     """A message's timeline: leg by leg, each leg's statuses in lifecycle order."""
     rows = conn.execute(
-        f"SELECT {_EVENT_COLUMNS} FROM message_events WHERE message_uuid = ? ORDER BY id",
+        f"SELECT {_EVENT_COLUMNS} FROM message_events WHERE message_uuid = ? AND applied = 1"
+        " ORDER BY id",
         (message_uuid,),
     ).fetchall()
     entries = [_event(row) for row in rows]

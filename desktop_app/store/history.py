@@ -244,12 +244,18 @@ class HistoryStore:
     ) -> AppliedEvent | None:
         """Record a status webhook on its message's row and timeline, in lifecycle order.
 
-        Idempotent: a repeat changes nothing. Returns None when no row has its message id.
+        Idempotent: a repeat changes nothing. Returns None when no row has its message id
+        (yet: such a status is kept for :meth:`adopt_message_events`).
         """
         now = self._clock()
         return self._db.write(
             lambda conn: _messages.apply_event(conn, event, items_number=items_number, now=now)
         )
+
+    def adopt_message_events(self, message_uuid: str) -> int:
+        """Apply the statuses that arrived before the row had this id; return how many."""
+        now = self._clock()
+        return self._db.write(lambda conn: _messages.adopt_events(conn, message_uuid, now))
 
     def message_events(self, message_uuid: str) -> list[MessageEventEntry]:
         """A message's status timeline, leg by leg, each leg in lifecycle order."""

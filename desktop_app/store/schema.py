@@ -118,8 +118,10 @@ _V2: Final[tuple[str, ...]] = (
 #: ``client_ref``, the latest delivery status heard and the leg it concerns, whether anything
 #: listens for status webhooks, and a failure's Messages error code and title.
 #: ``message_events`` is each message's status timeline (one row per leg and status: a webhook
-#: delivered twice lands once). ``message_codes`` holds codes sent by message: a salted hash and
-#: its expiry, never the code; at most one live code per profile and number.
+#: delivered twice lands once; ``applied`` 0 marks one that arrived before its message's row
+#: had its id, applied when the send records it). ``message_codes`` holds codes sent by
+#: message: a salted hash and its expiry, never the code; at most one live code per profile and
+#: number.
 _V3: Final[tuple[str, ...]] = (
     "ALTER TABLE requests ADD COLUMN message_type TEXT NOT NULL DEFAULT ''",
     "ALTER TABLE requests ADD COLUMN client_ref TEXT NOT NULL DEFAULT ''",
@@ -140,7 +142,8 @@ _V3: Final[tuple[str, ...]] = (
         error_code   INTEGER,
         error_title  TEXT    NOT NULL DEFAULT '',
         price        TEXT,
-        currency     TEXT    NOT NULL DEFAULT ''
+        currency     TEXT    NOT NULL DEFAULT '',
+        applied      INTEGER NOT NULL DEFAULT 1
     )
     """,
     "CREATE UNIQUE INDEX ix_message_events_once ON message_events (message_uuid, leg, status)",

@@ -30,6 +30,7 @@ from desktop_app.domain.errors import (
     ApiError,
     ControlRefusedError,
     FieldError,
+    StoreError,
     TransportError,
     ValidationFailed,
     VerifyDeskError,
@@ -299,6 +300,8 @@ class MessageDesk:
             )
             if on_ok is not None:
                 on_ok(result.request_id)
+            # A status webhook may have beaten this answer (a rejection comes at once).
+            self._adopt(result.request_id)
 
         def failed(exc: VerifyDeskError) -> None:
             try:
@@ -319,7 +322,16 @@ class MessageDesk:
             status=status,
         )
 
-    # -- codes by message (see usecases.message_codes) ---------------------------------------
+    def _adopt(self, message_uuid: str) -> None:
+        try:
+            adopted = self._history.store.adopt_message_events(message_uuid)
+        except StoreError as error:  # the row is in memory (degraded session): nothing to adopt
+            logger.info("early statuses of %s not adopted: %s", message_uuid, error)
+            return
+        if adopted:
+            logger.info("%d early status(es) of %s applied", adopted, message_uuid)
+
+    # -- codes by message (see usecases.messages_codes) --------------------------------------
 
     def send_code(self, form: CodeForm) -> MessageSent:
         """Make a code, send it by message and keep its salted hash (see ``MessageCodes``)."""

@@ -196,9 +196,34 @@ def test_a_sent_row_is_not_reopened_but_learns_its_end(store: HistoryStore) -> N
     assert store.get(row).status is VerificationStatus.SUCCESS
 
 
-def test_a_status_for_an_unknown_message_is_ignored(store: HistoryStore) -> None:
+def test_a_status_for_an_unknown_message_waits_aside(store: HistoryStore) -> None:
     assert store.apply_message_event(event(MessageStatus.DELIVERED)) is None
-    assert store.message_events(UUID) == []
+    assert store.message_events(UUID) == []  # not on any timeline
+    assert store.adopt_message_events(UUID) == 0  # no row has the id yet
+
+
+def test_statuses_that_beat_the_answer_are_applied_when_the_id_is_recorded(
+    store: HistoryStore,
+) -> None:
+    row = store.add_request(
+        NewRequest(profile="p", operator="o", kind="message", number=TO, brand="Acme",
+                   workflow_id=None, api_version="messages", channels="whatsapp,sms")
+    )  # fmt: skip
+    early = event(MessageStatus.REJECTED, "whatsapp", price="0", code=1340)
+    assert store.apply_message_event(early, items_number=1) is None
+    assert store.apply_message_event(event(MessageStatus.SUBMITTED, "sms", at=1)) is None
+    store.update_request(
+        row, RequestChanges(request_id=UUID, status=VerificationStatus.IN_PROGRESS)
+    )
+    store.apply_message_event(event(MessageStatus.DELIVERED, "sms", at=2))  # after the id
+    assert store.adopt_message_events(UUID) == 2
+    assert store.adopt_message_events(UUID) == 0
+    legs = [(e.leg, e.channel, e.status.value) for e in store.message_events(UUID)]
+    assert legs == [(0, "whatsapp", "rejected"), (1, "sms", "submitted"), (1, "sms", "delivered")]
+    entry = store.get(row)
+    assert (entry.delivery_status, entry.delivery_leg, entry.status) == (
+        "delivered", 1, VerificationStatus.SUCCESS,
+    )  # fmt: skip
 
 
 def test_prices_add_up_over_the_legs(store: HistoryStore) -> None:
