@@ -13,6 +13,7 @@
     message code cancel --id MESSAGE_ID
     message events      --id MESSAGE_ID
     message keyring     (--set | --delete) signature_secret|private_key|application_id
+                        (see desktop_app.cli.messages_keyring)
 
 Values stay raw strings: the domain's Messages rules refuse bad input with the API's own field
 paths (``to``, ``failover[0].text``), so the window and the command line say the same words.
@@ -24,13 +25,10 @@ A code is printed nowhere: it goes only into the message.
 from __future__ import annotations
 
 import argparse
-import getpass
-import sys
 from collections.abc import Callable
-from typing import Any, Final, TextIO
+from typing import Any
 
-from desktop_app.domain.errors import FieldError, ValidationFailed
-from desktop_app.domain.message_codes import CodeForm
+from desktop_app.domain.message_code_form import CodeForm
 from desktop_app.domain.message_delivery import NOT_TRACKED
 from desktop_app.domain.messages import (
     Content,
@@ -44,11 +42,7 @@ from desktop_app.domain.messages import (
 from desktop_app.domain.models import ControlResult, VerificationStatus
 from desktop_app.settings.credentials import (
     MESSAGES_ITEMS,
-    KeyringCredentialStore,
-    MessagesSecretStore,
 )
-from desktop_app.settings.paths import AppPaths
-from desktop_app.settings.profiles import ProfileStore
 from desktop_app.usecases import VerifyOperations
 from desktop_app.usecases.messages import MessageDesk, MessageSent
 
@@ -59,7 +53,6 @@ __all__ = [
     "add_message_commands",
     "message_cancelled",
     "message_moved",
-    "run_keyring",
     "run_message",
 ]
 
@@ -67,8 +60,6 @@ __all__ = [
 CHANNEL_CHOICES = ("sms", "mms", "whatsapp", "viber", "messenger")
 
 Result = tuple[dict[str, Any], str]
-#: The longest item read (a 4096-bit PEM key is about 3.3 KB).
-_ITEM_MAX: Final = 16_384
 
 
 def _channel(text: str) -> str:
@@ -316,55 +307,6 @@ _ACTIONS: dict[str, Callable[[MessageDesk, argparse.Namespace], Result]] = {
     "code cancel": _code_cancel,
     "events": _events,
 }
-
-
-def secret_store() -> MessagesSecretStore:
-    """Where ``message keyring`` keeps the items: the OS keyring (tests replace it)."""
-    return KeyringCredentialStore()
-
-
-def _read_item(item: str, stdin: TextIO) -> str:
-    if stdin.isatty():
-        value = getpass.getpass(f"{item} (not shown): ")
-    else:
-        value = stdin.read(_ITEM_MAX + 1)
-    value = value.strip()
-    if not value or len(value) > _ITEM_MAX:
-        rule = "required on standard input" if not value else f"at most {_ITEM_MAX} characters"
-        raise ValidationFailed([FieldError(item, rule)])
-    return value
-
-
-def run_keyring(args: argparse.Namespace, stdin: TextIO | None = None) -> Result:
-    """``message keyring``: store (from stdin) or forget one Messages item of a profile.
-
-    Local only: nothing is sent and the history is not opened.
-
-    Raises:
-        CliUsageError: Unknown profile, or the built-in Sandbox (it has its own credentials).
-        ValidationFailed: Nothing (or too much) on standard input.
-        CredentialsUnavailable: The keyring cannot be used.
-    """
-    profiles = ProfileStore(AppPaths.default().settings_file)
-    name = args.profile or profiles.active_name()
-    profile = profiles.get(name)
-    if profile is None or profile.is_sandbox:
-        why = "is the built-in sandbox, which needs none" if profile else "does not exist"
-        raise CliUsageError(f"profile {name!r} {why}; choose one with --profile NAME")
-    store = secret_store()
-    item = args.set or args.delete
-    if args.set:
-        value = _read_item(item, stdin or sys.stdin)
-        remember = getattr(args, "remember_secret", None)
-        if remember is not None:  # main masks it in everything printed
-            remember(value)
-        store.set_item(profile.name, item, value)
-        done = "stored in"
-    else:
-        store.delete_item(profile.name, item)
-        done = "removed from"
-    data = {"action": "keyring", "profile": profile.name, "item": item, "stored": bool(args.set)}
-    return data, f"The {item} of profile {terminal_safe(profile.name)} is {done} the keyring."
 
 
 def run_message(ops: VerifyOperations, args: argparse.Namespace) -> Result:

@@ -17,7 +17,7 @@ the receiver's thread, delivered queued on the GUI thread) and ``history_changed
 For inline checks the window calls the domain directly (no thread needed):
 :func:`~desktop_app.domain.messages_fields.message_field_error` (one field),
 :func:`~desktop_app.domain.messages_validation.message_errors` (a whole message) and
-:func:`~desktop_app.domain.message_codes.code_form_errors` (a code form).
+:func:`~desktop_app.domain.message_code_form.code_form_errors` (a code form).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from typing import TypeVar
 from PySide6.QtCore import QObject, Signal
 
 from desktop_app.domain.errors import NoActiveDesk
-from desktop_app.domain.message_codes import CodeForm
+from desktop_app.domain.message_code_form import CodeForm
 from desktop_app.domain.message_delivery import MessageEventEntry
 from desktop_app.domain.messages import MessageRequest
 from desktop_app.domain.models import CheckResult, ControlResult

@@ -20,7 +20,7 @@ from desktop_app.domain.message_codes import CodeVerdict, StoredCode
 from desktop_app.domain.message_delivery import MessageEventEntry
 from desktop_app.domain.messages_status import MessageStatusEvent
 from desktop_app.domain.models import CallEntry, HistoryEntry, VerificationStatus
-from desktop_app.store import _messages
+from desktop_app.store import _message_codes, _messages
 from desktop_app.store._connection import Database, to_micros
 from desktop_app.store._messages import AppliedEvent
 from desktop_app.store._search import recent_rows
@@ -267,7 +267,7 @@ class HistoryStore:
     ) -> tuple[int, StoredCode | None]:  # fmt: skip
         """Store a code's hash for ``number``: ``(id, None)``, or ``(0, live code)`` if live."""
         return self._db.write(
-            lambda conn: _messages.reserve_code(
+            lambda conn: _message_codes.reserve_code(
                 conn, profile=profile, number=number, salt=salt, digest=digest,
                 expires_at=expires_at, now=now,
             )
@@ -278,24 +278,26 @@ class HistoryStore:
     ) -> None:
         """Link a code to its history row and (once accepted) its message id."""
         self._db.write(
-            lambda conn: _messages.attach_code(
+            lambda conn: _message_codes.attach_code(
                 conn, code_id, history_id=history_id, message_uuid=message_uuid
             )
         )
 
     def end_code(self, code_id: int, ending: VerificationStatus, now: datetime) -> bool:
         """End a live code (hash wiped; its row too while IN PROGRESS); False if not live."""
-        return self._db.write(lambda conn: _messages.end_code(conn, code_id, ending, now))
+        return self._db.write(lambda conn: _message_codes.end_code(conn, code_id, ending, now))
 
     def find_code(self, message_uuid: str) -> StoredCode | None:
         """The code a message carried (its salted hash, never the code), or None."""
-        return self._db.read(lambda conn: _messages.find_code(conn, message_uuid))
+        return self._db.read(lambda conn: _message_codes.find_code(conn, message_uuid))
 
     def settle_code_check(
         self, code_id: int, candidate: bytes, now: datetime
     ) -> tuple[CodeVerdict, StoredCode]:
-        """Judge and record one check of a code in one transaction (see ``_messages``)."""
-        return self._db.write(lambda conn: _messages.settle_check(conn, code_id, candidate, now))
+        """Judge and record one check of a code in one transaction (see ``_message_codes``)."""
+        return self._db.write(
+            lambda conn: _message_codes.settle_check(conn, code_id, candidate, now)
+        )
 
     # -- retention -------------------------------------------------------------------------
 

@@ -27,16 +27,13 @@ from datetime import datetime
 
 from desktop_app.api.messages import MessagesClient
 from desktop_app.domain.errors import (
-    ApiError,
     ControlRefusedError,
-    FieldError,
     StoreError,
-    TransportError,
-    ValidationFailed,
     VerifyDeskError,
 )
 from desktop_app.domain.history_writes import NewRequest, RequestChanges
-from desktop_app.domain.message_codes import CodeForm, make_code
+from desktop_app.domain.message_code_form import CodeForm
+from desktop_app.domain.message_codes import make_code
 from desktop_app.domain.message_delivery import (
     CODE_KIND,
     MESSAGE_KIND,
@@ -52,10 +49,14 @@ from desktop_app.domain.models import (
     VerificationRecord,
     VerificationStatus,
 )
-from desktop_app.domain.v2 import is_v2_request_id
 from desktop_app.store.history import utc_now
 from desktop_app.usecases.desk_v2 import record_from_entry
 from desktop_app.usecases.fallback import SessionHistory
+from desktop_app.usecases.messages_recording import (
+    LOST_MESSAGE_ADVICE,
+    record_send_failure,
+    validate_message_id,
+)
 from desktop_app.usecases.recording import CallRecorder
 
 __all__ = [
@@ -68,11 +69,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Added to an OUTCOME UNKNOWN message row: what to do before sending it again.
-LOST_MESSAGE_ADVICE = (
-    "The message may have been accepted and delivered: ask the recipient (or look at the "
-    "handset) before sending it again."
-)
 
 
 @dataclass(frozen=True)
@@ -123,35 +119,6 @@ class _Accepted(StartResult):
     """A 202 as a ``StartResult`` (so the call row gets the message id)."""
 
     workflow_id: str | None = None
-
-
-def validate_message_id(message_id: str) -> str:
-    """A ``message_uuid`` (a UUID), stripped and lower-cased.
-
-    Raises:
-        ValidationFailed: On field ``"request_id"``.
-    """
-    text = message_id.strip()
-    if not text:
-        raise ValidationFailed([FieldError("request_id", "required, a message id (a UUID)")])
-    if not is_v2_request_id(text):
-        message = (
-            "must be a message id, a UUID such as aaaaaaaa-bbbb-cccc-dddd-000000000000 "
-            f"(got {text[:40]!r})"
-        )
-        raise ValidationFailed([FieldError("request_id", message)])
-    return text.lower()
-
-
-def record_send_failure(history: SessionHistory, row: int, exc: VerifyDeskError) -> None:
-    """A message row after an error: REFUSED, NOT SENT, or left OUTCOME UNKNOWN with advice."""
-    if isinstance(exc, ApiError):
-        change = RequestChanges(status=VerificationStatus.REFUSED, last_error=str(exc))
-    elif isinstance(exc, TransportError) and not exc.outcome_unknown:
-        change = RequestChanges(status=VerificationStatus.NOT_SENT, last_error=str(exc))
-    else:
-        change = RequestChanges(last_error=f"{exc} {LOST_MESSAGE_ADVICE}")
-    history.update_request(row, change)
 
 
 class MessageDesk:

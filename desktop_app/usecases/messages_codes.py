@@ -35,21 +35,20 @@ from desktop_app.domain.errors import (
     VerifyDeskError,
     WrongCodeError,
 )
+from desktop_app.domain.message_code_form import CodeForm, code_message, validate_code_form
 from desktop_app.domain.message_codes import (
     MAX_WRONG_CODES,
-    CodeForm,
     CodeVerdict,
     StoredCode,
     code_digest,
-    code_message,
     make_code,
     new_salt,
-    validate_code_form,
 )
 from desktop_app.domain.message_delivery import CODE_KIND
 from desktop_app.domain.messages_validation import validate_message
 from desktop_app.domain.models import CheckResult, ControlResult, VerificationStatus
 from desktop_app.domain.validation import validate_code
+from desktop_app.usecases.messages_recording import validate_message_id
 
 if TYPE_CHECKING:
     from desktop_app.usecases.messages import MessageDesk, MessageSent
@@ -132,8 +131,6 @@ class MessageCodes:
         )  # fmt: skip
 
     def _stored(self, message_id: str) -> tuple[str, StoredCode]:
-        from desktop_app.usecases.messages import validate_message_id
-
         rid = validate_message_id(message_id)
         stored = self._desk.history.store.find_code(rid)
         if stored is None:
@@ -186,8 +183,6 @@ class MessageCodes:
                 recalled).
             RequestNotFoundError: The code already ended.
         """
-        from desktop_app.usecases.messages import validate_message_id
-
         rid = validate_message_id(message_id)
         stored = self._desk.history.store.find_code(rid)
         if stored is None:

@@ -187,7 +187,7 @@ def test_code_form_errors_name_their_option(msg: Cli, api: FakeMessagesApi) -> N
 def test_keyring_stores_and_forgets_a_profiles_messages_items(
     run: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from desktop_app.cli import messages as cli_messages
+    from desktop_app.cli import messages_keyring as cli_messages
     from desktop_app.settings.credentials import SessionCredentialStore
     from desktop_app.settings.paths import AppPaths
     from desktop_app.settings.profiles import Profile, ProfileStore

@@ -11,7 +11,7 @@ import pytest
 
 from desktop_app.api.http import build_http_client
 from desktop_app.domain import errors as e
-from desktop_app.domain.message_codes import CodeForm
+from desktop_app.domain.message_code_form import CodeForm
 from desktop_app.domain.messages import SMS, MessageRequest, Text
 from desktop_app.domain.messages_status import MessageStatus
 from desktop_app.domain.models import VerificationStatus

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from desktop_app.domain import errors as e
-from desktop_app.domain.message_codes import (
+from desktop_app.domain.message_code_form import (
     CodeForm,
-    make_code,
     render_template,
     template_problem,
     validate_code_form,
 )
+from desktop_app.domain.message_codes import make_code
 from desktop_app.domain.messages_status import MessageStatus
 from desktop_app.domain.models import VerificationStatus
 from desktop_app.usecases.logging_setup import configure_logging, remove_logging
