@@ -30,7 +30,7 @@ from typing import TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop_app.domain.errors import NoActiveDesk
+from desktop_app.domain.errors import FieldError, NoActiveDesk, ValidationFailed
 from desktop_app.domain.message_code_form import CodeForm
 from desktop_app.domain.message_delivery import MessageEventEntry
 from desktop_app.domain.messages import MessageRequest
@@ -38,6 +38,7 @@ from desktop_app.domain.models import CheckResult, ControlResult
 from desktop_app.services.tasks import Task, TaskRunner
 from desktop_app.services.verification import VerificationService
 from desktop_app.settings.credentials import SIGNATURE_SECRET, MessagesSecretStore
+from desktop_app.settings.profiles import url_problem
 from desktop_app.store.history import HistoryStore
 from desktop_app.usecases.messages import UNTRACKED, MessageDesk, MessageSent, StatusRoute
 from desktop_app.usecases.webhooks import DeliveryTracker, WebhookReceiver
@@ -196,12 +197,17 @@ class MessagesService(QObject):
         """Listen for the active profile's signed status webhooks on ``127.0.0.1:port``.
 
         The profile's signature secret is read from the keyring (on the secrets runner); without
-        one the task fails with ``ValidationFailed`` (field ``signature_secret``), as it does
-        with ``OSError`` when the port is taken. A receiver already running is stopped first.
+        one the task fails with ``ValidationFailed`` (field ``signature_secret``; field
+        ``public_url`` for a public URL that is not https), and with ``OSError`` when the port
+        is taken. A receiver already running is stopped first.
         """
         operations, secrets = self._verification.desk, self._secrets
         if operations is None or secrets is None:
             return self._secrets_runner.rejected(NoActiveDesk(), name="messages.receiver")
+        problem = url_problem(public_url, allow_path=True) if public_url else None
+        if problem is not None:
+            bad = ValidationFailed([FieldError("public_url", problem)])
+            return self._secrets_runner.rejected(bad, name="messages.receiver")
         profile, tracker = operations.profile, self._tracker
         old = self._take_live()
 

@@ -105,6 +105,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     server: _Server
     protocol_version = "HTTP/1.1"
+    #: Seconds a connection may sit idle or trickle its request: a stalled sender (or a local
+    #: program holding connections open) frees its thread instead of keeping it forever.
+    timeout = 10
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the receiver logs its own lines (the base writes every request to stderr)."""

@@ -98,6 +98,9 @@ def test_without_a_profile_every_task_fails_plainly(make_runner: Callable[..., T
 def test_the_live_receiver_tracks_messages_and_signals_deliveries(env: Env, qtbot: Any) -> None:
     missing = settle(qtbot, env.service.start_receiver(port=0))
     assert isinstance(missing.error, e.ValidationFailed)  # no signature secret stored yet
+    plain = settle(qtbot, env.service.start_receiver(port=0, public_url="http://tunnel.example"))
+    assert isinstance(plain.error, e.ValidationFailed)
+    assert plain.error.errors[0].field == "public_url"
     env.secrets.set_item("live", SIGNATURE_SECRET, SECRET)
     with qtbot.waitSignal(env.service.receiver_changed) as changed:
         state = settle(qtbot, env.service.start_receiver(
