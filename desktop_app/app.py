@@ -179,10 +179,15 @@ def _new_http_client(transport: httpx.BaseTransport | None) -> httpx.Client:
     return build_http_client(transport)
 
 
-def _new_sandbox(latency: float, time_scale: float) -> SandboxServer:
+def _new_sandbox(
+    latency: float, time_scale: float, webhooks: tuple[str, str] | None = None
+) -> SandboxServer:
+    """The built-in sandbox; ``webhooks`` is (status URL, signature secret) for its messages."""
     from desktop_app.sandbox.server import SandboxConfig, SandboxServer
 
-    return SandboxServer(SandboxConfig(port=0, latency=latency, time_scale=time_scale))
+    status_url, secret = webhooks if webhooks is not None else (None, None)
+    return SandboxServer(SandboxConfig(port=0, latency=latency, time_scale=time_scale,
+                                       status_url=status_url, signature_secret=secret))
 
 
 @dataclass(eq=False)
@@ -225,7 +230,28 @@ class AppContext:
     def __post_init__(self) -> None:
         transport, latency = self.options.transport, self.options.sandbox_latency
         self._http = Lazy(lambda: _new_http_client(transport))
-        self._sandbox = Lazy(lambda: _new_sandbox(latency, self.time_scale))
+        self._sandbox = Lazy(
+            lambda: _new_sandbox(latency, self.time_scale, self._sandbox_webhooks())
+        )
+
+    def _sandbox_webhooks(self) -> tuple[str, str] | None:
+        """Start the receiver the sandbox posts its signed message statuses to.
+
+        Returns:
+            (status URL, signature secret), or None when there is no Messages service yet or
+            no loopback port (the sandbox's messages are then not tracked).
+        """
+        from secrets import token_urlsafe
+
+        if self.messages is None:
+            return None
+        secret = token_urlsafe(32)  # one per session; masked in the log like the API secrets
+        self.log_secrets.add(secret)
+        try:
+            return self.messages.start_sandbox_receiver(secret), secret
+        except OSError:
+            log.exception("the sandbox's status webhook receiver could not start")
+            return None
 
     @property
     def http(self) -> httpx.Client:
@@ -484,16 +510,16 @@ def _build_services(ctx: AppContext) -> None:
     handset = HandsetService(runners.handset, None, poll_ms=options.poll_ms)
     # The Messages API's keyring items (signature secret, application key) come from the
     # same store as the API secret; a test's own credential store has none.
-    secrets = store if isinstance(store, KeyringCredentialStore | SessionCredentialStore) else None
+    items = store if isinstance(store, KeyringCredentialStore | SessionCredentialStore) else None
     messages = MessagesService(runners.network, verification, history_store,
-                               store_runner=runners.store, secrets=secrets,
+                               store_runner=runners.store, secrets=items,
                                secrets_runner=runners.credentials)
 
     def desk_factory(prof: Profile, creds: ApiCredentials) -> VerifyOperations:
         log_secrets.add(creds.api_secret)
         url = ctx.ensure_sandbox() if prof.is_sandbox else None
         return open_desk(prof, creds, history_store, ctx.http, sandbox_url=url,
-                         default_region=window.send_form.region() or None, secrets=secrets,
+                         default_region=window.send_form.region() or None, secrets=items,
                          message_route=messages.route_for(prof.is_sandbox))
 
     session = SessionService(
