@@ -108,6 +108,9 @@ class _Handler(BaseHTTPRequestHandler):
     #: Seconds a connection may sit idle or trickle its request: a stalled sender (or a local
     #: program holding connections open) frees its thread instead of keeping it forever.
     timeout = 10
+    #: Headers and body go out in two writes: without TCP_NODELAY each answer on a kept-alive
+    #: connection waited for the sender's delayed ACK (45 ms a webhook, measured; 1.2 ms with).
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the receiver logs its own lines (the base writes every request to stderr)."""
