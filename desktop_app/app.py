@@ -669,5 +669,10 @@ def _run(argv: Sequence[str] | None) -> int:
     kept.clear()
     if not ctx.shutdown():
         ctx.close_when_idle()
+    # The window goes before the QApplication: left to the interpreter's exit, the order is
+    # undefined and Qt Charts' objects (once the Analytics page was opened) crash in teardown.
+    import shiboken6
+
+    shiboken6.delete(ctx.window)
     sys.excepthook = sys.__excepthook__
     return int(code)

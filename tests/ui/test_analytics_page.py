@@ -169,6 +169,7 @@ def test_start_up_does_not_import_the_chart_library(tmp_path: Path) -> None:
         "ctx.window.analytics_action.trigger()\n"
         "after = 'PySide6.QtCharts' in sys.modules\n"
         "ctx.shutdown(3000)\n"
+        "import shiboken6; shiboken6.delete(ctx.window)  # as app.main() does\n"
         "print(json.dumps({'loaded': loaded, 'after_open': after}))\n"
     )
     proc = subprocess.run(
