@@ -21,6 +21,7 @@ from desktop_app.domain.state_machine import (
     ControlOutcome,
     Delivery,
     Lifecycle,
+    LifecycleSnapshot,
 )
 from desktop_app.domain.v2_lifecycle import SILENT_AUTH_STEP, V2Lifecycle
 
@@ -32,6 +33,7 @@ __all__ = [
     "Countdown",
     "Delivery",
     "Lifecycle",
+    "LifecycleSnapshot",
     "V2Lifecycle",
     "effective_pin_expiry",
     "predict",

@@ -28,6 +28,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Self
 
 from desktop_app.domain.countdown import Countdown, effective_pin_expiry, predict
 from desktop_app.domain.models import VerificationStatus
@@ -40,7 +41,14 @@ from desktop_app.domain.workflows import (
     WORKFLOWS,
 )
 
-__all__ = ["CheckAttemptRecord", "CheckOutcome", "ControlOutcome", "Delivery", "Lifecycle"]
+__all__ = [
+    "CheckAttemptRecord",
+    "CheckOutcome",
+    "ControlOutcome",
+    "Delivery",
+    "Lifecycle",
+    "LifecycleSnapshot",
+]
 
 
 class CheckOutcome(enum.Enum):
@@ -92,6 +100,28 @@ class CheckAttemptRecord:
     valid: bool
 
 
+@dataclass(frozen=True)
+class LifecycleSnapshot:
+    """Everything a lifecycle holds, as plain values: what a saved sandbox keeps of it.
+
+    The code source is not part of it (it is a function): :meth:`Lifecycle.restore` takes a
+    new one.
+    """
+
+    started_at: float
+    workflow_id: int
+    steps: tuple[str, ...]
+    pin_expiry: int
+    next_event_wait: int
+    status: VerificationStatus
+    finalized_at: float | None
+    deliveries: tuple[Delivery, ...]
+    checks: tuple[CheckAttemptRecord, ...]
+    wrong_attempts: int
+    code: str = field(repr=False)
+    pin_generated_at: float
+
+
 class Lifecycle:
     """The state of one verification request, advanced by explicit times.
 
@@ -140,6 +170,58 @@ class Lifecycle:
         self._code = ""
         self._pin_generated_at = started_at
         self._fire(started_at)
+
+    # -- saving and restoring -----------------------------------------------------------------
+
+    def snapshot(self) -> LifecycleSnapshot:
+        """The whole state as plain values (:meth:`restore` turns it back into a lifecycle)."""
+        return LifecycleSnapshot(
+            started_at=self.started_at,
+            workflow_id=self.workflow_id,
+            steps=self.steps,
+            pin_expiry=self.pin_expiry,
+            next_event_wait=self.next_event_wait,
+            status=self.status,
+            finalized_at=self.finalized_at,
+            deliveries=tuple(self.deliveries),
+            checks=tuple(self.checks),
+            wrong_attempts=self.wrong_attempts,
+            code=self._code,
+            pin_generated_at=self._pin_generated_at,
+        )
+
+    @classmethod
+    def restore(cls, snapshot: LifecycleSnapshot, new_code: Callable[[], str]) -> Self:
+        """The lifecycle ``snapshot`` was taken of, making later codes with ``new_code``.
+
+        Nothing fires: the request carries on from where it was (the constructor would start
+        a new one).
+
+        Raises:
+            ValueError: The snapshot cannot be a lifecycle's (no step, no delivery, a
+                non-positive timing).
+        """
+        if not snapshot.steps or not snapshot.deliveries:
+            raise ValueError("a lifecycle has at least one step and one delivery")
+        if snapshot.next_event_wait <= 0 or snapshot.pin_expiry <= 0:
+            raise ValueError("pin_expiry and next_event_wait must be positive")
+        if len(snapshot.deliveries) > len(snapshot.steps):
+            raise ValueError("more deliveries than steps")
+        lifecycle = cls.__new__(cls)
+        lifecycle.started_at = snapshot.started_at
+        lifecycle.workflow_id = snapshot.workflow_id
+        lifecycle.steps = tuple(snapshot.steps)
+        lifecycle.next_event_wait = snapshot.next_event_wait
+        lifecycle.pin_expiry = snapshot.pin_expiry
+        lifecycle.status = snapshot.status
+        lifecycle.finalized_at = snapshot.finalized_at
+        lifecycle.deliveries = list(snapshot.deliveries)
+        lifecycle.checks = list(snapshot.checks)
+        lifecycle.wrong_attempts = snapshot.wrong_attempts
+        lifecycle._new_code = new_code
+        lifecycle._code = snapshot.code
+        lifecycle._pin_generated_at = snapshot.pin_generated_at
+        return lifecycle
 
     # -- read-only views ---------------------------------------------------------------------
 

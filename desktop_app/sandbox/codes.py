@@ -28,22 +28,26 @@ class CodeMaker:
         """``length`` random ASCII digits (leading zeros kept)."""
         return f"{self._randbelow(10**length):0{length}d}"
 
-    def for_request(self, length: int, fixed: str | None = None) -> Callable[[], str]:
+    def for_request(
+        self, length: int, fixed: str | None = None, *, last: str = ""
+    ) -> Callable[[], str]:
         """A request's code source: ``fixed`` each time, else fresh digits unlike the last ones.
 
         Args:
             length: How many digits a random code has.
             fixed: The request's own code (``pin_code`` / ``code``), when it gave one.
+            last: The code the request holds already (a request restored from a save file):
+                the next random one differs from it too.
         """
-        last = [""]
+        last_code = [last]
 
         def make() -> str:
             if fixed is not None:
                 return fixed
             code = self.digits(length)
-            while code == last[0]:
+            while code == last_code[0]:
                 code = self.digits(length)
-            last[0] = code
+            last_code[0] = code
             return code
 
         return make

@@ -98,8 +98,7 @@ class Controls:
             return sandbox.advance_clock(seconds)
         if path == "/sandbox/clock/scale":
             scale = _seconds_like(params, "time_scale", MAX_TIME_SCALE, "a speed")
-            sandbox.clock.set_time_scale(scale)
-            return sandbox.clock_info()
+            return sandbox.set_time_scale(scale)
         if path == "/sandbox/latency":
             if method == "POST":
                 sandbox.latency = _seconds_like(params, "seconds", MAX_LATENCY, "seconds")

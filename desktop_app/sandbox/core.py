@@ -7,6 +7,10 @@
 Verify calls to ``sandbox.v1`` and ``sandbox.v2`` and Messages API calls to
 ``sandbox.messages_api``; what is left here is what belongs to no engine: the Account API's
 balance and the state-wide views and settings the ``/sandbox/...`` controls use.
+
+With a ``state_file`` the state is kept in that file (:mod:`desktop_app.sandbox.persist`): the
+built-in sandbox of the window and of ``verify-desk-cli --sandbox`` remembers its requests,
+handset and clock across runs and shares them between processes.
 """
 
 from __future__ import annotations
@@ -14,11 +18,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from desktop_app.sandbox.callbacks import check_callback_url
 from desktop_app.sandbox.clock import SimClock
 from desktop_app.sandbox.messages_engine import MessagesEngine, MessagesSettings
+from desktop_app.sandbox.persist import StateFile
+from desktop_app.sandbox.persist_records import record_codecs
 from desktop_app.sandbox.records import iso
 from desktop_app.sandbox.shared import Account, SharedData, SharedState
 from desktop_app.sandbox.v1_engine import V1Engine, authenticated_key
@@ -48,10 +55,13 @@ class Sandbox:
         callback_url: Where Verify v2 callbacks are POSTed (loopback only; None = none).
         allow_fraud_check_bypass: Whether v2 ``fraud_check: false`` is allowed (else 403).
         messages: How the Messages API behaves (rate limit, application, webhook URLs).
+        state_file: Keep the state in this file (its folder must exist); what it holds
+            already (requests, handset, clock, balance) wins over ``clock`` and ``balance``.
 
     Raises:
         ValueError: ``callback_url`` (or a Messages webhook URL) is not an http(s) URL on a
             loopback address, or a Messages application id comes without its public key.
+        OSError: ``state_file`` cannot be read or written.
     """
 
     def __init__(
@@ -68,6 +78,7 @@ class Sandbox:
         callback_url: str | None = None,
         allow_fraud_check_bypass: bool = False,
         messages: MessagesSettings | None = None,
+        state_file: Path | None = None,
     ) -> None:
         self.state = SharedState(
             Account(api_key, api_secret),
@@ -80,6 +91,8 @@ class Sandbox:
         self.v1 = V1Engine(self.state, allow_pin_code=allow_pin_code)
         self.v2 = V2Engine(self.state, allow_fraud_check_bypass=allow_fraud_check_bypass)
         self.messages_api = MessagesEngine(self.state, messages, real_time=real_time)
+        if state_file is not None:  # after the engines: the records it loads are theirs
+            self.state.persist_to(StateFile(state_file, record_codecs()))
         if callback_url:
             self.set_callback_url(callback_url)
 
@@ -145,8 +158,17 @@ class Sandbox:
 
     def clock_info(self) -> JsonBody:
         """The simulated time and speed."""
-        reading = self.clock.state()
+        reading = self.state.read_clock()
         return {"now": iso(reading.now), "time_scale": reading.time_scale}
+
+    def set_time_scale(self, time_scale: float) -> JsonBody:
+        """Run the simulated clock at ``time_scale`` from now on.
+
+        Raises:
+            ValueError: Not a speed the clock accepts; nothing changed.
+        """
+        self.state.set_time_scale(time_scale)
+        return self.clock_info()
 
     def advance_clock(self, seconds: float) -> JsonBody:
         """Jump the simulated clock forward and play out what became due.

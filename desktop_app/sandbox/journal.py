@@ -52,6 +52,11 @@ class Transaction:
         self._edited: list[int] | None = None
         self._after: list[Callable[[], None]] | None = None
 
+    @property
+    def changed(self) -> bool:
+        """True once anything was journalled: the data may differ from before (a save is due)."""
+        return bool(self._undo)
+
     def put(self, table: MutableMapping[K, V], key: K, value: V) -> None:
         """``table[key] = value``."""
         old = table.get(key, _MISSING)

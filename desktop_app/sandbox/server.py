@@ -38,6 +38,7 @@ import socket
 import ssl
 import threading
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from types import TracebackType
 
 from desktop_app.sandbox.callbacks import is_loopback
@@ -85,6 +86,9 @@ class SandboxConfig:
         inbound_url: Where inbound message webhooks go (loopback only).
         signature_secret: Signs every Messages webhook (HS256 JWT in ``Authorization`` with
             the body's ``payload_hash``); never in ``repr``.
+        state_file: Keep the state (requests, handset, clock) in this file and share it with
+            other processes using it (the built-in sandbox of the window and of
+            ``verify-desk-cli --sandbox``); None keeps it in memory for this run only.
     """
 
     host: str = "127.0.0.1"
@@ -110,6 +114,7 @@ class SandboxConfig:
     status_url: str | None = None
     inbound_url: str | None = None
     signature_secret: str | None = field(default=None, repr=False)
+    state_file: str | None = None
 
 
 def _fault_plan(config: SandboxConfig) -> FaultPlan:
@@ -163,6 +168,7 @@ class SandboxServer:
                 inbound_url=config.inbound_url,
                 signature_secret=config.signature_secret,
             ),
+            state_file=Path(config.state_file) if config.state_file else None,
         )
         self.engine.latency = config.latency
         #: The run's fault injection plan (also driven through ``/sandbox/faults``).

@@ -28,6 +28,12 @@ was changed before it.
 Deadlines: :meth:`SharedState.schedule` records when a request next needs attention (a
 delivery event, an expiry, a status event); on every ``begin`` the due ones are handed, oldest
 first, to their family's :meth:`Engine.play_due`.
+
+Persistence: :meth:`SharedState.persist_to` attaches a :class:`StateStore` (the built-in
+sandbox's state file, :mod:`desktop_app.sandbox.persist`). The outermost ``begin`` then takes
+its inter-process lock and reloads what another process saved; a transaction that changed
+anything is saved before it commits (a failed save rolls it back), and the lock goes with the
+thread lock.
 """
 
 from __future__ import annotations
@@ -40,17 +46,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 from desktop_app.sandbox.callbacks import CallbackSender
-from desktop_app.sandbox.clock import SimClock
+from desktop_app.sandbox.clock import ClockState, SimClock
 from desktop_app.sandbox.codes import CodeMaker
 from desktop_app.sandbox.engines import Engine
 from desktop_app.sandbox.journal import Answer, Transaction
 from desktop_app.sandbox.records import HandsetMessage
 from desktop_app.sandbox.throttle import Throttle
 
-__all__ = ["Account", "SharedData", "SharedState"]
+__all__ = ["Account", "SharedData", "SharedState", "StateStore"]
 
 
 @dataclass
@@ -104,6 +110,25 @@ class Account:
         return key_ok and secret_ok
 
 
+class StateStore(Protocol):
+    """Where a state lives between runs, shared with other processes (a state file)."""
+
+    def acquire(self) -> None:
+        """Take the inter-process lock."""
+
+    def release(self) -> None:
+        """Let it go."""
+
+    def refresh(self, state: SharedState) -> bool:
+        """Load what another process saved since (lock held); True when something was loaded."""
+
+    def save(self, state: SharedState) -> None:
+        """Save ``state`` (lock held); raises ``OSError`` when it cannot."""
+
+    def close(self) -> None:
+        """Free what it holds (the saved state stays)."""
+
+
 class SharedState:
     """The sandbox's data and everything around it at run time (see the module docstring).
 
@@ -140,6 +165,7 @@ class SharedState:
         self._depth = 0  # how many begin() blocks the lock holder is in
         self._scope = _Scope(self)
         self._engines: dict[str, Engine] = {}
+        self._store: StateStore | None = None
 
     # -- engines and transactions ------------------------------------------------------------
 
@@ -154,6 +180,39 @@ class SharedState:
                 raise ValueError(f"an engine of family {engine.family!r} is registered already")
             self._engines[engine.family] = engine
             return self.data.tables.setdefault(engine.family, {})
+
+    def persist_to(self, store: StateStore) -> None:
+        """Keep the data in ``store`` from now on: load what it holds, else save it there.
+
+        Register the engines first: the records loaded are theirs.
+
+        Raises:
+            OSError: The store cannot be read or written.
+        """
+        with self._lock:
+            store.acquire()
+            try:
+                if not store.refresh(self):
+                    store.save(self)
+            finally:
+                store.release()
+            self._store = store
+
+    def adopt(self, data: SharedData) -> None:
+        """Take over ``data`` (loaded from a store), keeping this process's run-time settings.
+
+        Each engine's table is refilled in place: the engines hold them.
+        """
+        with self._lock:
+            mine = self.data
+            for family, table in mine.tables.items():
+                table.clear()
+                table.update(data.tables.get(family, {}))
+            for family, table in data.tables.items():
+                mine.tables.setdefault(family, table)
+            mine.balance, mine.live, mine.cooldowns = data.balance, data.live, data.cooldowns
+            mine.handset, mine.deadlines, mine.scheduled = (
+                data.handset, data.deadlines, data.scheduled)  # fmt: skip
 
     def begin(self) -> _Scope:
         """Hold the lock for one operation: read the clock, play due deadlines, journal changes.
@@ -178,6 +237,23 @@ class SharedState:
             tx.on_rollback(lambda: self.clock.restore(before))
             self._play_due(tx)
             return tx.now
+
+    def set_time_scale(self, time_scale: float) -> ClockState:
+        """Run the clock at ``time_scale`` from now on; returns the new reading.
+
+        Raises:
+            ValueError: Not a speed :class:`SimClock` accepts (nothing changed).
+        """
+        with self.begin() as tx:
+            before = self.clock.state()
+            self.clock.set_time_scale(time_scale)
+            tx.on_rollback(lambda: self.clock.restore(before))
+            return self.clock.state()
+
+    def read_clock(self) -> ClockState:
+        """The clock's reading (after what another process saved: its skips and speed)."""
+        with self.begin():
+            return self.clock.state()
 
     def schedule(self, tx: Transaction, family: str, request_id: str, due: float | None) -> None:
         """Make ``due`` the one deadline of ``request_id`` (None: it needs none any more)."""
@@ -258,8 +334,12 @@ class SharedState:
         return [summary for _, summary in items]
 
     def close(self) -> None:
-        """Stop the callback thread (the state keeps answering, without callbacks)."""
+        """Stop the callback thread and let the store go (the state keeps answering)."""
         self.callbacks.close()
+        with self._lock:
+            store, self._store = self._store, None
+        if store is not None:
+            store.close()
 
 
 class _Scope:
@@ -280,6 +360,16 @@ class _Scope:
         tx = state._tx
         if tx is not None:
             return tx
+        store = state._store
+        if store is not None:
+            try:
+                store.acquire()
+                store.refresh(state)
+            except BaseException:
+                state._depth -= 1
+                _release(store)
+                state._lock.release()
+                raise
         tx = state._tx = Transaction(state.clock.now())
         deadlines = state.data.deadlines
         if deadlines and deadlines[0][0] <= tx.now:
@@ -291,6 +381,7 @@ class _Scope:
                 try:
                     tx.rollback()
                 finally:
+                    _release(store)
                     state._lock.release()
                 raise
         return tx
@@ -302,14 +393,28 @@ class _Scope:
         traceback: TracebackType | None,
     ) -> None:
         state = self._state
+        store = state._store
         try:
             state._depth -= 1
             tx = state._tx
             if state._depth == 0 and tx is not None:
                 state._tx = None
-                if exc is None or isinstance(exc, Answer):
-                    tx.commit()
-                else:
+                if exc is not None and not isinstance(exc, Answer):
                     tx.rollback()
+                    return
+                if store is not None and tx.changed:
+                    try:
+                        store.save(state)
+                    except BaseException:
+                        tx.rollback()  # the file is what callers were told: unchanged
+                        raise
+                tx.commit()
         finally:
+            if state._depth == 0:
+                _release(store)
             state._lock.release()
+
+
+def _release(store: StateStore | None) -> None:
+    if store is not None:
+        store.release()
