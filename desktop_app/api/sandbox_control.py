@@ -4,11 +4,17 @@ The sandbox simulates the Verify API on loopback; these extra endpoints let test
 window read the "handset" (codes it delivered), list its requests, and drive its clock and
 latency, and inject faults (``/sandbox/faults``). Errors map exactly like the Verify clients'
 (TransportError family).
+
+The sandbox's clock is simulated (sped up, skipped ahead): :meth:`SandboxControl.clock` reads
+it as a :class:`ClockReading`, which tells the sandbox's time at any later moment without
+asking again (it runs at a known speed).
 """
 
 from __future__ import annotations
 
 import math
+import time
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -21,7 +27,26 @@ from .exchange import exchange
 from .http import request_json
 from .parsing import parse_messages, parse_sandbox_requests
 
-__all__ = ["SandboxControl"]
+__all__ = ["ClockReading", "SandboxControl"]
+
+
+@dataclass(frozen=True)
+class ClockReading:
+    """The sandbox's clock as read once: its time then, its speed, and when it was read.
+
+    Attributes:
+        now: The sandbox's time (Unix seconds) when it was read.
+        time_scale: Sandbox seconds per real second.
+        taken: This machine's ``time.monotonic()`` at the reading.
+    """
+
+    now: float
+    time_scale: float
+    taken: float
+
+    def at(self, monotonic: float) -> float:
+        """The sandbox's time at the local ``time.monotonic()`` value ``monotonic``."""
+        return self.now + (monotonic - self.taken) * self.time_scale
 
 
 def _seconds(name: str, value: float, *, minimum: float = 0.0) -> str:
@@ -64,6 +89,26 @@ class SandboxControl:
         """The sandbox's verification requests, as it reports them (raw JSON objects)."""
         body = request_json(self._http, "GET", f"{self._base_url}/sandbox/requests")
         return parse_sandbox_requests(body)
+
+    def clock(self) -> ClockReading:
+        """Read the sandbox's clock (its time and speed).
+
+        Raises:
+            ResponseFormatError: The answer is not a sandbox clock.
+        """
+        before = time.monotonic()
+        body = _object(request_json(self._http, "GET", f"{self._base_url}/sandbox/clock"))
+        after = time.monotonic()
+        now, scale = body.get("now"), body.get("time_scale")
+        try:
+            moment = datetime.fromisoformat(now) if isinstance(now, str) else None
+        except ValueError:
+            moment = None
+        if (moment is None or moment.tzinfo is None or isinstance(scale, bool)
+                or not isinstance(scale, int | float) or not 0 <= scale < math.inf):
+            raise ResponseFormatError(f"{ResponseFormatError.meaning} (not a sandbox clock).")
+        # Read halfway through the call, as near as can be told.
+        return ClockReading(moment.timestamp(), float(scale), (before + after) / 2)
 
     def advance_clock(self, seconds: float) -> None:
         """Move the sandbox's clock forward by ``seconds``."""

@@ -1,4 +1,4 @@
-"""The eight commands: each one calls the shared :class:`~desktop_app.usecases.VerifyOperations`.
+"""The nine commands: each one calls the shared :class:`~desktop_app.usecases.VerifyOperations`.
 
 The facade picks the API family of a request (``--api`` may force one); this module only words
 the answer, per family where the families answer differently. A command returns a
@@ -24,6 +24,7 @@ from .connection import open_history, open_session
 from .export import check_export_options, export_command
 from .messages import message_cancelled, message_moved, run_message
 from .messages_keyring import run_keyring
+from .handset import handset_command
 from .output import format_history, format_record, to_jsonable
 from .scenarios import run_scenarios
 from .test_numbers import list_test_numbers
@@ -193,6 +194,8 @@ def run_command(args: argparse.Namespace) -> CommandResult:
         return CommandResult(*list_test_numbers(args))
     if args.command == "run":
         return CommandResult(*run_scenarios(args))
+    if args.command == "handset":  # the sandbox's own control: no profile, no history
+        return CommandResult(*handset_command(args))
     if args.command == "start":
         uses_v2(args)  # mixed v1/v2 options are a usage error before anything is opened
     with open_session(args) as session:

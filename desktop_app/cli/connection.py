@@ -1,8 +1,9 @@
 """Where a CLI command sends its requests, with which credentials, and its open resources.
 
 :func:`open_session` resolves the target from the global options (see the parser's help for the
-order), opens the history store, the HTTP client and (for ``--sandbox``) a private sandbox
-server, and closes all of them when the command ends, whatever happens.
+order), opens the history store, the HTTP client and (for ``--sandbox``) the built-in sandbox
+the window shares (:mod:`desktop_app.cli.builtin_sandbox`), and closes all of them when the
+command ends, whatever happens.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ import argparse
 import locale
 import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from desktop_app.api.exchange import CallLimits
@@ -26,7 +28,6 @@ from desktop_app.domain.errors import (
 )
 from desktop_app.domain.models import ApiCredentials
 from desktop_app.domain.phone import default_region_from_locale
-from desktop_app.sandbox.server import SandboxConfig, SandboxServer
 from desktop_app.settings.credentials import (
     SANDBOX_CREDENTIALS,
     EnvCredentials,
@@ -35,9 +36,10 @@ from desktop_app.settings.credentials import (
 )
 from desktop_app.settings.paths import AppPaths
 from desktop_app.settings.profiles import SANDBOX_PROFILE, Profile, ProfileStore, url_problem
-from desktop_app.store.history import HistoryStore
+from desktop_app.store.history import HistoryStore, utc_now
 from desktop_app.usecases import SandboxNotRunning, VerifyOperations, open_desk
 
+from .builtin_sandbox import open_builtin_sandbox
 from .output import terminal_safe
 from .parser import PROG, CliUsageError
 
@@ -64,7 +66,7 @@ class CliNeedsSandbox(SandboxNotRunning):
 
     meaning = "The active profile is the built-in Sandbox, and no sandbox is running here."
     next_step = (
-        f"Add --sandbox (a private sandbox for one command), or --sandbox-url URL of a running "
+        f"Add --sandbox (the built-in sandbox the window uses), or --sandbox-url URL of a running "
         f"verify-desk-sandbox, or --api-host/--rest-host with VERIFY_DESK_API_KEY and "
         f"VERIFY_DESK_API_SECRET set, or --profile NAME of a real profile ({PROG} --help)."
     )
@@ -239,30 +241,37 @@ def _read_only_uris(path: Path) -> tuple[str, ...]:
     return f"{uri}?mode=ro", f"{uri}?immutable=1"
 
 
-def open_store(path: Path) -> HistoryStore:
+Clock = Callable[[], datetime]
+
+
+def open_store(path: Path, clock: Clock = utc_now) -> HistoryStore:
     """Open the history file; a read-only file or folder is opened for reading only.
 
     Reading then works; the first write fails as "read-only" and the desk carries on in memory
     with one warning (:func:`warn_history_in_memory`), as docs/reliability.md describes.
 
+    Args:
+        path: The history file.
+        clock: What the rows' times are read from (the sandbox's clock for ``--sandbox``).
+
     Raises:
         StoreError: The file cannot be opened at all (damaged, not a database, a folder).
     """
     try:
-        return HistoryStore(path)
+        return HistoryStore(path, clock=clock)
     except StoreError as error:
         if not _is(path, "file"):
             raise
         for uri in _read_only_uris(path):
             with suppress(StoreError):
-                return HistoryStore(uri)
+                return HistoryStore(uri, clock=clock)
         raise error from None
 
 
 @contextmanager
-def open_history(args: argparse.Namespace) -> Iterator[HistoryStore]:
+def open_history(args: argparse.Namespace, clock: Clock = utc_now) -> Iterator[HistoryStore]:
     """Open the history store for one command and close it afterwards."""
-    history = open_store(history_path(args))
+    history = open_store(history_path(args), clock)
     try:
         yield history
     finally:
@@ -293,16 +302,16 @@ def open_session(args: argparse.Namespace) -> Iterator[CliSession]:
     """
     with ExitStack() as stack:
         sandbox_url: str | None = args.sandbox_url
+        clock: Clock = utc_now
         if args.sandbox:
-            # Resolve nothing from the settings: the private sandbox has its own credentials.
-            config = SandboxConfig(port=0, time_scale=args.sandbox_time_scale)
-            server = stack.enter_context(SandboxServer(config))
-            sandbox_url = server.url
+            # Resolve nothing from the settings: the built-in sandbox has its own credentials.
+            builtin = stack.enter_context(open_builtin_sandbox(args.sandbox_time_scale))
+            sandbox_url, clock = builtin.url, builtin.clock
         target = resolve_target(args, sandbox_url)
         remember = getattr(args, "remember_secret", None)
         if remember is not None:  # main masks it in everything printed
             remember(target.credentials.api_secret)
-        history = stack.enter_context(open_history(args))
+        history = stack.enter_context(open_history(args, clock))
         http = stack.enter_context(build_http_client(limits=call_limits(args)))
         desk = open_desk(
             target.profile,

@@ -43,9 +43,11 @@ check, cancel and next_workflow (start --api v2 --workflow sms,voice; a UUID req
 all recorded in the history.
 
 Where requests go (first match wins):
-  --sandbox             a private in-process sandbox, alive for this one command only
+  --sandbox             the built-in sandbox the window uses: its requests, handset and clock
+                        are kept in the app's data folder, so start -> handset -> check works
+                        across commands, with or without the window running
   --sandbox-url URL     a running sandbox (e.g. `verify-desk-sandbox --port 0`) with its
-                        default credentials; use it for start -> check across commands
+                        default credentials
   --api-host/--rest-host  these hosts, with VERIFY_DESK_API_KEY / VERIFY_DESK_API_SECRET
                         (or the --profile's credentials)
   otherwise             --profile NAME, or the settings' active profile (secret from the
@@ -62,9 +64,9 @@ exit status: 0 success, 1 the API refused, 2 bad input or usage (nothing sent),
 141 the reader of the output stopped early (e.g. `| head`).
 
 example (QA script):
-  verify-desk-sandbox --port 0 &      # prints its URL
-  verify-desk-cli --sandbox-url http://127.0.0.1:PORT start --number 447123456789 --brand Acme
-  verify-desk-cli --sandbox-url http://127.0.0.1:PORT --json check --request-id ID --code 1234
+  verify-desk-cli --sandbox --json start --number 447123456789 --brand Acme   # prints the id
+  verify-desk-cli --sandbox --json handset --number 447123456789   # the code it "received"
+  verify-desk-cli --sandbox --json check --request-id ID --code CODE
 """
 
 
@@ -117,14 +119,15 @@ def _add_global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> N
         "--sandbox",
         action="store_true",
         default=default(False),
-        help="start a private sandbox for this one command (sandbox credentials)",
+        help="use the built-in sandbox the window uses (its state is kept; sandbox credentials)",
     )
     add(
         "--sandbox-time-scale",
         metavar="X",
         type=bounded_number(0, MAX_TIME_SCALE),
-        default=default(1.0),
-        help="with --sandbox: how fast the sandbox clock runs (default 1)",
+        default=default(None),
+        help="with --sandbox: make the sandbox clock run X times faster from now on (kept, "
+        "as the window's Clock speed is; default: leave it)",
     )
     add(
         "--sandbox-url",
@@ -217,7 +220,7 @@ def _start_options(parser: argparse.ArgumentParser, *, psd2: bool) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """Return the full parser (top level, global options, the eight commands and ``message``)."""
+    """Return the full parser (top level, global options, the commands and ``message``)."""
     parser = _Parser(
         prog=PROG,
         description=_DESCRIPTION,
@@ -264,6 +267,11 @@ def build_parser() -> argparse.ArgumentParser:
         add_api_option(control, auto=True)
 
     _command(sub, "balance", "show the account balance (tests the credentials)")
+
+    handset = _command(
+        sub, "handset", "show the codes the sandbox's simulated phone received (sandbox only)"
+    )
+    handset.add_argument("--number", default="", help="only messages sent to this number")
 
     history = _command(sub, "history", "list recent requests from the local history")
     history.add_argument(
