@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -133,8 +134,8 @@ def test_cli_start_on_a_full_disk_succeeds_with_a_warning(
     monkeypatch.setenv("VERIFY_DESK_HOME", str(tmp_path / "home"))
     real = cli_connection.HistoryStore
 
-    def full_history(path: Path | str) -> HistoryStore:
-        store = real(path)
+    def full_history(path: Path | str, **options: Any) -> HistoryStore:
+        store = real(path, **options)  # --sandbox passes the sandbox's clock
         fill_until_full(store)
         return store
 
