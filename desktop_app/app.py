@@ -48,9 +48,11 @@ if TYPE_CHECKING:
     import httpx
     from PySide6.QtWidgets import QApplication
 
+    from desktop_app.api.server_time import ServerTime
     from desktop_app.domain.models import ApiCredentials
     from desktop_app.sandbox.server import SandboxServer
     from desktop_app.services import ServiceRunners
+    from desktop_app.services.clock import ServerClock
     from desktop_app.services.handset import HandsetService
     from desktop_app.services.history import HistoryService
     from desktop_app.services.messages import MessagesService
@@ -173,21 +175,35 @@ def display_missing() -> bool:
     return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def _new_http_client(transport: httpx.BaseTransport | None) -> httpx.Client:
+def _new_server_time() -> ServerTime:
+    from desktop_app.api.server_time import ServerTime
+
+    return ServerTime()
+
+
+def _new_http_client(
+    transport: httpx.BaseTransport | None, server_time: ServerTime
+) -> httpx.Client:
     from desktop_app.api.http import build_http_client
 
-    return build_http_client(transport)
+    return build_http_client(transport, server_time=server_time)
 
 
 def _new_sandbox(
-    latency: float, time_scale: float, webhooks: tuple[str, str] | None = None
+    latency: float, time_scale: float, data_dir: Path, webhooks: tuple[str, str] | None = None
 ) -> SandboxServer:
-    """The built-in sandbox; ``webhooks`` is (status URL, signature secret) for its messages."""
+    """The built-in sandbox; ``webhooks`` is (status URL, signature secret) for its messages.
+
+    It remembers (requests, handset, clock) in the data folder, shared with ``verify-desk-cli
+    --sandbox``; the speed given applies to a first start only.
+    """
+    from desktop_app.sandbox.builtin import state_file
     from desktop_app.sandbox.server import SandboxConfig, SandboxServer
 
     status_url, secret = webhooks if webhooks is not None else (None, None)
     return SandboxServer(SandboxConfig(port=0, latency=latency, time_scale=time_scale,
-                                       status_url=status_url, signature_secret=secret))
+                                       status_url=status_url, signature_secret=secret,
+                                       state_file=str(state_file(data_dir))))
 
 
 @dataclass(eq=False)
@@ -219,20 +235,29 @@ class AppContext:
     messages: MessagesService | None = None
     refresher: StatusRefresher | None = None
     handset: HandsetService | None = None
+    #: The active server's clock: every time the window shows or the history stamps.
+    clock: ServerClock | None = None
     session: SessionService | None = None
     credentials: CredentialStore | None = None
     closed: bool = field(default=False, init=False)
     #: True once the history store is closed (it may outlive ``closed``: see ``shutdown``).
     store_closed: bool = field(default=False, init=False)
+    _server_time: Lazy[ServerTime] = field(init=False, repr=False)
     _http: Lazy[httpx.Client] = field(init=False, repr=False)
     _sandbox: Lazy[SandboxServer] = field(init=False, repr=False)
+    _announced: bool = field(default=False, init=False, repr=False)
 
     def __post_init__(self) -> None:
         transport, latency = self.options.transport, self.options.sandbox_latency
-        self._http = Lazy(lambda: _new_http_client(transport))
-        self._sandbox = Lazy(
-            lambda: _new_sandbox(latency, self.time_scale, self._sandbox_webhooks())
-        )
+        self._server_time = Lazy(_new_server_time)
+        self._http = Lazy(lambda: _new_http_client(transport, self._server_time.value()))
+        self._sandbox = Lazy(lambda: _new_sandbox(
+            latency, self.time_scale, self.paths.data_dir, self._sandbox_webhooks()))
+
+    @property
+    def server_time(self) -> ServerTime:
+        """The servers' clock offsets, learned by the shared client from their ``Date``."""
+        return self._server_time.value()
 
     def _sandbox_webhooks(self) -> tuple[str, str] | None:
         """Start the receiver the sandbox posts its signed message statuses to.
@@ -281,9 +306,22 @@ class AppContext:
         _build_services(self)
 
     def ensure_sandbox(self) -> str:
-        """Start the built-in sandbox if needed (idempotent, fast); returns its base URL."""
-        self.sandbox.start()  # binds port 0 on 127.0.0.1: a free loopback port
-        return str(self.sandbox.url)
+        """Start the built-in sandbox if needed (idempotent, fast); returns its base URL.
+
+        Once it listens, its URL is announced in the data folder, so ``verify-desk-cli
+        --sandbox`` talks to it rather than opening the shared state itself.
+        """
+        sandbox = self.sandbox
+        sandbox.start()  # binds port 0 on 127.0.0.1: a free loopback port
+        if not self._announced:
+            from desktop_app.sandbox.builtin import announce
+
+            self._announced = True
+            try:
+                announce(self.paths.data_dir, sandbox.url)
+            except OSError:
+                log.warning("could not announce the sandbox to the command line", exc_info=True)
+        return str(sandbox.url)
 
     def start(self) -> None:
         """Show the window; after the first paint, populate it, then start the profile.
@@ -367,6 +405,8 @@ class AppContext:
             self.handset.stop()
         if self.messages is not None:
             self.messages.shutdown()  # no status webhook may write once the store closes
+        if self.clock is not None:
+            self.clock.stop()
         if self.runners is not None:
             idle = self.runners.shutdown(timeout_ms)
         client = self._http.built()
@@ -381,6 +421,9 @@ class AppContext:
             log.warning("a job is still running after shutdown; the history stays open for it")
         server = self._sandbox.built()
         if server is not None:
+            from desktop_app.sandbox.builtin import withdraw
+
+            withdraw(self.paths.data_dir)
             server.stop()
         if self.log_handler is not None:
             from desktop_app.usecases.logging_setup import remove_logging
@@ -484,9 +527,11 @@ def _build_services(ctx: AppContext) -> None:
     """Build the services into ``ctx`` and populate its window (see ``AppContext.populate``)."""
     from PySide6.QtCore import QLocale
 
+    from desktop_app.api.http import DEFAULT_API_HOST
     from desktop_app.api.sandbox_control import SandboxControl
     from desktop_app.domain.phone import default_region_from_locale
     from desktop_app.services import build_runners
+    from desktop_app.services.clock import ServerClock
     from desktop_app.services.handset import HandsetService
     from desktop_app.services.history import HistoryService
     from desktop_app.services.messages import MessagesService
@@ -501,9 +546,11 @@ def _build_services(ctx: AppContext) -> None:
 
     options, paths, prefs, window = ctx.options, ctx.paths, ctx.preferences, ctx.window
     log_secrets = ctx.log_secrets
-    history_store = HistoryStore(paths.history_db)
-    store = options.credentials if options.credentials is not None else KeyringCredentialStore()
     runners = build_runners()
+    # One clock (the active server's) for every time shown and every time the history stamps.
+    clock = ServerClock(runners.handset, ctx.server_time)
+    history_store = HistoryStore(paths.history_db, clock=clock)
+    store = options.credentials if options.credentials is not None else KeyringCredentialStore()
     verification = VerificationService(runners.network)
     history = HistoryService(runners.store, history_store)
     refresher = StatusRefresher(verification, history, interval_ms=options.poll_ms)
@@ -527,15 +574,20 @@ def _build_services(ctx: AppContext) -> None:
         verification, handset, _BUILTIN_SANDBOX,
         control_factory=lambda _url: SandboxControl(ctx.http, ctx.ensure_sandbox()))
 
-    def api_clock() -> float:
-        # The sandbox runs its own (possibly sped-up) clock; countdowns must follow it.
-        return ctx.sandbox.clock.now() if session.current().is_sandbox else time.time()
+    def follow_profile(profile: Profile) -> None:
+        # Connected before the window's slots: the clock has switched when they re-render.
+        if profile.is_sandbox:
+            clock.use_sandbox(SandboxControl(ctx.http, ctx.ensure_sandbox()))
+        else:
+            clock.use_live(profile.api_host or DEFAULT_API_HOST)
 
+    session.profile_changed.connect(follow_profile)
+    handset.clock_read.connect(clock.set_reading)  # a skip or speed change: at once
     ctx.history_store, ctx.credentials, ctx.runners = history_store, store, runners
     ctx.verification, ctx.history, ctx.refresher = verification, history, refresher
-    ctx.handset, ctx.messages = handset, messages
+    ctx.handset, ctx.messages, ctx.clock = handset, messages, clock
     window.populate(session=session, verification=verification, history=history,
-                    refresher=refresher, handset=handset, clock=api_clock,
+                    refresher=refresher, handset=handset, clock=clock,
                     settings_factory=lambda parent: SettingsDialog(session, parent))
     # A task failure no caller handled is logged by its runner and shown by the window.
     runners.on_unhandled_failure(window.report_failure)
@@ -550,6 +602,14 @@ def _build_services(ctx: AppContext) -> None:
     window.reports_menu = ReportsMenu(window, reports, mask=lambda: ctx.preferences.mask_numbers)
     speed = window.handset_panel.speed_combo
     speed.setCurrentIndex(max(speed.findData(ctx.time_scale), 0))
+
+    def follow_clock() -> None:
+        # The saved sandbox (or the command line) may run at another speed than last chosen.
+        if clock.simulated and speed.findData(clock.time_scale) >= 0:
+            speed.setCurrentIndex(speed.findData(clock.time_scale))
+        window.concurrent_panel.lookup()  # deliveries may have fired: search it again
+
+    clock.changed.connect(follow_clock)
     ctx.session = session  # last: ``populated`` is True from here on
 
 

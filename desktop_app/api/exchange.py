@@ -34,6 +34,10 @@ a maximum answer size (a declared ``Content-Length`` above it is refused before 
 is read in chunks and abandoned once over it, so memory stays bounded).
 Neither failure is retried for a start: the server may have acted.
 
+Every answer's ``Date`` header also tells the client's
+:class:`~desktop_app.api.server_time.ServerTime` how far that server's clock is from ours (the
+window's countdowns follow the server's clock on a live profile).
+
 Nothing is logged but method, path and HTTP status. Secrets travel in form bodies or in the
 ``Authorization`` header, neither of which httpx or httpcore log.
 """
@@ -65,6 +69,7 @@ from desktop_app.domain.errors import (
 )
 from desktop_app.domain.redact import redact_secret
 
+from .server_time import ServerTime
 from .transport import deadline_scope
 
 __all__ = [
@@ -114,11 +119,20 @@ DEFAULT_CALL_LIMITS: Final = CallLimits()
 
 
 class ApiHttpClient(httpx.Client):
-    """The shared ``httpx.Client`` and the :class:`CallLimits` its calls obey."""
+    """The shared ``httpx.Client``, the :class:`CallLimits` its calls obey, and its servers' clocks.
 
-    def __init__(self, *, limits: CallLimits, **kwargs: Any) -> None:
+    Args:
+        limits: The limits of every call.
+        server_time: Where the servers' clock offsets are learned (a new one by default).
+        kwargs: For ``httpx.Client``.
+    """
+
+    def __init__(
+        self, *, limits: CallLimits, server_time: ServerTime | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.call_limits = limits
+        self.server_time = server_time if server_time is not None else ServerTime()
 
 
 def _caused_by_tls(exc: BaseException) -> bool:
@@ -254,9 +268,12 @@ def exchange(
     failure: TransportError | ValidationFailed | None = None
     with deadline_scope(limits.deadline) as deadline:
         try:
+            sent = time.time()
             with http.stream(
                 method, url, data=data, params=params, json=json_body, auth=auth, headers=headers
             ) as response:
+                if isinstance(http, ApiHttpClient):
+                    http.server_time.observe(url, response.headers.get("Date"), sent, time.time())
                 content = _read_body(response, limits, deadline)
                 answer = Answer(
                     response.status_code, response.reason_phrase, response.headers, content

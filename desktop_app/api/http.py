@@ -50,6 +50,7 @@ from .exchange import (
     FormData,
     exchange,
 )
+from .server_time import ServerTime
 from .transport import GuardedTransport, https_proxy_from, no_proxy_mounts, ssl_context_from
 
 __all__ = [
@@ -79,6 +80,7 @@ def build_http_client(
     *,
     limits: CallLimits = DEFAULT_CALL_LIMITS,
     environ: Mapping[str, str] | None = None,
+    server_time: ServerTime | None = None,
 ) -> ApiHttpClient:
     """Build the one long-lived client the app shares between worker threads.
 
@@ -93,6 +95,8 @@ def build_http_client(
         timeout: Per-phase timeouts; :data:`DEFAULT_TIMEOUT` unless a test needs shorter ones.
         limits: The overall deadline and the answer size limit of each call.
         environ: The environment to read (default ``os.environ``).
+        server_time: Where the servers' clock offsets are learned from their ``Date`` headers
+            (the window reads it for a live profile's clock); a new one by default.
 
     Returns:
         A client with TLS verification on, redirects off and the Verify Desk User-Agent.
@@ -102,6 +106,7 @@ def build_http_client(
     """
     common: dict[str, Any] = {
         "limits": limits,
+        "server_time": server_time,
         "timeout": timeout,
         "headers": {"User-Agent": USER_AGENT},
         "follow_redirects": False,

@@ -57,6 +57,19 @@ def _seconds(name: str, value: float, *, minimum: float = 0.0) -> str:
     return repr(number)
 
 
+def _reading(body: dict[str, Any], taken: float) -> ClockReading:
+    """The clock in a ``/sandbox/clock`` answer (``now`` ISO 8601, ``time_scale``)."""
+    now, scale = body.get("now"), body.get("time_scale")
+    try:
+        moment = datetime.fromisoformat(now) if isinstance(now, str) else None
+    except ValueError:
+        moment = None
+    if (moment is None or moment.tzinfo is None or isinstance(scale, bool)
+            or not isinstance(scale, int | float) or not 0 <= scale < math.inf):
+        raise ResponseFormatError(f"{ResponseFormatError.meaning} (not a sandbox clock).")
+    return ClockReading(moment.timestamp(), float(scale), taken)
+
+
 def _object(body: Any) -> dict[str, Any]:
     """A JSON object answer, else ResponseFormatError."""
     if not isinstance(body, dict):
@@ -96,23 +109,23 @@ class SandboxControl:
         Raises:
             ResponseFormatError: The answer is not a sandbox clock.
         """
-        before = time.monotonic()
-        body = _object(request_json(self._http, "GET", f"{self._base_url}/sandbox/clock"))
-        after = time.monotonic()
-        now, scale = body.get("now"), body.get("time_scale")
-        try:
-            moment = datetime.fromisoformat(now) if isinstance(now, str) else None
-        except ValueError:
-            moment = None
-        if (moment is None or moment.tzinfo is None or isinstance(scale, bool)
-                or not isinstance(scale, int | float) or not 0 <= scale < math.inf):
-            raise ResponseFormatError(f"{ResponseFormatError.meaning} (not a sandbox clock).")
-        # Read halfway through the call, as near as can be told.
-        return ClockReading(moment.timestamp(), float(scale), (before + after) / 2)
+        return self._clock_call("GET", "/sandbox/clock", None)
 
-    def advance_clock(self, seconds: float) -> None:
-        """Move the sandbox's clock forward by ``seconds``."""
-        self._post("/sandbox/clock/advance", {"seconds": _seconds("seconds", seconds)})
+    def advance_clock(self, seconds: float) -> ClockReading:
+        """Move the sandbox's clock forward by ``seconds``; returns the clock after the jump."""
+        form = {"seconds": _seconds("seconds", seconds)}
+        return self._clock_call("POST", "/sandbox/clock/advance", form)
+
+    def set_time_scale(self, scale: float) -> ClockReading:
+        """Make the sandbox's time run ``scale`` times faster than real time; returns the clock."""
+        form = {"time_scale": _seconds("time_scale", scale)}
+        return self._clock_call("POST", "/sandbox/clock/scale", form)
+
+    def _clock_call(self, method: str, path: str, form: dict[str, str] | None) -> ClockReading:
+        before = time.monotonic()
+        body = request_json(self._http, method, f"{self._base_url}{path}", data=form)
+        after = time.monotonic()
+        return _reading(_object(body), (before + after) / 2)  # read halfway, as near as known
 
     def now(self) -> datetime:
         """The sandbox's simulated time (``GET /sandbox/clock``).
@@ -139,10 +152,6 @@ class SandboxControl:
             rule = f"must be a check URL of this sandbox ({self._base_url}/v2/verify/...)"
             raise ValidationFailed([FieldError("check_url", rule)])
         return exchange(self._http, "GET", url).status_code
-
-    def set_time_scale(self, scale: float) -> None:
-        """Make the sandbox's time run ``scale`` times faster than real time."""
-        self._post("/sandbox/clock/scale", {"time_scale": _seconds("time_scale", scale)})
 
     def set_latency(self, seconds: float) -> None:
         """Delay every sandbox answer by ``seconds``."""

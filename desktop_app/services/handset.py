@@ -10,7 +10,7 @@ import logging
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from desktop_app.api.sandbox_control import SandboxControl
+from desktop_app.api.sandbox_control import ClockReading, SandboxControl
 from desktop_app.domain.errors import SandboxUnavailableError
 from desktop_app.domain.models import HandsetMessage
 from desktop_app.services.tasks import Task, TaskRunner
@@ -34,10 +34,13 @@ class HandsetService(QObject):
         messages_changed(object): ``tuple[HandsetMessage, ...]`` (oldest first), only when the
             list differs from the last one emitted.
         clock_changed(float): The sandbox time scale, after ``set_time_scale`` succeeded.
+        clock_read(object): The sandbox's :class:`ClockReading` after a skip or a speed change
+            (the window's one clock takes it at once: every countdown follows).
     """
 
     messages_changed = Signal(object)
     clock_changed = Signal(float)
+    clock_read = Signal(object)
 
     def __init__(
         self,
@@ -104,23 +107,26 @@ class HandsetService(QObject):
         if control is None:
             return self._runner.rejected(SandboxUnavailableError(), name="handset.time_scale")
 
-        def call() -> float:
-            control.set_time_scale(scale)
+        def told(reading: ClockReading) -> float:
+            self.clock_read.emit(reading)
             return float(scale)
 
-        return self._runner.submit(call, name="handset.time_scale").on_success(
-            self.clock_changed.emit
+        task = self._runner.submit(
+            lambda: control.set_time_scale(scale), name="handset.time_scale", then=told
         )
+        return task.on_success(self.clock_changed.emit)
 
-    def advance(self, seconds: float) -> Task[None]:
-        """Move the sandbox clock forward, then re-read the messages."""
+    def advance(self, seconds: float) -> Task[ClockReading]:
+        """Move the sandbox clock forward, then re-read the messages; yields the new clock."""
         control = self._control
         if control is None:
             return self._runner.rejected(SandboxUnavailableError(), name="handset.advance")
         task = self._runner.submit(lambda: control.advance_clock(seconds), name="handset.advance")
         # Advancing the clock may fire deliveries: show them without waiting for the next poll
         # (a failed read is the poll's business: it tries again within a second).
-        return task.on_success(lambda _: self.refresh().on_failure(self._on_poll_failed))
+        return task.on_success(self.clock_read.emit).on_success(
+            lambda _: self.refresh().on_failure(self._on_poll_failed)
+        )
 
     def _on_timer_timeout(self) -> None:
         if self._control is None or self._poll is not None:

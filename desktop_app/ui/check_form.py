@@ -6,8 +6,6 @@ travels to the service's job.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from PySide6.QtCore import QRegularExpression, Qt, Signal
 from PySide6.QtGui import QFontDatabase, QRegularExpressionValidator
 from PySide6.QtWidgets import (
@@ -30,6 +28,7 @@ from desktop_app.services.history import HistoryService
 from desktop_app.services.latest import Latest
 from desktop_app.services.verification import VerificationService
 from desktop_app.ui import messages
+from desktop_app.ui.countdowns import Clock, utc_now
 from desktop_app.ui.fitting import ScrollPage, shrinkable
 from desktop_app.ui.formatting import as_utc, format_duration, format_number, status_color
 from desktop_app.ui.validators import FieldErrorLabel, field_problem, submit_shortcuts
@@ -49,15 +48,17 @@ class CheckForm(QWidget):
         verification: Runs the check.
         history: Lists the requests still in progress.
         parent: The owning widget.
+        clock: "Now" on the active server's clock (how long ago each request started).
     """
 
     checked = Signal(str)
 
     def __init__(self, verification: VerificationService, history: HistoryService,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, clock: Clock = utc_now) -> None:
         super().__init__(parent)
         self._verification = verification
         self._history = history
+        self._clock = clock
         self._entries: dict[str, HistoryEntry] = {}
         self._wrong: dict[str, int] = {}
         #: The combo text each request had, so a finished one keeps a readable label.
@@ -181,7 +182,7 @@ class CheckForm(QWidget):
         self._entries = {e.request_id: e for e in entries if e.request_id}
         self.request_combo.blockSignals(True)
         self.request_combo.clear()
-        now = datetime.now(UTC)
+        now = self._clock()
         for rid, entry in self._entries.items():
             age = format_duration((now - as_utc(entry.created_at)).total_seconds())
             number = entry.number if "@" in entry.number else format_number(entry.number)

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from PySide6.QtCore import SignalInstance
+
 from desktop_app.domain import lifecycle
 from desktop_app.domain.models import HistoryEntry, VerificationRecord, VerificationStatus
 from desktop_app.domain.workflows import (
@@ -19,17 +21,29 @@ from desktop_app.domain.workflows import (
     DEFAULT_PIN_EXPIRY,
     DEFAULT_WORKFLOW_ID,
     WORKFLOWS,
+    Workflow,
 )
 from desktop_app.ui import formatting
 from desktop_app.ui.v2_timeline import v2_blockers, v2_countdowns
 
-#: Returns "now" as an aware UTC datetime; widgets take one so tests can move time.
+#: Returns "now" as an aware UTC datetime; widgets take one so tests can move time. The app
+#: gives every widget the same one: the active server's clock (``services.clock.ServerClock``).
 Clock = Callable[[], datetime]
 
 
 def utc_now() -> datetime:
     """The default clock: an aware UTC ``datetime``."""
     return datetime.now(UTC)
+
+
+def follow_clock(clock: object, render: Callable[[], None]) -> None:
+    """Call ``render`` whenever ``clock`` jumps (a skip, a speed change, another profile).
+
+    A ``ServerClock`` says so with its ``changed`` signal; a plain function never jumps.
+    """
+    changed = getattr(clock, "changed", None)
+    if isinstance(changed, SignalInstance):
+        changed.connect(render)
 
 
 @dataclass(frozen=True)
@@ -67,7 +81,7 @@ def countdown_text(
     workflow_id = entry.workflow_id if entry.workflow_id in WORKFLOWS else DEFAULT_WORKFLOW_ID
     pin_expiry = entry.pin_expiry or DEFAULT_PIN_EXPIRY
     wait = entry.next_event_wait or DEFAULT_NEXT_EVENT_WAIT
-    start = formatting.as_utc(entry.created_at).timestamp()
+    start = started_at(entry, record)
     at = formatting.as_utc(now).timestamp()
     times = _event_times(entry, record, start, wait, at)
     wrong = _wrong_check_times(entry, record)
@@ -93,17 +107,32 @@ def countdown_text(
     return CountdownText(cancel, next_event, pin, str(pred.attempts_left))
 
 
+#: How far apart the row's start and the server's may be and still come from one clock.
+_SAME_CLOCK_S = 2.0
+
+
+def started_at(entry: HistoryEntry, record: VerificationRecord | None) -> float:
+    """When the request started, on the server's clock (Unix seconds).
+
+    The history row's time is finer (the server's ``date_submitted`` is whole seconds) and was
+    stamped with the server's clock, unless it was written before that clock was known (the
+    first call to a live server) or elsewhere (another program): then the server's own date
+    counts (the middle of its second).
+    """
+    created = formatting.as_utc(entry.created_at).timestamp()
+    if record is None or record.date_submitted is None:
+        return created
+    submitted = formatting.as_utc(record.date_submitted).timestamp()
+    return created if abs(created - submitted) <= _SAME_CLOCK_S else submitted + 0.5
+
+
 def _event_times(
     entry: HistoryEntry, record: VerificationRecord | None, start: float, wait: int, now: float
 ) -> list[float]:
+    steps = len(_workflow(entry).steps)
     if record is None or not record.events:
         # Unknown: assume the schedule ran without manual "next event" triggers.
-        steps = len(
-            WORKFLOWS.get(
-                entry.workflow_id or DEFAULT_WORKFLOW_ID, WORKFLOWS[DEFAULT_WORKFLOW_ID]
-            ).steps
-        )
-        return [start + i * wait for i in range(steps) if start + i * wait <= now]
+        return _scheduled([start], steps, wait, now)
     # Search dates come from the server's clock; rebase them on our start time.
     shift = 0.0
     if record.date_submitted is not None:
@@ -112,9 +141,22 @@ def _event_times(
     last = _stamp(record.last_event_date, shift) or first
     count = len(record.events)
     if count == 1:
-        return [first]
+        return _scheduled([first], steps, wait, now)
     middle = [min(first + i * wait, last) for i in range(1, count - 1)]
-    return [first, *middle, last]
+    # What fired since the search (the clock may have skipped ahead): the schedule says.
+    return _scheduled([first, *middle, last], steps, wait, now)
+
+
+def _workflow(entry: HistoryEntry) -> Workflow:
+    return WORKFLOWS.get(entry.workflow_id or DEFAULT_WORKFLOW_ID, WORKFLOWS[DEFAULT_WORKFLOW_ID])
+
+
+def _scheduled(known: list[float], steps: int, wait: int, now: float) -> list[float]:
+    """``known`` delivery times, then the ones the schedule fired after them up to ``now``."""
+    times = list(known)
+    while len(times) < steps and times[-1] + wait <= now:
+        times.append(times[-1] + wait)
+    return times
 
 
 def _wrong_check_times(entry: HistoryEntry, record: VerificationRecord | None) -> list[float]:
@@ -157,18 +199,20 @@ def blockers(
             f"(this one is {formatting.status_text(entry.status)})"
         )
         return {"check": why, "cancel": why, "next": why, "copy": copy}
-    events = len(record.events) if record is not None else None
-    workflow = WORKFLOWS.get(
-        entry.workflow_id or DEFAULT_WORKFLOW_ID, WORKFLOWS[DEFAULT_WORKFLOW_ID]
-    )
-    age = (formatting.as_utc(now) - formatting.as_utc(entry.created_at)).total_seconds()
+    workflow = _workflow(entry)
+    start = started_at(entry, record)
+    wait = entry.next_event_wait or DEFAULT_NEXT_EVENT_WAIT
+    at = formatting.as_utc(now).timestamp()
+    # The deliveries fired by now: the search result's, and the schedule's since it.
+    events = len(_event_times(entry, record, start, wait, at))
+    age = at - start
     cancel = ""
     if age < CANCEL_NOT_BEFORE_S:
-        wait = formatting.format_duration(CANCEL_NOT_BEFORE_S - age + 0.999)
-        cancel = f"Cancel is allowed {CANCEL_NOT_BEFORE_S} s after the start (in {wait})"
-    elif events is not None and events >= 2:
+        wait_text = formatting.format_duration(CANCEL_NOT_BEFORE_S - age + 0.999)
+        cancel = f"Cancel is allowed {CANCEL_NOT_BEFORE_S} s after the start (in {wait_text})"
+    elif events >= 2:
         cancel = "Cancel is no longer allowed: the 2nd delivery was already sent"
     nxt = ""
-    if events is not None and events >= len(workflow.steps):
+    if events >= len(workflow.steps):
         nxt = "No delivery event is left in this workflow"
     return {"check": "", "cancel": cancel, "next": nxt, "copy": copy}

@@ -33,7 +33,7 @@ from desktop_app.domain.models import (
     VerificationStatus,
 )
 from desktop_app.ui import formatting
-from desktop_app.ui.countdowns import Clock, countdown_text, utc_now
+from desktop_app.ui.countdowns import Clock, countdown_text, follow_clock, utc_now
 from desktop_app.ui.fitting import ScrollPage, wrapped
 from desktop_app.ui.v2_timeline import v2_timeline
 
@@ -47,7 +47,8 @@ class DetailsPane(ScrollPage):
 
     Args:
         parent: The owning widget.
-        clock: Returns "now" (aware UTC); injectable so tests need not wait.
+        clock: Returns "now" (aware UTC): the active server's clock (the pane re-renders at
+            once when it jumps); injectable so tests need not wait.
     """
 
     def __init__(self, parent: QWidget | None = None, *, clock: Clock = utc_now) -> None:
@@ -134,6 +135,7 @@ class DetailsPane(ScrollPage):
 
     def _connect_signals(self) -> None:
         self.timer.timeout.connect(self._on_timer_timeout)
+        follow_clock(self._clock, self._on_clock_changed)
 
     @property
     def entry(self) -> HistoryEntry | None:
@@ -248,6 +250,10 @@ class DetailsPane(ScrollPage):
             )
 
     def _on_timer_timeout(self) -> None:
+        self.update_countdowns()
+
+    def _on_clock_changed(self) -> None:
+        self._fill_v2_timeline()
         self.update_countdowns()
 
 

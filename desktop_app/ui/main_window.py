@@ -64,6 +64,7 @@ if TYPE_CHECKING:
     from PySide6.QtCore import QRect
     from typing_extensions import override
 
+    from desktop_app.services.clock import ServerClock
     from desktop_app.settings.profiles import Profile
     from desktop_app.ui.check_form import CheckForm
     from desktop_app.ui.concurrent_panel import ConcurrentPanel
@@ -390,7 +391,7 @@ class MainWindow(QMainWindow):
     # -- stage 2: the pages ---------------------------------------------------------------------
 
     def populate(self, *, session: Any, verification: Any, history: Any, refresher: Any,
-                 handset: Any, clock: Callable[[], float] = time.time,
+                 handset: Any, clock: ServerClock | None = None,
                  settings_factory: Callable[[QWidget], QWidget] | None = None) -> None:
         """Build the pages and wire them to the services (once; their modules load now).
 
@@ -401,7 +402,8 @@ class MainWindow(QMainWindow):
             history: Reads the local history.
             refresher: Keeps running requests fresh.
             handset: The sandbox's simulated handset.
-            clock: "Now" in the active API's time (the sandbox clock on the Sandbox profile).
+            clock: The active server's clock (the sandbox's simulated one on the Sandbox
+                profile), given to every page that shows a time; None: this machine's.
             settings_factory: Builds the settings dialog (None disables the Settings action).
         """
         if self._populated:
@@ -422,24 +424,28 @@ class MainWindow(QMainWindow):
         if self.isVisible():
             QTimer.singleShot(0, self._apply_default_sizes)
 
-    def _build_pages(self, clock: Callable[[], float]) -> None:
+    def _build_pages(self, clock: ServerClock | None) -> None:
         from PySide6.QtCore import Qt
 
         from desktop_app.ui.check_form import CheckForm
         from desktop_app.ui.concurrent_panel import ConcurrentPanel
+        from desktop_app.ui.countdowns import utc_now
         from desktop_app.ui.handset_panel import HandsetPanel
         from desktop_app.ui.recent_requests import RecentRequestsView
         from desktop_app.ui.send_form import SendForm
 
-        self.concurrent_panel = ConcurrentPanel(self._verification, self._history, clock=clock)
+        self.concurrent_panel = ConcurrentPanel(
+            self._verification, self._history, clock=clock.now if clock else time.time)
         self.send_form = SendForm(self._verification, self.concurrent_panel, self)
-        self.check_form = CheckForm(self._verification, self._history, self)
+        self.check_form = CheckForm(self._verification, self._history, self,
+                                    clock=clock or utc_now)
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self.send_form, "&Send")
         self.tabs.addTab(self.check_form, "C&heck")
         self.tabs.setTabToolTip(0, "Send a code (Ctrl+1)")
         self.tabs.setTabToolTip(1, "Check a code (Ctrl+2)")
-        self.recent = RecentRequestsView(self._history, self._verification, self._refresher, self)
+        self.recent = RecentRequestsView(self._history, self._verification, self._refresher, self,
+                                         clock=clock or utc_now)
         self.recent.setAccessibleName("Recent requests")
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(self.tabs)

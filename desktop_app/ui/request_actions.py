@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QWidget
 from desktop_app.domain.errors import ThrottledError
 from desktop_app.domain.models import HistoryEntry, VerificationRecord, VerificationStatus
 from desktop_app.ui import messages
-from desktop_app.ui.countdowns import blockers
+from desktop_app.ui.countdowns import blockers, follow_clock
 
 if TYPE_CHECKING:
     from desktop_app.domain.models import ControlResult
@@ -78,6 +78,7 @@ class RequestActions(QObject):
         self.next.triggered.connect(self._on_next_triggered)
         self.copy.triggered.connect(self._on_copy_triggered)
         self.timer.timeout.connect(self.update)
+        follow_clock(self._clock, self._on_clock_changed)
 
     def toolbar_actions(self) -> list[QAction]:
         """The actions shown as buttons, in order."""
@@ -102,6 +103,15 @@ class RequestActions(QObject):
                 self.timer.start()
         else:
             self.timer.stop()
+
+    def _on_clock_changed(self) -> None:
+        # The clock jumped (a skip): the rules change at once, and deliveries may have fired
+        # that the cached search result does not know yet.
+        self.update()
+        entry = self._selected()
+        if entry is not None and entry.request_id and entry.api_version != "v2" \
+                and entry.status == VerificationStatus.IN_PROGRESS:  # fmt: skip
+            self._records.fetch(entry.request_id)
 
     def _make(self, text: str, shortcut: str | QKeySequence.StandardKey) -> QAction:
         action = QAction(text, self._host)
