@@ -535,7 +535,7 @@ def _build_services(ctx: AppContext) -> None:
     from desktop_app.services.handset import HandsetService
     from desktop_app.services.history import HistoryService
     from desktop_app.services.messages import MessagesService
-    from desktop_app.services.refresher import StatusRefresher
+    from desktop_app.services.refresher import SEARCH_LAG_S, StatusRefresher
     from desktop_app.services.reports import ReportsService
     from desktop_app.services.session import SessionService
     from desktop_app.services.verification import VerificationService
@@ -553,7 +553,13 @@ def _build_services(ctx: AppContext) -> None:
     store = options.credentials if options.credentials is not None else KeyringCredentialStore()
     verification = VerificationService(runners.network)
     history = HistoryService(runners.store, history_store)
-    refresher = StatusRefresher(verification, history, interval_ms=options.poll_ms)
+    def not_found_grace() -> float:
+        # The sandbox's search never lags; the real API's may, for a minute after an end.
+        current = ctx.session.current() if ctx.session is not None else None
+        return 0.0 if current is not None and current.is_sandbox else SEARCH_LAG_S
+
+    refresher = StatusRefresher(verification, history, interval_ms=options.poll_ms,
+                                not_found_grace=not_found_grace)
     handset = HandsetService(runners.handset, None, poll_ms=options.poll_ms)
     # The Messages API's keyring items (signature secret, application key) come from the
     # same store as the API secret; a test's own credential store has none.

@@ -34,6 +34,10 @@ class VerificationStatus(enum.StrEnum):
     #: Messages API only: the API accepted the message and nothing more will be heard of it
     #: (no status webhook receiver was listening), so the row is as final as it will get.
     SENT = "SENT"
+    #: The server does not know a request the history says it started (search: not found;
+    #: e.g. a sandbox that forgot it). Nothing can be done with it any more: it is final, and
+    #: never looked up again.
+    UNKNOWN_TO_SERVER = "UNKNOWN TO SERVER"
 
     @property
     def is_final(self) -> bool:

@@ -125,6 +125,16 @@ class VerificationService(QObject):
         task = self._submit("search", lambda ops: ops.search(ids), background=background)
         return task.on_finished(self._on_search_finished)
 
+    def mark_unknown_to_server(self, request_ids: Sequence[str]) -> Task[list[str]]:
+        """Mark requests the server does not know (their rows: ``UNKNOWN TO SERVER``).
+
+        A background write: it does not flip ``busy_changed``; ``history_changed`` follows.
+        """
+        ids = tuple(request_ids)
+        return self._submit(
+            "mark_unknown", lambda ops: ops.mark_unknown_to_server(ids), background=True
+        )
+
     def cancel(self, request_id: str) -> Task[ControlResult]:
         """Cancel a request, in its API family."""
         return self._submit("cancel", lambda ops: ops.cancel(request_id))

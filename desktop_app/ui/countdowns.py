@@ -24,7 +24,7 @@ from desktop_app.domain.workflows import (
     Workflow,
 )
 from desktop_app.ui import formatting
-from desktop_app.ui.v2_timeline import v2_blockers, v2_countdowns
+from desktop_app.ui.v2_timeline import UNKNOWN_TO_SERVER_WHY, v2_blockers, v2_countdowns
 
 #: Returns "now" as an aware UTC datetime; widgets take one so tests can move time. The app
 #: gives every widget the same one: the active server's clock (``services.clock.ServerClock``).
@@ -193,6 +193,9 @@ def blockers(
     if entry.api_version == "v2":
         return v2_blockers(entry, now)
     copy = "" if entry.request_id else "This request has no id (the API never accepted it)"
+    if entry.status == VerificationStatus.UNKNOWN_TO_SERVER:
+        return {"check": UNKNOWN_TO_SERVER_WHY, "cancel": UNKNOWN_TO_SERVER_WHY,
+                "next": UNKNOWN_TO_SERVER_WHY, "copy": copy}  # fmt: skip
     if entry.status != VerificationStatus.IN_PROGRESS:
         why = (
             f"Only a request in progress allows this "

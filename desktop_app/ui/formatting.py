@@ -35,6 +35,7 @@ _STATUS_COLOURS: dict[str, tuple[str, str]] = {
     VerificationStatus.UNKNOWN: ("#8a4fbf", "#d0a8ff"),
     VerificationStatus.REFUSED: ("#b3261e", "#ff8a80"),
     VerificationStatus.NOT_SENT: ("#5f6368", "#b0b5ba"),
+    VerificationStatus.UNKNOWN_TO_SERVER: ("#5f6368", "#b0b5ba"),
 }
 
 _STATUS_TEXT: dict[str, str] = {
@@ -46,6 +47,7 @@ _STATUS_TEXT: dict[str, str] = {
     VerificationStatus.UNKNOWN: "Outcome unknown",
     VerificationStatus.REFUSED: "Refused",
     VerificationStatus.NOT_SENT: "Not sent",
+    VerificationStatus.UNKNOWN_TO_SERVER: "Unknown to the server",
 }
 
 

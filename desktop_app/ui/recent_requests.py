@@ -426,7 +426,8 @@ class RecentRequestsView(QWidget):
             self.records.drop(record.request_id)  # the history moved on (checked, cancelled)
             record = None
         self.details.show_entry(entry, record)
-        if entry is not None and entry.request_id and record is None:
+        if entry is not None and entry.request_id and record is None \
+                and entry.status != VerificationStatus.UNKNOWN_TO_SERVER:  # never searched again
             self.records.fetch(entry.request_id)
         self.request_actions.update()
 

@@ -17,7 +17,13 @@ from desktop_app.domain.models import HandsetMessage, HistoryEntry, Verification
 from desktop_app.domain.v2 import DEFAULT_CHANNEL_TIMEOUT, SILENT_AUTH, V2_MAX_WRONG_CODES
 from desktop_app.ui import formatting
 
-__all__ = ["TimelineLine", "v2_blockers", "v2_countdowns", "v2_timeline"]
+__all__ = ["UNKNOWN_TO_SERVER_WHY", "TimelineLine", "v2_blockers", "v2_countdowns", "v2_timeline"]
+
+#: Why nothing can be done with a request the server does not know.
+UNKNOWN_TO_SERVER_WHY = (
+    "The server does not know this request (a search found nothing), so it can no longer be "
+    "checked, cancelled or moved on"
+)
 
 
 @dataclass(frozen=True)
@@ -116,6 +122,9 @@ def v2_countdowns(entry: HistoryEntry, now: datetime) -> V2Countdowns:
 def v2_blockers(entry: HistoryEntry, now: datetime) -> dict[str, str]:
     """Why each request action is not allowed now for a v2 row ("" when it is)."""
     copy = "" if entry.request_id else "This request has no id (the API never accepted it)"
+    if entry.status == VerificationStatus.UNKNOWN_TO_SERVER:
+        why = UNKNOWN_TO_SERVER_WHY
+        return {"check": why, "cancel": why, "next": why, "copy": copy}
     if entry.status != VerificationStatus.IN_PROGRESS:
         why = (
             f"Only a request in progress allows this "

@@ -20,7 +20,13 @@ from dataclasses import dataclass
 
 from desktop_app.domain.api_family import ApiFamily, CheckOutcome, family_of
 from desktop_app.domain.errors import FieldError, StoreError, ValidationFailed
-from desktop_app.domain.models import Balance, ControlResult, VerificationRecord
+from desktop_app.domain.history_writes import RequestChanges
+from desktop_app.domain.models import (
+    Balance,
+    ControlResult,
+    VerificationRecord,
+    VerificationStatus,
+)
 from desktop_app.domain.v2_validation import V2Form
 from desktop_app.domain.validation import Psd2Form, StartForm
 from desktop_app.usecases.desk import Started, VerifyDesk
@@ -185,6 +191,28 @@ class VerifyOperations:
             if chosen in groups:
                 records += self._operations(chosen).search(groups[chosen])
         return records
+
+    def mark_unknown_to_server(self, request_ids: Sequence[str]) -> list[str]:
+        """Mark the rows of requests the server said it does not know (search: not found).
+
+        Only rows still in progress change (to ``UNKNOWN TO SERVER``, a final status: they are
+        never looked up again and allow no action); a row that moved on meanwhile is left.
+
+        Returns:
+            The request ids whose rows were marked.
+        """
+        marked: list[str] = []
+        for request_id in request_ids:
+            row = self._history.find(request_id)
+            if row is None or row.status is not VerificationStatus.IN_PROGRESS:
+                continue
+            change = RequestChanges(
+                status=VerificationStatus.UNKNOWN_TO_SERVER,
+                last_error="The server does not know this request (a search found nothing).",
+            )
+            if self._history.update_by_request_id(request_id, change):
+                marked.append(request_id)
+        return marked
 
     # -- the account ------------------------------------------------------------------------
 

@@ -115,9 +115,9 @@ def test_throttled_search_backs_off_by_retry_after(qtbot, make_runner, retry_aft
     history = HistoryService(make_runner(name="store"), None)
     refresher = StatusRefresher(verification, history)
     throttled = ThrottledError(status="1", error_text="Throttled", retry_after=retry_after)
-    refresher._on_search_failed(throttled)
+    refresher._on_search_failed((), throttled)
     assert refresher._backoff_s == retry_after
-    refresher._on_search_failed(RuntimeError("boom"))
+    refresher._on_search_failed((), RuntimeError("boom"))
     assert refresher._backoff_s == 2 * retry_after
-    refresher._on_search_succeeded(())
+    refresher._on_search_succeeded((), ())
     assert refresher._backoff_s == 0.0
