@@ -116,3 +116,45 @@ def test_the_command_line_uses_the_running_windows_sandbox(
     assert set(codes) == {rid, rid2}
     assert _cli(tmp_path, "check", "--request-id", rid2, "--code", codes[rid2])["status"] \
         == "SUCCESS"  # fmt: skip
+
+
+def _status(ctx: AppContext, rid: str) -> str | None:
+    model = ctx.window.recent.model
+    row = model.row_of(rid)
+    entry = model.entry_at(row) if row is not None else None
+    return entry.status if entry is not None else None
+
+
+def test_a_request_the_sandbox_forgot_is_marked_once_and_never_searched_again(
+    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = make_app(qtbot, tmp_path, monkeypatch)
+    try:
+        rid = send(qtbot, first)
+    finally:
+        assert first.shutdown(5000)
+    (first.paths.data_dir / "sandbox-state.json").unlink()  # what the old sandbox did
+
+    second = make_app(qtbot, tmp_path, monkeypatch)
+    try:
+        qtbot.waitUntil(lambda: _status(second, rid) == VerificationStatus.UNKNOWN_TO_SERVER,
+                        timeout=10_000)  # fmt: skip
+        control = _control(second)
+        searches = control.faults()["hits"].get("search", 0)
+        assert 1 <= searches <= 2  # the refresher's (and at most the details pane's) one look
+        recent = second.window.recent
+        recent.show_request(rid)
+        qtbot.waitUntil(lambda: recent.details.entry is not None
+                        and recent.details.entry.request_id == rid, timeout=5000)  # fmt: skip
+        assert "Unknown to the server" in recent.details.title_label.text()
+        actions = recent.request_actions
+        for action in (actions.check, actions.cancel, actions.next):
+            assert not action.isEnabled()
+            assert "does not know this request" in action.toolTip()
+        assert actions.copy.isEnabled()
+        recent.reload()
+        qtbot.wait(3000)  # three refresher rounds, a reload, a selection: no search at all
+        assert control.faults()["hits"].get("search", 0) == searches
+        assert _status(second, rid) == VerificationStatus.UNKNOWN_TO_SERVER
+    finally:
+        assert second.shutdown(5000)
