@@ -29,7 +29,10 @@ plan.
 
 Records: each engine family's records are written and read by its :class:`RecordCodec` (the
 Verify ones are in :mod:`desktop_app.sandbox.persist_records`); a family read from a file that
-this version has no codec for is kept as read and written back unchanged. A file that cannot
+this version has no codec for is kept as read and written back unchanged. Every save writes the
+whole state, so the file keeps what can still change (live requests) and only the newest
+:data:`KEEP_FINISHED` finished requests of each family, with their handset messages: a
+long-running demo neither grows the file nor slows every change down. A file that cannot
 be read (damaged, or another format) is moved aside as ``<file>.unreadable`` and the sandbox
 starts empty.
 """
@@ -58,12 +61,22 @@ from desktop_app.sandbox.shared import SharedData, SharedState
 if sys.platform != "win32":
     import fcntl
 
-__all__ = ["FORMAT", "VERSION", "RecordCodec", "StateFile", "StateFileError", "plain_dataclass"]
+__all__ = [
+    "FORMAT",
+    "KEEP_FINISHED",
+    "VERSION",
+    "RecordCodec",
+    "StateFile",
+    "StateFileError",
+    "plain_dataclass",
+]
 
 log = logging.getLogger(__name__)
 
 FORMAT = "verify-desk-sandbox-state"
 VERSION = 1
+#: The finished records of each family a save keeps (the newest; live ones are all kept).
+KEEP_FINISHED = 200
 
 T = TypeVar("T")
 
@@ -84,6 +97,9 @@ class RecordCodec(Protocol):
         Raises:
             StateFileError: (or KeyError, TypeError, ValueError) ``data`` is not such a record.
         """
+
+    def finished_at(self, record: Any) -> float | None:
+        """When the record stopped changing, or None while it may still change."""
 
 
 # -- plain values --------------------------------------------------------------------------
@@ -329,6 +345,7 @@ class StateFile:
         reading = state.clock.state()
         tables: dict[str, Any] = dict(self._opaque)
         saved: set[str] = set()
+        dropped: set[str] = set()
         for family, records in data.tables.items():
             codec = self._codecs.get(family)
             if codec is None:
@@ -337,7 +354,9 @@ class StateFile:
                     log.warning("sandbox records of %r are not saved: no codec", family)
                 continue
             saved.add(family)
-            tables[family] = {rid: codec.dump(record) for rid, record in records.items()}
+            kept = _kept(codec, records)
+            dropped.update(rid for rid in records if rid not in kept)
+            tables[family] = {rid: codec.dump(records[rid]) for rid in kept}
         scheduled = data.scheduled
         deadlines = sorted(
             [due, family, rid]
@@ -353,10 +372,27 @@ class StateFile:
             "balance": str(data.balance),
             "live": data.live,
             "cooldowns": data.cooldowns,
-            "handset": [_message(m) for m in data.handset],
+            "handset": [_message(m) for m in data.handset if m.request_id not in dropped],
             "deadlines": deadlines,
             "tables": tables,
         }  # fmt: skip
+
+
+def _kept(codec: RecordCodec, records: Mapping[str, Any]) -> list[str]:
+    """The ids a save keeps: every record still changing, the newest finished ones."""
+    finished: list[tuple[float, str]] = []
+    kept: list[str] = []
+    for rid, record in records.items():
+        at = codec.finished_at(record)
+        if at is None:
+            kept.append(rid)
+        else:
+            finished.append((at, rid))
+    if len(finished) > KEEP_FINISHED:
+        finished.sort()
+        finished = finished[-KEEP_FINISHED:]
+    kept.extend(rid for _, rid in finished)
+    return kept
 
 
 def _message(message: HandsetMessage) -> dict[str, Any]:

@@ -145,6 +145,10 @@ class V1Codec:
             event_ids=[_str(e, "event id") for e in data["event_ids"]],
         )
 
+    def finished_at(self, record: V1Request) -> float | None:
+        """When the request ended (None while it is live)."""
+        return record.lifecycle.finalized_at
+
 
 class V2Codec:
     """Verify v2 requests (:class:`~desktop_app.sandbox.v2_state.V2Request`)."""
@@ -180,6 +184,10 @@ class V2Codec:
             recorded=_int(data["recorded"], "recorded"),
             summarised=_bool(data["summarised"], "summarised"),
         )
+
+    def finished_at(self, record: V2Request) -> float | None:
+        """When the request ended (None while it is live)."""
+        return record.lifecycle.finalized_at
 
 
 def record_codecs() -> dict[str, RecordCodec]:

@@ -24,6 +24,7 @@ import httpx
 import pytest
 
 from desktop_app.domain.lifecycle import Lifecycle, V2Lifecycle
+from desktop_app.sandbox import persist
 from desktop_app.sandbox.clock import SimClock
 from desktop_app.sandbox.codes import CodeMaker
 from desktop_app.sandbox.core import Sandbox
@@ -347,3 +348,24 @@ def test_a_real_server_restarted_on_the_same_file_checks_the_old_code(state_file
         check = {**form, "request_id": request_id, "code": code}
         answer = httpx.post(f"{server.url}/verify/check/json", data=check).json()
     assert answer["status"] == "0"
+
+
+def test_the_file_keeps_live_requests_and_the_newest_finished_ones(
+    state_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(persist, "KEEP_FINISHED", 2)
+    box = _box(state_file)
+    finished = []
+    for i in range(4):
+        request_id = v1_start(box, f"44770090000{i}")
+        assert v1_check(box, request_id, _codes(box, request_id)[0])["status"] == "0"
+        box.advance_clock(1)  # each one ends a second after the one before
+        finished.append(request_id)
+    live = v1_start(box, "447700900051")
+    box.close()
+    again = _box(state_file)
+    try:
+        assert set(again.v1.requests) == {live, *finished[2:]}
+        assert {m["request_id"] for m in again.messages()["messages"]} == {live, *finished[2:]}
+    finally:
+        again.close()
