@@ -23,7 +23,7 @@ from desktop_app.domain.state_machine import (
     Lifecycle,
     LifecycleSnapshot,
 )
-from desktop_app.domain.v2_lifecycle import SILENT_AUTH_STEP, V2Lifecycle
+from desktop_app.domain.v2_lifecycle import SILENT_AUTH_STEP, V2Lifecycle, V2LifecycleSnapshot
 
 __all__ = [
     "SILENT_AUTH_STEP",
@@ -35,6 +35,7 @@ __all__ = [
     "Lifecycle",
     "LifecycleSnapshot",
     "V2Lifecycle",
+    "V2LifecycleSnapshot",
     "effective_pin_expiry",
     "predict",
 ]

@@ -19,15 +19,36 @@ differs, :class:`V2Lifecycle` says so:
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, fields
+from typing import Self
 
 from desktop_app.domain.countdown import Countdown
 from desktop_app.domain.models import VerificationStatus
-from desktop_app.domain.state_machine import CheckOutcome, ControlOutcome, Delivery, Lifecycle
+from desktop_app.domain.state_machine import (
+    CheckOutcome,
+    ControlOutcome,
+    Delivery,
+    Lifecycle,
+    LifecycleSnapshot,
+)
 
-__all__ = ["SILENT_AUTH_STEP", "V2Lifecycle"]
+__all__ = ["SILENT_AUTH_STEP", "V2Lifecycle", "V2LifecycleSnapshot"]
 
 #: The Verify v2 channel that takes no code.
 SILENT_AUTH_STEP = "silent_auth"
+
+
+@dataclass(frozen=True)
+class V2LifecycleSnapshot(LifecycleSnapshot):
+    """A v2 lifecycle's whole state: the shared machine's, and its channels that cannot deliver.
+
+    Attributes:
+        failing_steps: The channels that fail as they fire.
+        failed_steps: Those that fired and failed, in order.
+    """
+
+    failing_steps: tuple[int, ...] = ()
+    failed_steps: tuple[int, ...] = ()
 
 
 class V2Lifecycle(Lifecycle):
@@ -64,6 +85,24 @@ class V2Lifecycle(Lifecycle):
             next_event_wait=channel_timeout,
             steps=channels,
         )
+
+    def snapshot(self) -> V2LifecycleSnapshot:
+        """The whole state as plain values, the failing channels too."""
+        base = super().snapshot()
+        return V2LifecycleSnapshot(
+            **{f.name: getattr(base, f.name) for f in fields(base)},
+            failing_steps=tuple(sorted(self._failing)),
+            failed_steps=tuple(self.failed_steps),
+        )
+
+    @classmethod
+    def restore(cls, snapshot: LifecycleSnapshot, new_code: Callable[[], str]) -> Self:
+        """The lifecycle ``snapshot`` was taken of (a plain one: no failing channel)."""
+        lifecycle = super().restore(snapshot, new_code)
+        v2 = snapshot if isinstance(snapshot, V2LifecycleSnapshot) else None
+        lifecycle._failing = frozenset(v2.failing_steps if v2 else ())
+        lifecycle.failed_steps = list(v2.failed_steps if v2 else ())
+        return lifecycle
 
     def _fire(self, at: float) -> Delivery:
         delivery = super()._fire(at)

@@ -88,11 +88,11 @@ class Sandbox:
             search_rate_limit=search_rate_limit,
             real_time=real_time,
         )
+        if state_file is not None:  # first: each engine finds its records in its table
+            self.state.persist_to(StateFile(state_file, record_codecs()))
         self.v1 = V1Engine(self.state, allow_pin_code=allow_pin_code)
         self.v2 = V2Engine(self.state, allow_fraud_check_bypass=allow_fraud_check_bypass)
         self.messages_api = MessagesEngine(self.state, messages, real_time=real_time)
-        if state_file is not None:  # after the engines: the records it loads are theirs
-            self.state.persist_to(StateFile(state_file, record_codecs()))
         if callback_url:
             self.set_callback_url(callback_url)
 

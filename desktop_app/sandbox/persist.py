@@ -86,12 +86,12 @@ class StateFileError(ValueError):
 
 
 class RecordCodec(Protocol):
-    """How one engine family's records are written to and read from the state file."""
+    """How one table's records (an engine family's) are written to and read from the file."""
 
-    def dump(self, record: Any) -> dict[str, Any]:
-        """The record as JSON-ready plain data."""
+    def dump(self, record: Any) -> Any:
+        """The record as a JSON-ready value."""
 
-    def load(self, data: Mapping[str, Any], codes: CodeMaker) -> Any:
+    def load(self, data: Any, codes: CodeMaker) -> Any:
         """The record ``dump`` wrote; ``codes`` rebuilds its code source.
 
         Raises:
@@ -291,8 +291,7 @@ class StateFile:
                 opaque[family] = records
                 continue
             tables[family] = {
-                str(rid): codec.load(_mapping(rec, f"a {family} record"), codes)
-                for rid, rec in _mapping(records, family).items()
+                str(rid): codec.load(rec, codes) for rid, rec in _mapping(records, family).items()
             }
         deadlines: list[tuple[float, str, str]] = []
         opaque_deadlines: list[list[Any]] = []

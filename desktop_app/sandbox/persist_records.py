@@ -1,13 +1,15 @@
-"""How the Verify engines' records are saved in the sandbox's state file (one codec per family).
+"""How the engines' records are saved in the sandbox's state file (one codec per table).
 
 A codec (:class:`~desktop_app.sandbox.persist.RecordCodec`) turns a record into plain JSON data
-and back. A record's lifecycle is saved as its
+and back. A Verify record's lifecycle is saved as its
 :class:`~desktop_app.domain.lifecycle.LifecycleSnapshot`; its code source (a function) is made
 anew on load by the shared code maker, from the request's own ``code_length`` and fixed code,
-so a restored request goes on exactly as it would have.
+so a restored request goes on exactly as it would have. A Messages API record is plain data
+already (its own ``to_json`` and ``from_json``); its engine's WhatsApp windows table holds
+plain times.
 
 :func:`record_codecs` is what the composed sandbox persists with: an engine added to the
-sandbox (the Messages API) adds its codec there.
+sandbox adds its codec there (a test checks that every table has one).
 """
 
 from __future__ import annotations
@@ -22,16 +24,19 @@ from desktop_app.domain.lifecycle import (
     Lifecycle,
     LifecycleSnapshot,
     V2Lifecycle,
+    V2LifecycleSnapshot,
 )
 from desktop_app.domain.models import VerificationStatus
 from desktop_app.sandbox.codes import CodeMaker
+from desktop_app.sandbox.messages_engine import WINDOWS_TABLE
+from desktop_app.sandbox.messages_records import MessageRecord
 from desktop_app.sandbox.persist import RecordCodec, StateFileError, number, plain_dataclass
 from desktop_app.sandbox.v1_state import V1Request
 from desktop_app.sandbox.v1_validation import StartSpec
 from desktop_app.sandbox.v2_state import V2Request
 from desktop_app.sandbox.v2_validation import ChannelSpec, V2Spec
 
-__all__ = ["V1Codec", "V2Codec", "record_codecs"]
+__all__ = ["MessagesCodec", "V1Codec", "V2Codec", "WindowsCodec", "record_codecs"]
 
 L = TypeVar("L", bound=Lifecycle)
 
@@ -52,6 +57,11 @@ def dump_lifecycle(lifecycle: Lifecycle) -> dict[str, Any]:
         "wrong_attempts": snap.wrong_attempts,
         "code": snap.code,
         "pin_generated_at": snap.pin_generated_at,
+        **(
+            {"failing_steps": list(snap.failing_steps), "failed_steps": list(snap.failed_steps)}
+            if isinstance(snap, V2LifecycleSnapshot)
+            else {}
+        ),
     }
 
 
@@ -91,7 +101,12 @@ def load_lifecycle(
         for at, code, ok in raw["checks"]
     )
     finalized = raw["finalized_at"]
-    snapshot = LifecycleSnapshot(
+    v2 = {
+        name: tuple(_int(step, name) for step in raw.get(name, ()))
+        for name in ("failing_steps", "failed_steps")
+    }
+    kind = V2LifecycleSnapshot if cls is V2Lifecycle else LifecycleSnapshot
+    snapshot = kind(
         started_at=number(raw["started_at"], "started_at"),
         workflow_id=_int(raw["workflow_id"], "workflow_id"),
         steps=tuple(_str(step, "step") for step in raw["steps"]),
@@ -104,6 +119,7 @@ def load_lifecycle(
         wrong_attempts=_int(raw["wrong_attempts"], "wrong_attempts"),
         code=_str(raw["code"], "code"),
         pin_generated_at=number(raw["pin_generated_at"], "pin_generated_at"),
+        **(v2 if cls is V2Lifecycle else {}),
     )
     return cls.restore(snapshot, new_code)
 
@@ -190,6 +206,47 @@ class V2Codec:
         return record.lifecycle.finalized_at
 
 
+class MessagesCodec:
+    """Messages API messages (:class:`~desktop_app.sandbox.messages_records.MessageRecord`)."""
+
+    def dump(self, record: MessageRecord) -> dict[str, Any]:
+        """The message as its own JSON form."""
+        return record.to_json()
+
+    def load(self, data: Any, codes: CodeMaker) -> MessageRecord:
+        """The message :meth:`dump` wrote."""
+        if not isinstance(data, dict):
+            raise StateFileError("a message record is not a JSON object")
+        return MessageRecord.from_json(data)
+
+    def finished_at(self, record: MessageRecord) -> float | None:
+        """When its last status event was played (None while events are still due)."""
+        if record.planned:
+            return None
+        return record.events[-1].at if record.events else record.created_at
+
+
+class WindowsCodec:
+    """The WhatsApp windows: customer number -> when they last wrote in (simulated seconds)."""
+
+    def dump(self, record: float) -> float:
+        """The time itself."""
+        return record
+
+    def load(self, data: Any, codes: CodeMaker) -> float:
+        """The time :meth:`dump` wrote."""
+        return number(data, "a WhatsApp window")
+
+    def finished_at(self, record: float) -> float | None:
+        """When the customer wrote (the newest windows are kept)."""
+        return record
+
+
 def record_codecs() -> dict[str, RecordCodec]:
-    """Family -> codec, for every engine the composed sandbox has."""
-    return {"v1": V1Codec(), "v2": V2Codec()}
+    """Table -> codec, for every table the composed sandbox's engines keep."""
+    return {
+        "v1": V1Codec(),
+        "v2": V2Codec(),
+        "messages": MessagesCodec(),
+        WINDOWS_TABLE: WindowsCodec(),
+    }

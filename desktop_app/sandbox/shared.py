@@ -184,7 +184,8 @@ class SharedState:
     def persist_to(self, store: StateStore) -> None:
         """Keep the data in ``store`` from now on: load what it holds, else save it there.
 
-        Register the engines first: the records loaded are theirs.
+        Before the engines are registered, each finds its loaded records in its table; after,
+        their tables are refilled in place.
 
         Raises:
             OSError: The store cannot be read or written.
@@ -201,7 +202,8 @@ class SharedState:
     def adopt(self, data: SharedData) -> None:
         """Take over ``data`` (loaded from a store), keeping this process's run-time settings.
 
-        Each engine's table is refilled in place: the engines hold them.
+        Each table is refilled in place (the engines hold them); an engine with a
+        ``wake_pending()`` method is then told, to play the loaded deadlines on its own.
         """
         with self._lock:
             mine = self.data
@@ -213,6 +215,12 @@ class SharedState:
             mine.balance, mine.live, mine.cooldowns = data.balance, data.live, data.cooldowns
             mine.handset, mine.deadlines, mine.scheduled = (
                 data.handset, data.deadlines, data.scheduled)  # fmt: skip
+            for engine in self._engines.values():
+                # An engine that plays its deadlines on its own (the Messages API's pump)
+                # learns of the ones just loaded.
+                wake = getattr(engine, "wake_pending", None)
+                if callable(wake):
+                    wake()
 
     def begin(self) -> _Scope:
         """Hold the lock for one operation: read the clock, play due deadlines, journal changes.
