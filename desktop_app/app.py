@@ -553,6 +553,7 @@ def _build_services(ctx: AppContext) -> None:
     store = options.credentials if options.credentials is not None else KeyringCredentialStore()
     verification = VerificationService(runners.network)
     history = HistoryService(runners.store, history_store)
+
     def not_found_grace() -> float:
         # The sandbox's search never lags; the real API's may, for a minute after an end.
         current = ctx.session.current() if ctx.session is not None else None
