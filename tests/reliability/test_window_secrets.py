@@ -400,8 +400,8 @@ def test_window_through_every_operation_and_fault_leaves_no_secret_anywhere(
     monkeypatch.setenv("VERIFY_DESK_HOME", str(home))
     real_build = api_http.build_http_client
 
-    def short_client(transport: Any = None, timeout: Any = None) -> httpx.Client:
-        return real_build(transport, timeout=SHORT)
+    def short_client(transport: Any = None, timeout: Any = None, **options: Any) -> httpx.Client:
+        return real_build(transport, timeout=SHORT, **options)  # the app passes server_time
 
     monkeypatch.setattr(api_http, "build_http_client", short_client)
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # the app's hook is installed below
