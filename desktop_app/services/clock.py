@@ -141,13 +141,24 @@ class ServerClock(QObject):
         return task.on_finished(lambda: self._on_finished(task))
 
     def set_reading(self, reading: ClockReading) -> None:
-        """Take a sandbox reading that arrived another way (a skip's or speed change's answer)."""
-        if self._control is not None:
-            self._apply(reading)
+        """Take a sandbox reading that arrived another way (a skip's or speed change's answer).
+
+        A re-read still in flight was asked before the skip: its answer is dropped (it would
+        set the clock back), and the next one reads the clock as the skip left it.
+        """
+        if self._control is None:
+            return
+        self._generation += 1
+        self._cancel_pending()
+        self._apply(reading)
 
     def _on_read(self, generation: int, reading: ClockReading) -> None:
-        if generation == self._generation:
-            self._apply(reading)
+        current = self._source
+        if generation != self._generation:
+            return  # another source, or a skip's reading, came since this read was asked
+        if isinstance(current, ClockReading) and reading.taken < current.taken:
+            return  # an older reading than the one held
+        self._apply(reading)
 
     def _apply(self, reading: ClockReading) -> None:
         before = self._source
