@@ -86,9 +86,12 @@ def test_a_live_api_gets_a_minute_before_a_request_counts_as_unknown(
     refresher = StatusRefresher(verification, history, monotonic=clock)  # the default grace
     refresher.start()
     try:
-        qtbot.waitUntil(lambda: _searched(call_log, GHOST) == 1, timeout=5000)
+        # Each time, wait until the refresher has heard the answer, not only sent the search.
+        qtbot.waitUntil(lambda: _searched(call_log, GHOST) == 1
+                        and verification.searches_in_flight() == 0, timeout=5000)  # fmt: skip
         clock.now += 59  # still within the minute: searched again, not marked
-        qtbot.waitUntil(lambda: _searched(call_log, GHOST) == 2, timeout=10_000)
+        qtbot.waitUntil(lambda: _searched(call_log, GHOST) == 2
+                        and verification.searches_in_flight() == 0, timeout=10_000)  # fmt: skip
         assert history_store.find(GHOST).status == VerificationStatus.IN_PROGRESS  # type: ignore[union-attr]
         clock.now += 2
         qtbot.waitUntil(lambda: history_store.find(GHOST).status  # type: ignore[union-attr]
