@@ -22,9 +22,9 @@ from desktop_app.usecases import Started, VerifyOperations
 
 from .connection import open_history, open_session
 from .export import check_export_options, export_command
+from .handset import handset_command
 from .messages import message_cancelled, message_moved, run_message
 from .messages_keyring import run_keyring
-from .handset import handset_command
 from .output import format_history, format_record, to_jsonable
 from .scenarios import run_scenarios
 from .test_numbers import list_test_numbers
