@@ -58,6 +58,11 @@ def _is_final(status: str) -> bool:
         return False
 
 
+def _server_searched(request_id: str) -> bool:
+    """True for an id the server's own search looks up (Verify v1's, not a UUID)."""
+    return not is_v2_request_id(request_id)
+
+
 class StatusRefresher(QObject):
     """Keeps IN PROGRESS requests fresh: batches of up to 10 ids, at most one search a second.
 
@@ -212,15 +217,16 @@ class StatusRefresher(QObject):
             if _is_final(record.status):
                 self._watched.pop(record.request_id, None)
                 self._last_tried.pop(record.request_id, None)
-        self._not_found([rid for rid in batch if rid not in found])
+        # Only Verify v1 ids are looked up on the server; the others are answered from the
+        # history (Verify v2 and the Messages API have no lookup), which says nothing of it.
+        self._not_found([rid for rid in batch if rid not in found and _server_searched(rid)])
         self.refreshed.emit(records)
 
     def _on_search_failed(self, batch: Sequence[str], exc: BaseException) -> None:
         log.info("status refresh failed (%s); backing off", type(exc).__name__)
         if isinstance(exc, SearchNotFoundError):
-            # 101 for the whole batch: none of its Verify v1 ids is known (v2 ones are
-            # answered from the history, never by the server's search).
-            self._not_found([rid for rid in batch if not is_v2_request_id(rid)])
+            # 101 for the whole batch: none of its Verify v1 ids is known.
+            self._not_found([rid for rid in batch if _server_searched(rid)])
         self._back_off(exc if isinstance(exc, ThrottledError) else None)
 
     def _not_found(self, request_ids: Sequence[str]) -> None:
