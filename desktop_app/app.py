@@ -38,7 +38,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from desktop_app.services.history import HistoryService
     from desktop_app.services.messages import MessagesService
     from desktop_app.services.refresher import StatusRefresher
+    from desktop_app.services.scenarios import OwnProfile, ScenarioService
     from desktop_app.services.session import SessionService
     from desktop_app.services.verification import VerificationService
     from desktop_app.settings.credentials import CredentialStore
@@ -607,6 +608,7 @@ def _build_services(ctx: AppContext) -> None:
     reports = ReportsService(runners.reports, history_store, history_path=paths.history_db)
     # Exports mask numbers as the window does (presenter mode will join mask_numbers here).
     window.reports_menu = ReportsMenu(window, reports, mask=lambda: ctx.preferences.mask_numbers)
+    _wire_scenarios(ctx, runners, session, verification)
     speed = window.handset_panel.speed_combo
     speed.setCurrentIndex(max(speed.findData(ctx.time_scale), 0))
 
@@ -618,6 +620,43 @@ def _build_services(ctx: AppContext) -> None:
 
     clock.changed.connect(follow_clock)
     ctx.session = session  # last: ``populated`` is True from here on
+
+
+@contextlib.contextmanager
+def _fresh_sandbox() -> Iterator[str]:
+    """A scenario file's own sandbox, as ``verify-desk-cli run`` starts it (its clock paused)."""
+    from desktop_app.cli.scenario_targets import start_fresh_sandbox
+
+    with start_fresh_sandbox() as url:
+        yield url
+
+
+def _wire_scenarios(ctx: AppContext, runners: ServiceRunners, session: SessionService,
+                    verification: VerificationService) -> None:
+    """File → Run scenarios…: the menu now, the service (and the engine) on first use."""
+    from desktop_app.ui.scenario_menu import ScenarioMenu
+
+    window = ctx.window
+
+    def own_profile() -> OwnProfile | None:
+        from desktop_app.services.scenarios import OwnProfile
+
+        desk, profile = verification.desk, session.current()
+        if desk is None or desk.profile != profile.name:
+            return None  # no profile yet, or a switch under way
+        return OwnProfile(profile, desk, ctx.ensure_sandbox() if profile.is_sandbox else None)
+
+    def service() -> ScenarioService:
+        from desktop_app.services.scenarios import ScenarioService
+
+        built = ScenarioService(runners.scenarios, lambda: ctx.http, _fresh_sandbox, own_profile,
+                                region=lambda: window.send_form.region() or None,
+                                secrets=lambda: tuple(ctx.log_secrets))  # fmt: skip
+        built.history_changed.connect(window.recent.reload)
+        return built
+
+    window.scenario_menu = ScenarioMenu(window, service,
+                                        mask=lambda: ctx.preferences.mask_numbers)  # fmt: skip
 
 
 def _install_excepthook(window: MainWindow) -> None:

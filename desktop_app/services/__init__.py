@@ -38,6 +38,10 @@ REPORT_THREADS = 2
 #: is running), and a pool of its own keeps delivered codes visible when the network pool is
 #: saturated.
 HANDSET_THREADS = 1
+#: Scenario runs (``ScenarioService``), their file loads and report saves. One: a run is one long
+#: job that calls the API step by step; a second run beside it would double an account's cost
+#: and blur both runs' timings, and a queue of one keeps a save behind the run it reports.
+SCENARIO_THREADS = 1
 
 
 @dataclass(frozen=True)
@@ -49,10 +53,12 @@ class ServiceRunners:
     credentials: TaskRunner
     handset: TaskRunner
     reports: TaskRunner
+    scenarios: TaskRunner
 
     def all(self) -> tuple[TaskRunner, ...]:
         """Every runner, network first (it is the one most likely to be waiting)."""
-        return (self.network, self.handset, self.credentials, self.store, self.reports)
+        return (self.network, self.handset, self.credentials, self.store, self.reports,
+                self.scenarios)
 
     def on_unhandled_failure(self, report: Callable[[BaseException], object]) -> None:
         """Send every runner's unhandled task failures to ``report`` (the window shows them)."""
@@ -86,4 +92,5 @@ def build_runners(parent: QObject | None = None) -> ServiceRunners:
         credentials=TaskRunner(CREDENTIAL_THREADS, parent, name="credentials"),
         handset=TaskRunner(HANDSET_THREADS, parent, name="handset"),
         reports=TaskRunner(REPORT_THREADS, parent, name="reports"),
+        scenarios=TaskRunner(SCENARIO_THREADS, parent, name="scenarios"),
     )

@@ -70,6 +70,7 @@ if TYPE_CHECKING:
     from desktop_app.ui.concurrent_panel import ConcurrentPanel
     from desktop_app.ui.handset_panel import HandsetPanel
     from desktop_app.ui.recent_requests import RecentRequestsView
+    from desktop_app.ui.scenario_menu import ScenarioMenu
     from desktop_app.ui.send_form import SendForm
 
 __all__ = [
@@ -237,6 +238,8 @@ class MainWindow(QMainWindow):
         self.settings_dialog: QWidget | None = None
         #: File > Export... and View > Analytics (a ``ui.reports_menu.ReportsMenu``), once wired.
         self.reports_menu: Any = None
+        #: File > Run scenarios... (a ``ui.scenario_menu.ScenarioMenu``), once wired.
+        self.scenario_menu: ScenarioMenu | None = None
         self._sandbox_url: str | None = None
         self._profile: Profile | None = None
         self._populated = False
@@ -317,10 +320,14 @@ class MainWindow(QMainWindow):
         # Reports (ui/reports_menu.py enables them once the services exist).
         self.export_action = QAction("&Export…", self)
         self.analytics_action = QAction("&Analytics", self)
-        for action in (self.export_action, self.analytics_action):
+        # Scenario files (ui/scenario_menu.py enables it once the services exist).
+        self.run_scenarios_action = QAction("&Run scenarios…", self)
+        self.run_scenarios_action.setToolTip("Run scenario files and see each step's result")
+        for action in (self.export_action, self.analytics_action, self.run_scenarios_action):
             action.setEnabled(False)
         self.menuBar().addMenu("&File").addActions(
-            [self.export_action, self.settings_action, self.quit_action])
+            [self.run_scenarios_action, self.export_action, self.settings_action,
+             self.quit_action])
         self._view_menu = self.menuBar().addMenu("&View")
         self._view_menu.addActions([*self.page_actions, self.analytics_action, self.refresh_action])
         self.migration_action = QAction("&Moving to Verify v2…", self)

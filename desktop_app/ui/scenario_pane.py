@@ -1,0 +1,422 @@
+"""The scenario results pane: choose files and where they run, watch them run, save the reports.
+
+A separate window that never blocks the main one (a dock would take a third of a 1024x640
+screen from the requests table): the files and the optional data table at the top, where to run
+(a fresh sandbox per file, as the command line does, or the window's own profile), Run and
+Cancel, then the results tree filling in live, the selected row's explanation, the summary line
+and "Save JUnit report…" / "Save JSON lines…".
+
+The file dialogs go through the small ``choose_*`` functions (tests replace them); the cost
+warning of a real account through :func:`desktop_app.ui.messages.confirm`. Technical details (error
+kinds, status codes, raw fields) are in each row's tooltip and the explanation's tooltip.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QDialog,
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QRadioButton,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.domain.redact import redact_numbers
+from desktop_app.services.scenarios import (
+    CaseFinished,
+    FileStarted,
+    OwnProfile,
+    RunEvent,
+    RunPlace,
+    RunSummary,
+    ScenarioFile,
+    ScenarioRun,
+    ScenarioService,
+    Verdict,
+    account_cost,
+)
+from desktop_app.ui import messages
+from desktop_app.ui.scenario_model import ScenarioResultsModel
+from desktop_app.ui.scenario_words import run_summary
+
+__all__ = ["ScenarioPane", "choose_data_table", "choose_report_file", "choose_scenario_files"]
+
+#: The pane's first size: fits beside or over the window on a 1024x640 screen.
+PANE_SIZE = (760, 480)
+
+
+def choose_scenario_files(parent: QWidget, folder: Path) -> list[Path]:
+    """Ask for scenario files; an empty list when the person cancels."""
+    paths, _ = QFileDialog.getOpenFileNames(
+        parent, "Run scenarios: choose files", str(folder), "Scenario files (*.toml);;All (*)"
+    )
+    return [Path(p) for p in paths]
+
+
+def choose_data_table(parent: QWidget, folder: Path) -> Path | None:
+    """Ask for a data table (CSV or JSON); None when the person cancels."""
+    path, _ = QFileDialog.getOpenFileName(
+        parent, "Run every scenario once per row of", str(folder), "Data tables (*.csv *.json)"
+    )
+    return Path(path) if path else None
+
+
+def choose_report_file(parent: QWidget, title: str, suggested: Path, kinds: str) -> Path | None:
+    """Ask where to save a report; None when the person cancels."""
+    path, _ = QFileDialog.getSaveFileName(parent, title, str(suggested), kinds)
+    return Path(path) if path else None
+
+
+def _cost_question(own: OwnProfile, files: Sequence[ScenarioFile]) -> str:
+    cost = account_cost(files)
+    skipped = (f" {cost.skipped} scenario(s) need the sandbox's handset or clock and are skipped."
+               if cost.skipped else "")  # fmt: skip
+    return (f"Profile '{own.profile.name}' is a real account: this run may start "
+            f"{cost.starts} verification(s) and send {cost.sends} message(s), each charged to "
+            f"the account, to the numbers the scenarios name.{skipped}\n\nRun it?")  # fmt: skip
+
+
+class ScenarioPane(QDialog):
+    """Runs scenario files and shows their results as they come.
+
+    Signals:
+        run_finished(object): The :class:`RunSummary` of a run that ended (cancelled too).
+        report_saved(object): The ``Path`` a report was saved to.
+        summary_changed(str): The summary line, whenever it changes.
+
+    Args:
+        service: The ``ScenarioService``.
+        folder: Where the file dialogs open.
+        mask: Whether numbers are masked now (presenter mode or the window's preference).
+        parent: The main window.
+    """
+
+    run_finished = Signal(object)
+    summary_changed = Signal(str)
+    report_saved = Signal(object)
+
+    def __init__(
+        self,
+        service: ScenarioService,
+        *,
+        folder: Callable[[], Path] = Path.home,
+        mask: Callable[[], bool] = lambda: False,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Run scenarios")
+        self.setModal(False)
+        self._service = service
+        self._folder = folder
+        self._mask = mask
+        self._paths: list[Path] = []
+        self._data: Path | None = None
+        self._files: tuple[ScenarioFile, ...] = ()
+        self._run: ScenarioRun | None = None
+        self._place: RunPlace | None = None
+        self._loading = False
+        self._began = 0.0
+        self._simulated = 0.0
+        self.summary: RunSummary | None = None
+        self.model = ScenarioResultsModel(self._shown, self)
+        self._build()
+        self._update_buttons()
+        self.resize(*PANE_SIZE)
+
+    # -- layout --------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.files_label = QLabel("No files chosen.", self)
+        self.files_label.setWordWrap(True)
+        self.files_button = QPushButton("Choose &files…", self)
+        self.data_label = QLabel("No data table: each scenario runs once.", self)
+        self.data_label.setWordWrap(True)
+        self.data_button = QPushButton("&Data table…", self)
+        self.no_data_button = QPushButton("No table", self)
+        self.fresh_radio = QRadioButton("A fresh &sandbox per file (nothing is kept)", self)
+        self.own_radio = QRadioButton(self)
+        self.fresh_radio.setChecked(True)
+        self._where = QButtonGroup(self)
+        self._where.addButton(self.fresh_radio)
+        self._where.addButton(self.own_radio)
+        self.run_button = QPushButton("&Run", self)
+        self.run_button.setDefault(True)
+        self.cancel_button = QPushButton("&Cancel run", self)
+        self.cancel_button.setToolTip("Stop before the next step; what ran is kept")
+        self.tree = QTreeView(self)
+        self.tree.setModel(self.model)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setAlternatingRowColors(True)
+        self.tree.setAccessibleName("Scenario results")
+        header = self.tree.header()
+        header.setStretchLastSection(True)
+        header.resizeSection(0, 250)
+        header.resizeSection(1, 110)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        self.explanation = QLabel(self)
+        self.explanation.setWordWrap(True)
+        self.explanation.setTextFormat(Qt.TextFormat.PlainText)
+        self.explanation.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.explanation.setAccessibleName("Explanation")
+        self.summary_label = QLabel("Choose scenario files, then Run.", self)
+        self.summary_label.setWordWrap(True)
+        self.summary_label.setAccessibleName("Summary")
+        self.junit_button = QPushButton("Save &JUnit report…", self)
+        self.jsonl_button = QPushButton("Save JSON &lines…", self)
+        self.close_button = QPushButton("Close", self)
+        grid = QGridLayout()
+        grid.addWidget(QLabel("Files:", self), 0, 0)
+        grid.addWidget(self.files_label, 0, 1)
+        grid.addWidget(self.files_button, 0, 2)
+        grid.addWidget(QLabel("Data:", self), 1, 0)
+        grid.addWidget(self.data_label, 1, 1)
+        data_buttons = QHBoxLayout()
+        data_buttons.addWidget(self.data_button)
+        data_buttons.addWidget(self.no_data_button)
+        grid.addLayout(data_buttons, 1, 2)
+        grid.addWidget(QLabel("Run on:", self), 2, 0)
+        grid.addWidget(self.fresh_radio, 2, 1, 1, 2)
+        grid.addWidget(self.own_radio, 3, 1, 1, 2)
+        grid.setColumnStretch(1, 1)
+        actions = QHBoxLayout()
+        actions.addWidget(self.run_button)
+        actions.addWidget(self.cancel_button)
+        actions.addStretch(1)
+        saves = QHBoxLayout()
+        saves.addWidget(self.junit_button)
+        saves.addWidget(self.jsonl_button)
+        saves.addStretch(1)
+        saves.addWidget(self.close_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(grid)
+        layout.addLayout(actions)
+        layout.addWidget(self.tree, 1)
+        layout.addWidget(self.explanation)
+        layout.addWidget(self.summary_label)
+        layout.addLayout(saves)
+        self.files_button.clicked.connect(self.choose_files)
+        self.data_button.clicked.connect(self._on_data_button_clicked)
+        self.no_data_button.clicked.connect(lambda: self.set_data(None))
+        self.run_button.clicked.connect(self.start)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.junit_button.clicked.connect(self._on_junit_button_clicked)
+        self.jsonl_button.clicked.connect(self._on_jsonl_button_clicked)
+        self.close_button.clicked.connect(self.close)
+        self.tree.selectionModel().currentChanged.connect(self._on_tree_current_changed)
+
+    # -- choosing ------------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        """True while files load or a run goes on."""
+        return self._loading or self._run is not None
+
+    @property
+    def paths(self) -> tuple[Path, ...]:
+        """The files the next run runs."""
+        return tuple(self._paths)
+
+    def choose_files(self) -> bool:
+        """Ask for scenario files (through :func:`choose_scenario_files`); False if none."""
+        paths = choose_scenario_files(self, self._start_folder())
+        if paths:
+            self.set_files(paths)
+        return bool(paths)
+
+    def set_files(self, paths: Sequence[Path]) -> None:
+        """Run these files next."""
+        self._paths = list(paths)
+        names = ", ".join(p.name for p in self._paths[:4])
+        more = f" and {len(self._paths) - 4} more" if len(self._paths) > 4 else ""
+        self.files_label.setText(f"{names}{more}" if self._paths else "No files chosen.")
+        self.files_label.setToolTip("\n".join(str(p) for p in self._paths))
+        self._update_buttons()
+
+    def set_data(self, path: Path | None) -> None:
+        """Run every scenario once per row of this table (None: each once, or its own)."""
+        self._data = path
+        self.data_label.setText(
+            f"{path.name}: every scenario runs once per row." if path
+            else "No data table: each scenario runs once.")  # fmt: skip
+        self.data_label.setToolTip(str(path) if path else "")
+
+    def refresh_place(self) -> None:
+        """Name the window's profile in the second choice (it may have changed)."""
+        own = self._service.own_profile()
+        if own is None:
+            text, enabled = "This window's profile (none is active yet)", False
+        elif own.is_account:
+            text = (f"This window's profile '{own.profile.name}': a real account that costs "
+                    "money; scenarios needing the handset are skipped")  # fmt: skip
+            enabled = True
+        else:
+            text = (f"This window's sandbox (profile '{own.profile.name}'): its requests appear "
+                    "in Recent requests")  # fmt: skip
+            enabled = True
+        self.own_radio.setText(text)
+        self.own_radio.setEnabled(enabled and not self.running)
+        if not enabled:
+            self.fresh_radio.setChecked(True)
+
+    def _start_folder(self) -> Path:
+        return self._paths[0].parent if self._paths else self._folder()
+
+    def _on_data_button_clicked(self) -> None:
+        path = choose_data_table(self, self._start_folder())
+        if path is not None:
+            self.set_data(path)
+
+    # -- running -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Read the files, confirm a real account's cost, then run them."""
+        if self.running or not self._paths:
+            return
+        self._loading = True
+        self._say("Reading the scenario files…")
+        self._update_buttons()
+        task = self._service.load(self._paths, self._data)
+        task.on_success(self._on_loaded).on_failure(self._on_load_failed)
+
+    def cancel(self) -> None:
+        """Stop the run before its next step."""
+        if self._run is not None:
+            self._run.cancel()
+            self._say("Cancelling: the step under way finishes first…")
+            self.cancel_button.setEnabled(False)
+
+    def _on_loaded(self, files: tuple[ScenarioFile, ...]) -> None:
+        self._loading = False
+        own: OwnProfile | None = None
+        if self.own_radio.isChecked():
+            own = self._service.own_profile()
+            if own is None:
+                self._stopped("No profile is active yet; nothing was run. Wait for the window "
+                              "to finish starting, or run on a fresh sandbox.")  # fmt: skip
+                return
+            if own.is_account and not messages.confirm(
+                self, "Run on a real account?", _cost_question(own, files)
+            ):
+                self._stopped("Nothing was run: the real account's cost was not confirmed.")
+                return
+        self._files = files
+        self.summary = None
+        self.model.begin(files)
+        self._began, self._simulated = time.perf_counter(), 0.0
+        run = self._service.run(files, own_profile=own is not None)
+        self._run = run
+        run.progressed.connect(self._on_run_event)
+        run.task.on_success(self._on_run_succeeded).on_failure(self._on_run_failed)
+        self._say("")
+        self._show_summary()
+        self._update_buttons()
+
+    def _on_load_failed(self, exc: BaseException) -> None:
+        self._loading = False
+        self._stopped(messages.describe(exc))
+
+    def _on_run_event(self, event: RunEvent) -> None:
+        self.model.apply(event)
+        if isinstance(event, FileStarted):
+            self.tree.expand(self.model.index_of_file(event.file))
+        elif isinstance(event, CaseFinished):
+            self._simulated += event.result.simulated_seconds
+            if event.result.verdict in (Verdict.FAILED, Verdict.ERROR):
+                self.tree.expand(self.model.index_of_case(event.result.case))
+            self._show_summary()
+
+    def _on_run_succeeded(self, summary: RunSummary) -> None:
+        self.summary = summary
+        self._run_ended()
+        self._show_summary(summary)
+        self.run_finished.emit(summary)
+
+    def _on_run_failed(self, exc: BaseException) -> None:
+        self._run_ended()
+        self._say(messages.describe(exc))
+
+    def _run_ended(self) -> None:
+        self._place = self._run.place if self._run is not None else None
+        self._run = None
+        self._update_buttons()
+
+    def _stopped(self, text: str) -> None:
+        self._say(text)
+        self._update_buttons()
+
+    # -- showing -------------------------------------------------------------------------------
+
+    def _shown(self, text: str) -> str:
+        return redact_numbers(text) if self._mask() else text
+
+    def _say(self, text: str, details: str = "") -> None:
+        self.explanation.setText(self._shown(text))
+        self.explanation.setToolTip(self._shown(details))
+
+    def _show_summary(self, summary: RunSummary | None = None) -> None:
+        run = self._run
+        place = run.place if run is not None else self._place
+        if place is None:
+            place = RunPlace("a fresh sandbox per file", in_history=False)
+        seconds = summary.seconds if summary else time.perf_counter() - self._began
+        simulated = summary.simulated_seconds if summary else self._simulated
+        text = run_summary(self.model.counts(), total=self.model.case_count(),
+                           simulated=simulated, seconds=seconds, place=place,
+                           running=run is not None,
+                           cancelled=bool(summary and summary.cancelled))  # fmt: skip
+        self.summary_label.setText(text)
+        self.summary_changed.emit(text)
+
+    def _on_tree_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        row = current.siblingAtColumn(2)
+        name = current.siblingAtColumn(0).data()
+        self._say(f"{name}: {row.data()}" if row.data() else str(name or ""),
+                  self.model.details(current))  # fmt: skip
+
+    def _update_buttons(self) -> None:
+        busy = self.running
+        for widget in (self.files_button, self.data_button, self.no_data_button,
+                       self.fresh_radio):  # fmt: skip
+            widget.setEnabled(not busy)
+        self.refresh_place()
+        self.run_button.setEnabled(not busy and bool(self._paths))
+        self.cancel_button.setEnabled(self._run is not None and not self._run.cancelling)
+        done = not busy and self.summary is not None
+        self.junit_button.setEnabled(done)
+        self.jsonl_button.setEnabled(done)
+
+    # -- saving --------------------------------------------------------------------------------
+
+    def _on_junit_button_clicked(self) -> None:
+        self._save("Save the JUnit report", "scenarios.xml", "JUnit XML (*.xml)", junit=True)
+
+    def _on_jsonl_button_clicked(self) -> None:
+        self._save("Save JSON lines", "scenarios.jsonl", "JSON Lines (*.jsonl)", junit=False)
+
+    def _on_report_saved(self, path: Path) -> None:
+        self._say(f"Saved to {path}.")
+        self.report_saved.emit(path)
+
+    def _save(self, title: str, name: str, kinds: str, *, junit: bool) -> None:
+        summary = self.summary
+        if summary is None:
+            return
+        path = choose_report_file(self, title, self._start_folder() / name, kinds)
+        if path is None:
+            return
+        save = self._service.save_junit if junit else self._service.save_json_lines
+        task = save(summary, path)
+        task.on_success(self._on_report_saved)
+        task.on_failure(lambda exc: self._say(messages.describe(exc)))
