@@ -262,7 +262,9 @@ class ScenarioResultsModel(QAbstractItemModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self._shown(node.texts[index.column()])
         if role == Qt.ItemDataRole.ToolTipRole:
-            return self._shown(node.details) or None
+            # The whole cell (it may be elided), then the technical details.
+            shown = "\n\n".join(t for t in (node.texts[index.column()], node.details) if t)
+            return self._shown(shown) or None
         if role == Qt.ItemDataRole.UserRole:
             return node.state.value
         if role == Qt.ItemDataRole.ForegroundRole and index.column() == _RESULT:

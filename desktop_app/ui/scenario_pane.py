@@ -57,6 +57,17 @@ __all__ = ["ScenarioPane", "choose_data_table", "choose_report_file", "choose_sc
 PANE_SIZE = (760, 480)
 
 
+_FRESH_NOTE = ("Each file runs on a sandbox of its own, its clock paused (as verify-desk-cli "
+               "run does); its requests are not kept.")  # fmt: skip
+_OWN_SANDBOX_NOTE = ("The requests appear in Recent requests. The window's sandbox clock keeps "
+                     "running, so timings may differ a little from a fresh sandbox's.")  # fmt: skip
+_ACCOUNT_NOTE = ("Every verification costs money; you are asked first. Scenarios that need the "
+                 "sandbox's handset or clock are skipped. The requests appear in Recent "
+                 "requests.")  # fmt: skip
+#: The most of an explanation shown at once; the whole text is in its tooltip.
+_EXPLANATION_CHARS = 320
+
+
 def choose_scenario_files(parent: QWidget, folder: Path) -> list[Path]:
     """Ask for scenario files; an empty list when the person cancels."""
     paths, _ = QFileDialog.getOpenFileNames(
@@ -145,12 +156,14 @@ class ScenarioPane(QDialog):
         self.data_label.setWordWrap(True)
         self.data_button = QPushButton("&Data table…", self)
         self.no_data_button = QPushButton("No table", self)
-        self.fresh_radio = QRadioButton("A fresh &sandbox per file (nothing is kept)", self)
+        self.fresh_radio = QRadioButton("A fresh &sandbox per file", self)
         self.own_radio = QRadioButton(self)
         self.fresh_radio.setChecked(True)
         self._where = QButtonGroup(self)
         self._where.addButton(self.fresh_radio)
         self._where.addButton(self.own_radio)
+        self.place_note = QLabel(self)
+        self.place_note.setWordWrap(True)
         self.run_button = QPushButton("&Run", self)
         self.run_button.setDefault(True)
         self.cancel_button = QPushButton("&Cancel run", self)
@@ -189,6 +202,7 @@ class ScenarioPane(QDialog):
         grid.addWidget(QLabel("Run on:", self), 2, 0)
         grid.addWidget(self.fresh_radio, 2, 1, 1, 2)
         grid.addWidget(self.own_radio, 3, 1, 1, 2)
+        grid.addWidget(self.place_note, 4, 1, 1, 2)
         grid.setColumnStretch(1, 1)
         actions = QHBoxLayout()
         actions.addWidget(self.run_button)
@@ -215,6 +229,7 @@ class ScenarioPane(QDialog):
         self.jsonl_button.clicked.connect(self._on_jsonl_button_clicked)
         self.close_button.clicked.connect(self.close)
         self.tree.selectionModel().currentChanged.connect(self._on_tree_current_changed)
+        self._where.buttonToggled.connect(lambda *_a: self._show_place_note())
 
     # -- choosing ------------------------------------------------------------------------------
 
@@ -256,19 +271,24 @@ class ScenarioPane(QDialog):
         """Name the window's profile in the second choice (it may have changed)."""
         own = self._service.own_profile()
         if own is None:
-            text, enabled = "This window's profile (none is active yet)", False
+            text = "This window's profile (none is active yet)"
         elif own.is_account:
-            text = (f"This window's profile '{own.profile.name}': a real account that costs "
-                    "money; scenarios needing the handset are skipped")  # fmt: skip
-            enabled = True
+            text = f"This window's profile '{own.profile.name}' (a real account)"
         else:
-            text = (f"This window's sandbox (profile '{own.profile.name}'): its requests appear "
-                    "in Recent requests")  # fmt: skip
-            enabled = True
+            text = f"This window's sandbox (profile '{own.profile.name}')"
         self.own_radio.setText(text)
-        self.own_radio.setEnabled(enabled and not self.running)
-        if not enabled:
+        self.own_radio.setEnabled(own is not None and not self.running)
+        if own is None:
             self.fresh_radio.setChecked(True)
+        self._show_place_note(own)
+
+    def _show_place_note(self, own: OwnProfile | None = None) -> None:
+        if self.fresh_radio.isChecked():
+            text = _FRESH_NOTE
+        else:
+            own = own or self._service.own_profile()
+            text = _ACCOUNT_NOTE if own is None or own.is_account else _OWN_SANDBOX_NOTE
+        self.place_note.setText(text)
 
     def _start_folder(self) -> Path:
         return self._paths[0].parent if self._paths else self._folder()
@@ -362,6 +382,9 @@ class ScenarioPane(QDialog):
         return redact_numbers(text) if self._mask() else text
 
     def _say(self, text: str, details: str = "") -> None:
+        if len(text) > _EXPLANATION_CHARS:  # a long list of problems must not grow the pane
+            details = f"{text}\n\n{details}".strip()
+            text = text[: _EXPLANATION_CHARS - 1].rstrip() + "… (point here for all of it)"
         self.explanation.setText(self._shown(text))
         self.explanation.setToolTip(self._shown(details))
 

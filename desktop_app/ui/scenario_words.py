@@ -63,7 +63,7 @@ class Words:
 def error_meaning(kind: object) -> str:
     """The plain sentence of an error kind named in a result or an expectation."""
     if kind == "ApiError":
-        return "the API refused it (any reason)."
+        return "any reason the API gives."
     found = getattr(errors, str(kind), None)
     if isinstance(found, type) and issubclass(found, errors.VerifyDeskError):
         meaning = found.meaning

@@ -181,7 +181,18 @@ def test_examples_from_the_window_count_as_the_cli_does(
     cli = _cli_summary(capsys, *map(str, files))
     pane = _open_pane(ctx, monkeypatch, files)
     assert pane.fresh_radio.isChecked()  # the default, as the command line
+    applied: list[tuple[str, bool]] = []
+    apply = pane.model.apply
+
+    def on_gui_thread(event: Any) -> None:
+        on_main = threading.current_thread() is threading.main_thread()
+        applied.append((type(event).__name__, on_main))
+        apply(event)
+
+    monkeypatch.setattr(pane.model, "apply", on_gui_thread)
     summary = _run(qtbot, pane)
+    assert all(on_gui for _kind, on_gui in applied)  # never a widget or model on the worker
+    assert [kind for kind, _ in applied].count("CaseFinished") == cli["cases"]
     counts = pane.model.counts()
     assert pane.model.case_count() == cli["cases"] == len(summary.cases)
     for verdict in Verdict:
@@ -305,8 +316,10 @@ def test_the_windows_sandbox_records_in_recent_requests(
     qtbot: Any, ctx: AppContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pane = _open_pane(ctx, monkeypatch, [EXAMPLES / "v1_success.toml"])
-    assert "This window's sandbox (profile 'Sandbox')" in pane.own_radio.text()
+    assert pane.own_radio.text() == "This window's sandbox (profile 'Sandbox')"
+    assert pane.place_note.text().startswith("Each file runs on a sandbox of its own")
     pane.own_radio.setChecked(True)
+    assert pane.place_note.text().startswith("The requests appear in Recent requests.")
     summary = _run(qtbot, pane)
     assert [c.verdict for c in summary.cases] == [Verdict.PASSED] * 3  # its handset is there
     assert "its requests are in Recent requests" in pane.summary_label.text()
@@ -327,8 +340,9 @@ def test_a_real_account_asks_first_and_skips_what_needs_the_handset(
         with qtbot.waitSignal(ctx.session.profile_changed, timeout=5000):
             ctx.session.switch("Acme account")
         pane = _open_pane(ctx, monkeypatch, [EXAMPLES / "v1_success.toml"])
-        assert "'Acme account': a real account that costs money" in pane.own_radio.text()
+        assert pane.own_radio.text() == "This window's profile 'Acme account' (a real account)"
         pane.own_radio.setChecked(True)
+        assert pane.place_note.text().startswith("Every verification costs money")
         asked: list[str] = []
 
         def decline(_parent: Any, _title: str, text: str) -> bool:
@@ -390,3 +404,19 @@ def test_a_data_table_runs_each_row_and_masks_numbers_when_asked(
     second_row = pane.model.index(1, 0, pane.model.index(0, 0))
     details = pane.model.index(0, 0, second_row).data(Qt.ItemDataRole.ToolTipRole)
     assert "number=***0123" in details and "447700900" not in details
+
+
+def test_the_pane_fits_a_small_laptop_screen(
+    qtbot: Any, ctx: AppContext, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    many = [_write(tmp_path, f"# {'long ' * 40}\n", f"{'a-long-file-name-' * 4}{n}.toml")
+            for n in range(30)]  # fmt: skip
+    pane = _open_pane(ctx, monkeypatch, many)
+    pane.run_button.click()  # not valid files: a long list of problems is explained
+    qtbot.waitUntil(lambda: not pane.running and bool(pane.explanation.text()), timeout=5000)
+    pane.own_radio.setChecked(True)
+    hint = pane.minimumSizeHint()
+    assert hint.width() <= 1024 - 40 and hint.height() <= 640 - 80, hint
+    assert pane.width() <= 1024 and pane.height() <= 640 - 80
+    assert pane.explanation.text().endswith("(point here for all of it)")
+    assert "and 26 more" in pane.files_label.text()
