@@ -624,10 +624,20 @@ def _build_services(ctx: AppContext) -> None:
 
 @contextlib.contextmanager
 def _fresh_sandbox() -> Iterator[str]:
-    """A scenario file's own sandbox, as ``verify-desk-cli run`` starts it (its clock paused)."""
-    from desktop_app.cli.scenario_targets import start_fresh_sandbox
+    """A scenario file's own sandbox, as ``verify-desk-cli run`` starts it (its clock paused).
 
-    with start_fresh_sandbox() as url:
+    One that cannot start fails its file only (the runner reports it and goes on).
+    """
+    from desktop_app.cli.scenario_targets import start_fresh_sandbox
+    from desktop_app.domain.errors import SandboxNotRunning
+
+    with contextlib.ExitStack() as stack:
+        try:
+            url = stack.enter_context(start_fresh_sandbox())
+        except OSError as exc:
+            raise SandboxNotRunning(
+                f"The scenario file's own sandbox could not start ({exc.strerror or exc})."
+            ) from None
         yield url
 
 

@@ -58,9 +58,9 @@ class ScenarioMenu:
                                 parent=self._window)  # fmt: skip
             pane.run_finished.connect(self._on_run_finished)
             self.pane = pane
-        if not pane.running and not pane.choose_files() and not pane.paths:
+        if not pane.running and not pane.setup.choose_files() and not pane.paths:
             return  # nothing chosen, and no earlier files to run again
-        pane.refresh_place()
+        pane.setup.refresh_place(busy=pane.running)
         if pane.isVisible():  # raise() on a window being shown only warns on some platforms
             pane.raise_()
             pane.activateWindow()

@@ -136,6 +136,12 @@ class ScenarioResultsModel(QAbstractItemModel):
         elif isinstance(event, FileFinished):
             self._finish_file(event)
 
+    def abandon(self) -> None:
+        """The run broke off: what had not ended could not run."""
+        for node in [*self._files.values(), *self._cases.values()]:
+            if node.state in (State.WAITING, State.RUNNING):
+                self._set(node, State.ERROR, VERDICT_WORDS[Verdict.ERROR], "The run broke off.")
+
     def _add_step(self, event: StepFinished) -> None:
         case_node = self._cases.get(_case_key(event.case))
         if case_node is None:

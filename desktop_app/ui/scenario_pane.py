@@ -6,9 +6,11 @@ screen from the requests table): the files and the optional data table at the to
 Cancel, then the results tree filling in live, the selected row's explanation, the summary line
 and "Save JUnit report…" / "Save JSON lines…".
 
-The file dialogs go through the small ``choose_*`` functions (tests replace them); the cost
-warning of a real account through :func:`desktop_app.ui.messages.confirm`. Technical details (error
-kinds, status codes, raw fields) are in each row's tooltip and the explanation's tooltip.
+The top part is :class:`~desktop_app.ui.scenario_setup.ScenarioSetup`. The save dialog goes
+through :func:`choose_report_file` (tests replace it), the cost warning of a real account through
+:func:`desktop_app.ui.messages.confirm`. Technical details (error kinds, status codes, raw
+fields) are in each row's tooltip and the explanation's tooltip: the "Details" disclosure the
+other views are moving to is not in this tree yet.
 """
 
 from __future__ import annotations
@@ -19,15 +21,12 @@ from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
-    QButtonGroup,
     QDialog,
     QFileDialog,
-    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
-    QRadioButton,
     QTreeView,
     QVBoxLayout,
     QWidget,
@@ -49,39 +48,17 @@ from desktop_app.services.scenarios import (
 )
 from desktop_app.ui import messages
 from desktop_app.ui.scenario_model import ScenarioResultsModel
+from desktop_app.ui.scenario_setup import ScenarioSetup
 from desktop_app.ui.scenario_words import run_summary
 
-__all__ = ["ScenarioPane", "choose_data_table", "choose_report_file", "choose_scenario_files"]
+__all__ = ["PANE_SIZE", "ScenarioPane", "choose_report_file"]
 
 #: The pane's first size: fits beside or over the window on a 1024x640 screen.
 PANE_SIZE = (760, 480)
 
 
-_FRESH_NOTE = ("Each file runs on a sandbox of its own, its clock paused (as verify-desk-cli "
-               "run does); its requests are not kept.")  # fmt: skip
-_OWN_SANDBOX_NOTE = ("The requests appear in Recent requests. The window's sandbox clock keeps "
-                     "running, so timings may differ a little from a fresh sandbox's.")  # fmt: skip
-_ACCOUNT_NOTE = ("Every verification costs money; you are asked first. Scenarios that need the "
-                 "sandbox's handset or clock are skipped. The requests appear in Recent "
-                 "requests.")  # fmt: skip
 #: The most of an explanation shown at once; the whole text is in its tooltip.
 _EXPLANATION_CHARS = 320
-
-
-def choose_scenario_files(parent: QWidget, folder: Path) -> list[Path]:
-    """Ask for scenario files; an empty list when the person cancels."""
-    paths, _ = QFileDialog.getOpenFileNames(
-        parent, "Run scenarios: choose files", str(folder), "Scenario files (*.toml);;All (*)"
-    )
-    return [Path(p) for p in paths]
-
-
-def choose_data_table(parent: QWidget, folder: Path) -> Path | None:
-    """Ask for a data table (CSV or JSON); None when the person cancels."""
-    path, _ = QFileDialog.getOpenFileName(
-        parent, "Run every scenario once per row of", str(folder), "Data tables (*.csv *.json)"
-    )
-    return Path(path) if path else None
 
 
 def choose_report_file(parent: QWidget, title: str, suggested: Path, kinds: str) -> Path | None:
@@ -132,8 +109,6 @@ class ScenarioPane(QDialog):
         self._service = service
         self._folder = folder
         self._mask = mask
-        self._paths: list[Path] = []
-        self._data: Path | None = None
         self._files: tuple[ScenarioFile, ...] = ()
         self._run: ScenarioRun | None = None
         self._place: RunPlace | None = None
@@ -149,21 +124,7 @@ class ScenarioPane(QDialog):
     # -- layout --------------------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.files_label = QLabel("No files chosen.", self)
-        self.files_label.setWordWrap(True)
-        self.files_button = QPushButton("Choose &files…", self)
-        self.data_label = QLabel("No data table: each scenario runs once.", self)
-        self.data_label.setWordWrap(True)
-        self.data_button = QPushButton("&Data table…", self)
-        self.no_data_button = QPushButton("No table", self)
-        self.fresh_radio = QRadioButton("A fresh &sandbox per file", self)
-        self.own_radio = QRadioButton(self)
-        self.fresh_radio.setChecked(True)
-        self._where = QButtonGroup(self)
-        self._where.addButton(self.fresh_radio)
-        self._where.addButton(self.own_radio)
-        self.place_note = QLabel(self)
-        self.place_note.setWordWrap(True)
+        self.setup = ScenarioSetup(self._service.own_profile, folder=self._folder, parent=self)
         self.run_button = QPushButton("&Run", self)
         self.run_button.setDefault(True)
         self.cancel_button = QPushButton("&Cancel run", self)
@@ -189,21 +150,6 @@ class ScenarioPane(QDialog):
         self.junit_button = QPushButton("Save &JUnit report…", self)
         self.jsonl_button = QPushButton("Save JSON &lines…", self)
         self.close_button = QPushButton("Close", self)
-        grid = QGridLayout()
-        grid.addWidget(QLabel("Files:", self), 0, 0)
-        grid.addWidget(self.files_label, 0, 1)
-        grid.addWidget(self.files_button, 0, 2)
-        grid.addWidget(QLabel("Data:", self), 1, 0)
-        grid.addWidget(self.data_label, 1, 1)
-        data_buttons = QHBoxLayout()
-        data_buttons.addWidget(self.data_button)
-        data_buttons.addWidget(self.no_data_button)
-        grid.addLayout(data_buttons, 1, 2)
-        grid.addWidget(QLabel("Run on:", self), 2, 0)
-        grid.addWidget(self.fresh_radio, 2, 1, 1, 2)
-        grid.addWidget(self.own_radio, 3, 1, 1, 2)
-        grid.addWidget(self.place_note, 4, 1, 1, 2)
-        grid.setColumnStretch(1, 1)
         actions = QHBoxLayout()
         actions.addWidget(self.run_button)
         actions.addWidget(self.cancel_button)
@@ -214,22 +160,19 @@ class ScenarioPane(QDialog):
         saves.addStretch(1)
         saves.addWidget(self.close_button)
         layout = QVBoxLayout(self)
-        layout.addLayout(grid)
+        layout.addWidget(self.setup)
         layout.addLayout(actions)
         layout.addWidget(self.tree, 1)
         layout.addWidget(self.explanation)
         layout.addWidget(self.summary_label)
         layout.addLayout(saves)
-        self.files_button.clicked.connect(self.choose_files)
-        self.data_button.clicked.connect(self._on_data_button_clicked)
-        self.no_data_button.clicked.connect(lambda: self.set_data(None))
+        self.setup.files_changed.connect(self._update_buttons)
         self.run_button.clicked.connect(self.start)
         self.cancel_button.clicked.connect(self.cancel)
         self.junit_button.clicked.connect(self._on_junit_button_clicked)
         self.jsonl_button.clicked.connect(self._on_jsonl_button_clicked)
         self.close_button.clicked.connect(self.close)
         self.tree.selectionModel().currentChanged.connect(self._on_tree_current_changed)
-        self._where.buttonToggled.connect(lambda *_a: self._show_place_note())
 
     # -- choosing ------------------------------------------------------------------------------
 
@@ -241,73 +184,18 @@ class ScenarioPane(QDialog):
     @property
     def paths(self) -> tuple[Path, ...]:
         """The files the next run runs."""
-        return tuple(self._paths)
-
-    def choose_files(self) -> bool:
-        """Ask for scenario files (through :func:`choose_scenario_files`); False if none."""
-        paths = choose_scenario_files(self, self._start_folder())
-        if paths:
-            self.set_files(paths)
-        return bool(paths)
-
-    def set_files(self, paths: Sequence[Path]) -> None:
-        """Run these files next."""
-        self._paths = list(paths)
-        names = ", ".join(p.name for p in self._paths[:4])
-        more = f" and {len(self._paths) - 4} more" if len(self._paths) > 4 else ""
-        self.files_label.setText(f"{names}{more}" if self._paths else "No files chosen.")
-        self.files_label.setToolTip("\n".join(str(p) for p in self._paths))
-        self._update_buttons()
-
-    def set_data(self, path: Path | None) -> None:
-        """Run every scenario once per row of this table (None: each once, or its own)."""
-        self._data = path
-        self.data_label.setText(
-            f"{path.name}: every scenario runs once per row." if path
-            else "No data table: each scenario runs once.")  # fmt: skip
-        self.data_label.setToolTip(str(path) if path else "")
-
-    def refresh_place(self) -> None:
-        """Name the window's profile in the second choice (it may have changed)."""
-        own = self._service.own_profile()
-        if own is None:
-            text = "This window's profile (none is active yet)"
-        elif own.is_account:
-            text = f"This window's profile '{own.profile.name}' (a real account)"
-        else:
-            text = f"This window's sandbox (profile '{own.profile.name}')"
-        self.own_radio.setText(text)
-        self.own_radio.setEnabled(own is not None and not self.running)
-        if own is None:
-            self.fresh_radio.setChecked(True)
-        self._show_place_note(own)
-
-    def _show_place_note(self, own: OwnProfile | None = None) -> None:
-        if self.fresh_radio.isChecked():
-            text = _FRESH_NOTE
-        else:
-            own = own or self._service.own_profile()
-            text = _ACCOUNT_NOTE if own is None or own.is_account else _OWN_SANDBOX_NOTE
-        self.place_note.setText(text)
-
-    def _start_folder(self) -> Path:
-        return self._paths[0].parent if self._paths else self._folder()
-
-    def _on_data_button_clicked(self) -> None:
-        path = choose_data_table(self, self._start_folder())
-        if path is not None:
-            self.set_data(path)
+        return self.setup.paths
 
     # -- running -------------------------------------------------------------------------------
 
     def start(self) -> None:
         """Read the files, confirm a real account's cost, then run them."""
-        if self.running or not self._paths:
+        if self.running or not self.setup.paths:
             return
         self._loading = True
         self._say("Reading the scenario files…")
         self._update_buttons()
-        task = self._service.load(self._paths, self._data)
+        task = self._service.load(self.setup.paths, self.setup.data)
         task.on_success(self._on_loaded).on_failure(self._on_load_failed)
 
     def cancel(self) -> None:
@@ -320,7 +208,7 @@ class ScenarioPane(QDialog):
     def _on_loaded(self, files: tuple[ScenarioFile, ...]) -> None:
         self._loading = False
         own: OwnProfile | None = None
-        if self.own_radio.isChecked():
+        if self.setup.own_chosen:
             own = self._service.own_profile()
             if own is None:
                 self._stopped("No profile is active yet; nothing was run. Wait for the window "
@@ -365,6 +253,8 @@ class ScenarioPane(QDialog):
 
     def _on_run_failed(self, exc: BaseException) -> None:
         self._run_ended()
+        self.model.abandon()
+        self._show_summary()
         self._say(messages.describe(exc))
 
     def _run_ended(self) -> None:
@@ -410,11 +300,8 @@ class ScenarioPane(QDialog):
 
     def _update_buttons(self) -> None:
         busy = self.running
-        for widget in (self.files_button, self.data_button, self.no_data_button,
-                       self.fresh_radio):  # fmt: skip
-            widget.setEnabled(not busy)
-        self.refresh_place()
-        self.run_button.setEnabled(not busy and bool(self._paths))
+        self.setup.set_busy(busy)
+        self.run_button.setEnabled(not busy and bool(self.setup.paths))
         self.cancel_button.setEnabled(self._run is not None and not self._run.cancelling)
         done = not busy and self.summary is not None
         self.junit_button.setEnabled(done)
@@ -436,7 +323,7 @@ class ScenarioPane(QDialog):
         summary = self.summary
         if summary is None:
             return
-        path = choose_report_file(self, title, self._start_folder() / name, kinds)
+        path = choose_report_file(self, title, self.setup.start_folder() / name, kinds)
         if path is None:
             return
         save = self._service.save_junit if junit else self._service.save_json_lines

@@ -7,6 +7,7 @@ File dialogs and the cost confirmation are the modules' wrappers, replaced here.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import threading
@@ -26,7 +27,7 @@ from desktop_app.sandbox.server import SandboxConfig, SandboxServer
 from desktop_app.services.scenarios import RunSummary, Verdict
 from desktop_app.settings.credentials import SessionCredentialStore
 from desktop_app.settings.profiles import Profile
-from desktop_app.ui import messages, scenario_pane
+from desktop_app.ui import messages, scenario_pane, scenario_setup
 from desktop_app.ui.scenario_model import State
 from desktop_app.ui.scenario_pane import ScenarioPane
 
@@ -131,7 +132,7 @@ def _write(folder: Path, text: str, name: str) -> Path:
 
 
 def _open_pane(ctx: AppContext, monkeypatch: pytest.MonkeyPatch, paths: list[Path]) -> ScenarioPane:
-    monkeypatch.setattr(scenario_pane, "choose_scenario_files", lambda *_a: list(paths))
+    monkeypatch.setattr(scenario_setup, "choose_scenario_files", lambda *_a: list(paths))
     ctx.window.run_scenarios_action.trigger()
     menu = ctx.window.scenario_menu
     assert menu is not None and menu.pane is not None
@@ -180,7 +181,7 @@ def test_examples_from_the_window_count_as_the_cli_does(
     files = sorted(EXAMPLES.glob("*.toml"))
     cli = _cli_summary(capsys, *map(str, files))
     pane = _open_pane(ctx, monkeypatch, files)
-    assert pane.fresh_radio.isChecked()  # the default, as the command line
+    assert pane.setup.fresh_radio.isChecked()  # the default, as the command line
     applied: list[tuple[str, bool]] = []
     apply = pane.model.apply
 
@@ -316,10 +317,10 @@ def test_the_windows_sandbox_records_in_recent_requests(
     qtbot: Any, ctx: AppContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pane = _open_pane(ctx, monkeypatch, [EXAMPLES / "v1_success.toml"])
-    assert pane.own_radio.text() == "This window's sandbox (profile 'Sandbox')"
-    assert pane.place_note.text().startswith("Each file runs on a sandbox of its own")
-    pane.own_radio.setChecked(True)
-    assert pane.place_note.text().startswith("The requests appear in Recent requests.")
+    assert pane.setup.own_radio.text() == "This window's sandbox (profile 'Sandbox')"
+    assert pane.setup.place_note.text().startswith("Each file runs on a sandbox of its own")
+    pane.setup.own_radio.setChecked(True)
+    assert pane.setup.place_note.text().startswith("The requests appear in Recent requests.")
     summary = _run(qtbot, pane)
     assert [c.verdict for c in summary.cases] == [Verdict.PASSED] * 3  # its handset is there
     assert "its requests are in Recent requests" in pane.summary_label.text()
@@ -340,9 +341,10 @@ def test_a_real_account_asks_first_and_skips_what_needs_the_handset(
         with qtbot.waitSignal(ctx.session.profile_changed, timeout=5000):
             ctx.session.switch("Acme account")
         pane = _open_pane(ctx, monkeypatch, [EXAMPLES / "v1_success.toml"])
-        assert pane.own_radio.text() == "This window's profile 'Acme account' (a real account)"
-        pane.own_radio.setChecked(True)
-        assert pane.place_note.text().startswith("Every verification costs money")
+        setup = pane.setup
+        assert setup.own_radio.text() == "This window's profile 'Acme account' (a real account)"
+        setup.own_radio.setChecked(True)
+        assert setup.place_note.text().startswith("Every verification costs money")
         asked: list[str] = []
 
         def decline(_parent: Any, _title: str, text: str) -> bool:
@@ -393,9 +395,9 @@ def test_a_data_table_runs_each_row_and_masks_numbers_when_asked(
                    "447700900123,none\n", "rows.csv")  # fmt: skip
     ctx.preferences = dataclasses.replace(ctx.preferences, mask_numbers=True)
     pane = _open_pane(ctx, monkeypatch, [scenario])
-    monkeypatch.setattr(scenario_pane, "choose_data_table", lambda *_a: table)
-    pane.data_button.click()
-    assert pane.data_label.text() == "rows.csv: every scenario runs once per row."
+    monkeypatch.setattr(scenario_setup, "choose_data_table", lambda *_a: table)
+    pane.setup.data_button.click()
+    assert pane.setup.data_label.text() == "rows.csv: every scenario runs once per row."
     summary = _run(qtbot, pane)
     assert [c.verdict for c in summary.cases] == [Verdict.PASSED, Verdict.PASSED]
     names = [row[1] for row in _rows(pane) if row[0] == "1"]
@@ -414,9 +416,57 @@ def test_the_pane_fits_a_small_laptop_screen(
     pane = _open_pane(ctx, monkeypatch, many)
     pane.run_button.click()  # not valid files: a long list of problems is explained
     qtbot.waitUntil(lambda: not pane.running and bool(pane.explanation.text()), timeout=5000)
-    pane.own_radio.setChecked(True)
+    pane.setup.own_radio.setChecked(True)
     hint = pane.minimumSizeHint()
     assert hint.width() <= 1024 - 40 and hint.height() <= 640 - 80, hint
     assert pane.width() <= 1024 and pane.height() <= 640 - 80
     assert pane.explanation.text().endswith("(point here for all of it)")
-    assert "and 26 more" in pane.files_label.text()
+    assert "and 26 more" in pane.setup.files_label.text()
+
+
+def test_a_sandbox_that_cannot_start_fails_its_file_and_the_run_goes_on(
+    qtbot: Any, ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop_app.cli import scenario_targets
+
+    real = scenario_targets.start_fresh_sandbox
+    starts: list[int] = []
+
+    @contextlib.contextmanager
+    def second_fails() -> Iterator[str]:
+        starts.append(1)
+        if len(starts) == 2:
+            raise OSError(98, "Address already in use")
+        with real() as url:
+            yield url
+
+    monkeypatch.setattr(scenario_targets, "start_fresh_sandbox", second_fails)
+    files = [EXAMPLES / "v1_cancel.toml", EXAMPLES / "v1_success.toml", EXAMPLES / "v1_search.toml"]
+    pane = _open_pane(ctx, monkeypatch, files)
+    summary = _run(qtbot, pane)
+    assert [f.error != "" for f in summary.files] == [False, True, False]
+    rows = [row for row in _rows(pane) if row[0] == "0"]
+    assert rows[1][2:] == ("3 could not run",
+                           "Could not run: its sandbox or account could not be opened.")
+    assert pane.model.counts()[Verdict.ERROR] == 3
+    assert pane.model.counts()[Verdict.PASSED] == len(summary.cases) - 3
+    details = pane.model.index(1, 0).data(Qt.ItemDataRole.ToolTipRole)
+    assert "could not start (Address already in use)" in details
+
+
+def test_a_run_that_breaks_off_says_so_and_can_run_again(
+    qtbot: Any, ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop_app.cli import scenario_targets
+
+    def broken() -> Iterator[str]:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(scenario_targets, "start_fresh_sandbox", broken)
+    pane = _open_pane(ctx, monkeypatch, [EXAMPLES / "v1_success.toml"])
+    pane.run_button.click()
+    qtbot.waitUntil(lambda: not pane.running, timeout=10_000)
+    assert pane.explanation.text().startswith("Unexpected error: RuntimeError.")
+    assert [row[2] for row in _rows(pane)] == ["could not run"] * 4
+    assert pane.model.counts() == {Verdict.ERROR: 3}
+    assert pane.run_button.isEnabled() and pane.summary is None
