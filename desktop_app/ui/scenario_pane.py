@@ -82,7 +82,6 @@ class ScenarioPane(QDialog):
     Signals:
         run_finished(object): The :class:`RunSummary` of a run that ended (cancelled too).
         report_saved(object): The ``Path`` a report was saved to.
-        summary_changed(str): The summary line, whenever it changes.
 
     Args:
         service: The ``ScenarioService``.
@@ -92,7 +91,6 @@ class ScenarioPane(QDialog):
     """
 
     run_finished = Signal(object)
-    summary_changed = Signal(str)
     report_saved = Signal(object)
 
     def __init__(
@@ -109,7 +107,6 @@ class ScenarioPane(QDialog):
         self._service = service
         self._folder = folder
         self._mask = mask
-        self._files: tuple[ScenarioFile, ...] = ()
         self._run: ScenarioRun | None = None
         self._place: RunPlace | None = None
         self._loading = False
@@ -219,7 +216,6 @@ class ScenarioPane(QDialog):
             ):
                 self._stopped("Nothing was run: the real account's cost was not confirmed.")
                 return
-        self._files = files
         self.summary = None
         self.model.begin(files)
         self._began, self._simulated = time.perf_counter(), 0.0
@@ -290,7 +286,6 @@ class ScenarioPane(QDialog):
                            running=run is not None,
                            cancelled=bool(summary and summary.cancelled))  # fmt: skip
         self.summary_label.setText(text)
-        self.summary_changed.emit(text)
 
     def _on_tree_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         row = current.siblingAtColumn(2)
