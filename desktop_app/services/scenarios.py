@@ -12,9 +12,10 @@ Where a run goes (see ``docs/scenarios.md``):
 * **fresh sandboxes** (the default, as the command line): each file on a sandbox of its own,
   its clock paused, started by the ``start_sandbox`` context manager the composition root
   supplies (this layer does not import the sandbox); a throw-away history;
-* **the window's own profile**: the active profile's operations (so its requests land in the
-  window's history) and, on the built-in Sandbox profile, its handset and clock. On a real
-  account there is no handset: scenarios that need one are skipped.
+* **the window's own profile**: the active profile's operations and Messages desk (so its
+  requests and messages land in the window's history) and, on the built-in Sandbox profile,
+  its handset and clock. On a real account there is no handset: scenarios that need one are
+  skipped.
 
 The window imports the run's value types from here (``ui`` may not import the use cases).
 """
@@ -32,6 +33,7 @@ import httpx
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 from desktop_app.domain.errors import NoActiveDesk, StoreError
+from desktop_app.domain.messages import MessageAccepted, MessageRequest
 from desktop_app.domain.redact import redact_secrets
 from desktop_app.services.tasks import Task, TaskRunner
 from desktop_app.settings.profiles import Profile
@@ -61,7 +63,7 @@ from desktop_app.usecases.scenarios_report import (
     step_json,
     summary_json,
 )
-from desktop_app.usecases.scenarios_target import Target, TargetFactory
+from desktop_app.usecases.scenarios_target import MessageSender, Target, TargetFactory
 from desktop_app.usecases.scenarios_wiring import (
     SandboxHandset,
     SandboxStarter,
@@ -158,6 +160,19 @@ def json_lines(summary: RunSummary) -> str:
         objects.append(case_json(case))
     objects.append({"ok": summary.ok, "command": "run", **summary_json(summary)})
     return "".join(json.dumps(item, ensure_ascii=False) + "\n" for item in objects)
+
+
+def _message_sender(operations: VerifyOperations) -> MessageSender | None:
+    """The profile's Messages desk as a ``send`` step's sender (it records in the history)."""
+    desk = operations.messages
+    if desk is None:
+        return None
+
+    def send(request: MessageRequest) -> MessageAccepted:
+        sent = desk.send(request)
+        return MessageAccepted(sent.message_uuid, sent.workflow_id)
+
+    return send
 
 
 class ScenarioRun(QObject):
@@ -315,10 +330,11 @@ class ScenarioService(QObject):
         return job
 
     def _own_target(self, own: OwnProfile, where: str) -> Target:
+        sender = _message_sender(own.operations)
         if own.sandbox_url is None:
-            return Target(own.operations, None, None, False, where)
+            return Target(own.operations, None, sender, False, where)
         handset = SandboxHandset(self._http(), own.sandbox_url)
-        return Target(own.operations, handset, None, True, where)
+        return Target(own.operations, handset, sender, True, where)
 
     def _on_own_event(self, event: RunEvent) -> None:
         if isinstance(event, FileFinished):

@@ -313,18 +313,30 @@ def test_reports_saved_from_the_pane_parse_and_match_it(
     assert all("code" not in line.get("fields", {}) for line in lines)
 
 
+SEND = """
+[[scenario]]
+name = "a message"
+  [[scenario.step]]
+  do = "send"
+  to = "447700900321"
+  text = "hello"
+  expect.api_status = "202"
+"""
+
+
 def test_the_windows_sandbox_records_in_recent_requests(
-    qtbot: Any, ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+    qtbot: Any, ctx: AppContext, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    pane = _open_pane(ctx, monkeypatch, [EXAMPLES / "v1_success.toml"])
+    send = _write(tmp_path, SEND, "send.toml")
+    pane = _open_pane(ctx, monkeypatch, [EXAMPLES / "v1_success.toml", send])
     assert pane.setup.own_radio.text() == "This window's sandbox (profile 'Sandbox')"
     assert pane.setup.place_note.text().startswith("Each file runs on a sandbox of its own")
     pane.setup.own_radio.setChecked(True)
     assert pane.setup.place_note.text().startswith("The requests appear in Recent requests.")
     summary = _run(qtbot, pane)
-    assert [c.verdict for c in summary.cases] == [Verdict.PASSED] * 3  # its handset is there
+    assert [c.verdict for c in summary.cases] == [Verdict.PASSED] * 4  # its handset is there
     assert "its requests are in Recent requests" in pane.summary_label.text()
-    numbers = {"447700900123", "447700900500", "447700900124"}
+    numbers = {"447700900123", "447700900500", "447700900124", "447700900321"}
     model = ctx.window.recent.model
     qtbot.waitUntil(lambda: numbers <= {model.entry_at(r).number for r in range(model.rowCount())},
                     timeout=5000)  # fmt: skip
