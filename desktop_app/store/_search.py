@@ -24,6 +24,7 @@ import sqlite3
 from typing import Any, Final
 
 from desktop_app.domain.models import VerificationStatus
+from desktop_app.store._connection import Interrupt
 from desktop_app.store._sql import REQUEST_COLUMNS, fts_clause, like_clause, search_text
 
 #: How many of the newest candidates phase 1 scans before handing over to the index.
@@ -43,6 +44,7 @@ def recent_rows(
     status: VerificationStatus | None,
     profile: str | None,
     before: tuple[int, int] | None,
+    interrupt: Interrupt | None = None,
 ) -> list[tuple[Any, ...]]:
     """Return one page of request rows (``REQUEST_COLUMNS`` order), newest first.
 
@@ -53,6 +55,7 @@ def recent_rows(
         status: Only this status, or None.
         profile: Only this profile, or None.
         before: ``(created_at micros, id)`` of the previous page's last row, or None.
+        interrupt: Checked between statements (``Interrupt.fire`` stops a running one).
     """
     if limit <= 0:
         return []  # SQLite reads a negative LIMIT as "no limit"
@@ -89,6 +92,8 @@ def recent_rows(
                 args,
             ).fetchone()
             if edge is not None:  # older rows exist beyond the window: use the index
+                if interrupt is not None:
+                    interrupt.check()
                 fts_sql, fts_args = fts_clause(term)
                 where = [*base, "(created_at, id) < (?, ?)", fts_sql]
                 rows += conn.execute(
