@@ -52,24 +52,8 @@ from desktop_app.domain.models import HistoryEntry, VerificationRecord, Verifica
 from desktop_app.ui import formatting, messages
 from desktop_app.ui.countdowns import Clock, utc_now
 from desktop_app.ui.details_pane import DetailsPane
-from desktop_app.ui.history_model import (
-    COL_BRAND,
-    COL_CHECKS,
-    COL_NUMBER,
-    COL_OPERATOR,
-    COL_PRICE,
-    COL_PROFILE,
-    COL_REQUEST_ID,
-    COL_STARTED,
-    COL_STATUS,
-    COL_WORKFLOW,
-    COLUMN_COUNT,
-    HEADERS,
-    HIDDEN_BY_DEFAULT,
-    HistoryTableModel,
-    provisional_entry,
-)
-from desktop_app.ui.history_proxy import HistoryFilterProxy
+from desktop_app.ui.history_columns import COLUMNS, STARTED, column_index
+from desktop_app.ui.history_model import HistoryTableModel, provisional_entry
 from desktop_app.ui.request_actions import RecordCache, RequestActions
 
 if TYPE_CHECKING:
@@ -82,19 +66,6 @@ _RELOAD_DEBOUNCE_MS = 200
 FILTER_DEBOUNCE_MS = 250
 #: How often the Started column checks whether the local date changed (time-only for today).
 _DAY_CHECK_MS = 60_000
-#: Per column, the widest text it is sized for (measured with the table's font, once).
-_WIDTH_SAMPLES: dict[int, str] = {
-    COL_STARTED: "00-00 00:00",
-    COL_NUMBER: "+00 0000 000000",
-    COL_STATUS: "Outcome unknown",
-    COL_BRAND: "Brand name",
-    COL_WORKFLOW: "SMS→Call→Call",
-    COL_CHECKS: "Checks",
-    COL_PRICE: "0.00000 EUR",
-    COL_REQUEST_ID: "0" * 32,
-    COL_PROFILE: "Sandbox",
-    COL_OPERATOR: "operator",
-}
 
 
 class RecentRequestsView(QWidget):
@@ -138,7 +109,8 @@ class RecentRequestsView(QWidget):
         self._status: VerificationStatus | None = None
         self._pending_select: str | None = None
         self.model = HistoryTableModel(self, clock=clock)
-        self._proxy: HistoryFilterProxy | None = None
+        #: The (profile, text, status) the model's rows answer; None before the first load.
+        self._shown_query: tuple[object, ...] | None = None
         self.reload_timer = QTimer(self)
         self.reload_timer.setSingleShot(True)
         self.reload_timer.setInterval(_RELOAD_DEBOUNCE_MS)
@@ -178,7 +150,7 @@ class RecentRequestsView(QWidget):
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSortingEnabled(True)
-        self.table.sortByColumn(COL_STARTED, Qt.SortOrder.DescendingOrder)
+        self.table.sortByColumn(column_index(STARTED), Qt.SortOrder.DescendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setAlternatingRowColors(True)
@@ -221,13 +193,12 @@ class RecentRequestsView(QWidget):
         header_metrics = QFontMetrics(header.font())
         padding = 2 * metrics.horizontalAdvance("0") + 8  # cell margins, focus frame
         sort_arrow = header_metrics.height() + 6
-        for column in range(COLUMN_COUNT):
-            text = metrics.horizontalAdvance(_WIDTH_SAMPLES[column])
-            title = header_metrics.horizontalAdvance(HEADERS[column]) + sort_arrow
-            extra = metrics.height() if column == COL_STATUS else 0  # the colour swatch
-            header.resizeSection(column, max(text + extra, title) + padding)
-        for column in HIDDEN_BY_DEFAULT:
-            header.setSectionHidden(column, True)
+        for index, column in enumerate(COLUMNS):
+            text = metrics.horizontalAdvance(column.width_sample)
+            title = header_metrics.horizontalAdvance(column.header) + sort_arrow
+            extra = metrics.height() if column.status_colour else 0  # the colour swatch
+            header.resizeSection(index, max(text + extra, title) + padding)
+            header.setSectionHidden(index, column.hidden)
 
     def column_menu(self) -> QMenu:
         """The header's context menu: a checkable entry per column.
@@ -236,13 +207,13 @@ class RecentRequestsView(QWidget):
         """
         header = self.table.horizontalHeader()
         menu = QMenu(self)
-        shown = [c for c in range(COLUMN_COUNT) if not header.isSectionHidden(c)]
-        for column in range(COLUMN_COUNT):
-            action = menu.addAction(HEADERS[column])
+        shown = [c for c in range(len(COLUMNS)) if not header.isSectionHidden(c)]
+        for index, column in enumerate(COLUMNS):
+            action = menu.addAction(column.header)
             action.setCheckable(True)
-            action.setChecked(column in shown)
-            action.setEnabled(shown != [column])
-            action.toggled.connect(lambda checked, c=column: self.set_column_visible(c, checked))
+            action.setChecked(index in shown)
+            action.setEnabled(shown != [index])
+            action.toggled.connect(lambda checked, c=index: self.set_column_visible(c, checked))
         return menu
 
     def set_column_visible(self, column: int, visible: bool) -> None:
@@ -254,14 +225,6 @@ class RecentRequestsView(QWidget):
         menu = self.column_menu()
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         menu.popup(header.mapToGlobal(pos))
-
-    @property
-    def proxy(self) -> HistoryFilterProxy:
-        """A filter proxy over the model, built on first use (the table does not use one)."""
-        if self._proxy is None:
-            self._proxy = HistoryFilterProxy(self)
-            self._proxy.setSourceModel(self.model)
-        return self._proxy
 
     def _connect_signals(self) -> None:
         self.table.horizontalHeader().customContextMenuRequested.connect(
@@ -289,13 +252,14 @@ class RecentRequestsView(QWidget):
         """Load the first page of the history on the pool (loads still running are dropped)."""
         self.reload_timer.stop()
         if self._load_task is not None:
-            self._load_task.cancel()
+            self._load_task.cancel()  # its query is interrupted; a cancelled task never reports
         self._cancel_more()
+        query = (self._profile, self._text, self._status)
         task = self._history.recent(
             limit=self._limit, profile=self._profile, text=self._text, status=self._status
         )
         self._load_task = task
-        task.succeeded.connect(self._on_load_succeeded)
+        task.succeeded.connect(lambda rows: self._on_load_succeeded(query, rows))
         task.failed.connect(self._on_load_failed)
         self._set_busy(True)
 
@@ -327,8 +291,7 @@ class RecentRequestsView(QWidget):
         task.failed.connect(self._on_more_failed)
 
     def _on_more_succeeded(self, rows: list[HistoryEntry]) -> None:
-        if self.sender() is not self._more_task:
-            return
+        # Only the current task reports: _cancel_more and reload cancel the ones they replace.
         self._more_task = None
         self.model.append_page(rows, more=len(rows) >= self._limit)
         self._refresher.watch(
@@ -336,9 +299,8 @@ class RecentRequestsView(QWidget):
         )
 
     def _on_more_failed(self, exc: BaseException) -> None:
-        if self.sender() is self._more_task:
-            self._more_task = None
-            self.model.set_has_more(False)  # stop asking; Refresh starts over
+        self._more_task = None
+        self.model.set_has_more(False)  # stop asking; Refresh starts over
         self._show_message(messages.describe(exc))
 
     def show_request(self, request_id: str) -> None:
@@ -355,7 +317,9 @@ class RecentRequestsView(QWidget):
         )
         self._select(started.request_id)
         self._refresher.watch([started.request_id])
-        self._history.get(started.request_id).succeeded.connect(self._on_get_succeeded)
+        task = self._history.get(started.request_id)
+        task.succeeded.connect(self._on_get_succeeded)
+        task.failed.connect(self._on_get_failed)
 
     def set_mask_numbers(self, mask: bool) -> None:
         """Hide the middle digits of every number (for screen sharing)."""
@@ -465,14 +429,18 @@ class RecentRequestsView(QWidget):
         if entry is not None and any(r.request_id == entry.request_id for r in records):
             self._show_selected_details()
 
-    def _on_load_succeeded(self, rows: list[HistoryEntry]) -> None:
-        if self.sender() is not self._load_task:
-            return
+    def _on_load_succeeded(self, query: tuple[object, ...], rows: list[HistoryEntry]) -> None:
+        # Only the current load reports: reload() cancels the one it replaces.
         self._load_task = None
         self._set_busy(False)
         current = self.selected_entry()
         keep = self._pending_select or (current.request_id if current else None)
-        self.model.merge_head(rows, more=len(rows) >= self._limit)
+        more = len(rows) >= self._limit
+        if query == self._shown_query:
+            self.model.merge_head(rows, more=more)  # a refresh: older pages stay loaded
+        else:
+            self.model.set_rows(rows, more=more)
+            self._shown_query = query
         # Requests whose outcome is still open (in progress or unknown) are kept fresh.
         self._refresher.watch(
             [e.request_id for e in rows if e.request_id and not e.status.is_final]
@@ -483,15 +451,18 @@ class RecentRequestsView(QWidget):
         self._show_selected_details()
 
     def _on_load_failed(self, exc: BaseException) -> None:
-        if self.sender() is self._load_task:
-            self._load_task = None
-            self._set_busy(False)
+        self._load_task = None
+        self._set_busy(False)
         self._show_message(messages.describe(exc))
 
     def _on_get_succeeded(self, entry: HistoryEntry | None) -> None:
         if entry is not None:
             self.model.upsert(entry)
             self._show_selected_details()
+
+    def _on_get_failed(self, exc: BaseException) -> None:
+        # The provisional row stays; the next reload brings the stored one.
+        self._show_message(messages.describe(exc))
 
 
 def _stale(record: VerificationRecord, entry: HistoryEntry) -> bool:
