@@ -76,7 +76,10 @@ class HistoryService(QObject):
             ),
         )  # fmt: skip
         # Harmless after a normal end (nothing is bound then): no need to ask why it finished.
-        task.finished.connect(interrupt.fire)
+        # A lambda, not the bound method: the connection must own the Interrupt. Connected to
+        # ``interrupt.fire``, PySide tracks it with a weak reference whose callback runs where
+        # the last reference dies, on the pool thread (the job's closure), and corrupts memory.
+        task.finished.connect(lambda: interrupt.fire())
         return task
 
     def count(
