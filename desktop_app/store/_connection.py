@@ -83,6 +83,26 @@ def from_micros(value: int) -> datetime:
     return _EPOCH + timedelta(microseconds=value)
 
 
+#: Rows mapped between two GIL hand-offs in ``map_rows`` (about 0.1 ms of Python).
+_MAP_CHUNK: Final = 16
+
+
+def map_rows(rows: Sequence[tuple[Any, ...]], convert: Callable[[tuple[Any, ...]], T]) -> list[T]:
+    """``[convert(row) for row in rows]``, handing the GIL over every few rows.
+
+    Converting a page of rows is the longest stretch of Python a store thread runs. A GUI
+    thread that needs the GIL meanwhile (to paint each table cell) would wait for the
+    interpreter's switch interval (5 ms) each time; ``time.sleep(0)`` releases the GIL so it
+    gets it at once.
+    """
+    out: list[T] = []
+    for start in range(0, len(rows), _MAP_CHUNK):
+        if start:
+            time.sleep(0)
+        out.extend(convert(row) for row in rows[start : start + _MAP_CHUNK])
+    return out
+
+
 def classify(exc: sqlite3.Error, where: str) -> StoreError | None:
     """Return the ``StoreError`` for an environment problem, or None for a bug."""
     code = getattr(exc, "sqlite_errorcode", None)

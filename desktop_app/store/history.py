@@ -21,7 +21,7 @@ from desktop_app.domain.message_delivery import MessageEventEntry
 from desktop_app.domain.messages_status import MessageStatusEvent
 from desktop_app.domain.models import CallEntry, HistoryEntry, VerificationStatus
 from desktop_app.store import _message_codes, _messages
-from desktop_app.store._connection import Database, Interrupt, to_micros
+from desktop_app.store._connection import Database, Interrupt, map_rows, to_micros
 from desktop_app.store._messages import AppliedEvent
 from desktop_app.store._search import recent_rows
 from desktop_app.store._sql import (
@@ -202,7 +202,7 @@ class HistoryStore:
         )  # fmt: skip
         if interrupt is not None:
             interrupt.check()  # superseded while reading: skip mapping rows nobody wants
-        return [entry(row) for row in rows]
+        return map_rows(rows, entry)
 
     def count(
         self,

@@ -163,10 +163,11 @@ class HistoryTableModel(QAbstractTableModel):
     def multiData(self, index: _Index, roleDataSpan: QModelRoleDataSpan | QModelRoleData) -> None:
         # The delegate asks for ~8 roles per cell on every repaint in one multiData call: one
         # Python call per cell instead of one per role (each Python call from the paint takes
-        # the GIL, which a store thread may hold). Roles the model never sets stay invalid.
+        # the GIL, which a store thread may hold). Every other role is cleared: the delegate
+        # reuses its span from cell to cell.
         span = _role_data(roleDataSpan)
         row = index.row()
-        if not 0 <= row < len(self._rows) or index.model() is not self:
+        if not 0 <= row < len(self._rows):
             for role_data in span:
                 role_data.clearData()
             return

@@ -119,6 +119,8 @@ class RecentRequestsView(QWidget):
         self.filter_timer.setInterval(FILTER_DEBOUNCE_MS)
         self.day_timer = QTimer(self)
         self.day_timer.setInterval(_DAY_CHECK_MS)
+        #: The (entry, search result) the details pane shows, to skip refilling it unchanged.
+        self._details_shown: tuple[object, object] | None = None
         self._build_layout()
         self._connect_signals()
         self.request_actions.update()
@@ -158,6 +160,9 @@ class RecentRequestsView(QWidget):
         self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        # Always shown: a filter that finds a page or nothing must not hide and show it, which
+        # re-lays out and repaints the whole table (frame, header, viewport) each time.
+        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         self._size_sections()
         self.details = DetailsPane(clock=self._clock)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
@@ -376,6 +381,8 @@ class RecentRequestsView(QWidget):
         return True
 
     def _set_busy(self, busy: bool) -> None:
+        if busy == self.busy_label.isVisibleTo(self):
+            return
         self.busy_label.setVisible(busy)
         self.request_actions.set_busy(busy)
 
@@ -389,7 +396,9 @@ class RecentRequestsView(QWidget):
         if entry is not None and record is not None and _stale(record, entry):
             self.records.drop(record.request_id)  # the history moved on (checked, cancelled)
             record = None
-        self.details.show_entry(entry, record)
+        if self._details_shown != (entry, record):  # a reload that changed nothing: no repaint
+            self._details_shown = (entry, record)
+            self.details.show_entry(entry, record)
         if entry is not None and entry.request_id and record is None \
                 and entry.status != VerificationStatus.UNKNOWN_TO_SERVER:  # never searched again
             self.records.fetch(entry.request_id)

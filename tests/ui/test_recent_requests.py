@@ -375,12 +375,12 @@ def test_a_refresh_keeps_older_pages_and_a_new_filter_replaces_them(
     assert asked[0] == (page1[-1].created_at, page1[-1].id)
     fake_history.rows = page1
     view.reload()  # the periodic refresh: same query
-    qtbot.waitUntil(lambda: not view.busy_label.isVisibleTo(view))
+    qtbot.waitUntil(lambda: fake_history.calls("recent")[-1].is_done)
     assert [e.id for e in view.model.rows()] == [e.id for e in page1 + page2]
     fake_history.rows = [page1[1], page2[0]]  # what the store finds for the new filter
     view.filter_edit.setText("7700")
     view.apply_filter()
-    qtbot.waitUntil(lambda: not view.busy_label.isVisibleTo(view))
+    qtbot.waitUntil(lambda: fake_history.calls("recent")[-1].is_done)
     assert [e.id for e in view.model.rows()] == [page1[1].id, page2[0].id]
 
 
