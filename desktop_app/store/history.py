@@ -23,7 +23,7 @@ from desktop_app.domain.models import CallEntry, HistoryEntry, VerificationStatu
 from desktop_app.store import _message_codes, _messages
 from desktop_app.store._connection import Database, Interrupt, map_rows, to_micros
 from desktop_app.store._messages import AppliedEvent
-from desktop_app.store._search import recent_rows
+from desktop_app.store._search import page_entry, recent_rows
 from desktop_app.store._sql import (
     CALL_COLUMNS,
     INSERT_REQUEST,
@@ -202,7 +202,7 @@ class HistoryStore:
         )  # fmt: skip
         if interrupt is not None:
             interrupt.check()  # superseded while reading: skip mapping rows nobody wants
-        return map_rows(rows, entry)
+        return map_rows(rows, page_entry)
 
     def count(
         self,
