@@ -121,7 +121,7 @@ def open_view(services: Services) -> tuple[Any, QMainWindow]:
 
 
 def view_idle(view: Any) -> bool:
-    return view._load_task is None and view._more_task is None
+    return not view.is_loading
 
 
 # --- mode: history ---------------------------------------------------------------------------

@@ -67,7 +67,7 @@ class HistoryService(QObject):
         core busy while the window paints).
         """
         interrupt = Interrupt()
-        task = self._query(
+        task: Task[list[HistoryEntry]] = self._query(
             "history.recent",
             [],
             lambda store: store.recent(
@@ -76,10 +76,10 @@ class HistoryService(QObject):
             ),
         )  # fmt: skip
         # Harmless after a normal end (nothing is bound then): no need to ask why it finished.
-        # A lambda, not the bound method: the connection must own the Interrupt. Connected to
-        # ``interrupt.fire``, PySide tracks it with a weak reference whose callback runs where
-        # the last reference dies, on the pool thread (the job's closure), and corrupts memory.
-        task.finished.connect(lambda: interrupt.fire())
+        # A task handler, not a Qt connection: connected to the signal as the bound method
+        # ``interrupt.fire``, PySide tracked the Interrupt with a weak reference whose callback
+        # ran on the pool thread that dropped the job's closure, and the process crashed.
+        task.on_finished(interrupt.fire)
         return task
 
     def count(

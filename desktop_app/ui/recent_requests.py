@@ -49,6 +49,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.domain.models import HistoryEntry, VerificationRecord, VerificationStatus
+from desktop_app.services.latest import Latest
 from desktop_app.ui import formatting, messages
 from desktop_app.ui.countdowns import Clock, utc_now
 from desktop_app.ui.details_pane import DetailsPane
@@ -103,8 +104,10 @@ class RecentRequestsView(QWidget):
         self._limit = limit
         self._profile: str | None = None
         self.records = RecordCache(verification, self)
-        self._load_task: Any = None
-        self._more_task: Any = None
+        #: The first-page load and the next-page load: a newer one cancels the older (whose
+        #: query is interrupted and whose result never arrives).
+        self._load: Latest[list[HistoryEntry]] = Latest()
+        self._more: Latest[list[HistoryEntry]] = Latest()
         self._text = ""
         self._status: VerificationStatus | None = None
         self._pending_select: str | None = None
@@ -256,17 +259,20 @@ class RecentRequestsView(QWidget):
     def reload(self) -> None:
         """Load the first page of the history on the pool (loads still running are dropped)."""
         self.reload_timer.stop()
-        if self._load_task is not None:
-            self._load_task.cancel()  # its query is interrupted; a cancelled task never reports
         self._cancel_more()
         query = (self._profile, self._text, self._status)
         task = self._history.recent(
             limit=self._limit, profile=self._profile, text=self._text, status=self._status
         )
-        self._load_task = task
-        task.succeeded.connect(lambda rows: self._on_load_succeeded(query, rows))
-        task.failed.connect(self._on_load_failed)
+        self._load.set(task)  # cancels the load before it
+        task.on_success(lambda rows: self._on_load_succeeded(query, rows))
+        task.on_failure(self._on_load_failed)
         self._set_busy(True)
+
+    @property
+    def is_loading(self) -> bool:
+        """True while a page of the history is being loaded."""
+        return self._load.pending or self._more.pending
 
     def apply_filter(self) -> None:
         """Reload with the filter box's text now (typing does it after a short pause)."""
@@ -277,13 +283,11 @@ class RecentRequestsView(QWidget):
             self.reload()
 
     def _cancel_more(self) -> None:
-        if self._more_task is not None:
-            self._more_task.cancel()
-            self._more_task = None
+        if self._more.pending:
+            self._more.cancel()
             self.model.set_has_more(self.model.has_more)  # a later fetchMore may ask again
 
     def _on_model_more_requested(self, before: Any) -> None:
-        self._cancel_more()
         task = self._history.recent(
             limit=self._limit,
             profile=self._profile,
@@ -291,20 +295,17 @@ class RecentRequestsView(QWidget):
             status=self._status,
             before=before,
         )
-        self._more_task = task
-        task.succeeded.connect(self._on_more_succeeded)
-        task.failed.connect(self._on_more_failed)
+        self._more.set(task)
+        task.on_success(self._on_more_succeeded)
+        task.on_failure(self._on_more_failed)
 
     def _on_more_succeeded(self, rows: list[HistoryEntry]) -> None:
-        # Only the current task reports: _cancel_more and reload cancel the ones they replace.
-        self._more_task = None
         self.model.append_page(rows, more=len(rows) >= self._limit)
         self._refresher.watch(
             [e.request_id for e in rows if e.request_id and not e.status.is_final]
         )
 
     def _on_more_failed(self, exc: BaseException) -> None:
-        self._more_task = None
         self.model.set_has_more(False)  # stop asking; Refresh starts over
         self._show_message(messages.describe(exc))
 
@@ -323,8 +324,7 @@ class RecentRequestsView(QWidget):
         self._select(started.request_id)
         self._refresher.watch([started.request_id])
         task = self._history.get(started.request_id)
-        task.succeeded.connect(self._on_get_succeeded)
-        task.failed.connect(self._on_get_failed)
+        task.on_success(self._on_get_succeeded).on_failure(self._on_get_failed)
 
     def set_mask_numbers(self, mask: bool) -> None:
         """Hide the middle digits of every number (for screen sharing)."""
@@ -439,8 +439,7 @@ class RecentRequestsView(QWidget):
             self._show_selected_details()
 
     def _on_load_succeeded(self, query: tuple[object, ...], rows: list[HistoryEntry]) -> None:
-        # Only the current load reports: reload() cancels the one it replaces.
-        self._load_task = None
+        # Only the newest load reports: Latest cancelled the ones it replaced.
         self._set_busy(False)
         current = self.selected_entry()
         keep = self._pending_select or (current.request_id if current else None)
@@ -460,7 +459,6 @@ class RecentRequestsView(QWidget):
         self._show_selected_details()
 
     def _on_load_failed(self, exc: BaseException) -> None:
-        self._load_task = None
         self._set_busy(False)
         self._show_message(messages.describe(exc))
 
