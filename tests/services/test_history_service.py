@@ -54,8 +54,8 @@ def test_many_cancelled_searches_do_not_crash_the_binding(tmp_path: Path) -> Non
     PySide6 (6.11.3) tracks a signal connected to a *bound method of a plain object* with a
     weak reference whose callback runs on whichever thread drops the object's last
     reference. Connected that way, the Interrupt died with the job's closure on a pool thread
-    and the process crashed in 3 of 3 runs of this test; HistoryService connects a lambda that
-    owns it instead.
+    and the process crashed in 3 of 3 runs of this test; HistoryService now hands it to the
+    task's ``on_finished`` (a plain list the task owns), so no Qt connection refers to it.
     """
     script = textwrap.dedent(
         f"""
