@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
 import threading
 from pathlib import Path
+
+import pytest
 
 from desktop_app.domain.errors import QueryInterrupted
 from desktop_app.services.history import HistoryService
@@ -88,3 +91,21 @@ def test_many_cancelled_searches_do_not_crash_the_binding(tmp_path: Path) -> Non
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=False
     )
     assert (done.returncode, done.stdout.strip()) == (0, "survived"), done.stderr[-2000:]
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_BATCH"), reason="Linux scheduling classes")
+def test_history_queries_run_on_batch_threads(qtbot, make_runner, history_store, monkeypatch):
+    """A woken query thread must not preempt the GUI thread that woke it (see the module)."""
+    seen: list[int] = []
+    real = history_store.recent
+
+    def recording_recent(**kwargs):  # type: ignore[no-untyped-def]
+        seen.append(os.sched_getscheduler(0))
+        return real(**kwargs)
+
+    monkeypatch.setattr(history_store, "recent", recording_recent)
+    history = HistoryService(make_runner(2, name="store"), history_store)
+    with qtbot.waitSignal(history.recent().finished, timeout=10_000):
+        pass
+    assert seen == [os.SCHED_BATCH]
+    assert os.sched_getscheduler(0) != os.SCHED_BATCH  # the GUI thread keeps its class
