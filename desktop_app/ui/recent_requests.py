@@ -396,12 +396,13 @@ class RecentRequestsView(QWidget):
         if entry is not None and record is not None and _stale(record, entry):
             self.records.drop(record.request_id)  # the history moved on (checked, cancelled)
             record = None
-        if self._details_shown != (entry, record):  # a reload that changed nothing: no repaint
-            self._details_shown = (entry, record)
-            self.details.show_entry(entry, record)
         if entry is not None and entry.request_id and record is None \
                 and entry.status != VerificationStatus.UNKNOWN_TO_SERVER:  # never searched again
             self.records.fetch(entry.request_id)
+        if self._details_shown == (entry, record):
+            return  # a reload that changed nothing here: no refill, no repaint
+        self._details_shown = (entry, record)
+        self.details.show_entry(entry, record)
         self.request_actions.update()
 
     def _on_filter_text_changed(self, _text: str) -> None:
