@@ -68,11 +68,11 @@ def test_many_cancelled_searches_do_not_crash_the_binding(tmp_path: Path) -> Non
         app = QCoreApplication([])
         from desktop_app.services.history import HistoryService
         from desktop_app.services.tasks import TaskRunner
-        from desktop_app.store.history import HistoryStore
+        from desktop_app.store.history import HistoryStore, NewRequest
         store = HistoryStore({str(tmp_path / "h.sqlite3")!r})
         for i in range(50):
-            store.add_request(profile="p", operator="o", kind="start",
-                              number=f"44770090{{i:04d}}", brand="Acme", workflow_id=1)
+            store.add_request(NewRequest(profile="p", operator="o", kind="start",
+                              number=f"44770090{{i:04d}}", brand="Acme", workflow_id=1))
         runner = TaskRunner(2, name="store")
         history = HistoryService(runner, store)
         for i in range(3000):

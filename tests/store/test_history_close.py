@@ -18,7 +18,7 @@ import pytest
 
 from desktop_app.domain.errors import QueryInterrupted, StoreClosedError
 from desktop_app.store._connection import Database, Interrupt
-from desktop_app.store.history import HistoryStore
+from desktop_app.store.history import HistoryStore, NewRequest
 
 #: A statement that runs for a while (tens of ms) and can be interrupted.
 _SLOW = (
@@ -32,10 +32,10 @@ _TIMEOUT = 30  # seconds; a deadlock fails the test instead of hanging it
 def filled(db_path: Path) -> Iterator[HistoryStore]:
     store = HistoryStore(db_path)
     for i in range(3):
-        store.add_request(
+        store.add_request(NewRequest(
             profile="p", operator="o", kind="start", number=f"4477009001{i:02d}", brand="b",
             workflow_id=1,
-        )  # fmt: skip
+        ))  # fmt: skip
     yield store
     store.close()
 
@@ -80,8 +80,9 @@ def test_close_during_a_read_leaves_its_connection_open_until_it_returns(filled)
         filled.recent()
     with pytest.raises(StoreClosedError):
         filled.add_request(
-            profile="p", operator="o", kind="start", number="1", brand="b", workflow_id=1
-        )
+            NewRequest(profile="p", operator="o", kind="start", number="1", brand="b",
+                       workflow_id=1)
+        )  # fmt: skip
     assert filled.close() is True  # idempotent
 
 
