@@ -36,7 +36,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPixmap
 from typing_extensions import override
 
 from desktop_app.domain.models import HistoryEntry, VerificationRecord, VerificationStatus
@@ -63,9 +63,10 @@ _COUNT = len(COLUMNS)
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 _ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
-_COLOUR_ROLES = frozenset(
-    {int(Qt.ItemDataRole.ForegroundRole), int(Qt.ItemDataRole.DecorationRole)}
-)
+#: The status swatch's size (the delegate scales it to the view's decoration size).
+_SWATCH_PX = 16
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_DECORATION = int(Qt.ItemDataRole.DecorationRole)
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 #: Per column: its alignment role value (None: Qt's default), whether it is status-coloured.
 _ALIGN = tuple(_RIGHT if c.align is Align.RIGHT else None for c in COLUMNS)
@@ -92,8 +93,9 @@ class HistoryTableModel(QAbstractTableModel):
         self._clock = clock
         self._rows = HistoryRows()
         self._context = CellContext(today=formatting.local_date(clock()))
-        #: Status -> foreground colour (asked for every status cell on every repaint).
+        #: Status -> foreground colour and swatch (asked for every status cell of a repaint).
         self._colours: dict[str, QColor] = {}
+        self._swatches: dict[str, QIcon] = {}
         #: Display strings per loaded entry (keyed by identity, entry kept to pin the id).
         self._cells: dict[int, tuple[HistoryEntry, tuple[str, ...]]] = {}
         #: (column, order) the rows are sorted by; None: the store's order (newest first).
@@ -179,8 +181,10 @@ class HistoryTableModel(QAbstractTableModel):
                 role_data.setData(text)
             elif role == _ALIGNMENT and _ALIGN[column] is not None:
                 role_data.setData(_ALIGN[column])
-            elif role in _COLOUR_ROLES and _COLOURED[column]:
+            elif role == _FOREGROUND and _COLOURED[column]:
                 role_data.setData(self._colour(self._rows[row].status))
+            elif role == _DECORATION and _COLOURED[column]:
+                role_data.setData(self._swatch(self._rows[row].status))
             else:
                 role_data.clearData()
 
@@ -198,8 +202,10 @@ class HistoryTableModel(QAbstractTableModel):
             return None if tooltip is None else tooltip(self._rows[row])
         if role == _ALIGNMENT:
             return _ALIGN[column]
-        if role in _COLOUR_ROLES and _COLOURED[column]:
+        if role == _FOREGROUND and _COLOURED[column]:
             return self._colour(self._rows[row].status)
+        if role == _DECORATION and _COLOURED[column]:
+            return self._swatch(self._rows[row].status)
         return None
 
     # --- public API ------------------------------------------------------------------------
@@ -210,6 +216,7 @@ class HistoryTableModel(QAbstractTableModel):
         ``more``: older rows exist beyond these. Rows still shown keep their place.
         """
         self._colours.clear()  # the palette may have changed since
+        self._swatches.clear()
         self._context = CellContext(
             formatting.local_date(self._clock()), self._context.mask_numbers
         )
@@ -337,6 +344,18 @@ class HistoryTableModel(QAbstractTableModel):
             cells = (entry, tuple(column.display(entry, context) for column in COLUMNS))
             self._cells[id(entry)] = cells
         return cells[1]
+
+    def _swatch(self, status: str) -> QIcon | QColor:
+        # A QColor as the decoration makes the delegate fill a new pixmap and wrap it in a new
+        # icon for every status cell of every repaint; one icon per status is drawn as is.
+        icon = self._swatches.get(status)
+        if icon is None:
+            if QGuiApplication.instance() is None:
+                return self._colour(status)  # no pixmap without a GUI (the model on its own)
+            pixmap = QPixmap(_SWATCH_PX, _SWATCH_PX)
+            pixmap.fill(self._colour(status))
+            icon = self._swatches[status] = QIcon(pixmap)
+        return icon
 
     def _colour(self, status: str) -> QColor:
         colour = self._colours.get(status)

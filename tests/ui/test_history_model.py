@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QIcon
 
 from desktop_app.domain.models import CheckAttempt, VerificationStatus
 from desktop_app.ui import formatting
@@ -100,7 +100,7 @@ def test_started_is_compact_with_the_full_moment_in_the_tooltip(rows, clock):
     assert model.index(0, COL_STARTED).data() == local.strftime("%m-%d %H:%M")
 
 
-def test_multi_data_answers_the_delegate_roles(rows):
+def test_multi_data_answers_the_delegate_roles(qapp, rows):
     from PySide6.QtCore import QModelRoleData, QModelRoleDataSpan
 
     model = _model(rows)
@@ -112,6 +112,7 @@ def test_multi_data_answers_the_delegate_roles(rows):
 
     assert ask(COL_STATUS, Qt.ItemDataRole.DisplayRole) == "Verified"
     assert isinstance(ask(COL_STATUS, Qt.ItemDataRole.ForegroundRole), QColor)
+    assert isinstance(ask(COL_STATUS, Qt.ItemDataRole.DecorationRole), QIcon)
     assert ask(COL_STATUS, Qt.ItemDataRole.FontRole) is None
     assert ask(COL_PRICE, Qt.ItemDataRole.DisplayRole) == "0.05 EUR"
     assert ask(COL_PRICE, Qt.ItemDataRole.ForegroundRole) is None
@@ -137,11 +138,15 @@ def test_changes_are_reported_for_the_changed_columns_only(qtbot, rows, make_rec
     assert ranges == [(1, COL_BRAND, 1, COL_CHECKS)]
 
 
-def test_status_colour_differs_per_palette_and_is_set_for_status_only(rows):
+def test_status_colour_differs_per_palette_and_is_set_for_status_only(qapp, rows):
     model = _model(rows)
     colour = model.index(1, COL_STATUS).data(Qt.ItemDataRole.ForegroundRole)
     assert isinstance(colour, QColor)
-    assert isinstance(model.index(1, COL_STATUS).data(Qt.ItemDataRole.DecorationRole), QColor)
+    swatch = model.index(1, COL_STATUS).data(Qt.ItemDataRole.DecorationRole)
+    assert isinstance(swatch, QIcon)  # one icon per status, filled with the status colour
+    assert swatch.pixmap(16, 16).toImage().pixelColor(8, 8) == colour
+    again = model.index(1, COL_STATUS).data(Qt.ItemDataRole.DecorationRole)
+    assert again.cacheKey() == swatch.cacheKey()  # the same icon, not a new one per paint
     assert model.index(1, COL_NUMBER).data(Qt.ItemDataRole.ForegroundRole) is None
     light = formatting.status_color("SUCCESS", dark=False)
     dark = formatting.status_color("SUCCESS", dark=True)
