@@ -23,6 +23,7 @@ import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any, Final
 
 from desktop_app.domain.models import HistoryEntry, VerificationRecord, VerificationStatus
@@ -92,9 +93,8 @@ Change = Inserted | Removed | Updated | Resorted
 
 def store_order(entry: HistoryEntry) -> tuple[datetime, int]:
     """The store's paging key ``(created_at, id)``; newest first is this, descending."""
-    moment = entry.created_at
-    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    return (moment, entry.id)
+    moment = entry.created_at  # aware values compare right whatever their zone; naive is UTC
+    return (moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC), entry.id)
 
 
 class HistoryRows:
@@ -178,11 +178,13 @@ class HistoryRows:
         if not more or not page or not self._rows:
             return self.replace(page, more=more)
         edge = store_order(page[-1])
-        if edge > max(store_order(e) for e in self._rows):
+        keys = [store_order(e) for e in self._rows]  # once each: thousands of rows when deep
+        if edge > max(keys):
             return self.replace(page, more=more)
         self.more = more
-        older = sorted((e for e in self._rows if store_order(e) < edge), key=store_order)
-        return self._diff([*page, *reversed(older)])
+        older = [(k, e) for k, e in zip(keys, self._rows, strict=True) if k < edge]
+        older.sort(key=itemgetter(0), reverse=True)  # newest first
+        return self._diff([*page, *(e for _, e in older)])
 
     def append_page(self, page: Sequence[HistoryEntry], *, more: bool) -> list[Change]:
         """Add the next (older) page below the loaded rows; ends the pending fetch.
@@ -267,7 +269,7 @@ class HistoryRows:
         if not common_in_step or len(removed_runs) + len(added_runs) > MAX_RUNS:
             return self._swap_all(target)
         changes: list[Change] = [Removed(first, count) for first, count in reversed(removed_runs)]
-        updates = [(row, wanted[e.id]) for row, e in enumerate(kept) if wanted[e.id] != e]
+        updates = [(row, wanted[e.id]) for row, e in enumerate(kept) if _changed(e, wanted[e.id])]
         changes += [Updated(row, kept[row], new) for row, new in updates]
         changes += [Inserted(first, tuple(final[first : first + n])) for first, n in added_runs]
         if self._order is not None and (added or self._keys_changed(kept, wanted)):
@@ -284,7 +286,9 @@ class HistoryRows:
 
     def _updates(self, pairs: Sequence[tuple[int, HistoryEntry]]) -> list[Change]:
         changes: list[Change] = [
-            Updated(row, self._rows[row], new) for row, new in pairs if new != self._rows[row]
+            Updated(row, self._rows[row], new)
+            for row, new in pairs
+            if _changed(self._rows[row], new)
         ]
         if self._order is not None:
             key = self._order[0]
@@ -295,7 +299,7 @@ class HistoryRows:
     def _keys_changed(self, kept: list[HistoryEntry], wanted: dict[int, HistoryEntry]) -> bool:
         assert self._order is not None
         key = self._order[0]
-        return any(key(e) != key(wanted[e.id]) for e in kept if wanted[e.id] != e)
+        return any(key(e) != key(wanted[e.id]) for e in kept if _changed(e, wanted[e.id]))
 
     def _sort_in_place(self, rows: list[HistoryEntry]) -> None:
         # Two stable sorts: ties in a column keep the store order, so the same set of rows is
@@ -315,6 +319,12 @@ class HistoryRows:
         self._row_of_request = {
             e.request_id: row for row, e in enumerate(self._rows) if e.request_id
         }
+
+
+def _changed(old: HistoryEntry, new: HistoryEntry) -> bool:
+    # Identity first: rows kept from older pages, and rows the store's memo mapped again, are
+    # the same objects, and a dataclass comparison builds two tuples of 22 fields.
+    return new is not old and new != old
 
 
 def _unique(entries: Iterable[HistoryEntry]) -> list[HistoryEntry]:
