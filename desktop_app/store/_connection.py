@@ -40,6 +40,7 @@ from typing import Any, Final, TypeVar
 
 from desktop_app.domain.errors import QueryInterrupted, StoreClosedError, StoreError
 from desktop_app.store._files import create_private_file
+from desktop_app.store._reading import Interrupt
 from desktop_app.store.schema import migrate
 
 T = TypeVar("T")
@@ -83,26 +84,6 @@ def from_micros(value: int) -> datetime:
     return _EPOCH + timedelta(microseconds=value)
 
 
-#: Rows mapped between two GIL hand-offs in ``map_rows`` (about 0.1 ms of Python).
-_MAP_CHUNK: Final = 16
-
-
-def map_rows(rows: Sequence[tuple[Any, ...]], convert: Callable[[tuple[Any, ...]], T]) -> list[T]:
-    """``[convert(row) for row in rows]``, handing the GIL over every few rows.
-
-    Converting a page of rows is the longest stretch of Python a store thread runs. A GUI
-    thread that needs the GIL meanwhile (to paint each table cell) would wait for the
-    interpreter's switch interval (5 ms) each time; ``time.sleep(0)`` releases the GIL so it
-    gets it at once.
-    """
-    out: list[T] = []
-    for start in range(0, len(rows), _MAP_CHUNK):
-        if start:
-            time.sleep(0)
-        out.extend(convert(row) for row in rows[start : start + _MAP_CHUNK])
-    return out
-
-
 def classify(exc: sqlite3.Error, where: str) -> StoreError | None:
     """Return the ``StoreError`` for an environment problem, or None for a bug."""
     code = getattr(exc, "sqlite_errorcode", None)
@@ -126,48 +107,6 @@ def _is_busy(exc: sqlite3.Error) -> bool:
 def _is_interrupt(exc: BaseException) -> bool:
     code = getattr(exc, "sqlite_errorcode", None)
     return isinstance(code, int) and (code & 0xFF) == _INTERRUPT_CODE
-
-
-class Interrupt:
-    """Stops one read from another thread: ``fire()`` interrupts it if it runs, or before it runs.
-
-    Thread-safe. A fired interrupt makes the read raise ``QueryInterrupted``; the connection is
-    only interrupted while the read holds it (an interrupt is never left for a later query).
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._conn: sqlite3.Connection | None = None
-        self._fired = False
-
-    @property
-    def fired(self) -> bool:
-        """True once ``fire()`` was called."""
-        return self._fired
-
-    def fire(self) -> None:
-        """Stop the read: its running statement now, or the read before its next statement."""
-        with self._lock:
-            self._fired = True
-            if self._conn is not None:
-                self._conn.interrupt()
-
-    def check(self) -> None:
-        """Raise ``QueryInterrupted`` when fired (call it between the statements of a read)."""
-        if self._fired:
-            raise QueryInterrupted("The history query was superseded by a newer one.")
-
-    @contextmanager
-    def bound(self, conn: sqlite3.Connection) -> Iterator[None]:
-        """Let ``fire`` interrupt ``conn`` while the block runs."""
-        with self._lock:
-            self.check()
-            self._conn = conn
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._conn = None
 
 
 class Database:

@@ -31,7 +31,7 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from desktop_app.domain.models import HistoryEntry, VerificationStatus
-from desktop_app.store._connection import Interrupt
+from desktop_app.store._reading import Interrupt
 from desktop_app.store._sql import REQUEST_COLUMNS, entry, fts_clause, like_clause, search_text
 
 #: How many of the newest candidates a common term's ``LIKE`` scan reads at most.

@@ -21,8 +21,9 @@ from desktop_app.domain.message_delivery import MessageEventEntry
 from desktop_app.domain.messages_status import MessageStatusEvent
 from desktop_app.domain.models import CallEntry, HistoryEntry, VerificationStatus
 from desktop_app.store import _message_codes, _messages
-from desktop_app.store._connection import Database, Interrupt, map_rows, to_micros
+from desktop_app.store._connection import Database, to_micros
 from desktop_app.store._messages import AppliedEvent
+from desktop_app.store._reading import Interrupt, map_rows
 from desktop_app.store._search import page_entry, recent_rows
 from desktop_app.store._sql import (
     CALL_COLUMNS,

@@ -50,14 +50,7 @@ from desktop_app.ui.history_columns import (
     CellContext,
     column_index,
 )
-from desktop_app.ui.history_rows import (
-    Change,
-    HistoryRows,
-    Inserted,
-    Removed,
-    Resorted,
-    Updated,
-)
+from desktop_app.ui.history_rows import Change, HistoryRows, Inserted, Removed, Resorted, Updated
 
 _COUNT = len(COLUMNS)
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from desktop_app.domain.errors import QueryInterrupted, StoreClosedError
-from desktop_app.store._connection import Database, Interrupt
+from desktop_app.store._connection import Database
+from desktop_app.store._reading import Interrupt
 from desktop_app.store.history import HistoryStore, NewRequest
 
 #: A statement that runs for a while (tens of ms) and can be interrupted.
