@@ -357,30 +357,42 @@ def test_other_search_failures_are_shown(view, entries, fake_verification):
 
 
 def test_a_refresh_keeps_older_pages_and_a_new_filter_replaces_them(
-    qtbot, fake_history, fake_verification, fake_refresher, make_entry
+    qtbot, fake_history, fake_verification, fake_refresher, make_entry, monkeypatch
 ):
     from PySide6.QtCore import QModelIndex
 
     page1 = [make_entry(created_at=T0 - timedelta(minutes=i)) for i in range(2)]
     page2 = [make_entry(created_at=T0 - timedelta(minutes=10 + i)) for i in range(2)]
-    fake_history.rows = page1
+    first_pages = fake_history.recent
+
+    def recent(**kwargs):  # type: ignore[no-untyped-def]
+        # The table may ask for the next page by itself (Qt's fetchMore) at any moment: every
+        # such request gets the older page while unfiltered, nothing once filtered.
+        if kwargs.get("before") is None:
+            return first_pages(**kwargs)
+        return fake_history._task("recent", result=[] if kwargs["text"] else page2, **kwargs)
+
+    def wait_for_first_page() -> None:
+        task = [t for t in fake_history.calls("recent") if t.kwargs.get("before") is None][-1]
+        qtbot.waitUntil(lambda: task.is_done)
+
+    monkeypatch.setattr(fake_history, "recent", recent)
     view = RecentRequestsView(fake_history, fake_verification, fake_refresher, limit=2)
     qtbot.addWidget(view)
+    fake_history.rows = page1
     view.reload()
-    qtbot.waitUntil(lambda: view.model.rowCount() == 2)
-    fake_history.rows = page2
-    view.model.fetchMore(QModelIndex())  # what scrolling to the end does
+    qtbot.waitUntil(lambda: view.model.rowCount() >= 2)
+    view.model.fetchMore(QModelIndex())  # what scrolling to the end does (if Qt has not yet)
     qtbot.waitUntil(lambda: view.model.rowCount() == 4)
     asked = [t.kwargs["before"] for t in fake_history.calls("recent") if t.kwargs.get("before")]
     assert asked[0] == (page1[-1].created_at, page1[-1].id)
-    fake_history.rows = page1
-    view.reload()  # the periodic refresh: same query
-    qtbot.waitUntil(lambda: fake_history.calls("recent")[-1].is_done)
+    view.reload()  # the periodic refresh: same query, same first page
+    wait_for_first_page()
     assert [e.id for e in view.model.rows()] == [e.id for e in page1 + page2]
-    fake_history.rows = [page1[1], page2[0]]  # what the store finds for the new filter
     view.filter_edit.setText("7700")
+    fake_history.rows = [page1[1], page2[0]]  # what the store finds for the new filter
     view.apply_filter()
-    qtbot.waitUntil(lambda: fake_history.calls("recent")[-1].is_done)
+    wait_for_first_page()
     assert [e.id for e in view.model.rows()] == [page1[1].id, page2[0].id]
 
 
