@@ -121,7 +121,7 @@ def open_view(services: Services) -> tuple[Any, QMainWindow]:
 
 
 def view_idle(view: Any) -> bool:
-    return view._load_task is None and view._more_task is None
+    return not view.is_loading
 
 
 # --- mode: history ---------------------------------------------------------------------------
@@ -177,7 +177,9 @@ def _floor_sorted(db: str, limit: int, column: str, desc: bool) -> float:
 
 def mode_history(args: dict[str, Any]) -> dict[str, Any]:
     from desktop_app.domain.models import VerificationStatus
-    from desktop_app.ui.history_model import COL_BRAND, COL_STARTED
+    from desktop_app.ui.history_columns import BRAND, STARTED, column_index
+
+    COL_BRAND, COL_STARTED = column_index(BRAND), column_index(STARTED)  # noqa: N806
 
     db = args["db"]
     rounds = int(args["rounds"])
@@ -229,7 +231,7 @@ def mode_history(args: dict[str, Any]) -> dict[str, Any]:
                 app().processEvents()
                 add(f"view_{key}_filter", done - fired[0])
                 add(f"view_{key}_filter_with_debounce", done - t0)
-                shown_counts[f"view_{key}"] = view.proxy.rowCount()
+                shown_counts[f"view_{key}"] = view.model.rowCount()
                 view.filter_edit.clear()
                 view.apply_filter()
                 wait_until(lambda: view_idle(view))

@@ -19,12 +19,15 @@ heartbeat``, offscreen) records the time between its ticks while:
   at that rate costs on this platform (offscreen, software text rendering) by itself.
 
 Figures: the max and 99th percentile gap per part (medians over rounds), and their ratio to
-idle (and, for ``history``, to ``floor``). Target: the longest gap under 16 ms (one frame at
-60 Hz).
+idle (and, for ``history``, to ``floor``). Target: the longest gap **and** the 99th percentile
+at most 16 ms (one frame at 60 Hz) in both ``inflight`` and ``history``; ``floor`` is reported
+beside ``history`` as the same run's baseline. The load average before and after the run is
+in the details: the machine is shared, and the floor shows what the load leaves of a frame.
 """
 
 from __future__ import annotations
 
+import os
 import statistics
 import tempfile
 from pathlib import Path
@@ -43,6 +46,7 @@ TARGET_MS = 16.0
 def run(quick: bool) -> dict[str, Any]:
     """Longest GUI-thread heartbeat gap: 100 sends in flight (1 s latency), 1M-row view churn."""
     path, _ = history_file(100_000 if quick else 1_000_000)
+    load_before = os.getloadavg()
     rounds = 1 if quick else 4
     sends = 32 if quick else 100
     with (
@@ -70,16 +74,18 @@ def run(quick: bool) -> dict[str, Any]:
                "p50_ms": med(part, "p50_ms"), "worst_max_ms": max(r["max_ms"] for r in parts[part])}
         for part in parts
     }  # fmt: skip
+    judged = [table[p][k] for p in ("inflight", "history") for k in ("max_ms", "p99_ms")]
     worst = max(table["inflight"]["max_ms"], table["history"]["max_ms"])
     idle = table["idle"]["max_ms"]
     return result(
         NAME,
         metric="longest GUI-thread gap between 5 ms ticks, ms (median over rounds, worst part)",
         value=worst,
-        baseline=idle,
-        ratio=round(worst / idle, 2) if idle else None,
-        target=f"longest gap < {TARGET_MS:g} ms (100 sends in flight; 1M-row view refreshing)",
-        met=worst < TARGET_MS,
+        baseline=table["floor"]["max_ms"],
+        ratio=round(table["history"]["max_ms"] / table["floor"]["max_ms"], 2),
+        target=f"longest gap and p99 <= {TARGET_MS:g} ms (100 sends in flight; 1M-row view "
+        "refreshing), bare-table floor beside it",
+        met=all(value <= TARGET_MS for value in judged),
         details={
             "parts": table,
             "history_to_floor": {
@@ -98,5 +104,7 @@ def run(quick: bool) -> dict[str, Any]:
             "sends_in_flight": sends,
             "network_threads": 8,
             "rss_mb_end": out["rss_mb_end"],
+            "loadavg_before": [round(x, 2) for x in load_before],
+            "loadavg_after": [round(x, 2) for x in os.getloadavg()],
         },
     )

@@ -6,6 +6,8 @@ The tree::
     ├── ValidationFailed                 bad input; nothing was sent (carries FieldError list)
     ├── CredentialsUnavailable           no usable OS keyring backend (or no secret stored)
     ├── StoreError                       the history database cannot be used (disk full, read-only)
+    │   ├── StoreClosedError             the store was closed (shutting down); nothing was done
+    │   └── QueryInterrupted             a read was stopped: its answer is no longer wanted
     ├── SandboxNotRunning                the Sandbox profile was chosen and no sandbox runs
     ├── SandboxUnavailableError          a handset/clock command while the profile is not Sandbox
     ├── TransportError                   the answer did not arrive or could not be read
@@ -127,6 +129,20 @@ class StoreError(VerifyDeskError):
 
     meaning = "The request history cannot be saved."
     next_step = "Free disk space or fix the file's permissions; this session keeps working."
+
+
+class StoreClosedError(StoreError):
+    """The history store was closed (the application is shutting down); nothing was done."""
+
+    meaning = "The request history is closed because Verify Desk is shutting down."
+    next_step = "Nothing to do; start Verify Desk again to see the history."
+
+
+class QueryInterrupted(StoreError):  # noqa: N818 - reads as a state, like ValidationFailed
+    """A history read was stopped because a newer one made its answer unwanted (no fault)."""
+
+    meaning = "A history query was stopped because a newer one replaced it."
+    next_step = "Nothing to do."
 
 
 class SandboxNotRunning(VerifyDeskError):  # noqa: N818 - reads as a state, like ValidationFailed

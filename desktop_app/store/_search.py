@@ -4,31 +4,49 @@ Without a search term every page is one walk down an index ending in ``(created_
 stopping after ``LIMIT`` rows; ``before`` continues from the previous page's last row (keyset
 paging, never ``OFFSET``).
 
-A search term of three or more characters is answered in two phases, because neither
-strategy alone is fast for every term:
+A search term of three or more characters first asks the FTS5 trigram index for at most
+``RARE`` matching row ids (a probe that stops early for a common term), then:
 
-1. Scan the newest ``WINDOW`` candidate rows with ``LIKE``. A common term ("Acme") fills the
-   page here in a few milliseconds, where the trigram index would have to produce and sort
-   hundreds of thousands of matches.
-2. If the page is not full, ask the FTS5 trigram index for the rest, older than the window.
-   A rare term (part of a number or request id) has a short match list, so this is cheap.
+* **a rare term** (fewer matches than ``RARE``: part of a number or of a request id, a rare
+  brand) reads exactly those rows, filtered and ordered: a few hundred row lookups, where a
+  substring scan would read thousands of rows to find nothing;
+* **a common term** ("Acme") scans the newest ``WINDOW`` candidate rows with ``LIKE`` and
+  stops as soon as the page is full (a few hundred rows for a brand in every tenth request);
+  only if the window leaves the page short does the trigram index supply the older rest.
 
-Both phases run in one read transaction, so they see the same snapshot. Terms shorter than
-three characters cannot use the trigram index and are scanned with ``LIKE`` (they match
-often, so the scan stops early).
+Measured on the 1,000,000-row benchmark history (docs/benchmarks.md, "Responsiveness"): the
+former plan (a ``LIKE`` scan over a materialised 5,000-row window for every term, then the
+index) spent 10 to 30 ms in the scan for terms it then found in the index only.
+
+Every statement of one search runs in one read transaction (one snapshot), and ``interrupt``
+is checked between them. Terms shorter than three characters cannot use the trigram index
+and are scanned with ``LIKE`` (they match often, so the scan stops early).
 """
 
 from __future__ import annotations
 
+import functools
 import sqlite3
+from collections.abc import Callable
 from typing import Any, Final
 
-from desktop_app.domain.models import VerificationStatus
-from desktop_app.store._sql import REQUEST_COLUMNS, fts_clause, like_clause, search_text
+from desktop_app.domain.models import HistoryEntry, VerificationStatus
+from desktop_app.store._reading import Interrupt
+from desktop_app.store._sql import REQUEST_COLUMNS, entry, fts_clause, like_clause, search_text
 
-#: How many of the newest candidates phase 1 scans before handing over to the index.
+#: How many of the newest candidates a common term's ``LIKE`` scan reads at most.
 WINDOW: Final = 5000
+#: A term with fewer trigram matches than this is read by row id. Below SQLite's oldest
+#: default limit of 999 bound parameters, so the ids fit one ``IN (...)`` everywhere.
+RARE: Final = 900
 _ORDER: Final = "ORDER BY created_at DESC, id DESC"
+_SELECT: Final = f"SELECT {REQUEST_COLUMNS} FROM requests"
+
+
+#: ``entry`` memoised on the raw row: a refresh mostly brings rows it already mapped (the same
+#: values make the same frozen entry), and building an entry is the store threads' longest
+#: stretch of Python. Bounded (about five pages); thread-safe.
+page_entry: Callable[[tuple[Any, ...]], HistoryEntry] = functools.lru_cache(maxsize=1024)(entry)
 
 
 def _where(terms: list[str]) -> str:
@@ -43,6 +61,7 @@ def recent_rows(
     status: VerificationStatus | None,
     profile: str | None,
     before: tuple[int, int] | None,
+    interrupt: Interrupt | None = None,
 ) -> list[tuple[Any, ...]]:
     """Return one page of request rows (``REQUEST_COLUMNS`` order), newest first.
 
@@ -53,6 +72,7 @@ def recent_rows(
         status: Only this status, or None.
         profile: Only this profile, or None.
         before: ``(created_at micros, id)`` of the previous page's last row, or None.
+        interrupt: Checked between statements (``Interrupt.fire`` stops a running one).
     """
     if limit <= 0:
         return []  # SQLite reads a negative LIMIT as "no limit"
@@ -67,36 +87,63 @@ def recent_rows(
     if before is not None:
         base.append("(created_at, id) < (?, ?)")
         args.extend(before)
-    select = f"SELECT {REQUEST_COLUMNS} FROM requests"
     term = search_text(text)
-    like_sql, like_args = like_clause(term)
     if len(term) < 3:
+        like_sql, like_args = like_clause(term)
         where, extra = ([*base, like_sql], like_args) if term else (base, [])
-        sql = f"{select} {_where(where)} {_ORDER} LIMIT ?"
+        sql = f"{_SELECT} {_where(where)} {_ORDER} LIMIT ?"
         return conn.execute(sql, [*args, *extra, limit]).fetchall()
 
-    conn.execute("BEGIN")  # one snapshot for both phases
+    def check() -> None:
+        if interrupt is not None:
+            interrupt.check()
+
+    conn.execute("BEGIN")  # one snapshot for every statement below
     try:
-        window = f"{select} {_where(base)} {_ORDER} LIMIT {WINDOW:d}"
-        rows = conn.execute(
-            f"SELECT * FROM ({window}) WHERE {like_sql} {_ORDER} LIMIT ?",
-            [*args, *like_args, limit],
-        ).fetchall()
-        if len(rows) < limit:
-            edge = conn.execute(
-                f"SELECT created_at, id FROM requests {_where(base)} {_ORDER}"
-                f" LIMIT 1 OFFSET {WINDOW - 1:d}",  # bounded: the window's last row
-                args,
-            ).fetchone()
-            if edge is not None:  # older rows exist beyond the window: use the index
-                fts_sql, fts_args = fts_clause(term)
-                where = [*base, "(created_at, id) < (?, ?)", fts_sql]
-                rows += conn.execute(
-                    f"{select} {_where(where)} {_ORDER} LIMIT ?",
-                    [*args, *edge, *fts_args, limit - len(rows)],
-                ).fetchall()
+        _, fts_args = fts_clause(term)
+        probe = "SELECT rowid FROM requests_fts WHERE requests_fts MATCH ? LIMIT ?"
+        ids = [row[0] for row in conn.execute(probe, [*fts_args, RARE])]
+        check()
+        if len(ids) < RARE:
+            marks = ", ".join("?" * len(ids))
+            sql = f"{_SELECT} {_where([*base, f'id IN ({marks})'])} {_ORDER} LIMIT ?"
+            rows = conn.execute(sql, [*args, *ids, limit]).fetchall() if ids else []
+        else:
+            rows = _common(conn, base, args, term, limit, check)
     except BaseException:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+    return rows
+
+
+def _common(
+    conn: sqlite3.Connection,
+    base: list[str],
+    args: list[object],
+    term: str,
+    limit: int,
+    check: Callable[[], None],
+) -> list[tuple[Any, ...]]:
+    """A common term: ``LIKE`` over the newest ``WINDOW`` rows, then the index for the rest."""
+    like_sql, like_args = like_clause(term)
+    edge = conn.execute(
+        f"SELECT created_at, id FROM requests {_where(base)} {_ORDER}"
+        f" LIMIT 1 OFFSET {WINDOW - 1:d}",  # bounded: an index-only walk of the window
+        args,
+    ).fetchone()
+    check()
+    window = [*base, like_sql] if edge is None else [*base, "(created_at, id) >= (?, ?)", like_sql]
+    edge_args = [] if edge is None else list(edge)
+    rows: list[tuple[Any, ...]] = conn.execute(
+        f"{_SELECT} {_where(window)} {_ORDER} LIMIT ?", [*args, *edge_args, *like_args, limit]
+    ).fetchall()
+    if len(rows) < limit and edge is not None:  # older rows exist beyond the window
+        check()
+        fts_sql, fts_args = fts_clause(term)
+        older = [*base, "(created_at, id) < (?, ?)", fts_sql]
+        rows += conn.execute(
+            f"{_SELECT} {_where(older)} {_ORDER} LIMIT ?",
+            [*args, *edge, *fts_args, limit - len(rows)],
+        ).fetchall()
     return rows

@@ -23,7 +23,8 @@ from desktop_app.domain.models import CallEntry, HistoryEntry, VerificationStatu
 from desktop_app.store import _message_codes, _messages
 from desktop_app.store._connection import Database, to_micros
 from desktop_app.store._messages import AppliedEvent
-from desktop_app.store._search import recent_rows
+from desktop_app.store._reading import Interrupt, map_rows
+from desktop_app.store._search import page_entry, recent_rows
 from desktop_app.store._sql import (
     CALL_COLUMNS,
     INSERT_REQUEST,
@@ -35,7 +36,9 @@ from desktop_app.store._sql import (
     new_row,
 )
 
-__all__ = ["UNSET", "AppliedEvent", "HistoryStore", "NewRequest", "RequestChanges", "utc_now"]
+__all__ = [
+    "UNSET", "AppliedEvent", "HistoryStore", "Interrupt", "NewRequest", "RequestChanges", "utc_now",
+]  # fmt: skip
 
 
 _PENDING: Final = "pending"
@@ -64,9 +67,22 @@ class HistoryStore:
         self._clock = clock
         self._db = Database(path)
 
-    def close(self) -> None:
-        """Close the database; idempotent. Later calls raise ``StoreError``."""
-        self._db.close()
+    def close(self, *, wait: float | None = None, interrupt: bool = True) -> bool:
+        """Close the database safely while other threads may still use it; idempotent.
+
+        New calls raise ``StoreClosedError`` at once; reads in flight are interrupted (unless
+        ``interrupt`` is False; writes never are); a connection is closed only once no call
+        uses it.
+
+        Args:
+            wait: The most seconds to wait for calls in flight (None: until they return).
+            interrupt: Interrupt the reads in flight.
+
+        Returns:
+            True when the connections are closed; False when a call outlived ``wait`` (the
+            last call to return closes them).
+        """
+        return self._db.close(wait=wait, interrupt=interrupt)
 
     def _now(self) -> int:
         return to_micros(self._clock())
@@ -164,6 +180,7 @@ class HistoryStore:
         status: VerificationStatus | None = None,
         profile: str | None = None,
         before: tuple[datetime, int] | None = None,
+        interrupt: Interrupt | None = None,
     ) -> list[HistoryEntry]:
         """Return requests newest first, filtered, one keyset page at a time.
 
@@ -174,14 +191,19 @@ class HistoryStore:
             status: Only this status.
             profile: Only this profile.
             before: ``(created_at, id)`` of the last row of the previous page.
+            interrupt: Lets another thread stop the query (``QueryInterrupted``).
         """
         keyset = None if before is None else (to_micros(before[0]), before[1])
         rows = self._db.read(
             lambda conn: recent_rows(
-                conn, limit=limit, text=text, status=status, profile=profile, before=keyset
-            )
-        )
-        return [entry(row) for row in rows]
+                conn, limit=limit, text=text, status=status, profile=profile, before=keyset,
+                interrupt=interrupt,
+            ),
+            interrupt=interrupt,
+        )  # fmt: skip
+        if interrupt is not None:
+            interrupt.check()  # superseded while reading: skip mapping rows nobody wants
+        return map_rows(rows, page_entry)
 
     def count(
         self,

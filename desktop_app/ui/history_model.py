@@ -1,29 +1,32 @@
-"""The table model behind the recent-requests view.
+"""The table model behind the recent-requests view: Qt's side of ``HistoryRows``.
 
-``HistoryTableModel`` shows a list of frozen ``HistoryEntry`` records, one per row, newest first
-as the history store pages them. The view shows it directly (no proxy on the paint path): the
-filters are pushed down to SQLite, and ``sort`` orders the loaded rows with one ``list.sort``.
-Raw values are exposed through ``SORT_ROLE`` (for ``HistoryFilterProxy`` and other callers).
+``HistoryTableModel`` is thin. ``HistoryRows`` (no Qt) decides how the rows change and answers
+each change as a diff; the model applies the diff step by step inside Qt's begin/end signals
+(rows inserted and removed, ``dataChanged`` over the changed columns of an updated row, a
+``layoutChanged`` with the vertical-sort hint when the rows are re-sorted). It never resets: a
+new query's rows replace the old ones as removals and insertions, so the horizontal header,
+which repaints on every reset, is left alone, and rows still shown keep their selection.
+What a column shows comes from ``history_columns.COLUMNS``.
 
 Painting cost: the table's delegate asks for every visible cell through ``multiData`` (one
-Python call per cell, the display strings cached per row, the status colours per status);
-``flags`` is Qt's own (no Python call). A changed row emits ``dataChanged`` over the columns
-whose cells changed only, and a reload that brings the same rows emits nothing.
+Python call per cell, the display strings cached per entry, the status colours per status);
+``index`` answers in one call what Qt's default would ask ``rowCount`` and ``columnCount`` for;
+``flags`` is Qt's own.
 
-Lazy loading: the model holds only the pages loaded so far. When the view scrolls to the end,
-Qt calls ``canFetchMore``/``fetchMore``; the model then emits ``more_requested`` with the
-keyset ``(created_at, id)`` of its last row and does nothing else (no query on the GUI thread).
-Whoever owns the model loads the next page on a pool and hands it to ``append_page``.
+Lazy loading: when the view scrolls to the end, Qt calls ``canFetchMore``/``fetchMore``; the
+model then emits ``more_requested`` with the keyset ``(created_at, id)`` of its oldest row and
+does nothing else (no query on the GUI thread). Whoever owns the model loads the next page on
+a pool and hands it to ``append_page``.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import (
+    QAbstractItemModel,
     QAbstractTableModel,
     QModelIndex,
     QModelRoleData,
@@ -33,86 +36,62 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPixmap
 from typing_extensions import override
 
 from desktop_app.domain.models import HistoryEntry, VerificationRecord, VerificationStatus
 from desktop_app.ui import formatting
 from desktop_app.ui.countdowns import Clock, utc_now
-
-# Column order: what fits a ~500 px centre first (Started, Number, Status), Profile and
-# Operator last and hidden by default (``HIDDEN_BY_DEFAULT``; the header's menu shows them).
-COL_STARTED = 0
-COL_NUMBER = 1
-COL_STATUS = 2
-COL_BRAND = 3
-COL_WORKFLOW = 4
-COL_CHECKS = 5
-COL_PRICE = 6
-COL_REQUEST_ID = 7
-COL_PROFILE = 8
-COL_OPERATOR = 9
-COLUMN_COUNT = 10
-#: Columns the view hides until the user shows them (header context menu). Shown by default:
-#: the key columns, which fit the table's width on a 1280x800 screen without scrolling.
-HIDDEN_BY_DEFAULT = (COL_CHECKS, COL_PRICE, COL_REQUEST_ID, COL_PROFILE, COL_OPERATOR)
-
-#: Raw, comparable value of a cell (datetime as a timestamp, Decimal as float, ...).
-SORT_ROLE = int(Qt.ItemDataRole.UserRole)
-#: The row's ``HistoryEntry`` (any column).
-ENTRY_ROLE = SORT_ROLE + 1
-
-HEADERS = (
-    "Started",
-    "Number",
-    "Status",
-    "Brand",
-    "Workflow",
-    "Checks",
-    "Price",
-    "Request id",
-    "Profile",
-    "Operator",
+from desktop_app.ui.history_columns import (
+    COLUMNS,
+    NUMBER,
+    STARTED,
+    Align,
+    CellContext,
+    column_index,
 )
-_KNOWN_STATUSES = {s.value for s in VerificationStatus}
+from desktop_app.ui.history_rows import Change, HistoryRows, Inserted, Removed, Resorted, Updated
+
+_COUNT = len(COLUMNS)
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 _ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
-_STATUS_COLOUR_ROLES = frozenset(
-    {int(Qt.ItemDataRole.ForegroundRole), int(Qt.ItemDataRole.DecorationRole)}
-)
-_RIGHT_ALIGNED = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-_RIGHT_COLUMNS = frozenset({COL_CHECKS, COL_PRICE})
+#: The status swatch's size (the delegate scales it to the view's decoration size).
+_SWATCH_PX = 16
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_DECORATION = int(Qt.ItemDataRole.DecorationRole)
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+#: Per column: its alignment role value (None: Qt's default), whether it is status-coloured.
+_ALIGN = tuple(_RIGHT if c.align is Align.RIGHT else None for c in COLUMNS)
+_COLOURED = tuple(c.status_colour for c in COLUMNS)
+_VERTICAL_SORT = QAbstractItemModel.LayoutChangeHint.VerticalSortHint
+#: The overload of ``layout(AboutToBe)Changed`` that carries a hint.
+_WITH_HINT = "QList<QPersistentModelIndex>,QAbstractItemModel::LayoutChangeHint"
 _Index = QModelIndex | QPersistentModelIndex
 
 
 class HistoryTableModel(QAbstractTableModel):
-    """Rows of verification requests started from this app.
+    """Rows of verification requests started from this app (see the module docstring).
 
-    Attributes:
-        SortRole: Same as the module's ``SORT_ROLE`` (kept on the class for callers).
+    Signals:
+        more_requested(object): The view scrolled to the last loaded row and more rows exist:
+            load the page older than this ``(created_at, id)`` keyset, pass it to
+            ``append_page``.
     """
 
-    SortRole = SORT_ROLE
-
-    #: The view scrolled to the last loaded row and more rows exist: load the page older than
-    #: this ``(created_at, id)`` keyset and pass it to ``append_page``.
     more_requested = Signal(object)
 
     def __init__(self, parent: QObject | None = None, *, clock: Clock = utc_now) -> None:
         super().__init__(parent)
         self._clock = clock
-        self._today = formatting.local_date(clock())
-        #: Status -> foreground colour (asked for every status cell on every repaint).
+        self._rows = HistoryRows()
+        self._context = CellContext(today=formatting.local_date(clock()))
+        #: Status -> foreground colour and swatch (asked for every status cell of a repaint).
         self._colours: dict[str, QColor] = {}
-        self._rows: list[HistoryEntry] = []
-        self._by_request_id: dict[str, int] = {}
-        self._mask_numbers = False
-        self._more = False
-        self._fetching = False
+        self._swatches: dict[str, QIcon] = {}
         #: Display strings per loaded entry (keyed by identity, entry kept to pin the id).
         self._cells: dict[int, tuple[HistoryEntry, tuple[str, ...]]] = {}
-        #: (column, order) the rows are kept in; None: the store's order (newest first).
+        #: (column, order) the rows are sorted by; None: the store's order (newest first).
         self._order: tuple[int, Qt.SortOrder] | None = None
 
     # --- Qt virtuals -----------------------------------------------------------------------
@@ -123,7 +102,7 @@ class HistoryTableModel(QAbstractTableModel):
 
     @override
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's default
-        return 0 if parent.isValid() else COLUMN_COUNT
+        return 0 if parent.isValid() else _COUNT
 
     @override
     def index(
@@ -134,72 +113,34 @@ class HistoryTableModel(QAbstractTableModel):
     ) -> QModelIndex:
         # Qt's own index() asks rowCount and columnCount (two Python calls) for every cell the
         # table paints; this is one.
-        if 0 <= row < len(self._rows) and 0 <= column < COLUMN_COUNT and not parent.isValid():
+        if 0 <= row < len(self._rows) and 0 <= column < _COUNT and not parent.isValid():
             return self.createIndex(row, column)
         return QModelIndex()
 
     @override
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        """Order the loaded rows by ``column`` with one ``list.sort`` on raw values.
+        """Order the loaded rows by ``column`` (one ``list.sort`` on the column's sort key).
 
-        No per-pair calls through Qt. Rows loaded later are sorted in; ``column`` -1 or
-        "Started, newest first" is the store's own order.
+        Rows loaded later are sorted in; ``column`` -1 or "Started, newest first" is the
+        store's own order.
         """
-        if column < 0 or (column == COL_STARTED and order == Qt.SortOrder.DescendingOrder):
-            wanted = None
-        else:
-            wanted = (column, order)
-        if wanted == self._order:
+        started_desc = column == column_index(STARTED) and order == Qt.SortOrder.DescendingOrder
+        wanted = None if column < 0 or started_desc else (column, order)
+        if wanted == self._order or column >= _COUNT:
             return
         self._order = wanted
-        self.layoutAboutToBeChanged.emit()
-        before = list(self._rows)
-        self._sort_rows()
-        self._move_persistent(before)
-        self.layoutChanged.emit()
-
-    def _sort_rows(self) -> None:
-        if self._order is None:
-            self._rows.sort(key=_store_order, reverse=True)
-        else:
-            column, order = self._order
-            key = _SORT_KEYS.get(column)
-            if key is not None:  # stable: equal values keep the store's order
-                self._rows.sort(key=key, reverse=order == Qt.SortOrder.DescendingOrder)
-        self._reindex()
-
-    def _move_persistent(self, before: list[HistoryEntry]) -> None:
-        old = self.persistentIndexList()
-        if not old:
-            return
-        where = {id(e): row for row, e in enumerate(self._rows)}
-        new = []
-        for index in old:
-            row = index.row()
-            moved = where.get(id(before[row])) if 0 <= row < len(before) else None
-            new.append(self.index(moved, index.column()) if moved is not None else QModelIndex())
-        self.changePersistentIndexList(old, new)
-
-    def _resort_after_insert(self) -> None:
-        if self._order is None:
-            return  # pages and new requests arrive in the store's order already
-        self.layoutAboutToBeChanged.emit()
-        before = list(self._rows)
-        self._sort_rows()
-        self._move_persistent(before)
-        self.layoutChanged.emit()
+        key = None if wanted is None else COLUMNS[column].sort_key
+        self._apply(self._rows.sort(key, descending=order == Qt.SortOrder.DescendingOrder))
 
     @override
     def canFetchMore(self, parent: _Index) -> bool:
-        return not parent.isValid() and self._more and not self._fetching and bool(self._rows)
+        return not parent.isValid() and self._rows.can_fetch_more()
 
     @override
     def fetchMore(self, parent: _Index) -> None:
-        if not self.canFetchMore(parent):
-            return
-        self._fetching = True
-        last = self._rows[-1]
-        self.more_requested.emit((last.created_at, last.id))
+        keyset = None if parent.isValid() else self._rows.fetch_more()
+        if keyset is not None:
+            self.more_requested.emit(keyset)
 
     @override
     def headerData(
@@ -207,20 +148,21 @@ class HistoryTableModel(QAbstractTableModel):
     ) -> Any:
         if (
             orientation == Qt.Orientation.Horizontal
-            and 0 <= section < COLUMN_COUNT
+            and 0 <= section < _COUNT
             and role == Qt.ItemDataRole.DisplayRole
         ):
-            return HEADERS[section]
+            return COLUMNS[section].header
         return None
 
     @override
     def multiData(self, index: _Index, roleDataSpan: QModelRoleDataSpan | QModelRoleData) -> None:
         # The delegate asks for ~8 roles per cell on every repaint in one multiData call: one
         # Python call per cell instead of one per role (each Python call from the paint takes
-        # the GIL, which a store thread may hold). Roles the model never sets stay invalid.
+        # the GIL, which a store thread may hold). Every other role is cleared: the delegate
+        # reuses its span from cell to cell.
         span = _role_data(roleDataSpan)
         row = index.row()
-        if not 0 <= row < len(self._rows) or index.model() is not self:
+        if not 0 <= row < len(self._rows):
             for role_data in span:
                 role_data.clearData()
             return
@@ -230,10 +172,12 @@ class HistoryTableModel(QAbstractTableModel):
             role = role_data.role()
             if role == _DISPLAY:
                 role_data.setData(text)
-            elif role == _ALIGNMENT and column in _RIGHT_COLUMNS:
-                role_data.setData(_RIGHT_ALIGNED)
-            elif role in _STATUS_COLOUR_ROLES and column == COL_STATUS:
+            elif role == _ALIGNMENT and _ALIGN[column] is not None:
+                role_data.setData(_ALIGN[column])
+            elif role == _FOREGROUND and _COLOURED[column]:
                 role_data.setData(self._colour(self._rows[row].status))
+            elif role == _DECORATION and _COLOURED[column]:
+                role_data.setData(self._swatch(self._rows[row].status))
             else:
                 role_data.clearData()
 
@@ -246,29 +190,165 @@ class HistoryTableModel(QAbstractTableModel):
         column = index.column()
         if role == _DISPLAY:
             return self._cells_of(row)[column]
-        entry = self._rows[row]
-        if role == SORT_ROLE:
-            return self._sort_value(entry, column)
-        if role == ENTRY_ROLE:
-            return entry
-        if column == COL_STATUS and role in _STATUS_COLOUR_ROLES:
-            return self._colour(entry.status)
         if role == _TOOLTIP:
-            return self._tooltip(entry, column)
-        if role == _ALIGNMENT and column in _RIGHT_COLUMNS:
-            return _RIGHT_ALIGNED
+            tooltip = COLUMNS[column].tooltip
+            return None if tooltip is None else tooltip(self._rows[row])
+        if role == _ALIGNMENT:
+            return _ALIGN[column]
+        if role == _FOREGROUND and _COLOURED[column]:
+            return self._colour(self._rows[row].status)
+        if role == _DECORATION and _COLOURED[column]:
+            return self._swatch(self._rows[row].status)
         return None
 
+    # --- public API ------------------------------------------------------------------------
+
+    def set_rows(self, rows: Iterable[HistoryEntry], *, more: bool = False) -> None:
+        """Show these rows (a new query's first page) instead of the loaded ones.
+
+        ``more``: older rows exist beyond these. Rows still shown keep their place.
+        """
+        self._colours.clear()  # the palette may have changed since
+        self._swatches.clear()
+        self._context = CellContext(
+            formatting.local_date(self._clock()), self._context.mask_numbers
+        )
+        self._apply(self._rows.replace(rows, more=more))
+
+    def merge_head(self, rows: Sequence[HistoryEntry], *, more: bool) -> None:
+        """Refresh with the same query's new first page, keeping older pages loaded below it."""
+        self._apply(self._rows.merge_head(rows, more=more))
+
+    def append_page(self, rows: Sequence[HistoryEntry], *, more: bool) -> None:
+        """Add the next (older) page below the loaded rows; ends the pending ``fetchMore``."""
+        self._apply(self._rows.append_page(rows, more=more))
+
+    def upsert(self, entry: HistoryEntry) -> None:
+        """Update the row of the same request (or history id), or insert it at the top."""
+        self._apply(self._rows.upsert(entry))
+
+    def apply_records(self, records: Sequence[VerificationRecord]) -> None:
+        """Update status, price, finalisation and checks from search results (loaded rows)."""
+        self._apply(self._rows.apply_records(records))
+
+    @property
+    def has_more(self) -> bool:
+        """True when older rows exist beyond the loaded ones."""
+        return self._rows.more
+
+    def set_has_more(self, more: bool) -> None:
+        """Say whether older rows exist beyond the loaded ones (and end a pending fetch)."""
+        self._rows.set_has_more(more)
+
+    def rows(self) -> list[HistoryEntry]:
+        """A copy of the rows, in model order."""
+        return self._rows.entries()
+
+    def entry_at(self, row: int) -> HistoryEntry | None:
+        """The entry shown in ``row``, or None when out of range."""
+        return self._rows.entry_at(row)
+
+    def row_of(self, request_id: str) -> int | None:
+        """The row showing ``request_id``, or None when it is not loaded."""
+        return self._rows.row_of(request_id)
+
+    def set_mask_numbers(self, mask: bool) -> None:
+        """Hide (True) or show the middle digits of every number, e.g. for screen sharing."""
+        if mask != self._context.mask_numbers:
+            self._context = CellContext(self._context.today, mask)
+            self._column_changed(column_index(NUMBER))
+
+    def roll_day(self) -> None:
+        """Redraw the Started column when the local date changed (the view asks every minute).
+
+        Today's rows show the time only, other days' the date too.
+        """
+        today = formatting.local_date(self._clock())
+        if today != self._context.today:
+            self._context = CellContext(today, self._context.mask_numbers)
+            self._column_changed(column_index(STARTED))
+
+    # --- applying diffs --------------------------------------------------------------------
+
+    def _apply(self, changes: Sequence[Change]) -> None:
+        root = QModelIndex()
+        for change in changes:
+            if isinstance(change, Updated):
+                old_cells = self._cells_of_entry(change.old)
+                self._rows.apply(change)
+                self._emit_changed(change, old_cells)
+            elif isinstance(change, Inserted):
+                self.beginInsertRows(root, change.first, change.last)
+                self._rows.apply(change)
+                self.endInsertRows()
+            elif isinstance(change, Removed):
+                self.beginRemoveRows(root, change.first, change.last)
+                self._rows.apply(change)
+                self.endRemoveRows()
+            else:
+                self._resort(change)
+        if len(self._cells) > 2 * len(self._rows) + 512:  # strings of rows no longer shown
+            self._cells.clear()
+
+    def _resort(self, change: Resorted) -> None:
+        # The vertical-sort hint tells the horizontal header that only rows move: it skips
+        # its own relayout and repaint. (The stubs miss the signals' overload __getitem__.)
+        about: Any = self.layoutAboutToBeChanged
+        done: Any = self.layoutChanged
+        about[_WITH_HINT].emit([], _VERTICAL_SORT)
+        moved = self._rows.apply(change) or []
+        old = self.persistentIndexList()
+        if old:
+            new = [self.index(moved[i.row()], i.column()) for i in old]
+            self.changePersistentIndexList(old, new)
+        done[_WITH_HINT].emit([], _VERTICAL_SORT)
+
+    def _emit_changed(self, change: Updated, old_cells: tuple[str, ...]) -> None:
+        """One ``dataChanged`` over the narrowest column range whose cells changed.
+
+        None when only values no cell shows changed (``updated_at``, for example).
+        """
+        old, new = change.old, change.new
+        new_cells = self._cells_of_entry(new)
+        changed = [
+            c
+            for c, column in enumerate(COLUMNS)
+            if old_cells[c] != new_cells[c]
+            or (column.tooltip is not None and column.tooltip(old) != column.tooltip(new))
+            or (column.status_colour and old.status != new.status)
+        ]
+        if changed:
+            row = change.row
+            self.dataChanged.emit(self.index(row, changed[0]), self.index(row, changed[-1]))
+
+    def _column_changed(self, column: int) -> None:
+        self._cells.clear()
+        if len(self._rows):
+            self.dataChanged.emit(self.index(0, column), self.index(len(self._rows) - 1, column))
+
     def _cells_of(self, row: int) -> tuple[str, ...]:
-        """The row's display strings, computed once per entry (see ``_cells``)."""
-        entry = self._rows[row]
+        return self._cells_of_entry(self._rows[row])
+
+    def _cells_of_entry(self, entry: HistoryEntry) -> tuple[str, ...]:
+        """The entry's display strings, computed once per entry (see ``_cells``)."""
         cells = self._cells.get(id(entry))
         if cells is None or cells[0] is not entry:
-            if len(self._cells) > 2 * len(self._rows) + 512:  # replaced rows' strings
-                self._cells.clear()
-            cells = (entry, self._display_row(entry))
+            context = self._context
+            cells = (entry, tuple(column.display(entry, context) for column in COLUMNS))
             self._cells[id(entry)] = cells
         return cells[1]
+
+    def _swatch(self, status: str) -> QIcon | QColor:
+        # A QColor as the decoration makes the delegate fill a new pixmap and wrap it in a new
+        # icon for every status cell of every repaint; one icon per status is drawn as is.
+        icon = self._swatches.get(status)
+        if icon is None:
+            if QGuiApplication.instance() is None:
+                return self._colour(status)  # no pixmap without a GUI (the model on its own)
+            pixmap = QPixmap(_SWATCH_PX, _SWATCH_PX)
+            pixmap.fill(self._colour(status))
+            icon = self._swatches[status] = QIcon(pixmap)
+        return icon
 
     def _colour(self, status: str) -> QColor:
         colour = self._colours.get(status)
@@ -276,291 +356,12 @@ class HistoryTableModel(QAbstractTableModel):
             colour = self._colours[status] = formatting.status_color(status)
         return colour
 
-    # --- public API ------------------------------------------------------------------------
-
-    def set_rows(self, rows: Iterable[HistoryEntry], *, more: bool = False) -> None:
-        """Replace every row (a model reset); ``more``: older rows exist beyond these."""
-        self.beginResetModel()
-        self._rows = list(rows)
-        self._cells.clear()
-        self._colours.clear()  # the palette may have changed since
-        self._today = formatting.local_date(self._clock())
-        if self._order is not None:
-            self._sort_rows()
-        self._reindex()
-        self._more, self._fetching = more, False
-        self.endResetModel()
-
-    @property
-    def has_more(self) -> bool:
-        """True when older rows exist beyond the loaded ones."""
-        return self._more
-
-    def set_has_more(self, more: bool) -> None:
-        """Say whether older rows exist beyond the loaded ones (and end a pending fetch)."""
-        self._more, self._fetching = more, False
-
-    def append_page(self, rows: Sequence[HistoryEntry], *, more: bool) -> None:
-        """Add the next (older) page below the loaded rows; ends the pending ``fetchMore``.
-
-        Rows already loaded (a request that moved between pages) are skipped.
-        """
-        self._fetching = False
-        self._more = more
-        known = {e.id for e in self._rows[-len(rows) :]} if rows else set()
-        fresh = [e for e in rows if e.id not in known]
-        if not fresh:
-            return
-        first = len(self._rows)
-        self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
-        self._rows.extend(fresh)
-        for offset, entry in enumerate(fresh):
-            if entry.request_id:
-                self._by_request_id[entry.request_id] = first + offset
-        self.endInsertRows()
-        self._resort_after_insert()
-
-    def merge_head(self, rows: Sequence[HistoryEntry], *, more: bool) -> None:
-        """Refresh with a new first page, keeping the older pages loaded below it.
-
-        When no more than one page is loaded, or the page is the whole (filtered) history
-        (``more`` False), this is ``update_rows``. Otherwise rows of the
-        page that are loaded are updated in place, newer ones are inserted at the top, and the
-        older pages stay (so a periodic refresh keeps the scroll position). A page with no row
-        in common with the loaded ones (the history moved on by more than a page) resets.
-        """
-        if not more or len(self._rows) <= len(rows):
-            self.update_rows(rows)
-            self.set_has_more(more)
-            return
-        head = self._rows if self._order is not None else self._rows[: len(rows) * 2]
-        by_id = {e.id: row for row, e in enumerate(head)}
-        if not any(e.id in by_id for e in rows):
-            self.set_rows(rows, more=more)
-            return
-        for entry in rows:
-            row = by_id.get(entry.id)
-            if row is not None and entry != self._rows[row]:
-                self._replace(row, entry)
-        top = _store_order(
-            self._rows[0] if self._order is None else max(self._rows, key=_store_order)
-        )
-        newer = [e for e in rows if e.id not in by_id and _store_order(e) > top]
-        if newer:
-            self.beginInsertRows(QModelIndex(), 0, len(newer) - 1)
-            self._rows[0:0] = newer
-            self._reindex()
-            self.endInsertRows()
-            self._resort_after_insert()
-
-    def update_rows(self, rows: Sequence[HistoryEntry]) -> None:
-        """Like ``set_rows``, but without a reset when the same requests come back in order.
-
-        A periodic reload then only emits ``dataChanged``, so the view keeps its scroll
-        position and selection.
-        """
-        if self._order is not None:  # the loaded rows are in another order than the store's
-            by_id = {e.id: row for row, e in enumerate(self._rows)}
-            if len(rows) != len(self._rows) or any(e.id not in by_id for e in rows):
-                self.set_rows(rows)
-                return
-            changed = False
-            for entry in rows:
-                row = by_id[entry.id]
-                if entry != self._rows[row]:
-                    self._replace(row, entry)
-                    changed = True
-            if changed:
-                self._resort_after_insert()
-            return
-        if [(e.id, e.request_id) for e in rows] != [(e.id, e.request_id) for e in self._rows]:
-            self.set_rows(rows)
-            return
-        for row, entry in enumerate(rows):
-            if entry != self._rows[row]:
-                self._replace(row, entry)
-
-    def rows(self) -> list[HistoryEntry]:
-        """A copy of the rows, in model order."""
-        return list(self._rows)
-
-    def entry_at(self, row: int) -> HistoryEntry | None:
-        """The entry shown in ``row``, or None when out of range."""
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def row_of(self, request_id: str) -> int | None:
-        """The row showing ``request_id``, or None when it is not loaded."""
-        return self._by_request_id.get(request_id)
-
-    def upsert(self, entry: HistoryEntry) -> None:
-        """Update the row of the same request (or history id), or insert it at the top."""
-        row = self._find(entry)
-        if row is None:
-            self.beginInsertRows(QModelIndex(), 0, 0)
-            self._rows.insert(0, entry)
-            self._reindex()
-            self.endInsertRows()
-            self._resort_after_insert()
-            return
-        old = self._rows[row]
-        self._rows[row] = entry
-        if old.request_id != entry.request_id:
-            self._reindex()
-        self._emit_changed(row, old, entry)
-
-    def apply_records(self, records: Sequence[VerificationRecord]) -> None:
-        """Update status, price, finalisation and checks from search results.
-
-        Records for requests that are not loaded are ignored.
-        """
-        for record in records:
-            row = self._by_request_id.get(record.request_id)
-            if row is None:
-                continue
-            updated = _merge_record(self._rows[row], record)
-            if updated != self._rows[row]:
-                self._replace(row, updated)
-
-    def set_mask_numbers(self, mask: bool) -> None:
-        """Hide (True) or show the middle digits of every number, e.g. for screen sharing."""
-        if mask == self._mask_numbers:
-            return
-        self._mask_numbers = mask
-        self._cells.clear()
-        if self._rows:
-            self.dataChanged.emit(
-                self.index(0, COL_NUMBER), self.index(len(self._rows) - 1, COL_NUMBER)
-            )
-
-    def _find(self, entry: HistoryEntry) -> int | None:
-        if entry.request_id and entry.request_id in self._by_request_id:
-            return self._by_request_id[entry.request_id]
-        for row, existing in enumerate(self._rows):
-            if existing.id == entry.id and entry.id > 0:
-                return row
-        return None
-
-    def _reindex(self) -> None:
-        self._by_request_id = {
-            entry.request_id: row for row, entry in enumerate(self._rows) if entry.request_id
-        }
-
-    def _replace(self, row: int, entry: HistoryEntry) -> None:
-        old = self._rows[row]
-        self._rows[row] = entry
-        self._emit_changed(row, old, entry)
-
-    def _emit_changed(self, row: int, old: HistoryEntry, new: HistoryEntry) -> None:
-        """One ``dataChanged`` over the narrowest column range whose cells changed.
-
-        None when only fields no cell shows changed (``updated_at``, for example).
-        """
-        changed = [c for c, key in enumerate(_CELL_KEYS) if key(old) != key(new)]
-        if changed:
-            self.dataChanged.emit(self.index(row, changed[0]), self.index(row, changed[-1]))
-
-    def roll_day(self) -> None:
-        """Redraw the Started column when the local date changed.
-
-        Today's rows show the time only, other days' the date too. The view calls this once a
-        minute.
-        """
-        today = formatting.local_date(self._clock())
-        if today == self._today:
-            return
-        self._today = today
-        self._cells.clear()
-        if self._rows:
-            self.dataChanged.emit(
-                self.index(0, COL_STARTED), self.index(len(self._rows) - 1, COL_STARTED)
-            )
-
-    def _display_row(self, entry: HistoryEntry) -> tuple[str, ...]:
-        return tuple(self._display(entry, column) for column in range(COLUMN_COUNT))
-
-    def _display(self, entry: HistoryEntry, column: int) -> str:
-        if column == COL_STARTED:
-            return formatting.format_datetime_compact(entry.created_at, self._today)
-        if column == COL_NUMBER:
-            return formatting.format_number(entry.number, mask=self._mask_numbers)
-        if column == COL_BRAND:
-            return entry.brand
-        if column == COL_WORKFLOW:
-            return formatting.entry_workflow_short(entry)
-        if column == COL_STATUS:
-            return formatting.status_text(entry.status)
-        if column == COL_CHECKS:
-            return str(entry.checks_count)
-        if column == COL_PRICE:
-            return formatting.format_money(entry.price, entry.currency)
-        if column == COL_PROFILE:
-            return entry.profile
-        if column == COL_OPERATOR:
-            return entry.operator
-        return entry.request_id or formatting.MISSING
-
-    def _sort_value(self, entry: HistoryEntry, column: int) -> Any:
-        key = _SORT_KEYS.get(column)
-        return None if key is None else key(entry)
-
-    def _tooltip(self, entry: HistoryEntry, column: int) -> str | None:
-        if column == COL_STATUS:
-            parts = [str(entry.status)]
-            if entry.last_check_outcome:
-                parts.append(f"Last check: {entry.last_check_outcome}")
-            if entry.last_error:
-                parts.append(entry.last_error)
-            return "\n".join(parts)
-        if column == COL_STARTED:
-            started = f"Started {formatting.format_datetime(entry.created_at)}"
-            if entry.finalized_at is None:
-                return started
-            return f"{started}\nFinalized {formatting.format_datetime(entry.finalized_at)}"
-        if column == COL_WORKFLOW:
-            return formatting.entry_workflow_text(entry)
-        if column == COL_REQUEST_ID and entry.request_id:
-            return entry.request_id  # the column is usually narrower than the 32 characters
-        return None
-
-
-#: Per column, the fields its cell (text, tooltip, colour) is made of: a row's change is
-#: reported for the columns whose key changed only.
-_CELL_KEYS: tuple[Callable[[HistoryEntry], Any], ...] = (
-    lambda e: (e.created_at, e.finalized_at),  # COL_STARTED
-    lambda e: e.number,  # COL_NUMBER
-    lambda e: (e.status, e.last_check_outcome, e.last_error),  # COL_STATUS
-    lambda e: e.brand,  # COL_BRAND
-    lambda e: (e.api_version, e.workflow_id, e.channels),  # COL_WORKFLOW
-    lambda e: e.checks_count,  # COL_CHECKS
-    lambda e: formatting.format_money(e.price, e.currency),  # COL_PRICE (as shown)
-    lambda e: e.request_id,  # COL_REQUEST_ID
-    lambda e: e.profile,  # COL_PROFILE
-    lambda e: e.operator,  # COL_OPERATOR
-)
-
-_SORT_KEYS: dict[int, Callable[[HistoryEntry], Any]] = {
-    COL_STARTED: lambda e: formatting.as_utc(e.created_at).timestamp(),
-    COL_NUMBER: lambda e: e.number,
-    COL_BRAND: lambda e: e.brand.casefold(),
-    COL_WORKFLOW: lambda e: e.workflow_id or 0,
-    COL_STATUS: lambda e: str(e.status),
-    COL_CHECKS: lambda e: e.checks_count,
-    COL_PRICE: lambda e: float(e.price) if e.price is not None else -1.0,
-    COL_PROFILE: lambda e: e.profile.casefold(),
-    COL_OPERATOR: lambda e: e.operator.casefold(),
-    COL_REQUEST_ID: lambda e: e.request_id or "",
-}
-
 
 def _role_data(span: QModelRoleDataSpan | QModelRoleData) -> Sequence[QModelRoleData]:
     if isinstance(span, QModelRoleData):
         return (span,)
     items: Any = span  # the stubs miss QModelRoleDataSpan's __getitem__
     return [items[i] for i in range(span.length())]
-
-
-def _store_order(entry: HistoryEntry) -> tuple[datetime, int]:
-    return (formatting.as_utc(entry.created_at), entry.id)
 
 
 def provisional_entry(
@@ -581,19 +382,3 @@ def provisional_entry(
         created_at=now,
         updated_at=now,
     )
-
-
-def _merge_record(entry: HistoryEntry, record: VerificationRecord) -> HistoryEntry:
-    changes: dict[str, Any] = {}
-    if record.status in _KNOWN_STATUSES:
-        changes["status"] = VerificationStatus(record.status)
-    if record.price is not None:
-        changes["price"] = record.price
-    if record.currency:
-        changes["currency"] = record.currency
-    if record.date_finalized is not None:
-        changes["finalized_at"] = record.date_finalized
-    if record.checks:
-        changes["checks_count"] = len(record.checks)
-        changes["last_check_outcome"] = record.checks[-1].status
-    return dataclasses.replace(entry, **changes)

@@ -49,27 +49,12 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.domain.models import HistoryEntry, VerificationRecord, VerificationStatus
+from desktop_app.services.latest import Latest
 from desktop_app.ui import formatting, messages
 from desktop_app.ui.countdowns import Clock, utc_now
 from desktop_app.ui.details_pane import DetailsPane
-from desktop_app.ui.history_model import (
-    COL_BRAND,
-    COL_CHECKS,
-    COL_NUMBER,
-    COL_OPERATOR,
-    COL_PRICE,
-    COL_PROFILE,
-    COL_REQUEST_ID,
-    COL_STARTED,
-    COL_STATUS,
-    COL_WORKFLOW,
-    COLUMN_COUNT,
-    HEADERS,
-    HIDDEN_BY_DEFAULT,
-    HistoryTableModel,
-    provisional_entry,
-)
-from desktop_app.ui.history_proxy import HistoryFilterProxy
+from desktop_app.ui.history_columns import COLUMNS, STARTED, column_index
+from desktop_app.ui.history_model import HistoryTableModel, provisional_entry
 from desktop_app.ui.request_actions import RecordCache, RequestActions
 
 if TYPE_CHECKING:
@@ -82,19 +67,6 @@ _RELOAD_DEBOUNCE_MS = 200
 FILTER_DEBOUNCE_MS = 250
 #: How often the Started column checks whether the local date changed (time-only for today).
 _DAY_CHECK_MS = 60_000
-#: Per column, the widest text it is sized for (measured with the table's font, once).
-_WIDTH_SAMPLES: dict[int, str] = {
-    COL_STARTED: "00-00 00:00",
-    COL_NUMBER: "+00 0000 000000",
-    COL_STATUS: "Outcome unknown",
-    COL_BRAND: "Brand name",
-    COL_WORKFLOW: "SMS→Call→Call",
-    COL_CHECKS: "Checks",
-    COL_PRICE: "0.00000 EUR",
-    COL_REQUEST_ID: "0" * 32,
-    COL_PROFILE: "Sandbox",
-    COL_OPERATOR: "operator",
-}
 
 
 class RecentRequestsView(QWidget):
@@ -132,13 +104,16 @@ class RecentRequestsView(QWidget):
         self._limit = limit
         self._profile: str | None = None
         self.records = RecordCache(verification, self)
-        self._load_task: Any = None
-        self._more_task: Any = None
+        #: The first-page load and the next-page load: a newer one cancels the older (whose
+        #: query is interrupted and whose result never arrives).
+        self._load: Latest[list[HistoryEntry]] = Latest()
+        self._more: Latest[list[HistoryEntry]] = Latest()
         self._text = ""
         self._status: VerificationStatus | None = None
         self._pending_select: str | None = None
         self.model = HistoryTableModel(self, clock=clock)
-        self._proxy: HistoryFilterProxy | None = None
+        #: The (profile, text, status) the model's rows answer; None before the first load.
+        self._shown_query: tuple[object, ...] | None = None
         self.reload_timer = QTimer(self)
         self.reload_timer.setSingleShot(True)
         self.reload_timer.setInterval(_RELOAD_DEBOUNCE_MS)
@@ -147,6 +122,8 @@ class RecentRequestsView(QWidget):
         self.filter_timer.setInterval(FILTER_DEBOUNCE_MS)
         self.day_timer = QTimer(self)
         self.day_timer.setInterval(_DAY_CHECK_MS)
+        #: The (entry, search result) the details pane shows, to skip refilling it unchanged.
+        self._details_shown: tuple[object, object] | None = None
         self._build_layout()
         self._connect_signals()
         self.request_actions.update()
@@ -178,7 +155,7 @@ class RecentRequestsView(QWidget):
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSortingEnabled(True)
-        self.table.sortByColumn(COL_STARTED, Qt.SortOrder.DescendingOrder)
+        self.table.sortByColumn(column_index(STARTED), Qt.SortOrder.DescendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setAlternatingRowColors(True)
@@ -186,6 +163,9 @@ class RecentRequestsView(QWidget):
         self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        # Always shown: a filter that finds a page or nothing must not hide and show it, which
+        # re-lays out and repaints the whole table (frame, header, viewport) each time.
+        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         self._size_sections()
         self.details = DetailsPane(clock=self._clock)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
@@ -221,13 +201,12 @@ class RecentRequestsView(QWidget):
         header_metrics = QFontMetrics(header.font())
         padding = 2 * metrics.horizontalAdvance("0") + 8  # cell margins, focus frame
         sort_arrow = header_metrics.height() + 6
-        for column in range(COLUMN_COUNT):
-            text = metrics.horizontalAdvance(_WIDTH_SAMPLES[column])
-            title = header_metrics.horizontalAdvance(HEADERS[column]) + sort_arrow
-            extra = metrics.height() if column == COL_STATUS else 0  # the colour swatch
-            header.resizeSection(column, max(text + extra, title) + padding)
-        for column in HIDDEN_BY_DEFAULT:
-            header.setSectionHidden(column, True)
+        for index, column in enumerate(COLUMNS):
+            text = metrics.horizontalAdvance(column.width_sample)
+            title = header_metrics.horizontalAdvance(column.header) + sort_arrow
+            extra = metrics.height() if column.status_colour else 0  # the colour swatch
+            header.resizeSection(index, max(text + extra, title) + padding)
+            header.setSectionHidden(index, column.hidden)
 
     def column_menu(self) -> QMenu:
         """The header's context menu: a checkable entry per column.
@@ -236,13 +215,13 @@ class RecentRequestsView(QWidget):
         """
         header = self.table.horizontalHeader()
         menu = QMenu(self)
-        shown = [c for c in range(COLUMN_COUNT) if not header.isSectionHidden(c)]
-        for column in range(COLUMN_COUNT):
-            action = menu.addAction(HEADERS[column])
+        shown = [c for c in range(len(COLUMNS)) if not header.isSectionHidden(c)]
+        for index, column in enumerate(COLUMNS):
+            action = menu.addAction(column.header)
             action.setCheckable(True)
-            action.setChecked(column in shown)
-            action.setEnabled(shown != [column])
-            action.toggled.connect(lambda checked, c=column: self.set_column_visible(c, checked))
+            action.setChecked(index in shown)
+            action.setEnabled(shown != [index])
+            action.toggled.connect(lambda checked, c=index: self.set_column_visible(c, checked))
         return menu
 
     def set_column_visible(self, column: int, visible: bool) -> None:
@@ -254,14 +233,6 @@ class RecentRequestsView(QWidget):
         menu = self.column_menu()
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         menu.popup(header.mapToGlobal(pos))
-
-    @property
-    def proxy(self) -> HistoryFilterProxy:
-        """A filter proxy over the model, built on first use (the table does not use one)."""
-        if self._proxy is None:
-            self._proxy = HistoryFilterProxy(self)
-            self._proxy.setSourceModel(self.model)
-        return self._proxy
 
     def _connect_signals(self) -> None:
         self.table.horizontalHeader().customContextMenuRequested.connect(
@@ -288,16 +259,20 @@ class RecentRequestsView(QWidget):
     def reload(self) -> None:
         """Load the first page of the history on the pool (loads still running are dropped)."""
         self.reload_timer.stop()
-        if self._load_task is not None:
-            self._load_task.cancel()
         self._cancel_more()
+        query = (self._profile, self._text, self._status)
         task = self._history.recent(
             limit=self._limit, profile=self._profile, text=self._text, status=self._status
         )
-        self._load_task = task
-        task.succeeded.connect(self._on_load_succeeded)
-        task.failed.connect(self._on_load_failed)
+        self._load.set(task)  # cancels the load before it
+        task.on_success(lambda rows: self._on_load_succeeded(query, rows))
+        task.on_failure(self._on_load_failed)
         self._set_busy(True)
+
+    @property
+    def is_loading(self) -> bool:
+        """True while a page of the history is being loaded."""
+        return self._load.pending or self._more.pending
 
     def apply_filter(self) -> None:
         """Reload with the filter box's text now (typing does it after a short pause)."""
@@ -308,13 +283,11 @@ class RecentRequestsView(QWidget):
             self.reload()
 
     def _cancel_more(self) -> None:
-        if self._more_task is not None:
-            self._more_task.cancel()
-            self._more_task = None
+        if self._more.pending:
+            self._more.cancel()
             self.model.set_has_more(self.model.has_more)  # a later fetchMore may ask again
 
     def _on_model_more_requested(self, before: Any) -> None:
-        self._cancel_more()
         task = self._history.recent(
             limit=self._limit,
             profile=self._profile,
@@ -322,23 +295,18 @@ class RecentRequestsView(QWidget):
             status=self._status,
             before=before,
         )
-        self._more_task = task
-        task.succeeded.connect(self._on_more_succeeded)
-        task.failed.connect(self._on_more_failed)
+        self._more.set(task)
+        task.on_success(self._on_more_succeeded)
+        task.on_failure(self._on_more_failed)
 
     def _on_more_succeeded(self, rows: list[HistoryEntry]) -> None:
-        if self.sender() is not self._more_task:
-            return
-        self._more_task = None
         self.model.append_page(rows, more=len(rows) >= self._limit)
         self._refresher.watch(
             [e.request_id for e in rows if e.request_id and not e.status.is_final]
         )
 
     def _on_more_failed(self, exc: BaseException) -> None:
-        if self.sender() is self._more_task:
-            self._more_task = None
-            self.model.set_has_more(False)  # stop asking; Refresh starts over
+        self.model.set_has_more(False)  # stop asking; Refresh starts over
         self._show_message(messages.describe(exc))
 
     def show_request(self, request_id: str) -> None:
@@ -355,7 +323,8 @@ class RecentRequestsView(QWidget):
         )
         self._select(started.request_id)
         self._refresher.watch([started.request_id])
-        self._history.get(started.request_id).succeeded.connect(self._on_get_succeeded)
+        task = self._history.get(started.request_id)
+        task.on_success(self._on_get_succeeded).on_failure(self._on_get_failed)
 
     def set_mask_numbers(self, mask: bool) -> None:
         """Hide the middle digits of every number (for screen sharing)."""
@@ -412,6 +381,8 @@ class RecentRequestsView(QWidget):
         return True
 
     def _set_busy(self, busy: bool) -> None:
+        if busy == self.busy_label.isVisibleTo(self):
+            return
         self.busy_label.setVisible(busy)
         self.request_actions.set_busy(busy)
 
@@ -425,10 +396,13 @@ class RecentRequestsView(QWidget):
         if entry is not None and record is not None and _stale(record, entry):
             self.records.drop(record.request_id)  # the history moved on (checked, cancelled)
             record = None
-        self.details.show_entry(entry, record)
         if entry is not None and entry.request_id and record is None \
                 and entry.status != VerificationStatus.UNKNOWN_TO_SERVER:  # never searched again
             self.records.fetch(entry.request_id)
+        if self._details_shown == (entry, record):
+            return  # a reload that changed nothing here: no refill, no repaint
+        self._details_shown = (entry, record)
+        self.details.show_entry(entry, record)
         self.request_actions.update()
 
     def _on_filter_text_changed(self, _text: str) -> None:
@@ -465,14 +439,17 @@ class RecentRequestsView(QWidget):
         if entry is not None and any(r.request_id == entry.request_id for r in records):
             self._show_selected_details()
 
-    def _on_load_succeeded(self, rows: list[HistoryEntry]) -> None:
-        if self.sender() is not self._load_task:
-            return
-        self._load_task = None
+    def _on_load_succeeded(self, query: tuple[object, ...], rows: list[HistoryEntry]) -> None:
+        # Only the newest load reports: Latest cancelled the ones it replaced.
         self._set_busy(False)
         current = self.selected_entry()
         keep = self._pending_select or (current.request_id if current else None)
-        self.model.merge_head(rows, more=len(rows) >= self._limit)
+        more = len(rows) >= self._limit
+        if query == self._shown_query:
+            self.model.merge_head(rows, more=more)  # a refresh: older pages stay loaded
+        else:
+            self.model.set_rows(rows, more=more)
+            self._shown_query = query
         # Requests whose outcome is still open (in progress or unknown) are kept fresh.
         self._refresher.watch(
             [e.request_id for e in rows if e.request_id and not e.status.is_final]
@@ -483,15 +460,17 @@ class RecentRequestsView(QWidget):
         self._show_selected_details()
 
     def _on_load_failed(self, exc: BaseException) -> None:
-        if self.sender() is self._load_task:
-            self._load_task = None
-            self._set_busy(False)
+        self._set_busy(False)
         self._show_message(messages.describe(exc))
 
     def _on_get_succeeded(self, entry: HistoryEntry | None) -> None:
         if entry is not None:
             self.model.upsert(entry)
             self._show_selected_details()
+
+    def _on_get_failed(self, exc: BaseException) -> None:
+        # The provisional row stays; the next reload brings the stored one.
+        self._show_message(messages.describe(exc))
 
 
 def _stale(record: VerificationRecord, entry: HistoryEntry) -> bool:

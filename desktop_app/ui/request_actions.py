@@ -85,9 +85,10 @@ class RequestActions(QObject):
         return [self.check, self.cancel, self.next, self.refresh, self.copy]
 
     def set_busy(self, busy: bool) -> None:
-        """Disable Refresh while a load runs."""
-        self._busy = busy
-        self.update()
+        """Disable Refresh while a load runs (the other actions do not depend on it)."""
+        if busy != self._busy:
+            self._busy = busy
+            self._set(self.refresh, "Already refreshing" if busy else "")
 
     def update(self) -> None:
         """Enable the actions the API allows now, and explain the others in their tooltips."""

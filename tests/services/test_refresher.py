@@ -121,3 +121,39 @@ def test_throttled_search_backs_off_by_retry_after(qtbot, make_runner, retry_aft
     assert refresher._backoff_s == 2 * retry_after
     refresher._on_search_succeeded((), ())
     assert refresher._backoff_s == 0.0
+
+
+def test_store_closed_under_a_running_refresher_read(
+    qtbot, make_runner, history_store, monkeypatch
+) -> None:
+    """The teardown race, forced: the store closes while the refresher's read is inside it.
+
+    The fixtures close the store before the runners drain (and the app may close it while a
+    job outlived the shutdown wait). The read must finish on an open connection, the close
+    must leave the connections to it, and later reads must fail with ``StoreClosedError``.
+    """
+    import threading
+
+    from desktop_app.domain.errors import StoreClosedError
+    from desktop_app.store import history as store_module
+
+    inside, release = threading.Event(), threading.Event()
+    real_rows = store_module.recent_rows
+
+    def gated_rows(conn, **kwargs):  # type: ignore[no-untyped-def]
+        inside.set()
+        assert release.wait(30)
+        return real_rows(conn, **kwargs)
+
+    monkeypatch.setattr(store_module, "recent_rows", gated_rows)
+    history = HistoryService(make_runner(2, name="store"), history_store)
+    task = history.in_progress(profile="Sandbox")  # what each refresher tick runs
+    assert inside.wait(30)
+    assert history_store.close(wait=0, interrupt=False) is False  # a read is in flight
+    with qtbot.waitSignal(task.succeeded, timeout=10_000) as done:
+        release.set()
+    assert done.args == [[]]
+    after = history.in_progress(profile="Sandbox")
+    with qtbot.waitSignal(after.failed, timeout=10_000) as failed:
+        pass
+    assert isinstance(failed.args[0], StoreClosedError)

@@ -1,4 +1,4 @@
-"""History lists: filters, free-text search (both phases) and keyset paging."""
+"""History lists: filters, free-text search (rare and common terms) and keyset paging."""
 
 from __future__ import annotations
 
@@ -83,9 +83,12 @@ def test_keyset_paging_breaks_timestamp_ties_by_id(store, clock) -> None:
     assert seen == rows[::-1]
 
 
-def test_two_phase_search_matches_a_brute_force_scan(
-    mem_store, clock, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("rare", [900, 3], ids=["rare-terms-by-id", "common-terms-by-scan"])
+def test_search_matches_a_brute_force_scan(
+    mem_store, clock, monkeypatch: pytest.MonkeyPatch, rare: int
 ) -> None:
+    # rare=3: every term counts as common, so the LIKE window and the index both serve.
+    monkeypatch.setattr(_search, "RARE", rare)
     monkeypatch.setattr(_search, "WINDOW", 7)  # force both phases on a small table
     brands = ["Acme", "Globex", "Initech", "Umbrella"]
     for i in range(120):

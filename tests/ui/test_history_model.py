@@ -5,22 +5,25 @@ from decimal import Decimal
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QIcon
 
 from desktop_app.domain.models import CheckAttempt, VerificationStatus
 from desktop_app.ui import formatting
-from desktop_app.ui.history_model import (
-    COL_BRAND,
-    COL_CHECKS,
-    COL_NUMBER,
-    COL_PRICE,
-    COL_STARTED,
-    COL_STATUS,
-    COL_WORKFLOW,
-    HEADERS,
-    HistoryTableModel,
+from desktop_app.ui.history_columns import (
+    BRAND,
+    CHECKS,
+    COLUMNS,
+    NUMBER,
+    PRICE,
+    STARTED,
+    STATUS,
+    WORKFLOW,
+    column_index,
 )
-from desktop_app.ui.history_proxy import HistoryFilterProxy
+from desktop_app.ui.history_model import HistoryTableModel
+
+COL_STARTED, COL_NUMBER, COL_STATUS = map(column_index, (STARTED, NUMBER, STATUS))
+COL_BRAND, COL_WORKFLOW, COL_CHECKS, COL_PRICE = map(column_index, (BRAND, WORKFLOW, CHECKS, PRICE))
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)  # the conftest factories' start time
 
@@ -51,27 +54,25 @@ def rows(make_entry):
 def _model(rows, clock=None):
     model = HistoryTableModel() if clock is None else HistoryTableModel(clock=clock)
     model.set_rows(rows)
-    proxy = HistoryFilterProxy()
-    proxy.setSourceModel(model)
-    return model, proxy
+    return model
 
 
-def test_model_and_proxy_pass_the_model_tester(qtmodeltester, rows, make_entry, make_record):
-    model, proxy = _model(rows)
+def test_the_model_passes_the_model_tester(qtmodeltester, rows, make_entry, make_record):
+    model = _model(rows)
     qtmodeltester.check(model)
-    qtmodeltester.check(proxy)
     model.upsert(make_entry(brand="New"))
     model.upsert(rows[0])
     model.apply_records((make_record(rows[0].request_id, status="SUCCESS"),))
     qtmodeltester.check(model)
-    qtmodeltester.check(proxy)
+    model.sort(COL_BRAND, Qt.SortOrder.AscendingOrder)
+    model.set_rows([rows[1], make_entry(brand="Other")])
+    qtmodeltester.check(model)
     model.set_rows([])
     qtmodeltester.check(model)
-    qtmodeltester.check(proxy)
 
 
 def test_display_values(rows):
-    model, _ = _model(rows)
+    model = _model(rows)
     assert model.index(0, COL_NUMBER).data() == "+44 7700 900123"
     assert model.index(1, COL_PRICE).data() == "0.05 EUR"
     assert model.index(1, COL_CHECKS).data() == "1"
@@ -82,12 +83,15 @@ def test_display_values(rows):
     assert model.index(0, COL_WORKFLOW).data() == "SMS→Call→Call"
     assert model.index(0, COL_STARTED).data(Qt.ItemDataRole.EditRole) is None
     assert model.headerData(COL_STATUS, Qt.Orientation.Horizontal) == "Status"
-    assert HEADERS[:3] == ("Started", "Number", "Status")
-    assert HEADERS[-2:] == ("Profile", "Operator")
+    headers = tuple(column.header for column in COLUMNS)
+    assert headers[:3] == ("Started", "Number", "Status")
+    assert headers[-2:] == ("Profile", "Operator")
+    shown = [c.header for c in COLUMNS if not c.hidden]  # the key columns fit 1280 px
+    assert shown == ["Started", "Number", "Status", "Brand", "Workflow"]
 
 
 def test_started_is_compact_with_the_full_moment_in_the_tooltip(rows, clock):
-    model, _ = _model(rows, clock)
+    model = _model(rows, clock)
     local = T0.astimezone()
     assert model.index(0, COL_STARTED).data() == local.strftime("%H:%M:%S")  # today
     tooltip = model.index(0, COL_STARTED).data(Qt.ItemDataRole.ToolTipRole)
@@ -97,10 +101,10 @@ def test_started_is_compact_with_the_full_moment_in_the_tooltip(rows, clock):
     assert model.index(0, COL_STARTED).data() == local.strftime("%m-%d %H:%M")
 
 
-def test_multi_data_answers_the_delegate_roles(rows):
+def test_multi_data_answers_the_delegate_roles(qapp, rows):
     from PySide6.QtCore import QModelRoleData, QModelRoleDataSpan
 
-    model, _ = _model(rows)
+    model = _model(rows)
 
     def ask(column, role):
         role_data = QModelRoleData(int(role))
@@ -109,6 +113,7 @@ def test_multi_data_answers_the_delegate_roles(rows):
 
     assert ask(COL_STATUS, Qt.ItemDataRole.DisplayRole) == "Verified"
     assert isinstance(ask(COL_STATUS, Qt.ItemDataRole.ForegroundRole), QColor)
+    assert isinstance(ask(COL_STATUS, Qt.ItemDataRole.DecorationRole), QIcon)
     assert ask(COL_STATUS, Qt.ItemDataRole.FontRole) is None
     assert ask(COL_PRICE, Qt.ItemDataRole.DisplayRole) == "0.05 EUR"
     assert ask(COL_PRICE, Qt.ItemDataRole.ForegroundRole) is None
@@ -118,7 +123,7 @@ def test_multi_data_answers_the_delegate_roles(rows):
 
 
 def test_changes_are_reported_for_the_changed_columns_only(qtbot, rows, make_record):
-    model, _ = _model(rows)
+    model = _model(rows)
     ranges = []
     model.dataChanged.connect(
         lambda a, b, _roles=(): ranges.append((a.row(), a.column(), b.row(), b.column()))
@@ -127,18 +132,22 @@ def test_changes_are_reported_for_the_changed_columns_only(qtbot, rows, make_rec
     assert ranges == [(0, COL_STATUS, 0, COL_STATUS)]
     ranges.clear()
     model.apply_records((make_record(rows[0].request_id, status="SUCCESS"),))  # no change
-    model.update_rows(model.rows())  # a reload bringing the same rows
+    model.merge_head(model.rows(), more=False)  # a reload bringing the same rows
     assert ranges == []
     brand = rows[1].__class__(**{**model.entry_at(1).__dict__, "brand": "Other", "checks_count": 4})
-    model.update_rows([model.entry_at(0), brand, model.entry_at(2)])
+    model.merge_head([model.entry_at(0), brand, model.entry_at(2)], more=False)
     assert ranges == [(1, COL_BRAND, 1, COL_CHECKS)]
 
 
-def test_status_colour_differs_per_palette_and_is_set_for_status_only(rows):
-    model, _ = _model(rows)
+def test_status_colour_differs_per_palette_and_is_set_for_status_only(qapp, rows):
+    model = _model(rows)
     colour = model.index(1, COL_STATUS).data(Qt.ItemDataRole.ForegroundRole)
     assert isinstance(colour, QColor)
-    assert isinstance(model.index(1, COL_STATUS).data(Qt.ItemDataRole.DecorationRole), QColor)
+    swatch = model.index(1, COL_STATUS).data(Qt.ItemDataRole.DecorationRole)
+    assert isinstance(swatch, QIcon)  # one icon per status, filled with the status colour
+    assert swatch.pixmap(16, 16).toImage().pixelColor(8, 8) == colour
+    again = model.index(1, COL_STATUS).data(Qt.ItemDataRole.DecorationRole)
+    assert again.cacheKey() == swatch.cacheKey()  # the same icon, not a new one per paint
     assert model.index(1, COL_NUMBER).data(Qt.ItemDataRole.ForegroundRole) is None
     light = formatting.status_color("SUCCESS", dark=False)
     dark = formatting.status_color("SUCCESS", dark=True)
@@ -146,7 +155,7 @@ def test_status_colour_differs_per_palette_and_is_set_for_status_only(rows):
 
 
 def test_masking_hides_middle_digits(qtbot, rows):
-    model, _ = _model(rows)
+    model = _model(rows)
     with qtbot.waitSignal(model.dataChanged):
         model.set_mask_numbers(True)
     assert model.index(0, COL_NUMBER).data() == "+44 77•• ••0123"
@@ -155,7 +164,7 @@ def test_masking_hides_middle_digits(qtbot, rows):
 
 
 def test_upsert_inserts_at_top_or_updates_in_place(qtbot, rows, make_entry):
-    model, _ = _model(rows)
+    model = _model(rows)
     new = make_entry(brand="Fresh")
     with qtbot.waitSignal(model.rowsInserted):
         model.upsert(new)
@@ -171,7 +180,7 @@ def test_upsert_inserts_at_top_or_updates_in_place(qtbot, rows, make_entry):
 
 
 def test_apply_records_updates_status_price_and_checks(qtbot, rows, make_record):
-    model, _ = _model(rows)
+    model = _model(rows)
     record = make_record(
         rows[0].request_id,
         status="SUCCESS",
@@ -190,59 +199,43 @@ def test_apply_records_updates_status_price_and_checks(qtbot, rows, make_record)
     assert model.index(0, COL_CHECKS).data() == "2"
 
 
-def test_update_rows_without_reset_when_same_requests(qtbot, rows):
-    model, _ = _model(rows)
+def test_reloads_and_new_queries_never_reset_the_model(qtbot, rows, make_entry):
+    # A reset repaints the horizontal header and drops the selection: rows move instead.
+    model = _model(rows)
     changed = [rows[0].__class__(**{**rows[0].__dict__, "checks_count": 2}), *rows[1:]]
-    with qtbot.assertNotEmitted(model.modelReset), qtbot.waitSignal(model.dataChanged):
-        model.update_rows(changed)
-    with qtbot.waitSignal(model.modelReset):
-        model.update_rows(list(reversed(changed)))
+    other = make_entry(brand="Other")
+    with qtbot.assertNotEmitted(model.modelReset):
+        with qtbot.waitSignal(model.dataChanged):
+            model.merge_head(changed, more=False)
+        with qtbot.waitSignal(model.rowsRemoved), qtbot.waitSignal(model.rowsInserted):
+            model.set_rows([other, changed[0]])
+    assert [e.id for e in model.rows()] == [other.id, changed[0].id]
 
 
-@pytest.mark.parametrize(
-    ("text", "brands"),
-    [
-        ("acme", {"Acme"}),
-        ("+1 415", {"Globex"}),
-        ("7700 900", {"Acme"}),
-        ("req", {"Acme", "Globex", "Initech"}),
-        ("", {"Acme", "Globex", "Initech"}),
-        ("nothing", set()),
-    ],
-)
-def test_proxy_filters_by_text(rows, text, brands):
-    _, proxy = _model(rows)
-    proxy.set_filter_text(text)
-    shown = {
-        proxy.index(r, 0).data(Qt.ItemDataRole.UserRole + 1).brand for r in range(proxy.rowCount())
-    }
-    assert shown == brands
-
-
-def test_proxy_filters_by_request_id_and_status(rows):
-    _, proxy = _model(rows)
-    proxy.set_filter_text(rows[2].request_id[-6:])
-    assert proxy.rowCount() == 1
-    proxy.set_filter_text("")
-    proxy.set_status_filter("SUCCESS")
-    assert proxy.rowCount() == 1
-    proxy.set_status_filter(None)
-    assert proxy.rowCount() == 3
-
-
-def test_proxy_sorts_on_raw_values(rows):
-    _, proxy = _model(rows)
-    proxy.sort(COL_STARTED, Qt.SortOrder.AscendingOrder)
-    brands = [proxy.index(r, COL_BRAND).data() for r in range(3)]
-    assert brands == ["Initech", "Acme", "Globex"]
-    proxy.sort(COL_STATUS, Qt.SortOrder.AscendingOrder)
-    assert [proxy.index(r, COL_STATUS).data() for r in range(3)] == [
+def test_sorting_orders_rows_on_the_columns_keys(qtbot, rows):
+    model = _model(rows)
+    with qtbot.assertNotEmitted(model.modelReset), qtbot.waitSignal(model.layoutChanged):
+        model.sort(COL_STARTED, Qt.SortOrder.AscendingOrder)
+    assert [model.index(r, COL_BRAND).data() for r in range(3)] == ["Initech", "Acme", "Globex"]
+    model.sort(COL_STATUS, Qt.SortOrder.AscendingOrder)
+    assert [model.index(r, COL_STATUS).data() for r in range(3)] == [
         "Expired",
         "In progress",
         "Verified",
     ]
-    proxy.sort(COL_PRICE, Qt.SortOrder.DescendingOrder)
-    assert proxy.index(0, COL_BRAND).data() == "Globex"
+    model.sort(COL_PRICE, Qt.SortOrder.DescendingOrder)
+    assert model.index(0, COL_BRAND).data() == "Globex"
+    model.sort(COL_STARTED, Qt.SortOrder.DescendingOrder)  # the store's order again
+    assert [model.index(r, COL_BRAND).data() for r in range(3)] == ["Globex", "Acme", "Initech"]
+
+
+def test_sorting_keeps_the_selection_on_its_row(qtbot, rows):
+    from PySide6.QtCore import QPersistentModelIndex
+
+    model = _model(rows)
+    kept = QPersistentModelIndex(model.index(2, COL_BRAND))  # Initech, what a view holds
+    model.sort(COL_STARTED, Qt.SortOrder.AscendingOrder)
+    assert kept.row() == 0 and kept.data() == "Initech"
 
 
 def test_formatting_helpers():
@@ -259,7 +252,7 @@ def test_formatting_helpers():
 def test_lazy_paging_asks_for_the_next_page_and_appends_it(qtbot, qtmodeltester, make_entry):
     newest = [make_entry(created_at=T0 - timedelta(minutes=i)) for i in range(3)]
     older = [make_entry(created_at=T0 - timedelta(minutes=10 + i)) for i in range(2)]
-    model, proxy = _model([])
+    model = _model([])
     model.set_rows(newest, more=True)
     assert model.canFetchMore(QModelIndex())
     with qtbot.waitSignal(model.more_requested) as asked:
@@ -272,13 +265,12 @@ def test_lazy_paging_asks_for_the_next_page_and_appends_it(qtbot, qtmodeltester,
     assert model.row_of(older[-1].request_id) == 4
     assert not model.canFetchMore(QModelIndex())
     qtmodeltester.check(model)
-    qtmodeltester.check(proxy)
 
 
 def test_merge_head_keeps_older_pages_and_inserts_new_rows_on_top(qtbot, make_entry):
     page = [make_entry(created_at=T0 - timedelta(minutes=i)) for i in range(2)]
     older = [make_entry(created_at=T0 - timedelta(minutes=10 + i)) for i in range(2)]
-    model, _ = _model([])
+    model = _model([])
     model.set_rows(page, more=True)
     model.append_page(older, more=True)
     new = make_entry(created_at=T0 + timedelta(minutes=1))
@@ -287,6 +279,6 @@ def test_merge_head_keeps_older_pages_and_inserts_new_rows_on_top(qtbot, make_en
         model.merge_head([new, changed], more=True)
     assert [e.id for e in model.rows()] == [new.id, page[0].id, page[1].id, *(e.id for e in older)]
     assert model.entry_at(1).checks_count == 3
-    with qtbot.waitSignal(model.modelReset):
+    with qtbot.assertNotEmitted(model.modelReset), qtbot.waitSignal(model.rowsRemoved):
         model.merge_head([new], more=False)  # the whole (filtered) history: replace
     assert model.rowCount() == 1

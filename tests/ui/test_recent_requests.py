@@ -15,17 +15,21 @@ from desktop_app.domain.models import (
 )
 from desktop_app.ui import messages
 from desktop_app.ui.countdowns import countdown_text
-from desktop_app.ui.history_model import (
-    COL_BRAND,
-    COL_NUMBER,
-    COL_OPERATOR,
-    COL_PROFILE,
-    COL_STATUS,
-    HIDDEN_BY_DEFAULT,
+from desktop_app.ui.history_columns import (
+    BRAND,
+    COLUMNS,
+    NUMBER,
+    OPERATOR,
+    PROFILE,
+    STATUS,
+    column_index,
 )
 from desktop_app.ui.recent_requests import RecentRequestsView
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
+COL_BRAND, COL_NUMBER, COL_STATUS = map(column_index, (BRAND, NUMBER, STATUS))
+COL_OPERATOR, COL_PROFILE = map(column_index, (OPERATOR, PROFILE))
+HIDDEN_BY_DEFAULT = [i for i, column in enumerate(COLUMNS) if column.hidden]
 
 
 class _Started:
@@ -350,3 +354,57 @@ def test_other_search_failures_are_shown(view, entries, fake_verification):
     gone = RequestNotFoundError(status="6", error_text="gone")
     fake_verification.calls("search")[-1].fail(gone)
     assert view.message_label.isVisibleTo(view)
+
+
+def test_a_refresh_keeps_older_pages_and_a_new_filter_replaces_them(
+    qtbot, fake_history, fake_verification, fake_refresher, make_entry, monkeypatch
+):
+    from PySide6.QtCore import QModelIndex
+
+    page1 = [make_entry(created_at=T0 - timedelta(minutes=i)) for i in range(2)]
+    page2 = [make_entry(created_at=T0 - timedelta(minutes=10 + i)) for i in range(2)]
+    first_pages = fake_history.recent
+
+    def recent(**kwargs):  # type: ignore[no-untyped-def]
+        # The table may ask for the next page by itself (Qt's fetchMore) at any moment: every
+        # such request gets the older page while unfiltered, nothing once filtered.
+        if kwargs.get("before") is None:
+            return first_pages(**kwargs)
+        return fake_history._task("recent", result=[] if kwargs["text"] else page2, **kwargs)
+
+    def wait_for_first_page() -> None:
+        task = [t for t in fake_history.calls("recent") if t.kwargs.get("before") is None][-1]
+        qtbot.waitUntil(lambda: task.is_done)
+
+    monkeypatch.setattr(fake_history, "recent", recent)
+    view = RecentRequestsView(fake_history, fake_verification, fake_refresher, limit=2)
+    qtbot.addWidget(view)
+    fake_history.rows = page1
+    view.reload()
+    qtbot.waitUntil(lambda: view.model.rowCount() >= 2)
+    view.model.fetchMore(QModelIndex())  # what scrolling to the end does (if Qt has not yet)
+    qtbot.waitUntil(lambda: view.model.rowCount() == 4)
+    asked = [t.kwargs["before"] for t in fake_history.calls("recent") if t.kwargs.get("before")]
+    assert asked[0] == (page1[-1].created_at, page1[-1].id)
+    view.reload()  # the periodic refresh: same query, same first page
+    wait_for_first_page()
+    assert [e.id for e in view.model.rows()] == [e.id for e in page1 + page2]
+    view.filter_edit.setText("7700")
+    fake_history.rows = [page1[1], page2[0]]  # what the store finds for the new filter
+    view.apply_filter()
+    wait_for_first_page()
+    assert [e.id for e in view.model.rows()] == [page1[1].id, page2[0].id]
+
+
+def test_no_sender_or_property_carries_call_context_in_the_ui() -> None:
+    import pathlib
+    import re
+
+    ui = pathlib.Path(__file__).parents[2] / "desktop_app" / "ui"
+    found = [
+        f"{path.name}:{number}"
+        for path in sorted(ui.glob("*.py"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if re.search(r"\.sender\(\)|\.setProperty\(", line)
+    ]
+    assert found == []  # closures carry the context (task.on_success(lambda r: ...))

@@ -24,7 +24,7 @@ from desktop_app.settings.profiles import SANDBOX_PROFILE
 from desktop_app.store.history import HistoryStore
 from desktop_app.ui.check_form import CheckForm
 from desktop_app.ui.concurrent_panel import ConcurrentPanel
-from desktop_app.ui.history_model import COL_WORKFLOW
+from desktop_app.ui.history_columns import WORKFLOW, column_index
 from desktop_app.ui.recent_requests import RecentRequestsView
 from desktop_app.ui.send_form import SendForm
 from desktop_app.ui.v2_builder import WorkflowBuilder, api_field_errors
@@ -168,7 +168,7 @@ def test_sms_then_voice_send_check_and_success_in_the_row(
                     and view.selected_entry().channels == "sms,voice", timeout=5000)  # fmt: skip
     row = view.model.row_of(started.request_id)
     assert row is not None
-    workflow_cell = view.model.index(row, COL_WORKFLOW)
+    workflow_cell = view.model.index(row, column_index(WORKFLOW))
     assert workflow_cell.data() == "SMS→Voice"  # short in the table, described in the tooltip
     tooltip = workflow_cell.data(Qt.ItemDataRole.ToolTipRole)
     assert "v2" in tooltip and "SMS → Voice call" in tooltip

@@ -1,0 +1,162 @@
+"""The recent-requests table's columns: one ``Column`` each, the only place a column is described.
+
+``COLUMNS`` gives, per column and in the order shown, its header, its cell text, its tooltip,
+its sort key, the widest text it is sized for, its alignment, whether it starts hidden and
+whether it is coloured by status. The model (``history_model``), the view's sizing and header
+menu (``recent_requests``) and the row diffs (``history_rows`` sort keys) all read it; nothing
+else lists columns. Refer to a column by its object (``STATUS``) and to its position with
+``column_index(STATUS)``.
+
+Order: what fits a ~500 px centre first (Started, Number, Status). Shown by default: the key
+columns, which fit the table on a 1280x800 screen without scrolling; Checks, Price, Request id,
+Profile and Operator are hidden until the header's menu shows them (the details pane shows the
+price, the checks and the id).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from desktop_app.domain.models import HistoryEntry
+from desktop_app.ui import formatting
+
+
+class Align(enum.Enum):
+    """Horizontal alignment of a column's cells."""
+
+    LEFT = enum.auto()
+    RIGHT = enum.auto()
+
+
+@dataclass(frozen=True)
+class CellContext:
+    """What a cell's text depends on besides its entry.
+
+    Attributes:
+        today: The local date that counts as today (today's rows show the time only).
+        mask_numbers: Hide the middle digits of numbers (screen sharing).
+    """
+
+    today: date
+    mask_numbers: bool = False
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the recent-requests table.
+
+    Attributes:
+        header: The header's text.
+        display: The cell's text.
+        tooltip: The cell's tooltip, or None when the column has none.
+        sort_key: A comparable value per entry for sorting (stable; ties keep the store order).
+        width_sample: The widest text the column is sized for (measured once with the font).
+        align: The cells' horizontal alignment.
+        hidden: Hidden until the user shows it (header context menu).
+        status_colour: Text and swatch coloured by the entry's status.
+    """
+
+    header: str
+    display: Callable[[HistoryEntry, CellContext], str]
+    tooltip: Callable[[HistoryEntry], str | None] | None
+    sort_key: Callable[[HistoryEntry], Any]
+    width_sample: str
+    align: Align = Align.LEFT
+    hidden: bool = False
+    status_colour: bool = False
+
+
+def _started_tooltip(entry: HistoryEntry) -> str:
+    started = f"Started {formatting.format_datetime(entry.created_at)}"
+    if entry.finalized_at is None:
+        return started
+    return f"{started}\nFinalized {formatting.format_datetime(entry.finalized_at)}"
+
+
+def _status_tooltip(entry: HistoryEntry) -> str:
+    parts = [str(entry.status)]
+    if entry.last_check_outcome:
+        parts.append(f"Last check: {entry.last_check_outcome}")
+    if entry.last_error:
+        parts.append(entry.last_error)
+    return "\n".join(parts)
+
+
+STARTED = Column(
+    "Started",
+    lambda e, ctx: formatting.format_datetime_compact(e.created_at, ctx.today),
+    _started_tooltip,
+    lambda e: formatting.as_utc(e.created_at).timestamp(),
+    "00-00 00:00",
+)
+NUMBER = Column(
+    "Number",
+    lambda e, ctx: formatting.format_number(e.number, mask=ctx.mask_numbers),
+    None,
+    lambda e: e.number,
+    "+00 0000 000000",
+)
+STATUS = Column(
+    "Status",
+    lambda e, _ctx: formatting.status_text(e.status),
+    _status_tooltip,
+    lambda e: str(e.status),
+    "Outcome unknown",
+    status_colour=True,
+)
+BRAND = Column("Brand", lambda e, _ctx: e.brand, None, lambda e: e.brand.casefold(), "Brand name")
+WORKFLOW = Column(
+    "Workflow",
+    lambda e, _ctx: formatting.entry_workflow_short(e),
+    formatting.entry_workflow_text,  # the cell is short; the tooltip says it in full
+    lambda e: e.workflow_id or 0,
+    "SMS→Call→Call",
+)
+CHECKS = Column(
+    "Checks",
+    lambda e, _ctx: str(e.checks_count),
+    None,
+    lambda e: e.checks_count,
+    "Checks",
+    Align.RIGHT,
+    hidden=True,  # shown in the details pane: the key columns fit 1280 px without scrolling
+)
+PRICE = Column(
+    "Price",
+    lambda e, _ctx: formatting.format_money(e.price, e.currency),
+    None,
+    lambda e: float(e.price) if e.price is not None else -1.0,
+    "0.00000 EUR",
+    Align.RIGHT,
+    hidden=True,
+)
+REQUEST_ID = Column(
+    "Request id",
+    lambda e, _ctx: e.request_id or formatting.MISSING,
+    lambda e: e.request_id or None,  # usually narrower than the 32 characters
+    lambda e: e.request_id or "",
+    "0" * 32,
+    hidden=True,
+)
+PROFILE = Column(
+    "Profile", lambda e, _ctx: e.profile, None, lambda e: e.profile.casefold(), "Sandbox",
+    hidden=True,
+)  # fmt: skip
+OPERATOR = Column(
+    "Operator", lambda e, _ctx: e.operator, None, lambda e: e.operator.casefold(), "operator",
+    hidden=True,
+)  # fmt: skip
+
+#: Every column, in the order shown.
+COLUMNS: tuple[Column, ...] = (
+    STARTED, NUMBER, STATUS, BRAND, WORKFLOW, CHECKS, PRICE, REQUEST_ID, PROFILE, OPERATOR,
+)  # fmt: skip
+
+
+def column_index(column: Column) -> int:
+    """The position of ``column`` in ``COLUMNS`` (the model's column number)."""
+    return COLUMNS.index(column)
