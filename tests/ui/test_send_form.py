@@ -147,10 +147,13 @@ def test_status_10_shows_the_panel_and_cancel_waits_30_s(qtbot: Any, form: SendF
     form.send_button.click()
     qtbot.waitUntil(lambda: panel.isVisibleTo(form) and panel.request_id == first.request_id)
     qtbot.waitUntil(lambda: "ago" in panel.timing_label.text())
+    # Disabled, and the tooltip says why and for how long (the shared rule's words).
     assert not panel.cancel_button.isEnabled()
-    assert panel.cancel_button.toolTip() == CANCEL_TOOLTIP
+    assert panel.cancel_button.toolTip().startswith(
+        "Not now: Cancel is accepted from 30 s after the start (in ")
     stack.control.advance_clock(31)
     qtbot.waitUntil(panel.cancel_button.isEnabled, timeout=3000)
+    assert panel.cancel_button.toolTip() == CANCEL_TOOLTIP
     with qtbot.waitSignal(panel.check_requested) as blocker:
         panel.check_button.click()
     assert blocker.args == [first.request_id]
