@@ -103,20 +103,17 @@ def mask_request_id(request_id: str) -> str:
     return f"{request_id[:ID_END]}{ID_ELLIPSIS}{request_id[-ID_END:]}"
 
 
-def _keep_last_four(match: re.Match[str]) -> str:
-    return mask_number(match.group(0))
-
-
-def redact_numbers(text: str) -> str:
+def redact_numbers(text: str, *, mask: str = NUMBER_MASK) -> str:
     """Return ``text`` with every phone-number-like run cut to its last 4 digits.
 
     Args:
         text: Any text (a log message, a traceback).
+        mask: What stands for the digits removed.
 
     Returns:
-        The text with ``+`` kept, the digits but the last four replaced by ``***``.
+        The text with ``+`` kept, the digits but the last four replaced by ``mask``.
     """
-    return _NUMBER.sub(_keep_last_four, text)
+    return _NUMBER.sub(lambda match: mask_number(match.group(0), mask=mask), text)
 
 
 def _spellings(secret: str) -> list[str]:

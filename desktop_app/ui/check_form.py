@@ -321,21 +321,24 @@ class CheckForm(QWidget):
         self._result_for = rid
         self.result_label.set_colour(None)
         self.result_label.setText("Checking…")
+        # Wrong codes counted before this one: the history reloads by itself meanwhile (and
+        # may already count this one when the answer comes), so the count is taken now.
+        used = MAX_WRONG_CODES - self._attempts_left(rid)
         task = self._verification.check(rid, code)
-        task.on_success(lambda _result: self._show_result(rid, None))
-        task.on_failure(lambda exc: self._show_result(rid, exc))
+        task.on_success(lambda _result: self._show_result(rid, None, used))
+        task.on_failure(lambda exc: self._show_result(rid, exc, used))
         task.on_finished(self._on_check_task_finished)
 
     def _on_check_task_finished(self) -> None:
         self._busy = False
         self._apply_rule()
 
-    def _show_result(self, rid: str, exc: BaseException | None) -> None:
+    def _show_result(self, rid: str, exc: BaseException | None, used: int) -> None:
         self.code_edit.clear()
         if exc is None:
             text, status = "Verified ✓", VerificationStatus.SUCCESS
         elif isinstance(exc, WrongCodeError):
-            self._wrong[rid] = MAX_WRONG_CODES - self._attempts_left(rid) + 1
+            self._wrong[rid] = max(self._wrong.get(rid, 0), used + 1)
             left = self._attempts_left(rid)
             text = f"Wrong code — {left} attempt{'s' if left != 1 else ''} left"
             status = VerificationStatus.EXPIRED  # amber

@@ -95,7 +95,7 @@ def format_request_id(request_id: str | None, *, mask: bool = False) -> str:
 
 def mask_text(text: str, *, mask: bool = True) -> str:
     """Free text (a server's words, a stored error) with every number cut to its last four."""
-    return redact_numbers(text) if mask and text else text
+    return redact_numbers(text, mask=NUMBER_MASK) if mask and text else text
 
 
 def _international(digits: str) -> str:

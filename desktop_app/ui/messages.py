@@ -14,7 +14,9 @@ to its ``details``, which the window shows only under a "Details" disclosure
 Modal prompts go through :func:`show_error`, :func:`show_info` and :func:`confirm`, small
 functions that tests monkeypatch so no test ever runs a real ``exec()``.
 
-The CLI words its own texts (``desktop_app.cli``); nothing here is used there.
+The CLI words its own texts (``desktop_app.cli``); nothing here is used there. The window's
+shell imports this module before its first paint, so ``ui.formatting`` (which loads
+``phonenumbers``) is imported only by the functions that need it.
 """
 
 from __future__ import annotations
@@ -36,7 +38,6 @@ from desktop_app.domain.errors import (
 )
 from desktop_app.domain.redact import redact
 from desktop_app.domain.workflows import CANCEL_NOT_BEFORE_S
-from desktop_app.ui.formatting import format_duration, status_text
 
 __all__ = [
     "CANCELLED",
@@ -49,9 +50,10 @@ __all__ = [
     "describe",
     "describe_stored",
     "fix_fields",
-    "refused_fields",
     "log_file",
     "looks_technical",
+    "masked",
+    "refused_fields",
     "set_log_file",
     "show_error",
     "show_info",
@@ -229,6 +231,21 @@ def describe_stored(text: str) -> Message:
     return Message(plain, "", technical)
 
 
+def masked(message: str, mask: bool) -> str:
+    """``message`` with each number cut to its last four digits when ``mask`` (presenter mode).
+
+    A :class:`Message` stays one, its details masked too.
+    """
+    from desktop_app.ui.formatting import mask_text
+
+    if not mask:
+        return message
+    if isinstance(message, Message):
+        return Message(mask_text(message.headline), mask_text(message.next_step),
+                       mask_text(message.details))  # fmt: skip
+    return mask_text(message)
+
+
 # -- outcomes the forms report ---------------------------------------------------------------
 
 CANCELLED = Message("Verification cancelled.", "The number can be sent a new code now.")
@@ -275,6 +292,8 @@ def why_not(refusal: Refusal | None) -> str:
     """Why the API would refuse an action now, for its tooltip ("" when it would accept it)."""
     if refusal is None:
         return ""
+    from desktop_app.ui.formatting import format_duration, status_text
+
     if refusal.why is Blocker.FINISHED:
         return f"This request has ended ({status_text(refusal.status)})"
     if refusal.why is Blocker.TOO_EARLY:

@@ -44,7 +44,7 @@ def _timeout(entry: HistoryEntry) -> int:
 
 
 def v2_timeline(
-    entry: HistoryEntry, messages: Iterable[HandsetMessage], now: datetime
+    entry: HistoryEntry, messages: Iterable[HandsetMessage], now: datetime, *, mask: bool = False
 ) -> list[TimelineLine]:
     """The channels of a v2 request in order, each sent, expected or unused.
 
@@ -52,6 +52,7 @@ def v2_timeline(
         entry: The history row (channels, channel timeout in ``next_event_wait``, status).
         messages: Handset messages (any request's; this request's are picked out).
         now: The current moment.
+        mask: Presenter mode: numbers by their last four digits.
     """
     own = [m for m in messages if m.request_id == entry.request_id]
     own.sort(key=lambda m: formatting.as_utc(m.sent_at).timestamp() if m.sent_at else 0.0)
@@ -65,7 +66,8 @@ def v2_timeline(
         if message is not None:
             own.remove(message)
             when = formatting.format_datetime(message.sent_at)
-            text = f"{index + 1}. {name} — sent {when} to {message.number}"
+            to = formatting.format_number(message.number, mask=mask)
+            text = f"{index + 1}. {name} — sent {when} to {to}"
             lines.append(TimelineLine(index, text, True))
             continue
         due = start + index * _timeout(entry)
