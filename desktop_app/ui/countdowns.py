@@ -1,8 +1,9 @@
 """Timing rules of a live request, turned into what the window shows and allows.
 
 Pure functions over the domain types (no widgets): the countdown lines of the details pane
-(``desktop_app.domain.lifecycle.predict`` does the prediction) and the reasons an action is not
-allowed now (field guide §1.8). Kept apart from the widgets so they are tested with a fixed clock.
+(``desktop_app.domain.lifecycle.predict`` does the prediction). Kept apart from the widgets so
+they are tested with a fixed clock. Whether an action is allowed now is the domain's one rule
+(``desktop_app.domain.action_rules``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from PySide6.QtCore import SignalInstance
 from desktop_app.domain import lifecycle
 from desktop_app.domain.models import HistoryEntry, VerificationRecord, VerificationStatus
 from desktop_app.domain.workflows import (
-    CANCEL_NOT_BEFORE_S,
     DEFAULT_NEXT_EVENT_WAIT,
     DEFAULT_PIN_EXPIRY,
     DEFAULT_WORKFLOW_ID,
@@ -24,7 +24,7 @@ from desktop_app.domain.workflows import (
     Workflow,
 )
 from desktop_app.ui import formatting
-from desktop_app.ui.v2_timeline import UNKNOWN_TO_SERVER_WHY, v2_blockers, v2_countdowns
+from desktop_app.ui.v2_timeline import v2_countdowns
 
 #: Returns "now" as an aware UTC datetime; widgets take one so tests can move time. The app
 #: gives every widget the same one: the active server's clock (``services.clock.ServerClock``).
@@ -172,50 +172,3 @@ def _wrong_check_times(entry: HistoryEntry, record: VerificationRecord | None) -
 
 def _stamp(moment: datetime | None, shift: float) -> float | None:
     return None if moment is None else formatting.as_utc(moment).timestamp() + shift
-
-
-def blockers(
-    entry: HistoryEntry | None, record: VerificationRecord | None, now: datetime
-) -> dict[str, str]:
-    """Why each request action is not allowed now ("" when it is allowed).
-
-    Args:
-        entry: The selected request, or None.
-        record: Its latest search result (gives the delivery events fired), or None.
-        now: The current moment.
-
-    Returns:
-        A reason per action name: ``check``, ``cancel``, ``next`` and ``copy``.
-    """
-    if entry is None:
-        none = "Select a request first"
-        return {"check": none, "cancel": none, "next": none, "copy": none}
-    if entry.api_version == "v2":
-        return v2_blockers(entry, now)
-    copy = "" if entry.request_id else "This request has no id (the API never accepted it)"
-    if entry.status == VerificationStatus.UNKNOWN_TO_SERVER:
-        return {"check": UNKNOWN_TO_SERVER_WHY, "cancel": UNKNOWN_TO_SERVER_WHY,
-                "next": UNKNOWN_TO_SERVER_WHY, "copy": copy}  # fmt: skip
-    if entry.status != VerificationStatus.IN_PROGRESS:
-        why = (
-            f"Only a request in progress allows this "
-            f"(this one is {formatting.status_text(entry.status)})"
-        )
-        return {"check": why, "cancel": why, "next": why, "copy": copy}
-    workflow = _workflow(entry)
-    start = started_at(entry, record)
-    wait = entry.next_event_wait or DEFAULT_NEXT_EVENT_WAIT
-    at = formatting.as_utc(now).timestamp()
-    # The deliveries fired by now: the search result's, and the schedule's since it.
-    events = len(_event_times(entry, record, start, wait, at))
-    age = at - start
-    cancel = ""
-    if age < CANCEL_NOT_BEFORE_S:
-        wait_text = formatting.format_duration(CANCEL_NOT_BEFORE_S - age + 0.999)
-        cancel = f"Cancel is allowed {CANCEL_NOT_BEFORE_S} s after the start (in {wait_text})"
-    elif events >= 2:
-        cancel = "Cancel is no longer allowed: the 2nd delivery was already sent"
-    nxt = ""
-    if events >= len(workflow.steps):
-        nxt = "No delivery event is left in this workflow"
-    return {"check": "", "cancel": cancel, "next": nxt, "copy": copy}

@@ -37,7 +37,7 @@ from PySide6.QtGui import QColor
 from typing_extensions import override
 
 from desktop_app.domain.models import HistoryEntry, VerificationRecord, VerificationStatus
-from desktop_app.ui import formatting
+from desktop_app.ui import formatting, messages
 from desktop_app.ui.countdowns import Clock, utc_now
 
 # Column order: what fits a ~500 px centre first (Started, Number, Status), Profile and
@@ -422,14 +422,14 @@ class HistoryTableModel(QAbstractTableModel):
                 self._replace(row, updated)
 
     def set_mask_numbers(self, mask: bool) -> None:
-        """Hide (True) or show the middle digits of every number, e.g. for screen sharing."""
+        """Presenter mode: numbers by their last four digits, request ids by their ends."""
         if mask == self._mask_numbers:
             return
         self._mask_numbers = mask
         self._cells.clear()
         if self._rows:
             self.dataChanged.emit(
-                self.index(0, COL_NUMBER), self.index(len(self._rows) - 1, COL_NUMBER)
+                self.index(0, 0), self.index(len(self._rows) - 1, COLUMN_COUNT - 1)
             )
 
     def _find(self, entry: HistoryEntry) -> int | None:
@@ -497,7 +497,7 @@ class HistoryTableModel(QAbstractTableModel):
             return entry.profile
         if column == COL_OPERATOR:
             return entry.operator
-        return entry.request_id or formatting.MISSING
+        return formatting.format_request_id(entry.request_id, mask=self._mask_numbers)
 
     def _sort_value(self, entry: HistoryEntry, column: int) -> Any:
         key = _SORT_KEYS.get(column)
@@ -505,11 +505,13 @@ class HistoryTableModel(QAbstractTableModel):
 
     def _tooltip(self, entry: HistoryEntry, column: int) -> str | None:
         if column == COL_STATUS:
-            parts = [str(entry.status)]
+            parts = [formatting.status_text(entry.status)]
             if entry.last_check_outcome:
                 parts.append(f"Last check: {entry.last_check_outcome}")
-            if entry.last_error:
-                parts.append(entry.last_error)
+            if entry.last_error and entry.status != VerificationStatus.IN_PROGRESS:
+                # Why it ended, in plain words (the API's own are under the pane's Details).
+                parts.append(formatting.mask_text(messages.describe_stored(entry.last_error),
+                                                  mask=self._mask_numbers))  # fmt: skip
             return "\n".join(parts)
         if column == COL_STARTED:
             started = f"Started {formatting.format_datetime(entry.created_at)}"
@@ -519,7 +521,8 @@ class HistoryTableModel(QAbstractTableModel):
         if column == COL_WORKFLOW:
             return formatting.entry_workflow_text(entry)
         if column == COL_REQUEST_ID and entry.request_id:
-            return entry.request_id  # the column is usually narrower than the 32 characters
+            # The column is usually narrower than the 32 characters.
+            return formatting.format_request_id(entry.request_id, mask=self._mask_numbers)
         return None
 
 

@@ -43,6 +43,7 @@ __all__ = [
     "CANCELLED",
     "NEXT_EVENT_TRIGGERED",
     "NOT_SENT",
+    "REFUSED_VALUE",
     "Message",
     "code_sent",
     "confirm",
@@ -262,6 +263,10 @@ def fix_fields(names: list[str]) -> Message:
     """Send refused by the form: the fields to fix, by name."""
     listed = ", ".join(dict.fromkeys(n.replace("_", " ") for n in names))
     return Message(f"Fix the fields marked in red ({listed}); nothing was sent.")
+
+
+#: A field the API refused (Verify v2 422), marked beside it; the API's reason is in Details.
+REFUSED_VALUE = "the API refused this value (its reason is under Details, below Send)"
 
 
 def refused_fields(exc: ApiError) -> Message:

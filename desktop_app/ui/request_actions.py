@@ -118,17 +118,10 @@ class RequestActions(QObject):
         if self._said_for and self._said_for != selected:
             self._said_for = ""
             self.message.emit("")
-        if entry is None:
-            allowed = rules(None, 0.0)
-        else:
-            record = self._records.get(entry.request_id)
-            allowed = rules(facts_of(entry, record), self._clock().timestamp())
-        self._set(self.check, messages.why_not(allowed.check))
-        self._set(self.cancel, messages.why_not(allowed.cancel))
-        self._set(self.next, messages.why_not(allowed.next))
-        no_id = entry is None or not entry.request_id
-        self._set(self.copy, messages.why_not(
-            Refusal(Blocker.NO_REQUEST if entry is None else Blocker.NO_ID) if no_id else None))
+        record = self._records.get(entry.request_id) if entry is not None else None
+        reasons = blockers(entry, record, self._clock())
+        for name in ("check", "cancel", "next", "copy"):
+            self._set(getattr(self, name), reasons[name])
         if entry is not None and entry.status == VerificationStatus.IN_PROGRESS:
             if not self.timer.isActive():
                 self.timer.start()
@@ -215,6 +208,28 @@ class RequestActions(QObject):
 
     def _on_control_failed(self, request_id: str, exc: BaseException) -> None:
         self._say(request_id, messages.describe(exc))
+
+
+def blockers(
+    entry: HistoryEntry | None, record: VerificationRecord | None, now: datetime
+) -> dict[str, str]:
+    """Why each request action is refused now, in words ("" when the API accepts it).
+
+    Args:
+        entry: The selected request, or None.
+        record: Its latest search result (the deliveries fired), or None.
+        now: The server's time.
+
+    Returns:
+        A reason per action name: ``check``, ``cancel``, ``next`` (the shared rule,
+        ``domain.action_rules``) and ``copy`` (needs an id).
+    """
+    facts = facts_of(entry, record) if entry is not None else None
+    allowed = rules(facts, now.timestamp())
+    no_id = None if entry is not None and entry.request_id else Refusal(
+        Blocker.NO_REQUEST if entry is None else Blocker.NO_ID)  # fmt: skip
+    return {"check": messages.why_not(allowed.check), "cancel": messages.why_not(allowed.cancel),
+            "next": messages.why_not(allowed.next), "copy": messages.why_not(no_id)}
 
 
 class RecordCache(QObject):

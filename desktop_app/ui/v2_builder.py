@@ -4,7 +4,8 @@
 the v1-only fields (workflow id, language, PIN expiry, next-event wait, sender id, PSD2) for the
 workflow builder and the v2 options. Send then goes to ``VerificationService.send_v2``; a 422
 answer's ``invalid_parameters`` are shown inline on the field or row they name
-(:func:`api_field_errors`), a 409 opens the concurrent-request panel with the live request's id.
+(:func:`api_field_errors`; in plain words, the API's own under the result's "Details"), a 409
+opens the concurrent-request panel with the live request's id.
 
 Its parts live in their own modules and are re-exported here:
 
@@ -177,7 +178,10 @@ class V2Section(QWidget):
     def _on_send_task_failed(self, exc: BaseException) -> None:
         page = self._page
         if isinstance(exc, InvalidParameterError) and exc.invalid_parameters:
-            self.show_errors(api_field_errors(exc.invalid_parameters))
+            # Each field the API named is marked in plain words; the API's own reasons are
+            # under the result's Details.
+            self.show_errors([FieldError(e.field, messages.REFUSED_VALUE)
+                              for e in api_field_errors(exc.invalid_parameters)])  # fmt: skip
             page.show_message(messages.refused_fields(exc))
             return
         if isinstance(exc, ValidationFailed):
