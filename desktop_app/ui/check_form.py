@@ -78,8 +78,8 @@ class CheckForm(QWidget):
         self._result_for = ""
         self._entries: dict[str, HistoryEntry] = {}
         self._wrong: dict[str, int] = {}
-        #: The combo text each request had, so a finished one keeps a readable label.
-        self._labels: dict[str, str] = {}
+        #: Every request listed so far, so a finished one keeps a readable label.
+        self._seen: dict[str, HistoryEntry] = {}
         #: Requests that ended while this form showed them, with how they ended.
         self._final: dict[str, str] = {}
         self._profile: str | None = None
@@ -209,6 +209,7 @@ class CheckForm(QWidget):
         current = self.request_id()
         before = self._entries
         self._entries = {e.request_id: e for e in entries if e.request_id}
+        self._seen.update(self._entries)
         for rid in before.keys() - self._entries.keys():
             # No longer in progress (checked, cancelled or expired elsewhere): it takes no
             # code; the history says how it ended.
@@ -239,14 +240,13 @@ class CheckForm(QWidget):
 
     def _label(self, rid: str) -> str:
         """The picker's text for a request: number, brand, age, id (and how it ended)."""
-        entry = self._entries.get(rid)
+        entry = self._seen.get(rid)
+        label = format_request_id(rid, mask=self._presenter)  # a pasted id: only that
         if entry is not None:
             age = format_duration((self._clock() - as_utc(entry.created_at)).total_seconds())
             number = format_number(entry.number, mask=self._presenter)
             api = " · v2" if entry.api_version == "v2" else ""
-            shown = format_request_id(rid, mask=self._presenter)
-            self._labels[rid] = f"{number} · {entry.brand}{api} · {age} ago · {shown}"
-        label = self._labels.get(rid, format_request_id(rid, mask=self._presenter))
+            label = f"{number} · {entry.brand}{api} · {age} ago · {label}"
         return f"{label} · {self._final[rid]}" if rid in self._final else label
 
     def _relabel(self) -> None:

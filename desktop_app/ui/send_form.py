@@ -234,11 +234,21 @@ class SendForm(QWidget):
     def set_presenter_mode(self, on: bool) -> None:
         """Presenter mode: the number shows only while it is edited; numbers and ids masked."""
         self._presenter = on
-        self.number_edit.setEchoMode(QLineEdit.EchoMode.PasswordEchoOnEdit if on
-                                     else QLineEdit.EchoMode.Normal)  # fmt: skip
+        self._mask_number_fields()
         self.result_label.set_mask(on)
         self.concurrent_panel.set_presenter_mode(on)
         self._on_number_changed()
+
+    def _mask_number_fields(self) -> None:
+        """Presenter mode: fields holding a number show it only while it is being edited."""
+        mode = QLineEdit.EchoMode.PasswordEchoOnEdit if self._presenter \
+            else QLineEdit.EchoMode.Normal  # fmt: skip
+        edits = [self.number_edit]
+        for row in self.v2.builder.rows:  # a v2 channel's own "to" and "from"
+            edits += [row.to_edit, row.from_edit]
+        for edit in edits:
+            if edit.echoMode() != mode:
+                edit.setEchoMode(mode)
 
     def _watch_inputs(self) -> None:
         """Any change to what will be sent clears the outcome of the last attempt."""
@@ -256,6 +266,7 @@ class SendForm(QWidget):
             if is_input(button) and button.isCheckable() and button is not self.advanced_toggle:
                 button.toggled.connect(self._on_input_changed)
         self.v2.builder.changed.connect(self._on_input_changed)
+        self.v2.builder.changed.connect(self._mask_number_fields)  # rows come and go
         self.number_edit.textChanged.connect(self._on_number_text_changed)
         self.country_combo.currentIndexChanged.connect(self._on_number_text_changed)
 
