@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QEvent
 from PySide6.QtGui import QFont, QFontDatabase, QFontMetrics, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -184,6 +185,12 @@ class HandsetPanel(QWidget):
             hint = self.messages_tree.sizeHintForColumn(column)
             if hint > self.messages_tree.columnWidth(column):
                 self.messages_tree.setColumnWidth(column, hint)
+
+    @override
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # presenter mode's larger type
+            self._size_columns()
 
     @override
     def showEvent(self, event: QShowEvent) -> None:
