@@ -249,14 +249,14 @@ def masked(message: str, mask: bool) -> str:
 
 # -- outcomes the forms report ---------------------------------------------------------------
 
-CANCELLED = Message("Verification cancelled.", "The number can be sent a new code now.")
-NEXT_EVENT_TRIGGERED = Message("The next delivery was sent now.")
+CANCELLED = Message("Verification cancelled.")
+NEXT_EVENT_TRIGGERED = Message("Next delivery event triggered.")
 NOT_SENT = Message("Not sent.")
 
 
 def code_sent(request_id: str) -> Message:
     """After a start: the code is on its way (``request_id`` as the view shows ids)."""
-    return Message(f"Code sent (request {request_id}).", "Type the code the customer reads out.")
+    return Message(f"Code sent. Request {request_id}.", "Type the code the customer reads out.")
 
 
 def fix_fields(names: list[str]) -> Message:

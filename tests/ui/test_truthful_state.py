@@ -81,7 +81,7 @@ def test_code_sent_goes_when_the_form_is_filled_again(qtbot: Any, form: SendForm
     form.number_edit.setText(MOBILE)
     form.brand_edit.setText("Acme")
     started = _send(qtbot, form)
-    assert form.result_label.text().startswith(f"Code sent (request {started.request_id})")
+    assert form.result_label.text().startswith(f"Code sent. Request {started.request_id}.")
     form.number_edit.setText("+44 7400 654321")
     assert form.result_label.text() == ""
 
