@@ -1,10 +1,11 @@
 """Truthful state (issue 9, item 5): a message goes when what it describes changes, "… ago" ticks.
 
-One test per stale state the issue lists, each on the widget that showed it: the Send page (the
-"already running" panel, "Fix the fields…", "Code sent"), the recent requests ("Verification
-cancelled." under other requests, a refused row's reason, the details pane's note, v2 checks),
-the Check page (ages, the result of another request), the window (a live profile's error after
-switching back to the Sandbox), the status-10 panel's Cancel once the second delivery is due.
+One test per stale state the issue lists, each on the widget that showed it: the recent requests
+("Verification cancelled." under other requests, a refused row's reason, the details pane's note,
+v2 checks), the Check page (ages, the result of another request), the window (a live profile's
+error after switching back to the Sandbox), the status-10 panel's Cancel once the second delivery
+is due. The Send page's (the "already running" panel, "Fix the fields…", "Code sent") are in
+``test_send_form``.
 Forms run on the real services over a real sandbox (``stack``), views on fakes with a clock the
 test moves.
 """
@@ -29,70 +30,10 @@ from desktop_app.ui.check_form import CheckForm
 from desktop_app.ui.concurrent_panel import ConcurrentPanel
 from desktop_app.ui.details_pane import DetailsPane
 from desktop_app.ui.recent_requests import RecentRequestsView
-from desktop_app.ui.send_form import SendForm
 from tests.services.support import settle
 from tests.ui.live_stack import Stack
 
 MOBILE = "+44 7400 123456"
-
-
-@pytest.fixture
-def form(qtbot: Any, stack: Stack) -> SendForm:
-    panel = ConcurrentPanel(stack.verification, stack.history, clock=stack.server.clock.now)
-    widget = SendForm(stack.verification, panel)
-    qtbot.addWidget(widget)
-    widget.set_region("GB")
-    return widget
-
-
-def _send(qtbot: Any, form: SendForm) -> Any:
-    with qtbot.waitSignal(form.sent, timeout=5000) as blocker:
-        form.send_button.click()
-    return blocker.args[0]
-
-
-# -- the Send page ----------------------------------------------------------------------------
-
-def test_the_already_running_panel_goes_when_the_number_changes(
-    qtbot: Any, form: SendForm
-) -> None:
-    form.number_edit.setText(MOBILE)
-    form.brand_edit.setText("Acme")
-    _send(qtbot, form)
-    form.send_button.click()
-    panel = form.concurrent_panel
-    qtbot.waitUntil(lambda: panel.isVisibleTo(form), timeout=5000)
-    form.brand_edit.setText("Other brand")  # not about the number: the panel stays
-    assert panel.isVisibleTo(form)
-    form.number_edit.setText("+44 7400 654321")
-    assert not panel.isVisibleTo(form) and panel.request_id == ""
-
-
-def test_fix_the_fields_goes_once_a_field_is_edited(form: SendForm) -> None:
-    form.number_edit.setText(MOBILE)
-    form.brand_edit.setText("")
-    form.send_button.click()
-    assert form.result_label.text().startswith("Fix the fields marked in red (brand)")
-    form.brand_edit.setText("Acme")
-    assert form.result_label.text() == "" and not form.result_label.isVisibleTo(form)
-
-
-def test_code_sent_goes_when_the_form_is_filled_again(qtbot: Any, form: SendForm) -> None:
-    form.number_edit.setText(MOBILE)
-    form.brand_edit.setText("Acme")
-    started = _send(qtbot, form)
-    assert form.result_label.text().startswith(f"Code sent. Request {started.request_id}.")
-    form.number_edit.setText("+44 7400 654321")
-    assert form.result_label.text() == ""
-
-
-def test_sending_is_not_withdrawn_while_the_answer_is_awaited(qtbot: Any, form: SendForm) -> None:
-    form.number_edit.setText(MOBILE)
-    form.brand_edit.setText("Acme")
-    form.send_button.click()
-    assert form.result_label.text() == "Sending…"
-    form.brand_edit.setText("Acme 2")  # typing on while it is sent: the answer still comes
-    qtbot.waitUntil(lambda: form.result_label.text().startswith("Code sent"), timeout=5000)
 
 
 # -- the status-10 panel ----------------------------------------------------------------------
