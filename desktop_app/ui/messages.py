@@ -112,8 +112,6 @@ def log_file() -> Path | None:
 _TECHNICAL: Final = re.compile(
     r"Errno|\b[A-Z][A-Za-z]*(?:Error|Exception|Failed|Timeout)\b|\bstatus \d+\b|\bHTTP \d{3}\b"
 )
-#: A trailing parenthesised part (the technical cause the lower layers append), then a stop.
-_TRAILING_GROUP: Final = re.compile(r"\s*\((?P<inner>.*)\)\s*\.?\s*$", re.DOTALL)
 
 
 def looks_technical(text: str) -> bool:
@@ -146,7 +144,7 @@ def describe(exc: BaseException) -> Message:
     path = log_file()
     where = f"the log file {path}" if path else "the log"
     return Message(
-        "Something unexpected went wrong inside Verify Desk; nothing more happened.",
+        "Something unexpected went wrong inside Verify Desk (a bug).",
         f"Try again; if it happens again, report it with {where}.",
         f"{type(exc).__name__}: {redact(str(exc))}".rstrip(": "),
     )
@@ -186,22 +184,20 @@ def split_technical(text: str) -> tuple[str, str]:
     this takes it off (parentheses inside it may nest). Text without such a part is all plain.
     """
     text = text.strip()
-    match = _TRAILING_GROUP.search(text)
-    if match is None or not _balanced(match.group("inner")):
+    body = text[:-1].rstrip() if text.endswith(".") else text
+    if not body.endswith(")"):
         return text, ""
-    plain = text[: match.start()].rstrip()
+    depth = 0
+    for index in range(len(body) - 1, -1, -1):  # back to the "(" that the last ")" closes
+        depth += {")": 1, "(": -1}.get(body[index], 0)
+        if depth == 0:
+            break
+    else:
+        return text, ""  # unbalanced: not a part the lower layers appended
+    plain = body[:index].rstrip()
     if plain and plain[-1] not in ".!?":
         plain += "."
-    return plain, match.group("inner").strip()
-
-
-def _balanced(text: str) -> bool:
-    depth = 0
-    for char in text:
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if depth < 0:
-            return False
-    return depth == 0
+    return plain, body[index + 1:-1].strip()
 
 
 def _error_classes(base: type[VerifyDeskError] = VerifyDeskError) -> Iterator[type[Exception]]:
