@@ -225,6 +225,8 @@ class DetailsPane(ScrollPage):
         """What to say under the title: why it never started, or what the timers rest on."""
         if entry.status in _NOT_STARTED and entry.last_error:
             return messages.describe_stored(entry.last_error)
+        if entry.status == VerificationStatus.UNKNOWN_TO_SERVER:
+            return f"{messages.UNKNOWN_TO_SERVER}."
         if (record is None and entry.api_version != "v2" and entry.request_id
                 and entry.status == VerificationStatus.IN_PROGRESS):  # fmt: skip
             return "Timers are estimated from the workflow until the lookup answers."

@@ -36,6 +36,7 @@ from desktop_app.domain.errors import (
     ValidationFailed,
     VerifyDeskError,
 )
+from desktop_app.domain.models import VerificationStatus
 from desktop_app.domain.redact import redact
 from desktop_app.domain.workflows import CANCEL_NOT_BEFORE_S
 
@@ -44,6 +45,7 @@ __all__ = [
     "NEXT_EVENT_TRIGGERED",
     "NOT_SENT",
     "REFUSED_VALUE",
+    "UNKNOWN_TO_SERVER",
     "Message",
     "code_sent",
     "confirm",
@@ -278,6 +280,11 @@ def copied(what: str, shown: str) -> Message:
 
 # -- actions the API would refuse now -------------------------------------------------------
 
+#: Why nothing can be done with a request the server does not know (a search found nothing).
+UNKNOWN_TO_SERVER = (
+    "The server does not know this request (a lookup found nothing), so it can no longer be "
+    "checked, cancelled or moved on"
+)
 _WHY_NOT: Final = {
     Blocker.NO_REQUEST: "Select a request first",
     Blocker.NO_ID: "This attempt has no request id: the API never accepted it",
@@ -296,6 +303,8 @@ def why_not(refusal: Refusal | None) -> str:
     from desktop_app.ui.formatting import format_duration, status_text
 
     if refusal.why is Blocker.FINISHED:
+        if refusal.status == VerificationStatus.UNKNOWN_TO_SERVER:
+            return UNKNOWN_TO_SERVER
         return f"This request has ended ({status_text(refusal.status)})"
     if refusal.why is Blocker.TOO_EARLY:
         wait = format_duration(refusal.seconds + 0.999)
