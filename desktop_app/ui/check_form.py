@@ -33,7 +33,7 @@ from desktop_app.services.history import HistoryService
 from desktop_app.services.latest import Latest
 from desktop_app.services.verification import VerificationService
 from desktop_app.ui import messages
-from desktop_app.ui.countdowns import Clock, utc_now
+from desktop_app.ui.countdowns import Clock, follow_clock, utc_now
 from desktop_app.ui.details_disclosure import MessageLine
 from desktop_app.ui.fitting import ScrollPage, shrinkable
 from desktop_app.ui.formatting import (
@@ -148,6 +148,7 @@ class CheckForm(QWidget):
 
     def _connect_signals(self) -> None:
         self.timer.timeout.connect(self._on_timer_timeout)
+        follow_clock(self._clock, self._on_timer_timeout)  # a skip: ages and the rule at once
         # A check, cancel or expiry recorded anywhere may end a listed request.
         self._verification.history_changed.connect(self.reload)
         self.code_edit.returnPressed.connect(self._on_check_button_clicked)

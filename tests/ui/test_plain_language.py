@@ -205,8 +205,8 @@ def desk(qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
     monkeypatch.setenv("VERIFY_DESK_HOME", str(tmp_path))
     real_build = api_http.build_http_client
 
-    def short_client(transport: Any = None, timeout: Any = None) -> httpx.Client:
-        return real_build(transport, timeout=SHORT)
+    def short_client(transport: Any = None, timeout: Any = None, **options: Any) -> httpx.Client:
+        return real_build(transport, timeout=SHORT, **options)  # the app passes server_time
 
     monkeypatch.setattr(api_http, "build_http_client", short_client)
     dialogs: list[str] = []
