@@ -665,8 +665,7 @@ def _wire_scenarios(ctx: AppContext, runners: ServiceRunners, session: SessionSe
         built.history_changed.connect(window.recent.reload)
         return built
 
-    window.scenario_menu = ScenarioMenu(window, service,
-                                        mask=lambda: ctx.preferences.mask_numbers)  # fmt: skip
+    window.scenario_menu = ScenarioMenu(window, service, mask=lambda: window.presenter_mode)
 
 
 def _install_excepthook(window: MainWindow) -> None:
