@@ -513,7 +513,8 @@ def build_app(*, home: Path | None = None, transport: httpx.BaseTransport | None
                           "window_state": prefs.window_state,
                           "splitter_state": prefs.splitter_state,
                           "history_columns": prefs.history_columns,
-                          "handset_visible": prefs.handset_visible})
+                          "handset_visible": prefs.handset_visible,
+                          "presenter_mode": prefs.presenter_mode})
     options = AppOptions(transport=transport, sandbox_latency=sandbox_latency,
                          credentials=credentials, poll_ms=poll_ms)
     ctx = AppContext(paths, prefs_store, prefs, window, profile_store, options,
@@ -602,12 +603,11 @@ def _build_services(ctx: AppContext) -> None:
     window.send_form.set_region(
         prefs.last_country or default_region_from_locale(QLocale.system().name()))
     window.send_form.restore_brand(prefs.brand)
-    window.recent.set_mask_numbers(prefs.mask_numbers)
     from desktop_app.ui.reports_menu import ReportsMenu
 
     reports = ReportsService(runners.reports, history_store, history_path=paths.history_db)
-    # Exports mask numbers as the window does (presenter mode will join mask_numbers here).
-    window.reports_menu = ReportsMenu(window, reports, mask=lambda: ctx.preferences.mask_numbers)
+    # Exports mask numbers as the window does: in presenter mode (remembered in preferences).
+    window.reports_menu = ReportsMenu(window, reports, mask=lambda: window.presenter_mode)
     _wire_scenarios(ctx, runners, session, verification)
     speed = window.handset_panel.speed_combo
     speed.setCurrentIndex(max(speed.findData(ctx.time_scale), 0))
@@ -665,8 +665,7 @@ def _wire_scenarios(ctx: AppContext, runners: ServiceRunners, session: SessionSe
         built.history_changed.connect(window.recent.reload)
         return built
 
-    window.scenario_menu = ScenarioMenu(window, service,
-                                        mask=lambda: ctx.preferences.mask_numbers)  # fmt: skip
+    window.scenario_menu = ScenarioMenu(window, service, mask=lambda: window.presenter_mode)
 
 
 def _install_excepthook(window: MainWindow) -> None:
@@ -675,7 +674,8 @@ def _install_excepthook(window: MainWindow) -> None:
     def hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
         log.critical("unexpected error", exc_info=(kind, exc, tb))
         try:
-            messages.show_error(window, messages.describe(exc))
+            messages.show_error(window, messages.masked(messages.describe(exc),
+                                                        window.presenter_mode))
         except Exception:
             log.exception("could not show the error message")
 

@@ -45,8 +45,11 @@ The tree::
         ├── CodeNotSupportedError        v2 409: the current step takes no code (silent auth)
         └── UnknownApiError              any other status (code and text kept)
 
-Each class has a ``meaning`` (one human sentence) and a ``next_step``. ``str(error)`` is the
-sentence a person sees; it never contains the API secret (the api layer scrubs server text).
+Each class has a ``meaning`` (one plain sentence: what happened) and a ``next_step`` (what to do
+now), in words a support agent can read out: no status numbers, no API text, no class names. The
+window leads with them and keeps the API's own words for a "Details" disclosure; ``str(error)``
+(the command line's sentence) adds those words in parentheses. It never contains the API secret
+(the api layer scrubs server text).
 
 A Verify v1 status belongs to exactly one class, as its ``status_code``;
 ``desktop_app.api.errors`` builds its status -> class table from those attributes (a new v1
@@ -294,8 +297,8 @@ class MissingParameterError(ApiError):
     """Status 2."""
 
     status_code = "2"
-    meaning = "The API says a mandatory parameter is missing."
-    next_step = "This is a bug in the request this app built; please report it."
+    meaning = "The API says something it needs was missing from the request."
+    next_step = "This is a bug in Verify Desk; please report it, with the API's words."
 
 
 class InvalidParameterError(ApiError):
@@ -308,7 +311,10 @@ class InvalidParameterError(ApiError):
 
     status_code = "3"
     meaning = "The API refused a parameter value."
-    next_step = "Check the value it names; if it says 'Facility not allowed', check the API host."
+    next_step = (
+        "Correct the value the API refused; if its reason is 'Facility not allowed', check the "
+        "profile's API host."
+    )
 
     def __init__(
         self,
@@ -383,8 +389,8 @@ class UnsupportedNetworkError(ApiError):
     """Status 15."""
 
     status_code = "15"
-    meaning = "The destination number is not in a supported network."
-    next_step = "Use another number, or ask Vonage to enable the destination."
+    meaning = "Verify cannot send to this number's mobile network."
+    next_step = "Use another number, or ask Vonage to enable that network."
 
 
 class WrongCodeError(ApiError):
@@ -479,7 +485,7 @@ class UnknownApiError(ApiError):
     """A status this app does not know; code and text are kept."""
 
     meaning = "The Verify API refused the request."
-    next_step = "See the status and text the API gave."
+    next_step = "Try again; if it keeps happening, ask Vonage support, quoting the API's words."
 
 
 class CallDeadlineError(ApiTimeoutError):

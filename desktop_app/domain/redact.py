@@ -3,6 +3,9 @@
 Every place where text leaves the process (CLI output, log records, history rows, error
 messages built from server text) goes through these functions; there is no other copy.
 
+* :func:`mask_number` cuts one phone number to its last 4 digits (``"***0123"``), and
+  :func:`mask_request_id` an id to its two ends (``"8049…ef02"``): the window's presenter
+  mode shows every number and id through them, the log through :func:`redact_numbers`.
 * :func:`redact_numbers` keeps only the last 4 digits of every phone-number-like run: 7 to 15
   digits standing alone (not part of a longer word such as a 32-hex request id), or a ``+``
   followed by 7 to 15 digits with optional single spaces, hyphens or dots between them
@@ -29,9 +32,12 @@ from typing import Final
 from urllib.parse import quote, quote_plus
 
 __all__ = [
+    "ID_ELLIPSIS",
     "MIN_SECRET_LENGTH",
     "NUMBER_MASK",
     "SECRET_MASK",
+    "mask_number",
+    "mask_request_id",
     "redact",
     "redact_numbers",
     "redact_pairs",
@@ -41,6 +47,12 @@ __all__ = [
 
 #: What replaces all but the last four digits of a number.
 NUMBER_MASK: Final = "***"
+#: Digits of a number left visible by :func:`mask_number`.
+NUMBER_TAIL: Final = 4
+#: Characters kept at each end of a request id by :func:`mask_request_id`.
+ID_END: Final = 4
+#: What stands for the middle of a shortened request id.
+ID_ELLIPSIS: Final = "…"
 #: What replaces a secret.
 SECRET_MASK: Final = "[secret]"
 #: Secrets shorter than this are not masked (masking "a" would shred every message).
@@ -64,23 +76,44 @@ def redact_pairs(text: str) -> str:
     return _PAIRS.sub(lambda m: f"{m.group(1)}{m.group(2)}{NUMBER_MASK}", text)
 
 
-def _keep_last_four(match: re.Match[str]) -> str:
-    text = match.group(0)
-    digits = [c for c in text if c.isdigit()]
-    plus = "+" if text.startswith("+") else ""
-    return f"{plus}{NUMBER_MASK}{''.join(digits[-4:])}"
+def mask_number(number: str, *, mask: str = NUMBER_MASK) -> str:
+    """One phone number cut to its last four digits: ``"+44 7700 900123"`` -> ``"+***0123"``.
+
+    Args:
+        number: A number as stored or shown (E.164 digits, spaces or separators allowed).
+        mask: What stands for the digits removed.
+
+    Returns:
+        The ``+`` (when the number has one), ``mask`` and the last four digits. Text without
+        digits (a v2 email address) is returned unchanged; a number of four digits or fewer
+        is masked whole but for its last digit, so no short number is ever shown in full.
+    """
+    digits = [c for c in number if c.isdigit()]
+    if not digits:
+        return number
+    plus = "+" if number.lstrip().startswith("+") else ""
+    keep = NUMBER_TAIL if len(digits) > NUMBER_TAIL else 1
+    return f"{plus}{mask}{''.join(digits[-keep:])}"
 
 
-def redact_numbers(text: str) -> str:
+def mask_request_id(request_id: str) -> str:
+    """A request id cut to its ends: ``"8049…ef02"`` (an id this short or shorter: unchanged)."""
+    if len(request_id) <= 2 * ID_END + len(ID_ELLIPSIS):
+        return request_id
+    return f"{request_id[:ID_END]}{ID_ELLIPSIS}{request_id[-ID_END:]}"
+
+
+def redact_numbers(text: str, *, mask: str = NUMBER_MASK) -> str:
     """Return ``text`` with every phone-number-like run cut to its last 4 digits.
 
     Args:
         text: Any text (a log message, a traceback).
+        mask: What stands for the digits removed.
 
     Returns:
-        The text with ``+`` kept, the digits but the last four replaced by ``***``.
+        The text with ``+`` kept, the digits but the last four replaced by ``mask``.
     """
-    return _NUMBER.sub(_keep_last_four, text)
+    return _NUMBER.sub(lambda match: mask_number(match.group(0), mask=mask), text)
 
 
 def _spellings(secret: str) -> list[str]:

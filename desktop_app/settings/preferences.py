@@ -3,12 +3,13 @@
 Call sites never use string keys: they read attributes and save a changed copy::
 
     prefs = store.load()
-    store.save(dataclasses.replace(prefs, mask_numbers=True))
+    store.save(dataclasses.replace(prefs, presenter_mode=True))
 
 The values live in ``settings.json`` under the ``"preferences"`` key. Loading is forgiving:
 unknown keys are ignored, and a value of the wrong type (or out of range, or not base64 where
 base64 is expected) falls back to that field's default, so a hand-edited file never stops
-the app from starting.
+the app from starting. The former ``mask_numbers`` (never shown in the window) is read as
+``presenter_mode`` when the file has no ``presenter_mode`` yet.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ class Preferences:
     Attributes:
         last_country: ISO 3166 region last used for number entry (``"GB"``), or empty.
         brand: The brand last sent in the verification text.
-        mask_numbers: Show phone numbers masked in the history.
+        presenter_mode: Presenter mode (View menu): numbers cut to their last four digits,
+            request ids to their ends, larger type.
         sandbox_time_scale: How much faster than real time the built-in sandbox runs.
         window_geometry: Base64 of ``QMainWindow.saveGeometry()``.
         window_state: Base64 of ``QMainWindow.saveState()``.
@@ -48,7 +50,7 @@ class Preferences:
 
     last_country: str = ""
     brand: str = ""
-    mask_numbers: bool = False
+    presenter_mode: bool = False
     sandbox_time_scale: float = 1.0
     window_geometry: str = ""
     window_state: str = ""
@@ -80,6 +82,8 @@ def from_mapping(data: object) -> Preferences:
     """Build preferences from stored data, defaulting each missing or invalid field."""
     if not isinstance(data, dict):
         return Preferences()
+    if "presenter_mode" not in data and "mask_numbers" in data:
+        data = {**data, "presenter_mode": data["mask_numbers"]}  # its former name
     values: dict[str, Any] = {}
     for field in dataclasses.fields(Preferences):
         if field.name in data and _accept(field.name, field.default, data[field.name]):

@@ -2,11 +2,15 @@
 
 Codes are never stored or logged: the code box is cleared after every result, and the code only
 travels to the service's job.
+
+Check is enabled only while the API would take a code for the chosen request (the shared rule,
+``desktop_app.domain.action_rules``), with the reason in its tooltip otherwise. The picker's
+"… ago" texts tick; the result line goes when another request is chosen.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRegularExpression, Qt, Signal
+from PySide6.QtCore import QRegularExpression, Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QComboBox,
@@ -20,7 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.domain.errors import TooManyAttemptsError, WrongCodeError
+from desktop_app.domain.action_rules import facts_of, rules
+from desktop_app.domain.errors import RequestNotFoundError, TooManyAttemptsError, WrongCodeError
 from desktop_app.domain.models import HistoryEntry, VerificationStatus
 from desktop_app.domain.v2 import is_v2_request_id
 from desktop_app.domain.workflows import MAX_WRONG_CODES
@@ -28,14 +33,23 @@ from desktop_app.services.history import HistoryService
 from desktop_app.services.latest import Latest
 from desktop_app.services.verification import VerificationService
 from desktop_app.ui import messages
-from desktop_app.ui.countdowns import Clock, utc_now
+from desktop_app.ui.countdowns import Clock, follow_clock, utc_now
+from desktop_app.ui.details_disclosure import MessageLine
 from desktop_app.ui.fitting import ScrollPage, shrinkable
-from desktop_app.ui.formatting import as_utc, format_duration, format_number, status_color
+from desktop_app.ui.formatting import (
+    as_utc,
+    format_duration,
+    format_number,
+    format_request_id,
+    status_color,
+    status_text,
+)
 from desktop_app.ui.validators import FieldErrorLabel, field_problem, submit_shortcuts
 
 __all__ = ["CheckForm"]
 
 _CODE_MAX = 10
+CHECK_TOOLTIP = "Check the code (Enter or Ctrl+Enter)"
 
 
 class CheckForm(QWidget):
@@ -59,10 +73,13 @@ class CheckForm(QWidget):
         self._verification = verification
         self._history = history
         self._clock = clock
+        self._presenter = False
+        #: The request the result line is about ("" when it shows none).
+        self._result_for = ""
         self._entries: dict[str, HistoryEntry] = {}
         self._wrong: dict[str, int] = {}
-        #: The combo text each request had, so a finished one keeps a readable label.
-        self._labels: dict[str, str] = {}
+        #: Every request listed so far, so a finished one keeps a readable label.
+        self._seen: dict[str, HistoryEntry] = {}
         #: Requests that ended while this form showed them, with how they ended.
         self._final: dict[str, str] = {}
         self._profile: str | None = None
@@ -98,14 +115,12 @@ class CheckForm(QWidget):
         self.attempts_label.setWordWrap(True)
         self.attempts_label.setAccessibleName("Attempts left")
         self.check_button = QPushButton("Check", self)
-        self.check_button.setToolTip("Check the code (Enter or Ctrl+Enter)")
-        self.result_label = QLabel(self)
-        self.result_label.setWordWrap(True)
-        self.result_label.setAccessibleName("Check result")
-        font = self.result_label.font()
+        self.check_button.setToolTip(CHECK_TOOLTIP)
+        self.result_label = MessageLine(self, name="Check result")
+        font = self.result_label.label.font()
         font.setPointSizeF(font.pointSizeF() * 1.3)
         font.setBold(True)
-        self.result_label.setFont(font)
+        self.result_label.label.setFont(font)
         form = QFormLayout()
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.addRow("&Request:", self.request_combo)
@@ -128,8 +143,14 @@ class CheckForm(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.page)
         self.shortcuts = submit_shortcuts(self)
+        self.timer = QTimer(self)  # the "… ago" texts and the check rule follow the clock
+        self.timer.setInterval(1000)
 
     def _connect_signals(self) -> None:
+        self.timer.timeout.connect(self._on_timer_timeout)
+        follow_clock(self._clock, self._on_timer_timeout)  # a skip: ages and the rule at once
+        # A check, cancel or expiry recorded anywhere may end a listed request.
+        self._verification.history_changed.connect(self.reload)
         self.code_edit.returnPressed.connect(self._on_check_button_clicked)
         self.check_button.clicked.connect(self._on_check_button_clicked)
         for shortcut in self.shortcuts:
@@ -144,9 +165,16 @@ class CheckForm(QWidget):
             self.request_combo.clear()
             self.request_combo.setEditText("")
             self.result_label.clear()
+            self._result_for = ""
             self.attempts_label.clear()
         self._profile = name
         self.reload()
+
+    def set_presenter_mode(self, on: bool) -> None:
+        """Presenter mode: the picker shows the last four digits of numbers and ids' ends."""
+        self._presenter = on
+        self.result_label.set_mask(on)
+        self._relabel()
 
     def reload(self) -> None:
         """Reload the running requests from the history (on the history pool; latest wins).
@@ -172,6 +200,7 @@ class CheckForm(QWidget):
         self.request_combo.setCurrentIndex(index)
         self._show_start_of_text()
         self.result_label.clear()
+        self._result_for = ""
         self.code_edit.setFocus(Qt.FocusReason.OtherFocusReason)
         self.reload()
 
@@ -179,29 +208,76 @@ class CheckForm(QWidget):
 
     def _on_history_loaded(self, entries: list[HistoryEntry]) -> None:
         current = self.request_id()
+        before = self._entries
         self._entries = {e.request_id: e for e in entries if e.request_id}
+        self._seen.update(self._entries)
+        for rid in before.keys() - self._entries.keys():
+            # No longer in progress (checked, cancelled or expired elsewhere): it takes no
+            # code; the history says how it ended.
+            self._final.setdefault(rid, "ended")
+            self._history.get(rid).on_success(self._on_ended_entry)
         self.request_combo.blockSignals(True)
         self.request_combo.clear()
-        now = self._clock()
-        for rid, entry in self._entries.items():
-            age = format_duration((now - as_utc(entry.created_at)).total_seconds())
-            number = entry.number if "@" in entry.number else format_number(entry.number)
-            api = " · v2" if entry.api_version == "v2" else ""
-            text = f"{number} · {entry.brand}{api} · {age} ago · {rid}"
-            self._labels[rid] = text
-            self.request_combo.addItem(text, rid)
+        for rid in self._entries:
+            self.request_combo.addItem(self._label(rid), rid)
         index = self.request_combo.findData(current)
         if index < 0 and current:
             # No longer in progress (just verified or terminated): keep it, readably labelled.
-            label = self._labels.get(current, current)
-            if current in self._final:
-                label = f"{label} · {self._final[current]}"
-            self.request_combo.insertItem(0, label, current)
+            self.request_combo.insertItem(0, self._label(current), current)
             index = 0
         self.request_combo.setCurrentIndex(max(index, 0) if self.request_combo.count() else -1)
         self.request_combo.blockSignals(False)
         self._show_start_of_text()
         self._on_request_combo_changed()
+        self.timer.start()
+
+    def _on_ended_entry(self, entry: HistoryEntry | None) -> None:
+        if entry is not None and entry.request_id and entry.status.is_final \
+                and self._final.get(entry.request_id) == "ended":  # fmt: skip
+            self._final[entry.request_id] = status_text(entry.status).lower()
+            self._relabel()
+            self._show_attempts(self.request_id())
+            self._apply_rule()
+
+    def _label(self, rid: str) -> str:
+        """The picker's text for a request: number, brand, age, id (and how it ended)."""
+        entry = self._seen.get(rid)
+        label = format_request_id(rid, mask=self._presenter)  # a pasted id: only that
+        if entry is not None:
+            age = format_duration((self._clock() - as_utc(entry.created_at)).total_seconds())
+            number = format_number(entry.number, mask=self._presenter)
+            api = " · v2" if entry.api_version == "v2" else ""
+            label = f"{number} · {entry.brand}{api} · {age} ago · {label}"
+        return f"{label} · {self._final[rid]}" if rid in self._final else label
+
+    def _relabel(self) -> None:
+        """Recompute every item's text (the ages tick; presenter mode changes the numbers)."""
+        combo = self.request_combo
+        current = combo.currentIndex()
+        typing = current >= 0 and combo.currentText() != combo.itemText(current)
+        for index in range(combo.count()):
+            rid = str(combo.itemData(index) or "")
+            text = self._label(rid) if rid else combo.itemText(index)
+            if text != combo.itemText(index) and not (typing and index == current):
+                combo.setItemText(index, text)  # the current one: its edit text follows
+        if not typing:
+            self._show_start_of_text()
+
+    def _on_timer_timeout(self) -> None:
+        self._relabel()
+        self._apply_rule()
+
+    def _apply_rule(self) -> None:
+        """Enable Check only while the API would take a code for the chosen request."""
+        rid = self.request_id()
+        entry = self._entries.get(rid)
+        why = ""
+        if rid in self._final:
+            why = f"This request has ended ({self._final[rid]}): it takes no more codes"
+        elif entry is not None:
+            why = messages.why_not(rules(facts_of(entry), self._clock().timestamp()).check)
+        self.check_button.setEnabled(not why and not self._busy)
+        self.check_button.setToolTip(f"Not now: {why}." if why else CHECK_TOOLTIP)
 
     def _show_start_of_text(self) -> None:
         line = self.request_combo.lineEdit()
@@ -213,6 +289,10 @@ class CheckForm(QWidget):
         entry = self._entries.get(rid)
         self.code_edit.setMaxLength(entry.code_length if entry and entry.code_length else _CODE_MAX)
         self._show_attempts(rid)
+        if rid != self._result_for:  # the result was about another request
+            self.result_label.clear()
+            self._result_for = ""
+        self._apply_rule()
 
     def _attempts_left(self, rid: str) -> int:
         entry = self._entries.get(rid)
@@ -239,22 +319,27 @@ class CheckForm(QWidget):
             return
         self._busy = True
         self.check_button.setEnabled(False)
+        self._result_for = rid
+        self.result_label.set_colour(None)
         self.result_label.setText("Checking…")
+        # Wrong codes counted before this one: the history reloads by itself meanwhile (and
+        # may already count this one when the answer comes), so the count is taken now.
+        used = MAX_WRONG_CODES - self._attempts_left(rid)
         task = self._verification.check(rid, code)
-        task.on_success(lambda _result: self._show_result(rid, None))
-        task.on_failure(lambda exc: self._show_result(rid, exc))
+        task.on_success(lambda _result: self._show_result(rid, None, used))
+        task.on_failure(lambda exc: self._show_result(rid, exc, used))
         task.on_finished(self._on_check_task_finished)
 
     def _on_check_task_finished(self) -> None:
         self._busy = False
-        self.check_button.setEnabled(True)
+        self._apply_rule()
 
-    def _show_result(self, rid: str, exc: BaseException | None) -> None:
+    def _show_result(self, rid: str, exc: BaseException | None, used: int) -> None:
         self.code_edit.clear()
         if exc is None:
             text, status = "Verified ✓", VerificationStatus.SUCCESS
         elif isinstance(exc, WrongCodeError):
-            self._wrong[rid] = MAX_WRONG_CODES - self._attempts_left(rid) + 1
+            self._wrong[rid] = max(self._wrong.get(rid, 0), used + 1)
             left = self._attempts_left(rid)
             text = f"Wrong code — {left} attempt{'s' if left != 1 else ''} left"
             status = VerificationStatus.EXPIRED  # amber
@@ -267,10 +352,15 @@ class CheckForm(QWidget):
             self._final[rid] = "verified"
         elif isinstance(exc, TooManyAttemptsError):
             self._final[rid] = "terminated"
-        self.result_label.setText(text)
-        self.result_label.setStyleSheet(f"color: {status_color(status).name()};")
-        self._show_attempts(rid)
+        elif isinstance(exc, RequestNotFoundError):
+            self._final.setdefault(rid, "ended")  # the API says it takes no more codes
+        if rid == self.request_id():  # else another one was chosen meanwhile: not about it
+            self._result_for = rid
+            self.result_label.setText(text)
+            self.result_label.set_colour(status_color(status))
+            self._show_attempts(rid)
+        self._apply_rule()
         self.checked.emit(rid)
-        if exc is None or isinstance(exc, TooManyAttemptsError):
+        if exc is None or isinstance(exc, TooManyAttemptsError | RequestNotFoundError):
             self.reload()
         self.code_edit.setFocus(Qt.FocusReason.OtherFocusReason)

@@ -2,7 +2,9 @@
 
 It names the live request, says when it started and how long it still lives, and offers the
 three ways forward: check its code, cancel it (only while the API allows it: from 30 s after the
-start until the second delivery event), or show it in the recent requests.
+start until the second delivery event), or show it in the recent requests. Check and Cancel follow
+the same rules as everywhere else (``desktop_app.domain.action_rules``), re-read every second and
+by the schedule (a delivery due since the last lookup counts), with the reason in the tooltip.
 """
 
 from __future__ import annotations
@@ -13,24 +15,27 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from desktop_app.domain.api_family import ApiFamily, family_of
-from desktop_app.domain.lifecycle import predict
-from desktop_app.domain.models import HistoryEntry, VerificationRecord, VerificationStatus
-from desktop_app.domain.workflows import (
-    CANCEL_NOT_BEFORE_S,
-    DEFAULT_NEXT_EVENT_WAIT,
-    DEFAULT_PIN_EXPIRY,
-    DEFAULT_WORKFLOW_ID,
+from desktop_app.domain.action_rules import (
+    RequestFacts,
+    expires_at,
+    facts_of,
+    facts_of_search,
+    rules,
 )
+from desktop_app.domain.api_family import ApiFamily, family_of
+from desktop_app.domain.models import HistoryEntry, VerificationRecord, VerificationStatus
 from desktop_app.services.history import HistoryService
 from desktop_app.services.verification import VerificationService
 from desktop_app.ui import messages
-from desktop_app.ui.formatting import as_utc, format_duration
+from desktop_app.ui.details_disclosure import MessageLine
+from desktop_app.ui.formatting import format_duration, format_request_id, status_text
 
 __all__ = ["CANCEL_TOOLTIP", "ConcurrentPanel"]
 
-CANCEL_TOOLTIP = "Cancel is allowed from 30 s after the start"
-_LATE_TOOLTIP = "Cancel is no longer allowed: the second delivery attempt has been made"
+CANCEL_TOOLTIP = "Cancel the running request (allowed from 30 s after its start)"
+CHECK_TOOLTIP = "Open the check form on the running request"
+_LOOKING_UP = "Looking the request up…"
+_CANCELLED_WHY = "It was cancelled"
 
 
 class ConcurrentPanel(QFrame):
@@ -60,6 +65,8 @@ class ConcurrentPanel(QFrame):
         self.request_id = ""
         self._entry: HistoryEntry | None = None
         self._record: VerificationRecord | None = None
+        self._presenter = False
+        self._cancelled = False
         self._build_layout()
         self._connect_signals()
         self.setVisible(False)
@@ -74,8 +81,9 @@ class ConcurrentPanel(QFrame):
         self.id_label.setWordWrap(True)
         self.timing_label = QLabel(self)
         self.timing_label.setWordWrap(True)
+        self.message_line = MessageLine(self, name="Running request problem")
         self.check_button = QPushButton("Check code", self)
-        self.check_button.setToolTip("Open the check form on the running request")
+        self.check_button.setToolTip(CHECK_TOOLTIP)
         self.cancel_button = QPushButton("Cancel it", self)
         self.cancel_button.setToolTip(CANCEL_TOOLTIP)
         self.cancel_button.setEnabled(False)
@@ -89,6 +97,7 @@ class ConcurrentPanel(QFrame):
         layout.addWidget(self.title_label)
         layout.addWidget(self.id_label)
         layout.addWidget(self.timing_label)
+        layout.addWidget(self.message_line)
         layout.addLayout(buttons)
         self.timer = QTimer(self)
         self.timer.setInterval(1000)
@@ -103,11 +112,12 @@ class ConcurrentPanel(QFrame):
         """Show the panel for the live request ``request_id`` and look it up."""
         self.request_id = request_id
         self._entry = self._record = None
-        self.id_label.setText(f"Request <code>{request_id}</code>")
-        self.timing_label.setText("Looking the request up…")
-        self.cancel_button.setEnabled(False)
-        for button in (self.check_button, self.show_button):
-            button.setEnabled(True)
+        self._cancelled = False
+        self._show_id()
+        self.timing_label.setText(_LOOKING_UP)
+        self.message_line.clear()
+        self.show_button.setEnabled(True)
+        self._apply_rules()
         self.setVisible(True)
         self._history.get(request_id).on_success(self._on_history_entry)
         self.lookup()
@@ -125,7 +135,19 @@ class ConcurrentPanel(QFrame):
         """Hide the panel and stop its timer."""
         self.timer.stop()
         self.request_id = ""
+        self.message_line.clear()
         self.setVisible(False)
+
+    def set_presenter_mode(self, on: bool) -> None:
+        """Presenter mode: the request id shows only its ends."""
+        self._presenter = on
+        self.message_line.set_mask(on)
+        if self.request_id:
+            self._show_id()
+
+    def _show_id(self) -> None:
+        shown = format_request_id(self.request_id, mask=self._presenter)
+        self.id_label.setText(f"Request <code>{shown}</code>")
 
     def update_record(self, record: VerificationRecord) -> None:
         """Take a fresher search result for the shown request (e.g. from the refresher)."""
@@ -140,47 +162,60 @@ class ConcurrentPanel(QFrame):
 
     def _on_search_records(self, records: tuple[VerificationRecord, ...]) -> None:
         for record in records:
+            if record.request_id == self.request_id:
+                self.message_line.clear()  # the lookup answered: its earlier failure is old news
             self.update_record(record)
 
     def _on_lookup_failed(self, request_id: str, exc: BaseException) -> None:
-        # The countdown (from the history row, once read) takes the line back on its next tick.
         if request_id == self.request_id:
-            self.timing_label.setText(messages.describe(exc))
+            self.message_line.setText(messages.describe(exc))
 
-    def _started_at(self) -> float | None:
-        if self._record is not None and self._record.date_submitted is not None:
-            return as_utc(self._record.date_submitted).timestamp()
+    def _facts(self) -> RequestFacts | None:
         if self._entry is not None:
-            return as_utc(self._entry.created_at).timestamp()
+            return facts_of(self._entry, self._record)
+        if self._record is not None:
+            return facts_of_search(self._record)
         return None
 
+    def _reasons(self) -> tuple[str, str]:
+        """Why Check and Cancel are refused now ("" when the API accepts them)."""
+        if self._cancelled:
+            return _CANCELLED_WHY, _CANCELLED_WHY
+        facts = self._facts()
+        if facts is None:
+            # Not looked up yet: Verify v2 accepts a cancel whenever it runs; v1 needs the start.
+            v2 = family_of(self.request_id, None) is ApiFamily.V2
+            return "", "" if v2 else _LOOKING_UP
+        allowed = rules(facts, self._clock())
+        return messages.why_not(allowed.check), messages.why_not(allowed.cancel)
+
+    def _apply_rules(self) -> None:
+        check, cancel = self._reasons()
+        for button, why, tip in ((self.check_button, check, CHECK_TOOLTIP),
+                                 (self.cancel_button, cancel, CANCEL_TOOLTIP)):
+            button.setEnabled(not why)
+            button.setToolTip(f"Not now: {why}." if why else tip)
+
     def _on_timer_timeout(self) -> None:
-        started = self._started_at()
-        if started is None or not self.request_id:
+        if not self.request_id:
             return
-        entry = self._entry
-        wait = (entry.next_event_wait if entry else None) or DEFAULT_NEXT_EVENT_WAIT
-        countdown = predict(started, (entry.workflow_id if entry else None) or DEFAULT_WORKFLOW_ID,
-                            (entry.pin_expiry if entry else None) or DEFAULT_PIN_EXPIRY, wait)
+        self._apply_rules()
+        facts = self._facts()
+        if facts is None or self._cancelled:
+            return
         now = self._clock()
-        events = len(self._record.events) if self._record else 1
-        status = self._record.status if self._record else VerificationStatus.IN_PROGRESS
-        live = status == VerificationStatus.IN_PROGRESS and now < countdown.expires_at
-        # Only Verify v1 limits when a request may be cancelled; v2 allows it while it runs.
-        v1 = family_of(self.request_id, entry.api_version if entry else None) is ApiFamily.V1
-        early = v1 and now < started + CANCEL_NOT_BEFORE_S
-        until = countdown.cancel_allowed_until
-        late = v1 and (events >= 2 or (until is not None and now >= until))
-        self.cancel_button.setEnabled(live and not early and not late)
-        self.cancel_button.setToolTip(_LATE_TOOLTIP if late else CANCEL_TOOLTIP)
+        started = facts.started_at
         clock_text = time.strftime("%H:%M:%S", time.localtime(started))
-        if not live:
+        ends = expires_at(facts, now)
+        if facts.status != VerificationStatus.IN_PROGRESS or now >= ends:
+            state = status_text(facts.status) if facts.status != VerificationStatus.IN_PROGRESS \
+                else status_text(VerificationStatus.EXPIRED)  # fmt: skip
             self.timing_label.setText(f"Started {clock_text}; it is no longer running "
-                                      f"({status.lower()}). You can send a new code.")
+                                      f"({state.lower()}). You can send a new code.")
             return
         self.timing_label.setText(
             f"Started {clock_text} ({format_duration(now - started)} ago); it lives "
-            f"{format_duration(countdown.expires_at - now)} more unless checked or cancelled.")
+            f"{format_duration(ends - now)} more unless checked or cancelled.")
 
     def _on_cancel_button_clicked(self) -> None:
         self.cancel_button.setEnabled(False)
@@ -191,12 +226,15 @@ class ConcurrentPanel(QFrame):
 
     def _on_cancel_failed(self, request_id: str, exc: BaseException) -> None:
         if request_id == self.request_id:
-            self.timing_label.setText(messages.describe(exc))
+            self.message_line.setText(messages.describe(exc))
+            self.lookup()  # whatever made the API refuse, the lookup shows it
 
     def _on_cancelled(self, request_id: str) -> None:
         if request_id != self.request_id:
             return  # the panel moved on to another request meanwhile
         self.timer.stop()
-        self.cancel_button.setEnabled(False)
-        self.check_button.setEnabled(False)
+        self._cancelled = True
+        self._apply_rules()
+        self.message_line.clear()
         self.timing_label.setText("Cancelled. You can send a new code to this number now.")
+

@@ -1,8 +1,9 @@
 """Timing rules of a live request, turned into what the window shows and allows.
 
 Pure functions over the domain types (no widgets): the countdown lines of the details pane
-(``desktop_app.domain.lifecycle.predict`` does the prediction) and the reasons an action is not
-allowed now (field guide §1.8). Kept apart from the widgets so they are tested with a fixed clock.
+(``desktop_app.domain.lifecycle.predict`` does the prediction). Kept apart from the widgets so
+they are tested with a fixed clock. Whether an action is allowed now is the domain's one rule
+(``desktop_app.domain.action_rules``).
 """
 
 from __future__ import annotations
@@ -14,17 +15,10 @@ from datetime import UTC, datetime
 from PySide6.QtCore import SignalInstance
 
 from desktop_app.domain import lifecycle
+from desktop_app.domain.action_rules import facts_of, fired_by
 from desktop_app.domain.models import HistoryEntry, VerificationRecord, VerificationStatus
-from desktop_app.domain.workflows import (
-    CANCEL_NOT_BEFORE_S,
-    DEFAULT_NEXT_EVENT_WAIT,
-    DEFAULT_PIN_EXPIRY,
-    DEFAULT_WORKFLOW_ID,
-    WORKFLOWS,
-    Workflow,
-)
 from desktop_app.ui import formatting
-from desktop_app.ui.v2_timeline import UNKNOWN_TO_SERVER_WHY, v2_blockers, v2_countdowns
+from desktop_app.ui.v2_timeline import v2_countdowns
 
 #: Returns "now" as an aware UTC datetime; widgets take one so tests can move time. The app
 #: gives every widget the same one: the active server's clock (``services.clock.ServerClock``).
@@ -78,14 +72,14 @@ def countdown_text(
     if status != VerificationStatus.IN_PROGRESS:
         done = formatting.MISSING
         return CountdownText(done, done, done, done)
-    workflow_id = entry.workflow_id if entry.workflow_id in WORKFLOWS else DEFAULT_WORKFLOW_ID
-    pin_expiry = entry.pin_expiry or DEFAULT_PIN_EXPIRY
-    wait = entry.next_event_wait or DEFAULT_NEXT_EVENT_WAIT
-    start = started_at(entry, record)
+    # The same facts, start and deliveries fired (the search's, then the schedule's since) as
+    # the action rules read: the countdowns and what is enabled never disagree.
+    facts = facts_of(entry, record)
     at = formatting.as_utc(now).timestamp()
-    times = _event_times(entry, record, start, wait, at)
+    times = fired_by(facts, at)
     wrong = _wrong_check_times(entry, record)
-    pred = lifecycle.predict(start, workflow_id, pin_expiry, wait, times, wrong)
+    pred = lifecycle.predict(facts.started_at, facts.workflow_id, facts.pin_expiry, facts.wait,
+                             times, wrong)  # fmt: skip
     if at < pred.cancel_allowed_from:
         cancel = f"in {formatting.format_duration(pred.cancel_allowed_from - at)}"
     elif len(times) >= 2 or (
@@ -107,58 +101,6 @@ def countdown_text(
     return CountdownText(cancel, next_event, pin, str(pred.attempts_left))
 
 
-#: How far apart the row's start and the server's may be and still come from one clock.
-_SAME_CLOCK_S = 2.0
-
-
-def started_at(entry: HistoryEntry, record: VerificationRecord | None) -> float:
-    """When the request started, on the server's clock (Unix seconds).
-
-    The history row's time is finer (the server's ``date_submitted`` is whole seconds) and was
-    stamped with the server's clock, unless it was written before that clock was known (the
-    first call to a live server) or elsewhere (another program): then the server's own date
-    counts (the middle of its second).
-    """
-    created = formatting.as_utc(entry.created_at).timestamp()
-    if record is None or record.date_submitted is None:
-        return created
-    submitted = formatting.as_utc(record.date_submitted).timestamp()
-    return created if abs(created - submitted) <= _SAME_CLOCK_S else submitted + 0.5
-
-
-def _event_times(
-    entry: HistoryEntry, record: VerificationRecord | None, start: float, wait: int, now: float
-) -> list[float]:
-    steps = len(_workflow(entry).steps)
-    if record is None or not record.events:
-        # Unknown: assume the schedule ran without manual "next event" triggers.
-        return _scheduled([start], steps, wait, now)
-    # Search dates come from the server's clock; rebase them on our start time.
-    shift = 0.0
-    if record.date_submitted is not None:
-        shift = start - formatting.as_utc(record.date_submitted).timestamp()
-    first = _stamp(record.first_event_date, shift) or start
-    last = _stamp(record.last_event_date, shift) or first
-    count = len(record.events)
-    if count == 1:
-        return _scheduled([first], steps, wait, now)
-    middle = [min(first + i * wait, last) for i in range(1, count - 1)]
-    # What fired since the search (the clock may have skipped ahead): the schedule says.
-    return _scheduled([first, *middle, last], steps, wait, now)
-
-
-def _workflow(entry: HistoryEntry) -> Workflow:
-    return WORKFLOWS.get(entry.workflow_id or DEFAULT_WORKFLOW_ID, WORKFLOWS[DEFAULT_WORKFLOW_ID])
-
-
-def _scheduled(known: list[float], steps: int, wait: int, now: float) -> list[float]:
-    """``known`` delivery times, then the ones the schedule fired after them up to ``now``."""
-    times = list(known)
-    while len(times) < steps and times[-1] + wait <= now:
-        times.append(times[-1] + wait)
-    return times
-
-
 def _wrong_check_times(entry: HistoryEntry, record: VerificationRecord | None) -> list[float]:
     if record is None:
         return []
@@ -169,53 +111,3 @@ def _wrong_check_times(entry: HistoryEntry, record: VerificationRecord | None) -
         if c.status != "VALID"
     ]
 
-
-def _stamp(moment: datetime | None, shift: float) -> float | None:
-    return None if moment is None else formatting.as_utc(moment).timestamp() + shift
-
-
-def blockers(
-    entry: HistoryEntry | None, record: VerificationRecord | None, now: datetime
-) -> dict[str, str]:
-    """Why each request action is not allowed now ("" when it is allowed).
-
-    Args:
-        entry: The selected request, or None.
-        record: Its latest search result (gives the delivery events fired), or None.
-        now: The current moment.
-
-    Returns:
-        A reason per action name: ``check``, ``cancel``, ``next`` and ``copy``.
-    """
-    if entry is None:
-        none = "Select a request first"
-        return {"check": none, "cancel": none, "next": none, "copy": none}
-    if entry.api_version == "v2":
-        return v2_blockers(entry, now)
-    copy = "" if entry.request_id else "This request has no id (the API never accepted it)"
-    if entry.status == VerificationStatus.UNKNOWN_TO_SERVER:
-        return {"check": UNKNOWN_TO_SERVER_WHY, "cancel": UNKNOWN_TO_SERVER_WHY,
-                "next": UNKNOWN_TO_SERVER_WHY, "copy": copy}  # fmt: skip
-    if entry.status != VerificationStatus.IN_PROGRESS:
-        why = (
-            f"Only a request in progress allows this "
-            f"(this one is {formatting.status_text(entry.status)})"
-        )
-        return {"check": why, "cancel": why, "next": why, "copy": copy}
-    workflow = _workflow(entry)
-    start = started_at(entry, record)
-    wait = entry.next_event_wait or DEFAULT_NEXT_EVENT_WAIT
-    at = formatting.as_utc(now).timestamp()
-    # The deliveries fired by now: the search result's, and the schedule's since it.
-    events = len(_event_times(entry, record, start, wait, at))
-    age = at - start
-    cancel = ""
-    if age < CANCEL_NOT_BEFORE_S:
-        wait_text = formatting.format_duration(CANCEL_NOT_BEFORE_S - age + 0.999)
-        cancel = f"Cancel is allowed {CANCEL_NOT_BEFORE_S} s after the start (in {wait_text})"
-    elif events >= 2:
-        cancel = "Cancel is no longer allowed: the 2nd delivery was already sent"
-    nxt = ""
-    if events >= len(workflow.steps):
-        nxt = "No delivery event is left in this workflow"
-    return {"check": "", "cancel": cancel, "next": nxt, "copy": copy}

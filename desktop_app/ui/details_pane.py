@@ -5,11 +5,17 @@ The countdown lines come from ``desktop_app.ui.countdowns`` (over
 
 The pane scrolls vertically and wraps every line (values, events, checks), so it fits a small
 screen and a long text (an error, a v2 timeline) never widens the window or is cut off.
+
+A request that never started (refused, not sent, outcome unknown) says why under its title, in
+plain words with the API's own under "Details" (``messages.describe_stored`` over the history's
+``last_error``). Verify v2 has no search: its checks are the ones this app made, from the
+history's call log. In presenter mode the number and the id are masked like everywhere else.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent
@@ -27,17 +33,27 @@ from PySide6.QtWidgets import (
 from typing_extensions import override
 
 from desktop_app.domain.models import (
+    CallEntry,
     HandsetMessage,
     HistoryEntry,
     VerificationRecord,
     VerificationStatus,
 )
-from desktop_app.ui import formatting
+from desktop_app.ui import formatting, messages
 from desktop_app.ui.countdowns import Clock, countdown_text, follow_clock, utc_now
+from desktop_app.ui.details_disclosure import MessageLine
 from desktop_app.ui.fitting import ScrollPage, wrapped
 from desktop_app.ui.v2_timeline import v2_timeline
 
+if TYPE_CHECKING:
+    from desktop_app.services.history import HistoryService
+
 _CHANNEL_TEXT = {"sms": "SMS", "tts": "Call (text-to-speech)"}
+#: Statuses of a start the API never took up: the row says why (its ``last_error``).
+_NOT_STARTED = (VerificationStatus.REFUSED, VerificationStatus.NOT_SENT,
+                VerificationStatus.UNKNOWN)  # fmt: skip
+#: What a Verify v2 check call's outcome (and API status) reads like in the checks list.
+_V2_CHECK_TEXT = {"400": "INVALID", "410": "INVALID (too many wrong codes)"}
 #: Below this width the events and checks lists stack instead of standing side by side.
 _SIDE_BY_SIDE_WIDTH = 520
 
@@ -49,11 +65,15 @@ class DetailsPane(ScrollPage):
         parent: The owning widget.
         clock: Returns "now" (aware UTC): the active server's clock (the pane re-renders at
             once when it jumps); injectable so tests need not wait.
+        history: Reads a Verify v2 request's checks from the call log (None: not listed).
     """
 
-    def __init__(self, parent: QWidget | None = None, *, clock: Clock = utc_now) -> None:
+    def __init__(self, parent: QWidget | None = None, *, clock: Clock = utc_now,
+                 history: HistoryService | None = None) -> None:
         super().__init__(parent)
         self._clock = clock
+        self._history = history
+        self._calls: tuple[CallEntry, ...] = ()
         self._entry: HistoryEntry | None = None
         self._record: VerificationRecord | None = None
         self._mask = False
@@ -69,7 +89,7 @@ class DetailsPane(ScrollPage):
         bold = QFont(self.title_label.font())
         bold.setBold(True)
         self.title_label.setFont(bold)
-        self.note_label = wrapped()
+        self.note_label = MessageLine(self, name="About this request")
         values = (
             "number",
             "workflow",
@@ -163,21 +183,13 @@ class DetailsPane(ScrollPage):
         if entry is None:
             self.title_label.setText("No request selected")
             self.note_label.setText("Select a request to see its events, checks and timers.")
-            self.note_label.setVisible(True)
             for label in self.value_labels.values():
                 label.setText(formatting.MISSING)
             self.timer.stop()
             return
         status = record.status if record is not None else str(entry.status)
-        self.title_label.setText(
-            f"{entry.request_id or 'No request id'} — {formatting.status_text(status)}"
-        )
-        self.note_label.setText(
-            "Search result not loaded yet; timers are estimated from the workflow schedule."
-            if record is None
-            else ""
-        )
-        self.note_label.setVisible(bool(self.note_label.text()))  # no blank line under the title
+        self._show_title(status)
+        self.note_label.setText(self._note(entry, record))
         values = self.value_labels
         values["number"].setText(formatting.format_number(entry.number, mask=self._mask))
         values["workflow"].setText(formatting.entry_workflow_text(entry))
@@ -193,11 +205,58 @@ class DetailsPane(ScrollPage):
         values["message_cost"].setText(formatting.format_money(cost, currency))
         self._fill_lists(record)
         self._fill_v2_timeline()
+        self._load_v2_checks()
         self.update_countdowns()
         if status == VerificationStatus.IN_PROGRESS:
             self.timer.start()
         else:
             self.timer.stop()
+
+    def _show_title(self, status: str) -> None:
+        entry = self._entry
+        if entry is None:
+            return
+        shown = (formatting.format_request_id(entry.request_id, mask=self._mask)
+                 if entry.request_id else "Not started")  # fmt: skip
+        self.title_label.setText(f"{shown} — {formatting.status_text(status)}")
+
+    @staticmethod
+    def _note(entry: HistoryEntry, record: VerificationRecord | None) -> str:
+        """What to say under the title: why it never started, or what the timers rest on."""
+        if entry.status in _NOT_STARTED and entry.last_error:
+            return messages.describe_stored(entry.last_error)
+        if entry.status == VerificationStatus.UNKNOWN_TO_SERVER:
+            return f"{messages.UNKNOWN_TO_SERVER}."
+        if (record is None and entry.api_version != "v2" and entry.request_id
+                and entry.status == VerificationStatus.IN_PROGRESS):  # fmt: skip
+            return "Timers are estimated from the workflow until the lookup answers."
+        return ""
+
+    def _load_v2_checks(self) -> None:
+        """Ask the call log for a v2 request's checks (v2 has no search to list them)."""
+        entry = self._entry
+        self._calls = ()
+        if entry is None or entry.api_version != "v2" or not entry.request_id:
+            return
+        if self._history is None or not entry.checks_count:
+            return
+        rid = entry.request_id
+        self._history.calls(rid).on_success(lambda calls: self._on_calls_loaded(rid, calls))
+
+    def _on_calls_loaded(self, request_id: str, calls: list[CallEntry]) -> None:
+        entry = self._entry
+        if entry is None or entry.request_id != request_id:
+            return  # another request is shown now
+        self._calls = tuple(c for c in calls if c.operation == "check")
+        self.checks_list.clear()
+        for call in self._calls:
+            if call.outcome == "ok":
+                result = "VALID"
+            elif call.outcome == "api_error":
+                result = _V2_CHECK_TEXT.get(call.api_status, "refused")
+            else:
+                result = "no answer"
+            _add_line(self.checks_list, f"{formatting.format_datetime(call.started_at)}  {result}")
 
     def set_handset_messages(self, messages: Iterable[HandsetMessage] | None) -> None:
         """The sandbox handset's messages (a v2 row's timeline shows the ones it received)."""
@@ -210,16 +269,20 @@ class DetailsPane(ScrollPage):
         if entry is None or entry.api_version != "v2":
             return
         self.events_list.clear()
-        for line in v2_timeline(entry, self._messages, self._clock()):
+        for line in v2_timeline(entry, self._messages, self._clock(), mask=self._mask):
             _add_line(self.events_list, line.text)
 
-    def set_mask_numbers(self, mask: bool) -> None:
-        """Mask the middle digits of the number shown."""
-        self._mask = mask
+    def set_presenter_mode(self, on: bool) -> None:
+        """Presenter mode: the number by its last four digits, the id by its ends."""
+        self._mask = on
+        self.note_label.set_mask(on)
         if self._entry is not None:
             self.value_labels["number"].setText(
-                formatting.format_number(self._entry.number, mask=mask)
+                formatting.format_number(self._entry.number, mask=on)
             )
+            record = self._record
+            self._show_title(record.status if record is not None else str(self._entry.status))
+            self._fill_v2_timeline()
 
     def update_countdowns(self) -> None:
         """Recompute the countdown lines for the clock's current time."""

@@ -1,7 +1,13 @@
-"""Display helpers shared by the window's widgets: numbers, statuses, money, times.
+"""Display helpers shared by the window's widgets: numbers, ids, statuses, money, times.
 
 Everything here is pure formatting: no widget state, no I/O. Colours are picked per palette so
 status text stays readable on a light and on a dark theme.
+
+Presenter mode (View > Presenter mode) goes through here: every view formats a phone number
+with :func:`format_number` and a request id with :func:`format_request_id`, passing ``mask``
+when the mode is on, and free text that may hold a number (a server's words under "Details")
+through :func:`mask_text`. The masking itself is the domain's (``domain.redact``): the last four
+digits of a number, the two ends of an id. Copy actions copy the real values, never these.
 """
 
 from __future__ import annotations
@@ -15,15 +21,13 @@ from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from desktop_app.domain.errors import ValidationFailed
 from desktop_app.domain.models import HistoryEntry, VerificationStatus
 from desktop_app.domain.phone import parse_number
+from desktop_app.domain.redact import mask_number, mask_request_id, redact_numbers
 from desktop_app.domain.workflows import DEFAULT_WORKFLOW_ID, WORKFLOWS
 
 #: Placeholder shown for a value that is not known (yet).
 MISSING = "—"
-#: The character that replaces a hidden digit when numbers are masked.
-MASK_CHAR = "•"
-#: Digits kept visible after the country code, and at the end, when masking.
-_MASK_KEEP_HEAD = 2
-_MASK_KEEP_TAIL = 4
+#: What stands for the hidden digits of a masked number (``+••• 0123``).
+NUMBER_MASK = "••• "
 
 # (light palette, dark palette) foreground colours per status.
 _STATUS_COLOURS: dict[str, tuple[str, str]] = {
@@ -52,12 +56,12 @@ _STATUS_TEXT: dict[str, str] = {
 
 
 def format_number(number: str, *, mask: bool = False) -> str:
-    """Format an E.164 number for display, optionally hiding its middle digits.
+    """Format an E.164 number for display; in presenter mode only its last four digits.
 
     Args:
         number: E.164 digits, with or without the leading ``+``.
-        mask: Replace all digits but the country code, the next two and the last four by
-            ``•`` (for screen sharing), e.g. ``+44 77•• ••0123``.
+        mask: Presenter mode: keep only the last four digits (``+••• 0123``), through the
+            domain's one masking function.
 
     Returns:
         The international format (``+44 7700 900123``), or the input with a ``+`` when it
@@ -65,11 +69,13 @@ def format_number(number: str, *, mask: bool = False) -> str:
     """
     if "@" in number:  # a Verify v2 email channel's address: shown as it is
         return number
-    return _format_number(number, mask)
+    if mask:
+        return mask_number(f"+{number.strip().lstrip('+')}", mask=NUMBER_MASK)
+    return _format_number(number)
 
 
 @functools.lru_cache(maxsize=8192)
-def _format_number(number: str, mask: bool) -> str:
+def _format_number(number: str) -> str:
     # Cached: the table asks for every visible cell on every repaint. Display only needs the
     # international layout, so the number is parsed and formatted without the validation and
     # type detection of ``domain.phone.parse_number`` (several times cheaper on the GUI
@@ -77,12 +83,19 @@ def _format_number(number: str, mask: bool) -> str:
     digits = number.strip().lstrip("+")
     if not digits:
         return ""
-    text = _international(digits)
-    # The calling code is the first group of the international form ("+44 7700 900123").
-    country_len = len(text.split(" ", 1)[0].lstrip("+")) if " " in text else 0
-    if not mask:
-        return text
-    return _mask_digits(text, keep_head=country_len + _MASK_KEEP_HEAD)
+    return _international(digits)
+
+
+def format_request_id(request_id: str | None, *, mask: bool = False) -> str:
+    """A request id as shown: whole, or (presenter mode) only its two ends (``8049…ef02``)."""
+    if not request_id:
+        return MISSING
+    return mask_request_id(request_id) if mask else request_id
+
+
+def mask_text(text: str, *, mask: bool = True) -> str:
+    """Free text (a server's words, a stored error) with every number cut to its last four."""
+    return redact_numbers(text, mask=NUMBER_MASK) if mask and text else text
 
 
 def _international(digits: str) -> str:
@@ -100,21 +113,6 @@ def _international(digits: str) -> str:
         except ValidationFailed:
             return f"+{digits}"
     return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL))
-
-
-def _mask_digits(text: str, *, keep_head: int) -> str:
-    total = sum(ch.isdigit() for ch in text)
-    keep_head = max(keep_head, 1)
-    out: list[str] = []
-    index = 0
-    for ch in text:
-        if ch.isdigit():
-            visible = index < keep_head or index >= total - _MASK_KEEP_TAIL
-            out.append(ch if visible else MASK_CHAR)
-            index += 1
-        else:
-            out.append(ch)
-    return "".join(out)
 
 
 def status_text(status: str) -> str:

@@ -2,6 +2,9 @@
 
 Only the Sandbox profile has a handset. For any other profile the panel says so and disables its
 controls. Polling runs only while the panel is visible.
+
+In presenter mode the numbers show their last four digits only; the codes stay readable (it is a
+sandbox: the audience may as well see them).
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QEvent
 from PySide6.QtGui import QFont, QFontDatabase, QFontMetrics, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -24,6 +28,7 @@ from typing_extensions import override
 
 from desktop_app.domain.models import HandsetMessage
 from desktop_app.ui import formatting, messages
+from desktop_app.ui.details_disclosure import MessageLine
 
 if TYPE_CHECKING:
     from desktop_app.services.handset import HandsetService
@@ -54,6 +59,8 @@ class HandsetPanel(QWidget):
     def __init__(self, handset: HandsetService, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._handset = handset
+        self._presenter = False
+        self._messages: tuple[HandsetMessage, ...] = ()
         self._build_layout()
         self._connect_signals()
         self.update_availability()
@@ -82,8 +89,7 @@ class HandsetPanel(QWidget):
         self.speed_combo.setToolTip("How fast the sandbox's clock runs (timers, expiry)")
         self.skip_30s_button = QPushButton("Skip ahead 30 s")
         self.skip_5min_button = QPushButton("Skip ahead 5 min")
-        self.status_label = QLabel()
-        self.status_label.setWordWrap(True)
+        self.status_label = MessageLine(self, name="Handset status")
         # Two rows, so the dock can be about 300 px wide (one row needs about 450 px and
         # squeezes the recent-requests table).
         speed = QHBoxLayout()
@@ -141,14 +147,23 @@ class HandsetPanel(QWidget):
             self.messages_tree,
         ):
             widget.setEnabled(available)
+        self.status_label.clear()  # about the profile before
         if not available:
+            self._messages = ()
             self.messages_tree.clear()
             self._handset.stop()
         elif self.isVisible():
             self._handset.start()
 
+    def set_presenter_mode(self, on: bool) -> None:
+        """Presenter mode: numbers cut to their last four digits (the codes stay readable)."""
+        self._presenter = on
+        self.status_label.set_mask(on)
+        self.set_messages(self._messages)
+
     def set_messages(self, handset_messages: tuple[HandsetMessage, ...]) -> None:
         """Show these messages (given oldest first), newest at the top."""
+        self._messages = tuple(handset_messages)
         self.messages_tree.clear()
         today = datetime.now().astimezone().date()
         for message in reversed(handset_messages):
@@ -157,18 +172,25 @@ class HandsetPanel(QWidget):
                     # A narrow dock: the time of day (the date only when it is not today).
                     formatting.format_datetime_compact(message.sent_at, today),
                     _CHANNELS.get(message.channel, message.channel),
-                    formatting.format_number(message.number),
+                    formatting.format_number(message.number, mask=self._presenter),
                     message.code,
                 ]
             )
             item.setFont(COL_CODE, self.code_font)
+            tip = formatting.mask_text(message.text, mask=self._presenter)
             for column in range(4):
-                item.setToolTip(column, message.text)
+                item.setToolTip(column, tip)
             self.messages_tree.addTopLevelItem(item)
         for column in (COL_CODE, COL_NUMBER, COL_TIME):  # wider than the samples: grow
             hint = self.messages_tree.sizeHintForColumn(column)
             if hint > self.messages_tree.columnWidth(column):
                 self.messages_tree.setColumnWidth(column, hint)
+
+    @override
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # presenter mode's larger type
+            self._size_columns()
 
     @override
     def showEvent(self, event: QShowEvent) -> None:

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from desktop_app.domain.models import HistoryEntry
-from desktop_app.ui import formatting
+from desktop_app.domain.models import HistoryEntry, VerificationStatus
+from desktop_app.ui import formatting, messages
 
 
 class Align(enum.Enum):
@@ -38,7 +38,8 @@ class CellContext:
 
     Attributes:
         today: The local date that counts as today (today's rows show the time only).
-        mask_numbers: Hide the middle digits of numbers (screen sharing).
+        mask_numbers: Presenter mode: numbers by their last four digits, request ids by
+            their ends.
     """
 
     today: date
@@ -62,7 +63,7 @@ class Column:
 
     header: str
     display: Callable[[HistoryEntry, CellContext], str]
-    tooltip: Callable[[HistoryEntry], str | None] | None
+    tooltip: Callable[[HistoryEntry, CellContext], str | None] | None
     sort_key: Callable[[HistoryEntry], Any]
     width_sample: str
     align: Align = Align.LEFT
@@ -70,19 +71,21 @@ class Column:
     status_colour: bool = False
 
 
-def _started_tooltip(entry: HistoryEntry) -> str:
+def _started_tooltip(entry: HistoryEntry, _ctx: CellContext) -> str:
     started = f"Started {formatting.format_datetime(entry.created_at)}"
     if entry.finalized_at is None:
         return started
     return f"{started}\nFinalized {formatting.format_datetime(entry.finalized_at)}"
 
 
-def _status_tooltip(entry: HistoryEntry) -> str:
-    parts = [str(entry.status)]
+def _status_tooltip(entry: HistoryEntry, ctx: CellContext) -> str:
+    parts = [formatting.status_text(entry.status)]
     if entry.last_check_outcome:
         parts.append(f"Last check: {entry.last_check_outcome}")
-    if entry.last_error:
-        parts.append(entry.last_error)
+    if entry.last_error and entry.status != VerificationStatus.IN_PROGRESS:
+        # Why it ended, in plain words (the API's own are under the pane's Details).
+        said = messages.describe_stored(entry.last_error)
+        parts.append(formatting.mask_text(said, mask=ctx.mask_numbers))
     return "\n".join(parts)
 
 
@@ -112,7 +115,7 @@ BRAND = Column("Brand", lambda e, _ctx: e.brand, None, lambda e: e.brand.casefol
 WORKFLOW = Column(
     "Workflow",
     lambda e, _ctx: formatting.entry_workflow_short(e),
-    formatting.entry_workflow_text,  # the cell is short; the tooltip says it in full
+    lambda e, _ctx: formatting.entry_workflow_text(e),  # the cell is short; tooltip in full
     lambda e: e.workflow_id or 0,
     "SMS→Call→Call",
 )
@@ -136,8 +139,11 @@ PRICE = Column(
 )
 REQUEST_ID = Column(
     "Request id",
-    lambda e, _ctx: e.request_id or formatting.MISSING,
-    lambda e: e.request_id or None,  # usually narrower than the 32 characters
+    lambda e, ctx: formatting.format_request_id(e.request_id, mask=ctx.mask_numbers),
+    # The column is usually narrower than the 32 characters.
+    lambda e, ctx: (
+        formatting.format_request_id(e.request_id, mask=ctx.mask_numbers) if e.request_id else None
+    ),
     lambda e: e.request_id or "",
     "0" * 32,
     hidden=True,

@@ -44,7 +44,6 @@ from desktop_app.ui import formatting
 from desktop_app.ui.countdowns import Clock, utc_now
 from desktop_app.ui.history_columns import (
     COLUMNS,
-    NUMBER,
     STARTED,
     Align,
     CellContext,
@@ -192,7 +191,7 @@ class HistoryTableModel(QAbstractTableModel):
             return self._cells_of(row)[column]
         if role == _TOOLTIP:
             tooltip = COLUMNS[column].tooltip
-            return None if tooltip is None else tooltip(self._rows[row])
+            return None if tooltip is None else tooltip(self._rows[row], self._context)
         if role == _ALIGNMENT:
             return _ALIGN[column]
         if role == _FOREGROUND and _COLOURED[column]:
@@ -253,10 +252,12 @@ class HistoryTableModel(QAbstractTableModel):
         return self._rows.row_of(request_id)
 
     def set_mask_numbers(self, mask: bool) -> None:
-        """Hide (True) or show the middle digits of every number, e.g. for screen sharing."""
+        """Presenter mode: numbers by their last four digits, request ids by their ends."""
         if mask != self._context.mask_numbers:
             self._context = CellContext(self._context.today, mask)
-            self._column_changed(column_index(NUMBER))
+            self._cells.clear()
+            if len(self._rows):
+                self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, _COUNT - 1))
 
     def roll_day(self) -> None:
         """Redraw the Started column when the local date changed (the view asks every minute).
@@ -314,7 +315,10 @@ class HistoryTableModel(QAbstractTableModel):
             c
             for c, column in enumerate(COLUMNS)
             if old_cells[c] != new_cells[c]
-            or (column.tooltip is not None and column.tooltip(old) != column.tooltip(new))
+            or (
+                column.tooltip is not None
+                and column.tooltip(old, self._context) != column.tooltip(new, self._context)
+            )
             or (column.status_colour and old.status != new.status)
         ]
         if changed:

@@ -12,6 +12,13 @@ Nothing inside changes the window's size: pages and details scroll, long texts w
 The first window takes the screen's available area, up to a comfortable size; a saved geometry
 is restored only when it fits a screen as it is now (else the first-start size applies).
 
+Presenter mode (View menu, Ctrl+Shift+P; remembered with the window's state) is for showing the
+window to an audience: every view shows phone numbers by their last four digits and request ids
+by their ends (``ui.formatting``), and the type is larger. Copy actions copy the real values;
+the sandbox handset's codes stay readable.
+
+A message describes the moment it was shown: switching profile clears every one of them.
+
 The window only wires widgets to the services it is given; the composition root (``app.py``)
 builds everything and decides when the window is shown and shut down.
 
@@ -86,8 +93,11 @@ __all__ = [
 SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Ctrl+1", "Send page"), ("Ctrl+2", "Check page"), ("Ctrl+3", "Recent requests"),
     ("Ctrl+Enter", "Send the code / check the code"), ("Enter", "Check the code (code box)"),
-    ("F5", "Refresh the requests and the handset"), ("Ctrl+,", "Settings"), ("Ctrl+Q", "Quit"),
+    ("F5", "Refresh the requests and the handset"), ("Ctrl+Shift+P", "Presenter mode"),
+    ("Ctrl+,", "Settings"), ("Ctrl+Q", "Quit"),
 )
+#: How much larger the type is in presenter mode.
+PRESENTER_FONT_SCALE = 1.25
 
 #: The handset dock's widest default width (its own size hint would squeeze the table); on a
 #: narrower window it gets a share of the width, never less than its minimum.
@@ -252,6 +262,7 @@ class MainWindow(QMainWindow):
         self._handset_wanted = True
         self._sizes_done = False
         self._showing_failure = False
+        self._presenter = False
         self._build_shell()
         self._paint_watcher = _FirstPaintWatcher(self)
         self._paint_watcher.painted.connect(self.first_painted)
@@ -280,6 +291,11 @@ class MainWindow(QMainWindow):
         self.refresh_action.setToolTip("Refresh the requests and the handset (F5)")
         self.quit_action = _action("&Quit", self, "Ctrl+Q")
         self.shortcuts_action = QAction("&Keyboard shortcuts", self)
+        self.presenter_action = _action("&Presenter mode", self, "Ctrl+Shift+P")
+        self.presenter_action.setCheckable(True)
+        self.presenter_action.setToolTip(
+            "For showing the window to others: numbers by their last four digits, request ids "
+            "by their ends, larger type (Ctrl+Shift+P)")
         self.toolbar = QToolBar("Main", self)
         self.toolbar.setObjectName("main_toolbar")
         self.toolbar.addAction(self.settings_action)
@@ -330,6 +346,8 @@ class MainWindow(QMainWindow):
              self.quit_action])
         self._view_menu = self.menuBar().addMenu("&View")
         self._view_menu.addActions([*self.page_actions, self.analytics_action, self.refresh_action])
+        self._view_menu.addSeparator()
+        self._view_menu.addAction(self.presenter_action)
         self.migration_action = QAction("&Moving to Verify v2…", self)
         self.menuBar().addMenu("&Help").addActions([self.shortcuts_action, self.migration_action])
         self._fit_to_screen()
@@ -394,6 +412,7 @@ class MainWindow(QMainWindow):
         self.page_actions[1].triggered.connect(lambda: self._show_page(1))
         self.page_actions[2].triggered.connect(self._focus_recent)
         self.profile_combo.activated.connect(self._on_profile_combo_activated)
+        self.presenter_action.toggled.connect(self.set_presenter_mode)
 
     # -- stage 2: the pages ---------------------------------------------------------------------
 
@@ -425,6 +444,7 @@ class MainWindow(QMainWindow):
         self._build_pages(clock)
         self._connect_signals()
         self._populated = True
+        self._apply_presenter_mode()
         self._reload_profiles()
         pending, self._pending_state = self._pending_state, {}
         self._restore_pages(pending)
@@ -526,19 +546,53 @@ class MainWindow(QMainWindow):
         self._sandbox_url = url
         self._update_connection_label()
 
+    @property
+    def presenter_mode(self) -> bool:
+        """True while presenter mode is on."""
+        return self._presenter
+
+    def set_presenter_mode(self, on: bool) -> None:
+        """Turn presenter mode on or off (the View menu's action follows)."""
+        self._presenter = on
+        if self.presenter_action.isChecked() != on:
+            self.presenter_action.setChecked(on)  # toggled comes back here; nothing changes
+        self._apply_presenter_mode()
+
+    def _apply_presenter_mode(self) -> None:
+        from PySide6.QtGui import QFont, QGuiApplication
+
+        if self._presenter:
+            font = QGuiApplication.font()
+            font.setPointSizeF(font.pointSizeF() * PRESENTER_FONT_SCALE)
+            self.setFont(font)
+        else:
+            self.setFont(QFont())  # the application's again
+        if self._populated:
+            for view in (self.send_form, self.check_form, self.recent, self.handset_panel):
+                view.set_presenter_mode(self._presenter)
+
+    def clear_messages(self) -> None:
+        """Forget every message shown (they described the profile before a switch)."""
+        self.statusBar().clearMessage()
+        if self._populated:
+            self.send_form.show_message("")
+            self.concurrent_panel.clear()
+            self.recent.clear_message()
+
     def open_check(self, request_id: str) -> None:
         """Show the Check page on ``request_id`` with the focus in the code box."""
         self._show_page(1)
         self.check_form.open_request(request_id)
 
     def save_state(self) -> dict[str, Any]:
-        """Geometry, dock/toolbar state, splitter and columns as plain strings; the handset.
+        """Geometry, dock/toolbar state, splitter and columns as text; handset and presenter.
 
-        Before :meth:`populate` only the geometry and the handset's wish (there is no dock or
+        Before :meth:`populate` only the geometry and the two wishes (there is no dock or
         splitter to save yet).
         """
         state: dict[str, Any] = {"window_geometry": _encode(self.saveGeometry()),
-                                 "handset_visible": self._handset_wanted}
+                                 "handset_visible": self._handset_wanted,
+                                 "presenter_mode": self._presenter}
         if self._populated:
             state.update({"window_state": _encode(self.saveState()),
                           "splitter_state": _encode(self.splitter.saveState()),
@@ -555,12 +609,14 @@ class MainWindow(QMainWindow):
         """
         if "handset_visible" in state:
             self._handset_wanted = bool(state["handset_visible"])
+        if "presenter_mode" in state:
+            self.set_presenter_mode(bool(state["presenter_mode"]))
         geometry = _decode(state.get("window_geometry") or "")
         saved = saved_frame(bytes(geometry.data()))
         fits = saved is not None and (saved[1] or _fits_a_screen(saved[0]))
         if fits:
             self._restored_geometry = bool(self.restoreGeometry(geometry))
-        skipped = {"window_geometry", "handset_visible"}
+        skipped = {"window_geometry", "handset_visible", "presenter_mode"}
         if not self._restored_geometry:
             skipped |= {"window_state", "splitter_state"}
         pages = {k: v for k, v in state.items() if k not in skipped and v}
@@ -625,7 +681,7 @@ class MainWindow(QMainWindow):
 
         self._reload_profiles()
         if not isinstance(exc, CredentialsUnavailable) or not self._session.credentials_persistent:
-            messages.show_error(self, messages.describe(exc))
+            messages.show_error(self, messages.masked(messages.describe(exc), self._presenter))
             return
         question = (f"{messages.describe(exc)}\n\nKeep API secrets for this session only? They "
                     "are never written to disk and are forgotten when Verify Desk closes.")
@@ -638,7 +694,7 @@ class MainWindow(QMainWindow):
 
         One dialog at a time: failures arriving while it is open go to the status bar.
         """
-        text = messages.describe(exc)
+        text = messages.masked(messages.describe(exc), self._presenter)
         if self._showing_failure:
             self.statusBar().showMessage(text, FAILURE_STATUS_MS)
             return
@@ -649,6 +705,8 @@ class MainWindow(QMainWindow):
             self._showing_failure = False
 
     def _on_session_profile_changed(self, profile: Profile) -> None:
+        if self._profile is not None and profile.name != self._profile.name:
+            self.clear_messages()
         self._profile = profile
         self.badge.set_profile(profile.name, is_sandbox=profile.is_sandbox)
         self.profile_combo.setCurrentIndex(max(self.profile_combo.findData(profile.name), 0))

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QByteArray,
+    QEvent,
     QItemSelectionModel,
     QModelIndex,
     QPoint,
@@ -52,6 +53,7 @@ from desktop_app.domain.models import HistoryEntry, VerificationRecord, Verifica
 from desktop_app.services.latest import Latest
 from desktop_app.ui import formatting, messages
 from desktop_app.ui.countdowns import Clock, utc_now
+from desktop_app.ui.details_disclosure import MessageLine
 from desktop_app.ui.details_pane import DetailsPane
 from desktop_app.ui.history_columns import COLUMNS, STARTED, column_index
 from desktop_app.ui.history_model import HistoryTableModel, provisional_entry
@@ -103,6 +105,7 @@ class RecentRequestsView(QWidget):
         self._clock = clock
         self._limit = limit
         self._profile: str | None = None
+        self._presenter = False
         self.records = RecordCache(verification, self)
         #: The first-page load and the next-page load: a newer one cancels the older (whose
         #: query is interrupted and whose result never arrives).
@@ -167,15 +170,13 @@ class RecentRequestsView(QWidget):
         # re-lays out and repaints the whole table (frame, header, viewport) each time.
         self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         self._size_sections()
-        self.details = DetailsPane(clock=self._clock)
+        self.details = DetailsPane(clock=self._clock, history=self._history)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(self.table)
         self.splitter.addWidget(self.details)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
-        self.message_label = QLabel()
-        self.message_label.setWordWrap(True)  # a long error line must not widen the window
-        self.message_label.setVisible(False)
+        self.message_label = MessageLine(name="Recent requests message")
         top = QHBoxLayout()
         top.addWidget(self.filter_edit, 1)
         top.addWidget(self.status_combo)
@@ -254,7 +255,7 @@ class RecentRequestsView(QWidget):
         self._verification.history_changed.connect(self._on_verification_history_changed)
         self._refresher.refreshed.connect(self._on_refresher_refreshed)
         self.records.updated.connect(self._on_records_updated)
-        self.records.failed.connect(self._show_message)
+        self.records.failed.connect(self.request_actions.show_failure)
 
     def reload(self) -> None:
         """Load the first page of the history on the pool (loads still running are dropped)."""
@@ -326,10 +327,26 @@ class RecentRequestsView(QWidget):
         task = self._history.get(started.request_id)
         task.on_success(self._on_get_succeeded).on_failure(self._on_get_failed)
 
-    def set_mask_numbers(self, mask: bool) -> None:
-        """Hide the middle digits of every number (for screen sharing)."""
-        self.model.set_mask_numbers(mask)
-        self.details.set_mask_numbers(mask)
+    def set_presenter_mode(self, on: bool) -> None:
+        """Presenter mode: numbers by their last four digits, request ids by their ends."""
+        self._presenter = on
+        self.model.set_mask_numbers(on)
+        self.details.set_presenter_mode(on)
+        self.request_actions.set_presenter_mode(on)
+        self.message_label.set_mask(on)
+
+    def clear_message(self) -> None:
+        """Withdraw the message under the table (it no longer applies)."""
+        self._show_message("")
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        """Rows follow the type's height (presenter mode makes it larger)."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            rows = self.table.verticalHeader()
+            height = QFontMetrics(self.table.font()).height()
+            rows.setMinimumSectionSize(height)
+            rows.setDefaultSectionSize(height + 8)
 
     def set_profile(self, name: str | None) -> None:
         """Show the history of this profile only (None: every profile), and reload."""
@@ -388,7 +405,6 @@ class RecentRequestsView(QWidget):
 
     def _show_message(self, text: str) -> None:
         self.message_label.setText(text)
-        self.message_label.setVisible(bool(text))
 
     def _show_selected_details(self) -> None:
         entry = self.selected_entry()
@@ -455,7 +471,8 @@ class RecentRequestsView(QWidget):
             [e.request_id for e in rows if e.request_id and not e.status.is_final]
         )
         if keep and not self._select(keep) and keep == self._pending_select:
-            self._show_message(f"Request {keep} is not among the {self._limit} latest shown.")
+            shown = formatting.format_request_id(keep, mask=self._presenter)
+            self._show_message(f"Request {shown} is not among the {self._limit} latest shown.")
         self._pending_select = None
         self._show_selected_details()
 

@@ -40,7 +40,7 @@ class ReportsMenu:
     Args:
         window: The ``MainWindow`` (populated: its ``recent`` view exists).
         reports: The ``ReportsService``.
-        mask: Whether numbers are masked now (presenter mode, else ``mask_numbers``); read
+        mask: Whether numbers are masked now (the window's presenter mode); read
             at each export, so a changed preference applies to the next one.
         folder: Where the save dialog opens.
     """

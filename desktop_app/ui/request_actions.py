@@ -1,8 +1,12 @@
 """The actions of the recent-requests view, the API rules that enable them, and a search cache.
 
-Each action is enabled only when the Verify API would accept it (field guide §1.8); a disabled
-action's tooltip says why, so a person is never left guessing. ``RecordCache`` keeps the latest
-search result per request so that selecting rows does not spam the (1 request/s) search API.
+Each action is enabled only when the Verify API would accept it (field guide §1.8: the shared
+rule, ``desktop_app.domain.action_rules``); a disabled action's tooltip says why, so a person is
+never left guessing. ``RecordCache`` keeps the latest search result per request so that selecting
+rows does not spam the (1 request/s) search API.
+
+The outcome of an action (or a failed lookup) is about one request: it is said while that request
+is selected and goes as soon as another one is.
 """
 
 from __future__ import annotations
@@ -15,10 +19,12 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QWidget
 
+from desktop_app.domain.action_rules import Blocker, Refusal, facts_of, rules
 from desktop_app.domain.errors import ThrottledError
 from desktop_app.domain.models import HistoryEntry, VerificationRecord, VerificationStatus
 from desktop_app.ui import messages
-from desktop_app.ui.countdowns import blockers, follow_clock
+from desktop_app.ui.countdowns import follow_clock
+from desktop_app.ui.formatting import format_request_id
 
 if TYPE_CHECKING:
     from desktop_app.domain.models import ControlResult
@@ -33,7 +39,8 @@ class RequestActions(QObject):
     rules while a request in progress is selected (cancel becomes allowed 30 s after the start).
 
     Signals:
-        message(str): A one-line outcome or error to show in the view.
+        message(str): An outcome or error to show in the view (a ``messages.Message`` when
+            it has details); "" when the one shown no longer applies (another request).
         check_requested(str): Check was chosen for this request id.
 
     Args:
@@ -44,7 +51,7 @@ class RequestActions(QObject):
         clock: Returns "now".
     """
 
-    message = Signal(str)
+    message = Signal(object)
     check_requested = Signal(str)
 
     def __init__(
@@ -62,6 +69,9 @@ class RequestActions(QObject):
         self._selected = selected
         self._clock = clock
         self._busy = False
+        self._presenter = False
+        #: The request the message shown is about ("" when none is shown).
+        self._said_for = ""
         self.find = self._make("Filter", QKeySequence.StandardKey.Find)
         self.check = self._make("Check code", "Ctrl+K")
         self.cancel = self._make("Cancel", "Ctrl+Shift+X")
@@ -90,15 +100,28 @@ class RequestActions(QObject):
             self._busy = busy
             self._set(self.refresh, "Already refreshing" if busy else "")
 
+    def set_presenter_mode(self, on: bool) -> None:
+        """Presenter mode: request ids in what the actions say show only their ends."""
+        self._presenter = on
+
+    def show_failure(self, request_id: str, message: str) -> None:
+        """Say that a lookup of ``request_id`` failed, while that request is selected."""
+        self._say(request_id, message)
+
     def update(self) -> None:
-        """Enable the actions the API allows now, and explain the others in their tooltips."""
+        """Enable the actions the API allows now, and explain the others in their tooltips.
+
+        A message about another request than the selected one is withdrawn.
+        """
         entry = self._selected()
-        reasons = blockers(
-            entry, self._records.get(entry.request_id if entry else None), self._clock()
-        )
+        selected = entry.request_id or "" if entry is not None else ""
+        if self._said_for and self._said_for != selected:
+            self._said_for = ""
+            self.message.emit("")
+        record = self._records.get(entry.request_id) if entry is not None else None
+        reasons = blockers(entry, record, self._clock())
         for name in ("check", "cancel", "next", "copy"):
             self._set(getattr(self, name), reasons[name])
-        self._set(self.refresh, "Already refreshing" if self._busy else "")
         if entry is not None and entry.status == VerificationStatus.IN_PROGRESS:
             if not self.timer.isActive():
                 self.timer.start()
@@ -136,9 +159,18 @@ class RequestActions(QObject):
         entry = self._selected()
         return entry.request_id if entry is not None else None
 
-    def _control(self, task: Task[ControlResult], request_id: str, done_text: str) -> None:
-        task.on_success(lambda _result: self._on_control_done(request_id, done_text))
-        task.on_failure(self._on_control_failed)
+    def _say(self, request_id: str, message: str) -> None:
+        """Show ``message`` if ``request_id`` is (still) the selected request."""
+        if request_id and request_id == self._selected_id():
+            self._said_for = request_id
+            self.message.emit(message)
+
+    def _shown(self, request_id: str) -> str:
+        return format_request_id(request_id, mask=self._presenter)
+
+    def _control(self, task: Task[ControlResult], request_id: str, done: str) -> None:
+        task.on_success(lambda _result: self._on_control_done(request_id, done))
+        task.on_failure(lambda exc: self._on_control_failed(request_id, exc))
 
     def _on_check_triggered(self) -> None:
         request_id = self._selected_id()
@@ -148,11 +180,11 @@ class RequestActions(QObject):
     def _on_cancel_triggered(self) -> None:
         request_id = self._selected_id()
         if request_id and messages.confirm(
-            self._host, "Cancel verification", f"Cancel verification request {request_id}?"
+            self._host,
+            "Cancel verification",
+            f"Cancel verification request {self._shown(request_id)}?",
         ):
-            self._control(
-                self._verification.cancel(request_id), request_id, "Verification cancelled."
-            )
+            self._control(self._verification.cancel(request_id), request_id, messages.CANCELLED)
 
     def _on_next_triggered(self) -> None:
         request_id = self._selected_id()
@@ -160,23 +192,49 @@ class RequestActions(QObject):
             self._control(
                 self._verification.next_event(request_id),
                 request_id,
-                "Next delivery event triggered.",
+                messages.NEXT_EVENT_TRIGGERED,
             )
 
     def _on_copy_triggered(self) -> None:
         request_id = self._selected_id()
         if request_id:
-            QGuiApplication.clipboard().setText(request_id)
-            self.message.emit(f"Copied request id {request_id}.")
+            QGuiApplication.clipboard().setText(request_id)  # the real id, in any mode
+            self._say(request_id, messages.copied("request id", self._shown(request_id)))
 
-    def _on_control_done(self, request_id: str, done_text: str) -> None:
-        self.message.emit(done_text)
+    def _on_control_done(self, request_id: str, done: str) -> None:
+        self._say(request_id, done)
         # The cached events are stale now; search again so the details and rules catch up.
         self._records.drop(request_id)
         self._records.fetch(request_id)
 
-    def _on_control_failed(self, exc: BaseException) -> None:
-        self.message.emit(messages.describe(exc))
+    def _on_control_failed(self, request_id: str, exc: BaseException) -> None:
+        self._say(request_id, messages.describe(exc))
+
+
+def blockers(
+    entry: HistoryEntry | None, record: VerificationRecord | None, now: datetime
+) -> dict[str, str]:
+    """Why each request action is refused now, in words ("" when the API accepts it).
+
+    Args:
+        entry: The selected request, or None.
+        record: Its latest search result (the deliveries fired), or None.
+        now: The server's time.
+
+    Returns:
+        A reason per action name: ``check``, ``cancel``, ``next`` (the shared rule,
+        ``domain.action_rules``) and ``copy`` (needs an id).
+    """
+    facts = facts_of(entry, record) if entry is not None else None
+    allowed = rules(facts, now.timestamp())
+    no_id = None if entry is not None and entry.request_id else Refusal(
+        Blocker.NO_REQUEST if entry is None else Blocker.NO_ID)  # fmt: skip
+    return {
+        "check": messages.why_not(allowed.check),
+        "cancel": messages.why_not(allowed.cancel),
+        "next": messages.why_not(allowed.next),
+        "copy": messages.why_not(no_id),
+    }
 
 
 class RecordCache(QObject):
@@ -184,7 +242,7 @@ class RecordCache(QObject):
 
     Signals:
         updated(tuple): New ``VerificationRecord`` values arrived (from a search or ``put``).
-        failed(str): A search failed; the sentence to show.
+        failed(str, object): A search of this request id failed; the ``messages.Message``.
 
     Args:
         verification: Runs the searches.
@@ -192,7 +250,7 @@ class RecordCache(QObject):
     """
 
     updated = Signal(object)
-    failed = Signal(str)
+    failed = Signal(str, object)
 
     def __init__(self, verification: VerificationService, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -242,4 +300,4 @@ class RecordCache(QObject):
             delay_ms = int(max(exc.retry_after, 1.0) * 1000)
             QTimer.singleShot(delay_ms, self, lambda: self.fetch(request_id))
             return
-        self.failed.emit(messages.describe(exc))
+        self.failed.emit(request_id, messages.describe(exc))

@@ -28,7 +28,7 @@ class ScenarioMenu:
     Args:
         window: The populated ``MainWindow``.
         service: Builds the ``ScenarioService`` (called once, on first use).
-        mask: Whether numbers are masked now (presenter mode, else ``mask_numbers``).
+        mask: Whether numbers are masked now (the window's presenter mode).
         folder: Where the file dialog first opens.
     """
 

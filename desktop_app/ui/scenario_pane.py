@@ -86,7 +86,7 @@ class ScenarioPane(QDialog):
     Args:
         service: The ``ScenarioService``.
         folder: Where the file dialogs open.
-        mask: Whether numbers are masked now (presenter mode or the window's preference).
+        mask: Whether numbers are masked now (the window's presenter mode).
         parent: The main window.
     """
 

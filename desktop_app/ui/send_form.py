@@ -3,6 +3,10 @@
 Every field shows its domain rule inline while it is typed (``ui.validators``); Send refuses to
 send while any blocking problem is shown, and asks before sending a number outside the known
 ranges. A status-10 refusal opens the :class:`ConcurrentPanel` on the page, not a dialog.
+
+The line under Send (a :class:`~desktop_app.ui.details_disclosure.MessageLine`) tells the outcome
+of the last attempt: it goes as soon as any field changes, since it no longer describes the
+form; the "already running" panel goes when the number changes (it is about that number).
 """
 
 from __future__ import annotations
@@ -13,9 +17,12 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QCheckBox,
+    QComboBox,
     QFormLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QToolButton,
     QVBoxLayout,
@@ -30,7 +37,9 @@ from desktop_app.domain.workflows import VOICE_FIRST_WORKFLOWS
 from desktop_app.services.verification import VerificationService
 from desktop_app.ui import messages
 from desktop_app.ui.concurrent_panel import ConcurrentPanel
+from desktop_app.ui.details_disclosure import MessageLine
 from desktop_app.ui.fitting import ScrollPage, shrinkable
+from desktop_app.ui.formatting import format_request_id, mask_text
 from desktop_app.ui.send_options import AdvancedOptions
 from desktop_app.ui.v2_builder import V2Section
 from desktop_app.ui.validators import (
@@ -95,11 +104,13 @@ class SendForm(QWidget):
         self.errors: dict[str, FieldErrorLabel] = {}
         self._rows: dict[str, QWidget] = {}
         self._busy = False
+        self._presenter = False
         self._build_layout()
         self._connect_signals()
         self._on_psd2_toggled(False)
         self._on_number_changed()
         self.v2 = V2Section.install(self, verification)  # "Verify v1 / Verify v2" and the builder
+        self._watch_inputs()
 
     def _field(self, label: str, widget: QWidget, name: str, tip: str) -> None:
         self.errors[name] = FieldErrorLabel(name, self)
@@ -149,9 +160,7 @@ class SendForm(QWidget):
         self.send_button = QPushButton("Send code", self)
         self.send_button.setDefault(True)
         self.send_button.setToolTip("Send the code (Ctrl+Enter)")
-        self.result_label = QLabel(self)
-        self.result_label.setWordWrap(True)
-        self.result_label.setAccessibleName("Send result")
+        self.result_label = MessageLine(self, name="Send result")
         # The page scrolls (advanced options, v2 channels) instead of growing the window.
         self.page = ScrollPage(self)
         self.body_layout = body = self.page.body_layout
@@ -218,6 +227,56 @@ class SendForm(QWidget):
         return StartForm(brand=self.brand_edit.text(), sender_id=self.advanced.sender_edit.text(),
                          pin_code=self.advanced.pin_code_edit.text(), **common)
 
+    def show_message(self, message: str) -> None:
+        """Say the outcome of the last attempt under Send ("" clears it)."""
+        self.result_label.setText(message)
+
+    def set_presenter_mode(self, on: bool) -> None:
+        """Presenter mode: the number shows only while it is edited; numbers and ids masked."""
+        self._presenter = on
+        self._mask_number_fields()
+        self.result_label.set_mask(on)
+        self.concurrent_panel.set_presenter_mode(on)
+        self._on_number_changed()
+
+    def _mask_number_fields(self) -> None:
+        """Presenter mode: fields holding a number show it only while it is being edited."""
+        mode = QLineEdit.EchoMode.PasswordEchoOnEdit if self._presenter \
+            else QLineEdit.EchoMode.Normal  # fmt: skip
+        edits = [self.number_edit]
+        for row in self.v2.builder.rows:  # a v2 channel's own "to" and "from"
+            edits += [row.to_edit, row.from_edit]
+        for edit in edits:
+            if edit.echoMode() != mode:
+                edit.setEchoMode(mode)
+
+    def _watch_inputs(self) -> None:
+        """Any change to what will be sent clears the outcome of the last attempt."""
+        def is_input(widget: QWidget) -> bool:
+            return not any(part.isAncestorOf(widget) for part in
+                           (self.result_label, self.concurrent_panel))  # fmt: skip
+
+        for edit in self.findChildren(QLineEdit):
+            if is_input(edit) and not isinstance(edit.parent(), QComboBox):
+                edit.textChanged.connect(self._on_input_changed)
+        for combo in self.findChildren(QComboBox):
+            if is_input(combo):
+                combo.currentIndexChanged.connect(self._on_input_changed)
+        for button in self.findChildren(QAbstractButton):
+            if is_input(button) and button.isCheckable() and button is not self.advanced_toggle:
+                button.toggled.connect(self._on_input_changed)
+        self.v2.builder.changed.connect(self._on_input_changed)
+        self.v2.builder.changed.connect(self._mask_number_fields)  # rows come and go
+        self.number_edit.textChanged.connect(self._on_number_text_changed)
+        self.country_combo.currentIndexChanged.connect(self._on_number_text_changed)
+
+    def _on_input_changed(self, *_args: object) -> None:
+        if not self._busy:  # "Sending…" stays until the answer comes
+            self.result_label.clear()
+
+    def _on_number_text_changed(self, *_args: object) -> None:
+        self.concurrent_panel.clear()  # it was about the number as it was
+
     def show_errors(self, errors: list[FieldError] | tuple[FieldError, ...]) -> None:
         """Show each problem beside its field (fields without a problem are cleared)."""
         by_field = {e.field: e for e in reversed(errors)}
@@ -235,7 +294,7 @@ class SendForm(QWidget):
     def _on_number_changed(self, *_args: object) -> None:
         error, summary, landline = number_summary(self.number_edit.text(), self.region())
         self.errors["number"].show_error(error)
-        self.number_info.setText(summary)
+        self.number_info.setText(mask_text(summary, mask=self._presenter))
         self.number_info.setVisible(bool(summary))
         self.landline_hint.setVisible(landline)
         self.voice_button.setVisible(landline)
@@ -271,12 +330,11 @@ class SendForm(QWidget):
         blocking = [e.field for e in errors if not e.overridable]
         if blocking:
             self._reveal(blocking)
-            names = ", ".join(dict.fromkeys(f.replace("_", " ") for f in blocking))
-            self.result_label.setText(f"Fix the fields marked in red ({names}); nothing was sent.")
+            self.result_label.setText(messages.fix_fields(blocking))
             return
         allow = bool(errors) and self._confirm_unknown(errors)
         if errors and not allow:
-            self.result_label.setText("Not sent.")
+            self.result_label.setText(messages.NOT_SENT)
             return
         self._send(form, allow)
 
@@ -311,7 +369,8 @@ class SendForm(QWidget):
         self.send_button.setText("Sending…" if busy else "Send code")
 
     def _on_send_task_succeeded(self, started: Any) -> None:
-        self.result_label.setText(f"Code sent. Request {started.request_id}.")
+        shown = format_request_id(started.request_id, mask=self._presenter)
+        self.result_label.setText(messages.code_sent(shown))
         self.sent.emit(started)
 
     def _on_send_task_failed(self, exc: BaseException) -> None:

@@ -35,6 +35,7 @@ from typing_extensions import override
 from desktop_app.domain.errors import CredentialsUnavailable
 from desktop_app.settings.profiles import url_problem
 from desktop_app.ui import formatting, messages
+from desktop_app.ui.details_disclosure import MessageLine
 from desktop_app.ui.fitting import ScrollPage, wrapped
 
 if TYPE_CHECKING:
@@ -98,8 +99,7 @@ class SettingsDialog(QDialog):
         self.secret_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.readonly_label = wrapped(SANDBOX_TEXT)
         self.validation_label = wrapped()
-        self.result_label = wrapped()
-        self.result_label.setAccessibleName("Result")
+        self.result_label = MessageLine(name="Result")
         self.test_button = QPushButton("Test connection")
         self.save_button = QPushButton("Save")
         self.keyring_panel = QFrame()

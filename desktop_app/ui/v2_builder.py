@@ -4,7 +4,8 @@
 the v1-only fields (workflow id, language, PIN expiry, next-event wait, sender id, PSD2) for the
 workflow builder and the v2 options. Send then goes to ``VerificationService.send_v2``; a 422
 answer's ``invalid_parameters`` are shown inline on the field or row they name
-(:func:`api_field_errors`), a 409 opens the concurrent-request panel with the live request's id.
+(:func:`api_field_errors`; in plain words, the API's own under the result's "Details"), a 409
+opens the concurrent-request panel with the live request's id.
 
 Its parts live in their own modules and are re-exported here:
 
@@ -157,11 +158,10 @@ class V2Section(QWidget):
         self.show_errors(errors)
         blocking = [e.field for e in errors if not e.overridable]
         if blocking:
-            names = ", ".join(dict.fromkeys(blocking))
-            page.result_label.setText(f"Fix the fields marked in red ({names}); nothing was sent.")
+            page.show_message(messages.fix_fields(blocking))
             return
         if errors and not page._confirm_unknown(errors):
-            page.result_label.setText("Not sent.")
+            page.show_message(messages.NOT_SENT)
             return
         self._send(form, bool(errors))
 
@@ -170,7 +170,7 @@ class V2Section(QWidget):
         page.concurrent_panel.clear()
         task = self._verification.send_v2(form, allow_unknown_number=allow_unknown_number)
         page._set_busy(True)
-        page.result_label.setText("Sending (Verify v2)…")
+        page.show_message("Sending (Verify v2)…")
         task.on_success(page._on_send_task_succeeded)
         task.on_failure(self._on_send_task_failed)
         task.on_finished(lambda: page._set_busy(False))
@@ -178,17 +178,18 @@ class V2Section(QWidget):
     def _on_send_task_failed(self, exc: BaseException) -> None:
         page = self._page
         if isinstance(exc, InvalidParameterError) and exc.invalid_parameters:
-            self.show_errors(api_field_errors(exc.invalid_parameters))
-            page.result_label.setText(
-                "The API refused some values (HTTP 422); they are marked on their fields."
-            )
+            # Each field the API named is marked in plain words; the API's own reasons are
+            # under the result's Details.
+            self.show_errors([FieldError(e.field, messages.REFUSED_VALUE)
+                              for e in api_field_errors(exc.invalid_parameters)])  # fmt: skip
+            page.show_message(messages.refused_fields(exc))
             return
         if isinstance(exc, ValidationFailed):
             self.show_errors(exc.errors)
             if exc.only_overridable and page._confirm_unknown(exc.errors):
                 self._send(self.form(), True)
                 return
-            page.result_label.setText(messages.describe(exc))
+            page.show_message(messages.describe(exc))
             return
         # Anything else is answered as for v1: a 409 opens the concurrent-request panel, the
         # rest is described under the form.

@@ -26,10 +26,11 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.domain.errors import FieldError
+from desktop_app.domain.redact import mask_number
 from desktop_app.domain.v2 import EMAIL, SILENT_AUTH, SMS, VOICE, WHATSAPP
 from desktop_app.domain.v2_validation import CHANNEL_EXTRAS, V2ChannelForm
 from desktop_app.ui.fitting import shrinkable
-from desktop_app.ui.formatting import V2_CHANNEL_NAMES
+from desktop_app.ui.formatting import NUMBER_MASK, V2_CHANNEL_NAMES
 from desktop_app.ui.validators import FieldErrorLabel, add_checked_row, data_combo, line_edit
 
 __all__ = ["CHANNEL_NAMES", "ROW_FIELD", "ChannelRow"]
@@ -239,7 +240,9 @@ class ChannelRow(QFrame):
         if channel == EMAIL:
             self.to_edit.setPlaceholderText("name@example.com")
         elif self._default_to:
-            self.to_edit.setPlaceholderText(f"the main number ({self._default_to})")
+            # Its last four digits are enough to recognise it (and safe on a shared screen).
+            shown = mask_number(self._default_to, mask=NUMBER_MASK)
+            self.to_edit.setPlaceholderText(f"the main number ({shown})")
         else:
             self.to_edit.setPlaceholderText("the main number, or another one")
         self.from_edit.setPlaceholderText(_FROM_PLACEHOLDER.get(channel, ""))

@@ -17,13 +17,7 @@ from desktop_app.domain.models import HandsetMessage, HistoryEntry, Verification
 from desktop_app.domain.v2 import DEFAULT_CHANNEL_TIMEOUT, SILENT_AUTH, V2_MAX_WRONG_CODES
 from desktop_app.ui import formatting
 
-__all__ = ["UNKNOWN_TO_SERVER_WHY", "TimelineLine", "v2_blockers", "v2_countdowns", "v2_timeline"]
-
-#: Why nothing can be done with a request the server does not know.
-UNKNOWN_TO_SERVER_WHY = (
-    "The server does not know this request (a search found nothing), so it can no longer be "
-    "checked, cancelled or moved on"
-)
+__all__ = ["TimelineLine", "v2_countdowns", "v2_timeline"]
 
 
 @dataclass(frozen=True)
@@ -44,7 +38,7 @@ def _timeout(entry: HistoryEntry) -> int:
 
 
 def v2_timeline(
-    entry: HistoryEntry, messages: Iterable[HandsetMessage], now: datetime
+    entry: HistoryEntry, messages: Iterable[HandsetMessage], now: datetime, *, mask: bool = False
 ) -> list[TimelineLine]:
     """The channels of a v2 request in order, each sent, expected or unused.
 
@@ -52,6 +46,7 @@ def v2_timeline(
         entry: The history row (channels, channel timeout in ``next_event_wait``, status).
         messages: Handset messages (any request's; this request's are picked out).
         now: The current moment.
+        mask: Presenter mode: numbers by their last four digits.
     """
     own = [m for m in messages if m.request_id == entry.request_id]
     own.sort(key=lambda m: formatting.as_utc(m.sent_at).timestamp() if m.sent_at else 0.0)
@@ -65,7 +60,8 @@ def v2_timeline(
         if message is not None:
             own.remove(message)
             when = formatting.format_datetime(message.sent_at)
-            text = f"{index + 1}. {name} — sent {when} to {message.number}"
+            to = formatting.format_number(message.number, mask=mask)
+            text = f"{index + 1}. {name} — sent {when} to {to}"
             lines.append(TimelineLine(index, text, True))
             continue
         due = start + index * _timeout(entry)
@@ -117,24 +113,3 @@ def v2_countdowns(entry: HistoryEntry, now: datetime) -> V2Countdowns:
     wrong = entry.checks_count if entry.last_check_outcome == "INVALID" else 0
     left = max(V2_MAX_WRONG_CODES - wrong, 0)
     return V2Countdowns("allowed now (Verify v2 has no 30 s rule)", nxt, code, str(left))
-
-
-def v2_blockers(entry: HistoryEntry, now: datetime) -> dict[str, str]:
-    """Why each request action is not allowed now for a v2 row ("" when it is)."""
-    copy = "" if entry.request_id else "This request has no id (the API never accepted it)"
-    if entry.status == VerificationStatus.UNKNOWN_TO_SERVER:
-        why = UNKNOWN_TO_SERVER_WHY
-        return {"check": why, "cancel": why, "next": why, "copy": copy}
-    if entry.status != VerificationStatus.IN_PROGRESS:
-        why = (
-            f"Only a request in progress allows this "
-            f"(this one is {formatting.status_text(entry.status)})"
-        )
-        return {"check": why, "cancel": why, "next": why, "copy": copy}
-    channels = _channels(entry)
-    start = formatting.as_utc(entry.created_at).timestamp()
-    elapsed = max(formatting.as_utc(now).timestamp() - start, 0.0)
-    nxt = ""
-    if len(channels) <= 1 or elapsed >= (len(channels) - 1) * _timeout(entry):
-        nxt = "No channel is left in this workflow"
-    return {"check": "", "cancel": "", "next": nxt, "copy": copy}

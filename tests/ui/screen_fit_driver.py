@@ -302,7 +302,7 @@ class Driver:
 
     def step_failed_lookup(self) -> QWidget:
         recent = self.window.recent
-        recent.records.failed.connect(self.lookups_done.append)
+        recent.records.failed.connect(lambda _rid, message: self.lookups_done.append(message))
         recent.show_request(UNKNOWN_ID)
         wait_until(lambda: bool(self.lookups_done), "the lookup of an unknown request to fail")
         return self.window

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 from collections.abc import Iterator
 from datetime import timedelta
@@ -91,7 +90,7 @@ def test_masked_in_the_window_means_masked_in_the_export(
 ) -> None:
     _send_and_check(qtbot, ctx, NUMBERS[0], right=True)
     ctx.window.recent.filter_edit.setText("+44 7400 123456")
-    ctx.preferences = dataclasses.replace(ctx.preferences, mask_numbers=True)
+    ctx.window.set_presenter_mode(True)  # View > Presenter mode
     text = _export(qtbot, ctx, tmp_path / "masked.csv", monkeypatch)
     assert NUMBERS[0] not in text and "***3456" in text
     assert "numbers masked" in ctx.window.statusBar().currentMessage()
@@ -156,6 +155,8 @@ def test_a_failed_export_is_explained(
     dialog = ExportDialog(job, target)
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: bool(shown), timeout=10_000)
-    assert shown[0].startswith("The export file cannot be written. (")  # one sentence, once
+    # One plain sentence and what to do, once; the system's words under the dialog's Details.
+    assert shown[0].startswith("The export file cannot be written. Choose another folder")
     assert shown[0].count("Choose another folder") == 1
+    assert getattr(shown[0], "details", "")
     assert runner.shutdown(5000)

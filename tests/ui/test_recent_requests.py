@@ -106,7 +106,7 @@ def test_actions_for_a_request_in_progress(qtbot, view, entries, clock, fake_ver
     record = fake_verification.calls("search")[-1]
     record.succeed((_record(entries[0].request_id, events=2),))
     assert not view.cancel_action.isEnabled()
-    assert "2nd delivery" in view.cancel_action.toolTip()
+    assert "the second delivery has been sent" in view.cancel_action.toolTip()
     with qtbot.waitSignal(
         view.check_requested, check_params_cb=lambda rid: rid == entries[0].request_id
     ):
@@ -128,7 +128,7 @@ def test_next_event_disabled_when_workflow_has_none_left(view, entries, fake_ver
     _select(view, entries[0].request_id)
     fake_verification.calls("search")[-1].succeed((_record(entries[0].request_id, events=3),))
     assert not view.next_action.isEnabled()
-    assert "No delivery event is left" in view.next_action.toolTip()
+    assert "Nothing is left to deliver" in view.next_action.toolTip()
 
 
 def _record(request_id, *, events=1, checks=(), status="IN PROGRESS"):
@@ -245,7 +245,7 @@ def test_cancel_asks_then_calls_the_service(
     task = fake_verification.calls("cancel")[-1]
     assert task.args == (entries[0].request_id,)
     task.succeed(ControlResult("cancel"))
-    assert view.message_label.text() == "Verification cancelled."
+    assert view.message_label.text() == messages.CANCELLED
     assert len(fake_verification.calls("search")) == 2  # stale record re-fetched
 
 
@@ -255,14 +255,17 @@ def test_errors_show_one_line_user_message(view, entries, fake_verification, clo
     view.next_action.trigger()
     gone = RequestNotFoundError(status="6", error_text="gone")
     fake_verification.calls("next_event")[-1].fail(gone)
-    assert view.message_label.text() == gone.user_message()
+    # The plain sentence and the next step; the API's status and words under "Details".
+    assert view.message_label.text() == f"{gone.meaning} {gone.next_step}"
     assert "\n" not in view.message_label.text()
+    assert "status 6" not in view.message_label.text()
+    assert "gone" in view.message_label.details()
 
 
 def test_mask_numbers_and_state_round_trip(
     qtbot, view, fake_history, fake_verification, fake_refresher, entries
 ):
-    view.set_mask_numbers(True)
+    view.set_presenter_mode(True)
     assert "••" in view.model.index(0, COL_NUMBER).data()
     view.table.horizontalHeader().resizeSection(COL_BRAND, 222)
     view.set_column_visible(COL_OPERATOR, True)

@@ -50,8 +50,12 @@ def test_controls_finishing_out_of_order_refresh_their_own_request(
 
     second.succeed(None)
     first.succeed(None)
-    assert world["said"] == ["Next delivery event triggered."] * 2
+    # Each outcome speaks only for its own request: A's comes while B is selected, so it is
+    # not said under B (both requests are searched again all the same).
+    assert world["said"] == [messages.NEXT_EVENT_TRIGGERED]
     assert [t.args for t in fake_verification.calls("search")] == [((B,),), ((A,),)]
+    world["select"](A)  # B's outcome is withdrawn as soon as another request is selected
+    assert world["said"] == [messages.NEXT_EVENT_TRIGGERED, ""]
 
 
 def test_a_failed_control_is_described_and_handled(
@@ -71,7 +75,7 @@ def test_the_cache_keeps_one_search_per_id_and_retries_only_the_throttled_one(
 ) -> None:
     records: RecordCache = world["records"]
     failures: list[str] = []
-    records.failed.connect(failures.append)
+    records.failed.connect(lambda _rid, message: failures.append(message))
     records.fetch(A)
     records.fetch(B)
     records.fetch(A)  # already running: not searched twice

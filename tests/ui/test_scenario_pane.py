@@ -8,7 +8,6 @@ File dialogs and the cost confirmation are the modules' wrappers, replaced here.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 import threading
 from collections.abc import Iterator
@@ -405,7 +404,7 @@ def test_a_data_table_runs_each_row_and_masks_numbers_when_asked(
         '  number = "${number}"\n  expect.error = "${error}"\n'), "rows.toml")  # fmt: skip
     table = _write(tmp_path, "number,error\n447700900009,QuotaExceededError\n"
                    "447700900123,none\n", "rows.csv")  # fmt: skip
-    ctx.preferences = dataclasses.replace(ctx.preferences, mask_numbers=True)
+    ctx.window.set_presenter_mode(True)  # View > Presenter mode masks numbers everywhere
     pane = _open_pane(ctx, monkeypatch, [scenario])
     monkeypatch.setattr(scenario_setup, "choose_data_table", lambda *_a: table)
     pane.setup.data_button.click()
@@ -478,7 +477,9 @@ def test_a_run_that_breaks_off_says_so_and_can_run_again(
     pane = _open_pane(ctx, monkeypatch, [EXAMPLES / "v1_success.toml"])
     pane.run_button.click()
     qtbot.waitUntil(lambda: not pane.running, timeout=10_000)
-    assert pane.explanation.text().startswith("Unexpected error: RuntimeError.")
+    # Issue 9: a plain sentence; the exception's type only under Details and in the log.
+    assert pane.explanation.text().startswith("Something unexpected went wrong")
+    assert "RuntimeError" not in pane.explanation.text()
     assert [row[2] for row in _rows(pane)] == ["could not run"] * 4
     assert pane.model.counts() == {Verdict.ERROR: 3}
     assert pane.run_button.isEnabled() and pane.summary is None

@@ -147,10 +147,13 @@ def test_status_10_shows_the_panel_and_cancel_waits_30_s(qtbot: Any, form: SendF
     form.send_button.click()
     qtbot.waitUntil(lambda: panel.isVisibleTo(form) and panel.request_id == first.request_id)
     qtbot.waitUntil(lambda: "ago" in panel.timing_label.text())
+    # Disabled, and the tooltip says why and for how long (the shared rule's words).
     assert not panel.cancel_button.isEnabled()
-    assert panel.cancel_button.toolTip() == CANCEL_TOOLTIP
+    assert panel.cancel_button.toolTip().startswith(
+        "Not now: Cancel is accepted from 30 s after the start (in ")
     stack.control.advance_clock(31)
     qtbot.waitUntil(panel.cancel_button.isEnabled, timeout=3000)
+    assert panel.cancel_button.toolTip() == CANCEL_TOOLTIP
     with qtbot.waitSignal(panel.check_requested) as blocker:
         panel.check_button.click()
     assert blocker.args == [first.request_id]
@@ -176,3 +179,47 @@ def test_country_picker_lists_the_domain_choices_in_order() -> None:
     from desktop_app.ui.send_form import _country_choices
 
     assert list(_country_choices()) == country_choices()
+
+
+# -- truthful state (issue 9): the line under Send and the panel follow the form -----------
+
+def test_the_already_running_panel_goes_when_the_number_changes(
+    qtbot: Any, form: SendForm
+) -> None:
+    form.number_edit.setText(MOBILE)
+    form.brand_edit.setText("Acme")
+    _send(qtbot, form)
+    form.send_button.click()
+    panel = form.concurrent_panel
+    qtbot.waitUntil(lambda: panel.isVisibleTo(form), timeout=5000)
+    form.brand_edit.setText("Other brand")  # not about the number: the panel stays
+    assert panel.isVisibleTo(form)
+    form.number_edit.setText("+44 7400 654321")
+    assert not panel.isVisibleTo(form) and panel.request_id == ""
+
+
+def test_fix_the_fields_goes_once_a_field_is_edited(form: SendForm) -> None:
+    form.number_edit.setText(MOBILE)
+    form.brand_edit.setText("")
+    form.send_button.click()
+    assert form.result_label.text().startswith("Fix the fields marked in red (brand)")
+    form.brand_edit.setText("Acme")
+    assert form.result_label.text() == "" and not form.result_label.isVisibleTo(form)
+
+
+def test_code_sent_goes_when_the_form_is_filled_again(qtbot: Any, form: SendForm) -> None:
+    form.number_edit.setText(MOBILE)
+    form.brand_edit.setText("Acme")
+    started = _send(qtbot, form)
+    assert form.result_label.text().startswith(f"Code sent. Request {started.request_id}.")
+    form.number_edit.setText("+44 7400 654321")
+    assert form.result_label.text() == ""
+
+
+def test_sending_is_not_withdrawn_while_the_answer_is_awaited(qtbot: Any, form: SendForm) -> None:
+    form.number_edit.setText(MOBILE)
+    form.brand_edit.setText("Acme")
+    form.send_button.click()
+    assert form.result_label.text() == "Sending…"
+    form.brand_edit.setText("Acme 2")  # typing on while it is sent: the answer still comes
+    qtbot.waitUntil(lambda: form.result_label.text().startswith("Code sent"), timeout=5000)

@@ -120,7 +120,10 @@ def test_test_connection_shows_balance_or_error(dialog, session):
     dialog.test_button.click()
     refused = AuthError(status="4", error_text="Bad credentials")
     session.calls("test_connection")[-1].fail(refused)
-    assert dialog.result_label.text() == refused.user_message()
+    # The plain sentence and what to do; the API's own words only under "Details".
+    assert dialog.result_label.text() == f"{AuthError.meaning} {AuthError.next_step}"
+    assert "Bad credentials" in dialog.result_label.details()
+    assert "status 4" not in dialog.result_label.text()
 
 
 def test_https_is_required_except_on_loopback(dialog, session):
