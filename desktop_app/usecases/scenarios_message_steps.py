@@ -22,7 +22,14 @@ from typing import Any
 
 from desktop_app.domain.api_family import ApiFamily
 from desktop_app.domain.message_code_form import CodeForm, render_template, validate_code_form
-from desktop_app.domain.messages import SMS, WHATSAPP, MessageRequest, Template, Text
+from desktop_app.domain.messages import (
+    SMS,
+    WHATSAPP,
+    MessageRequest,
+    Template,
+    Text,
+    channel_named,
+)
 from desktop_app.domain.models import HandsetMessage
 from desktop_app.domain.test_numbers import API_MESSAGES
 from desktop_app.usecases.messages import MessageSent
@@ -143,6 +150,12 @@ def _content(params: Params) -> Text | Template:
     return Text(_text(params, "text", "Hello"))
 
 
+def _channel(params: Params, key: str) -> str:
+    """The channel a step names, as the API spells it (``viber`` is ``viber_service``)."""
+    text = _text(params, key, SMS)
+    return channel_named(text) or text  # an unknown one is refused by the Messages rules
+
+
 def _request(ctx: StepContext, params: Params) -> MessageRequest:
     to = _recipient(ctx, params)
     sender = _text(params, "from", "Acme")
@@ -150,9 +163,9 @@ def _request(ctx: StepContext, params: Params) -> MessageRequest:
     if params.get("failover_channel") is not None:
         leg = Text(_text(params, "failover_text", "Hello"))
         leg_from = _text(params, "failover_from", sender)
-        failover = (MessageRequest(_text(params, "failover_channel"), to, leg_from, leg),)
+        failover = (MessageRequest(_channel(params, "failover_channel"), to, leg_from, leg),)
     return MessageRequest(
-        channel=_text(params, "channel", SMS), to=to, from_=sender, content=_content(params),
+        channel=_channel(params, "channel"), to=to, from_=sender, content=_content(params),
         client_ref=_text(params, "client_ref") or None, failover=failover,
     )  # fmt: skip
 
