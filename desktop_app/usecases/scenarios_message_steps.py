@@ -7,11 +7,12 @@ writing in (``POST /sandbox/inbound``), which opens that number's WhatsApp 24-ho
 
 A message's delivery is its status timeline: ``submitted``, ``delivered``, ``read``, or
 ``rejected`` / ``undeliverable`` with an error code, leg by leg with failover. The sandbox says
-how many statuses it has played for the message (``GET /sandbox/requests``); on a file's fresh
-sandbox the steps then wait until this app's receiver has heard as many and report the
-timeline the app recorded from those signed webhooks; on a sandbox started elsewhere they
-report the sandbox's own record. ``wait`` on a message jumps the paused clock from one of its
-events to the next, so a whole lifecycle takes no real time.
+how many statuses it has played for the message (``GET /sandbox/requests``); the target's
+:class:`~.scenarios_target.DeliveryFeed` brings the history level with it (on a file's fresh
+sandbox: waiting until this app's receiver has heard as many signed webhooks; on a sandbox
+started elsewhere: copying the sandbox's record), and the steps report the timeline the app
+recorded. ``wait`` on a message jumps the paused clock from one of its events to the next, so a
+whole lifecycle takes no real time.
 """
 
 from __future__ import annotations
@@ -87,25 +88,24 @@ def _recipient(ctx: StepContext, params: Params) -> str:
 
 
 def _delivery(ctx: StepContext, uuid: str) -> tuple[ListedMessage, tuple[DeliveryStep, ...], bool]:
-    """The message as the sandbox lists it, its timeline and whether the app's receiver heard it.
+    """The message as the sandbox lists it, its timeline as recorded, and whether it was heard.
 
-    With a receiver, the timeline is the history's, read once the receiver has as many
-    statuses as the sandbox has played.
+    The timeline is the history's, read once the history holds as many statuses as the sandbox
+    has played; "heard" means they came to this app's receiver (not from the sandbox's record).
     """
     item = listing(ctx, uuid)
     if item.get("kind") != "message":
         raise StepProblem(f"{uuid} is not a message this sandbox sent")
     listed = listed_message(item)
-    watch, messages = ctx.target.watch, ctx.target.messages
-    if watch is None or messages is None:
+    feed, messages = ctx.target.deliveries, ctx.target.messages
+    if feed is None or messages is None:
         return listed, listed.steps, False
-    heard = watch.settle(uuid, len(listed.steps))
-    if heard < len(listed.steps):
+    if not feed.catch_up(listed):
         raise StepProblem(
-            f"the app's webhook receiver heard {heard} of the {len(listed.steps)} statuses "
-            f"the sandbox posted for {uuid}"
+            f"the app's webhook receiver did not get all {len(listed.steps)} statuses the "
+            f"sandbox posted for {uuid}"
         )
-    return listed, steps_from_timeline(messages.timeline(uuid)), True
+    return listed, steps_from_timeline(messages.timeline(uuid)), feed.heard
 
 
 def _history_status(ctx: StepContext, uuid: str) -> str | None:

@@ -7,9 +7,10 @@ time moves only when a step moves it) or opens a real account; the window's will
 which the front end implements over the sandbox's control endpoints.
 
 Messages go through the profile's :class:`ScenarioMessages` (the app's Messages desk, which
-records them in the history). A fresh sandbox per file posts its signed status webhooks to a
-receiver of this app started for the file (:class:`StatusWatch`): the steps then read a
-message's delivery as the app heard it, once the receiver has every status the sandbox sent.
+records them in the history). A message's delivery reaches the history through the target's
+:class:`DeliveryFeed`: a fresh sandbox per file posts its signed status webhooks to a receiver
+of this app started for the file; a sandbox started elsewhere is read. Either way the steps
+report the timeline the app recorded, once it holds every status the sandbox sent.
 """
 
 from __future__ import annotations
@@ -30,13 +31,14 @@ from desktop_app.domain.validation import StartForm
 from desktop_app.usecases.desk import Started
 from desktop_app.usecases.desk_v2 import StartedV2
 from desktop_app.usecases.messages import MessageSent
+from desktop_app.usecases.sandbox_deliveries import ListedMessage
 from desktop_app.usecases.scenarios_model import ScenarioFile
 
 __all__ = [
+    "DeliveryFeed",
     "Handset",
     "ScenarioApi",
     "ScenarioMessages",
-    "StatusWatch",
     "Target",
     "TargetFactory",
     "parse_time",
@@ -131,14 +133,19 @@ class ScenarioMessages(Protocol):
         ...
 
 
-class StatusWatch(Protocol):
-    """The receiver of this app that a file's sandbox posts its signed status webhooks to."""
+class DeliveryFeed(Protocol):
+    """How the history of a run on the sandbox learns each message's statuses."""
 
-    def settle(self, message_uuid: str, count: int) -> int:
-        """Wait (briefly, in real time) until ``count`` statuses of a message were received.
+    @property
+    def heard(self) -> bool:
+        """True: signed webhooks to this app's receiver; False: copied from the sandbox."""
+        ...
+
+    def catch_up(self, listed: ListedMessage) -> bool:
+        """Make the history hold every status the sandbox has played for a message.
 
         Returns:
-            How many were received (fewer than ``count`` when they did not all come in time).
+            False when they did not all arrive in time.
         """
         ...
 
@@ -155,9 +162,8 @@ class Target:
         allow_unknown_numbers: Send numbers outside the known ranges without asking (the
             sandbox's numbers are fictional; a real account asks per step).
         description: Where it runs, for people (``sandbox http://127.0.0.1:54321``).
-        watch: The receiver the sandbox posts status webhooks to; None when no receiver of
-            this run hears them (a sandbox started elsewhere): the steps then read a message's
-            delivery from the sandbox's own record.
+        deliveries: How the history learns each message's statuses on the sandbox (None:
+            the steps report the sandbox's own record without recording it).
     """
 
     api: ScenarioApi
@@ -165,7 +171,7 @@ class Target:
     messages: ScenarioMessages | None = None
     allow_unknown_numbers: bool = False
     description: str = ""
-    watch: StatusWatch | None = None
+    deliveries: DeliveryFeed | None = None
 
 
 #: Opens the target of one file (and closes it when the context ends).

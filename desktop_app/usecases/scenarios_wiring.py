@@ -6,12 +6,12 @@ since ``usecases`` may not import the sandbox): the command line starts a ``Sand
 with its clock paused; the window can do the same from its composition root.
 
 With :func:`fresh_tracked_sandboxes` each file's sandbox is started with
-:class:`~.scenarios_receiver.SandboxWebhooks`: it posts its signed message statuses to a
+:class:`~.scenarios_delivery.SandboxWebhooks`: it posts its signed message statuses to a
 receiver of this app started for the file, so messages are tracked in the history as in the
 window. :func:`fresh_sandboxes` (a starter that takes nothing) and a shared sandbox
-(:func:`sandbox_target`) leave that out: the steps then read a message's delivery from the
-sandbox's own record. On a sandbox, codes sent by message expire by the sandbox's simulated
-clock, so a scenario reaches an expiry with ``advance`` instead of a real wait.
+(:func:`sandbox_target`) leave that out: the statuses are then copied into the history from
+the sandbox's own record. On a sandbox, codes sent by message expire by the sandbox's
+simulated clock, so a scenario reaches an expiry with ``advance`` instead of a real wait.
 """
 
 from __future__ import annotations
@@ -32,9 +32,13 @@ from desktop_app.settings.profiles import SANDBOX_PROFILE, Profile
 from desktop_app.store.history import HistoryStore
 from desktop_app.usecases.fallback import DegradedCallback
 from desktop_app.usecases.messages import StatusRoute
+from desktop_app.usecases.scenarios_delivery import (
+    ReceiverWatch,
+    SandboxRecordFeed,
+    SandboxWebhooks,
+)
 from desktop_app.usecases.scenarios_model import ScenarioFile
-from desktop_app.usecases.scenarios_receiver import ReceiverWatch, SandboxWebhooks
-from desktop_app.usecases.scenarios_target import StatusWatch, Target, TargetFactory
+from desktop_app.usecases.scenarios_target import DeliveryFeed, Target, TargetFactory
 from desktop_app.usecases.session import open_desk
 
 __all__ = [
@@ -143,14 +147,14 @@ class Wiring:
         credentials: ApiCredentials,
         sandbox_url: str | None,
         *,
-        watch: StatusWatch | None = None,
+        deliveries: DeliveryFeed | None = None,
     ) -> Target:
         """A target for ``profile`` (on the sandbox at ``sandbox_url``, when given).
 
-        ``watch`` is the receiver the sandbox posts its status webhooks to: the messages sent
-        are then tracked (their rows follow the delivery).
+        ``deliveries``: how the history learns the messages' statuses on that sandbox (default:
+        from its own record); with a receiver the messages are tracked, as in the window.
         """
-        tracked = watch is not None
+        tracked = deliveries is not None and deliveries.heard
         operations = open_desk(
             profile,
             credentials,
@@ -171,15 +175,17 @@ class Wiring:
             # A code sent by message expires by the sandbox's clock here, as Verify's codes do:
             # a scenario reaches an expiry by moving the paused clock, never by waiting.
             messages.clock = lambda: datetime.fromtimestamp(handset.now(), UTC)
-        return Target(operations, handset, messages, True, f"sandbox {sandbox_url}", watch)
+        feed = deliveries or SandboxRecordFeed(self.history)
+        return Target(operations, handset, messages, True, f"sandbox {sandbox_url}", feed)
 
 
-def sandbox_target(wiring: Wiring, url: str, *, watch: StatusWatch | None = None) -> Target:
+def sandbox_target(wiring: Wiring, url: str, *, deliveries: DeliveryFeed | None = None) -> Target:
     """The target of the sandbox at ``url`` (its default credentials, its handset).
 
-    ``watch``: the receiver that sandbox posts its status webhooks to, if this run started one.
+    ``deliveries``: the receiver that sandbox posts its status webhooks to, if this run
+    started one (default: the statuses are read from the sandbox's own record).
     """
-    return wiring.target(SANDBOX_PROFILE, SANDBOX_CREDENTIALS, url, watch=watch)
+    return wiring.target(SANDBOX_PROFILE, SANDBOX_CREDENTIALS, url, deliveries=deliveries)
 
 
 def account_target(wiring: Wiring, profile: Profile, credentials: ApiCredentials) -> Target:
@@ -201,7 +207,7 @@ def fresh_sandboxes(wiring: Wiring, start: SandboxStarter) -> TargetFactory:
 def fresh_tracked_sandboxes(wiring: Wiring, start: TrackedSandboxStarter) -> TargetFactory:
     """Each file on a sandbox of its own that posts its signed statuses to a receiver of ours.
 
-    The receiver (:class:`~.scenarios_receiver.ReceiverWatch`) starts first, on a free
+    The receiver (:class:`~.scenarios_delivery.ReceiverWatch`) starts first, on a free
     loopback port with a random secret; ``start`` is given both, and the sandbox stops before
     the receiver does, so no status is posted to a closed port.
     """
@@ -209,7 +215,7 @@ def fresh_tracked_sandboxes(wiring: Wiring, start: TrackedSandboxStarter) -> Tar
     @contextmanager
     def fresh(_file: ScenarioFile) -> Iterator[Target]:
         with ReceiverWatch(wiring.history) as watch, start(watch.webhooks) as url:
-            yield sandbox_target(wiring, url, watch=watch)
+            yield sandbox_target(wiring, url, deliveries=watch)
 
     return fresh
 

@@ -1,4 +1,4 @@
-"""The webhook receiver a scenario file's fresh sandbox posts its signed message statuses to.
+"""How a scenario run learns a message's statuses: this app's webhook receiver, or the sandbox.
 
 Each file that runs on a sandbox of its own gets a :class:`ReceiverWatch`: the app's own
 :class:`~desktop_app.usecases.webhooks.WebhookReceiver` on a free loopback port, with a random
@@ -10,6 +10,10 @@ Webhooks arrive on the receiver's threads, a moment after the sandbox played the
 A step that reads a delivery first asks the sandbox how many statuses it has played for the
 message, then :meth:`ReceiverWatch.settle` waits, on a condition (never a sleep), until the
 receiver has had that many; nothing is read half-arrived.
+
+A sandbox that someone else started posts its webhooks elsewhere (or nowhere). There
+:class:`SandboxRecordFeed` writes what the sandbox's own record lists into the history as the
+webhooks would have been, so the steps see the same rows and timelines either way.
 """
 
 from __future__ import annotations
@@ -22,9 +26,10 @@ from typing import Final
 
 from desktop_app.domain.messages_status import MessageStatusEvent
 from desktop_app.store.history import HistoryStore
+from desktop_app.usecases.sandbox_deliveries import ListedMessage, record_listed
 from desktop_app.usecases.webhooks import DeliveryTracker, WebhookReceiver
 
-__all__ = ["SETTLE_SECONDS", "ReceiverWatch", "SandboxWebhooks"]
+__all__ = ["SETTLE_SECONDS", "ReceiverWatch", "SandboxRecordFeed", "SandboxWebhooks"]
 
 #: How long (real seconds) a step waits for webhooks the sandbox has already sent: on loopback
 #: they take about a millisecond each; this bound only ends a run whose receiver is broken.
@@ -42,6 +47,8 @@ class SandboxWebhooks:
 class ReceiverWatch:
     """A receiver for one file's sandbox, and a count of what it heard per message.
 
+    A :class:`~.scenarios_target.DeliveryFeed` whose statuses are heard (``heard`` is True).
+
     Args:
         history: The run's history, where each verified status is recorded.
         settle_seconds: The longest :meth:`settle` waits.
@@ -56,6 +63,11 @@ class ReceiverWatch:
         self._heard: dict[str, set[tuple[int | None, str]]] = {}
         self._changed = threading.Condition()
         self._settle_seconds = settle_seconds
+
+    @property
+    def heard(self) -> bool:
+        """True: the statuses come as signed webhooks to this app's receiver."""
+        return True
 
     def __repr__(self) -> str:
         return f"ReceiverWatch(url={self._receiver.status_url!r})"
@@ -93,6 +105,10 @@ class ReceiverWatch:
             )
             return len(self._heard.get(message_uuid, ()))
 
+    def catch_up(self, listed: ListedMessage) -> bool:
+        """Wait until every status the sandbox played for the message was received."""
+        return self.settle(listed.message_uuid, len(listed.steps)) >= len(listed.steps)
+
     def __enter__(self) -> ReceiverWatch:
         self._receiver.start()
         return self
@@ -104,3 +120,24 @@ class ReceiverWatch:
         tb: TracebackType | None,
     ) -> None:
         self._receiver.stop()
+
+
+class SandboxRecordFeed:
+    """Statuses read from the sandbox's own record and written into the history.
+
+    Args:
+        history: The run's history.
+    """
+
+    def __init__(self, history: HistoryStore) -> None:
+        self._history = history
+
+    @property
+    def heard(self) -> bool:
+        """False: no receiver of this app hears the sandbox's webhooks."""
+        return False
+
+    def catch_up(self, listed: ListedMessage) -> bool:
+        """Record what the sandbox lists (a status already recorded adds nothing)."""
+        record_listed(self._history, listed)
+        return True
