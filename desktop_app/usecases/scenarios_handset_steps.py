@@ -22,6 +22,7 @@ __all__ = [
     "PAST",
     "channel_matches",
     "listing",
+    "sandbox_handset",
 ]
 
 Fields = dict[str, Any]
@@ -36,7 +37,12 @@ MAX_JUMPS = 1000
 _SAME_CHANNEL = {"voice": "tts", "tts": "voice", "viber": "viber_service"}
 
 
-def _handset(ctx: StepContext) -> Handset:
+def sandbox_handset(ctx: StepContext) -> Handset:
+    """The target's handset, which this step needs.
+
+    Raises:
+        StepProblem: The run is on a real account.
+    """
     handset = ctx.target.handset
     if handset is None:
         raise StepProblem("this step needs the sandbox (its handset and clock)")
@@ -49,7 +55,7 @@ def channel_matches(wanted: str, channel: str) -> bool:
 
 
 def _request_messages(ctx: StepContext, params: Params) -> list[HandsetMessage]:
-    handset = _handset(ctx)
+    handset = sandbox_handset(ctx)
     wanted = str(params.get("channel") or "")
     if "number" in params and "request_id" not in params:
         found = handset.messages(str(params["number"]))
@@ -87,7 +93,7 @@ def run_advance(ctx: StepContext, params: Params) -> Fields:
     seconds = float(params.get("seconds", 0) or 0) + 60 * float(params.get("minutes", 0) or 0)
     if seconds < 0:
         raise StepProblem("cannot move the clock backwards")
-    _handset(ctx).advance_clock(seconds)
+    sandbox_handset(ctx).advance_clock(seconds)
     return {"advanced": seconds}
 
 
@@ -97,7 +103,7 @@ def listing(ctx: StepContext, request_id: str) -> Mapping[str, Any]:
     Raises:
         StepProblem: The sandbox does not know it.
     """
-    for item in _handset(ctx).requests():
+    for item in sandbox_handset(ctx).requests():
         if item.get("request_id") == request_id:
             return item
     raise StepProblem(f"the sandbox does not know request {request_id}")
@@ -140,7 +146,7 @@ def _status_reached(wanted: str, item: Mapping[str, Any]) -> bool:
 
 def run_wait(ctx: StepContext, params: Params) -> Fields:
     """``wait``: until ``{ status = ... }`` or ``{ message = channel }``, in simulated time."""
-    handset = _handset(ctx)
+    handset = sandbox_handset(ctx)
     rid = ctx.request_id(params)
     until = params.get("until") or {}
     timeout = float(params.get("timeout", DEFAULT_WAIT_TIMEOUT))
@@ -187,7 +193,7 @@ def run_open_check_url(ctx: StepContext, params: Params) -> Fields:
     url = str(params.get("url") or (ctx.current.check_url if ctx.current else "") or "")
     if not url:
         raise StepProblem("no check_url: start a v2 request whose first channel is silent_auth")
-    return {"http_status": _handset(ctx).open_check_url(url)}
+    return {"http_status": sandbox_handset(ctx).open_check_url(url)}
 
 
 #: The sandbox steps by kind.

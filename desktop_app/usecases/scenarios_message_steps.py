@@ -47,9 +47,10 @@ from desktop_app.usecases.scenarios_handset_steps import (
     PAST,
     channel_matches,
     listing,
+    sandbox_handset,
 )
 from desktop_app.usecases.scenarios_steps import Params, StepContext, StepProblem
-from desktop_app.usecases.scenarios_target import Handset, ScenarioMessages
+from desktop_app.usecases.scenarios_target import ScenarioMessages
 
 __all__ = ["MESSAGE_RUNNERS"]
 
@@ -68,13 +69,6 @@ def _messages(ctx: StepContext) -> ScenarioMessages:
     if messages is None:
         raise StepProblem("this run has no Messages API to send with")
     return messages
-
-
-def _handset(ctx: StepContext) -> Handset:
-    handset = ctx.target.handset
-    if handset is None:
-        raise StepProblem("this step needs the sandbox (its handset and clock)")
-    return handset
 
 
 def _recipient(ctx: StepContext, params: Params) -> str:
@@ -221,7 +215,7 @@ def run_send_code(ctx: StepContext, params: Params) -> Fields:
 
 def run_inbound(ctx: StepContext, params: Params) -> Fields:
     """``inbound``: the customer ``from`` (default ``${number}``) writes to ``to``."""
-    handset = _handset(ctx)
+    handset = sandbox_handset(ctx)
     channel = _text(params, "channel", WHATSAPP)
     customer = _text(params, "from") or str(ctx.variables.get("number") or "")
     if not customer:
@@ -246,7 +240,7 @@ def _matching(steps: tuple[DeliveryStep, ...], status: str) -> DeliveryStep | No
 
 
 def _message_wait(ctx: StepContext, uuid: str, params: Params) -> Fields:
-    handset = _handset(ctx)
+    handset = sandbox_handset(ctx)
     until = params.get("until") or {}
     timeout = float(params.get("timeout", DEFAULT_WAIT_TIMEOUT))
     wanted_status = str(until["status"]) if "status" in until else None
