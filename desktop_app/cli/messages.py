@@ -22,12 +22,8 @@ the command line's: 0 done, 1 refused (by the API, or a wrong code), 2 bad input
 A code is printed nowhere: it goes only into the message.
 
 A one-shot command cannot receive status webhooks, so a message it sends is SENT (its delivery
-not tracked). ``message send --wait [SECONDS]`` on a sandbox (``--sandbox``/``--sandbox-url``)
-reads the outcome from the sandbox's own record instead (``GET /sandbox/requests``, the events
-it posts as webhooks), waits until nothing more is due (at most SECONDS, default
-:data:`DEFAULT_WAIT`), prints the final status and writes the events into the history as the
-webhooks would have been. Its exit status then says how the message ended: 0 delivered (or
-read), 1 rejected or undeliverable, 3 not over within SECONDS.
+not tracked); ``message send --wait [SECONDS]`` on a sandbox finds out how it ended
+(:mod:`desktop_app.cli.messages_wait`).
 """
 
 from __future__ import annotations
@@ -36,7 +32,6 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
-from desktop_app.api.http import build_http_client
 from desktop_app.domain.message_code_form import CodeForm
 from desktop_app.domain.message_delivery import NOT_TRACKED
 from desktop_app.domain.messages import (
@@ -48,16 +43,15 @@ from desktop_app.domain.messages import (
     WhatsAppOptions,
     channel_named,
 )
-from desktop_app.domain.messages_status import MessageStatus
 from desktop_app.domain.models import ControlResult, VerificationStatus
 from desktop_app.settings.credentials import (
     MESSAGES_ITEMS,
 )
 from desktop_app.usecases import VerifyOperations
 from desktop_app.usecases.messages import MessageDesk, MessageSent
-from desktop_app.usecases.sandbox_deliveries import ListedMessage, await_final, record_listed
 
-from .output import EXIT_API, EXIT_OK, EXIT_TRANSPORT, terminal_safe, to_jsonable
+from .messages_wait import DEFAULT_WAIT, wait_for_delivery, wait_seconds
+from .output import EXIT_OK, terminal_safe, to_jsonable
 from .parser import CliUsageError
 
 __all__ = [
@@ -69,23 +63,7 @@ __all__ = [
 
 #: What ``--channel`` accepts (the API's names and the short ones people type).
 CHANNEL_CHOICES = ("sms", "mms", "whatsapp", "viber", "messenger")
-#: Real seconds ``--wait`` waits for a message's final status when no number is given (the
-#: sandbox ends a message within 2.5 s of its time: read receipts come last).
-DEFAULT_WAIT = 10.0
-#: The longest ``--wait``.
-MAX_WAIT = 600.0
-
 Result = tuple[dict[str, Any], str]
-
-
-def _wait_seconds(text: str) -> float:
-    try:
-        seconds = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not 0 < seconds <= MAX_WAIT:
-        raise argparse.ArgumentTypeError(f"must be more than 0 and at most {MAX_WAIT:g} seconds")
-    return seconds
 
 
 def _channel(text: str) -> str:
@@ -167,7 +145,7 @@ def _send_options(parser: argparse.ArgumentParser) -> None:
     add("--failover-from", default=None, help="the failover message's sender (default --from)")
     add("--webhook-url", default=None, metavar="URL",
         help="where this message's status webhooks go (default: the account's)")  # fmt: skip
-    add("--wait", type=_wait_seconds, nargs="?", const=DEFAULT_WAIT, default=None,
+    add("--wait", type=wait_seconds, nargs="?", const=DEFAULT_WAIT, default=None,
         metavar="SECONDS",
         help=f"on a sandbox: wait until the message ends (at most SECONDS, default "
              f"{DEFAULT_WAIT:g}) and print its final status")  # fmt: skip
@@ -287,62 +265,6 @@ def _send(desk: MessageDesk, args: argparse.Namespace) -> Result:
     return {"action": "send", **_sent_data(sent)}, text
 
 
-def _delivery_data(listed: ListedMessage | None, *, paused: bool) -> dict[str, Any]:
-    latest = listed.latest if listed is not None else None
-    steps = listed.steps if listed is not None else ()
-    return {
-        "status": latest.status if latest is not None else None,
-        "channel": latest.channel if latest is not None else None,
-        "leg": latest.leg + 1 if latest is not None else None,
-        "error_code": latest.error_code if latest is not None else None,
-        "error_title": latest.error_title if latest is not None else None,
-        "final": listed is not None and listed.final,
-        "clock_paused": paused,
-        "events": [
-            {"leg": s.leg + 1, "channel": s.channel, "status": s.status, "error_code": s.error_code}
-            for s in steps
-        ],
-    }
-
-
-def _delivery_text(data: dict[str, Any], seconds: float) -> str:
-    if data["status"] is None:
-        shown = "no status yet"
-    else:
-        shown = f"{data['status']} ({data['channel']}"
-        shown += f", failover {data['leg'] - 1})" if data["leg"] > 1 else ")"
-        if data["error_code"] is not None:
-            shown += f": {data['error_code']} {data['error_title']}".rstrip()
-    if data["final"]:
-        return f"Delivery: {shown}."
-    why = " (the sandbox's clock is paused)" if data["clock_paused"] else ""
-    return f"Delivery: {shown}; not over after {seconds:g} s{why}."
-
-
-def _delivery_exit(data: dict[str, Any]) -> int:
-    if not data["final"]:
-        return EXIT_TRANSPORT
-    failed = data["status"] in (MessageStatus.REJECTED, MessageStatus.UNDELIVERABLE)
-    return EXIT_API if failed else EXIT_OK
-
-
-def _send_and_wait(desk: MessageDesk, args: argparse.Namespace) -> tuple[dict[str, Any], str, int]:
-    """``message send --wait``: the send, then its outcome from the sandbox's own record."""
-    data, text = _send(desk, args)
-    uuid = str(data["message_uuid"])
-    sandbox_url = desk.client().api_host  # the sandbox the message went to
-    with build_http_client() as http:
-        listed, paused = await_final(http, sandbox_url, uuid, seconds=args.wait)
-    if listed is not None:
-        record_listed(desk.history.store, listed)
-        entry = desk.history.find(uuid)
-        if entry is not None:
-            data["status"] = entry.status.value
-    delivery = _delivery_data(listed, paused=paused)
-    data["delivery"] = delivery
-    return data, f"{text}\n{_delivery_text(delivery, args.wait)}", _delivery_exit(delivery)
-
-
 def _code_send(desk: MessageDesk, args: argparse.Namespace) -> Result:
     sent = desk.send_code(code_form(args))
     text = (
@@ -418,6 +340,7 @@ def run_message(
     if action == "code":
         action = f"code {args.code_command}"
     if action == "send" and getattr(args, "wait", None) is not None:
-        return _send_and_wait(desk, args)
+        data, text = _send(desk, args)
+        return wait_for_delivery(desk, data, text, args.wait)
     return (*_ACTIONS[action](desk, args), EXIT_OK)
 
