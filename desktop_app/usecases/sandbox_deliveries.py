@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx
 
-from desktop_app.api.http import request_json
+from desktop_app.api.sandbox_control import SandboxControl
 from desktop_app.domain.errors import ResponseFormatError
 from desktop_app.domain.message_delivery import MessageEventEntry
 from desktop_app.domain.messages_errors import error_code_info
@@ -186,24 +186,6 @@ def steps_from_timeline(entries: Sequence[MessageEventEntry]) -> tuple[DeliveryS
 # -- waiting for the end, in real time --------------------------------------------------------
 
 
-def _clock(http: httpx.Client, sandbox_url: str) -> tuple[datetime | None, float]:
-    """The sandbox's simulated time and speed (``GET /sandbox/clock``)."""
-    body = request_json(http, "GET", f"{sandbox_url.rstrip('/')}/sandbox/clock")
-    if not isinstance(body, dict):
-        return None, 0.0
-    scale = body.get("time_scale")
-    number = float(scale) if isinstance(scale, int | float) and not isinstance(scale, bool) else 0.0
-    return _when(body.get("now")), number
-
-
-def _listing(http: httpx.Client, sandbox_url: str) -> list[Mapping[str, Any]]:
-    body = request_json(http, "GET", f"{sandbox_url.rstrip('/')}/sandbox/requests")
-    items = body.get("requests") if isinstance(body, dict) else None
-    if not isinstance(items, list):
-        raise ResponseFormatError(f"{ResponseFormatError.meaning} ('requests' is missing).")
-    return [item for item in items if isinstance(item, Mapping)]
-
-
 def await_final(
     http: httpx.Client,
     sandbox_url: str,
@@ -227,20 +209,21 @@ def await_final(
         TransportError: The sandbox did not answer.
         ResponseFormatError: It answered something that is not its listing.
     """
+    control = SandboxControl(http, sandbox_url)
     deadline = monotonic() + max(seconds, 0.0)
     paused = False
     while True:
-        listed = find_listed(_listing(http, sandbox_url), message_uuid)
+        listed = find_listed(control.requests(), message_uuid)
         left = deadline - monotonic()
         if listed is None or listed.final or left <= 0:
             return listed, paused and listed is not None and not listed.final
-        now, scale = _clock(http, sandbox_url)
-        paused = scale <= 0
+        clock = control.clock()
+        paused = clock.time_scale <= 0
         due = listed.next_event_at
-        if paused or now is None or due is None:
+        if paused or due is None:
             pause = _LOOK_AGAIN
         else:
-            pause = max((due - now).total_seconds(), 0.0) / scale + _PAST
+            pause = max(due.timestamp() - clock.now, 0.0) / clock.time_scale + _PAST
         sleep(min(pause, left))
 
 
