@@ -16,8 +16,9 @@ known number range". Patterns: a v1 number ``4477009005NN`` answers status ``NN`
 ends in the HTTP status it demonstrates, and ``4477009006NN`` are the other v2 outcomes. The four
 v1 numbers the sandbox always had (``...0007``, ``...0009``, ``...0015``, ``...0029``) and the
 Messages API's (``...4220``, ``...4290``, ``...4020``) match any number with the same last four
-digits (:attr:`CatalogueEntry.any_ending`). The Messages API's ``...1340`` is an ordinary number
-that has not written in (every such number gets 1340 on WhatsApp), named so a demo has one.
+digits (:attr:`CatalogueEntry.any_ending`). The Messages API's ``447700900340`` is an ordinary
+number that has not written in (every such number gets 1340 on WhatsApp), named so a demo has
+one.
 """
 
 from __future__ import annotations
@@ -306,7 +307,7 @@ _MESSAGES: tuple[CatalogueEntry, ...] = (
         (_p("send", "402", "QuotaExceededError"),), any_ending=True,
     ),
     CatalogueEntry(
-        "447700901340", API_MESSAGES, "rejected (1340)",
+        "447700900340", API_MESSAGES, "rejected (1340)",
         "A WhatsApp text to a customer who has not written in during the last 24 hours is "
         "accepted (202), then rejected with error 1340 (outside the allowed window). Any such "
         "number does the same; a template, an SMS failover, or the same text after the "

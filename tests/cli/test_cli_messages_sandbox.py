@@ -120,7 +120,7 @@ def test_wait_exits_1_when_the_message_did_not_reach_the_customer(cli: Cli, db: 
                "--text", "x", "--wait")  # fmt: skip
     assert sent.code == 1
     assert "Delivery: undeliverable (sms): 1260 Destination unreachable." in sent.out
-    window = cli("--json", "message", "send", "--channel", "whatsapp", "--to", "447700901340",
+    window = cli("--json", "message", "send", "--channel", "whatsapp", "--to", "447700900340",
                  "--from", "14155550100", "--text", "x", "--wait")  # fmt: skip
     assert window.code == 1
     body = window.json()

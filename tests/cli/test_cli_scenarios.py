@@ -378,7 +378,7 @@ name = "expects the wrong error code"
   do = "send"
   channel = "whatsapp"
   from = "14155550100"
-  to = "447700901340"
+  to = "447700900340"
   [[scenario.step]]
   name = "rejected, but not for that"
   do = "wait"
