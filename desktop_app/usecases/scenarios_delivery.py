@@ -34,6 +34,8 @@ __all__ = ["SETTLE_SECONDS", "ReceiverWatch", "SandboxRecordFeed", "SandboxWebho
 #: How long (real seconds) a step waits for webhooks the sandbox has already sent: on loopback
 #: they take about a millisecond each; this bound only ends a run whose receiver is broken.
 SETTLE_SECONDS: Final = 10.0
+#: How often the idle receiver looks whether it should stop (seconds).
+_POLL: Final = 0.02
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,10 @@ class ReceiverWatch:
     def __init__(self, history: HistoryStore, *, settle_seconds: float = SETTLE_SECONDS) -> None:
         self._tracker = DeliveryTracker(history)
         self._secret = secrets.token_urlsafe(32)
-        self._receiver = WebhookReceiver(secret=self._secret, on_status=self._heard_one)
+        # A receiver lives for one file: a short poll lets it stop at once, not 0.5 s later.
+        self._receiver = WebhookReceiver(
+            secret=self._secret, on_status=self._heard_one, poll_interval=_POLL
+        )
         self._heard: dict[str, set[tuple[int | None, str]]] = {}
         self._changed = threading.Condition()
         self._settle_seconds = settle_seconds
