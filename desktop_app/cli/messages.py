@@ -5,7 +5,7 @@
     message send --channel sms|mms|whatsapp|viber|messenger --to TO --from FROM
                  (--text TEXT | --template NAME [--param P]... [--locale L] | --image-url URL)
                  [--failover-channel C --failover-text TEXT [--failover-from F]]
-                 [--client-ref REF] [--webhook-url URL]
+                 [--client-ref REF] [--webhook-url URL] [--wait [SECONDS]]
     message code send  --channel C --to TO --from FROM [--brand B] [--text "... {code} ..."]
                        [--auth-template NAME [--locale L]] [--code-length N] [--expiry S]
                        [--failover-channel C --failover-from F] [--client-ref REF]
@@ -20,6 +20,10 @@ paths (``to``, ``failover[0].text``), so the window and the command line say the
 Every send is a history row (``history`` lists them with their delivery); the exit statuses are
 the command line's: 0 done, 1 refused (by the API, or a wrong code), 2 bad input, 3 no answer.
 A code is printed nowhere: it goes only into the message.
+
+A one-shot command cannot receive status webhooks, so a message it sends is SENT (its delivery
+not tracked); ``message send --wait [SECONDS]`` on a sandbox finds out how it ended
+(:mod:`desktop_app.cli.messages_wait`).
 """
 
 from __future__ import annotations
@@ -46,7 +50,8 @@ from desktop_app.settings.credentials import (
 from desktop_app.usecases import VerifyOperations
 from desktop_app.usecases.messages import MessageDesk, MessageSent
 
-from .output import terminal_safe, to_jsonable
+from .messages_wait import DEFAULT_WAIT, wait_for_delivery, wait_seconds
+from .output import EXIT_OK, terminal_safe, to_jsonable
 from .parser import CliUsageError
 
 __all__ = [
@@ -58,7 +63,6 @@ __all__ = [
 
 #: What ``--channel`` accepts (the API's names and the short ones people type).
 CHANNEL_CHOICES = ("sms", "mms", "whatsapp", "viber", "messenger")
-
 Result = tuple[dict[str, Any], str]
 
 
@@ -141,6 +145,10 @@ def _send_options(parser: argparse.ArgumentParser) -> None:
     add("--failover-from", default=None, help="the failover message's sender (default --from)")
     add("--webhook-url", default=None, metavar="URL",
         help="where this message's status webhooks go (default: the account's)")  # fmt: skip
+    add("--wait", type=wait_seconds, nargs="?", const=DEFAULT_WAIT, default=None,
+        metavar="SECONDS",
+        help=f"on a sandbox: wait until the message ends (at most SECONDS, default "
+             f"{DEFAULT_WAIT:g}) and print its final status")  # fmt: skip
 
 
 def _code_send_options(parser: argparse.ArgumentParser) -> None:
@@ -242,8 +250,16 @@ def _via(sent: MessageSent) -> str:
 
 
 def _send(desk: MessageDesk, args: argparse.Namespace) -> Result:
+    wait = getattr(args, "wait", None)
+    if wait is not None and not (args.sandbox or args.sandbox_url):
+        raise CliUsageError(
+            "--wait works on a sandbox (--sandbox or --sandbox-url): a live account posts "
+            "statuses to a webhook receiver, which a one-shot command is not (docs/messages.md)"
+        )
     sent = desk.send(message_request(args))
     tracked = "" if sent.tracked else f"\nDelivery: {NOT_TRACKED}."
+    if wait is not None:
+        tracked = ""
     text = (f"Message accepted: {sent.message_uuid} to {terminal_safe(sent.number)} via "
             f"{_via(sent)} (history #{sent.history_id}).{tracked}")  # fmt: skip
     return {"action": "send", **_sent_data(sent)}, text
@@ -309,8 +325,10 @@ _ACTIONS: dict[str, Callable[[MessageDesk, argparse.Namespace], Result]] = {
 }
 
 
-def run_message(ops: VerifyOperations, args: argparse.Namespace) -> Result:
-    """Run one ``message`` action with the profile's Messages desk.
+def run_message(
+    ops: VerifyOperations, args: argparse.Namespace
+) -> tuple[dict[str, Any], str, int]:
+    """Run one ``message`` action with the profile's Messages desk; its data, text, exit status.
 
     Raises:
         VerifyDeskError: Whatever the desk raised (already recorded in the history).
@@ -321,5 +339,8 @@ def run_message(ops: VerifyOperations, args: argparse.Namespace) -> Result:
     action = args.message_command
     if action == "code":
         action = f"code {args.code_command}"
-    return _ACTIONS[action](desk, args)
+    if action == "send" and getattr(args, "wait", None) is not None:
+        data, text = _send(desk, args)
+        return wait_for_delivery(desk, data, text, args.wait)
+    return (*_ACTIONS[action](desk, args), EXIT_OK)
 

@@ -2,7 +2,8 @@
 
 * **default**: each file gets its own sandbox on a free port with its clock paused
   (``time_scale`` 0, so simulated time moves only when a step moves it) and throttling off; its
-  history is a throw-away file unless ``--history-db`` names one;
+  history is a throw-away file unless ``--history-db`` names one; it posts its signed message
+  status webhooks to a receiver of this app started for the file;
 * ``--sandbox-url URL``: a sandbox that is already running (shared by every file);
 * ``--profile NAME`` (or ``--api-host``): a real account; no handset, so the steps that need
   one are not run, and the history is the app's own.
@@ -25,9 +26,10 @@ from desktop_app.settings.credentials import SANDBOX_CREDENTIALS
 from desktop_app.store.history import HistoryStore
 from desktop_app.usecases.scenarios_target import TargetFactory
 from desktop_app.usecases.scenarios_wiring import (
+    SandboxWebhooks,
     Wiring,
     account_target,
-    fresh_sandboxes,
+    fresh_tracked_sandboxes,
     same_target,
     sandbox_target,
 )
@@ -43,15 +45,22 @@ from .connection import (
 __all__ = ["fresh_sandbox_config", "is_account_run", "start_fresh_sandbox", "target_factory"]
 
 
-def fresh_sandbox_config() -> SandboxConfig:
-    """A scenario file's own sandbox: any free port, the clock paused, no throttling."""
-    return SandboxConfig(port=0, time_scale=0.0, rate_limit=0.0, search_rate_limit=0.0)
+def fresh_sandbox_config(webhooks: SandboxWebhooks | None = None) -> SandboxConfig:
+    """A scenario file's own sandbox: any free port, the clock paused, no throttling.
+
+    With ``webhooks`` it posts its message statuses there, signed with their secret.
+    """
+    return SandboxConfig(
+        port=0, time_scale=0.0, rate_limit=0.0, search_rate_limit=0.0, messages_rate_limit=0.0,
+        status_url=webhooks.status_url if webhooks else None,
+        signature_secret=webhooks.secret if webhooks else None,
+    )  # fmt: skip
 
 
 @contextmanager
-def start_fresh_sandbox() -> Iterator[str]:
+def start_fresh_sandbox(webhooks: SandboxWebhooks | None = None) -> Iterator[str]:
     """Run a fresh sandbox while the block lasts; yields its base URL."""
-    with SandboxServer(fresh_sandbox_config()) as server:
+    with SandboxServer(fresh_sandbox_config(webhooks)) as server:
         yield server.url
 
 
@@ -105,4 +114,4 @@ def target_factory(args: argparse.Namespace) -> Iterator[TargetFactory]:
             yield same_target(sandbox_target(wiring, args.sandbox_url))
         else:
             _remember(args, SANDBOX_CREDENTIALS.api_secret)
-            yield fresh_sandboxes(wiring, start_fresh_sandbox)
+            yield fresh_tracked_sandboxes(wiring, start_fresh_sandbox)

@@ -46,8 +46,8 @@ from .scenario_targets import is_account_run, target_factory
 __all__ = ["add_run_command", "cost_of", "run_scenarios", "scenario_paths"]
 
 #: Result fields a progress line shows, in this order, when a step has them.
-_SHOWN = ("error", "api_status", "status", "v2_status", "channel", "count", "waited",
-          "advanced", "http_status", "records", "request_id")  # fmt: skip
+_SHOWN = ("error", "api_status", "status", "v2_status", "error_code", "channel", "count",
+          "waited", "advanced", "http_status", "records", "request_id")  # fmt: skip
 
 
 def add_run_command(sub: Any, command: Any) -> None:
@@ -94,7 +94,7 @@ def cost_of(files: tuple[ScenarioFile, ...]) -> tuple[int, int]:
             if case.scenario.sandbox_steps:
                 continue  # skipped on a real account
             starts += sum(step.kind == "start" for step in case.scenario.steps)
-            sends += sum(step.kind == "send" for step in case.scenario.steps)
+            sends += sum(step.kind in ("send", "send_code") for step in case.scenario.steps)
     return starts, sends
 
 

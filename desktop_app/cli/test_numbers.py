@@ -43,7 +43,7 @@ def entry_json(entry: CatalogueEntry) -> dict[str, Any]:
         "code": entry.code,
         "demonstrates": entry.demonstrates,
         "how": entry.how(),
-        "channels": list(entry.channels) if entry.api == "v2" else None,
+        "channels": list(entry.channels) if entry.api in ("v2", "messages") else None,
         "any_ending": entry.any_ending,
     }
 
@@ -70,8 +70,8 @@ def _table(entries: tuple[CatalogueEntry, ...]) -> str:
     ]
     lines.append("")
     lines.append(
-        "Numbers marked with a code take that code (longer codes repeat it). Entries for the "
-        "Messages API take effect once its sandbox endpoint exists."
+        "Numbers marked with a code take that code (longer codes repeat it). Messages API "
+        "outcomes come in status webhooks (message send --wait on a sandbox prints them)."
     )
     return "\n".join(lines)
 
@@ -106,7 +106,8 @@ tests run every entry through the command line and the official SDKs.
   is any other code of the same length.
 - **How to see it** lists the calls in order, each with the status it answers (v1 `status`,
   or the HTTP status of v2 and the Messages API); "the sandbox shows" is the request's status
-  on `GET /sandbox/requests`. "wait N s" is `POST /sandbox/clock/advance`.
+  on `GET /sandbox/requests`. "wait N s" is `POST /sandbox/clock/advance`. "status webhook" is
+  how a message ended: its last status webhook, with the error code in brackets.
 
 Try one:
 
@@ -128,14 +129,16 @@ def catalogue_markdown() -> str:
         parts.append(f"\n## {API_TITLES[api]}\n")
         if api == "messages":
             parts.append(
-                "\nThese take effect once the sandbox serves the Messages API "
-                "(`POST /v1/messages`).\n"
+                "\nA message is accepted (202) and ends as its status webhooks say; "
+                "`verify-desk-cli message send --wait` on a sandbox prints that final status, "
+                "and a scenario's `wait` step waits for it (see [messages.md](messages.md) and "
+                "[scenarios.md](scenarios.md)).\n"
             )
         parts.append("\n| Number | Outcome | Code | What it demonstrates | How to see it |\n")
         parts.append("|---|---|---|---|---|\n")
         for e in _selected(api):
             number = f"`{e.number}`" + (f" (any `...{e.number[-4:]}`)" if e.any_ending else "")
-            if e.api == "v2" and e.channels != ("sms",):
+            if e.api != "v1" and e.channels != ("sms",):
                 number += f" ({' -> '.join(e.channels)})"
             code = f"`{e.code}`" if e.code else ""
             row = (number, e.outcome, code, _cell(e.demonstrates), _cell(e.how()))

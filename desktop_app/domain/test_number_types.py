@@ -27,6 +27,7 @@ __all__ = [
     "FixedCode",
     "FraudBlocked",
     "MessageFails",
+    "OutsideWindow",
     "Probe",
     "Problem",
     "Refusal",
@@ -116,8 +117,20 @@ class MessageFails:
     error_code: int
 
 
+@dataclass(frozen=True)
+class OutsideWindow:
+    """Messages API: the number has not written in during the last 24 hours (any such number).
+
+    A WhatsApp text or media message to it is accepted (202), then rejected with error 1340;
+    a template, another channel, or any message after the number wrote in
+    (``POST /sandbox/inbound``) goes through. This is the sandbox's ordinary behaviour: the
+    entry only gives the demo a number to name.
+    """
+
+
 Behaviour = (
     FixedCode | Refusal | Problem | Busy | SearchLag | FraudBlocked | DeliveryFails | MessageFails
+    | OutsideWindow
 )
 
 
@@ -131,21 +144,26 @@ class Probe:
     Attributes:
         action: ``start``, ``check_right`` (the fixed code), ``check_wrong`` (another code of the
             same length), ``cancel``, ``search``, ``advance`` (the sandbox clock, by
-            ``seconds``), ``inspect`` (the sandbox's own view of the request) or ``send``
-            (Messages API). Checks, cancels and searches act on the request the start made, or
+            ``seconds``), ``inspect`` (the sandbox's own view of the request), ``send``
+            (Messages API) or ``delivery`` (how the message sent last ended: its final status
+            webhook). Checks, cancels and searches act on the request the start made, or
             the live request a status 10 / HTTP 409 named.
         status: What it answers: the v1 ``status`` (``"0"`` on success), the HTTP status of a
-            v2 or Messages call, or for ``inspect`` the request's v2 status word
-            (``"blocked"``). Empty for ``advance``.
+            v2 or Messages call, for ``inspect`` the request's v2 status word
+            (``"blocked"``), for ``delivery`` the message's final status (``"rejected"``).
+            Empty for ``advance``.
         error: The app's error kind (a class of :mod:`desktop_app.domain.errors`), or ``""``
             when the call succeeds.
         seconds: For ``advance``.
+        error_code: For ``delivery``: the Messages error code its status webhook carries
+            (``1340``), or None.
     """
 
     action: str
     status: str = ""
     error: str = ""
     seconds: int = 0
+    error_code: int | None = None
 
     def describe(self) -> str:
         """The step in a few words (``check a wrong code -> 16``)."""
@@ -157,9 +175,12 @@ class Probe:
             "search": "search",
             "inspect": "the sandbox shows",
             "send": "send",
+            "delivery": "status webhook",
         }
         if self.action == "advance":
             return f"wait {self.seconds} s"
+        if self.error_code is not None:
+            return f"{words.get(self.action, self.action)} -> {self.status} ({self.error_code})"
         return f"{words.get(self.action, self.action)} -> {self.status}"
 
 
@@ -175,7 +196,8 @@ class CatalogueEntry:
         behaviour: What the sandbox does for it.
         probe: How to see it, call by call.
         code: The fixed code, when the entry has one.
-        channels: Verify v2: the workflow the probe starts (default one sms channel).
+        channels: Verify v2: the workflow the probe starts (default one sms channel); Messages
+            API: the channel the probe sends on.
         any_ending: Also matches any number with the same last four digits.
     """
 

@@ -16,7 +16,9 @@ known number range". Patterns: a v1 number ``4477009005NN`` answers status ``NN`
 ends in the HTTP status it demonstrates, and ``4477009006NN`` are the other v2 outcomes. The four
 v1 numbers the sandbox always had (``...0007``, ``...0009``, ``...0015``, ``...0029``) and the
 Messages API's (``...4220``, ``...4290``, ``...4020``) match any number with the same last four
-digits (:attr:`CatalogueEntry.any_ending`).
+digits (:attr:`CatalogueEntry.any_ending`). The Messages API's ``447700900340`` is an ordinary
+number that has not written in (every such number gets 1340 on WhatsApp), named so a demo has
+one.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from desktop_app.domain.test_number_types import (
     FixedCode,
     FraudBlocked,
     MessageFails,
+    OutsideWindow,
     Probe,
     Problem,
     Refusal,
@@ -59,6 +62,10 @@ __all__ = [
 
 def _p(action: str, status: str = "", error: str = "", seconds: int = 0) -> Probe:
     return Probe(action, status, error, seconds)
+
+
+def _delivery(status: str, error_code: int) -> Probe:
+    return Probe("delivery", status, error_code=error_code)
 
 
 _FIXED = FixedCode()
@@ -280,12 +287,15 @@ _MESSAGES: tuple[CatalogueEntry, ...] = (
     CatalogueEntry(
         "447700904220", API_MESSAGES, "rejected (1330)",
         "The message is accepted (202), then rejected: its status webhook carries error 1330.",
-        MessageFails("rejected", 1330), (_p("send", "202"),), any_ending=True,
+        MessageFails("rejected", 1330),
+        (_p("send", "202"), _delivery("rejected", 1330)), any_ending=True,
     ),
     CatalogueEntry(
         "447700904290", API_MESSAGES, "undeliverable (1260)",
-        "The message is accepted (202), then undeliverable: its status webhook carries 1260.",
-        MessageFails("undeliverable", 1260), (_p("send", "202"),), any_ending=True,
+        "The message is accepted (202) and submitted, then undeliverable: its status webhook "
+        "carries error 1260.",
+        MessageFails("undeliverable", 1260),
+        (_p("send", "202"), _delivery("undeliverable", 1260)), any_ending=True,
     ),
     CatalogueEntry(
         "447700904020", API_MESSAGES, "HTTP 402",
@@ -295,6 +305,15 @@ _MESSAGES: tuple[CatalogueEntry, ...] = (
             "This request could not be performed due to your account balance being low.",
         ),
         (_p("send", "402", "QuotaExceededError"),), any_ending=True,
+    ),
+    CatalogueEntry(
+        "447700900340", API_MESSAGES, "rejected (1340)",
+        "A WhatsApp text to a customer who has not written in during the last 24 hours is "
+        "accepted (202), then rejected with error 1340 (outside the allowed window). Any such "
+        "number does the same; a template, an SMS failover, or the same text after the "
+        "customer wrote in (POST /sandbox/inbound) goes through.",
+        OutsideWindow(),
+        (_p("send", "202"), _delivery("rejected", 1340)), channels=(WHATSAPP,),
     ),
 )  # fmt: skip
 

@@ -33,7 +33,6 @@ import httpx
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 from desktop_app.domain.errors import NoActiveDesk, StoreError
-from desktop_app.domain.messages import MessageAccepted, MessageRequest
 from desktop_app.domain.redact import redact_secrets
 from desktop_app.services.tasks import Task, TaskRunner
 from desktop_app.settings.profiles import Profile
@@ -63,7 +62,7 @@ from desktop_app.usecases.scenarios_report import (
     step_json,
     summary_json,
 )
-from desktop_app.usecases.scenarios_target import MessageSender, Target, TargetFactory
+from desktop_app.usecases.scenarios_target import Target, TargetFactory
 from desktop_app.usecases.scenarios_wiring import (
     SandboxHandset,
     SandboxStarter,
@@ -160,19 +159,6 @@ def json_lines(summary: RunSummary) -> str:
         objects.append(case_json(case))
     objects.append({"ok": summary.ok, "command": "run", **summary_json(summary)})
     return "".join(json.dumps(item, ensure_ascii=False) + "\n" for item in objects)
-
-
-def _message_sender(operations: VerifyOperations) -> MessageSender | None:
-    """The profile's Messages desk as a ``send`` step's sender (it records in the history)."""
-    desk = operations.messages
-    if desk is None:
-        return None
-
-    def send(request: MessageRequest) -> MessageAccepted:
-        sent = desk.send(request)
-        return MessageAccepted(sent.message_uuid, sent.workflow_id)
-
-    return send
 
 
 class ScenarioRun(QObject):
@@ -330,11 +316,12 @@ class ScenarioService(QObject):
         return job
 
     def _own_target(self, own: OwnProfile, where: str) -> Target:
-        sender = _message_sender(own.operations)
+        # The profile's Messages desk: send steps are recorded in the window's history.
+        messages = own.operations.messages
         if own.sandbox_url is None:
-            return Target(own.operations, None, sender, False, where)
+            return Target(own.operations, None, messages, False, where)
         handset = SandboxHandset(self._http(), own.sandbox_url)
-        return Target(own.operations, handset, sender, True, where)
+        return Target(own.operations, handset, messages, True, where)
 
     def _on_own_event(self, event: RunEvent) -> None:
         if isinstance(event, FileFinished):

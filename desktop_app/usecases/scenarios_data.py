@@ -25,8 +25,9 @@ __all__ = [
 ]
 
 #: Variables the steps set themselves: the current request's id and number (after a start),
-#: the code read from the handset (after ``read_code``) and the silent-auth ``check_url``.
-BUILTIN_VARIABLES = ("request_id", "number", "code", "check_url")
+#: the code read from the handset (after ``read_code``), the silent-auth ``check_url`` and the
+#: ``message_uuid`` of the last message sent (after ``send`` or ``send_code``).
+BUILTIN_VARIABLES = ("request_id", "number", "code", "check_url", "message_uuid")
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _COLUMN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _MAX_ROWS = 10_000

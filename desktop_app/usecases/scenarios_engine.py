@@ -26,9 +26,11 @@ from desktop_app.domain.errors import (
     ValidationFailed,
     VerifyDeskError,
 )
+from desktop_app.domain.test_numbers import API_MESSAGES
 from desktop_app.usecases.scenarios_data import UnknownVariable, substitute
 from desktop_app.usecases.scenarios_expect import evaluate
 from desktop_app.usecases.scenarios_handset_steps import HANDSET_RUNNERS
+from desktop_app.usecases.scenarios_message_steps import MESSAGE_RUNNERS
 from desktop_app.usecases.scenarios_model import (
     Case,
     CaseFinished,
@@ -52,7 +54,7 @@ __all__ = ["CancelToken", "ScenarioRunner", "error_fields"]
 
 logger = logging.getLogger(__name__)
 
-_RUNNERS = {**API_RUNNERS, **HANDSET_RUNNERS}
+_RUNNERS = {**API_RUNNERS, **HANDSET_RUNNERS, **MESSAGE_RUNNERS}
 
 
 class CancelToken(Protocol):
@@ -241,10 +243,17 @@ class ScenarioRunner:
 def _follow_live_request(
     ctx: StepContext, step: Step, error: VerifyDeskError, params: Mapping[str, Any]
 ) -> None:
-    """After a status 10 / HTTP 409 start, the live request it names becomes current."""
-    if step.kind != "start" or not isinstance(error, ApiError) or not error.request_id:
+    """After a status 10 / HTTP 409 start, the live request it names becomes current.
+
+    So does the live code a ``send_code`` to the same number was refused for.
+    """
+    if step.kind not in ("start", "send_code") or not isinstance(error, ApiError):
         return
-    if error.status not in ("10", "409"):
+    if not error.request_id or error.status not in ("10", "409"):
+        return
+    if step.kind == "send_code":
+        number = str(params.get("to") or ctx.variables.get("number") or "")
+        ctx.adopt(error.request_id, number, API_MESSAGES, None)
         return
     api = str(params.get("api") or "v1")
     number = str(params.get("number") or "")

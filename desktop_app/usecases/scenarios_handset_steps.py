@@ -15,38 +15,54 @@ from desktop_app.domain.models import HandsetMessage
 from desktop_app.usecases.scenarios_steps import Params, StepContext, StepProblem
 from desktop_app.usecases.scenarios_target import Handset, parse_time
 
-__all__ = ["DEFAULT_WAIT_TIMEOUT", "HANDSET_RUNNERS"]
+__all__ = [
+    "DEFAULT_WAIT_TIMEOUT",
+    "HANDSET_RUNNERS",
+    "MAX_JUMPS",
+    "PAST",
+    "channel_matches",
+    "listing",
+    "sandbox_handset",
+]
 
 Fields = dict[str, Any]
 #: How long ``wait`` waits (simulated seconds) when the step does not say.
 DEFAULT_WAIT_TIMEOUT = 3600.0
 #: A jump lands this far past a deadline, so the sandbox's millisecond times are surely due.
-_PAST = 0.001
-_MAX_JUMPS = 1000
-#: Verify v1 calls a voice delivery "tts"; a scenario may say either.
-_SAME_CHANNEL = {"voice": "tts", "tts": "voice"}
+PAST = 0.001
+#: The most clock jumps one ``wait`` makes.
+MAX_JUMPS = 1000
+#: Verify v1 calls a voice delivery "tts", the Messages API Viber "viber_service"; a
+#: scenario may say either.
+_SAME_CHANNEL = {"voice": "tts", "tts": "voice", "viber": "viber_service"}
 
 
-def _handset(ctx: StepContext) -> Handset:
+def sandbox_handset(ctx: StepContext) -> Handset:
+    """The target's handset, which this step needs.
+
+    Raises:
+        StepProblem: The run is on a real account.
+    """
     handset = ctx.target.handset
     if handset is None:
         raise StepProblem("this step needs the sandbox (its handset and clock)")
     return handset
 
 
-def _channel_matches(wanted: str, channel: str) -> bool:
+def channel_matches(wanted: str, channel: str) -> bool:
+    """True when a handset message on ``channel`` is what a step's ``channel`` asks for."""
     return wanted in ("", "any", channel) or _SAME_CHANNEL.get(wanted) == channel
 
 
 def _request_messages(ctx: StepContext, params: Params) -> list[HandsetMessage]:
-    handset = _handset(ctx)
+    handset = sandbox_handset(ctx)
     wanted = str(params.get("channel") or "")
     if "number" in params and "request_id" not in params:
         found = handset.messages(str(params["number"]))
     else:
         rid = ctx.request_id(params)
         found = tuple(m for m in handset.messages() if m.request_id == rid)
-    return [m for m in found if _channel_matches(wanted, m.channel)]
+    return [m for m in found if channel_matches(wanted, m.channel)]
 
 
 def _since_start(ctx: StepContext, message: HandsetMessage) -> float | None:
@@ -63,10 +79,11 @@ def run_read_code(ctx: StepContext, params: Params) -> Fields:
         fields["code"] = None
         return fields
     newest = messages[-1]
-    ctx.variables["code"] = newest.code
+    code = ctx.code_of(newest)
+    ctx.variables["code"] = code
     fields.update(
-        code=newest.code, channel=newest.channel, number=newest.number,
-        code_length=len(newest.code), sent_after=_since_start(ctx, newest),
+        code=code, channel=newest.channel, number=newest.number,
+        code_length=len(code), sent_after=_since_start(ctx, newest),
     )  # fmt: skip
     return fields
 
@@ -76,12 +93,17 @@ def run_advance(ctx: StepContext, params: Params) -> Fields:
     seconds = float(params.get("seconds", 0) or 0) + 60 * float(params.get("minutes", 0) or 0)
     if seconds < 0:
         raise StepProblem("cannot move the clock backwards")
-    _handset(ctx).advance_clock(seconds)
+    sandbox_handset(ctx).advance_clock(seconds)
     return {"advanced": seconds}
 
 
-def _listing(ctx: StepContext, request_id: str) -> Mapping[str, Any]:
-    for item in _handset(ctx).requests():
+def listing(ctx: StepContext, request_id: str) -> Mapping[str, Any]:
+    """The sandbox's own listing item of a request (or message).
+
+    Raises:
+        StepProblem: The sandbox does not know it.
+    """
+    for item in sandbox_handset(ctx).requests():
         if item.get("request_id") == request_id:
             return item
     raise StepProblem(f"the sandbox does not know request {request_id}")
@@ -108,12 +130,12 @@ def _state(item: Mapping[str, Any]) -> Fields:
 def run_inspect(ctx: StepContext, params: Params) -> Fields:
     """``inspect``: the sandbox's own view of the request (status, events, channels)."""
     rid = ctx.request_id(params)
-    return {"request_id": rid, **_state(_listing(ctx, rid))}
+    return {"request_id": rid, **_state(listing(ctx, rid))}
 
 
 def _next_deadline(item: Mapping[str, Any], now: float) -> float | None:
     times = [parse_time(item.get(key)) for key in ("next_event_at", "pin_expires_at")]
-    due = [t for t in times if t is not None and t > now - _PAST]
+    due = [t for t in times if t is not None and t > now - PAST]
     return min(due) if due else None
 
 
@@ -124,7 +146,7 @@ def _status_reached(wanted: str, item: Mapping[str, Any]) -> bool:
 
 def run_wait(ctx: StepContext, params: Params) -> Fields:
     """``wait``: until ``{ status = ... }`` or ``{ message = channel }``, in simulated time."""
-    handset = _handset(ctx)
+    handset = sandbox_handset(ctx)
     rid = ctx.request_id(params)
     until = params.get("until") or {}
     timeout = float(params.get("timeout", DEFAULT_WAIT_TIMEOUT))
@@ -133,8 +155,8 @@ def run_wait(ctx: StepContext, params: Params) -> Fields:
     channel_params = {"request_id": rid, "channel": wanted_message or ""}
     seen = len(_request_messages(ctx, channel_params)) if wanted_message is not None else 0
     began = handset.now()
-    for _ in range(_MAX_JUMPS):
-        item = _listing(ctx, rid)
+    for _ in range(MAX_JUMPS):
+        item = listing(ctx, rid)
         now = handset.now()
         fields: Fields = {"request_id": rid, "waited": round(now - began, 2), **_state(item)}
         if wanted_status is not None and _status_reached(wanted_status, item):
@@ -142,8 +164,9 @@ def run_wait(ctx: StepContext, params: Params) -> Fields:
         if wanted_message is not None:
             arrived = _request_messages(ctx, channel_params)
             if len(arrived) > seen:
-                ctx.variables["code"] = arrived[-1].code
-                fields.update(channel=arrived[-1].channel, code=arrived[-1].code)
+                code = ctx.code_of(arrived[-1])
+                ctx.variables["code"] = code
+                fields.update(channel=arrived[-1].channel, code=code)
                 return fields
         deadline = _next_deadline(item, now)
         if deadline is None:
@@ -155,7 +178,7 @@ def run_wait(ctx: StepContext, params: Params) -> Fields:
         if left <= 0:
             raise StepProblem(f"still no {_awaited(wanted_status, wanted_message)} after "
                               f"{timeout:g} simulated seconds")  # fmt: skip
-        handset.advance_clock(min(max(deadline - now, 0.0) + _PAST, left))
+        handset.advance_clock(min(max(deadline - now, 0.0) + PAST, left))
     raise StepProblem("the wait did not settle (too many clock jumps)")
 
 
@@ -170,7 +193,7 @@ def run_open_check_url(ctx: StepContext, params: Params) -> Fields:
     url = str(params.get("url") or (ctx.current.check_url if ctx.current else "") or "")
     if not url:
         raise StepProblem("no check_url: start a v2 request whose first channel is silent_auth")
-    return {"http_status": _handset(ctx).open_check_url(url)}
+    return {"http_status": sandbox_handset(ctx).open_check_url(url)}
 
 
 #: The sandbox steps by kind.

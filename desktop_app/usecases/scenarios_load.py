@@ -40,7 +40,15 @@ STEP_PARAMS: Mapping[str, tuple[str, ...]] = {
     "wait": ("until", "timeout"),
     "inspect": ("request_id",),
     "open_check_url": ("url",),
-    "send": ("channel", "to", "from", "text", "client_ref"),
+    "send": (
+        "channel", "to", "from", "text", "template", "params", "client_ref",
+        "failover_channel", "failover_text", "failover_from",
+    ),
+    "send_code": (
+        "channel", "to", "from", "brand", "text", "auth_template", "code_length", "expiry",
+        "failover_channel", "failover_from", "client_ref",
+    ),
+    "inbound": ("channel", "from", "to", "text"),
 }
 _STEP_KEYS = ("do", "name", "save", "expect")
 _FILE_KEYS = ("name", "description", "vars", "scenario")
@@ -107,6 +115,13 @@ def _check_params(kind: str, params: Mapping[str, Any], where: str, out: _Proble
         wrong = [k for k in (_V2_START if api == "v1" else _V1_START) if k in params]
         if wrong and api in ("v1", "v2"):
             out.add(f"{where}: {wrong[0]}", f"is not a Verify {api} start key")
+    if kind == "send":
+        if ("failover_channel" in params) != ("failover_text" in params):
+            out.add(f"{where}: failover_channel", "goes with failover_text (and back)")
+        if "template" in params and "text" in params:
+            out.add(f"{where}: template", "give text or template, not both")
+    if kind == "inbound" and "to" not in params:
+        out.add(f"{where}: to", "an inbound message needs to (the business number written to)")
     for key, value in params.items():
         if isinstance(value, dict) and not (kind == "wait" and key == "until"):
             out.add(f"{where}: {key}", "must be a value, not a table")

@@ -38,9 +38,11 @@ __all__ = [
 ]
 
 #: Steps that call an API (they work on the sandbox and on a real account).
-API_STEPS: tuple[str, ...] = ("start", "check", "cancel", "next", "search", "send")
+API_STEPS: tuple[str, ...] = ("start", "check", "cancel", "next", "search", "send", "send_code")
 #: Steps that need the sandbox: its handset, its clock or its own view of a request.
-SANDBOX_STEPS: tuple[str, ...] = ("read_code", "advance", "wait", "inspect", "open_check_url")
+SANDBOX_STEPS: tuple[str, ...] = (
+    "read_code", "advance", "wait", "inspect", "open_check_url", "inbound",
+)  # fmt: skip
 STEP_KINDS: tuple[str, ...] = API_STEPS + SANDBOX_STEPS
 #: ``check`` codes that are read from the handset rather than given.
 HANDSET_CODES = ("right", "wrong")

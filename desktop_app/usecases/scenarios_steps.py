@@ -1,4 +1,4 @@
-"""The API steps of a scenario: start, check, cancel, next, search and send.
+"""The API steps of a scenario: start, check, cancel, next and search.
 
 Each step reads its parameters (variables already substituted), calls the target's operations
 once and returns its result fields; an API refusal propagates as the typed error (the runner
@@ -8,18 +8,19 @@ it names one: the last request started, or the live request a status 10 / HTTP 4
 Result fields, as the command line's ``--json`` names them: ``request_id``, ``number``,
 ``status`` (the request's status after the step: ``IN PROGRESS``, ``SUCCESS``, ``CANCELLED``),
 ``api_status`` (v1 ``status``, ``"0"`` on success; the HTTP status for v2 and Messages).
+A code sent by message (:mod:`.scenarios_message_steps`) is checked and cancelled here too: the
+app does that itself, so those results have no ``api_status``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from desktop_app.domain.api_family import ApiFamily
-from desktop_app.domain.messages import SMS as MESSAGES_SMS
-from desktop_app.domain.messages import MessageRequest, Text
-from desktop_app.domain.models import CheckResult, VerificationStatus
+from desktop_app.domain.models import CheckResult, HandsetMessage, VerificationStatus
 from desktop_app.domain.test_numbers import API_V1, API_V2, lookup, wrong_code
 from desktop_app.domain.v2 import EMAIL, SMS, WHATSAPP
 from desktop_app.domain.v2_forms import CHANNEL_EXTRAS, V2ChannelForm
@@ -33,6 +34,8 @@ __all__ = ["API_RUNNERS", "Current", "StepContext", "StepProblem", "latest_code"
 
 Params = Mapping[str, Any]
 Fields = dict[str, Any]
+#: A code in a message's text when nothing better is known: the first run of 4 to 10 digits.
+_ANY_CODE = re.compile(r"(?<!\d)(\d{4,10})(?!\d)")
 
 
 class StepProblem(Exception):  # noqa: N818 - reads as what went wrong
@@ -59,6 +62,8 @@ class StepContext:
     current: Current | None = None
     apis: dict[str, str] = field(default_factory=dict)
     started_at: float | None = None
+    #: How to find the code in the text of a code sent by message, by its message id.
+    code_patterns: dict[str, re.Pattern[str]] = field(default_factory=dict)
 
     def now(self) -> float | None:
         """The simulated time (None on a real account)."""
@@ -77,6 +82,20 @@ class StepContext:
     def family(self, request_id: str) -> ApiFamily | None:
         """The API family of a request this case started (None: let the rule decide)."""
         return ApiFamily.recorded(self.apis.get(request_id))
+
+    def code_of(self, message: HandsetMessage) -> str:
+        """The code a handset message carries: Verify's own field, else read from its text.
+
+        A code sent by message is only in the text; the step that sent it knows the template,
+        so the code is read where the template put it (a brand with digits cannot mislead).
+        """
+        if message.code:
+            return message.code
+        pattern = self.code_patterns.get(message.request_id)
+        found = pattern.fullmatch(message.text) if pattern is not None else None
+        if found is None:
+            found = _ANY_CODE.search(message.text)
+        return found.group(1) if found is not None else ""
 
     def adopt(self, request_id: str, number: str, api: str, check_url: str | None) -> None:
         """Make ``request_id`` the current request and set the built-in variables."""
@@ -166,7 +185,8 @@ def latest_code(ctx: StepContext, request_id: str) -> str:
     handset = ctx.target.handset
     if handset is None:
         raise StepProblem("reading the handset needs the sandbox")
-    codes = [m.code for m in handset.messages() if m.request_id == request_id and m.code]
+    found = (ctx.code_of(m) for m in handset.messages() if m.request_id == request_id)
+    codes = [code for code in found if code]
     if not codes:
         raise StepProblem(f"no code on the handset for request {request_id} yet")
     return codes[-1]
@@ -183,7 +203,10 @@ def run_check(ctx: StepContext, params: Params) -> Fields:
     family = ctx.family(rid)
     result = ctx.target.api.check(rid, code, family=family)
     fields: Fields = {"request_id": rid, "status": VerificationStatus.SUCCESS.value}
-    if isinstance(result, CheckResult):
+    if family is ApiFamily.MESSAGES and isinstance(result, CheckResult):  # checked locally
+        price = None if result.price is None else str(result.price)
+        fields.update(price=price, currency=result.currency or None)
+    elif isinstance(result, CheckResult):
         price = None if result.price is None else str(result.price)
         fields.update(api_status="0", price=price, currency=result.currency)
     else:
@@ -198,9 +221,12 @@ def _is_v2(ctx: StepContext, request_id: str) -> bool:
 def run_cancel(ctx: StepContext, params: Params) -> Fields:
     """``cancel``: v1 ``cmd=cancel`` (allowed 30 s after the start) or v2 ``DELETE``."""
     rid = ctx.request_id(params)
-    ctx.target.api.cancel(rid, family=ctx.family(rid))
-    status = "204" if _is_v2(ctx, rid) else "0"
-    return {"request_id": rid, "status": VerificationStatus.CANCELLED.value, "api_status": status}
+    family = ctx.family(rid)
+    ctx.target.api.cancel(rid, family=family)
+    fields: Fields = {"request_id": rid, "status": VerificationStatus.CANCELLED.value}
+    if family is not ApiFamily.MESSAGES:  # a code by message is ended here, not by an API
+        fields["api_status"] = "204" if family is ApiFamily.V2 else "0"
+    return fields
 
 
 def run_next(ctx: StepContext, params: Params) -> Fields:
@@ -227,22 +253,6 @@ def run_search(ctx: StepContext, params: Params) -> Fields:
     return fields
 
 
-def run_send(ctx: StepContext, params: Params) -> Fields:
-    """``send``: one Messages API text (``channel`` default sms; ``to`` default ``${number}``)."""
-    sender = ctx.target.send_message
-    if sender is None:
-        raise StepProblem("this run has no Messages API to send with")
-    to = _text(params, "to") or str(ctx.variables.get("number") or "")
-    request = MessageRequest(
-        channel=_text(params, "channel") or MESSAGES_SMS, to=to,
-        from_=_text(params, "from") or "Acme", content=Text(_text(params, "text") or "Hello"),
-        client_ref=_text(params, "client_ref") or None,
-    )  # fmt: skip
-    accepted = sender(request)
-    ctx.variables["message_uuid"] = accepted.message_uuid
-    return {"message_uuid": accepted.message_uuid, "to": to, "api_status": "202"}
-
-
 #: The API steps by kind.
 API_RUNNERS: dict[str, Callable[[StepContext, Params], Fields]] = {
     "start": run_start,
@@ -250,5 +260,4 @@ API_RUNNERS: dict[str, Callable[[StepContext, Params], Fields]] = {
     "cancel": run_cancel,
     "next": run_next,
     "search": run_search,
-    "send": run_send,
 }

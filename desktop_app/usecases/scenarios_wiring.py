@@ -4,38 +4,60 @@ A front end that runs scenarios builds its :data:`~.scenarios_target.TargetFacto
 only thing it supplies is how to start a fresh sandbox (a context manager yielding its base URL,
 since ``usecases`` may not import the sandbox): the command line starts a ``SandboxServer``
 with its clock paused; the window can do the same from its composition root.
+
+With :func:`fresh_tracked_sandboxes` each file's sandbox is started with
+:class:`~.scenarios_delivery.SandboxWebhooks`: it posts its signed message statuses to a
+receiver of this app started for the file, so messages are tracked in the history as in the
+window. :func:`fresh_sandboxes` (a starter that takes nothing) and a shared sandbox
+(:func:`sandbox_target`) leave that out: the statuses are then copied into the history from
+the sandbox's own record. On a sandbox, codes sent by message expire by the sandbox's
+simulated clock, so a scenario reaches an expiry with ``advance`` instead of a real wait.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from datetime import UTC, datetime
 
 import httpx
 
-from desktop_app.api.messages import MessagesClient
+from desktop_app.api.exchange import exchange
 from desktop_app.api.sandbox_control import SandboxControl
+from desktop_app.domain.errors import FieldError, ResponseFormatError, ValidationFailed
 from desktop_app.domain.models import ApiCredentials, HandsetMessage
 from desktop_app.settings.credentials import SANDBOX_CREDENTIALS
 from desktop_app.settings.profiles import SANDBOX_PROFILE, Profile
 from desktop_app.store.history import HistoryStore
 from desktop_app.usecases.fallback import DegradedCallback
+from desktop_app.usecases.messages import StatusRoute
+from desktop_app.usecases.scenarios_delivery import (
+    ReceiverWatch,
+    SandboxRecordFeed,
+    SandboxWebhooks,
+)
 from desktop_app.usecases.scenarios_model import ScenarioFile
-from desktop_app.usecases.scenarios_target import Target, TargetFactory
+from desktop_app.usecases.scenarios_target import DeliveryFeed, Target, TargetFactory
 from desktop_app.usecases.session import open_desk
 
 __all__ = [
     "SandboxHandset",
     "SandboxStarter",
+    "SandboxWebhooks",
+    "TrackedSandboxStarter",
     "Wiring",
     "account_target",
     "fresh_sandboxes",
+    "fresh_tracked_sandboxes",
     "same_target",
     "sandbox_target",
 ]
 
 #: Starts a fresh sandbox (its clock paused) and yields its base URL; stops it afterwards.
 SandboxStarter = Callable[[], AbstractContextManager[str]]
+#: The same, posting its signed message status webhooks where :class:`SandboxWebhooks` says.
+TrackedSandboxStarter = Callable[[SandboxWebhooks], AbstractContextManager[str]]
 
 
 class SandboxHandset:
@@ -43,6 +65,8 @@ class SandboxHandset:
 
     def __init__(self, http: httpx.Client, url: str) -> None:
         self._control = SandboxControl(http, url)
+        self._http = http
+        self._url = url.rstrip("/")
 
     def messages(self, number: str | None = None) -> tuple[HandsetMessage, ...]:
         """What the sandbox delivered."""
@@ -63,6 +87,28 @@ class SandboxHandset:
     def open_check_url(self, url: str) -> int:
         """Open a silent-auth check URL."""
         return self._control.open_check_url(url)
+
+    def inbound(self, channel: str, from_: str, to: str, text: str) -> str:
+        """A customer writes in (``POST /sandbox/inbound``, a JSON body); the message's id.
+
+        Raises:
+            ValidationFailed: The sandbox refused a field (its 400 names it).
+            TransportError: The sandbox did not answer.
+            ResponseFormatError: The answer is not the sandbox's.
+        """
+        body = {"channel": channel, "from": from_, "to": to, "text": text}
+        answer = exchange(self._http, "POST", f"{self._url}/sandbox/inbound", json_body=body)
+        try:
+            data = json.loads(answer.content)
+        except (ValueError, RecursionError):
+            data = None
+        if answer.status_code == 400 and isinstance(data, dict):
+            raise ValidationFailed([FieldError("inbound", str(data.get("error", "refused")))])
+        if answer.status_code != 200 or not isinstance(data, dict):
+            raise ResponseFormatError(
+                f"{ResponseFormatError.meaning} (inbound: HTTP {answer.status_code})."
+            )
+        return str(data.get("message_uuid", ""))
 
 
 class Wiring:
@@ -96,9 +142,19 @@ class Wiring:
         self.on_history_degraded = on_history_degraded
 
     def target(
-        self, profile: Profile, credentials: ApiCredentials, sandbox_url: str | None
+        self,
+        profile: Profile,
+        credentials: ApiCredentials,
+        sandbox_url: str | None,
+        *,
+        deliveries: DeliveryFeed | None = None,
     ) -> Target:
-        """A target for ``profile`` (on the sandbox at ``sandbox_url``, when given)."""
+        """A target for ``profile`` (on the sandbox at ``sandbox_url``, when given).
+
+        ``deliveries``: how the history learns the messages' statuses on that sandbox (default:
+        from its own record); with a receiver the messages are tracked, as in the window.
+        """
+        tracked = deliveries is not None and deliveries.heard
         operations = open_desk(
             profile,
             credentials,
@@ -108,19 +164,28 @@ class Wiring:
             operator=self.operator,
             default_region=self.default_region,
             on_history_degraded=self.on_history_degraded,
+            message_route=lambda: StatusRoute(tracked=tracked),
         )
-        host = sandbox_url or profile.api_host
-        sender = MessagesClient(self.http, credentials, api_host=host).send if host else None
+        messages = operations.messages
         if sandbox_url is None:
             allow = self.allow_unknown_numbers
-            return Target(operations, None, sender, allow, f"profile {profile.name}")
+            return Target(operations, None, messages, allow, f"profile {profile.name}")
         handset = SandboxHandset(self.http, sandbox_url)
-        return Target(operations, handset, sender, True, f"sandbox {sandbox_url}")
+        if messages is not None:
+            # A code sent by message expires by the sandbox's clock here, as Verify's codes do:
+            # a scenario reaches an expiry by moving the paused clock, never by waiting.
+            messages.clock = lambda: datetime.fromtimestamp(handset.now(), UTC)
+        feed = deliveries or SandboxRecordFeed(self.history)
+        return Target(operations, handset, messages, True, f"sandbox {sandbox_url}", feed)
 
 
-def sandbox_target(wiring: Wiring, url: str) -> Target:
-    """The target of the sandbox at ``url`` (its default credentials, its handset)."""
-    return wiring.target(SANDBOX_PROFILE, SANDBOX_CREDENTIALS, url)
+def sandbox_target(wiring: Wiring, url: str, *, deliveries: DeliveryFeed | None = None) -> Target:
+    """The target of the sandbox at ``url`` (its default credentials, its handset).
+
+    ``deliveries``: the receiver that sandbox posts its status webhooks to, if this run
+    started one (default: the statuses are read from the sandbox's own record).
+    """
+    return wiring.target(SANDBOX_PROFILE, SANDBOX_CREDENTIALS, url, deliveries=deliveries)
 
 
 def account_target(wiring: Wiring, profile: Profile, credentials: ApiCredentials) -> Target:
@@ -135,6 +200,22 @@ def fresh_sandboxes(wiring: Wiring, start: SandboxStarter) -> TargetFactory:
     def fresh(_file: ScenarioFile) -> Iterator[Target]:
         with start() as url:
             yield sandbox_target(wiring, url)
+
+    return fresh
+
+
+def fresh_tracked_sandboxes(wiring: Wiring, start: TrackedSandboxStarter) -> TargetFactory:
+    """Each file on a sandbox of its own that posts its signed statuses to a receiver of ours.
+
+    The receiver (:class:`~.scenarios_delivery.ReceiverWatch`) starts first, on a free
+    loopback port with a random secret; ``start`` is given both, and the sandbox stops before
+    the receiver does, so no status is posted to a closed port.
+    """
+
+    @contextmanager
+    def fresh(_file: ScenarioFile) -> Iterator[Target]:
+        with ReceiverWatch(wiring.history) as watch, start(watch.webhooks) as url:
+            yield sandbox_target(wiring, url, deliveries=watch)
 
     return fresh
 

@@ -205,6 +205,8 @@ class WebhookReceiver:
         on_status: Handles each verified status (e.g. a :class:`DeliveryTracker`).
         host: A loopback address (``127.0.0.1``, ``::1``, ``localhost``).
         port: The port; 0 picks a free one.
+        poll_interval: How often (seconds) the idle server looks for :meth:`stop`, which
+            waits up to that long; a short-lived receiver (one per scenario file) uses less.
 
     Raises:
         ValidationFailed: No secret (field ``signature_secret``), or a host that is not
@@ -212,7 +214,13 @@ class WebhookReceiver:
     """
 
     def __init__(
-        self, *, secret: str, on_status: StatusHandler, host: str = "127.0.0.1", port: int = 0
+        self,
+        *,
+        secret: str,
+        on_status: StatusHandler,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        poll_interval: float = 0.5,
     ) -> None:
         if not secret:
             rule = "required: webhooks are verified with it, and unsigned ones are refused"
@@ -223,6 +231,7 @@ class WebhookReceiver:
         if not 0 <= port <= 65535:
             raise ValidationFailed([FieldError("port", "must be from 0 to 65535")])
         self._address = (host, port)
+        self._poll_interval = poll_interval
         self._secret = secret
         self._on_status = on_status
         self._server: _Server | None = None
@@ -263,7 +272,10 @@ class WebhookReceiver:
             if self._server is None:
                 server = _Server(self._address, self._secret, self._on_status)
                 thread = threading.Thread(
-                    target=server.serve_forever, name="webhook-receiver", daemon=True
+                    target=server.serve_forever,
+                    args=(self._poll_interval,),
+                    name="webhook-receiver",
+                    daemon=True,
                 )
                 thread.start()
                 self._server, self._thread = server, thread

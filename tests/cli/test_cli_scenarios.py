@@ -17,7 +17,9 @@ from xml.etree import ElementTree
 import pytest
 
 from desktop_app.cli.main import main
-from desktop_app.sandbox.server import SandboxServer
+from desktop_app.domain.models import VerificationStatus
+from desktop_app.sandbox.server import SandboxConfig, SandboxServer
+from desktop_app.store.history import HistoryStore
 from tests.sandbox_fixtures import serve_sandbox
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "scenarios"
@@ -112,13 +114,34 @@ name = "API calls only"
 """
 
 
+#: Messages API outcomes and where the examples show them (file, then what it must hold).
+MESSAGE_OUTCOMES = {
+    "SMS delivered": ("messages_delivery", 'channel = "sms"', 'status = "delivered"'),
+    "WhatsApp read": ("messages_delivery", 'channel = "whatsapp"', 'status = "read"'),
+    "1340 outside the window": ("messages_whatsapp_window", "error_code = 1340"),
+    "its SMS failover delivered": ("messages_whatsapp_window", 'failover_channel = "sms"',
+                                   "expect.leg = 2"),
+    "delivered after an inbound message": ("messages_whatsapp_window", 'do = "inbound"'),
+    "rejected 1330": ("messages_test_numbers", "447700904220,rejected,1330"),
+    "undeliverable 1260": ("messages_test_numbers", "447700904290,undeliverable,1260"),
+    "HTTP 402": ("messages_test_numbers", "447700904020", "expect.api_status = 402"),
+    "code by Viber, a wrong code": ("messages_codes", 'channel = "viber"',
+                                    'expect.error = "WrongCodeError"'),
+    "code expiry": ("messages_codes", "expiry = 60", 'expect.history_status = "EXPIRED"'),
+}  # fmt: skip
+
+
 def test_examples_cover_the_documented_outcomes() -> None:
     names = {path.stem for path in EXAMPLE_FILES}
     for wanted in ("v1_success", "v1_wrong_codes", "v1_concurrent", "v1_cancel", "v1_next_event",
                    "v1_expiry", "v1_refusals", "v1_search", "v2_success", "v2_fallback",
                    "v2_conflicts", "v2_wrong_codes", "v2_silent_auth", "v2_refusals",
-                   "v2_delivery_failures"):  # fmt: skip
+                   "v2_delivery_failures", "messages_delivery", "messages_whatsapp_window",
+                   "messages_test_numbers", "messages_codes"):  # fmt: skip
         assert wanted in names
+    for outcome, (stem, *marks) in MESSAGE_OUTCOMES.items():
+        text = "".join(p.read_text() for p in EXAMPLES.glob(f"{stem}.*"))
+        assert all(mark in text for mark in marks), outcome
 
 
 @pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.name)
@@ -293,3 +316,119 @@ def test_test_numbers_command(cli: Cli) -> None:
     blocked = next(n for n in numbers if n["number"] == "447700900600")
     assert blocked["api"] == "v2" and blocked["code"] == "1234"
     assert blocked["how"] == "start -> 202; the sandbox shows -> blocked; check the code -> 404"
+
+
+# -- the Messages API ---------------------------------------------------------------------------
+
+
+def _message_steps(ran: Ran) -> list[dict[str, Any]]:
+    return [line for line in ran.lines()
+            if line["type"] == "step" and "message_uuid" in line["fields"]]  # fmt: skip
+
+
+def test_message_statuses_reach_the_history_through_the_apps_receiver(
+    cli: Cli, tmp_path: Path
+) -> None:
+    db = tmp_path / "history.sqlite3"
+    ran = cli("--json", "--history-db", str(db), "run",
+              str(EXAMPLES / "messages_whatsapp_window.toml"))  # fmt: skip
+    assert ran.code == 0, ran.out + ran.err
+    steps = _message_steps(ran)
+    # Every status a step reported came to the app as a signed webhook, not from the sandbox.
+    assert steps and all(step["fields"]["tracked"] is True for step in steps)
+    failover = next(s["fields"] for s in steps if s["fields"].get("channels") == "whatsapp,sms")
+    store = HistoryStore(db)
+    try:
+        row = store.find(failover["message_uuid"])
+        events = store.message_events(failover["message_uuid"])
+    finally:
+        store.close()
+    assert row is not None
+    assert (row.api_version, row.channels, row.delivery_tracked) == ("messages", "whatsapp,sms",
+                                                                     True)  # fmt: skip
+    assert (row.status, row.delivery_status, row.delivery_leg) == (
+        VerificationStatus.SUCCESS, "delivered", 1,
+    )  # fmt: skip
+    assert [(e.leg, e.channel, e.status.value, e.error_code) for e in events] == [
+        (0, "whatsapp", "rejected", 1340), (1, "sms", "submitted", None),
+        (1, "sms", "delivered", None),
+    ]  # fmt: skip
+
+
+def test_on_a_sandbox_started_elsewhere_the_statuses_come_from_its_record(
+    cli: Cli, tmp_path: Path
+) -> None:
+    # Nobody hears this sandbox's webhooks (it has no status URL): the run copies its record of
+    # each message into the history, so the same files pass with the same expectations.
+    with SandboxServer(SandboxConfig(port=0, time_scale=0.0, rate_limit=0.0,
+                                     messages_rate_limit=0.0)) as paused:  # fmt: skip
+        files = [str(EXAMPLES / f"messages_{name}.toml") for name in ("test_numbers", "codes")]
+        ran = cli("--sandbox-url", paused.url, "--json", "run", *files)
+    assert ran.code == 0, ran.out + ran.err
+    steps = _message_steps(ran)
+    assert all(s["fields"]["tracked"] is False for s in steps if "tracked" in s["fields"])
+    statuses = {s["fields"]["history_status"] for s in steps if s["do"] == "wait"}
+    assert "FAILED" in statuses  # a 4220 / 4290 row ended FAILED with no receiver
+
+
+WRONG_CODE = """
+[[scenario]]
+name = "expects the wrong error code"
+  [[scenario.step]]
+  do = "send"
+  channel = "whatsapp"
+  from = "14155550100"
+  to = "447700900340"
+  [[scenario.step]]
+  name = "rejected, but not for that"
+  do = "wait"
+  until = { status = "rejected" }
+  expect.error_code = 1330
+"""
+
+
+def test_a_wrong_message_expectation_names_the_step_and_both_codes(
+    cli: Cli, tmp_path: Path
+) -> None:
+    ran = cli("--json", "run", str(write(tmp_path, WRONG_CODE)))
+    assert ran.code == 1
+    (failure,) = ran.lines()[-1]["failures"]
+    where = (failure["step"], failure["do"], failure["name"])
+    assert where == (2, "wait", "rejected, but not for that")
+    mismatch = {"field": "error_code", "expected": "= 1330", "actual": "1340"}
+    assert failure["mismatches"] == [mismatch]
+
+
+ENDLESS = """
+[[scenario]]
+name = "an SMS is never read"
+  [[scenario.step]]
+  do = "send"
+  to = "447700900790"
+  [[scenario.step]]
+  do = "wait"
+  until = { status = "read" }
+"""
+
+
+def test_a_wait_for_a_status_that_never_comes_says_how_the_message_ended(
+    cli: Cli, tmp_path: Path
+) -> None:
+    ran = cli("run", str(write(tmp_path, ENDLESS)))
+    assert ran.code == 1
+    assert "the message ended delivered without reaching status read" in ran.out
+
+
+def test_a_day_of_simulated_time_with_messages_takes_no_sleep(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_sleep(seconds: float) -> None:
+        raise AssertionError(f"time.sleep({seconds}) during a scenario")
+
+    monkeypatch.setattr(time, "sleep", no_sleep)
+    ran = cli("--json", "run", str(EXAMPLES / "messages_whatsapp_window.toml"))
+    assert ran.code == 0, ran.out + ran.err
+    summary = ran.lines()[-1]
+    assert summary["simulated_seconds"] >= 24 * 3600
+    waits = [line["fields"]["waited"] for line in ran.lines() if line.get("do") == "wait"]
+    assert waits == [0, 0.5, 2.5]  # each jump landed on the sandbox's own event times

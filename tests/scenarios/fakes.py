@@ -1,4 +1,4 @@
-"""In-memory stand-ins for a scenario target: Verify operations and a sandbox handset.
+"""In-memory stand-ins for a scenario target: Verify and Messages operations, a sandbox handset.
 
 They follow the protocols of :mod:`desktop_app.usecases.scenarios_target` just far enough for
 the runner's mechanics (events, cancellation, skipping, variables); the real sandbox is what
@@ -17,6 +17,9 @@ from typing import Any
 
 from desktop_app.domain.api_family import ApiFamily
 from desktop_app.domain.errors import ConcurrentVerificationError, WrongCodeError
+from desktop_app.domain.message_code_form import CodeForm
+from desktop_app.domain.message_delivery import MessageEventEntry
+from desktop_app.domain.messages import MessageRequest
 from desktop_app.domain.models import (
     CheckResult,
     ControlResult,
@@ -27,11 +30,13 @@ from desktop_app.domain.v2_validation import V2Form
 from desktop_app.domain.validation import StartForm
 from desktop_app.usecases.desk import Started
 from desktop_app.usecases.desk_v2 import StartedV2
+from desktop_app.usecases.messages import MessageSent
 from desktop_app.usecases.scenarios_load import load_file
 from desktop_app.usecases.scenarios_model import ScenarioFile
 from desktop_app.usecases.scenarios_target import Target
 
 CODE = "4321"
+MESSAGE_UUID = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"
 
 
 @dataclass
@@ -103,6 +108,29 @@ class FakeHandset:
 
     def open_check_url(self, url: str) -> int:
         return 200
+
+    def inbound(self, channel: str, from_: str, to: str, text: str) -> str:
+        self.inbox.append(HandsetMessage("inbound", to, channel, "", text, None))
+        return "inbound"
+
+
+@dataclass
+class FakeMessages:
+    """Accepts every message and code with the same id; keeps what it was asked to send."""
+
+    sent: list[MessageRequest] = field(default_factory=list)
+    codes: list[CodeForm] = field(default_factory=list)
+
+    def send(self, request: MessageRequest) -> MessageSent:
+        self.sent.append(request)
+        return MessageSent(MESSAGE_UUID, len(self.sent), request.to, ("sms",))
+
+    def send_code(self, form: CodeForm) -> MessageSent:
+        self.codes.append(form)
+        return MessageSent(MESSAGE_UUID, len(self.codes), form.to, (form.channel,))
+
+    def timeline(self, message_id: str) -> list[MessageEventEntry]:
+        return []
 
 
 def target(*, handset: bool = True) -> tuple[Target, FakeApi, FakeHandset | None]:

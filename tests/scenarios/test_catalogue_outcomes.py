@@ -6,9 +6,11 @@ search, wait, the sandbox's own view) is played by a *driver*: ``verify-desk-cli
 (``main`` in this process, ``--json``), the ``vonage`` 4.x SDK (Verify v1 and v2) or the
 ``nexmo`` 2.5.2 client (Verify v1 only), each on a fresh sandbox. The SDKs are unchanged: they
 reach the sandbox over HTTPS with a throwaway certificate (see ``tests/sandbox/
-test_sandbox_sdks.py``). The Messages API's entries run through the SDK's Messages client;
-through the command line once it has a command that sends a message (until then they are
-skipped with that reason).
+test_sandbox_sdks.py``). The Messages API's entries run through the SDK's Messages client and
+through ``verify-desk-cli message send --wait``; their ``delivery`` probe checks how the
+message *ended* (its final status and error code), not only the 202: the command line prints
+it and records it in its history (checked with ``message events``), the SDK's run reads the
+sandbox's own record after moving its clock.
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ import httpx
 import pytest
 
 from desktop_app.cli.main import main
+from desktop_app.domain.messages import WHATSAPP as MESSAGES_WHATSAPP
 from desktop_app.domain.test_numbers import (
-    API_MESSAGES,
     API_V1,
     API_V2,
     CATALOGUE,
@@ -58,6 +60,7 @@ class Driver(Protocol):
     def cancel(self, entry: CatalogueEntry, request_id: str) -> Answer: ...
     def search(self, entry: CatalogueEntry, request_id: str) -> Answer: ...
     def send(self, entry: CatalogueEntry) -> Answer: ...
+    def delivery(self, entry: CatalogueEntry, message_uuid: str) -> Answer: ...
 
 
 # -- the sandbox -------------------------------------------------------------------------------
@@ -100,18 +103,15 @@ def advance(server: SandboxServer, seconds: int) -> None:
     assert answer.status_code == 200
 
 
-def skip_without_messages(server: SandboxServer) -> None:
-    answer = httpx.post(f"{plain(server)}/v1/messages", json={}, timeout=10)
-    if answer.status_code == 404 and "path" in answer.json():
-        pytest.skip("the sandbox does not serve the Messages API (POST /v1/messages) yet")
+def sender_for(entry: CatalogueEntry) -> str:
+    """A sender the probe's channel takes (WhatsApp needs a business number)."""
+    return WABA if entry.channels[0] == MESSAGES_WHATSAPP else "Acme"
 
 
 # -- playing a probe ------------------------------------------------------------------------------
 
 
 def play(entry: CatalogueEntry, driver: Driver, server: SandboxServer) -> None:
-    if entry.api == API_MESSAGES:
-        skip_without_messages(server)
     request_id: str | None = None
     code = fixed_code(entry.code, 4) if entry.code else "0000"
     for number, probe in enumerate(entry.probe, start=1):
@@ -124,6 +124,12 @@ def play(entry: CatalogueEntry, driver: Driver, server: SandboxServer) -> None:
             view = sandbox_view(server, request_id)
             seen = view.get("v2_status") if entry.api == API_V2 else view["status"]
             assert seen == probe.status, where
+            continue
+        if probe.action == "delivery":
+            # How the message ended, whichever driver sent it: not an error kind, a code.
+            assert request_id is not None, where
+            ended = driver.delivery(entry, request_id)
+            assert (ended.status, ended.error) == (probe.status, str(probe.error_code)), where
             continue
         if probe.action in ("start", "send"):
             answer = driver.start(entry) if probe.action == "start" else driver.send(entry)
@@ -158,6 +164,7 @@ class CliDriver:
     def __init__(self, server: SandboxServer, history: Path, capsys: Any) -> None:
         self._base = ("--sandbox-url", plain(server), "--history-db", str(history), "--json")
         self._capsys = capsys
+        self._ended: dict[str, dict[str, Any]] = {}
 
     def _run(self, *argv: str, success: str) -> Answer:
         self._capsys.readouterr()
@@ -194,8 +201,30 @@ class CliDriver:
         return self._run("search", "--request-id", request_id, success="0")
 
     def send(self, entry: CatalogueEntry) -> Answer:
-        # The sandbox serves /v1/messages now; the command line's message command is to come.
-        pytest.skip("verify-desk-cli has no command that sends a message yet")
+        self._capsys.readouterr()
+        code = main([*self._base, "message", "send", "--channel", entry.channels[0],
+                     "--to", entry.number, "--from", sender_for(entry), "--text", "Hello",
+                     "--wait", "10"])  # fmt: skip
+        body = json.loads(self._capsys.readouterr().out.splitlines()[-1])
+        if "error" in body:  # refused: nothing to wait for
+            error = body["error"]
+            return Answer(str(error["status"]), error["type"], error.get("request_id"))
+        ended = body["delivery"]
+        assert ended["final"], body
+        # The exit status says how it ended: 0 delivered (or read), 1 rejected/undeliverable.
+        assert code == (1 if ended["status"] in ("rejected", "undeliverable") else 0), body
+        self._ended[body["message_uuid"]] = ended
+        return Answer("202", "", body["message_uuid"])
+
+    def delivery(self, entry: CatalogueEntry, message_uuid: str) -> Answer:
+        printed = self._ended[message_uuid]
+        # --wait also wrote the statuses into the history, which `message events` reads.
+        self._capsys.readouterr()
+        assert main([*self._base, "message", "events", "--id", message_uuid]) == 0
+        recorded = json.loads(self._capsys.readouterr().out.splitlines()[-1])["events"]
+        assert [e["status"] for e in recorded] == [e["status"] for e in printed["events"]]
+        assert recorded[-1]["error_code"] == printed["error_code"]
+        return Answer(printed["status"], str(printed["error_code"]))
 
 
 @pytest.mark.parametrize("entry", CATALOGUE, ids=lambda e: f"{e.api}-{e.number}")
@@ -226,6 +255,7 @@ class VonageDriver:
         from vonage import Auth, HttpClientOptions, Vonage  # type: ignore[import-untyped]
 
         host = f"127.0.0.1:{server.port}"
+        self._server = server
         self._client = Vonage(
             Auth(api_key=KEY, api_secret=SECRET), HttpClientOptions(api_host=host, rest_host=host)
         )
@@ -243,7 +273,7 @@ class VonageDriver:
         return Answer("0", "", getattr(answer, "request_id", None) or None)
 
     @staticmethod
-    def _v2(call: Any, ok: str) -> Answer:
+    def _v2(call: Any, ok: str, id_name: str = "request_id") -> Answer:
         from vonage_http_client import HttpRequestError  # type: ignore[import-untyped]
 
         try:
@@ -251,7 +281,7 @@ class VonageDriver:
         except HttpRequestError as exc:
             body = exc.response.json() if exc.response.content else {}
             return Answer(str(exc.response.status_code), "", body.get("request_id"))
-        return Answer(ok, "", getattr(answer, "request_id", None))
+        return Answer(ok, "", getattr(answer, id_name, None))
 
     def start(self, entry: CatalogueEntry) -> Answer:
         if entry.api == API_V1:
@@ -293,10 +323,18 @@ class VonageDriver:
         return self._v1(lambda: self._client.verify_legacy.search(request_id))
 
     def send(self, entry: CatalogueEntry) -> Answer:
-        from vonage_messages import Sms  # type: ignore[import-untyped]
+        from vonage_messages import Sms, WhatsappText  # type: ignore[import-untyped]
 
-        message = Sms(to=entry.number, from_="Acme", text="Hello from a test")
-        return self._v2(lambda: self._client.messages.send(message), "202")
+        kind = WhatsappText if entry.channels[0] == MESSAGES_WHATSAPP else Sms
+        message = kind(to=entry.number, from_=sender_for(entry), text="Hello from a test")
+        return self._v2(lambda: self._client.messages.send(message), "202", "message_uuid")
+
+    def delivery(self, entry: CatalogueEntry, message_uuid: str) -> Answer:
+        # The SDK only sends: how the message ended is the sandbox's record of the status
+        # webhooks it posted, once its clock has passed every event (read comes 2.5 s in).
+        advance(self._server, 10)
+        view = sandbox_view(self._server, message_uuid)
+        return Answer(view["status"], str(view["events"][-1]["error"]))
 
 
 @pytest.mark.parametrize("entry", CATALOGUE, ids=lambda e: f"{e.api}-{e.number}")
@@ -341,6 +379,9 @@ class NexmoDriver:
         return self._answer(self._verify.search(request_id))
 
     def send(self, entry: CatalogueEntry) -> Answer:
+        raise NotImplementedError("nexmo 2.5.2 has no Messages API v1")
+
+    def delivery(self, entry: CatalogueEntry, message_uuid: str) -> Answer:
         raise NotImplementedError("nexmo 2.5.2 has no Messages API v1")
 
 

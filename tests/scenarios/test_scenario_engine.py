@@ -9,7 +9,6 @@ from dataclasses import replace
 from pathlib import Path
 
 from desktop_app.domain.errors import CredentialsUnavailable
-from desktop_app.domain.messages import MessageAccepted, MessageRequest
 from desktop_app.usecases.scenarios_engine import ScenarioRunner
 from desktop_app.usecases.scenarios_model import (
     CaseFinished,
@@ -23,7 +22,7 @@ from desktop_app.usecases.scenarios_model import (
 )
 from desktop_app.usecases.scenarios_target import Target
 
-from .fakes import factory, scenario_file, target
+from .fakes import FakeMessages, factory, scenario_file, target
 
 TWO = """
 [[scenario]]
@@ -198,25 +197,33 @@ def test_an_unknown_variable_at_run_time_fails_the_step(tmp_path: Path) -> None:
 
 
 def test_send_uses_the_targets_messages_api(tmp_path: Path) -> None:
-    chosen, _, _ = target()
-    sent: list[MessageRequest] = []
-
-    def send(request: MessageRequest) -> MessageAccepted:
-        sent.append(request)
-        return MessageAccepted("aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee")
-
+    # On an account (no handset) a send is the API call alone: its delivery needs the sandbox.
+    chosen, _, _ = target(handset=False)
+    messages = FakeMessages()
     text = """
 [[scenario]]
   [[scenario.step]]
   do = "send"
   to = "447700904220"
   text = "Hello"
+  failover_channel = "viber"
+  failover_text = "Hello again"
   expect.api_status = "202"
   expect.message_uuid = { matches = "^aaaa" }
+  expect.history_status = "IN PROGRESS"
+  [[scenario.step]]
+  do = "send_code"
+  channel = "viber"
+  to = "${number}"
+  expect.request_id = "${message_uuid}"
 """
-    with_sender = replace(chosen, send_message=send)
+    with_sender = replace(chosen, messages=messages)
     assert ScenarioRunner(factory(with_sender)).run([scenario_file(tmp_path, text)]).ok
-    assert [(m.channel, m.to, m.from_) for m in sent] == [("sms", "447700904220", "Acme")]
+    [sent] = messages.sent
+    assert (sent.channel, sent.to, sent.from_) == ("sms", "447700904220", "Acme")
+    assert [(leg.channel, leg.from_) for leg in sent.failover] == [("viber_service", "Acme")]
+    [code] = messages.codes
+    assert (code.channel, code.to, code.brand) == ("viber", "447700904220", "Acme")
     without = ScenarioRunner(factory(chosen)).run([scenario_file(tmp_path, text, "b.toml")])
     failing = without.cases[0].failing_step
     assert failing is not None and failing.problem == "this run has no Messages API to send with"
