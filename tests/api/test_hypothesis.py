@@ -17,8 +17,7 @@ from desktop_app.api.sandbox_control import SandboxControl
 from desktop_app.api.v1 import VerifyV1Client
 from desktop_app.domain.errors import VerifyDeskError
 from desktop_app.domain.models import StartParams
-
-from .helpers import CREDS
+from tests.helpers.mock_api import CREDS
 
 SETTINGS = settings(
     max_examples=200, deadline=None, database=None,

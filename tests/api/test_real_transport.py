@@ -15,8 +15,7 @@ from desktop_app.api.retry import RetryPolicy
 from desktop_app.api.v1 import VerifyV1Client
 from desktop_app.domain import errors as e
 from desktop_app.domain.models import StartParams
-
-from .helpers import CREDS
+from tests.helpers.mock_api import CREDS
 
 START = StartParams(number="447700900000", brand="A")
 

@@ -21,8 +21,7 @@ from desktop_app.api.v1 import VerifyV1Client
 from desktop_app.domain.errors import VerifyDeskError
 from desktop_app.domain.models import Psd2Params, StartParams
 from desktop_app.domain.redact import SECRET_MASK
-
-from .helpers import CREDS, SECRET, Env
+from tests.helpers.mock_api import CREDS, SECRET, Env
 
 FORMS = (SECRET, quote_plus(SECRET), quote(SECRET, safe=""))
 

@@ -18,9 +18,7 @@ from desktop_app.api.v2_parsing import (
 )
 from desktop_app.domain.errors import ApiError, VerifyDeskError
 from desktop_app.domain.v2 import SmsChannel, V2CheckResult, V2StartParams, V2StartResult
-
-from .helpers import SECRET
-from .v2_support import V2Env
+from tests.helpers.mock_api import SECRET, V2Env
 
 SETTINGS = settings(
     max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]

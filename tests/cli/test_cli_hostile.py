@@ -36,9 +36,8 @@ from desktop_app.cli.inputs import is_text
 from desktop_app.cli.main import main
 from desktop_app.cli.parser import FILTER_MAX
 from desktop_app.domain.errors import ValidationFailed
+from tests.helpers.environment import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
-PYTHON = ROOT / ".venv" / "bin" / "python"
 NUMBER = "+447123456789"
 V2_ID = "c11236f4-00bf-4b89-84ba-88b25df97315"
 SETTINGS = settings(
@@ -283,7 +282,7 @@ def _child(
     environ[b"VERIFY_DESK_HOME"] = str(tmp / "home").encode()
     environ.update(env or {})
     child = subprocess.run(
-        [bytes(PYTHON), b"-m", b"desktop_app.cli", b"--json", *argv],
+        [os.fsencode(sys.executable), b"-m", b"desktop_app.cli", b"--json", *argv],
         cwd=ROOT, env=environ, capture_output=True, timeout=120, check=False,
     )  # fmt: skip
     return child.returncode, child.stdout.decode(), child.stderr.decode()

@@ -23,8 +23,8 @@ from desktop_app.domain.errors import (
 )
 from desktop_app.domain.v2 import SmsChannel, V2StartParams
 from desktop_app.store.history import HistoryStore
-
-from .support import CREDS, Figures, uk_number
+from tests.helpers.desks import uk_number
+from tests.helpers.faults import CREDS, Figures
 
 
 @pytest.mark.parametrize(

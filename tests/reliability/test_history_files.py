@@ -19,6 +19,7 @@ import os
 import sqlite3
 import stat
 import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -31,8 +32,7 @@ from desktop_app.cli.main import main
 from desktop_app.sandbox.server import SandboxServer
 from desktop_app.settings.paths import AppPaths
 from desktop_app.usecases.logging_setup import LOG_FILE_NAME, configure_logging, remove_logging
-
-from .conftest import PYTHON, ROOT
+from tests.helpers.environment import ROOT
 
 NUMBER = "447123456789"
 
@@ -131,7 +131,7 @@ def child(home: Path) -> Child:
     def run(*argv: str) -> subprocess.CompletedProcess[str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("VERIFY_DESK_API")}
         return subprocess.run(
-            [str(PYTHON), "-m", "desktop_app.cli", *argv], cwd=ROOT, env=env,
+            [sys.executable, "-m", "desktop_app.cli", *argv], cwd=ROOT, env=env,
             capture_output=True, text=True, timeout=120, check=False,
             preexec_fn=_without_permission_override,
         )  # fmt: skip
@@ -157,7 +157,7 @@ def read_only_history(
     db.chmod(0o444)
     folder.chmod(0o555)
     probe = subprocess.run(
-        [str(PYTHON), "-c", f"open({str(folder / 'probe')!r}, 'w')"],
+        [sys.executable, "-c", f"open({str(folder / 'probe')!r}, 'w')"],
         capture_output=True, check=False, preexec_fn=_without_permission_override,
     )  # fmt: skip
     if probe.returncode == 0:

@@ -388,6 +388,7 @@ class Desk:
         return sum(int(rule["remaining"] or 0) for rule in self.control.faults()["rules"])
 
 
+@pytest.mark.expect_warnings(match="unexpected error")
 def test_window_through_every_operation_and_fault_leaves_no_secret_anywhere(
     qtbot: Any,
     tmp_path: Path,

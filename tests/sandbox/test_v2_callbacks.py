@@ -11,10 +11,10 @@ from typing import Any
 
 import httpx
 import pytest
-from v2_helpers import NUMBER, V2Desk
 
 from desktop_app.domain.v2 import SilentAuthChannel, SmsChannel, V2StartParams, VoiceChannel
 from desktop_app.sandbox.server import SandboxServer
+from tests.helpers.sandbox_v2 import NUMBER, V2Desk
 
 WAIT = 10.0  # seconds a callback may take to arrive (it normally takes milliseconds)
 

@@ -8,8 +8,8 @@ from desktop_app.domain.models import HandsetMessage
 from desktop_app.domain.validation import StartForm
 from desktop_app.services.handset import HandsetService
 from desktop_app.services.verification import VerificationService
-
-from .support import build_desk, settle, uk_number
+from tests.helpers.desks import build_desk, uk_number
+from tests.helpers.tasks import settle
 
 
 def test_messages_arrive_after_a_send(qtbot, make_runner, http, sandbox, history_store) -> None:

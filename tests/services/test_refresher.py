@@ -11,8 +11,7 @@ from desktop_app.domain.validation import StartForm
 from desktop_app.services.history import HistoryService
 from desktop_app.services.refresher import StatusRefresher
 from desktop_app.services.verification import VerificationService
-
-from .support import build_desk, uk_number
+from tests.helpers.desks import build_desk, uk_number
 
 SEARCH = "/verify/search/json"
 

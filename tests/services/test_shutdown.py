@@ -11,8 +11,8 @@ from desktop_app.services import NETWORK_THREADS, build_runners
 from desktop_app.services.handset import HandsetService
 from desktop_app.services.history import HistoryService
 from desktop_app.services.verification import VerificationService
-
-from .support import build_desk, settle, uk_number
+from tests.helpers.desks import build_desk, uk_number
+from tests.helpers.tasks import settle
 
 
 def test_history_reads_do_not_queue_behind_hanging_calls(

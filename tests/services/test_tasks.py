@@ -175,6 +175,7 @@ def test_resolved_and_rejected_tasks_arrive_after_attaching(qtbot, make_runner) 
     assert len(errors) == 1 and isinstance(errors[0], LookupError)
 
 
+@pytest.mark.expect_warnings(match="runner blocked")
 def test_shutdown_with_blocked_jobs_returns_within_the_bound(qtbot) -> None:
     runner = TaskRunner(2, name="blocked")
     release = threading.Event()

@@ -15,9 +15,9 @@ from desktop_app.services import NETWORK_THREADS
 from desktop_app.services.tasks import Task
 from desktop_app.services.verification import VerificationService
 from desktop_app.usecases.desk import Started
-from tests.heartbeat import Heartbeat, HeartbeatResult
-
-from .support import build_desk, settle, uk_number
+from tests.helpers.desks import build_desk, uk_number
+from tests.helpers.heartbeat import Heartbeat, HeartbeatResult
+from tests.helpers.tasks import settle
 
 
 @pytest.fixture

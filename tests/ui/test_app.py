@@ -23,7 +23,7 @@ from desktop_app.sandbox.server import SandboxConfig, SandboxServer
 from desktop_app.settings.credentials import SessionCredentialStore
 from desktop_app.settings.profiles import Profile
 from desktop_app.ui.profile_badge import LIVE_COLOUR, SANDBOX_COLOUR
-from tests.services.support import settle
+from tests.helpers.tasks import settle
 
 NUMBER = "447400123456"
 SECRET = "Live-Secret-9f8e7d6c"
@@ -254,12 +254,11 @@ def test_log_file_keeps_timestamps_and_redacts_tracebacks(ctx: AppContext) -> No
 
 @pytest.mark.parametrize("signum", [15, 2])  # SIGTERM, SIGINT
 def test_a_termination_signal_runs_the_orderly_shutdown(tmp_path: Path, signum: int) -> None:
-    import os
     import signal
 
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    # The child inherits the platform tests/helpers/environment.py chose.
     proc = subprocess.Popen([sys.executable, "-m", "desktop_app", "--home", str(tmp_path)],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            cwd=ROOT, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     log_file = tmp_path / "logs" / "verify-desk.log"
     deadline = time.monotonic() + 30
@@ -338,9 +337,8 @@ print("POPULATED", ctx.populated, ctx.window.populated)
 
 
 def test_the_window_shell_imports_nothing_heavy(tmp_path: Path) -> None:
-    env = {**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"}
     result = subprocess.run([sys.executable, "-c", _SHELL_PROBE, str(tmp_path)], cwd=ROOT,
-                            env=env, capture_output=True, text=True, timeout=60, check=False)
+                            capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "HEAVY []" in result.stdout, result.stdout
     assert "POPULATED False False" in result.stdout

@@ -16,7 +16,7 @@ from desktop_app.settings.profiles import Profile
 from desktop_app.ui import messages
 from desktop_app.ui.concurrent_panel import CANCEL_TOOLTIP
 from desktop_app.ui.main_window import SHORTCUTS
-from tests.services.support import settle
+from tests.helpers.tasks import settle
 
 
 @pytest.fixture

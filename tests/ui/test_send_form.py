@@ -11,7 +11,7 @@ from desktop_app.ui import messages
 from desktop_app.ui.concurrent_panel import CANCEL_TOOLTIP, ConcurrentPanel
 from desktop_app.ui.send_form import SendForm
 from desktop_app.ui.validators import TIMES
-from tests.ui.live_stack import Stack
+from tests.helpers.live_stack import Stack
 
 MOBILE = "+44 7400 123456"
 

@@ -1,0 +1,119 @@
+"""Sandboxes on ephemeral ports, started by the tests and stopped after them.
+
+Fixtures:
+
+- ``make_sandbox(**overrides)``: start sandboxes on demand; every one is stopped after the test.
+  Each starts from :data:`UNTHROTTLED`, then the folder's ``sandbox_options``, then ``overrides``.
+  ``sandbox_factory`` is the same fixture under the name the services tests use.
+- ``sandbox``: one sandbox, ``make_sandbox()``.
+- ``sandbox_options``: the ``SandboxConfig`` fields every sandbox of a folder starts from; empty
+  here (rate limits off). A folder whose tests need something else says so in its conftest:
+  tests/services keeps the shipped rate limits (:data:`SHIPPED_LIMITS`), tests/usecases accepts
+  custom PIN codes.
+- ``tls_files`` / ``tls_sandbox``: a throw-away certificate and a sandbox that speaks HTTPS with
+  it, trusted by ``requests``-based clients (the official SDKs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from desktop_app.sandbox.selfsigned import write_self_signed
+from desktop_app.sandbox.server import SandboxConfig, SandboxServer
+
+#: An ephemeral port and throttling off (a test about throttling asks for its own limits).
+UNTHROTTLED: dict[str, Any] = {
+    "port": 0,
+    "rate_limit": 0.0,
+    "search_rate_limit": 0.0,
+    "messages_rate_limit": 0.0,
+}
+#: The rate limits the sandbox ships with (what a user running it gets).
+SHIPPED_LIMITS: dict[str, Any] = {
+    "rate_limit": SandboxConfig.rate_limit,
+    "search_rate_limit": SandboxConfig.search_rate_limit,
+    "messages_rate_limit": SandboxConfig.messages_rate_limit,
+}
+
+
+class SandboxFactory:
+    """Starts sandboxes from ``base`` plus per-call overrides; :meth:`stop_all` stops them.
+
+    Args:
+        base: ``SandboxConfig`` fields every sandbox starts from.
+    """
+
+    def __init__(self, base: dict[str, Any]) -> None:
+        self.base = dict(base)
+        self.servers: list[SandboxServer] = []
+        self._before_stop: list[Callable[[SandboxServer], None]] = []
+
+    def __call__(self, **overrides: Any) -> SandboxServer:
+        server = SandboxServer(SandboxConfig(**{**self.base, **overrides}))
+        server.start()
+        self.servers.append(server)
+        return server
+
+    def before_stop(self, callback: Callable[[SandboxServer], None]) -> None:
+        """Call ``callback`` with each sandbox just before it stops (to read its figures)."""
+        self._before_stop.append(callback)
+
+    def stop_all(self) -> None:
+        """Stop every sandbox this factory started, newest first."""
+        while self.servers:
+            server = self.servers.pop()
+            try:
+                for callback in self._before_stop:
+                    callback(server)
+            finally:
+                server.stop()
+
+
+@pytest.fixture
+def sandbox_options() -> dict[str, Any]:
+    """``SandboxConfig`` fields over :data:`UNTHROTTLED` for every sandbox of this folder."""
+    return {}
+
+
+@pytest.fixture
+def make_sandbox(sandbox_options: dict[str, Any]) -> Iterator[SandboxFactory]:
+    """Start sandboxes on ephemeral ports (see the module docstring); stop them after."""
+    factory = SandboxFactory({**UNTHROTTLED, **sandbox_options})
+    yield factory
+    factory.stop_all()
+
+
+#: The services tests' name for ``make_sandbox``.
+sandbox_factory = make_sandbox
+
+
+@pytest.fixture
+def sandbox(make_sandbox: SandboxFactory) -> SandboxServer:
+    """One running sandbox, stopped after the test."""
+    return make_sandbox()
+
+
+@pytest.fixture(scope="session")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A throwaway self-signed certificate for 127.0.0.1 / localhost and its key."""
+    return write_self_signed(tmp_path_factory.mktemp("tls"), "verify-desk sandbox test")
+
+
+@pytest.fixture
+def tls_sandbox(
+    make_sandbox: SandboxFactory,
+    tls_files: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> SandboxServer:
+    """A sandbox whose port also speaks HTTPS, trusted by ``requests`` (and no proxy)."""
+    cert, key = tls_files
+    server = make_sandbox(tls_cert=str(cert), tls_key=str(key))
+    assert server.url.startswith("https://")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))
+    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    return server
