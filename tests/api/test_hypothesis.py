@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -67,6 +68,7 @@ def _only_typed(call: Callable[[], Any]) -> None:
         assert dataclasses.is_dataclass(result)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(json_values)
 def test_parsers_on_arbitrary_json(value: Any) -> None:

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -72,6 +73,7 @@ def _answer(operation: str, status: int, content: bytes) -> None:
     assert 200 <= status < 300
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(OPERATIONS, STATUSES, json_values)
 def test_any_json(operation: str, status: int, data: Any) -> None:
@@ -84,6 +86,7 @@ def test_any_bytes(operation: str, status: int, content: bytes) -> None:
     _answer(operation, status, content)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(json_values)
 def test_success_parsers_on_any_value(data: Any) -> None:

@@ -28,6 +28,7 @@ def _leaks(text: str) -> bool:
     return SECRET in text or SECRET.lower() in text.lower() or "S3cr3t" in text
 
 
+@pytest.mark.slow
 def test_secret_never_appears_anywhere(
     run: Cli,
     canary_sandbox: SandboxServer,

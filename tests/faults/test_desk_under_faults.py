@@ -43,6 +43,9 @@ from tests.helpers.faults import (
     retried,
 )
 
+# A fault-injection sweep: left out of the quick loop (scripts/test --quick).
+pytestmark = pytest.mark.slow
+
 _numbers = itertools.count(1)
 OPERATIONS = ("start", "psd2", "check", "search", "cancel", "balance")
 HOW = ("config", "endpoint")

@@ -26,6 +26,9 @@ from desktop_app.store.history import HistoryStore
 from tests.helpers.desks import uk_number
 from tests.helpers.faults import CREDS, Figures
 
+# A fault-injection sweep: left out of the quick loop (scripts/test --quick).
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.parametrize(
     ("spec", "error"),

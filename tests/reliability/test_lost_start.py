@@ -27,6 +27,10 @@ from tests.helpers.desks import make_desk
 
 from . import figures
 
+# The reliability suite (also run alone by `python -m tests.reliability`): sweeps and
+# fault runs, left out of the quick loop (scripts/test --quick).
+pytestmark = pytest.mark.slow
+
 NUMBER = "447123450400"
 
 LOSSES: dict[str, Callable[[httpx.Request], Exception]] = {

@@ -31,6 +31,10 @@ from tests.sandbox.sandbox_health import assert_healthy, is_problem, observe, pl
 
 from . import figures
 
+# The reliability suite (also run alone by `python -m tests.reliability`): sweeps and
+# fault runs, left out of the quick loop (scripts/test --quick).
+pytestmark = pytest.mark.slow
+
 CREDS = "api_key=sandbox&api_secret=sandbox-secret"
 
 

@@ -36,6 +36,10 @@ from tests.helpers.faultserver import FaultServer, closed_port
 
 from . import figures
 
+# The reliability suite (also run alone by `python -m tests.reliability`): sweeps and
+# fault runs, left out of the quick loop (scripts/test --quick).
+pytestmark = pytest.mark.slow
+
 SECRET = "Zq7-CANARY-secret-5e1"
 KEY = "sandbox"
 

@@ -26,6 +26,10 @@ from tests.helpers.store_faults import add_row, fill_until_full, read_only_copy
 
 from . import figures
 
+# The reliability suite (also run alone by `python -m tests.reliability`): sweeps and
+# fault runs, left out of the quick loop (scripts/test --quick).
+pytestmark = pytest.mark.slow
+
 NUMBER = "447123450300"
 
 

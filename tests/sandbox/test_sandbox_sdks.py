@@ -35,6 +35,7 @@ def advance(server: SandboxServer, seconds: float) -> None:
     assert response.status_code == 200
 
 
+@pytest.mark.slow
 def test_vonage_4_verify_legacy(tls_sandbox: SandboxServer) -> None:
     from vonage import Auth, HttpClientOptions, Vonage
     from vonage_verify_legacy import VerifyError, VerifyRequest
@@ -66,6 +67,7 @@ def test_vonage_4_verify_legacy(tls_sandbox: SandboxServer) -> None:
     assert client.account.get_balance().value == pytest.approx(10.45)
 
 
+@pytest.mark.slow
 def test_nexmo_2_5_2(tls_sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> None:
     import nexmo
 

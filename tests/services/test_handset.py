@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from desktop_app.api.sandbox_control import SandboxControl
 from desktop_app.domain.errors import SandboxUnavailableError
 from desktop_app.domain.models import HandsetMessage
@@ -12,6 +14,7 @@ from tests.helpers.desks import build_desk, uk_number
 from tests.helpers.tasks import settle
 
 
+@pytest.mark.slow
 def test_messages_arrive_after_a_send(qtbot, make_runner, http, sandbox, history_store) -> None:
     handset = HandsetService(
         make_runner(1, name="handset"), SandboxControl(http, sandbox.url), poll_ms=100

@@ -115,6 +115,7 @@ def _submit_50(
     return tasks, resolved
 
 
+@pytest.mark.slow
 def test_heartbeat_while_50_calls_hang_then_shutdown(
     qtbot, make_runner, http, sandbox_factory, history_store
 ) -> None:
@@ -144,6 +145,7 @@ def test_heartbeat_while_50_calls_hang_then_shutdown(
     _assert_on_time(result)
 
 
+@pytest.mark.slow
 def test_heartbeat_while_50_calls_hang_until_all_resolve(
     qtbot, make_runner, http, sandbox_factory, history_store
 ) -> None:

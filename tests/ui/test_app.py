@@ -98,6 +98,7 @@ def test_starts_on_the_sandbox(ctx: AppContext) -> None:
     assert (ctx.paths.log_dir / "verify-desk.log").is_file()
 
 
+@pytest.mark.slow
 def test_send_read_handset_check_success(qtbot: Any, ctx: AppContext) -> None:
     rid = _send(qtbot, ctx)
     window = ctx.window
@@ -125,6 +126,7 @@ def test_wrong_code_shows_attempts_left(qtbot: Any, ctx: AppContext) -> None:
     assert form.attempts_label.text() == "2 attempts left for the current code"
 
 
+@pytest.mark.slow
 def test_next_event_reaches_the_handset(qtbot: Any, ctx: AppContext) -> None:
     rid = _send(qtbot, ctx)
     tree = ctx.window.handset_panel.messages_tree
@@ -134,6 +136,7 @@ def test_next_event_reaches_the_handset(qtbot: Any, ctx: AppContext) -> None:
     assert [m.channel for m in _control(ctx).messages(NUMBER)] == ["sms", "tts"]
 
 
+@pytest.mark.slow
 def test_expiry_shows_after_refresh(qtbot: Any, ctx: AppContext) -> None:
     form = ctx.window.send_form
     form.advanced_toggle.setChecked(True)
@@ -187,6 +190,7 @@ def test_profile_switch_and_no_secret_left_behind(qtbot: Any, tmp_path: Path,
     assert NUMBER not in log_text and "***3456" in log_text
 
 
+@pytest.mark.slow
 def test_shutdown_with_requests_in_flight(qtbot: Any, tmp_path: Path,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     ctx = _make(qtbot, tmp_path, monkeypatch, sandbox_latency=3.0)
@@ -252,6 +256,7 @@ def test_log_file_keeps_timestamps_and_redacts_tracebacks(ctx: AppContext) -> No
     assert text[:4].isdigit() and text[4] == "-"  # the timestamp is intact
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signum", [15, 2])  # SIGTERM, SIGINT
 def test_a_termination_signal_runs_the_orderly_shutdown(tmp_path: Path, signum: int) -> None:
     import signal

@@ -86,6 +86,7 @@ def test_send_opens_check_with_focus(qtbot: Any, ctx: AppContext) -> None:
     qtbot.waitUntil(window.check_form.code_edit.hasFocus)
 
 
+@pytest.mark.slow
 def test_concurrent_flow_check_and_show(qtbot: Any, ctx: AppContext) -> None:
     first = _send(qtbot, ctx)
     window = ctx.window

@@ -138,6 +138,7 @@ def test_unknown_range_asks_before_sending(qtbot: Any, form: SendForm, stack: St
     assert started.number == "447700900123"
 
 
+@pytest.mark.slow
 def test_status_10_shows_the_panel_and_cancel_waits_30_s(qtbot: Any, form: SendForm,
                                                          stack: Stack) -> None:
     form.number_edit.setText(MOBILE)
