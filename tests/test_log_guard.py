@@ -1,4 +1,5 @@
-"""The warning guard itself (tests/helpers/log_guard.py): it must fail a test on an app warning."""
+"""The log guard itself (tests/helpers/log_guard.py): it fails a test on an app warning and puts
+back the logger levels a test changed."""
 
 from __future__ import annotations
 
@@ -58,6 +59,14 @@ def test_warning_in_teardown(noisy_teardown):
     pass
 
 
+def test_quiets_a_library():
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def test_a_later_test_hears_it_again():
+    assert logging.getLogger("httpx").level == logging.NOTSET
+
+
 def test_failing_test_is_not_reported_twice():
     log.warning("on the way down")
     assert False, "the test's own failure"
@@ -75,7 +84,7 @@ def test_an_unexpected_app_warning_fails_the_test(pytester: pytest.Pytester) -> 
 
     result = pytester.runpytest("-p", "no:cacheprovider", "--strict-markers", "-rA")
 
-    result.assert_outcomes(passed=5, failed=4, errors=1)
+    result.assert_outcomes(passed=7, failed=4, errors=1)
     result.stdout.fnmatch_lines(
         [
             "*_ test_warns _*",
@@ -98,6 +107,8 @@ def test_an_unexpected_app_warning_fails_the_test(pytester: pytest.Pytester) -> 
         "test_examples.py::test_expects_another_warning": "FAILED",
         "test_examples.py::test_other_libraries_may_warn": "PASSED",
         "test_examples.py::test_warning_in_teardown": "ERROR",
+        "test_examples.py::test_quiets_a_library": "PASSED",
+        "test_examples.py::test_a_later_test_hears_it_again": "PASSED",
         "test_examples.py::test_failing_test_is_not_reported_twice": "FAILED",
     }
     # The test's own failure is what is reported, not the guard's.

@@ -8,6 +8,9 @@ such a warning says so with ``@pytest.mark.expect_warnings`` (any warning allowe
 
 Records logged while fixtures set up or tear down count too (reported as an error of that
 phase); a phase that already failed is not reported twice.
+
+Logger levels a test changes are put back after it: building the app quiets ``httpx``, which
+would otherwise hide its records from every later test that looks at them.
 """
 
 from __future__ import annotations
@@ -44,6 +47,20 @@ class WarningCollector(logging.Handler):
 
 
 _COLLECTOR = pytest.StashKey[WarningCollector]()
+_LEVELS = pytest.StashKey[dict[str, int]]()
+
+
+def _logger_levels() -> dict[str, int]:
+    loggers = [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]
+    return {lg.name: lg.level for lg in loggers if isinstance(lg, logging.Logger)}
+
+
+def _restore_levels(item: pytest.Item) -> None:
+    before = item.stash.get(_LEVELS, {})
+    for name, level in _logger_levels().items():
+        wanted = before.get(name, logging.NOTSET)
+        if level != wanted:
+            (logging.getLogger(name) if name != "root" else logging.getLogger()).setLevel(wanted)
 
 
 def unexpected(item: pytest.Item, records: list[logging.LogRecord]) -> list[logging.LogRecord]:
@@ -85,6 +102,7 @@ def _drain(item: pytest.Item) -> None:
 def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
     collector = WarningCollector()
     item.stash[_COLLECTOR] = collector
+    item.stash[_LEVELS] = _logger_levels()
     logging.getLogger(GUARDED_LOGGER).addHandler(collector)
     try:
         yield
@@ -115,4 +133,5 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
         collector = item.stash.get(_COLLECTOR, None)
         if collector is not None:
             logging.getLogger(GUARDED_LOGGER).removeHandler(collector)
+        _restore_levels(item)
     _check(item, "teardown")

@@ -259,6 +259,7 @@ def test_handlers_chain_and_run_in_order_success_then_finished(qtbot, make_runne
     assert late == ["done"]  # finished already: on_finished runs at once, on_success never
 
 
+@pytest.mark.expect_warnings(match="nothing handled it")
 def test_a_failure_without_handler_is_logged_with_traceback_and_reported(
     qtbot, make_runner, caplog
 ) -> None:
@@ -277,6 +278,7 @@ def test_a_failure_without_handler_is_logged_with_traceback_and_reported(
     assert "in broken" in caplog.text  # the worker thread's frames are in the log
 
 
+@pytest.mark.expect_warnings(match="nothing handled it")
 def test_a_rejected_task_without_handler_is_reported_too(qtbot, make_runner, caplog) -> None:
     runner = make_runner()
     with qtbot.waitSignal(runner.unhandled_failure) as blocker:

@@ -172,6 +172,7 @@ def _log_text(ctx: AppContext) -> str:
     return (ctx.paths.log_dir / "verify-desk.log").read_text(encoding="utf-8")
 
 
+@pytest.mark.expect_warnings(match="nothing handled it")
 def test_a_failure_nobody_handles_is_logged_with_its_traceback_and_shown(
     qtbot: Any, ctx: AppContext, shown: list[str], caplog: pytest.LogCaptureFixture
 ) -> None:
