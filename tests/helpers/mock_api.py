@@ -7,10 +7,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 from urllib.parse import parse_qs
 
 import httpx
@@ -36,6 +36,27 @@ REST = "https://rest.test.invalid"
 
 Reply = httpx.Response | Exception
 Handler = Callable[[httpx.Request], Reply]
+
+
+class _Closable(Protocol):
+    def close(self) -> None: ...
+
+
+C = TypeVar("C", bound=_Closable)
+
+
+def closing_each(build: Callable[..., C]) -> Iterator[Callable[..., C]]:
+    """A fixture body: yield a factory calling ``build``, then close everything it built."""
+    built: list[C] = []
+
+    def make(*args: Any, **kwargs: Any) -> C:
+        item = build(*args, **kwargs)
+        built.append(item)
+        return item
+
+    yield make
+    for item in built:
+        item.close()
 
 
 def fixture_json(relative: str) -> Any:

@@ -36,8 +36,8 @@ def _start_keyring(address: str, env: dict[str, str], password: str) -> subproce
     ``--unlock`` reads the password on stdin and creates (or unlocks) the login keyring.
     ``--foreground`` keeps the daemon this process's child, so it is always stopped after.
     """
-    from jeepney.bus_messages import MatchRule, message_bus
-    from jeepney.io.blocking import open_dbus_connection
+    from jeepney.bus_messages import MatchRule, message_bus  # type: ignore[import-untyped]
+    from jeepney.io.blocking import open_dbus_connection  # type: ignore[import-untyped]
 
     rule = MatchRule(type="signal", sender="org.freedesktop.DBus", member="NameOwnerChanged")
     rule.add_arg_condition(0, SECRETS_NAME)
