@@ -207,6 +207,7 @@ def test_a_localhost_name_resolving_elsewhere_gets_no_byte(
 # -- the call's deadline and answer size ------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", ["slow-headers", "drip-body"])
 def test_a_dripping_server_is_stopped_by_the_call_deadline(mode: str) -> None:
     with (
@@ -220,6 +221,7 @@ def test_a_dripping_server_is_stopped_by_the_call_deadline(mode: str) -> None:
     assert server.interval < 15
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", ["slow-headers", "drip-body"])
 def test_a_start_cut_by_the_deadline_is_not_sent_again(mode: str) -> None:
     with HostileServer(mode) as server, build_http_client(limits=ONE_SECOND) as http:
@@ -291,6 +293,7 @@ def _child_peak_rss_kb(argv: list[str], env: dict[str, str]) -> tuple[int, str, 
      ("drip-body", ["--call-timeout", "1"], "within 1 s"),
      ("slow-headers", ["--call-timeout", "1"], "within 1 s")],
 )  # fmt: skip
+@pytest.mark.slow
 def test_a_cli_child_ends_hostile_answers_in_time_with_little_memory(
     mode: str, extra: list[str], message: str, tmp_path: Path
 ) -> None:

@@ -169,6 +169,7 @@ def _cases() -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
 CASES = _cases()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("case", "base", "also"), CASES, ids=[case for case, _, _ in CASES])
 @SETTINGS
 @given(value=VALUES, json_mode=st.booleans())
@@ -255,6 +256,7 @@ def test_a_long_filter_within_the_limit_still_searches(runner: Runner) -> None:
     assert code == 0 and json.loads(out)["entries"] == []
 
 
+@pytest.mark.expect_warnings(match="stopped on an unexpected error")
 def test_an_unforeseen_failure_is_one_sentence_and_a_logged_traceback(
     runner: Runner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -308,6 +310,7 @@ CHILD_CASES: list[tuple[list[bytes], dict[bytes, bytes], str]] = [
     CHILD_CASES,
     ids=["brand", "payee", "operator", "filter", "v2 brand", "secret"],
 )
+@pytest.mark.slow
 def test_undecodable_bytes_in_a_real_process_are_named_refusals(
     tmp_path: Path, argv: list[bytes], env: dict[bytes, bytes], named: str
 ) -> None:

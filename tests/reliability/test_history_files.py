@@ -34,6 +34,10 @@ from desktop_app.settings.paths import AppPaths
 from desktop_app.usecases.logging_setup import LOG_FILE_NAME, configure_logging, remove_logging
 from tests.helpers.environment import ROOT
 
+# The reliability suite (also run alone by `python -m tests.reliability`): sweeps and
+# fault runs, left out of the quick loop (scripts/test --quick).
+pytestmark = pytest.mark.slow
+
 NUMBER = "447123456789"
 
 # prctl(PR_CAPBSET_DROP): CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER.
