@@ -16,6 +16,7 @@ Fixtures:
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -40,16 +41,54 @@ SHIPPED_LIMITS: dict[str, Any] = {
 }
 
 
+class SandboxReaper:
+    """Stops sandboxes on background threads; :meth:`join` waits for all of them.
+
+    ``SandboxServer.stop`` waits for its serve loop to notice, which polls every 50 ms: a test's
+    teardown would wait that long for each sandbox. Nothing of a stopping sandbox is shared with
+    the next test (its port stays bound until it is closed, so no later sandbox gets it), so the
+    test session waits for them once, at its end, and fails then if one did not stop cleanly.
+    """
+
+    def __init__(self) -> None:
+        self._threads: list[threading.Thread] = []
+        self._errors: list[BaseException] = []
+
+    def stop(self, server: SandboxServer) -> None:
+        """Start stopping ``server``; return at once."""
+        thread = threading.Thread(target=self._stop, args=(server,), name="sandbox-reaper")
+        thread.start()
+        self._threads.append(thread)
+
+    def _stop(self, server: SandboxServer) -> None:
+        try:
+            server.stop()
+        except BaseException as exc:  # reported by join(), in the test session
+            self._errors.append(exc)
+
+    def join(self, timeout: float = 30.0) -> None:
+        """Wait until every sandbox handed over has stopped; raise the first failure."""
+        for thread in self._threads:
+            thread.join(timeout)
+        stuck = [t for t in self._threads if t.is_alive()]
+        self._threads.clear()
+        if self._errors:
+            raise self._errors[0]
+        assert not stuck, f"{len(stuck)} sandbox(es) did not stop within {timeout} s"
+
+
 class SandboxFactory:
     """Starts sandboxes from ``base`` plus per-call overrides; :meth:`stop_all` stops them.
 
     Args:
         base: ``SandboxConfig`` fields every sandbox starts from.
+        reaper: Stops them in the background (``None``: :meth:`stop_all` waits for each).
     """
 
-    def __init__(self, base: dict[str, Any]) -> None:
+    def __init__(self, base: dict[str, Any], reaper: SandboxReaper | None = None) -> None:
         self.base = dict(base)
         self.servers: list[SandboxServer] = []
+        self._reaper = reaper
         self._before_stop: list[Callable[[SandboxServer], None]] = []
 
     def __call__(self, **overrides: Any) -> SandboxServer:
@@ -70,7 +109,18 @@ class SandboxFactory:
                 for callback in self._before_stop:
                     callback(server)
             finally:
-                server.stop()
+                if self._reaper is not None:
+                    self._reaper.stop(server)
+                else:
+                    server.stop()
+
+
+@pytest.fixture(scope="session")
+def sandbox_reaper() -> Iterator[SandboxReaper]:
+    """Stops the tests' sandboxes in the background; the session waits for them at its end."""
+    reaper = SandboxReaper()
+    yield reaper
+    reaper.join()
 
 
 @pytest.fixture
@@ -80,9 +130,11 @@ def sandbox_options() -> dict[str, Any]:
 
 
 @pytest.fixture
-def make_sandbox(sandbox_options: dict[str, Any]) -> Iterator[SandboxFactory]:
+def make_sandbox(
+    sandbox_options: dict[str, Any], sandbox_reaper: SandboxReaper
+) -> Iterator[SandboxFactory]:
     """Start sandboxes on ephemeral ports (see the module docstring); stop them after."""
-    factory = SandboxFactory({**UNTHROTTLED, **sandbox_options})
+    factory = SandboxFactory({**UNTHROTTLED, **sandbox_options}, sandbox_reaper)
     yield factory
     factory.stop_all()
 
