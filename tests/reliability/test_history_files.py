@@ -26,7 +26,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from desktop_app.api.http import build_http_client
 from desktop_app.api.sandbox_control import SandboxControl
 from desktop_app.cli.main import main
 from desktop_app.sandbox.server import SandboxServer
@@ -193,12 +192,6 @@ def test_a_read_only_history_is_read_and_operations_go_on(
     assert "kept in memory only" in warnings[0]
     assert sorted(p.name for p in db.parent.iterdir()) == ["h.sqlite3"]  # nothing created
     assert _rows(db) == 1  # and the file was not written
-
-
-@pytest.fixture
-def http() -> Iterator[httpx.Client]:
-    with build_http_client() as client:
-        yield client
 
 
 @pytest.mark.parametrize("command", ["history", "start"])

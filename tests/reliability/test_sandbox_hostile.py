@@ -27,7 +27,7 @@ import pytest
 
 from desktop_app.api.http import build_http_client
 from desktop_app.sandbox.server import SandboxConfig, SandboxServer
-from tests.sandbox.sandbox_health import assert_healthy, is_problem, observe, plain_message
+from tests.helpers.sandbox_health import assert_healthy, is_problem, observe, plain_message
 
 from . import figures
 
