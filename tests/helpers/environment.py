@@ -15,7 +15,10 @@ from pathlib import Path
 #: The checkout: ``tests/helpers/environment.py`` is two levels below it.
 ROOT = Path(__file__).resolve().parents[2]
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+#: The variables that give Qt a display to use; the one this test run sets comes first.
+DISPLAY_VARIABLES = ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")
+
+os.environ.setdefault(DISPLAY_VARIABLES[0], "offscreen")
 # Every path the app derives (settings, history, logs) goes under this directory unless a test
 # points VERIFY_DESK_HOME somewhere else with monkeypatch.
 os.environ.setdefault("VERIFY_DESK_HOME", tempfile.mkdtemp(prefix="verify-desk-tests-"))
@@ -30,3 +33,8 @@ def child_env(**extra: str) -> dict[str, str]:
     """
     path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
     return {**os.environ, "PYTHONPATH": path, **extra}
+
+
+def env_without_display() -> dict[str, str]:
+    """This environment minus every way for Qt to find a display (for "no display" tests)."""
+    return {k: v for k, v in os.environ.items() if k not in DISPLAY_VARIABLES}

@@ -23,6 +23,7 @@ from desktop_app.sandbox.server import SandboxConfig, SandboxServer
 from desktop_app.settings.credentials import SessionCredentialStore
 from desktop_app.settings.profiles import Profile
 from desktop_app.ui.profile_badge import LIVE_COLOUR, SANDBOX_COLOUR
+from tests.helpers.environment import env_without_display
 from tests.helpers.tasks import settle
 
 NUMBER = "447400123456"
@@ -75,11 +76,9 @@ def test_help_runs_without_a_display() -> None:
 
 
 def test_without_a_display_one_sentence_and_exit_2(tmp_path: Path) -> None:
-    env = {k: v for k, v in __import__("os").environ.items()
-           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
     result = subprocess.run([sys.executable, "-m", "desktop_app", "--home", str(tmp_path)],
-                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
-                            check=False)
+                            cwd=ROOT, env=env_without_display(), capture_output=True, text=True,
+                            timeout=60, check=False)
     assert result.returncode == 2, result.stderr[-2000:]
     assert result.stdout == ""
     assert result.stderr == NO_DISPLAY + "\n"
