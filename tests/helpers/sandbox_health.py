@@ -82,6 +82,7 @@ def plain_message(response: httpx.Response) -> str:
     trace of a Python exception.
     """
     text = response.text
+    message: object
     assert "Traceback" not in text and 'File "' not in text, text[:300]
     if response.headers.get("content-type", "").startswith("text/xml"):
         message = text.split("<error_text>", 1)[1].split("</error_text>", 1)[0]

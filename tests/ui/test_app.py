@@ -202,6 +202,7 @@ def test_shutdown_with_requests_in_flight(qtbot: Any, tmp_path: Path,
     assert all(task.is_done for task in tasks)
 
 
+@pytest.mark.expect_warnings(match="still running after shutdown")
 def test_a_job_that_outlives_the_shutdown_wait_keeps_the_store_open(
     qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
