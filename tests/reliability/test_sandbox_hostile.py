@@ -481,6 +481,7 @@ def _explode(*args: object, **kwargs: object) -> None:
     raise RuntimeError("a bug in the middle of a change")
 
 
+@pytest.mark.expect_warnings(match="answered HTTP 500")
 @pytest.mark.parametrize("api", ["v1", "v2"])
 def test_an_unexpected_error_answers_500_and_leaves_no_half_change(
     api: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
@@ -513,6 +514,7 @@ def test_an_unexpected_error_answers_500_and_leaves_no_half_change(
     assert any("answered HTTP 500" in r.getMessage() and r.exc_info for r in caplog.records)
 
 
+@pytest.mark.expect_warnings(match="answered HTTP 500")
 def test_an_unexpected_error_in_a_control_answers_500(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
