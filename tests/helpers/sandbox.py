@@ -44,15 +44,18 @@ SHIPPED_LIMITS: dict[str, Any] = {
 class SandboxReaper:
     """Stops sandboxes on background threads; :meth:`join` waits for all of them.
 
-    ``SandboxServer.stop`` waits for its serve loop to notice, which polls every 50 ms: a test's
-    teardown would wait that long for each sandbox. Nothing of a stopping sandbox is shared with
-    the next test (its port stays bound until it is closed, so no later sandbox gets it), so the
-    test session waits for them once, at its end, and fails then if one did not stop cleanly.
+    ``SandboxServer.stop`` waits for its serve loop to notice, which polls every 50 ms, and
+    joins the connection threads: a test's teardown would wait that long for each sandbox.
+    Nothing of a stopping sandbox is shared with the next test (its port stays bound until it
+    is closed, so no later sandbox gets it), so the test session waits for them once, at its
+    end, and fails then if one did not stop cleanly. A test that measures timing waits for
+    them first (:func:`wait_for_stopping_sandboxes`; the heartbeat does).
     """
 
     def __init__(self) -> None:
         self._threads: list[threading.Thread] = []
         self._errors: list[BaseException] = []
+        _REAPERS.append(self)
 
     def stop(self, server: SandboxServer) -> None:
         """Start stopping ``server``; return at once."""
@@ -66,15 +69,33 @@ class SandboxReaper:
         except BaseException as exc:  # reported by join(), in the test session
             self._errors.append(exc)
 
-    def join(self, timeout: float = 30.0) -> None:
-        """Wait until every sandbox handed over has stopped; raise the first failure."""
+    def wait(self, timeout: float = 30.0) -> None:
+        """Wait until every sandbox handed over so far has stopped (failures wait for join)."""
         for thread in self._threads:
             thread.join(timeout)
+
+    def join(self, timeout: float = 30.0) -> None:
+        """Wait for every sandbox handed over; raise the first failure; forget them."""
+        self.wait(timeout)
         stuck = [t for t in self._threads if t.is_alive()]
         self._threads.clear()
+        _REAPERS.remove(self)
         if self._errors:
             raise self._errors[0]
         assert not stuck, f"{len(stuck)} sandbox(es) did not stop within {timeout} s"
+
+
+_REAPERS: list[SandboxReaper] = []
+
+
+def wait_for_stopping_sandboxes() -> None:
+    """Return once the sandboxes earlier tests handed to a reaper have stopped.
+
+    For a test that measures time on this process: nothing left over from an earlier test
+    may run while it measures.
+    """
+    for reaper in list(_REAPERS):
+        reaper.wait()
 
 
 class SandboxFactory:
