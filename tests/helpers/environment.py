@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 #: The checkout: ``tests/helpers/environment.py`` is two levels below it.
@@ -33,6 +34,11 @@ def child_env(**extra: str) -> dict[str, str]:
     """
     path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
     return {**os.environ, "PYTHONPATH": path, **extra}
+
+
+def env_on_x11(display: Mapping[str, str]) -> dict[str, str]:
+    """This environment on the X display ``display`` names (``DISPLAY``...), through Qt's xcb."""
+    return {**os.environ, **display, DISPLAY_VARIABLES[0]: "xcb"}
 
 
 def env_without_display() -> dict[str, str]:

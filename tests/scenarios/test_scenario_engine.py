@@ -22,8 +22,7 @@ from desktop_app.usecases.scenarios_model import (
     Verdict,
 )
 from desktop_app.usecases.scenarios_target import Target
-
-from .fakes import factory, scenario_file, target
+from tests.helpers.scenario_fakes import factory, scenario_file, target
 
 TWO = """
 [[scenario]]
