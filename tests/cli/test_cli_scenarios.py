@@ -115,6 +115,7 @@ def test_examples_cover_the_documented_outcomes() -> None:
         assert wanted in names
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.name)
 def test_every_example_file_passes(cli: Cli, path: Path) -> None:
     ran = cli("run", str(path))

@@ -209,6 +209,7 @@ ALL_PATHS: dict[str, tuple[str, ...]] = {
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "TRACE")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", list(ALL_PATHS))
 def test_other_methods_are_405_with_allow(client: httpx.Client, path: str) -> None:
     allowed = ALL_PATHS[path]

@@ -176,6 +176,7 @@ class CliDriver:
         pytest.skip("verify-desk-cli has no command that sends a message yet")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("entry", CATALOGUE, ids=lambda e: f"{e.api}-{e.number}")
 def test_every_number_through_the_cli(
     entry: CatalogueEntry,
@@ -277,6 +278,7 @@ class VonageDriver:
         return self._v2(lambda: self._client.messages.send(message), "202")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("entry", CATALOGUE, ids=lambda e: f"{e.api}-{e.number}")
 def test_every_number_through_the_vonage_sdk(
     entry: CatalogueEntry, tls_sandbox: SandboxServer
@@ -327,6 +329,7 @@ class NexmoDriver:
 V1_ENTRIES = [e for e in CATALOGUE if e.api == API_V1]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("entry", V1_ENTRIES, ids=lambda e: f"{e.api}-{e.number}")
 def test_every_v1_number_through_nexmo_2_5_2(
     entry: CatalogueEntry, tls_sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch

@@ -39,6 +39,7 @@ DRIVER_TIMEOUT_S = 240.0
 
 pytestmark = [
     pytest.mark.x11,
+    pytest.mark.slow,  # a real X server, a window manager and the app in a child, per test
     pytest.mark.skipif(shutil.which("Xvfb") is None,
                        reason="needs the Xvfb binary: apt-get install xvfb (scripts/bootstrap "
                               "--test installs it)"),
