@@ -10,8 +10,8 @@ Fixtures:
   here (rate limits off). A folder whose tests need something else says so in its conftest:
   tests/services keeps the shipped rate limits (:data:`SHIPPED_LIMITS`), tests/usecases accepts
   custom PIN codes.
-- ``tls_files`` / ``tls_sandbox``: a throw-away certificate and a sandbox that speaks HTTPS with
-  it, trusted by ``requests``-based clients (the official SDKs).
+- ``tls_files`` / ``trusted_tls`` / ``tls_sandbox``: a throw-away certificate, the same trusted
+  by ``requests``-based clients (the official SDKs), and a sandbox that speaks HTTPS with it.
 """
 
 from __future__ import annotations
@@ -177,16 +177,19 @@ def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 @pytest.fixture
-def tls_sandbox(
-    make_sandbox: SandboxFactory,
-    tls_files: tuple[Path, Path],
-    monkeypatch: pytest.MonkeyPatch,
-) -> SandboxServer:
-    """A sandbox whose port also speaks HTTPS, trusted by ``requests`` (and no proxy)."""
-    cert, key = tls_files
-    server = make_sandbox(tls_cert=str(cert), tls_key=str(key))
-    assert server.url.startswith("https://")
+def trusted_tls(tls_files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    """``tls_files``, trusted by ``requests``-based clients (the official SDKs), and no proxy."""
+    cert, _ = tls_files
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))
     for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
         monkeypatch.delenv(name, raising=False)
+    return tls_files
+
+
+@pytest.fixture
+def tls_sandbox(make_sandbox: SandboxFactory, trusted_tls: tuple[Path, Path]) -> SandboxServer:
+    """A sandbox whose port also speaks HTTPS with ``trusted_tls``."""
+    cert, key = trusted_tls
+    server = make_sandbox(tls_cert=str(cert), tls_key=str(key))
+    assert server.url.startswith("https://")
     return server
