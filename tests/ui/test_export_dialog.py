@@ -23,7 +23,7 @@ from desktop_app.store.history import HistoryStore
 from desktop_app.ui import export_dialog
 from desktop_app.ui.export_dialog import ExportDialog
 from desktop_app.ui.reports_menu import view_filter
-from tests.report_rows import T0, Row, make_history
+from tests.helpers.report_rows import T0, Row, make_history
 
 NUMBERS = ("447400123456", "447400123457")
 
