@@ -113,6 +113,7 @@ def big_store(tmp_path: Path) -> Iterator[HistoryStore]:
     store.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("in_child", [True, False], ids=["child-process", "worker-thread"])
 def test_progress_then_cancel_leaves_no_file(
     qtbot: Any, tmp_path: Path, big_store: HistoryStore, in_child: bool
@@ -137,6 +138,7 @@ def test_progress_then_cancel_leaves_no_file(
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("in_child", [True, False], ids=["child-process", "worker-thread"])
 def test_a_failed_export_is_explained(
     qtbot: Any,
