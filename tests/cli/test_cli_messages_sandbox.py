@@ -8,8 +8,7 @@ from pathlib import Path
 from desktop_app.api.sandbox_control import SandboxControl
 from desktop_app.domain.models import VerificationStatus
 from desktop_app.store.history import HistoryStore
-
-from .conftest import Cli
+from tests.helpers.cli import Cli
 
 
 def _handset_code(control: SandboxControl, number: str) -> str:

@@ -23,9 +23,9 @@ sandbox account, test numbers), :mod:`.tasks` (``settle``: wait for a task's out
 :mod:`.mock_api` (api tests' recording transport), :mod:`.faults`, :mod:`.store_faults`,
 :mod:`.report_rows` (history rows written straight into the file), :mod:`.sandbox_api`,
 :mod:`.sandbox_v2`, :mod:`.sandbox_health`, :mod:`.messages_sandbox` (sandbox tests),
-:mod:`.fakes` and :mod:`.live_stack` (UI), :mod:`.scenario_fakes`, :mod:`.cli`,
-:mod:`.heartbeat`, :mod:`.faultserver` and :mod:`.hostile_servers` (servers that misbehave on
-purpose).
+:mod:`.fakes` and :mod:`.live_stack` (UI), :mod:`.scenario_fakes`, :mod:`.messages_fakes`,
+:mod:`.cli`, :mod:`.heartbeat`, :mod:`.faultserver` and :mod:`.hostile_servers` (servers that
+misbehave on purpose).
 
 A folder's conftest defines only the fixtures that folder alone uses, and may set
 ``sandbox_options`` or ``clock_start`` for its tests; it never redefines a fixture from here.
