@@ -262,8 +262,12 @@ class WebhookReceiver:
         with self._lock:
             if self._server is None:
                 server = _Server(self._address, self._secret, self._on_status)
+                # stop() waits for the loop's next poll: 0.05 s, not serve_forever's 0.5 s.
                 thread = threading.Thread(
-                    target=server.serve_forever, name="webhook-receiver", daemon=True
+                    target=server.serve_forever,
+                    kwargs={"poll_interval": 0.05},
+                    name="webhook-receiver",
+                    daemon=True,
                 )
                 thread.start()
                 self._server, self._thread = server, thread
