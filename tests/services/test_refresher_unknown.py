@@ -15,8 +15,8 @@ from desktop_app.services.history import HistoryService
 from desktop_app.services.refresher import StatusRefresher
 from desktop_app.services.verification import VerificationService
 from desktop_app.store.history import HistoryStore
-
-from .support import build_desk, settle, uk_number
+from tests.helpers.desks import build_desk, uk_number
+from tests.helpers.tasks import settle
 
 SEARCH = "/verify/search/json"
 GHOST = "0123456789abcdef0123456789abcdef"
