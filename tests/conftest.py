@@ -1,15 +1,25 @@
-"""Test-wide set-up: headless Qt and a throw-away home, before anything imports Qt or settings.
+"""Test-wide set-up: the environment first, then the shared fixtures from tests/helpers.
 
-Qt must see ``QT_QPA_PLATFORM`` before the first ``QApplication`` exists, and nothing in the test
-run may touch the developer's real settings, history or logs, so both are set at import time.
+``tests.helpers.environment`` must run before anything imports Qt or the settings code (see its
+docstring). The plugins below hold every fixture more than one folder uses, each defined once;
+a folder's own conftest keeps only what that folder alone needs. See tests/helpers/__init__.py.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
+import pytest
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-# Every path the app derives (settings, history, logs) goes under this directory unless a test
-# points VERIFY_DESK_HOME somewhere else with monkeypatch.
-os.environ.setdefault("VERIFY_DESK_HOME", tempfile.mkdtemp(prefix="verify-desk-tests-"))
+pytest.register_assert_rewrite("tests.helpers")
+
+from tests.helpers import environment  # noqa: E402,F401 - sets the environment on import
+
+pytest_plugins = [
+    "pytester",
+    "tests.helpers.log_guard",
+    "tests.helpers.clock",
+    "tests.helpers.history",
+    "tests.helpers.http_client",
+    "tests.helpers.qt",
+    "tests.helpers.sandbox",
+    "tests.helpers.secret_service",
+]

@@ -6,7 +6,7 @@ import time
 
 from PySide6.QtCore import QTimer
 
-from tests.heartbeat import Heartbeat
+from tests.helpers.heartbeat import Heartbeat
 
 
 def test_a_blocked_gui_thread_is_not_excused_by_the_control(qtbot) -> None:

@@ -11,6 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_an_editable_install_prints_no_warning_banner(tmp_path: Path) -> None:
     # -v shows what the build backend printed; --prefix and --ignore-installed leave the
     # environment running this test untouched.

@@ -220,7 +220,7 @@ class WebhookReceiver:
         on_status: StatusHandler,
         host: str = "127.0.0.1",
         port: int = 0,
-        poll_interval: float = 0.5,
+        poll_interval: float = 0.1,
     ) -> None:
         if not secret:
             rule = "required: webhooks are verified with it, and unsigned ones are refused"

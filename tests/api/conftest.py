@@ -1,4 +1,4 @@
-"""Fixtures for the api tests."""
+"""The api tests' fixtures: clients wired to a recording fake network (helpers/mock_api.py)."""
 
 from __future__ import annotations
 
@@ -6,20 +6,16 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from desktop_app.api.retry import RetryPolicy
-
-from .helpers import Env, Handler, Reply
+from tests.helpers.mock_api import Env, V2Env, closing_each
 
 
 @pytest.fixture
 def make_env() -> Iterator[Callable[..., Env]]:
-    envs: list[Env] = []
+    """``make_env(*replies, policy=None)``: v1/Account :class:`Env` s, closed after the test."""
+    yield from closing_each(Env)
 
-    def factory(*replies: Reply | Handler, policy: RetryPolicy | None = None) -> Env:
-        env = Env(*replies, policy=policy)
-        envs.append(env)
-        return env
 
-    yield factory
-    for env in envs:
-        env.close()
+@pytest.fixture
+def make_v2_env() -> Iterator[Callable[..., V2Env]]:
+    """``make_v2_env(*replies, auth=None)``: Verify v2 :class:`V2Env` s, closed after the test."""
+    yield from closing_each(V2Env)

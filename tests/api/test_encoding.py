@@ -12,8 +12,7 @@ import pytest
 from desktop_app.api.http import DEFAULT_TIMEOUT, USER_AGENT, build_http_client
 from desktop_app.domain.errors import ValidationFailed
 from desktop_app.domain.models import Psd2Params, StartParams
-
-from .helpers import API_KEY, HOST, REST, SECRET, Env, fixture_bytes, json_reply
+from tests.helpers.mock_api import API_KEY, HOST, REST, SECRET, Env, fixture_bytes, json_reply
 
 OK_START = httpx.Response(200, content=fixture_bytes("verify_request.json"))
 
@@ -172,8 +171,7 @@ def test_user_agent_sent_and_redirect_not_followed(make_env: Callable[..., Env])
 def test_api_host_trailing_slash(make_env: Callable[..., Env]) -> None:
     env = make_env(OK_START)
     from desktop_app.api.v1 import VerifyV1Client
-
-    from .helpers import CREDS
+    from tests.helpers.mock_api import CREDS
 
     client = VerifyV1Client(env.http, CREDS, api_host="https://h.invalid/")
     client.start(StartParams(number="447700900000", brand="A"))

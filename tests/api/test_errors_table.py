@@ -10,8 +10,7 @@ import pytest
 from desktop_app.api.errors import STATUS_ERRORS, _status_table, error_for_status
 from desktop_app.domain import errors as e
 from desktop_app.domain.redact import redact_secret
-
-from .helpers import Env, json_reply
+from tests.helpers.mock_api import Env, json_reply
 
 FIELD_GUIDE = {
     "1": e.ThrottledError,

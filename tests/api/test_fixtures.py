@@ -21,8 +21,7 @@ from desktop_app.domain.models import (
     StartResult,
     VerificationRecord,
 )
-
-from .helpers import V1, Env, fixture_bytes, fixture_json
+from tests.helpers.mock_api import V1, Env, fixture_bytes, fixture_json
 
 START = StartParams(number="447700900000", brand="Acme")
 RID = "cc121958d8fb4368aa3bb762bb9a0f75"

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,8 +18,7 @@ from desktop_app.api.sandbox_control import SandboxControl
 from desktop_app.api.v1 import VerifyV1Client
 from desktop_app.domain.errors import VerifyDeskError
 from desktop_app.domain.models import StartParams
-
-from .helpers import CREDS
+from tests.helpers.mock_api import CREDS
 
 SETTINGS = settings(
     max_examples=200, deadline=None, database=None,
@@ -68,6 +68,7 @@ def _only_typed(call: Callable[[], Any]) -> None:
         assert dataclasses.is_dataclass(result)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(json_values)
 def test_parsers_on_arbitrary_json(value: Any) -> None:

@@ -32,8 +32,7 @@ from desktop_app.domain.messages_hosts import MESSAGES_HOSTS, MESSAGES_SANDBOX_H
 from desktop_app.domain.messages_wire import message_body
 from desktop_app.domain.models import ApiCredentials
 from tests.domain.test_messages_rules import REFUSALS
-
-from .helpers import API_KEY, CREDS, HOST, SECRET, Recorder
+from tests.helpers.mock_api import API_KEY, CREDS, HOST, SECRET, Recorder
 
 UUID = "aaaaaaaa-bbbb-cccc-dddd-0123456789ab"
 TO = "447700900123"

@@ -15,8 +15,7 @@ from desktop_app.api.retry import RetryPolicy
 from desktop_app.api.v1 import VerifyV1Client
 from desktop_app.domain import errors as e
 from desktop_app.domain.models import StartParams
-
-from .helpers import CREDS
+from tests.helpers.mock_api import CREDS
 
 START = StartParams(number="447700900000", brand="A")
 
@@ -80,6 +79,7 @@ def test_tls_failure_is_tls_error(listener: socket.socket) -> None:
     assert info.value.outcome_unknown is False
 
 
+@pytest.mark.slow
 def test_silent_server_is_timeout(listener: socket.socket) -> None:
     thread = _serve_once(listener, "silent")
     http, client = _client(f"http://127.0.0.1:{listener.getsockname()[1]}")

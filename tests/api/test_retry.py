@@ -11,8 +11,7 @@ import pytest
 from desktop_app.api.retry import RetryPolicy
 from desktop_app.domain import errors as e
 from desktop_app.domain.models import Psd2Params, StartParams
-
-from .helpers import Env, fixture_bytes
+from tests.helpers.mock_api import Env, fixture_bytes
 
 
 def search_ok(_: httpx.Request) -> httpx.Response:

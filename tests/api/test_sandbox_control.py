@@ -12,8 +12,7 @@ import pytest
 from desktop_app.api.sandbox_control import ClockReading
 from desktop_app.domain import errors as e
 from desktop_app.domain.errors import ResponseFormatError
-
-from .helpers import Env
+from tests.helpers.mock_api import Env
 
 MESSAGES = {
     "messages": [

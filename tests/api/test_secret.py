@@ -21,8 +21,7 @@ from desktop_app.api.v1 import VerifyV1Client
 from desktop_app.domain.errors import VerifyDeskError
 from desktop_app.domain.models import Psd2Params, StartParams
 from desktop_app.domain.redact import SECRET_MASK
-
-from .helpers import CREDS, SECRET, Env
+from tests.helpers.mock_api import CREDS, SECRET, Env
 
 FORMS = (SECRET, quote_plus(SECRET), quote(SECRET, safe=""))
 
@@ -160,7 +159,9 @@ class _EchoHandler(BaseHTTPRequestHandler):
 @pytest.fixture
 def loopback() -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _EchoHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"

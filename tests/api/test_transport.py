@@ -13,8 +13,7 @@ from desktop_app.api.exchange import map_transport_error
 from desktop_app.api.http import decode_json
 from desktop_app.domain import errors as e
 from desktop_app.domain.models import StartParams
-
-from .helpers import Env
+from tests.helpers.mock_api import Env
 
 START = StartParams(number="447700900000", brand="Acme")
 HTML = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
@@ -112,8 +111,7 @@ def test_unknown_httpx_error_is_outcome_unknown() -> None:
 def test_invalid_host_is_not_sent(make_env: Callable[..., Env]) -> None:
     env = make_env(httpx.Response(200, json={"status": "0", "request_id": "x"}))
     from desktop_app.api.v1 import VerifyV1Client
-
-    from .helpers import CREDS
+    from tests.helpers.mock_api import CREDS
 
     client = VerifyV1Client(env.http, CREDS, api_host="https://host.invalid:notaport")
     with pytest.raises(e.ConnectError):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -36,13 +37,10 @@ from desktop_app.domain import errors as e
 from desktop_app.domain.models import ApiCredentials, StartParams
 from desktop_app.domain.v2 import SmsChannel, V2StartParams
 from desktop_app.sandbox.server import SandboxServer
-from tests.reliability.faultserver import closed_port
-from tests.sandbox_fixtures import serve_sandbox
+from tests.helpers.environment import ROOT
+from tests.helpers.faultserver import closed_port
+from tests.helpers.hostile_servers import HostileServer, RecordingServer
 
-from .hostile_servers import HostileServer, RecordingServer
-
-ROOT = Path(__file__).resolve().parents[2]
-PYTHON = ROOT / ".venv" / "bin" / "python"
 SECRET = "Pr0xy-CANARY-secret"
 CREDS = ApiCredentials("key", SECRET)
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy",
@@ -52,11 +50,6 @@ MEGABYTE = CallLimits(max_answer_bytes=1 << 20)
 MAX_CHILD_RSS_KB = 200 * 1024
 #: Three attempts without waiting: a retry would show as one more hit on the server.
 RETRY = RetryPolicy(attempts=3, base_delay=0.0)
-
-
-@pytest.fixture
-def sandbox() -> Iterator[SandboxServer]:
-    yield from serve_sandbox()
 
 
 @pytest.fixture
@@ -109,7 +102,7 @@ def test_a_child_process_with_proxy_variables_sends_nothing_to_them(
     env.update(VERIFY_DESK_HOME=str(tmp_path / "home"), VERIFY_DESK_API_KEY="sandbox",
                VERIFY_DESK_API_SECRET="sandbox-secret")  # fmt: skip
     child = subprocess.run(
-        [str(PYTHON), "-m", "desktop_app.cli", "--api-host", sandbox.url, "--rest-host",
+        [sys.executable, "-m", "desktop_app.cli", "--api-host", sandbox.url, "--rest-host",
          sandbox.url, "balance"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
@@ -214,6 +207,7 @@ def test_a_localhost_name_resolving_elsewhere_gets_no_byte(
 # -- the call's deadline and answer size ------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", ["slow-headers", "drip-body"])
 def test_a_dripping_server_is_stopped_by_the_call_deadline(mode: str) -> None:
     with (
@@ -227,6 +221,7 @@ def test_a_dripping_server_is_stopped_by_the_call_deadline(mode: str) -> None:
     assert server.interval < 15
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", ["slow-headers", "drip-body"])
 def test_a_start_cut_by_the_deadline_is_not_sent_again(mode: str) -> None:
     with HostileServer(mode) as server, build_http_client(limits=ONE_SECOND) as http:
@@ -284,7 +279,7 @@ def _child_peak_rss_kb(argv: list[str], env: dict[str, str]) -> tuple[int, str, 
     if not Path("/proc/self/status").exists():
         pytest.skip("needs /proc to read the child's peak memory")
     child = subprocess.run(
-        [str(PYTHON), "-c", _MEASURED_CLI, *argv], cwd=ROOT, env=env, capture_output=True,
+        [sys.executable, "-c", _MEASURED_CLI, *argv], cwd=ROOT, env=env, capture_output=True,
         text=True, timeout=120, check=False,
     )  # fmt: skip
     err, _, peak = child.stderr.rpartition("PEAK_KIB ")
@@ -298,6 +293,7 @@ def _child_peak_rss_kb(argv: list[str], env: dict[str, str]) -> tuple[int, str, 
      ("drip-body", ["--call-timeout", "1"], "within 1 s"),
      ("slow-headers", ["--call-timeout", "1"], "within 1 s")],
 )  # fmt: skip
+@pytest.mark.slow
 def test_a_cli_child_ends_hostile_answers_in_time_with_little_memory(
     mode: str, extra: list[str], message: str, tmp_path: Path
 ) -> None:

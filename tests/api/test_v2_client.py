@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -27,27 +27,11 @@ from desktop_app.domain.v2 import (
     VoiceChannel,
     WhatsAppChannel,
 )
-
-from .helpers import API_KEY, CREDS, HOST, SECRET
-from .v2_support import V2Env, problem
+from tests.helpers.mock_api import API_KEY, CREDS, HOST, SECRET, V2Env, problem
 
 RID = "2c59e3f4-a047-499f-a14f-819cd1989d2e"
 NUMBER = "447911123456"
 ACCEPTED = httpx.Response(202, json={"request_id": RID})
-
-
-@pytest.fixture
-def make() -> Iterator[Callable[..., V2Env]]:
-    envs: list[V2Env] = []
-
-    def factory(*replies: Any, auth: JwtAuth | None = None) -> V2Env:
-        env = V2Env(*replies, auth=auth)
-        envs.append(env)
-        return env
-
-    yield factory
-    for env in envs:
-        env.close()
 
 
 @pytest.fixture(scope="module")
@@ -59,8 +43,10 @@ def rsa_pem() -> tuple[str, Any]:
     return pem, key.public_key()
 
 
-def test_start_sends_json_with_basic_auth_and_only_set_fields(make: Callable[..., V2Env]) -> None:
-    env = make(ACCEPTED)
+def test_start_sends_json_with_basic_auth_and_only_set_fields(
+    make_v2_env: Callable[..., V2Env],
+) -> None:
+    env = make_v2_env(ACCEPTED)
     params = V2StartParams(
         "Acme",
         (
@@ -105,9 +91,9 @@ def test_fraud_check_true_and_defaults_are_omitted() -> None:
 
 
 def test_check_sends_the_code_in_the_body_and_never_logs_it(
-    make: Callable[..., V2Env], caplog: pytest.LogCaptureFixture
+    make_v2_env: Callable[..., V2Env], caplog: pytest.LogCaptureFixture
 ) -> None:
-    env = make(httpx.Response(200, json={"request_id": RID, "status": "completed"}))
+    env = make_v2_env(httpx.Response(200, json={"request_id": RID, "status": "completed"}))
     with caplog.at_level(logging.DEBUG):
         result = env.client.check(RID, "98765")
     assert result.status == "completed"
@@ -117,8 +103,8 @@ def test_check_sends_the_code_in_the_body_and_never_logs_it(
     assert f"POST /v2/verify/{RID} -> HTTP 200" in caplog.text
 
 
-def test_request_id_cannot_change_the_path(make: Callable[..., V2Env]) -> None:
-    env = make(httpx.Response(204))
+def test_request_id_cannot_change_the_path(make_v2_env: Callable[..., V2Env]) -> None:
+    env = make_v2_env(httpx.Response(204))
     env.client.cancel("../../account?x=1")
     assert env.recorder.requests[0].url.raw_path == b"/v2/verify/..%2F..%2Faccount%3Fx%3D1"
     with pytest.raises(e.ValidationFailed):
@@ -135,36 +121,36 @@ def test_request_id_cannot_change_the_path(make: Callable[..., V2Env]) -> None:
     ],
 )
 def test_bad_params_are_refused_before_sending(
-    params: V2StartParams, make: Callable[..., V2Env]
+    params: V2StartParams, make_v2_env: Callable[..., V2Env]
 ) -> None:
-    env = make(ACCEPTED)
+    env = make_v2_env(ACCEPTED)
     with pytest.raises(e.ValidationFailed):
         env.client.start(params)
     assert env.recorder.calls == 0
 
 
-def test_start_is_never_retried(make: Callable[..., V2Env]) -> None:
+def test_start_is_never_retried(make_v2_env: Callable[..., V2Env]) -> None:
     for reply in (
         problem(429, {"title": "Rate Limit Hit", "detail": "wait"}),
         httpx.ConnectError("refused"),
         httpx.Response(503),
     ):
-        env = make(reply)
+        env = make_v2_env(reply)
         with pytest.raises(e.VerifyDeskError):
             env.client.start(V2StartParams("Acme", (SmsChannel(NUMBER),)))
         assert env.recorder.calls == 1 and env.sleeps == []
 
 
-def test_check_retried_only_when_not_processed(make: Callable[..., V2Env]) -> None:
+def test_check_retried_only_when_not_processed(make_v2_env: Callable[..., V2Env]) -> None:
     ok = httpx.Response(200, json={"request_id": RID, "status": "completed"})
-    env = make(problem(429, {"title": "Rate Limit Hit"}, {"Retry-After": "2"}), ok)
+    env = make_v2_env(problem(429, {"title": "Rate Limit Hit"}, {"Retry-After": "2"}), ok)
     assert env.client.check(RID, "1234").status == "completed"
     assert env.recorder.calls == 2 and len(env.sleeps) == 1
-    env = make(httpx.ReadTimeout("slow"))
+    env = make_v2_env(httpx.ReadTimeout("slow"))
     with pytest.raises(e.ApiTimeoutError):
         env.client.check(RID, "1234")
     assert env.recorder.calls == 1  # a timed-out check may have used an attempt
-    env = make(problem(429, {"title": "Rate Limit Hit"}, {"Retry-After": "7"}))
+    env = make_v2_env(problem(429, {"title": "Rate Limit Hit"}, {"Retry-After": "7"}))
     with pytest.raises(e.ThrottledError) as caught:
         env.client.next_workflow(RID)
     assert env.recorder.calls == 3 and caught.value.retry_after >= 7
@@ -251,12 +237,12 @@ def test_secret_is_scrubbed_from_every_text() -> None:
 
 
 def test_jwt_auth_signs_fresh_rs256_tokens(
-    make: Callable[..., V2Env], rsa_pem: tuple[str, Any]
+    make_v2_env: Callable[..., V2Env], rsa_pem: tuple[str, Any]
 ) -> None:
     pem, public = rsa_pem
     auth = JwtAuth("app-123", pem, clock=lambda: 1_700_000_000)
     assert pem not in repr(auth)
-    env = make(ACCEPTED, auth=auth)
+    env = make_v2_env(ACCEPTED, auth=auth)
     env.client.start(V2StartParams("Acme", (SmsChannel(NUMBER),)))
     env.client.start(V2StartParams("Acme", (SmsChannel(NUMBER),)))
     tokens = [r.headers["authorization"] for r in env.recorder.requests]

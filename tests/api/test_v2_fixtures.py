@@ -7,7 +7,7 @@ MockTransport (so the transport, status handling and retries are the real ones).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -16,8 +16,7 @@ import pytest
 from desktop_app.api.v2_parsing import parse_v2_answer
 from desktop_app.domain import errors as e
 from desktop_app.domain.v2 import SmsChannel, V2CheckResult, V2StartParams, V2StartResult
-
-from .v2_support import V2, V2Env, v2_bytes
+from tests.helpers.mock_api import V2, V2Env, v2_bytes
 
 RID = "c11236f4-00bf-4b89-84ba-88b25df97315"
 
@@ -86,20 +85,6 @@ def test_invalid_parameters_are_kept_on_the_error() -> None:
     assert "workflow[0]: `to` Email address is invalid" in str(err)
 
 
-@pytest.fixture
-def env_factory() -> Iterator[Callable[..., V2Env]]:
-    envs: list[V2Env] = []
-
-    def make(*replies: Any) -> V2Env:
-        env = V2Env(*replies)
-        envs.append(env)
-        return env
-
-    yield make
-    for env in envs:
-        env.close()
-
-
 PARAMS = V2StartParams("Acme", (SmsChannel("447911123456"),))
 
 
@@ -121,9 +106,9 @@ CALLS: dict[str, Callable[[V2Env], Any]] = {
 
 @pytest.mark.parametrize(("name", "operation", "status", "expected"), TABLE)
 def test_fixture_through_the_client(
-    name: str, operation: str, status: int, expected: type[Any], env_factory: Callable[..., V2Env]
+    name: str, operation: str, status: int, expected: type[Any], make_v2_env: Callable[..., V2Env]
 ) -> None:
-    env = env_factory(httpx.Response(status, content=v2_bytes(name)))
+    env = make_v2_env(httpx.Response(status, content=v2_bytes(name)))
     if issubclass(expected, Exception):
         with pytest.raises(expected):
             CALLS[operation](env)
@@ -133,8 +118,8 @@ def test_fixture_through_the_client(
     assert env.recorder.calls == (3 if expected is e.ThrottledError and operation != "start" else 1)
 
 
-def test_cancel_204_and_next_workflow_200_without_body(env_factory: Callable[..., V2Env]) -> None:
-    env = env_factory(httpx.Response(204), httpx.Response(200))
+def test_cancel_204_and_next_workflow_200_without_body(make_v2_env: Callable[..., V2Env]) -> None:
+    env = make_v2_env(httpx.Response(204), httpx.Response(200))
     env.client.cancel(RID)
     env.client.next_workflow(RID)
     assert [r.method for r in env.recorder.requests] == ["DELETE", "POST"]

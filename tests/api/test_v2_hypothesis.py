@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,9 +19,7 @@ from desktop_app.api.v2_parsing import (
 )
 from desktop_app.domain.errors import ApiError, VerifyDeskError
 from desktop_app.domain.v2 import SmsChannel, V2CheckResult, V2StartParams, V2StartResult
-
-from .helpers import SECRET
-from .v2_support import V2Env
+from tests.helpers.mock_api import SECRET, V2Env
 
 SETTINGS = settings(
     max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
@@ -74,6 +73,7 @@ def _answer(operation: str, status: int, content: bytes) -> None:
     assert 200 <= status < 300
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(OPERATIONS, STATUSES, json_values)
 def test_any_json(operation: str, status: int, data: Any) -> None:
@@ -86,6 +86,7 @@ def test_any_bytes(operation: str, status: int, content: bytes) -> None:
     _answer(operation, status, content)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(json_values)
 def test_success_parsers_on_any_value(data: Any) -> None:

@@ -1,38 +1,17 @@
-"""Fixtures for the command-line tests: an in-process sandbox, a throw-away home and history."""
+"""The command-line tests' fixtures: ``main`` called in-process, a throw-away home and history.
+
+``sandbox`` (rate limits off), ``http`` and ``control`` come from tests/helpers.
+"""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from desktop_app.cli.main import main
 from desktop_app.sandbox.server import SandboxServer
-from tests import sandbox_fixtures
-from tests.sandbox_fixtures import serve_sandbox
-
-
-@dataclass(frozen=True)
-class Run:
-    """One ``main([...])`` call: exit status and what it printed."""
-
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
-
-
-Cli = Callable[..., Run]
-
-# The shared fixtures, under the names the tests ask for.
-http = sandbox_fixtures.http
-control = sandbox_fixtures.control
+from tests.helpers.cli import Cli, Run
 
 
 @pytest.fixture(autouse=True)
@@ -43,11 +22,6 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("VERIFY_DESK_API_KEY", raising=False)
     monkeypatch.delenv("VERIFY_DESK_API_SECRET", raising=False)
     return path
-
-
-@pytest.fixture
-def sandbox() -> Iterator[SandboxServer]:
-    yield from serve_sandbox()
 
 
 @pytest.fixture

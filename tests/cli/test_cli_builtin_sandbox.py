@@ -45,6 +45,7 @@ def ok(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
     return payload
 
 
+@pytest.mark.slow
 def test_start_handset_check_across_commands(home: Path) -> None:
     started = ok(run_cli(home, "start", "--number", NUMBER, "--brand", "Acme"))
     request_id = started["request_id"]
@@ -71,6 +72,7 @@ def test_the_start_hint_works_as_printed(run: Cli, home: Path) -> None:
     assert run("--sandbox", *argv).code == 0
 
 
+@pytest.mark.slow
 def test_two_commands_writing_at_once_lose_nothing(home: Path) -> None:
     """Two command-line processes open the same state at the same time, again and again."""
     rounds = 4

@@ -11,8 +11,7 @@ from desktop_app.api.sandbox_control import SandboxControl
 from desktop_app.domain.models import VerificationStatus
 from desktop_app.sandbox.server import SandboxServer
 from desktop_app.store.history import HistoryStore
-
-from .conftest import Cli
+from tests.helpers.cli import Cli
 
 NUMBER = "447123450100"
 OTHER = "447123450101"

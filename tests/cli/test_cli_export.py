@@ -12,7 +12,7 @@ import pytest
 
 from desktop_app.cli.export import PROGRESS_MIN_ROWS, parse_moment
 from desktop_app.cli.main import main
-from tests.report_rows import T0, Row, make_history
+from tests.helpers.report_rows import T0, Row, make_history
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -36,9 +36,8 @@ from desktop_app.cli.inputs import is_text
 from desktop_app.cli.main import main
 from desktop_app.cli.parser import FILTER_MAX
 from desktop_app.domain.errors import ValidationFailed
+from tests.helpers.environment import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
-PYTHON = ROOT / ".venv" / "bin" / "python"
 NUMBER = "+447123456789"
 V2_ID = "c11236f4-00bf-4b89-84ba-88b25df97315"
 SETTINGS = settings(
@@ -170,6 +169,7 @@ def _cases() -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
 CASES = _cases()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("case", "base", "also"), CASES, ids=[case for case, _, _ in CASES])
 @SETTINGS
 @given(value=VALUES, json_mode=st.booleans())
@@ -256,6 +256,7 @@ def test_a_long_filter_within_the_limit_still_searches(runner: Runner) -> None:
     assert code == 0 and json.loads(out)["entries"] == []
 
 
+@pytest.mark.expect_warnings(match="stopped on an unexpected error")
 def test_an_unforeseen_failure_is_one_sentence_and_a_logged_traceback(
     runner: Runner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -283,7 +284,7 @@ def _child(
     environ[b"VERIFY_DESK_HOME"] = str(tmp / "home").encode()
     environ.update(env or {})
     child = subprocess.run(
-        [bytes(PYTHON), b"-m", b"desktop_app.cli", b"--json", *argv],
+        [os.fsencode(sys.executable), b"-m", b"desktop_app.cli", b"--json", *argv],
         cwd=ROOT, env=environ, capture_output=True, timeout=120, check=False,
     )  # fmt: skip
     return child.returncode, child.stdout.decode(), child.stderr.decode()
@@ -309,6 +310,7 @@ CHILD_CASES: list[tuple[list[bytes], dict[bytes, bytes], str]] = [
     CHILD_CASES,
     ids=["brand", "payee", "operator", "filter", "v2 brand", "secret"],
 )
+@pytest.mark.slow
 def test_undecodable_bytes_in_a_real_process_are_named_refusals(
     tmp_path: Path, argv: list[bytes], env: dict[bytes, bytes], named: str
 ) -> None:

@@ -13,9 +13,8 @@ from desktop_app.api import http as api_http
 from desktop_app.cli import connection
 from desktop_app.domain.models import VerificationStatus
 from desktop_app.store.history import HistoryStore
-from tests.usecases.messages_fakes import FakeMessagesApi, problem
-
-from .conftest import Cli, Run
+from tests.helpers.cli import Cli, Run
+from tests.helpers.messages_fakes import FakeMessagesApi, problem
 
 TO = "447700900123"
 HOST = "https://api.test.invalid"

@@ -15,8 +15,7 @@ from desktop_app.api.sandbox_control import SandboxControl
 from desktop_app.domain.models import HistoryEntry, VerificationStatus
 from desktop_app.sandbox.server import SandboxConfig, SandboxServer
 from desktop_app.store.history import HistoryStore
-
-from .conftest import Cli
+from tests.helpers.cli import Cli
 
 
 def _handset_code(control: SandboxControl, number: str) -> str:

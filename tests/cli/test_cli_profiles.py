@@ -9,8 +9,7 @@ import pytest
 from desktop_app.sandbox.server import SandboxServer
 from desktop_app.settings.paths import AppPaths
 from desktop_app.settings.profiles import Profile, ProfileStore
-
-from .conftest import Cli
+from tests.helpers.cli import Cli
 
 
 def _save_active(profile: Profile) -> None:

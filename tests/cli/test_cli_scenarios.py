@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,6 @@ from desktop_app.cli.main import main
 from desktop_app.domain.models import VerificationStatus
 from desktop_app.sandbox.server import SandboxConfig, SandboxServer
 from desktop_app.store.history import HistoryStore
-from tests.sandbox_fixtures import serve_sandbox
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "scenarios"
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.toml"))
@@ -55,11 +54,6 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Cli:
         return Ran(code, captured.out, captured.err)
 
     return call
-
-
-@pytest.fixture
-def running_sandbox() -> Iterator[SandboxServer]:
-    yield from serve_sandbox()
 
 
 def write(tmp_path: Path, text: str, name: str = "s.toml") -> Path:
@@ -144,6 +138,7 @@ def test_examples_cover_the_documented_outcomes() -> None:
         assert all(mark in text for mark in marks), outcome
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.name)
 def test_every_example_file_passes(cli: Cli, path: Path) -> None:
     ran = cli("run", str(path))
@@ -282,14 +277,14 @@ def test_a_bad_file_runs_nothing_and_exits_2(cli: Cli, tmp_path: Path) -> None:
 
 
 def test_a_real_account_needs_yes_and_skips_handset_steps(
-    cli: Cli, tmp_path: Path, running_sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
+    cli: Cli, tmp_path: Path, sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The "real account" is a running sandbox reached as a custom host: nothing to read the
     # handset with, so the scenario that needs it is skipped and the other runs.
     monkeypatch.setenv("VERIFY_DESK_API_KEY", "sandbox")
     monkeypatch.setenv("VERIFY_DESK_API_SECRET", "sandbox-secret")
     path = write(tmp_path, ACCOUNT)
-    hosts = ("--api-host", running_sandbox.url, "--rest-host", running_sandbox.url)
+    hosts = ("--api-host", sandbox.url, "--rest-host", sandbox.url)
     refused = cli(*hosts, "run", str(path))
     assert refused.code == 2
     assert "real account" in refused.err and "may start 1 verification(s)" in refused.err

@@ -11,8 +11,7 @@ import pytest
 
 from desktop_app.api.sandbox_control import SandboxControl
 from desktop_app.sandbox.server import SandboxConfig, SandboxServer
-
-from .conftest import Cli
+from tests.helpers.cli import Cli
 
 SECRET = "S3cr3t-CANARY-9f2"
 NUMBER = "447123450100"
@@ -29,6 +28,7 @@ def _leaks(text: str) -> bool:
     return SECRET in text or SECRET.lower() in text.lower() or "S3cr3t" in text
 
 
+@pytest.mark.slow
 def test_secret_never_appears_anywhere(
     run: Cli,
     canary_sandbox: SandboxServer,

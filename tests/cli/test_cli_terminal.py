@@ -23,8 +23,7 @@ from desktop_app.api.http import build_http_client
 from desktop_app.cli import connection as cli_connection
 from desktop_app.settings.paths import AppPaths
 from desktop_app.settings.profiles import Profile, ProfileStore
-
-from .conftest import Cli, Run
+from tests.helpers.cli import Cli, Run
 
 HOSTILE = "\x1b]0;owned\x07\x1b[2J\x1b[31mred\u202eevil\u2066x\u2069\r\x9b"
 ESCAPES = ("\x1b", "\u202e", "\u2066", "\u2069", "\r", "\x9b", "\x07")

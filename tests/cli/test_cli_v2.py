@@ -8,8 +8,7 @@ from desktop_app.api.sandbox_control import SandboxControl
 from desktop_app.domain.models import VerificationStatus
 from desktop_app.domain.v2 import is_v2_request_id
 from desktop_app.store.history import HistoryStore
-
-from .conftest import Cli
+from tests.helpers.cli import Cli
 
 NUMBER = "447123450200"
 OTHER = "447123450201"

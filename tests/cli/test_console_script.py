@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from desktop_app.api.http import build_http_client
 from desktop_app.api.sandbox_control import SandboxControl
 
@@ -50,6 +52,7 @@ def _cli(*argv: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_qa_script_flow_against_a_background_sandbox(tmp_path: Path) -> None:
     """The documented QA recipe: verify-desk-sandbox in the background, one CLI call a step."""
     sandbox_exe = Path(_console_script()).with_name("verify-desk-sandbox")

@@ -230,6 +230,7 @@ EXAMPLES = _examples()
 SENDABLE = [number for number in EXAMPLES if E164_DIGITS.fullmatch(_e164(number))]
 
 
+@pytest.mark.slow
 def test_every_sendable_example_number_round_trips_in_every_form() -> None:
     assert len(SENDABLE) > 1000
     for number in SENDABLE:

@@ -1,37 +1,30 @@
-"""Fixtures for the fault-injection tests: sandboxes with faults, desks, a figure summary."""
+"""The fault tests' fixtures: desks on sandboxes with faults, and the figures summary.
+
+``make_sandbox`` (rate limits off: the faults decide) and ``history`` come from tests/helpers;
+every sandbox's injected faults are counted into :class:`Figures` before it stops.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from desktop_app.sandbox.server import SandboxServer
 from desktop_app.store.history import HistoryStore
-from tests.sandbox_fixtures import start_sandboxes
-
-from .support import Env, Figures, build_env
-
-
-@pytest.fixture
-def make_sandbox() -> Iterator[Callable[..., SandboxServer]]:
-    """Sandboxes on ephemeral ports, throttling off (faults decide); stopped after the test."""
-    yield from start_sandboxes(before_stop=Figures.absorb)
+from tests.helpers.faults import Env, Figures, build_env
+from tests.helpers.sandbox import SandboxFactory
 
 
-@pytest.fixture
-def history(tmp_path: Path) -> Iterator[HistoryStore]:
-    store = HistoryStore(tmp_path / "faults.sqlite3")
-    yield store
-    store.close()
+@pytest.fixture(autouse=True)
+def count_injected_faults(make_sandbox: SandboxFactory) -> None:
+    """Read each sandbox's injected-fault counts into :class:`Figures` before it stops."""
+    make_sandbox.before_stop(Figures.absorb)
 
 
 @pytest.fixture
-def make_env(
-    make_sandbox: Callable[..., SandboxServer], history: HistoryStore
-) -> Iterator[Callable[..., Env]]:
+def make_env(make_sandbox: SandboxFactory, history: HistoryStore) -> Iterator[Callable[..., Env]]:
+    """Build :class:`Env` desks, each on a new sandbox with ``overrides`` (faults, latency...)."""
     envs: list[Env] = []
 
     def make(**overrides: Any) -> Env:
@@ -44,7 +37,7 @@ def make_env(
         env.http.close()
 
 
-def pytest_terminal_summary(terminalreporter: Any) -> None:
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if not Figures.injected and not Figures.handled:
         return
     write = terminalreporter.write_line

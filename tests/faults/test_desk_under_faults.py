@@ -31,8 +31,8 @@ from desktop_app.domain.models import VerificationStatus
 from desktop_app.domain.validation import Psd2Form, StartForm
 from desktop_app.store.history import HistoryStore
 from desktop_app.usecases.recording import LOST_START_ADVICE
-
-from .support import (
+from tests.helpers.desks import uk_number
+from tests.helpers.faults import (
     ENDPOINT,
     KINDS,
     READ_TIMEOUT,
@@ -41,8 +41,10 @@ from .support import (
     call_outcome,
     error_for,
     retried,
-    uk_number,
 )
+
+# A fault-injection sweep: left out of the quick loop (scripts/test --quick).
+pytestmark = pytest.mark.slow
 
 _numbers = itertools.count(1)
 OPERATIONS = ("start", "psd2", "check", "search", "cancel", "balance")

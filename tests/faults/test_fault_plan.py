@@ -194,6 +194,7 @@ def test_cli_refuses_a_bad_fault(capsys: pytest.CaptureFixture[str]) -> None:
     assert "unknown fault kind 'http404'" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_cli_runs_with_faults() -> None:
     """``verify-desk-sandbox --fault ...`` serves the faults and lists them on stderr."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}

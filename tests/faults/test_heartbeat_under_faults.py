@@ -13,14 +13,19 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from desktop_app.domain.validation import StartForm
 from desktop_app.services import NETWORK_THREADS
 from desktop_app.services.tasks import Task, TaskRunner
 from desktop_app.services.verification import VerificationService
 from desktop_app.store.history import HistoryStore
-from tests.heartbeat import Heartbeat
+from tests.helpers.desks import uk_number
+from tests.helpers.faults import KINDS, Figures, build_env
+from tests.helpers.heartbeat import Heartbeat
 
-from .support import KINDS, Figures, build_env, uk_number
+# A fault-injection sweep: left out of the quick loop (scripts/test --quick).
+pytestmark = pytest.mark.slow
 
 
 def test_gui_thread_keeps_ticking_under_every_fault(

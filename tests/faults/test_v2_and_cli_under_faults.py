@@ -23,8 +23,11 @@ from desktop_app.domain.errors import (
 )
 from desktop_app.domain.v2 import SmsChannel, V2StartParams
 from desktop_app.store.history import HistoryStore
+from tests.helpers.desks import uk_number
+from tests.helpers.faults import CREDS, Figures
 
-from .support import CREDS, Figures, uk_number
+# A fault-injection sweep: left out of the quick loop (scripts/test --quick).
+pytestmark = pytest.mark.slow
 
 
 @pytest.mark.parametrize(

@@ -7,13 +7,14 @@ import os
 import signal
 import sqlite3
 import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .conftest import PYTHON, ROOT
+from tests.helpers.environment import ROOT, child_env
 
 CHILD = Path(__file__).with_name("writer_child.py")
 
@@ -71,12 +72,13 @@ class Child:
 
 
 def spawn(db: Path, seed: int, count: int = 0, label: str = "w") -> Child:
-    args = [str(PYTHON), str(CHILD), str(db), str(seed)]
+    args = [sys.executable, str(CHILD), str(db), str(seed)]
     if count:
         args += [str(count), label]
     proc = subprocess.Popen(
         args,
         cwd=ROOT,
+        env=child_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

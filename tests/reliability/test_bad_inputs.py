@@ -47,6 +47,10 @@ from desktop_app.settings.profiles import url_problem
 
 from . import figures
 
+# The reliability suite (also run alone by `python -m tests.reliability`): sweeps and
+# fault runs, left out of the quick loop (scripts/test --quick).
+pytestmark = pytest.mark.slow
+
 _FORMAT = (
     "number: must be a phone number in international format (+44 7700 900123) or national "
     "format for the chosen country"

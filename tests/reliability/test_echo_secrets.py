@@ -28,6 +28,10 @@ from desktop_app.usecases.logging_setup import LOG_FILE_NAME
 
 from . import figures
 
+# The reliability suite (also run alone by `python -m tests.reliability`): sweeps and
+# fault runs, left out of the quick loop (scripts/test --quick).
+pytestmark = pytest.mark.slow
+
 KEY = "echo-key"
 SECRET = "Zq7/CANARY+s3cret=5e1"
 BASIC = base64.b64encode(f"{KEY}:{SECRET}".encode()).decode()

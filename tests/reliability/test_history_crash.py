@@ -23,6 +23,10 @@ from desktop_app.store.history import HistoryStore, NewRequest, RequestChanges
 
 from . import crashkit, figures
 
+# The reliability suite (also run alone by `python -m tests.reliability`): sweeps and
+# fault runs, left out of the quick loop (scripts/test --quick).
+pytestmark = pytest.mark.slow
+
 KILLS = 20
 
 

@@ -19,20 +19,23 @@ import os
 import sqlite3
 import stat
 import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from desktop_app.api.http import build_http_client
 from desktop_app.api.sandbox_control import SandboxControl
 from desktop_app.cli.main import main
 from desktop_app.sandbox.server import SandboxServer
 from desktop_app.settings.paths import AppPaths
 from desktop_app.usecases.logging_setup import LOG_FILE_NAME, configure_logging, remove_logging
+from tests.helpers.environment import ROOT
 
-from .conftest import PYTHON, ROOT
+# The reliability suite (also run alone by `python -m tests.reliability`): sweeps and
+# fault runs, left out of the quick loop (scripts/test --quick).
+pytestmark = pytest.mark.slow
 
 NUMBER = "447123456789"
 
@@ -131,7 +134,7 @@ def child(home: Path) -> Child:
     def run(*argv: str) -> subprocess.CompletedProcess[str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("VERIFY_DESK_API")}
         return subprocess.run(
-            [str(PYTHON), "-m", "desktop_app.cli", *argv], cwd=ROOT, env=env,
+            [sys.executable, "-m", "desktop_app.cli", *argv], cwd=ROOT, env=env,
             capture_output=True, text=True, timeout=120, check=False,
             preexec_fn=_without_permission_override,
         )  # fmt: skip
@@ -157,7 +160,7 @@ def read_only_history(
     db.chmod(0o444)
     folder.chmod(0o555)
     probe = subprocess.run(
-        [str(PYTHON), "-c", f"open({str(folder / 'probe')!r}, 'w')"],
+        [sys.executable, "-c", f"open({str(folder / 'probe')!r}, 'w')"],
         capture_output=True, check=False, preexec_fn=_without_permission_override,
     )  # fmt: skip
     if probe.returncode == 0:
@@ -189,12 +192,6 @@ def test_a_read_only_history_is_read_and_operations_go_on(
     assert "kept in memory only" in warnings[0]
     assert sorted(p.name for p in db.parent.iterdir()) == ["h.sqlite3"]  # nothing created
     assert _rows(db) == 1  # and the file was not written
-
-
-@pytest.fixture
-def http() -> Iterator[httpx.Client]:
-    with build_http_client() as client:
-        yield client
 
 
 @pytest.mark.parametrize("command", ["history", "start"])

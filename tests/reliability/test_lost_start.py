@@ -8,7 +8,7 @@ adopts the live request id while the error still reaches the caller.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,9 +23,13 @@ from desktop_app.domain.validation import StartForm
 from desktop_app.sandbox.server import SandboxServer
 from desktop_app.store.history import HistoryStore
 from desktop_app.usecases.recording import LOST_START_ADVICE
+from tests.helpers.desks import make_desk
 
 from . import figures
-from .support import make_desk
+
+# The reliability suite (also run alone by `python -m tests.reliability`): sweeps and
+# fault runs, left out of the quick loop (scripts/test --quick).
+pytestmark = pytest.mark.slow
 
 NUMBER = "447123450400"
 
@@ -56,12 +60,6 @@ class LosingTransport(httpx.BaseTransport):
 
     def close(self) -> None:
         self._real.close()
-
-
-@pytest.fixture
-def control(sandbox: SandboxServer) -> Iterator[SandboxControl]:
-    with build_http_client() as http:
-        yield SandboxControl(http, sandbox.url)
 
 
 @pytest.mark.parametrize("loss", sorted(LOSSES))

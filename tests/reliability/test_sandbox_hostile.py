@@ -27,9 +27,13 @@ import pytest
 
 from desktop_app.api.http import build_http_client
 from desktop_app.sandbox.server import SandboxConfig, SandboxServer
-from tests.sandbox.sandbox_health import assert_healthy, is_problem, observe, plain_message
+from tests.helpers.sandbox_health import assert_healthy, is_problem, observe, plain_message
 
 from . import figures
+
+# The reliability suite (also run alone by `python -m tests.reliability`): sweeps and
+# fault runs, left out of the quick loop (scripts/test --quick).
+pytestmark = pytest.mark.slow
 
 CREDS = "api_key=sandbox&api_secret=sandbox-secret"
 
@@ -477,6 +481,7 @@ def _explode(*args: object, **kwargs: object) -> None:
     raise RuntimeError("a bug in the middle of a change")
 
 
+@pytest.mark.expect_warnings(match="answered HTTP 500")
 @pytest.mark.parametrize("api", ["v1", "v2"])
 def test_an_unexpected_error_answers_500_and_leaves_no_half_change(
     api: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
@@ -509,6 +514,7 @@ def test_an_unexpected_error_answers_500_and_leaves_no_half_change(
     assert any("answered HTTP 500" in r.getMessage() and r.exc_info for r in caplog.records)
 
 
+@pytest.mark.expect_warnings(match="answered HTTP 500")
 def test_an_unexpected_error_in_a_control_answers_500(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:

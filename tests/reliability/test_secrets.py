@@ -13,6 +13,7 @@ import logging
 import os
 import ssl
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,10 +31,14 @@ from desktop_app.sandbox.server import SandboxConfig, SandboxServer
 from desktop_app.settings.paths import AppPaths
 from desktop_app.settings.profiles import Profile, ProfileStore
 from desktop_app.usecases.logging_setup import LOG_FILE_NAME, configure_logging, remove_logging
+from tests.helpers.environment import ROOT
+from tests.helpers.faultserver import FaultServer, closed_port
 
 from . import figures
-from .conftest import PYTHON, ROOT
-from .faultserver import FaultServer, closed_port
+
+# The reliability suite (also run alone by `python -m tests.reliability`): sweeps and
+# fault runs, left out of the quick loop (scripts/test --quick).
+pytestmark = pytest.mark.slow
 
 SECRET = "Zq7-CANARY-secret-5e1"
 KEY = "sandbox"
@@ -153,9 +158,9 @@ def test_cli_through_every_operation_and_fault_leaves_no_secret_anywhere(
     argv_checked = 0
     for argv in (["balance"], ["start", "--number", "447123450798", "--brand", "Acme"],
                  ["--api-host", dead, "balance"]):  # fmt: skip
-        args = [str(PYTHON), "-m", "desktop_app.cli", "--profile", "QA", *argv]
+        args = [sys.executable, "-m", "desktop_app.cli", "--profile", "QA", *argv]
         if argv[0] == "--api-host":
-            args = [str(PYTHON), "-m", "desktop_app.cli", *argv]
+            args = [sys.executable, "-m", "desktop_app.cli", *argv]
         child = subprocess.Popen(args, cwd=ROOT, env=dict(os.environ), stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE)  # fmt: skip
         cmdline = Path(f"/proc/{child.pid}/cmdline").read_bytes()  # while it runs
@@ -201,6 +206,7 @@ def test_tls_verification_is_on() -> None:
     assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
 
 
+@pytest.mark.expect_warnings(match="failed for")
 def test_log_file_redacts_numbers_and_secrets(tmp_path: Path) -> None:
     handler = configure_logging(tmp_path / "logs", secrets=lambda: [SECRET], level=logging.DEBUG)
     log = logging.getLogger("desktop_app.reliability-test")

@@ -6,14 +6,13 @@ a ``file:...?mode=ro`` URI (this suite may run as root, who ignores file permiss
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from desktop_app.api.http import build_http_client
 from desktop_app.api.sandbox_control import SandboxControl
 from desktop_app.cli import connection as cli_connection
 from desktop_app.cli.main import main
@@ -22,17 +21,16 @@ from desktop_app.domain.models import VerificationStatus
 from desktop_app.domain.validation import StartForm
 from desktop_app.sandbox.server import SandboxServer
 from desktop_app.store.history import HistoryStore
+from tests.helpers.desks import make_desk
+from tests.helpers.store_faults import add_row, fill_until_full, read_only_copy
 
 from . import figures
-from .support import add_row, fill_until_full, make_desk, read_only_copy
+
+# The reliability suite (also run alone by `python -m tests.reliability`): sweeps and
+# fault runs, left out of the quick loop (scripts/test --quick).
+pytestmark = pytest.mark.slow
 
 NUMBER = "447123450300"
-
-
-@pytest.fixture
-def http() -> Iterator[httpx.Client]:
-    with build_http_client() as client:
-        yield client
 
 
 def _full_store(path: Path) -> HistoryStore:
@@ -58,6 +56,7 @@ FAULTS: dict[str, tuple[Callable[[Path], HistoryStore], str]] = {
 }  # fmt: skip
 
 
+@pytest.mark.expect_warnings(match="History file unusable")
 @pytest.mark.parametrize("fault", sorted(FAULTS))
 def test_desk_keeps_working_in_memory_and_warns_once(
     fault: str, tmp_path: Path, http: httpx.Client, sandbox: SandboxServer
@@ -92,6 +91,7 @@ def test_desk_keeps_working_in_memory_and_warns_once(
     store.close()
 
 
+@pytest.mark.expect_warnings(match="History file unusable")
 def test_a_file_row_updated_after_the_switch_is_carried_into_memory(
     tmp_path: Path, http: httpx.Client, sandbox: SandboxServer
 ) -> None:
@@ -126,6 +126,7 @@ def test_store_error_messages_name_the_problem(tmp_path: Path) -> None:
         assert error.next_step in error.user_message()
 
 
+@pytest.mark.expect_warnings(match="History file unusable")
 def test_cli_start_on_a_full_disk_succeeds_with_a_warning(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,

@@ -6,9 +6,6 @@ sandbox's own fault injection is another engineer's and is marked TODO there).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import httpx
 import pytest
 
@@ -32,10 +29,14 @@ from desktop_app.domain.validation import StartForm
 from desktop_app.store.history import HistoryStore
 from desktop_app.usecases.desk import VerifyDesk
 from desktop_app.usecases.recording import LOST_START_ADVICE
+from tests.helpers.desks import PROFILE, SANDBOX_CREDS
+from tests.helpers.faultserver import FaultServer, closed_port
 
 from . import figures
-from .faultserver import FaultServer, closed_port
-from .support import PROFILE, SANDBOX_CREDS
+
+# The reliability suite (also run alone by `python -m tests.reliability`): sweeps and
+# fault runs, left out of the quick loop (scripts/test --quick).
+pytestmark = pytest.mark.slow
 
 RID = "0" * 31 + "1"
 FAST_RETRY = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.02)
@@ -67,13 +68,6 @@ FAULTS: dict[str, tuple[str, type[VerifyDeskError], VerificationStatus, str, int
         FAST_RETRY.attempts if retry_idempotent(InternalApiError()) else 1,
     ),
 }  # fmt: skip
-
-
-@pytest.fixture
-def history(tmp_path: Path) -> Iterator[HistoryStore]:
-    store = HistoryStore(tmp_path / "faults.sqlite3")
-    yield store
-    store.close()
 
 
 def _desk(http: httpx.Client, url: str, history: HistoryStore) -> VerifyDesk:

@@ -48,6 +48,10 @@ from desktop_app.usecases.logging_setup import LOG_FILE_NAME
 
 from . import figures
 
+# The reliability suite (also run alone by `python -m tests.reliability`): sweeps and
+# fault runs, left out of the quick loop (scripts/test --quick).
+pytestmark = pytest.mark.slow
+
 SECRET = "Wnd-S3cr3t-7c1d-CANARY"
 WRONG = SECRET + "-wrong"
 KEY = "acme-key"
@@ -388,6 +392,7 @@ class Desk:
         return sum(int(rule["remaining"] or 0) for rule in self.control.faults()["rules"])
 
 
+@pytest.mark.expect_warnings(match="unexpected error")
 def test_window_through_every_operation_and_fault_leaves_no_secret_anywhere(
     qtbot: Any,
     tmp_path: Path,

@@ -1,37 +1,21 @@
-"""Shared fixtures for the sandbox tests: a running sandbox, a raw httpx client, a TLS cert."""
+"""The sandbox tests' own fixture: a raw httpx client for the test's ``sandbox``.
+
+``sandbox``, ``make_sandbox``, ``tls_files`` and ``tls_sandbox`` come from tests/helpers/sandbox.py.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 
 import httpx
 import pytest
-from sandbox_helpers import Api
 
-from desktop_app.sandbox.selfsigned import write_self_signed
 from desktop_app.sandbox.server import SandboxServer
-from tests.sandbox_fixtures import start_sandboxes
-
-
-@pytest.fixture
-def make_sandbox() -> Iterator[Callable[..., SandboxServer]]:
-    """Start sandboxes on ephemeral ports (throttling off unless asked); stop them after."""
-    yield from start_sandboxes()
-
-
-@pytest.fixture
-def sandbox(make_sandbox: Callable[..., SandboxServer]) -> SandboxServer:
-    return make_sandbox()
+from tests.helpers.sandbox_api import Api
 
 
 @pytest.fixture
 def api(sandbox: SandboxServer) -> Iterator[Api]:
+    """Plain form posts to the test's ``sandbox`` (no app code in between)."""
     with httpx.Client(base_url=sandbox.url, timeout=10) as client:
         yield Api(client)
-
-
-@pytest.fixture(scope="session")
-def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A throwaway self-signed certificate for 127.0.0.1 / localhost and its key."""
-    return write_self_signed(tmp_path_factory.mktemp("tls"), "verify-desk sandbox test")

@@ -16,7 +16,10 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-from messages_helpers import (
+
+from desktop_app.sandbox.clock import ClockState
+from desktop_app.sandbox.server import SandboxConfig, SandboxServer
+from tests.helpers.messages_sandbox import (
     APPLICATION_ID,
     BASIC,
     advance,
@@ -29,9 +32,6 @@ from messages_helpers import (
     whatsapp_template,
     whatsapp_text,
 )
-
-from desktop_app.sandbox.clock import ClockState
-from desktop_app.sandbox.server import SandboxConfig, SandboxServer
 
 UK = "447700900123"
 URL = "https://example.com/media/a"
@@ -53,7 +53,8 @@ def server(make_sandbox: Callable[..., SandboxServer], keys: tuple[str, str]) ->
 
 
 @pytest.fixture
-def http(server: SandboxServer) -> Iterator[httpx.Client]:
+def wire(server: SandboxServer) -> Iterator[httpx.Client]:
+    """Plain httpx on the test's Messages sandbox (not the app's client: that is ``http``)."""
     with httpx.Client(base_url=server.url, timeout=10) as client:
         yield client
 
@@ -73,48 +74,48 @@ def _token(private_key: str, **claims: Any) -> str:
 # -- answers -------------------------------------------------------------------------------
 
 
-def test_an_accepted_message_is_202_with_a_canonical_uuid(http: httpx.Client) -> None:
-    answer = post(http, sms(UK))
+def test_an_accepted_message_is_202_with_a_canonical_uuid(wire: httpx.Client) -> None:
+    answer = post(wire, sms(UK))
     assert answer.status_code == 202
     assert answer.headers["Content-Type"].startswith("application/json")
     message_uuid = answer.json()["message_uuid"]
     assert str(uuid.UUID(message_uuid)) == message_uuid and answer.json().keys() == {"message_uuid"}
 
 
-def test_problems_carry_the_four_members_as_problem_json(http: httpx.Client) -> None:
+def test_problems_carry_the_four_members_as_problem_json(wire: httpx.Client) -> None:
     for answer in (
-        post(http, sms(UK), authorization=None),
-        post(http, None, raw=b'{"channel": "sms",'),
-        post(http, sms("447700904020")),
-        post(http, sms(UK, text="")),
+        post(wire, sms(UK), authorization=None),
+        post(wire, None, raw=b'{"channel": "sms",'),
+        post(wire, sms("447700904020")),
+        post(wire, sms(UK, text="")),
     ):
         assert answer.headers["Content-Type"] == "application/problem+json", answer.status_code
         problem = answer.json()
         assert {"type", "title", "detail", "instance"} <= problem.keys()
         assert all(isinstance(problem[k], str) and problem[k] for k in ("title", "instance"))
-    assert post(http, None, raw=b"{").json()["type"].endswith("#invalid-json")
-    assert post(http, None, raw=b"[1, 2]").json()["invalid_parameters"][0]["name"] == "body"
+    assert post(wire, None, raw=b"{").json()["type"].endswith("#invalid-json")
+    assert post(wire, None, raw=b"[1, 2]").json()["invalid_parameters"][0]["name"] == "body"
 
 
-def test_only_post_is_allowed_on_the_endpoint(http: httpx.Client) -> None:
-    answer = http.get("/v1/messages")
+def test_only_post_is_allowed_on_the_endpoint(wire: httpx.Client) -> None:
+    answer = wire.get("/v1/messages")
     assert (answer.status_code, answer.headers["Allow"]) == (405, "POST")
     assert answer.json()["title"] == "Method Not Allowed"
 
 
-def test_the_sdks_extra_fields_are_accepted(http: httpx.Client) -> None:
+def test_the_sdks_extra_fields_are_accepted(wire: httpx.Client) -> None:
     body = sms(UK, ttl=600, webhook_version="v1", client_ref="r-1", trusted_recipient=True)
     body["webhook_url"] = "http://127.0.0.1:9/status"  # nobody listens: still accepted
-    assert post(http, body).status_code == 202
+    assert post(wire, body).status_code == 202
 
 
-def test_a_webhook_url_off_loopback_is_refused_by_name(http: httpx.Client) -> None:
+def test_a_webhook_url_off_loopback_is_refused_by_name(wire: httpx.Client) -> None:
     body = whatsapp_text(
         UK,
         webhook_url="https://example.com/hook",
         failover=[sms(UK, webhook_url="http://10.1.1.1/x")],
     )
-    problem = post(http, body).json()
+    problem = post(wire, body).json()
     assert [p["name"] for p in problem["invalid_parameters"]] == [
         "webhook_url",
         "failover[0].webhook_url",
@@ -175,14 +176,14 @@ RULES: list[tuple[str, dict[str, Any], str]] = [
 
 
 @pytest.mark.parametrize(("body", "name"), [pytest.param(b, n, id=i) for i, b, n in RULES])
-def test_each_rule_is_a_422_naming_its_field(http: httpx.Client, body: Any, name: str) -> None:
-    answer = post(http, body)
+def test_each_rule_is_a_422_naming_its_field(wire: httpx.Client, body: Any, name: str) -> None:
+    answer = post(wire, body)
     assert answer.status_code == 422, answer.text
     problem = answer.json()
     assert name in [p["name"] for p in problem["invalid_parameters"]], problem
     assert all(p["reason"] for p in problem["invalid_parameters"])
     assert problem["type"].startswith("https://developer.vonage.com/api-errors/messages#")
-    assert http.get("/sandbox/requests").json()["requests"] == []  # nothing was accepted
+    assert wire.get("/sandbox/requests").json()["requests"] == []  # nothing was accepted
 
 
 @pytest.mark.parametrize(
@@ -197,59 +198,59 @@ def test_each_rule_is_a_422_naming_its_field(http: httpx.Client, body: Any, name
     ],
 )
 def test_a_422_is_titled_by_the_kind_of_its_fields(
-    http: httpx.Client, body: Any, title: str
+    wire: httpx.Client, body: Any, title: str
 ) -> None:
-    assert post(http, body).json()["title"] == title
+    assert post(wire, body).json()["title"] == title
 
 
 # -- magic recipients, the handset, the listing --------------------------------------------
 
 
-def test_magic_recipients(http: httpx.Client) -> None:
-    rejected = post(http, sms("447700904220")).json()["message_uuid"]
-    undeliverable = post(http, sms("447700904290")).json()["message_uuid"]
-    low = post(http, sms("447700904020"))
+def test_magic_recipients(wire: httpx.Client) -> None:
+    rejected = post(wire, sms("447700904220")).json()["message_uuid"]
+    undeliverable = post(wire, sms("447700904290")).json()["message_uuid"]
+    low = post(wire, sms("447700904020"))
     assert (low.status_code, low.json()["title"]) == (402, "Low balance")
     failover = whatsapp_template("447700904220", failover=[sms("447700904220")])
-    both_rejected = post(http, failover).json()["message_uuid"]
-    advance(http, 1)
-    assert [(e["status"], e["error"]) for e in record(http, rejected)["events"]] == [
+    both_rejected = post(wire, failover).json()["message_uuid"]
+    advance(wire, 1)
+    assert [(e["status"], e["error"]) for e in record(wire, rejected)["events"]] == [
         ("rejected", 1330)
     ]
-    assert [(e["status"], e["error"]) for e in record(http, undeliverable)["events"]] == [
+    assert [(e["status"], e["error"]) for e in record(wire, undeliverable)["events"]] == [
         ("submitted", None),
         ("undeliverable", 1260),
     ]
-    assert [(e["channel"], e["status"]) for e in record(http, both_rejected)["events"]] == [
+    assert [(e["channel"], e["status"]) for e in record(wire, both_rejected)["events"]] == [
         ("whatsapp", "rejected"),
         ("sms", "rejected"),
     ]
     for number in ("447700904220", "447700904290", "447700904020"):
-        assert handset(http, number) == []  # nothing delivered, nothing refused reaches it
-    assert len(http.get("/sandbox/requests").json()["requests"]) == 3  # the 402 left no record
+        assert handset(wire, number) == []  # nothing delivered, nothing refused reaches it
+    assert len(wire.get("/sandbox/requests").json()["requests"]) == 3  # the 402 left no record
 
 
-def test_an_undeliverable_leg_fails_over_too(http: httpx.Client) -> None:
+def test_an_undeliverable_leg_fails_over_too(wire: httpx.Client) -> None:
     body = whatsapp_template("447700904290", failover=[sms("447700904291")])
-    message_uuid = post(http, body).json()["message_uuid"]
-    advance(http, 2)
-    events = record(http, message_uuid)["events"]
+    message_uuid = post(wire, body).json()["message_uuid"]
+    advance(wire, 2)
+    events = record(wire, message_uuid)["events"]
     assert [(e["channel"], e["status"]) for e in events] == [
         ("whatsapp", "submitted"),
         ("whatsapp", "undeliverable"),
         ("sms", "submitted"),
         ("sms", "delivered"),
     ]
-    assert [m["channel"] for m in handset(http, "447700904291")] == ["sms"]
+    assert [m["channel"] for m in handset(wire, "447700904291")] == ["sms"]
 
 
-def test_the_handset_lists_what_was_delivered(http: httpx.Client) -> None:
-    viber = post(http, VIBER | {"text": "Viber hi"}).json()["message_uuid"]
-    messenger = post(http, MESSENGER | {"text": "Messenger hi"}).json()["message_uuid"]
-    post(http, sms(UK, text="x" * 1001))  # 422: never reaches the handset
-    assert handset(http, UK) == []  # frozen clock: submitted, not yet delivered
-    advance(http, 1)
-    (on_viber,) = handset(http, UK)
+def test_the_handset_lists_what_was_delivered(wire: httpx.Client) -> None:
+    viber = post(wire, VIBER | {"text": "Viber hi"}).json()["message_uuid"]
+    messenger = post(wire, MESSENGER | {"text": "Messenger hi"}).json()["message_uuid"]
+    post(wire, sms(UK, text="x" * 1001))  # 422: never reaches the handset
+    assert handset(wire, UK) == []  # frozen clock: submitted, not yet delivered
+    advance(wire, 1)
+    (on_viber,) = handset(wire, UK)
     assert on_viber["message_uuid"] == on_viber["request_id"] == viber
     assert (on_viber["channel"], on_viber["text"], on_viber["code"]) == (
         "viber_service",
@@ -257,52 +258,52 @@ def test_the_handset_lists_what_was_delivered(http: httpx.Client) -> None:
         "",
     )
     assert "T" in on_viber["sent_at"] and on_viber["sent_at"].endswith("Z")
-    (on_messenger,) = handset(http, "2871645")  # Messenger: the recipient id is the number
+    (on_messenger,) = handset(wire, "2871645")  # Messenger: the recipient id is the number
     assert (on_messenger["message_uuid"], on_messenger["channel"]) == (messenger, "messenger")
 
 
-def test_the_listing_shows_each_message_and_its_timeline(http: httpx.Client) -> None:
-    written = inbound(http, UK)
-    sent = post(http, whatsapp_text(UK, client_ref="ref-1")).json()["message_uuid"]
-    advance(http, 3)
-    item = record(http, sent)
+def test_the_listing_shows_each_message_and_its_timeline(wire: httpx.Client) -> None:
+    written = inbound(wire, UK)
+    sent = post(wire, whatsapp_text(UK, client_ref="ref-1")).json()["message_uuid"]
+    advance(wire, 3)
+    item = record(wire, sent)
     assert item["api_version"] == "messages" and item["kind"] == "message"
     assert (item["channel"], item["to"], item["client_ref"]) == ("whatsapp", UK, "ref-1")
     assert [e["status"] for e in item["events"]] == ["submitted", "delivered", "read"]
     assert item["status"] == "read" and item["next_event_at"] is None
     assert "text" not in item  # a text may hold a code: the listing never shows one
-    assert record(http, written)["kind"] == "inbound"
+    assert record(wire, written)["kind"] == "inbound"
 
 
-def test_inbound_is_refused_by_field(http: httpx.Client) -> None:
+def test_inbound_is_refused_by_field(wire: httpx.Client) -> None:
     for body, word in (
         ({"channel": "whatsapp", "from": UK, "to": "447700900001"}, "text"),
         ({"channel": "fax", "from": UK, "to": "447700900001", "text": "Hi"}, "channel"),
         ({"channel": "whatsapp", "from": "+44", "to": "447700900001", "text": "Hi"}, "from"),
         ([1], "JSON object"),
     ):
-        answer = http.post("/sandbox/inbound", json=body)
+        answer = wire.post("/sandbox/inbound", json=body)
         assert answer.status_code == 400 and word in answer.json()["error"], answer.text
-    assert http.get("/sandbox/requests").json()["requests"] == []
+    assert wire.get("/sandbox/requests").json()["requests"] == []
 
 
 # -- authentication and the rate limit -----------------------------------------------------
 
 
-def test_credentials_are_checked(http: httpx.Client, keys: tuple[str, str]) -> None:
-    assert post(http, sms(UK), authorization=None).status_code == 401
-    assert post(http, sms(UK), authorization="Basic eDp5").status_code == 401
-    assert post(http, sms(UK), authorization=_token(keys[0])).status_code == 202
+def test_credentials_are_checked(wire: httpx.Client, keys: tuple[str, str]) -> None:
+    assert post(wire, sms(UK), authorization=None).status_code == 401
+    assert post(wire, sms(UK), authorization="Basic eDp5").status_code == 401
+    assert post(wire, sms(UK), authorization=_token(keys[0])).status_code == 202
     forged = _token(keys[0], application_id="another-app")
-    assert "application_id" in post(http, sms(UK), authorization=forged).json()["detail"]
+    assert "application_id" in post(wire, sms(UK), authorization=forged).json()["detail"]
     unsigned = "Bearer " + jwt.encode({"application_id": APPLICATION_ID, "iat": 1}, "k" * 32)
-    assert post(http, sms(UK), authorization=unsigned).status_code == 401  # HS256 is not RS256
+    assert post(wire, sms(UK), authorization=unsigned).status_code == 401  # HS256 is not RS256
     no_iat = jwt.encode({"application_id": APPLICATION_ID}, keys[0], algorithm="RS256")
-    assert post(http, sms(UK), authorization=f"Bearer {no_iat}").status_code == 401
+    assert post(wire, sms(UK), authorization=f"Bearer {no_iat}").status_code == 401
 
 
 def test_jwt_expiry_is_judged_by_the_real_clock(
-    server: SandboxServer, http: httpx.Client, keys: tuple[str, str]
+    server: SandboxServer, wire: httpx.Client, keys: tuple[str, str]
 ) -> None:
     now = int(time.time())
     expired = _token(keys[0], iat=now - 1000, exp=now - 10)
@@ -310,13 +311,13 @@ def test_jwt_expiry_is_judged_by_the_real_clock(
     no_exp_old = "Bearer " + jwt.encode(
         {"application_id": APPLICATION_ID, "iat": now - 901}, keys[0], algorithm="RS256"
     )
-    assert post(http, sms(UK), authorization=expired).json()["detail"] == "The token has expired."
-    assert post(http, sms(UK), authorization=no_exp_old).status_code == 401  # iat + 15 min
+    assert post(wire, sms(UK), authorization=expired).json()["detail"] == "The token has expired."
+    assert post(wire, sms(UK), authorization=no_exp_old).status_code == 401  # iat + 15 min
     server.clock.restore(ClockState(now - 3600.0, 0.0))  # the simulated clock an hour back
-    assert post(http, sms(UK), authorization=expired).status_code == 401
-    advance(http, 2 * 86400)  # ... and two days on
-    assert post(http, sms(UK), authorization=expired).status_code == 401
-    assert post(http, sms(UK), authorization=valid).status_code == 202
+    assert post(wire, sms(UK), authorization=expired).status_code == 401
+    advance(wire, 2 * 86400)  # ... and two days on
+    assert post(wire, sms(UK), authorization=expired).status_code == 401
+    assert post(wire, sms(UK), authorization=valid).status_code == 202
 
 
 def test_bearer_without_an_application_is_refused(

@@ -20,16 +20,6 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-from messages_helpers import (
-    APPLICATION_ID,
-    BASIC,
-    SIGNATURE_SECRET,
-    WebhookReceiver,
-    rsa_keys,
-    sms,
-    whatsapp_template,
-    whatsapp_text,
-)
 
 from desktop_app.domain.messages_signature import verify_webhook
 from desktop_app.domain.test_numbers import API_MESSAGES, entries_for, lookup
@@ -42,6 +32,16 @@ from desktop_app.sandbox.messages_records import MessageRecord
 from desktop_app.sandbox.messages_test_numbers import entry_for, failure_of, refusal_of
 from desktop_app.sandbox.problems import Problem
 from desktop_app.sandbox.shared import Account, SharedState
+from tests.helpers.messages_sandbox import (
+    APPLICATION_ID,
+    BASIC,
+    SIGNATURE_SECRET,
+    WebhookReceiver,
+    rsa_keys,
+    sms,
+    whatsapp_template,
+    whatsapp_text,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 START = 1_800_000_000.0
@@ -49,7 +49,8 @@ UK = "447700900123"
 
 
 @pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
+def box() -> Iterator[Sandbox]:
+    """A composed sandbox (state and engines, no server): not the ``sandbox`` server fixture."""
     box = Sandbox(
         api_key="sandbox",
         api_secret="sandbox-secret",
@@ -66,40 +67,40 @@ def send(box: Sandbox, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     return answer.status, answer.body
 
 
-def test_the_records_are_plain_data_that_read_back(sandbox: Sandbox) -> None:
-    sandbox.messages_api.inbound(
+def test_the_records_are_plain_data_that_read_back(box: Sandbox) -> None:
+    box.messages_api.inbound(
         json.dumps({"channel": "whatsapp", "from": UK, "to": "447700900001", "text": "Hi"}).encode()
     )
-    send(sandbox, whatsapp_text(UK, client_ref="c-1", failover=[sms(UK)]))
-    send(sandbox, whatsapp_template("447700904290"))
-    sandbox.advance_clock(1)
-    table = sandbox.state.data.tables["messages"]
+    send(box, whatsapp_text(UK, client_ref="c-1", failover=[sms(UK)]))
+    send(box, whatsapp_template("447700904290"))
+    box.advance_clock(1)
+    table = box.state.data.tables["messages"]
     saved = json.dumps({key: record.to_json() for key, record in table.items()})
     loaded = {key: MessageRecord.from_json(data) for key, data in json.loads(saved).items()}
     assert loaded == table
-    assert sandbox.state.data.tables["messages_windows"] == {UK: START}
+    assert box.state.data.tables["messages_windows"] == {UK: START}
     assert all(isinstance(r, MessageRecord) for r in table.values())
 
 
 def test_a_failure_while_sending_rolls_everything_back(
-    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+    box: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sent: list[Any] = []
-    monkeypatch.setattr(sandbox.messages_api.webhooks, "send", lambda *a: sent.append(a))
-    monkeypatch.setattr(sandbox.messages_api, "status_url", "http://127.0.0.1:9/status")
-    balance = sandbox.state.data.balance
+    monkeypatch.setattr(box.messages_api.webhooks, "send", lambda *a: sent.append(a))
+    monkeypatch.setattr(box.messages_api, "status_url", "http://127.0.0.1:9/status")
+    balance = box.state.data.balance
 
     def broken(*args: Any) -> None:
         raise RuntimeError("bug")
 
-    monkeypatch.setattr(sandbox.state, "debit", broken)
+    monkeypatch.setattr(box.state, "debit", broken)
     with pytest.raises(RuntimeError):
-        send(sandbox, sms(UK))
-    assert sandbox.state.data.tables["messages"] == {} and sandbox.state.data.scheduled == {}
-    assert sent == [] and sandbox.state.data.balance == balance
+        send(box, sms(UK))
+    assert box.state.data.tables["messages"] == {} and box.state.data.scheduled == {}
+    assert sent == [] and box.state.data.balance == balance
     monkeypatch.undo()
-    assert send(sandbox, sms(UK))[0] == 202
-    assert sandbox.state.data.balance == balance - Decimal("0.0333")
+    assert send(box, sms(UK))[0] == 202
+    assert box.state.data.balance == balance - Decimal("0.0333")
 
 
 def test_jwt_expiry_reads_the_real_clock_only() -> None:
@@ -125,15 +126,15 @@ def test_jwt_expiry_reads_the_real_clock_only() -> None:
         auth.sender(f"Bearer {early}")
 
 
-def test_the_window_and_magic_numbers_are_judged_when_each_leg_is_sent(sandbox: Sandbox) -> None:
-    status, body = send(sandbox, whatsapp_template("447700904290", failover=[whatsapp_text(UK)]))
+def test_the_window_and_magic_numbers_are_judged_when_each_leg_is_sent(box: Sandbox) -> None:
+    status, body = send(box, whatsapp_template("447700904290", failover=[whatsapp_text(UK)]))
     assert status == 202
     # The customer writes in after the send, before the first leg fails: the failover goes.
-    sandbox.messages_api.inbound(
+    box.messages_api.inbound(
         json.dumps({"channel": "whatsapp", "from": UK, "to": "447700900001", "text": "Hi"}).encode()
     )
-    sandbox.advance_clock(5)
-    record = sandbox.state.data.tables["messages"][body["message_uuid"]]
+    box.advance_clock(5)
+    record = box.state.data.tables["messages"][body["message_uuid"]]
     assert [(e.leg, e.status) for e in record.events] == [
         (0, "submitted"),
         (0, "undeliverable"),
@@ -226,9 +227,9 @@ def test_bad_messages_options_exit_2(args: list[str], words: str) -> None:
     assert words in err
 
 
-def test_records_loaded_before_the_engine_play_on(sandbox: Sandbox) -> None:
-    message_uuid = send(sandbox, sms(UK))[1]["message_uuid"]  # submitted; delivered is due
-    data = sandbox.state.data
+def test_records_loaded_before_the_engine_play_on(box: Sandbox) -> None:
+    message_uuid = send(box, sms(UK))[1]["message_uuid"]  # submitted; delivered is due
+    data = box.state.data
     with WebhookReceiver() as receiver:
         # What a load does: the saved data under a fresh state (its clock running), then the
         # engines; nothing calls the state afterwards, yet the due event plays.

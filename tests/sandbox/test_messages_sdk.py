@@ -16,7 +16,6 @@ from typing import Any
 
 import httpx
 import pytest
-from messages_helpers import APPLICATION_ID, KEY, SECRET, advance, handset, inbound, rsa_keys
 from vonage import Auth, HttpClientOptions, Vonage  # type: ignore[import-untyped]
 from vonage_http_client import (  # type: ignore[import-untyped]
     AuthenticationError,
@@ -26,6 +25,15 @@ from vonage_http_client import (  # type: ignore[import-untyped]
 from vonage_messages import models as sdk  # type: ignore[import-untyped]
 
 from desktop_app.sandbox.server import SandboxServer
+from tests.helpers.messages_sandbox import (
+    APPLICATION_ID,
+    KEY,
+    SECRET,
+    advance,
+    handset,
+    inbound,
+    rsa_keys,
+)
 
 UK, US, WABA, VIBER_ID, PAGE, PSID = (
     "447700900123",
@@ -44,16 +52,13 @@ def keys() -> tuple[str, str]:
 
 
 @pytest.fixture
-def tls_sandbox(
+def make_tls_sandbox(
     make_sandbox: Callable[..., SandboxServer],
-    tls_files: tuple[Path, Path],
+    trusted_tls: tuple[Path, Path],
     keys: tuple[str, str],
-    monkeypatch: pytest.MonkeyPatch,
 ) -> Callable[..., SandboxServer]:
-    cert, key = tls_files
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))
-    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
-        monkeypatch.delenv(name, raising=False)
+    """Messages sandboxes speaking HTTPS that the SDK trusts (``tls_sandbox`` plus the app)."""
+    cert, key = trusted_tls
 
     def make(**overrides: Any) -> SandboxServer:
         options: dict[str, Any] = {
@@ -70,8 +75,10 @@ def tls_sandbox(
 
 
 @pytest.fixture
-def control(tls_sandbox: Callable[..., SandboxServer]) -> Iterator[tuple[SandboxServer, Any]]:
-    server = tls_sandbox()
+def control_client(
+    make_tls_sandbox: Callable[..., SandboxServer],
+) -> Iterator[tuple[SandboxServer, Any]]:
+    server = make_tls_sandbox()
     with httpx.Client(base_url=f"http://127.0.0.1:{server.port}", timeout=10) as http:
         yield server, http
 
@@ -89,9 +96,9 @@ def _auth(kind: str, keys: tuple[str, str]) -> Auth:
 
 @pytest.mark.parametrize("kind", ["basic", "jwt"])
 def test_the_sdk_sends_on_every_channel(
-    kind: str, control: tuple[SandboxServer, httpx.Client], keys: tuple[str, str]
+    kind: str, control_client: tuple[SandboxServer, httpx.Client], keys: tuple[str, str]
 ) -> None:
-    server, http = control
+    server, http = control_client
     messages = _messages(server, _auth(kind, keys))
     assert messages._auth_type == ("basic" if kind == "basic" else "jwt")  # the SDK's own pick
     inbound(http, UK)  # the customer wrote in: WhatsApp free-form text may go to them
@@ -143,9 +150,9 @@ def test_the_sdk_sends_on_every_channel(
 
 @pytest.mark.parametrize("kind", ["basic", "jwt"])
 def test_the_sdk_sends_a_message_with_failover(
-    kind: str, control: tuple[SandboxServer, httpx.Client], keys: tuple[str, str]
+    kind: str, control_client: tuple[SandboxServer, httpx.Client], keys: tuple[str, str]
 ) -> None:
-    server, http = control
+    server, http = control_client
     messages = _messages(server, _auth(kind, keys))
     to = "447700900777"  # never wrote in: the WhatsApp text is rejected, the SMS goes
     answer = messages.send(
@@ -159,9 +166,9 @@ def test_the_sdk_sends_a_message_with_failover(
 
 
 def test_the_spec_errors_reach_the_sdk_as_it_raises_them(
-    control: tuple[SandboxServer, httpx.Client], keys: tuple[str, str]
+    control_client: tuple[SandboxServer, httpx.Client], keys: tuple[str, str]
 ) -> None:
-    server, http = control
+    server, http = control_client
     wrong = _messages(server, Auth(api_key=KEY, api_secret="not-the-secret"))
     with pytest.raises(AuthenticationError) as refused:
         wrong.send(sdk.Sms(to=UK, from_="Acme", text="Hello"))
@@ -186,9 +193,9 @@ def test_the_spec_errors_reach_the_sdk_as_it_raises_them(
 
 
 def test_the_rate_limit_reaches_the_sdk_as_rate_limited(
-    tls_sandbox: Callable[..., SandboxServer], keys: tuple[str, str]
+    make_tls_sandbox: Callable[..., SandboxServer], keys: tuple[str, str]
 ) -> None:
-    server = tls_sandbox(messages_rate_limit=0.001)  # one send, then none for 1000 s
+    server = make_tls_sandbox(messages_rate_limit=0.001)  # one send, then none for 1000 s
     messages = _messages(server, _auth("basic", keys))
     messages.send(sdk.Sms(to=UK, from_="Acme", text="Hello"))
     with pytest.raises(RateLimitedError) as throttled:
@@ -199,9 +206,9 @@ def test_the_rate_limit_reaches_the_sdk_as_rate_limited(
 
 
 def test_a_token_of_another_application_or_key_is_refused(
-    control: tuple[SandboxServer, httpx.Client], keys: tuple[str, str]
+    control_client: tuple[SandboxServer, httpx.Client], keys: tuple[str, str]
 ) -> None:
-    server, _ = control
+    server, _ = control_client
     other_key = rsa_keys()[0]
     for auth in (
         Auth(application_id=APPLICATION_ID, private_key=other_key),  # signed with another key

@@ -18,7 +18,11 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-from messages_helpers import (
+
+from desktop_app.domain.messages_signature import verify_webhook
+from desktop_app.domain.messages_status import MessageStatus, parse_status_webhook
+from desktop_app.sandbox.server import SandboxServer
+from tests.helpers.messages_sandbox import (
     SIGNATURE_SECRET,
     Received,
     WebhookReceiver,
@@ -31,10 +35,6 @@ from messages_helpers import (
     whatsapp_template,
     whatsapp_text,
 )
-
-from desktop_app.domain.messages_signature import verify_webhook
-from desktop_app.domain.messages_status import MessageStatus, parse_status_webhook
-from desktop_app.sandbox.server import SandboxServer
 
 CUSTOMER = "447700900555"
 

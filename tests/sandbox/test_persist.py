@@ -216,6 +216,7 @@ def test_the_file_is_versioned_private_atomic_and_holds_no_secret(tmp_path: Path
     assert set(saved["tables"]) == set(record_codecs()) and len(saved["tables"]["v1"]) == 1
 
 
+@pytest.mark.expect_warnings(match="cannot be read")
 def test_an_unreadable_file_is_moved_aside_and_the_sandbox_starts_empty(state_file: Path) -> None:
     state_file.write_text('{"format": "something else"}')
     box = _box(state_file)
@@ -228,6 +229,7 @@ def test_an_unreadable_file_is_moved_aside_and_the_sandbox_starts_empty(state_fi
     assert json.loads(aside.read_text()) == {"format": "something else"}
 
 
+@pytest.mark.expect_warnings(match="cannot be read")
 @pytest.mark.parametrize("damage", [
     lambda s: s.update(version=VERSION + 1),
     lambda s: s.update(balance="lots"),

@@ -48,6 +48,7 @@ def running() -> Iterator[tuple[subprocess.Popen[str], str]]:
         proc.communicate(timeout=10)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_first_line_serves_and_signal_stops_cleanly(
     running: tuple[subprocess.Popen[str], str], sig: signal.Signals

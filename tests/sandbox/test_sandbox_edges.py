@@ -17,10 +17,10 @@ from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
-from sandbox_health import BASIC, CREDS, fresh_number, is_problem, plain_message
 
 from desktop_app.sandbox.routes import SANDBOX_ROUTES, VERIFY_ROUTES
 from desktop_app.sandbox.server import SandboxServer
+from tests.helpers.sandbox_health import BASIC, CREDS, fresh_number, is_problem, plain_message
 
 #: ASCII digit -> the same digit in Arabic-Indic (U+0660...) and full-width (U+FF10...) form.
 ARABIC = {ord("0") + i: 0x0660 + i for i in range(10)}
@@ -209,6 +209,7 @@ ALL_PATHS: dict[str, tuple[str, ...]] = {
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "TRACE")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", list(ALL_PATHS))
 def test_other_methods_are_405_with_allow(client: httpx.Client, path: str) -> None:
     allowed = ALL_PATHS[path]

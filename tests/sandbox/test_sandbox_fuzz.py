@@ -23,9 +23,12 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sandbox_health import CREDS, assert_healthy, is_problem, observe, plain_message
 
 from desktop_app.sandbox.server import SandboxConfig, SandboxServer
+from tests.helpers.sandbox_health import CREDS, assert_healthy, is_problem, observe, plain_message
+
+# A hypothesis sweep over every endpoint: left out of the quick loop (scripts/test --quick).
+pytestmark = pytest.mark.slow
 
 SETTINGS = settings(
     max_examples=30,

@@ -8,8 +8,6 @@ through ``REQUESTS_CA_BUNDLE``; no SDK code is patched.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,21 +16,6 @@ import pytest
 from desktop_app.sandbox.server import SandboxServer
 
 NUMBER = "447700900123"
-
-
-@pytest.fixture
-def tls_sandbox(
-    make_sandbox: Callable[..., SandboxServer],
-    tls_files: tuple[Path, Path],
-    monkeypatch: pytest.MonkeyPatch,
-) -> Iterator[SandboxServer]:
-    cert, key = tls_files
-    server = make_sandbox(tls_cert=str(cert), tls_key=str(key))
-    assert server.url.startswith("https://")
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))
-    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    yield server
 
 
 def handset_code(server: SandboxServer) -> str:
@@ -52,6 +35,7 @@ def advance(server: SandboxServer, seconds: float) -> None:
     assert response.status_code == 200
 
 
+@pytest.mark.slow
 def test_vonage_4_verify_legacy(tls_sandbox: SandboxServer) -> None:
     from vonage import Auth, HttpClientOptions, Vonage
     from vonage_verify_legacy import VerifyError, VerifyRequest
@@ -83,6 +67,7 @@ def test_vonage_4_verify_legacy(tls_sandbox: SandboxServer) -> None:
     assert client.account.get_balance().value == pytest.approx(10.45)
 
 
+@pytest.mark.slow
 def test_nexmo_2_5_2(tls_sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> None:
     import nexmo
 

@@ -10,9 +10,9 @@ from datetime import datetime
 
 import httpx
 import pytest
-from sandbox_helpers import CREDS, Api
 
 from desktop_app.sandbox.server import RemoteBindRefused, SandboxConfig, SandboxServer
+from tests.helpers.sandbox_api import CREDS, Api
 
 NUMBER = "447700900001"
 HEX32 = re.compile(r"[0-9a-f]{32}")

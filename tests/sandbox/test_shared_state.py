@@ -40,7 +40,8 @@ SOURCES = Path(package.__file__).parent
 
 
 @pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
+def box() -> Iterator[Sandbox]:
+    """A composed sandbox (state and engines, no server): not the ``sandbox`` server fixture."""
     box = Sandbox(
         api_key="k", api_secret="s", clock=SimClock(0, start=START), rate_limit=0,
         search_rate_limit=0,
@@ -62,13 +63,13 @@ def v2_start(box: Sandbox, to: str) -> Any:
 # -- composition ---------------------------------------------------------------------------------
 
 
-def test_the_engines_are_collaborators_of_one_state(sandbox: Sandbox) -> None:
+def test_the_engines_are_collaborators_of_one_state(box: Sandbox) -> None:
     assert V1Engine.__mro__ == (V1Engine, object)
     assert V2Engine.__mro__ == (V2Engine, object)
     assert MessagesEngine.__mro__ == (MessagesEngine, object)
-    assert sandbox.v1.state is sandbox.v2.state is sandbox.messages_api.state is sandbox.state
+    assert box.v1.state is box.v2.state is box.messages_api.state is box.state
     # The Messages engine keeps its WhatsApp windows in a table of its own beside its records.
-    assert sandbox.state.data.tables == {"v1": {}, "v2": {}, "messages": {}, "messages_windows": {}}
+    assert box.state.data.tables == {"v1": {}, "v2": {}, "messages": {}, "messages_windows": {}}
     assert not (SOURCES / "engine_v2.py").exists()  # the mixin's file is gone
     assert "Mixin" not in "".join(p.read_text() for p in SOURCES.glob("*.py"))
 
@@ -90,13 +91,13 @@ def test_no_engine_borrows_private_attributes(module: str) -> None:
     assert borrowed == []
 
 
-def test_one_live_request_per_address_across_v1_and_v2(sandbox: Sandbox) -> None:
-    request_id = v1_start(sandbox, "447700900001")["request_id"]
-    conflict = v2_start(sandbox, "447700900001")
+def test_one_live_request_per_address_across_v1_and_v2(box: Sandbox) -> None:
+    request_id = v1_start(box, "447700900001")["request_id"]
+    conflict = v2_start(box, "447700900001")
     assert conflict.status == 409 and conflict.body["request_id"] == request_id
-    other = v2_start(sandbox, "447700900002").body["request_id"]
-    assert v1_start(sandbox, "447700900002")["request_id"] == other
-    assert sandbox.state.data.live == {"447700900001": request_id, "447700900002": other}
+    other = v2_start(box, "447700900002").body["request_id"]
+    assert v1_start(box, "447700900002")["request_id"] == other
+    assert box.state.data.live == {"447700900001": request_id, "447700900002": other}
 
 
 class Messages:
@@ -129,25 +130,25 @@ class Messages:
         return [(r["created"], {"request_id": k, **r}) for k, r in self.records.items()]
 
 
-def test_a_third_engine_plugs_in_with_its_own_messages_and_deadlines(sandbox: Sandbox) -> None:
-    messages = Messages(sandbox.state)
-    v1_start(sandbox, "447700900001")
+def test_a_third_engine_plugs_in_with_its_own_messages_and_deadlines(box: Sandbox) -> None:
+    messages = Messages(box.state)
+    v1_start(box, "447700900001")
     message_id = messages.send("447700900009")
-    assert [m["request_id"] for m in sandbox.messages("447700900009")["messages"]] == [message_id]
-    assert sandbox.requests()["requests"][-1]["status"] == "submitted"
-    sandbox.advance_clock(5)  # the shared heap hands the due deadline to its family
+    assert [m["request_id"] for m in box.messages("447700900009")["messages"]] == [message_id]
+    assert box.requests()["requests"][-1]["status"] == "submitted"
+    box.advance_clock(5)  # the shared heap hands the due deadline to its family
     assert messages.records[message_id]["status"] == "delivered"
-    assert [r["request_id"] for r in sandbox.requests()["requests"]][-1] == message_id
+    assert [r["request_id"] for r in box.requests()["requests"]][-1] == message_id
     with pytest.raises(ValueError, match="registered already"):
-        Messages(sandbox.state)
+        Messages(box.state)
 
 
-def test_one_code_maker_serves_both_engines(sandbox: Sandbox) -> None:
+def test_one_code_maker_serves_both_engines(box: Sandbox) -> None:
     drawn = itertools.count(1234)
-    sandbox.state.codes = CodeMaker(lambda n: next(drawn) % n)
-    v1_start(sandbox, "447700900001")
-    v2_start(sandbox, "447700900002")
-    assert [m["code"] for m in sandbox.messages()["messages"]] == ["1234", "1235"]
+    box.state.codes = CodeMaker(lambda n: next(drawn) % n)
+    v1_start(box, "447700900001")
+    v2_start(box, "447700900002")
+    assert [m["code"] for m in box.messages()["messages"]] == ["1234", "1235"]
     makers = [p.name for p in SOURCES.glob("*.py") if "randbelow" in p.read_text()]
     assert makers == ["codes.py"]
 
@@ -179,11 +180,11 @@ def _plain(value: Any) -> bool:
     return dataclasses.is_dataclass(value) and _plain(dataclasses.asdict(value))  # type: ignore[arg-type]
 
 
-def test_the_shared_data_is_plain(sandbox: Sandbox) -> None:
-    v1_start(sandbox, "447700900001")
-    v2_start(sandbox, "447700900002")
-    sandbox.latency = 0.5
-    data = sandbox.state.data
+def test_the_shared_data_is_plain(box: Sandbox) -> None:
+    v1_start(box, "447700900001")
+    v2_start(box, "447700900002")
+    box.latency = 0.5
+    data = box.state.data
     for item in dataclasses.fields(SharedData):
         if item.name != "tables":  # the engines' records: their lifecycles hold a code source
             assert _plain(getattr(data, item.name)), item.name
@@ -222,8 +223,8 @@ def test_a_rolled_back_transaction_restores_everything() -> None:
     assert sent == []
 
 
-def test_an_error_rolls_back_and_an_answer_commits(sandbox: Sandbox) -> None:
-    state = sandbox.state
+def test_an_error_rolls_back_and_an_answer_commits(box: Sandbox) -> None:
+    state = box.state
     with pytest.raises(RuntimeError), state.begin() as tx:
         state.cool_down(tx, ["447700900001"], START + 10)
         raise RuntimeError("bug")
@@ -241,25 +242,25 @@ def test_an_error_rolls_back_and_an_answer_commits(sandbox: Sandbox) -> None:
 
 
 def test_an_engine_error_midway_leaves_no_trace(
-    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+    box: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    v1_start(sandbox, "447700900001")
-    before = copy.deepcopy((sandbox.requests(), sandbox.messages(), sandbox.state.data.live))
-    scheduled = dict(sandbox.state.data.scheduled)
+    v1_start(box, "447700900001")
+    before = copy.deepcopy((box.requests(), box.messages(), box.state.data.live))
+    scheduled = dict(box.state.data.scheduled)
     sent: list[object] = []
-    monkeypatch.setattr(sandbox.state.callbacks, "send", lambda *a: sent.append(a))
-    sandbox.set_callback_url("http://127.0.0.1:9/cb")
+    monkeypatch.setattr(box.state.callbacks, "send", lambda *a: sent.append(a))
+    box.set_callback_url("http://127.0.0.1:9/cb")
 
     def broken(*args: object) -> None:
         raise RuntimeError("bug")
 
-    monkeypatch.setattr(sandbox.state, "schedule", broken)
+    monkeypatch.setattr(box.state, "schedule", broken)
     with pytest.raises(RuntimeError):
-        v2_start(sandbox, "447700900002")
+        v2_start(box, "447700900002")
     with pytest.raises(RuntimeError):
-        v1_start(sandbox, "447700900003")
-    assert (sandbox.requests(), sandbox.messages(), sandbox.state.data.live) == before
-    assert sandbox.state.data.scheduled == scheduled and sent == []
+        v1_start(box, "447700900003")
+    assert (box.requests(), box.messages(), box.state.data.live) == before
+    assert box.state.data.scheduled == scheduled and sent == []
 
 
 def test_a_refused_jump_moves_nothing_and_the_clock_stops_at_its_end() -> None:
@@ -279,18 +280,18 @@ def test_a_refused_jump_moves_nothing_and_the_clock_stops_at_its_end() -> None:
         running.restore(ClockState(float("inf"), 1.0))
 
 
-def test_state_advance_is_atomic(sandbox: Sandbox) -> None:
-    v1_start(sandbox, "447700900001")
-    before = (sandbox.clock_info(), sandbox.requests(), sandbox.messages())
+def test_state_advance_is_atomic(box: Sandbox) -> None:
+    v1_start(box, "447700900001")
+    before = (box.clock_info(), box.requests(), box.messages())
     with pytest.raises(ValueError):
-        sandbox.advance_clock(MAX_TIME)
-    assert (sandbox.clock_info(), sandbox.requests(), sandbox.messages()) == before
+        box.advance_clock(MAX_TIME)
+    assert (box.clock_info(), box.requests(), box.messages()) == before
 
 
-def test_an_error_while_playing_a_deadline_rolls_back_and_unlocks(sandbox: Sandbox) -> None:
-    messages = Messages(sandbox.state)
+def test_an_error_while_playing_a_deadline_rolls_back_and_unlocks(box: Sandbox) -> None:
+    messages = Messages(box.state)
     message_id = messages.send("447700900009")
-    sandbox.advance_clock(4)
+    box.advance_clock(4)
     failing = True
 
     def play_due(tx: Transaction, request_id: str) -> None:
@@ -299,19 +300,19 @@ def test_an_error_while_playing_a_deadline_rolls_back_and_unlocks(sandbox: Sandb
             raise RuntimeError("bug")
 
     messages.play_due = play_due  # type: ignore[method-assign]
-    sandbox.clock.set_time_scale(0)
+    box.clock.set_time_scale(0)
     with pytest.raises(RuntimeError):
-        sandbox.advance_clock(1)  # the deadline comes due inside the jump
+        box.advance_clock(1)  # the deadline comes due inside the jump
     assert messages.records[message_id]["status"] == "submitted"
-    assert sandbox.clock_info()["now"] == "2027-01-15T08:00:04.000Z"
-    sandbox.clock.restore(ClockState(START + 5, 0.0))  # now due on entering any operation
+    assert box.clock_info()["now"] == "2027-01-15T08:00:04.000Z"
+    box.clock.restore(ClockState(START + 5, 0.0))  # now due on entering any operation
     with pytest.raises(RuntimeError):
-        sandbox.requests()
+        box.requests()
     assert messages.records[message_id]["status"] == "submitted"
     got: list[bool] = []
 
     def take_the_lock() -> None:
-        lock = sandbox.state._lock
+        lock = box.state._lock
         got.append(lock.acquire(timeout=5))
         lock.release()
 
@@ -320,5 +321,5 @@ def test_an_error_while_playing_a_deadline_rolls_back_and_unlocks(sandbox: Sandb
     other.join(10)
     assert got == [True]
     failing = False
-    sandbox.requests()  # the deadline was kept: it plays now
+    box.requests()  # the deadline was kept: it plays now
     assert messages.records[message_id]["status"] == "half-done"

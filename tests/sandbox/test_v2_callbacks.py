@@ -11,10 +11,10 @@ from typing import Any
 
 import httpx
 import pytest
-from v2_helpers import NUMBER, V2Desk
 
 from desktop_app.domain.v2 import SilentAuthChannel, SmsChannel, V2StartParams, VoiceChannel
 from desktop_app.sandbox.server import SandboxServer
+from tests.helpers.sandbox_v2 import NUMBER, V2Desk
 
 WAIT = 10.0  # seconds a callback may take to arrive (it normally takes milliseconds)
 
@@ -39,7 +39,9 @@ class Receiver:
 
         self.httpd = HTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/verify/status"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self.thread.start()
 
     def next(self) -> dict[str, Any]:

@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
-from v2_helpers import NUMBER, OTHER, V2Desk
 
 from desktop_app.api.v2_parsing import parse_v2_answer
 from desktop_app.domain import errors as e
@@ -26,6 +25,7 @@ from desktop_app.domain.v2 import (
 )
 from desktop_app.domain.v2_validation import V2Form, validate_v2
 from desktop_app.sandbox.server import SandboxServer
+from tests.helpers.sandbox_v2 import NUMBER, OTHER, V2Desk
 
 SMS_THEN_VOICE = V2StartParams(
     "Acme", (SmsChannel(NUMBER), VoiceChannel(NUMBER)), channel_timeout=60

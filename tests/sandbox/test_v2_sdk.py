@@ -6,29 +6,12 @@ SDK trusts through ``REQUESTS_CA_BUNDLE``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
-
 import httpx
 import pytest
 
 from desktop_app.sandbox.server import SandboxServer
 
 NUMBER = "447700900123"
-
-
-@pytest.fixture
-def tls_sandbox(
-    make_sandbox: Callable[..., SandboxServer],
-    tls_files: tuple[Path, Path],
-    monkeypatch: pytest.MonkeyPatch,
-) -> Iterator[SandboxServer]:
-    cert, key = tls_files
-    server = make_sandbox(tls_cert=str(cert), tls_key=str(key))
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))
-    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    yield server
 
 
 def _messages(server: SandboxServer, to: str) -> list[dict[str, str]]:

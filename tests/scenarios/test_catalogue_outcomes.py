@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -36,8 +35,7 @@ from desktop_app.domain.test_numbers import (
     wrong_code,
 )
 from desktop_app.domain.v2 import EMAIL, SILENT_AUTH, SMS, VOICE, WHATSAPP
-from desktop_app.sandbox.selfsigned import write_self_signed
-from desktop_app.sandbox.server import SandboxConfig, SandboxServer
+from desktop_app.sandbox.server import SandboxServer
 
 KEY, SECRET = "sandbox", "sandbox-secret"
 WABA = "14155550100"  # a WhatsApp Business sender both the SDK and the app accept
@@ -64,26 +62,6 @@ class Driver(Protocol):
 
 
 # -- the sandbox -------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    return write_self_signed(tmp_path_factory.mktemp("tls"), "verify-desk test numbers")
-
-
-@pytest.fixture
-def sandbox(
-    tls_files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
-) -> Iterator[SandboxServer]:
-    cert, key = tls_files
-    config = SandboxConfig(
-        port=0, rate_limit=0, search_rate_limit=0, tls_cert=str(cert), tls_key=str(key)
-    )
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))
-    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    with SandboxServer(config) as server:
-        yield server
 
 
 def plain(server: SandboxServer) -> str:
@@ -227,16 +205,17 @@ class CliDriver:
         return Answer(printed["status"], str(printed["error_code"]))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("entry", CATALOGUE, ids=lambda e: f"{e.api}-{e.number}")
 def test_every_number_through_the_cli(
     entry: CatalogueEntry,
-    sandbox: SandboxServer,
+    tls_sandbox: SandboxServer,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("VERIFY_DESK_HOME", str(tmp_path / "home"))
-    play(entry, CliDriver(sandbox, tmp_path / "history.sqlite3", capsys), sandbox)
+    play(entry, CliDriver(tls_sandbox, tmp_path / "history.sqlite3", capsys), tls_sandbox)
 
 
 # -- vonage 4.x ----------------------------------------------------------------------------------
@@ -337,9 +316,12 @@ class VonageDriver:
         return Answer(view["status"], str(view["events"][-1]["error"]))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("entry", CATALOGUE, ids=lambda e: f"{e.api}-{e.number}")
-def test_every_number_through_the_vonage_sdk(entry: CatalogueEntry, sandbox: SandboxServer) -> None:
-    play(entry, VonageDriver(sandbox), sandbox)
+def test_every_number_through_the_vonage_sdk(
+    entry: CatalogueEntry, tls_sandbox: SandboxServer
+) -> None:
+    play(entry, VonageDriver(tls_sandbox), tls_sandbox)
 
 
 # -- nexmo 2.5.2 ---------------------------------------------------------------------------------
@@ -388,8 +370,9 @@ class NexmoDriver:
 V1_ENTRIES = [e for e in CATALOGUE if e.api == API_V1]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("entry", V1_ENTRIES, ids=lambda e: f"{e.api}-{e.number}")
 def test_every_v1_number_through_nexmo_2_5_2(
-    entry: CatalogueEntry, sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
+    entry: CatalogueEntry, tls_sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    play(entry, NexmoDriver(sandbox, monkeypatch), sandbox)
+    play(entry, NexmoDriver(tls_sandbox, monkeypatch), tls_sandbox)

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from desktop_app.api.http import build_http_client
 from desktop_app.cli.scenario_targets import fresh_sandbox_config
 from desktop_app.domain.errors import ValidationFailed
 from desktop_app.sandbox.server import SandboxServer
@@ -18,12 +17,6 @@ from desktop_app.usecases.scenarios_wiring import SandboxHandset
 def paused() -> Iterator[SandboxServer]:
     with SandboxServer(fresh_sandbox_config()) as server:
         yield server
-
-
-@pytest.fixture
-def http() -> Iterator[httpx.Client]:
-    with build_http_client() as client:
-        yield client
 
 
 def test_the_paused_clock_moves_only_when_advanced(

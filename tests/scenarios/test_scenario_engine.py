@@ -21,8 +21,7 @@ from desktop_app.usecases.scenarios_model import (
     Verdict,
 )
 from desktop_app.usecases.scenarios_target import Target
-
-from .fakes import FakeMessages, factory, scenario_file, target
+from tests.helpers.scenario_fakes import FakeMessages, factory, scenario_file, target
 
 TWO = """
 [[scenario]]

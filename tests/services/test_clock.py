@@ -15,8 +15,7 @@ from desktop_app.api.server_time import ServerTime
 from desktop_app.domain.errors import SandboxUnavailableError
 from desktop_app.services.clock import ServerClock
 from desktop_app.services.tasks import TaskRunner
-
-from .support import settle
+from tests.helpers.tasks import settle
 
 BASE = 1_800_000_000.0
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import pytest
+
 from desktop_app.api.sandbox_control import SandboxControl
 from desktop_app.domain.errors import SandboxUnavailableError
 from desktop_app.domain.models import HandsetMessage
 from desktop_app.domain.validation import StartForm
 from desktop_app.services.handset import HandsetService
 from desktop_app.services.verification import VerificationService
+from tests.helpers.desks import build_desk, uk_number
+from tests.helpers.tasks import settle
 
-from .support import build_desk, settle, uk_number
 
-
+@pytest.mark.slow
 def test_messages_arrive_after_a_send(qtbot, make_runner, http, sandbox, history_store) -> None:
     handset = HandsetService(
         make_runner(1, name="handset"), SandboxControl(http, sandbox.url), poll_ms=100

@@ -23,9 +23,8 @@ from desktop_app.settings.profiles import Profile
 from desktop_app.store.history import HistoryStore
 from desktop_app.usecases.messages import MessageSent
 from desktop_app.usecases.session import open_desk
-from tests.usecases.messages_fakes import CREDS, HOST, FakeMessagesApi, post_webhook, status_body
-
-from .support import settle
+from tests.helpers.messages_fakes import CREDS, HOST, FakeMessagesApi, post_webhook, status_body
+from tests.helpers.tasks import settle
 
 TO = "447700900123"
 SECRET = "live-signature-secret-42"
@@ -123,6 +122,7 @@ def test_the_live_receiver_tracks_messages_and_signals_deliveries(env: Env, qtbo
     assert untracked is not None and not untracked.tracked
 
 
+@pytest.mark.expect_warnings(match=r"webhook refused \(401\)")
 def test_the_sandbox_receiver_tracks_the_sandbox_profile(env: Env, qtbot: Any) -> None:
     route = env.service.route_for(True)
     assert not route().tracked

@@ -11,8 +11,7 @@ from desktop_app.domain.validation import StartForm
 from desktop_app.services.history import HistoryService
 from desktop_app.services.refresher import StatusRefresher
 from desktop_app.services.verification import VerificationService
-
-from .support import build_desk, uk_number
+from tests.helpers.desks import build_desk, uk_number
 
 SEARCH = "/verify/search/json"
 
@@ -21,6 +20,7 @@ def _ids_of(form: dict[str, list[str]]) -> list[str]:
     return form.get("request_ids", []) + form.get("request_id", [])
 
 
+@pytest.mark.slow
 def test_25_in_progress_rows_are_searched_in_paced_batches(
     qtbot, make_runner, http, call_log, sandbox_factory, history_store
 ) -> None:
@@ -61,6 +61,7 @@ def test_25_in_progress_rows_are_searched_in_paced_batches(
     assert len(history_signals) >= len(batches)  # the use case updates the rows each time
 
 
+@pytest.mark.slow
 def test_refresher_without_rows_sends_nothing(
     qtbot, make_runner, http, call_log, sandbox, history_store
 ) -> None:
@@ -84,6 +85,7 @@ def test_refresher_without_rows_sends_nothing(
     assert call_log.of(SEARCH) == []
 
 
+@pytest.mark.slow
 def test_watched_ids_are_refreshed_and_dropped_when_final(
     qtbot, make_runner, http, sandbox, history_store
 ) -> None:

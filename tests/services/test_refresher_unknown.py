@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from desktop_app.domain.history_writes import NewRequest, RequestChanges
 from desktop_app.domain.models import VerificationStatus
 from desktop_app.domain.validation import StartForm
@@ -15,8 +17,8 @@ from desktop_app.services.history import HistoryService
 from desktop_app.services.refresher import StatusRefresher
 from desktop_app.services.verification import VerificationService
 from desktop_app.store.history import HistoryStore
-
-from .support import build_desk, settle, uk_number
+from tests.helpers.desks import build_desk, uk_number
+from tests.helpers.tasks import settle
 
 SEARCH = "/verify/search/json"
 GHOST = "0123456789abcdef0123456789abcdef"
@@ -42,6 +44,7 @@ class Monotonic:
         return self.now
 
 
+@pytest.mark.slow
 def test_a_ghost_is_marked_once_and_never_searched_again(
     qtbot: Any, make_runner: Any, http: Any, call_log: Any, sandbox_factory: Any,
     history_store: HistoryStore,
@@ -76,6 +79,7 @@ def test_a_ghost_is_marked_once_and_never_searched_again(
     assert history_store.find(live).status == VerificationStatus.IN_PROGRESS  # type: ignore[union-attr]
 
 
+@pytest.mark.slow
 def test_a_live_api_gets_a_minute_before_a_request_counts_as_unknown(
     qtbot: Any, make_runner: Any, http: Any, call_log: Any, sandbox_factory: Any,
     history_store: HistoryStore,

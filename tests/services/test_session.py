@@ -17,8 +17,7 @@ from desktop_app.settings.credentials import SessionCredentialStore
 from desktop_app.settings.profiles import Profile, ProfileStore
 from desktop_app.usecases.operations import VerifyOperations
 from desktop_app.usecases.session import open_desk
-
-from .support import settle
+from tests.helpers.tasks import settle
 
 BALANCE = "/account/get-balance"
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from desktop_app.api.retry import RetryPolicy
 from desktop_app.api.sandbox_control import SandboxControl
 from desktop_app.domain.validation import StartForm
@@ -11,10 +13,11 @@ from desktop_app.services import NETWORK_THREADS, build_runners
 from desktop_app.services.handset import HandsetService
 from desktop_app.services.history import HistoryService
 from desktop_app.services.verification import VerificationService
+from tests.helpers.desks import build_desk, uk_number
+from tests.helpers.tasks import settle
 
-from .support import build_desk, settle, uk_number
 
-
+@pytest.mark.slow
 def test_history_reads_do_not_queue_behind_hanging_calls(
     qtbot, http, sandbox_factory, history_store
 ) -> None:
@@ -39,6 +42,7 @@ def test_history_reads_do_not_queue_behind_hanging_calls(
         assert runners.shutdown(5000)
 
 
+@pytest.mark.slow
 def test_shutdown_with_requests_in_flight_is_bounded(
     qtbot, http, sandbox_factory, history_store
 ) -> None:

@@ -175,6 +175,7 @@ def test_resolved_and_rejected_tasks_arrive_after_attaching(qtbot, make_runner) 
     assert len(errors) == 1 and isinstance(errors[0], LookupError)
 
 
+@pytest.mark.expect_warnings(match="runner blocked")
 def test_shutdown_with_blocked_jobs_returns_within_the_bound(qtbot) -> None:
     runner = TaskRunner(2, name="blocked")
     release = threading.Event()
@@ -258,6 +259,7 @@ def test_handlers_chain_and_run_in_order_success_then_finished(qtbot, make_runne
     assert late == ["done"]  # finished already: on_finished runs at once, on_success never
 
 
+@pytest.mark.expect_warnings(match="nothing handled it")
 def test_a_failure_without_handler_is_logged_with_traceback_and_reported(
     qtbot, make_runner, caplog
 ) -> None:
@@ -276,6 +278,7 @@ def test_a_failure_without_handler_is_logged_with_traceback_and_reported(
     assert "in broken" in caplog.text  # the worker thread's frames are in the log
 
 
+@pytest.mark.expect_warnings(match="nothing handled it")
 def test_a_rejected_task_without_handler_is_reported_too(qtbot, make_runner, caplog) -> None:
     runner = make_runner()
     with qtbot.waitSignal(runner.unhandled_failure) as blocker:

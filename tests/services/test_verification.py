@@ -15,9 +15,9 @@ from desktop_app.services import NETWORK_THREADS
 from desktop_app.services.tasks import Task
 from desktop_app.services.verification import VerificationService
 from desktop_app.usecases.desk import Started
-from tests.heartbeat import Heartbeat, HeartbeatResult
-
-from .support import build_desk, settle, uk_number
+from tests.helpers.desks import build_desk, uk_number
+from tests.helpers.heartbeat import Heartbeat, HeartbeatResult
+from tests.helpers.tasks import settle
 
 
 @pytest.fixture
@@ -115,6 +115,7 @@ def _submit_50(
     return tasks, resolved
 
 
+@pytest.mark.slow
 def test_heartbeat_while_50_calls_hang_then_shutdown(
     qtbot, make_runner, http, sandbox_factory, history_store
 ) -> None:
@@ -144,6 +145,7 @@ def test_heartbeat_while_50_calls_hang_then_shutdown(
     _assert_on_time(result)
 
 
+@pytest.mark.slow
 def test_heartbeat_while_50_calls_hang_until_all_resolve(
     qtbot, make_runner, http, sandbox_factory, history_store
 ) -> None:

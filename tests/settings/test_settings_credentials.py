@@ -229,11 +229,10 @@ def test_importing_settings_does_not_import_keyring() -> None:
 
 
 @pytest.mark.secret_service
-@pytest.mark.skipif(
-    not os.environ.get("DBUS_SESSION_BUS_ADDRESS"),
-    reason="needs a Secret Service: run through ../shared/tools/with-secret-service.sh",
-)
-def test_real_secret_service_round_trip(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_real_secret_service_round_trip(
+    secret_service: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Against a private gnome-keyring (tests/helpers/secret_service.py), never the user's."""
     monkeypatch.setattr(keyring.core, "_keyring_backend", None)  # keyring's own detection
     store = KeyringCredentialStore(service=f"verify-desk-test-{uuid.uuid4().hex}")
     assert "SecretService" in store.backend_name()

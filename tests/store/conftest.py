@@ -1,36 +1,25 @@
-"""Fixtures for the history store tests: a controllable clock and stores on tmp_path."""
+"""The history store tests' fixtures: stores on tmp_path driven by the shared ``clock``.
+
+The clock starts at :data:`T0` here, with microseconds, so the tests see them round-trip.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from desktop_app.store.history import HistoryStore
+from tests.helpers.clock import FakeClock
 
 T0 = datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)
 
 
-class FakeClock:
-    """Returns ``now``; tests move it with ``advance``."""
-
-    def __init__(self, start: datetime = T0) -> None:
-        self.start = start
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float = 1.0) -> datetime:
-        self.now += timedelta(seconds=seconds)
-        return self.now
-
-
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def clock_start() -> datetime:
+    return T0
 
 
 @pytest.fixture

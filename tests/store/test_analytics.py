@@ -23,7 +23,7 @@ from desktop_app.domain.phone import region_of_prefix
 from desktop_app.domain.reports import BREAKDOWNS
 from desktop_app.store.analytics import data_range, run_analytics
 from desktop_app.store.history import HistoryStore
-from tests.report_rows import T0, Row, make_history, micros
+from tests.helpers.report_rows import T0, Row, make_history, micros
 
 # Valid numbers whose region is their calling code's main region (or, for +1, their area's).
 NUMBERS = (

@@ -25,7 +25,7 @@ from desktop_app.domain.reports import (
 from desktop_app.store.export import count_matching, export_pages
 from desktop_app.store.history import HistoryStore
 from desktop_app.usecases.export import ExportCancelled, export_history
-from tests.report_rows import T0, Row, make_history
+from tests.helpers.report_rows import T0, Row, make_history
 
 
 @pytest.fixture

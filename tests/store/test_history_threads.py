@@ -7,6 +7,8 @@ import threading
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from desktop_app.domain.models import VerificationStatus as S
 from desktop_app.store.history import HistoryStore, NewRequest, RequestChanges
 
@@ -14,6 +16,7 @@ THREADS = 16
 OPS = 250  # per thread, five kinds of write in turn
 
 
+@pytest.mark.slow
 def test_storm_of_mixed_writes_keeps_every_row(db_path: Path) -> None:
     store = HistoryStore(db_path)
     barrier = threading.Barrier(THREADS + 2)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -21,22 +20,17 @@ from desktop_app.domain.messages_status import (
 from desktop_app.domain.models import VerificationStatus
 from desktop_app.store import schema
 from desktop_app.store.history import HistoryStore
-from tests.usecases.messages_fakes import T0, Clock
+from tests.helpers.clock import FakeClock
+from tests.helpers.messages_fakes import T0
 
 UUID = "aaaaaaaa-bbbb-cccc-dddd-0123456789ab"
 TO = "447700900123"
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def store(db_path: Path, clock: Clock) -> Iterator[HistoryStore]:
-    history = HistoryStore(db_path, clock=clock)
-    yield history
-    history.close()
+def clock_start() -> datetime:
+    """The messages fakes' start (whole seconds), not the store tests' usual one."""
+    return T0
 
 
 def message_row(store: HistoryStore, *, kind: str = "message", channels: str = "sms") -> int:
@@ -310,7 +304,7 @@ def test_a_code_message_failing_on_its_last_leg_ends_the_code(store: HistoryStor
     assert stored is not None and stored.ended == "FAILED" and stored.digest == b""
 
 
-def test_pruning_takes_timelines_and_codes_too(store: HistoryStore, clock: Clock) -> None:
+def test_pruning_takes_timelines_and_codes_too(store: HistoryStore, clock: FakeClock) -> None:
     code_id, _ = reserve(store, T0)
     row = message_row(store, kind="code")
     store.attach_code(code_id, history_id=row, message_uuid=UUID)

@@ -1,17 +1,14 @@
-"""UI test set-up: headless Qt and fakes of the services the widgets use.
+"""The UI tests' fixtures: factories of domain values, fakes of the services the widgets use.
 
-Fixtures: ``make_entry`` / ``make_record`` (factories of domain values), ``clock`` (a settable
-``FakeClock``), ``fake_history``, ``fake_verification``, ``fake_refresher``, ``fake_handset``.
+Fixtures: ``make_entry`` / ``make_record`` (factories of domain values, created at ``T0``),
+``fake_history``, ``fake_verification``, ``fake_refresher``, ``fake_handset`` (from
+tests/helpers/fakes.py) and ``stack`` (real services, tests/helpers/live_stack.py). ``clock`` (a
+settable ``FakeClock`` at ``T0``) and the rest come from tests/helpers.
 """
 
 from __future__ import annotations
 
-import os
-
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,42 +19,14 @@ from desktop_app.domain.models import (
     VerificationRecord,
     VerificationStatus,
 )
-from tests.ui.live_stack import Stack, live_stack
-
-try:  # works whether or not tests/ui becomes a package
-    from .fakes import (
-        FakeHandsetService,
-        FakeHistoryService,
-        FakeStatusRefresher,
-        FakeVerificationService,
-    )
-except ImportError:
-    from fakes import (  # type: ignore[no-redef]
-        FakeHandsetService,
-        FakeHistoryService,
-        FakeStatusRefresher,
-        FakeVerificationService,
-    )
-
-T0 = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
-
-
-class FakeClock:
-    """A clock tests move by hand: ``clock.advance(31)``."""
-
-    def __init__(self, now: datetime = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+from tests.helpers.clock import T0
+from tests.helpers.fakes import (
+    FakeHandsetService,
+    FakeHistoryService,
+    FakeStatusRefresher,
+    FakeVerificationService,
+)
+from tests.helpers.live_stack import Stack, live_stack
 
 
 @pytest.fixture
@@ -128,5 +97,5 @@ def fake_handset() -> FakeHandsetService:
 
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[Stack]:
-    """Real services over a real sandbox and history (see tests/ui/live_stack.py)."""
+    """Real services over a real sandbox and history (see tests/helpers/live_stack.py)."""
     yield from live_stack(tmp_path)

@@ -1,6 +1,6 @@
 """Drive Verify Desk on a real X display and report whether it fits the screen, step by step.
 
-Run by ``tests/ui/test_fits_screen.py`` in a child process (``QT_QPA_PLATFORM=xcb``, a ``DISPLAY``
+Run by ``tests/ui/test_fits_screen.py`` in a child process (Qt's xcb platform, a ``DISPLAY``
 with a window manager), from the project root::
 
     python -m tests.ui.screen_fit_driver --out DIR [--home DIR] [--steps start,landline,...]

@@ -24,7 +24,7 @@ from desktop_app.store.history import HistoryStore
 from desktop_app.ui import analytics_page
 from desktop_app.ui.analytics_figures import conversion_text, group_label, median_text
 from desktop_app.ui.analytics_page import AnalyticsPage
-from tests.report_rows import T0, Row, make_history
+from tests.helpers.report_rows import T0, Row, make_history
 
 TODAY = T0.date()
 ROOT = Path(__file__).resolve().parents[2]

@@ -23,7 +23,8 @@ from desktop_app.sandbox.server import SandboxConfig, SandboxServer
 from desktop_app.settings.credentials import SessionCredentialStore
 from desktop_app.settings.profiles import Profile
 from desktop_app.ui.profile_badge import LIVE_COLOUR, SANDBOX_COLOUR
-from tests.services.support import settle
+from tests.helpers.environment import env_without_display
+from tests.helpers.tasks import settle
 
 NUMBER = "447400123456"
 SECRET = "Live-Secret-9f8e7d6c"
@@ -75,11 +76,9 @@ def test_help_runs_without_a_display() -> None:
 
 
 def test_without_a_display_one_sentence_and_exit_2(tmp_path: Path) -> None:
-    env = {k: v for k, v in __import__("os").environ.items()
-           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
     result = subprocess.run([sys.executable, "-m", "desktop_app", "--home", str(tmp_path)],
-                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
-                            check=False)
+                            cwd=ROOT, env=env_without_display(), capture_output=True, text=True,
+                            timeout=60, check=False)
     assert result.returncode == 2, result.stderr[-2000:]
     assert result.stdout == ""
     assert result.stderr == NO_DISPLAY + "\n"
@@ -98,6 +97,7 @@ def test_starts_on_the_sandbox(ctx: AppContext) -> None:
     assert (ctx.paths.log_dir / "verify-desk.log").is_file()
 
 
+@pytest.mark.slow
 def test_send_read_handset_check_success(qtbot: Any, ctx: AppContext) -> None:
     rid = _send(qtbot, ctx)
     window = ctx.window
@@ -123,6 +123,7 @@ def test_wrong_code_shows_attempts_left(qtbot: Any, ctx: AppContext) -> None:
     assert form.attempts_label.text() == "2 attempts left for the current code"
 
 
+@pytest.mark.slow
 def test_next_event_reaches_the_handset(qtbot: Any, ctx: AppContext) -> None:
     rid = _send(qtbot, ctx)
     tree = ctx.window.handset_panel.messages_tree
@@ -132,6 +133,7 @@ def test_next_event_reaches_the_handset(qtbot: Any, ctx: AppContext) -> None:
     assert [m.channel for m in _control(ctx).messages(NUMBER)] == ["sms", "tts"]
 
 
+@pytest.mark.slow
 def test_expiry_shows_after_refresh(qtbot: Any, ctx: AppContext) -> None:
     form = ctx.window.send_form
     form.advanced_toggle.setChecked(True)
@@ -185,6 +187,7 @@ def test_profile_switch_and_no_secret_left_behind(qtbot: Any, tmp_path: Path,
     assert NUMBER not in log_text and "***3456" in log_text
 
 
+@pytest.mark.slow
 def test_shutdown_with_requests_in_flight(qtbot: Any, tmp_path: Path,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     ctx = _make(qtbot, tmp_path, monkeypatch, sandbox_latency=3.0)
@@ -197,6 +200,7 @@ def test_shutdown_with_requests_in_flight(qtbot: Any, tmp_path: Path,
     assert all(task.is_done for task in tasks)
 
 
+@pytest.mark.expect_warnings(match="still running after shutdown")
 def test_a_job_that_outlives_the_shutdown_wait_keeps_the_store_open(
     qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -250,14 +254,14 @@ def test_log_file_keeps_timestamps_and_redacts_tracebacks(ctx: AppContext) -> No
     assert text[:4].isdigit() and text[4] == "-"  # the timestamp is intact
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signum", [15, 2])  # SIGTERM, SIGINT
 def test_a_termination_signal_runs_the_orderly_shutdown(tmp_path: Path, signum: int) -> None:
-    import os
     import signal
 
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    # The child inherits the platform tests/helpers/environment.py chose.
     proc = subprocess.Popen([sys.executable, "-m", "desktop_app", "--home", str(tmp_path)],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            cwd=ROOT, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     log_file = tmp_path / "logs" / "verify-desk.log"
     deadline = time.monotonic() + 30
@@ -336,9 +340,8 @@ print("POPULATED", ctx.populated, ctx.window.populated)
 
 
 def test_the_window_shell_imports_nothing_heavy(tmp_path: Path) -> None:
-    env = {**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"}
     result = subprocess.run([sys.executable, "-c", _SHELL_PROBE, str(tmp_path)], cwd=ROOT,
-                            env=env, capture_output=True, text=True, timeout=60, check=False)
+                            capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "HEAVY []" in result.stdout, result.stdout
     assert "POPULATED False False" in result.stdout

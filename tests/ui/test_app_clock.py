@@ -28,7 +28,7 @@ from desktop_app.domain.v2_forms import V2ChannelForm, V2Form
 from desktop_app.settings.credentials import SessionCredentialStore
 from desktop_app.settings.profiles import Profile
 from desktop_app.ui.countdowns import countdown_text
-from tests.services.support import settle
+from tests.helpers.tasks import settle
 
 NUMBER = "447400123456"
 

@@ -15,7 +15,7 @@ from desktop_app.domain.message_code_form import CodeForm
 from desktop_app.domain.messages import WHATSAPP, MessageRequest, Template
 from desktop_app.domain.models import VerificationStatus
 from desktop_app.settings.credentials import SessionCredentialStore
-from tests.services.support import settle
+from tests.helpers.tasks import settle
 
 
 @pytest.fixture

@@ -41,6 +41,7 @@ def _check_in_window(qtbot: Any, ctx: AppContext, rid: str, code: str) -> str:
     return str(form.result_label.text())
 
 
+@pytest.mark.slow
 def test_a_request_survives_a_restart_of_the_window(
     qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -90,6 +91,7 @@ def _cli(home: Path, *argv: str) -> dict[str, Any]:
     return payload
 
 
+@pytest.mark.slow
 def test_the_command_line_uses_the_running_windows_sandbox(
     qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -125,6 +127,7 @@ def _status(ctx: AppContext, rid: str) -> str | None:
     return entry.status if entry is not None else None
 
 
+@pytest.mark.slow
 def test_a_request_the_sandbox_forgot_is_marked_once_and_never_searched_again(
     qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -9,8 +9,8 @@ import pytest
 from desktop_app.domain.models import VerificationStatus
 from desktop_app.domain.validation import StartForm, field_error
 from desktop_app.ui.check_form import CheckForm
-from tests.services.support import settle
-from tests.ui.live_stack import Stack
+from tests.helpers.live_stack import Stack
+from tests.helpers.tasks import settle
 
 NUMBER = "447400123456"
 

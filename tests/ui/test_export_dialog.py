@@ -22,7 +22,7 @@ from desktop_app.store.history import HistoryStore
 from desktop_app.ui import export_dialog
 from desktop_app.ui.export_dialog import ExportDialog
 from desktop_app.ui.reports_menu import view_filter
-from tests.report_rows import T0, Row, make_history
+from tests.helpers.report_rows import T0, Row, make_history
 
 NUMBERS = ("447400123456", "447400123457")
 
@@ -112,6 +112,7 @@ def big_store(tmp_path: Path) -> Iterator[HistoryStore]:
     store.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("in_child", [True, False], ids=["child-process", "worker-thread"])
 def test_progress_then_cancel_leaves_no_file(
     qtbot: Any, tmp_path: Path, big_store: HistoryStore, in_child: bool
@@ -136,6 +137,7 @@ def test_progress_then_cancel_leaves_no_file(
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("in_child", [True, False], ids=["child-process", "worker-thread"])
 def test_a_failed_export_is_explained(
     qtbot: Any,

@@ -2,7 +2,7 @@
 
 Each test starts its own X server (``Xvfb``, on a display number it picks itself) with the
 ``openbox`` window manager, then runs the app in a child process on it
-(``tests/ui/screen_fit_driver.py``, ``QT_QPA_PLATFORM=xcb``, no keyring backend) through the
+(``tests/ui/screen_fit_driver.py``, Qt's xcb platform, no keyring backend) through the
 steps that used to push the window off the screen. After each step the driver checks that the
 window's frame lies within the screen and that every visible widget lies within the window and
 is not smaller than its minimum size; the test asserts the driver's report.
@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 
 from scripts.xscreen import XScreen
+from tests.helpers.environment import env_on_x11
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENS = ("1024x640", "1280x800", "1920x1080")
@@ -38,6 +39,7 @@ DRIVER_TIMEOUT_S = 240.0
 
 pytestmark = [
     pytest.mark.x11,
+    pytest.mark.slow,  # a real X server, a window manager and the app in a child, per test
     pytest.mark.skipif(shutil.which("Xvfb") is None,
                        reason="needs the Xvfb binary: apt-get install xvfb (scripts/bootstrap "
                               "--test installs it)"),
@@ -46,7 +48,7 @@ pytestmark = [
 
 def run_app(screen: XScreen, out: Path, home: Path, steps: tuple[str, ...]) -> dict[str, Any]:
     """Run the driver on ``screen`` through ``steps``; its report (failing on a crash)."""
-    env = {**os.environ, **screen.env, "QT_QPA_PLATFORM": "xcb",
+    env = {**env_on_x11(screen.env),
            # No keyring backend at all, as on a machine without a Secret Service.
            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
     env.pop("VERIFY_DESK_HOME", None)

@@ -16,7 +16,7 @@ from desktop_app.settings.profiles import Profile
 from desktop_app.ui import messages
 from desktop_app.ui.concurrent_panel import CANCEL_TOOLTIP
 from desktop_app.ui.main_window import SHORTCUTS
-from tests.services.support import settle
+from tests.helpers.tasks import settle
 
 
 @pytest.fixture
@@ -86,6 +86,7 @@ def test_send_opens_check_with_focus(qtbot: Any, ctx: AppContext) -> None:
     qtbot.waitUntil(window.check_form.code_edit.hasFocus)
 
 
+@pytest.mark.slow
 def test_concurrent_flow_check_and_show(qtbot: Any, ctx: AppContext) -> None:
     first = _send(qtbot, ctx)
     window = ctx.window
@@ -173,6 +174,7 @@ def _log_text(ctx: AppContext) -> str:
     return (ctx.paths.log_dir / "verify-desk.log").read_text(encoding="utf-8")
 
 
+@pytest.mark.expect_warnings(match="nothing handled it")
 def test_a_failure_nobody_handles_is_logged_with_its_traceback_and_shown(
     qtbot: Any, ctx: AppContext, shown: list[str], caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -335,6 +335,7 @@ def test_a_cached_search_result_is_dropped_when_the_history_moved_on(
     assert len(searches) == 2  # looked up again instead of trusting the stale copy
 
 
+@pytest.mark.slow
 def test_our_own_search_throttling_retries_quietly(qtbot, view, entries, fake_verification):
     from desktop_app.domain.errors import ThrottledError
 

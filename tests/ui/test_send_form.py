@@ -11,7 +11,7 @@ from desktop_app.ui import messages
 from desktop_app.ui.concurrent_panel import CANCEL_TOOLTIP, ConcurrentPanel
 from desktop_app.ui.send_form import SendForm
 from desktop_app.ui.validators import TIMES
-from tests.ui.live_stack import Stack
+from tests.helpers.live_stack import Stack
 
 MOBILE = "+44 7400 123456"
 
@@ -138,6 +138,7 @@ def test_unknown_range_asks_before_sending(qtbot: Any, form: SendForm, stack: St
     assert started.number == "447700900123"
 
 
+@pytest.mark.slow
 def test_status_10_shows_the_panel_and_cancel_waits_30_s(qtbot: Any, form: SendForm,
                                                          stack: Stack) -> None:
     form.number_edit.setText(MOBILE)

@@ -10,11 +10,7 @@ from desktop_app.domain.errors import AuthError, CredentialsUnavailable
 from desktop_app.domain.models import Balance
 from desktop_app.ui import messages
 from desktop_app.ui.settings_dialog import STORED_PLACEHOLDER, SettingsDialog, host_problem
-
-try:
-    from .fakes import FakeSessionService
-except ImportError:
-    from fakes import FakeSessionService  # type: ignore[no-redef]
+from tests.helpers.fakes import FakeSessionService
 
 
 @dataclass(frozen=True)

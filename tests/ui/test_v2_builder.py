@@ -225,6 +225,7 @@ def test_a_422_reason_is_shown_on_the_field_it_names(
     assert entry.status == VerificationStatus.REFUSED and entry.api_version == "v2"
 
 
+@pytest.mark.slow
 def test_409_opens_the_concurrent_panel_with_the_live_uuid(
     world: dict[str, Any], qtbot: Any
 ) -> None:

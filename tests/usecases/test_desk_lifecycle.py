@@ -28,8 +28,7 @@ from desktop_app.domain.validation import Psd2Form, StartForm
 from desktop_app.sandbox.server import SandboxConfig, SandboxServer
 from desktop_app.store.history import HistoryStore, NewRequest
 from desktop_app.usecases.desk import VerifyDesk
-
-from .conftest import OPERATOR, PROFILE, make_desk
+from tests.helpers.desks import OPERATOR, PROFILE, make_desk
 
 NUMBER = "447123450100"
 OTHER = "447123450101"

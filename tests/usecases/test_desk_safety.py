@@ -23,8 +23,7 @@ from desktop_app.domain.validation import Psd2Form, StartForm
 from desktop_app.sandbox.server import SandboxServer
 from desktop_app.store.history import HistoryStore
 from desktop_app.usecases.desk import VerifyDesk
-
-from .conftest import make_desk
+from tests.helpers.desks import make_desk
 
 NUMBER = "447123450100"
 OTHER = "447123450101"

@@ -27,8 +27,7 @@ from desktop_app.store.history import HistoryStore
 from desktop_app.usecases.desk import VerifyDesk
 from desktop_app.usecases.desk_v2 import StartedV2, VerifyDeskV2, is_v2_entry, open_desk_v2
 from desktop_app.usecases.session import open_desk
-
-from .conftest import NO_RETRY, SANDBOX_CREDS
+from tests.helpers.desks import NO_RETRY, SANDBOX_CREDS
 
 NUMBER = "447123450400"
 

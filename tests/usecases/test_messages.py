@@ -30,8 +30,14 @@ from desktop_app.store.history import HistoryStore
 from desktop_app.usecases.messages import LOST_MESSAGE_ADVICE, StatusRoute
 from desktop_app.usecases.messages_session import messages_auth
 from desktop_app.usecases.session import open_desk
-
-from .messages_fakes import CREDS, HOST, FakeMessagesApi, MessagesEnv, open_env, problem
+from tests.helpers.messages_fakes import (
+    CREDS,
+    HOST,
+    FakeMessagesApi,
+    MessagesEnv,
+    open_env,
+    problem,
+)
 
 TO = "447700900123"
 SMS_MESSAGE = MessageRequest(SMS, TO, "Acme", Text("Your parcel is on its way"))

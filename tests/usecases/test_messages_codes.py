@@ -21,8 +21,7 @@ from desktop_app.domain.models import VerificationStatus
 from desktop_app.usecases.logging_setup import configure_logging, remove_logging
 from desktop_app.usecases.messages import StatusRoute
 from desktop_app.usecases.webhooks import DeliveryTracker, WebhookReceiver
-
-from .messages_fakes import (
+from tests.helpers.messages_fakes import (
     SIGNATURE_SECRET,
     MessagesEnv,
     open_env,

@@ -23,8 +23,13 @@ from desktop_app.usecases.webhooks import (
     WebhookReceiver,
     items_number_of,
 )
-
-from .messages_fakes import SIGNATURE_SECRET, MessagesEnv, open_env, post_webhook, status_body
+from tests.helpers.messages_fakes import (
+    SIGNATURE_SECRET,
+    MessagesEnv,
+    open_env,
+    post_webhook,
+    status_body,
+)
 
 TO = "447700900123"
 
@@ -93,6 +98,7 @@ def test_a_rejected_leg_and_its_delivered_failover(
                     (1, "sms", "delivered", None)]  # fmt: skip
 
 
+@pytest.mark.expect_warnings(match=r"webhook refused \(401\)")
 @pytest.mark.parametrize(
     "authorization",
     [None, "Basic abc", "Bearer not.a.jwt", sign_webhook(b"{}", SIGNATURE_SECRET),
@@ -118,6 +124,7 @@ def test_anything_not_signed_with_the_secret_is_refused(
         assert authorization[7:] not in line
 
 
+@pytest.mark.expect_warnings(match=r"webhook refused \(400\)")
 def test_bad_requests_get_plain_refusals(receiver: WebhookReceiver) -> None:
     base = receiver.url
     assert base is not None
@@ -143,6 +150,7 @@ def test_a_status_for_another_message_is_acknowledged(receiver: WebhookReceiver)
     assert post_webhook(url(receiver), body).status_code == 200
 
 
+@pytest.mark.expect_warnings(match=r"not recorded \(500\)")
 def test_a_history_that_cannot_be_written_answers_500_so_the_api_retries() -> None:
     def failing(event: MessageStatusEvent, items: int | None) -> None:
         raise e.StoreError("The disk holding the history database is full.")

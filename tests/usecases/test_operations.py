@@ -26,8 +26,7 @@ from desktop_app.sandbox.server import SandboxServer
 from desktop_app.store.history import HistoryStore
 from desktop_app.usecases.desk import VerifyDesk
 from desktop_app.usecases.operations import VerifyOperations
-
-from .conftest import NO_RETRY, SANDBOX_CREDS
+from tests.helpers.desks import NO_RETRY, SANDBOX_CREDS
 
 V1_NUMBER = "447123450500"
 V2_NUMBER = "447123450501"

@@ -14,8 +14,7 @@ from desktop_app.sandbox.server import SandboxServer
 from desktop_app.settings.profiles import SANDBOX_PROFILE, SANDBOX_PROFILE_NAME, Profile
 from desktop_app.store.history import HistoryStore
 from desktop_app.usecases import SandboxNotRunning, current_operator, open_desk
-
-from .conftest import SANDBOX_CREDS
+from tests.helpers.desks import SANDBOX_CREDS
 
 SANDBOX = SANDBOX_PROFILE
 

@@ -20,6 +20,8 @@ from typing import Any
 
 from PySide6.QtCore import QTimer
 
+from tests.helpers.sandbox import wait_for_stopping_sandboxes
+
 # time.perf_counter is CLOCK_MONOTONIC on Linux: one clock for both processes.
 _CONTROL = """
 import sys, threading, time
@@ -59,6 +61,7 @@ class Heartbeat:
     """Tick a QTimer on the GUI thread and a control process side by side."""
 
     def __init__(self, qtbot: Any, interval_ms: int = 10) -> None:
+        wait_for_stopping_sandboxes()  # measure this test alone, not an earlier one's teardown
         self.interval_ms = interval_ms
         self.ticks: list[float] = []
         self._control = subprocess.Popen(

@@ -1,4 +1,4 @@
-"""Helpers for the sandbox's Verify v2 tests: our v2 client pointed at a running sandbox."""
+"""Our Verify v1 and v2 clients pointed at a running sandbox, for the sandbox's v2 tests."""
 
 from __future__ import annotations
 
@@ -7,13 +7,12 @@ from typing import Any
 import httpx
 
 from desktop_app.api.http import build_http_client
-from desktop_app.api.retry import RetryPolicy
 from desktop_app.api.v1 import VerifyV1Client
 from desktop_app.api.v2 import VerifyV2Client
-from desktop_app.domain.models import ApiCredentials
 from desktop_app.sandbox.server import SandboxServer
+from tests.helpers.desks import NO_RETRY, SANDBOX_CREDS
 
-CREDS = ApiCredentials("sandbox", "sandbox-secret")
+CREDS = SANDBOX_CREDS
 NUMBER = "447911123456"
 OTHER = "447911123457"
 
@@ -24,9 +23,8 @@ class V2Desk:
     def __init__(self, server: SandboxServer) -> None:
         self.server = server
         self.http = build_http_client()
-        no_retry = RetryPolicy(attempts=1)
-        self.v2 = VerifyV2Client(self.http, CREDS, api_host=server.url, retry=no_retry)
-        self.v1 = VerifyV1Client(self.http, CREDS, api_host=server.url, retry=no_retry)
+        self.v2 = VerifyV2Client(self.http, CREDS, api_host=server.url, retry=NO_RETRY)
+        self.v1 = VerifyV1Client(self.http, CREDS, api_host=server.url, retry=NO_RETRY)
         self.raw = httpx.Client(base_url=server.url, timeout=10)
 
     def close(self) -> None:

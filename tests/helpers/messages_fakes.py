@@ -28,6 +28,7 @@ from desktop_app.domain.models import ApiCredentials
 from desktop_app.store.history import HistoryStore
 from desktop_app.usecases.fallback import SessionHistory
 from desktop_app.usecases.messages import UNTRACKED, MessageDesk, StatusRoute
+from tests.helpers.clock import FakeClock
 
 HOST = "https://api.test.invalid"
 CREDS = ApiCredentials("key-4f2a", "Zk9!SEKRIT/pa+ss=w0rd")
@@ -74,19 +75,6 @@ def problem(status: int, **extra: Any) -> httpx.Response:
     return httpx.Response(status, json=body, headers={"Content-Type": "application/problem+json"})
 
 
-class Clock:
-    """The desk's "now"; tests move it."""
-
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
 @dataclass
 class MessagesEnv:
     """A desk wired to a fake API and a history file."""
@@ -95,7 +83,7 @@ class MessagesEnv:
     store: HistoryStore
     history: SessionHistory
     desk: MessageDesk
-    clock: Clock
+    clock: FakeClock
     route: list[StatusRoute]
 
 
@@ -109,7 +97,7 @@ def open_env(
     http = build_http_client(httpx.MockTransport(api))
     store = HistoryStore(path)
     history = SessionHistory(store)
-    clock = Clock()
+    clock = FakeClock(T0)
     route = [UNTRACKED]
     extra: dict[str, Any] = {} if make_code is None else {"make_code": make_code}
     desk = MessageDesk(

@@ -1,49 +1,18 @@
-"""Shared builders: a desk over any transport, stores made full or read-only for real."""
+"""History stores made full or read-only for real, and rows to put in them."""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
 from pathlib import Path
 
-import httpx
-
-from desktop_app.api.account import AccountClient
-from desktop_app.api.retry import RetryPolicy
-from desktop_app.api.v1 import VerifyV1Client
 from desktop_app.domain.errors import StoreError
-from desktop_app.domain.models import ApiCredentials
 from desktop_app.store.history import HistoryStore, NewRequest
-from desktop_app.usecases.desk import VerifyDesk
-from desktop_app.usecases.fallback import DegradedCallback
-
-SANDBOX_CREDS = ApiCredentials("sandbox", "sandbox-secret")
-PROFILE = "reliability"
-NO_RETRY = RetryPolicy(attempts=1)
-
-
-def make_desk(
-    http: httpx.Client,
-    url: str,
-    history: HistoryStore,
-    *,
-    credentials: ApiCredentials = SANDBOX_CREDS,
-    on_degraded: DegradedCallback | None = None,
-) -> VerifyDesk:
-    return VerifyDesk(
-        client=VerifyV1Client(http, credentials, api_host=url, retry=NO_RETRY),
-        account=AccountClient(http, credentials, rest_host=url, retry=NO_RETRY),
-        history=history,
-        profile=PROFILE,
-        operator="tester",
-        default_region="GB",
-        on_history_degraded=on_degraded,
-    )
+from tests.helpers.desks import OPERATOR, PROFILE
 
 
 def add_row(store: HistoryStore, number: str = "447700900123", brand: str = "seed") -> int:
     return store.add_request(NewRequest(
-        profile=PROFILE, operator="tester", kind="start", number=number, brand=brand,
+        profile=PROFILE, operator=OPERATOR, kind="start", number=number, brand=brand,
         workflow_id=None,
     ))  # fmt: skip
 
@@ -69,7 +38,7 @@ def fill_until_full(store: HistoryStore) -> int:
         add_row(store, brand=f"fill{written}")
 
     def call_row() -> None:
-        store.begin_call(profile=PROFILE, operator="tester", operation="fill")
+        store.begin_call(profile=PROFILE, operator=OPERATOR, operation="fill")
 
     for write in (request_row, call_row):
         while True:
@@ -86,6 +55,3 @@ def read_only_copy(source: Path, target: Path) -> str:
     """A closed history file at ``target`` and its read-only ``file:`` URI."""
     target.write_bytes(source.read_bytes())
     return f"file:{target}?mode=ro"
-
-
-StoreFactory = Callable[[Path | str], HistoryStore]

@@ -1,6 +1,6 @@
 """What a healthy sandbox answers, what its state looks like, and what a plain refusal is.
 
-Used by the hostile-input suites (``tests/sandbox/test_sandbox_fuzz.py``,
+Used by the hostile-input suites (``tests/sandbox/test_sandbox_fuzz.py``, ``test_sandbox_edges.py``,
 ``tests/reliability/test_sandbox_hostile.py``): after each refused control call the state
 :func:`observe` sees must be unchanged (run the sandbox with ``time_scale=0`` so the clock is
 frozen), and :func:`assert_healthy` must pass (clock, messages, requests, a v1 and a v2
@@ -82,6 +82,7 @@ def plain_message(response: httpx.Response) -> str:
     trace of a Python exception.
     """
     text = response.text
+    message: object
     assert "Traceback" not in text and 'File "' not in text, text[:300]
     if response.headers.get("content-type", "").startswith("text/xml"):
         message = text.split("<error_text>", 1)[1].split("</error_text>", 1)[0]

@@ -1,4 +1,4 @@
-"""Helpers shared by the sandbox tests (a raw client over httpx)."""
+"""A raw client for the sandbox tests: plain form posts over httpx, no app code in between."""
 
 from __future__ import annotations
 

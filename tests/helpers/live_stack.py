@@ -6,20 +6,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from desktop_app.api.account import AccountClient
 from desktop_app.api.http import build_http_client
 from desktop_app.api.sandbox_control import SandboxControl
-from desktop_app.api.v1 import VerifyV1Client
-from desktop_app.api.v2 import VerifyV2Client
-from desktop_app.domain.models import ApiCredentials
 from desktop_app.sandbox.server import SandboxConfig, SandboxServer
 from desktop_app.services.history import HistoryService
 from desktop_app.services.tasks import TaskRunner
 from desktop_app.services.verification import VerificationService
 from desktop_app.store.history import HistoryStore
-from desktop_app.usecases.desk import VerifyDesk
-from desktop_app.usecases.desk_v2 import open_desk_v2
-from desktop_app.usecases.operations import VerifyOperations
+from tests.helpers.desks import build_desk
 
 
 @dataclass
@@ -39,15 +33,15 @@ def live_stack(tmp_path: Path) -> Iterator[Stack]:
     server.start()
     http = build_http_client()
     store = HistoryStore(tmp_path / "history.db")
-    creds = ApiCredentials("sandbox", "sandbox-secret")
-    desk = VerifyDesk(client=VerifyV1Client(http, creds, api_host=server.url),
-                      account=AccountClient(http, creds, rest_host=server.url),
-                      history=store, profile="Sandbox", operator="tester")
-    v2 = open_desk_v2(desk, VerifyV2Client(http, creds, api_host=server.url))
-    ops = VerifyOperations(desk, v2)
+    desk = build_desk(http, server.url, store)
     runner = TaskRunner(4)
-    yield Stack(server, SandboxControl(http, server.url), VerificationService(runner, ops),
-                HistoryService(runner, store), store)
+    yield Stack(
+        server,
+        SandboxControl(http, server.url),
+        VerificationService(runner, desk),
+        HistoryService(runner, store),
+        store,
+    )
     assert runner.shutdown(5000)
     http.close()
     store.close()

@@ -100,6 +100,7 @@ class RecordingServer(_Listener):
 
     def serve(self, conn: socket.socket) -> None:
         conn.settimeout(1)
+        pending = bytearray()
         try:
             while True:
                 part = conn.recv(65536)
@@ -107,10 +108,28 @@ class RecordingServer(_Listener):
                     return
                 with self.lock:
                     self.received += part
-                if b"\r\n\r\n" in part:
+                pending += part
+                # Answer each request only once all of it (its body too) is recorded: the client
+                # gets its 502 after ``received`` holds what it sent, never before.
+                while (end := _request_end(pending)) is not None:
+                    del pending[:end]
                     conn.sendall(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
         except TimeoutError:
             return
+
+
+def _request_end(data: bytearray) -> int | None:
+    """Where the first whole request in ``data`` ends (headers, then Content-Length bytes)."""
+    head_end = data.find(b"\r\n\r\n")
+    if head_end < 0:
+        return None
+    length = 0
+    for line in bytes(data[:head_end]).split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length" and value.strip().isdigit():
+            length = int(value.strip())
+    end = head_end + 4 + length
+    return end if len(data) >= end else None
 
 
 class HostileServer(_Listener):

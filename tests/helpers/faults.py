@@ -1,4 +1,4 @@
-"""Helpers for the fault tests: a desk on a faulty sandbox, the expected behaviour per fault.
+"""The fault tests' world: a desk on a faulty sandbox, the expected behaviour per fault.
 
 ``EXPECTED`` is the behaviour table of docs/reliability.md ("Faults injected in the sandbox") in
 code: what each fault raises, whether each operation retries it, and what the history records.
@@ -29,12 +29,12 @@ from desktop_app.domain.errors import (
     ThrottledError,
     VerifyDeskError,
 )
-from desktop_app.domain.models import ApiCredentials
 from desktop_app.sandbox.server import SandboxServer
 from desktop_app.store.history import HistoryStore
 from desktop_app.usecases.desk import VerifyDesk
+from tests.helpers.desks import OPERATOR, SANDBOX_CREDS
 
-CREDS = ApiCredentials("sandbox", "sandbox-secret")
+CREDS = SANDBOX_CREDS
 #: The client gives up on a hanging sandbox after this long (the app's default is 15 s).
 READ_TIMEOUT = 1.0
 #: Each fault kind as injected (latency and hang with their seconds).
@@ -146,7 +146,7 @@ def build_env(
         account=AccountClient(http, CREDS, rest_host=server.url, retry=policy, sleep=wait),
         history=history,
         profile=profile,
-        operator="tester",
+        operator=OPERATOR,
         default_region="GB",
     )
     return Env(server, desk, history, SandboxControl(http, server.url), sleeps, http)
@@ -163,8 +163,3 @@ class Figures:
     def absorb(cls, server: SandboxServer) -> None:
         for key, n in server.faults.to_json()["injected"].items():
             cls.injected[key.rpartition(":")[2]] += n
-
-
-def uk_number(n: int) -> str:
-    """A distinct valid UK mobile number (none of the sandbox's magic endings)."""
-    return f"447911{n:04d}56"
