@@ -19,7 +19,7 @@ import pytest
 from desktop_app.cli.handset import handset_number
 from desktop_app.domain.errors import ValidationFailed
 from desktop_app.sandbox.builtin import announce, discovery_file, state_file
-from tests.cli.conftest import Cli
+from tests.helpers.cli import Cli
 
 NUMBER = "447400123456"
 ROOT = Path(__file__).resolve().parents[2]

@@ -21,8 +21,8 @@ from desktop_app.ui import messages
 from desktop_app.ui.check_form import CheckForm
 from desktop_app.ui.concurrent_panel import ConcurrentPanel
 from desktop_app.ui.request_actions import RecordCache, RequestActions
-from tests.ui.conftest import T0
-from tests.ui.fakes import FakeHistoryService
+from tests.helpers.clock import T0
+from tests.helpers.fakes import FakeHistoryService
 
 V2_ID = "0b2c9d4e-1f2a-4b3c-8d4e-5f6a7b8c9d0e"
 #: (name, entry fields, search result events or None, seconds after the start)

@@ -30,8 +30,8 @@ from desktop_app.ui.check_form import CheckForm
 from desktop_app.ui.concurrent_panel import ConcurrentPanel
 from desktop_app.ui.details_pane import DetailsPane
 from desktop_app.ui.recent_requests import RecentRequestsView
-from tests.services.support import settle
-from tests.ui.live_stack import Stack
+from tests.helpers.live_stack import Stack
+from tests.helpers.tasks import settle
 
 MOBILE = "+44 7400 123456"
 
