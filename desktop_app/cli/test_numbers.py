@@ -90,13 +90,14 @@ _INTRO = """\
 
 The built-in sandbox answers each number below with one outcome, every time. They come from
 one table in the code (`desktop_app/domain/test_numbers.py`) that the sandbox, this page,
-`verify-desk-cli test-numbers [--api v1|v2|messages] [--json]` and the tests all read; the
-tests run every entry through the command line and the official SDKs.
+`verify-desk-cli test-numbers [--api v1|v2|messages] [--json]`, the window's **Help → Test
+numbers** (choose one to fill the Send page) and the tests all read; the tests run every entry
+through the command line and the official SDKs.
 
 - **Safe numbers.** They are in Ofcom's range reserved for drama (07700 900000 to 900999), so
-  they never reach a real phone. Verify Desk asks you to confirm them as "not a known number
-  range" (`--yes-unknown-number` on the command line; scenario files on the sandbox accept
-  them as they are).
+  they never reach a real phone. Outside the sandbox Verify Desk asks you to confirm them as
+  "not a known number range" (`--yes-unknown-number` on the command line); on the sandbox the
+  window sends a catalogued number without asking, and scenario files accept them as they are.
 - **Patterns.** A v1 number `4477009005NN` answers status `NN`; a v2 number ends in the HTTP
   status it shows, and `4477009006NN` are the other v2 outcomes. The four v1 numbers the sandbox
   always had (`...0007`, `...0009`, `...0015`, `...0029`) and the Messages API's (`...4220`,

@@ -49,8 +49,12 @@ def call(row: tuple[Any, ...]) -> CallEntry:
 
 
 def search_text(text: str) -> str:
-    """Trim a search; a typed phone number (``"+44 7700-900"``) becomes its digits."""
-    text = text.strip()
+    """Trim a search; a typed phone number (``"+44 7700-900"``) becomes its digits.
+
+    A NUL becomes U+FFFD: SQLite's full-text query parser reads a NUL as the end of the query
+    ("unterminated string"), and no stored field holds either, so such a search finds nothing.
+    """
+    text = text.strip().replace("\x00", "\ufffd")
     digits = "".join(ch for ch in text if ch not in "+ -().")
     return digits if digits.isdigit() and text[:1] in "+0123456789(" else text
 

@@ -58,6 +58,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.domain.test_number_types import API_V1, API_V2
 from desktop_app.ui import messages
 from desktop_app.ui.elided_label import ElidedLabel
 from desktop_app.ui.profile_badge import ProfileBadge
@@ -71,6 +72,7 @@ if TYPE_CHECKING:
     from PySide6.QtCore import QRect
     from typing_extensions import override
 
+    from desktop_app.domain.test_number_types import CatalogueEntry
     from desktop_app.services.clock import ServerClock
     from desktop_app.settings.profiles import Profile
     from desktop_app.ui.check_form import CheckForm
@@ -79,6 +81,7 @@ if TYPE_CHECKING:
     from desktop_app.ui.recent_requests import RecentRequestsView
     from desktop_app.ui.scenario_menu import ScenarioMenu
     from desktop_app.ui.send_form import SendForm
+    from desktop_app.ui.test_numbers_dialog import TestNumbersDialog
 
 __all__ = [
     "DEFAULT_DOCK_WIDTH",
@@ -349,7 +352,11 @@ class MainWindow(QMainWindow):
         self._view_menu.addSeparator()
         self._view_menu.addAction(self.presenter_action)
         self.migration_action = QAction("&Moving to Verify v2…", self)
-        self.menuBar().addMenu("&Help").addActions([self.shortcuts_action, self.migration_action])
+        self.test_numbers_action = QAction("&Test numbers…", self)
+        self.test_numbers_action.setToolTip("Sandbox numbers that give each outcome; fill a form")
+        self.test_numbers_dialog: TestNumbersDialog | None = None
+        self.menuBar().addMenu("&Help").addActions(
+            [self.shortcuts_action, self.test_numbers_action, self.migration_action])
         self._fit_to_screen()
 
     # -- the window on the screen ---------------------------------------------------------------
@@ -408,6 +415,7 @@ class MainWindow(QMainWindow):
         self.quit_action.triggered.connect(self.close)
         self.shortcuts_action.triggered.connect(self._on_shortcuts_action_triggered)
         self.migration_action.triggered.connect(self._on_migration_action_triggered)
+        self.test_numbers_action.triggered.connect(self._on_test_numbers_action_triggered)
         self.page_actions[0].triggered.connect(lambda: self._show_page(0))
         self.page_actions[1].triggered.connect(lambda: self._show_page(1))
         self.page_actions[2].triggered.connect(self._focus_recent)
@@ -570,6 +578,8 @@ class MainWindow(QMainWindow):
         if self._populated:
             for view in (self.send_form, self.check_form, self.recent, self.handset_panel):
                 view.set_presenter_mode(self._presenter)
+            if self.test_numbers_dialog is not None:
+                self.test_numbers_dialog.model.set_mask(self._presenter)
 
     def clear_messages(self) -> None:
         """Forget every message shown (they described the profile before a switch)."""
@@ -709,6 +719,10 @@ class MainWindow(QMainWindow):
             self.clear_messages()
         self._profile = profile
         self.badge.set_profile(profile.name, is_sandbox=profile.is_sandbox)
+        if self._populated:
+            self.send_form.set_sandbox(profile.is_sandbox)
+            if self.test_numbers_dialog is not None:
+                self.test_numbers_dialog.refresh()
         self.profile_combo.setCurrentIndex(max(self.profile_combo.findData(profile.name), 0))
         if self._populated:
             self._show_handset(profile.is_sandbox)
@@ -766,6 +780,31 @@ class MainWindow(QMainWindow):
         from desktop_app.ui.migration_help import MigrationHelpDialog  # only when asked for
 
         MigrationHelpDialog(self).exec()
+
+    def _on_test_numbers_action_triggered(self) -> None:
+        from desktop_app.ui.test_numbers_dialog import TestNumbersDialog  # only when asked for
+
+        if self.test_numbers_dialog is None:
+            dialog = TestNumbersDialog(self._test_number_blocker, mask=self._presenter,
+                                       parent=self)  # fmt: skip
+            dialog.chosen.connect(self._on_test_number_chosen)
+            self.test_numbers_dialog = dialog
+        self.test_numbers_dialog.refresh()
+        if self.test_numbers_dialog.isVisible():
+            self.test_numbers_dialog.raise_()
+        self.test_numbers_dialog.show()
+
+    def _test_number_blocker(self, entry: CatalogueEntry) -> str:
+        """Why ``entry`` cannot be put in a form now ("" when it can)."""
+        if self._profile is None or not self._profile.is_sandbox:
+            return "Test numbers work on the built-in sandbox only: switch to the Sandbox profile."
+        if entry.api not in (API_V1, API_V2):
+            return "A Messages API number: type it on the Message page."
+        return ""
+
+    def _on_test_number_chosen(self, entry: CatalogueEntry) -> None:
+        self.send_form.use_test_number(entry)
+        self.tabs.setCurrentWidget(self.send_form)
 
     def _on_shortcuts_action_triggered(self) -> None:
         rows = "".join(f"<tr><td><b>{k}</b></td><td>{t}</td></tr>" for k, t in SHORTCUTS)

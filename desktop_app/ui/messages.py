@@ -252,6 +252,20 @@ NEXT_EVENT_TRIGGERED = Message("Next delivery event triggered.")
 NOT_SENT = Message("Not sent.")
 
 
+def unknown_range_question(warnings: list[str]) -> str:
+    """Before sending to a number outside the known ranges: what is odd, then the question.
+
+    Args:
+        warnings: The number rule's overridable warnings (``"not a known number range for GB;
+            send anyway if you are sure"``).
+    """
+    said = []
+    for warning in warnings:
+        fact = warning.split(";")[0].strip()
+        said.append(f"{fact[:1].upper()}{fact[1:]}.")
+    return " ".join(dict.fromkeys(said)) + "\n\nSend the code to this number anyway?"
+
+
 def code_sent(request_id: str) -> Message:
     """After a start: the code is on its way (``request_id`` as the view shows ids)."""
     return Message(f"Code sent. Request {request_id}.", "Type the code the customer reads out.")

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from desktop_app.domain.countries import COUNTRY_NAMES
 from desktop_app.domain.errors import ConcurrentVerificationError, FieldError, ValidationFailed
 from desktop_app.domain.phone import as_you_type
+from desktop_app.domain.test_numbers import API_V1, API_V2, CatalogueEntry, lookup
 from desktop_app.domain.validation import Psd2Form, StartForm, psd2_form_errors, start_form_errors
 from desktop_app.domain.workflows import VOICE_FIRST_WORKFLOWS
 from desktop_app.services.verification import VerificationService
@@ -105,6 +106,7 @@ class SendForm(QWidget):
         self._rows: dict[str, QWidget] = {}
         self._busy = False
         self._presenter = False
+        self._sandbox = False
         self._build_layout()
         self._connect_signals()
         self._on_psd2_toggled(False)
@@ -227,6 +229,29 @@ class SendForm(QWidget):
         return StartForm(brand=self.brand_edit.text(), sender_id=self.advanced.sender_edit.text(),
                          pin_code=self.advanced.pin_code_edit.text(), **common)
 
+    def set_sandbox(self, on: bool) -> None:
+        """Whether the profile is the built-in sandbox (its test numbers need no confirming)."""
+        self._sandbox = on
+
+    def use_test_number(self, entry: CatalogueEntry) -> None:
+        """Fill the form for a catalogued test number: its API, its number, its channels."""
+        self.set_api(entry.api)
+        self.country_combo.setCurrentIndex(0)  # the number is international
+        number = entry.number if "@" in entry.number else f"+{entry.number}"
+        if self.v2.active:
+            self.number_edit.setText("" if "@" in number else number)
+            self.v2.builder.clear()
+            for channel in entry.channels:
+                self.v2.builder.add_channel(channel, to=number)
+        else:
+            self.number_edit.setText(number)
+        self.show_message("")
+        self.number_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def set_api(self, api: str) -> None:
+        """Choose Verify ``"v1"`` or ``"v2"``."""
+        self.v2.set_api(api)
+
     def show_message(self, message: str) -> None:
         """Say the outcome of the last attempt under Send ("" clears it)."""
         self.result_label.setText(message)
@@ -348,8 +373,23 @@ class SendForm(QWidget):
             self.page.ensureWidgetVisible(cell)
 
     def _confirm_unknown(self, errors: list[FieldError] | tuple[FieldError, ...]) -> bool:
-        text = "\n".join(e.message for e in errors) + "\n\nSend the code to this number anyway?"
-        return messages.confirm(self, "Unknown number range", text)
+        """Ask before sending to a number outside the known ranges (True: send).
+
+        On the sandbox a catalogued test number is sent without asking: the app's own list put
+        it there, and the sandbox answers it with its outcome.
+        """
+        if self._sandbox and self._all_catalogued():
+            return True
+        return messages.confirm(self, "Unknown number range",
+                                messages.unknown_range_question([e.message for e in errors]))
+
+    def _all_catalogued(self) -> bool:
+        if self.v2.active:
+            api, numbers = API_V2, [c.to for c in self.v2.builder.entries()]
+        else:
+            api, numbers = API_V1, [self.number_edit.text()]
+        digits = [re.sub(r"\D", "", n) for n in numbers if "@" not in n]
+        return bool(digits) and all(lookup(api, d) is not None for d in digits)
 
     def _send(self, form: StartForm | Psd2Form, allow_unknown_number: bool) -> None:
         self.concurrent_panel.clear()

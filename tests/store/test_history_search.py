@@ -51,6 +51,9 @@ def _fill(h: HistoryStore, clock) -> list[int]:
         ("_", [4]),
         ("x_y%z", [4]),
         ("nothing-like-it", []),
+        ("00\x00", []),  # a NUL ends a full-text query early in SQLite: it must find nothing
+        ("ACME\x00", []),
+        ("\x00", []),
     ],
 )
 def test_recent_text_filter(mem_store, clock, text, expected) -> None:
