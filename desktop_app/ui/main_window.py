@@ -258,6 +258,8 @@ class MainWindow(QMainWindow):
         self._populated = False
         self._pending_state: dict[str, Any] = {}
         self._restored_window_state = False
+        #: The dock state restored before the first show, applied again once shown.
+        self._early_window_state: QByteArray | None = None
         self._restored_splitter = False
         self._restored_geometry = False
         self._restored_recent = False
@@ -529,6 +531,13 @@ class MainWindow(QMainWindow):
         if self._sizes_done or not self._populated or not self.isVisible():
             return
         self._sizes_done = True
+        if self._early_window_state is not None:
+            # Showing the window laid the docks out again at their size hints (the handset at
+            # about 430 px); what was restored before the show is restored again now.
+            self.restoreState(self._early_window_state)
+            self._early_window_state = None
+            if self._profile is not None:
+                self._show_handset(self._profile.is_sandbox)
         width = self.width()
         if not self._restored_window_state and not self.handset_dock.isHidden():
             dock = max(min(DEFAULT_DOCK_WIDTH, round(width * _DOCK_SHARE)),
@@ -637,7 +646,10 @@ class MainWindow(QMainWindow):
 
     def _restore_pages(self, state: dict[str, Any]) -> None:
         if state.get("window_state"):
-            self._restored_window_state = bool(self.restoreState(_decode(state["window_state"])))
+            saved = _decode(state["window_state"])
+            self._restored_window_state = bool(self.restoreState(saved))
+            if self._restored_window_state and not self._sizes_done:
+                self._early_window_state = saved
         if state.get("splitter_state"):
             self._restored_splitter = bool(
                 self.splitter.restoreState(_decode(state["splitter_state"])))

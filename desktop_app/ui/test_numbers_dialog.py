@@ -115,7 +115,7 @@ class TestNumbersModel(QAbstractTableModel):
 
     def _cell(self, entry: CatalogueEntry, column: int) -> str | None:
         if column == _NUMBER:
-            ending = " (or any number ending so)" if entry.any_ending else ""
+            ending = f" (any …{entry.number[-4:]})" if entry.any_ending else ""
             return shown_number(entry, mask=self._mask) + ending
         if column == _API:
             return API_NAMES.get(entry.api, entry.api)
@@ -165,8 +165,9 @@ class TestNumbersDialog(QDialog):
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setWordWrap(False)
+        self.table.setWordWrap(True)  # "What it shows" is a sentence or two
         self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(_SHOWS, QHeaderView.ResizeMode.Stretch)

@@ -139,3 +139,19 @@ def test_a_saved_geometry_that_does_not_fit_the_screen_is_not_restored(
     _say(capsys, f"screen-fit restore: screenshots in {out}")
     assert not _problems(again), "\n".join(_problems(again))
     assert _size(again["steps"][0]["frame"]) == (1024, 640)
+
+
+def test_a_restart_on_the_same_screen_keeps_the_pane_sizes(
+    artifacts: Path, home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The dock's saved width was restored before the window was shown, and showing it then
+    # gave the dock its size hint (about 430 px of a 1024 px screen) instead.
+    out = artifacts / "restart"
+    shutil.rmtree(out, ignore_errors=True)
+    with XScreen("1024x640", out) as screen:
+        first = run_app(screen, out / "first", home, ("start",))
+        second = run_app(screen, out / "second", home, ("start",))
+    _say(capsys, f"screen-fit restart: screenshots in {out}")
+    assert not _problems(first) and not _problems(second)
+    before, after = (run["steps"][0]["panes"]["handset"][0] for run in (first, second))
+    assert before > 0 and abs(after - before) <= 8, (before, after)
