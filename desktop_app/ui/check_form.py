@@ -273,7 +273,9 @@ class CheckForm(QWidget):
         entry = self._entries.get(rid)
         why = ""
         if rid in self._final:
-            why = f"This request has ended ({self._final[rid]}): it takes no more codes"
+            how = self._final[rid]  # "ended" until the history says how
+            why = ("This request has ended" + ("" if how == "ended" else f" ({how})")
+                   + ": it takes no more codes")  # fmt: skip
         elif entry is not None:
             why = messages.why_not(rules(facts_of(entry), self._clock().timestamp()).check)
         self.check_button.setEnabled(not why and not self._busy)
