@@ -75,6 +75,9 @@ def test_a_v1_number_fills_the_form_and_sends_without_asking_on_the_sandbox(
     form = ctx.window.send_form
     assert not form.v2.active
     assert form.number_edit.text().replace(" ", "") == "+447700900500"
+    # No "unknown range" warning beside it on the sandbox: the outcome it was chosen for.
+    assert form.errors["number"].error is None
+    assert form.number_info.text() == "Sandbox test number: status 0"
     form.brand_edit.setText("Acme")
     with qtbot.waitSignal(form.sent, timeout=5000) as blocker:
         form.send_button.click()
@@ -92,6 +95,7 @@ def test_an_ordinary_unknown_range_number_is_still_questioned(
     assert lookup("v1", "447700900123") is None
     form.brand_edit.setText("Acme")
     form.send_button.click()
+    assert form.errors["number"].error is not None  # the inline warning stays for it
     assert len(asked) == 1
     _parent, title, text = asked[0]
     assert title == "Unknown number range"
