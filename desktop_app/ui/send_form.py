@@ -112,6 +112,7 @@ class SendForm(QWidget):
         self._on_psd2_toggled(False)
         self._on_number_changed()
         self.v2 = V2Section.install(self, verification)  # "Verify v1 / Verify v2" and the builder
+        self.v2.builder.is_test_number = lambda to: self._lookup(API_V2, to) is not None
         self._watch_inputs()
 
     def _field(self, label: str, widget: QWidget, name: str, tip: str) -> None:
@@ -234,19 +235,21 @@ class SendForm(QWidget):
         if on != self._sandbox:
             self._sandbox = on
             self._on_number_changed()
+            self.v2.builder.recheck()
 
     def use_test_number(self, entry: CatalogueEntry) -> None:
         """Fill the form for a catalogued test number: its API, its number, its channels."""
         self.set_api(entry.api)
         self.country_combo.setCurrentIndex(0)  # the number is international
         number = entry.number if "@" in entry.number else f"+{entry.number}"
+        number = as_you_type(number, "") or number
         if self.v2.active:
             self.number_edit.setText("" if "@" in number else number)
             self.v2.builder.clear()
             for channel in entry.channels:
                 self.v2.builder.add_channel(channel, to=number)
         else:
-            self.number_edit.setText(as_you_type(number, "") or number)
+            self.number_edit.setText(number)
         self.show_message("")
         self.number_edit.setFocus(Qt.FocusReason.OtherFocusReason)
 
@@ -320,7 +323,7 @@ class SendForm(QWidget):
 
     def _on_number_changed(self, *_args: object) -> None:
         error, summary, landline = number_summary(self.number_edit.text(), self.region())
-        test_entry = self._test_entry(API_V1)
+        test_entry = self._lookup(API_V2 if self._v2_active() else API_V1, self.number_edit.text())
         if error is not None and error.overridable and test_entry is not None:
             # Not a warning on the sandbox: the app's own catalogue put this number here.
             error, summary = None, f"Sandbox test number: {test_entry.outcome}"
@@ -389,19 +392,23 @@ class SendForm(QWidget):
         return messages.confirm(self, "Unknown number range",
                                 messages.unknown_range_question([e.message for e in errors]))
 
-    def _test_entry(self, api: str) -> CatalogueEntry | None:
-        """The catalogue entry of the typed number, on the sandbox only (else None)."""
-        if not self._sandbox:
+    def _lookup(self, api: str, number: str) -> CatalogueEntry | None:
+        """The catalogue entry of a typed number, on the sandbox only (else None)."""
+        if not self._sandbox or "@" in number:
             return None
-        return lookup(api, re.sub(r"\D", "", self.number_edit.text()))
+        return lookup(api, re.sub(r"\D", "", number))
+
+    def _v2_active(self) -> bool:
+        section: V2Section | None = getattr(self, "v2", None)  # None while __init__ builds it
+        return section is not None and section.active
 
     def _all_catalogued(self) -> bool:
         if self.v2.active:
             api, numbers = API_V2, [c.to for c in self.v2.builder.entries()]
         else:
             api, numbers = API_V1, [self.number_edit.text()]
-        digits = [re.sub(r"\D", "", n) for n in numbers if "@" not in n]
-        return bool(digits) and all(lookup(api, d) is not None for d in digits)
+        phones = [n for n in numbers if "@" not in n]
+        return bool(phones) and all(self._lookup(api, n) is not None for n in phones)
 
     def _send(self, form: StartForm | Psd2Form, allow_unknown_number: bool) -> None:
         self.concurrent_panel.clear()

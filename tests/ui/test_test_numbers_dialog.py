@@ -113,6 +113,9 @@ def test_a_v2_entry_fills_its_channels(qtbot: Any, ctx: AppContext) -> None:
     rows = form.v2.builder.entries()
     assert tuple(r.channel for r in rows) == entry.channels
     assert all(r.to.replace(" ", "") == f"+{entry.number}" for r in rows)
+    # No range warning on the number or any channel: on the sandbox it is a test number.
+    assert form.errors["number"].error is None
+    assert [e for e in form.v2.builder.recheck() if e.overridable] == []
 
 
 def test_a_messages_number_is_not_offered_to_the_verify_form(
