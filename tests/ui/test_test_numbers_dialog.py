@@ -115,7 +115,13 @@ def test_a_v2_entry_fills_its_channels(qtbot: Any, ctx: AppContext) -> None:
     assert all(r.to.replace(" ", "") == f"+{entry.number}" for r in rows)
     # No range warning on the number or any channel: on the sandbox it is a test number.
     assert form.errors["number"].error is None
-    assert [e for e in form.v2.builder.recheck() if e.overridable] == []
+    form.v2.builder.recheck()
+    shown = [label.error for row in form.v2.builder.rows for label in row.errors.values()]
+    assert [e for e in shown if e is not None] == []
+    form.send_button.click()  # no brand: refused, and still no range warning on a channel
+    shown = [label.error for row in form.v2.builder.rows for label in row.errors.values()]
+    assert [e for e in shown if e is not None] == []
+    assert form.errors["brand"].error is not None
 
 
 def test_a_messages_number_is_not_offered_to_the_verify_form(
