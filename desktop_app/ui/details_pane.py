@@ -53,7 +53,8 @@ _CHANNEL_TEXT = {"sms": "SMS", "tts": "Call (text-to-speech)"}
 _NOT_STARTED = (VerificationStatus.REFUSED, VerificationStatus.NOT_SENT,
                 VerificationStatus.UNKNOWN)  # fmt: skip
 #: What a Verify v2 check call's outcome (and API status) reads like in the checks list.
-_V2_CHECK_TEXT = {"400": "INVALID", "410": "INVALID (too many wrong codes)"}
+#: A v2 check's outcome by its HTTP status, in words (v1's: ``formatting.check_text``).
+_V2_CHECK_TEXT = {"400": "wrong code", "410": "wrong code (too many: the request ended)"}
 #: Below this width the events and checks lists stack instead of standing side by side.
 _SIDE_BY_SIDE_WIDTH = 520
 
@@ -251,7 +252,7 @@ class DetailsPane(ScrollPage):
         self.checks_list.clear()
         for call in self._calls:
             if call.outcome == "ok":
-                result = "VALID"
+                result = formatting.check_text("VALID")
             elif call.outcome == "api_error":
                 result = _V2_CHECK_TEXT.get(call.api_status, "refused")
             else:
@@ -309,7 +310,8 @@ class DetailsPane(ScrollPage):
             # Search echoes the code entered; it is deliberately never shown here.
             _add_line(
                 self.checks_list,
-                f"{formatting.format_datetime(check.date_received)}  {check.status}",
+                f"{formatting.format_datetime(check.date_received)}  "
+                f"{formatting.check_text(check.status)}",
             )
 
     def _on_timer_timeout(self) -> None:

@@ -115,6 +115,15 @@ def _international(digits: str) -> str:
     return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL))
 
 
+#: A check's outcome (the API's word) in plain words.
+_CHECK_TEXT = {"VALID": "right code", "INVALID": "wrong code"}
+
+
+def check_text(outcome: str) -> str:
+    """A check's outcome as a person says it (``VALID`` → "right code")."""
+    return _CHECK_TEXT.get(outcome, outcome.lower())
+
+
 def status_text(status: str) -> str:
     """A person's wording of a status (unknown API values are shown verbatim)."""
     return _STATUS_TEXT.get(status, status.title() if status else MISSING)

@@ -81,7 +81,7 @@ def _started_tooltip(entry: HistoryEntry, _ctx: CellContext) -> str:
 def _status_tooltip(entry: HistoryEntry, ctx: CellContext) -> str:
     parts = [formatting.status_text(entry.status)]
     if entry.last_check_outcome:
-        parts.append(f"Last check: {entry.last_check_outcome}")
+        parts.append(f"Last check: {formatting.check_text(entry.last_check_outcome)}")
     if entry.last_error and entry.status != VerificationStatus.IN_PROGRESS:
         # Why it ended, in plain words (the API's own are under the pane's Details).
         said = messages.describe_stored(entry.last_error)

@@ -163,7 +163,7 @@ def test_details_show_search_result_without_codes(view, entries, fake_verificati
     assert details.events_list.horizontalScrollBarPolicy().name == "ScrollBarAlwaysOff"
     assert details.events_list.item(1).toolTip() == events[1]
     shown = [details.checks_list.item(i).text() for i in range(details.checks_list.count())]
-    assert len(shown) == 1 and shown[0].endswith("INVALID")
+    assert len(shown) == 1 and shown[0].endswith("wrong code")
     assert "9876" not in " ".join(shown)
     assert details.value_labels["message_cost"].text() == "0.0333 EUR"
     # The 2nd delivery came when the PIN had expired: a new PIN, so the wrong code no longer counts.

@@ -144,7 +144,7 @@ def test_v2_checks_are_listed_like_v1_checks(qtbot: Any, stack: Stack) -> None:
     pane.show_entry(stack.store.find(rid), None)
     qtbot.waitUntil(lambda: pane.checks_list.count() == 2, timeout=5000)
     lines = [pane.checks_list.item(i).text() for i in range(2)]
-    assert lines[0].endswith("INVALID") and lines[1].endswith("VALID")
+    assert lines[0].endswith("wrong code") and lines[1].endswith("right code")
     assert code not in " ".join(lines)
 
 
