@@ -16,6 +16,7 @@ from typing import Any
 
 from desktop_app.domain.api_family import ApiFamily
 from desktop_app.domain.models import ControlResult, VerificationStatus
+from desktop_app.domain.test_numbers import API_V1
 from desktop_app.domain.v2 import V2CheckResult
 from desktop_app.domain.validation import Psd2Form, StartForm
 from desktop_app.usecases import Started, VerifyOperations
@@ -27,7 +28,7 @@ from .messages import message_cancelled, message_moved, run_message
 from .messages_keyring import run_keyring
 from .output import format_history, format_record, to_jsonable
 from .scenarios import run_scenarios
-from .test_numbers import list_test_numbers
+from .test_numbers import allow_unknown_number, list_test_numbers
 from .v2 import requested_family, start_v2, uses_v2, v2_cancelled, v2_checked, v2_moved
 
 __all__ = ["COMMANDS", "CommandResult", "run_command"]
@@ -71,7 +72,8 @@ def _start(ops: VerifyOperations, args: argparse.Namespace) -> CommandResult:
         next_event_wait=args.next_event_wait, workflow_id=args.workflow_id,
         pin_code=args.pin_code,
     )  # fmt: skip
-    return _started(ops.start(form, allow_unknown_number=args.yes_unknown_number), "Verification")
+    allow = allow_unknown_number(args, API_V1, [args.number])
+    return _started(ops.start(form, allow_unknown_number=allow), "Verification")
 
 
 def _psd2(ops: VerifyOperations, args: argparse.Namespace) -> CommandResult:
@@ -80,7 +82,8 @@ def _psd2(ops: VerifyOperations, args: argparse.Namespace) -> CommandResult:
         code_length=args.code_length, lg=args.lg, pin_expiry=args.pin_expiry,
         next_event_wait=args.next_event_wait, workflow_id=args.workflow_id,
     )  # fmt: skip
-    started = ops.start_psd2(form, allow_unknown_number=args.yes_unknown_number)
+    started = ops.start_psd2(
+        form, allow_unknown_number=allow_unknown_number(args, API_V1, [args.number]))
     return _started(started, "PSD2 verification")
 
 

@@ -8,9 +8,10 @@ Local only (no credentials, no network). Text is an aligned table; ``--json`` gi
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from typing import Any
 
-from desktop_app.domain.test_numbers import APIS, CATALOGUE, CatalogueEntry
+from desktop_app.domain.test_numbers import APIS, CATALOGUE, CatalogueEntry, all_catalogued
 
 __all__ = [
     "API_TITLES",
@@ -32,6 +33,16 @@ def add_test_numbers_command(sub: Any, command: Any) -> None:
     parser.add_argument(
         "--api", dest="numbers_api", choices=APIS, default=None, help="only this API's numbers"
     )
+
+
+def allow_unknown_number(args: argparse.Namespace, api: str, numbers: Sequence[str]) -> bool:
+    """``--yes-unknown-number``, or a sandbox target and only its catalogued test numbers.
+
+    The catalogue's numbers are in a range reserved for drama, so the number rule questions
+    them; on a sandbox (``--sandbox``, ``--sandbox-url``) they are what the catalogue is for.
+    """
+    on_sandbox = bool(getattr(args, "sandbox", False) or getattr(args, "sandbox_url", None))
+    return bool(args.yes_unknown_number) or (on_sandbox and all_catalogued(api, numbers))
 
 
 def entry_json(entry: CatalogueEntry) -> dict[str, Any]:
@@ -95,9 +106,9 @@ numbers** (choose one to fill the Send page) and the tests all read; the tests r
 through the command line and the official SDKs.
 
 - **Safe numbers.** They are in Ofcom's range reserved for drama (07700 900000 to 900999), so
-  they never reach a real phone. Outside the sandbox Verify Desk asks you to confirm them as
-  "not a known number range" (`--yes-unknown-number` on the command line); on the sandbox the
-  window sends a catalogued number without asking, and scenario files accept them as they are.
+  they never reach a real phone. Outside a sandbox Verify Desk asks you to confirm them as
+  "not a known number range" (`--yes-unknown-number` on the command line); on a sandbox (the
+  window's, `--sandbox`, `--sandbox-url`, scenario files) a catalogued number is sent as it is.
 - **Patterns.** A v1 number `4477009005NN` answers status `NN`; a v2 number ends in the HTTP
   status it shows, and `4477009006NN` are the other v2 outcomes. The four v1 numbers the sandbox
   always had (`...0007`, `...0009`, `...0015`, `...0029`) and the Messages API's (`...4220`,
@@ -113,7 +124,7 @@ through the command line and the official SDKs.
 Try one:
 
 ```sh
-.venv/bin/verify-desk-cli --sandbox start --number 447700900007 --brand Acme --yes-unknown-number
+.venv/bin/verify-desk-cli --sandbox start --number 447700900007 --brand Acme
 # error: This number is blocked for verification. ... (exit status 1)
 ```
 """

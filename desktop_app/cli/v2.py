@@ -23,11 +23,13 @@ from typing import Any
 
 from desktop_app.domain.api_family import ApiFamily
 from desktop_app.domain.models import ControlResult, VerificationStatus
+from desktop_app.domain.test_numbers import API_V2
 from desktop_app.domain.v2 import EMAIL, SILENT_AUTH, SMS, WHATSAPP, V2CheckResult
 from desktop_app.domain.v2_validation import V2ChannelForm, V2Form
 from desktop_app.usecases import VerifyOperations
 
 from .parser import CliUsageError
+from .test_numbers import allow_unknown_number
 
 __all__ = [
     "V1_ONLY_START_OPTIONS",
@@ -169,9 +171,9 @@ def _channel_text(channels: tuple[str, ...]) -> str:
 
 def start_v2(ops: VerifyOperations, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     """Run ``start --api v2``; returns the JSON payload and the text for a person."""
-    started = ops.start_v2(
-        _form(args), allow_unknown_number=args.yes_unknown_number, region=args.country or None
-    )
+    form = _form(args)
+    allow = allow_unknown_number(args, API_V2, [str(c[1]) for c in form.channels])
+    started = ops.start_v2(form, allow_unknown_number=allow, region=args.country or None)
     rid = started.request_id
     data: dict[str, Any] = {
         "api_version": "v2",

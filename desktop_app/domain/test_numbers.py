@@ -23,6 +23,9 @@ one.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+
 from desktop_app.domain.test_number_types import (
     API_MESSAGES,
     API_V1,
@@ -53,6 +56,7 @@ __all__ = [
     "CATALOGUE",
     "CatalogueEntry",
     "Probe",
+    "all_catalogued",
     "entries_for",
     "fixed_code",
     "lookup",
@@ -330,6 +334,16 @@ def lookup(api: str, number: str) -> CatalogueEntry | None:
     if exact is not None:
         return exact
     return next((e for e in CATALOGUE if e.matches(api, number)), None)
+
+
+def all_catalogued(api: str, numbers: Iterable[str]) -> bool:
+    """True when every number (as typed: spaces, ``+``, dashes) is a test number of ``api``.
+
+    Email addresses are skipped; no phone number at all is False. On a sandbox, such numbers
+    are sent without the "not a known number range" question: the catalogue put them there.
+    """
+    phones = [re.sub(r"\D", "", n) for n in numbers if "@" not in n]
+    return bool(phones) and all(lookup(api, p) is not None for p in phones)
 
 
 def entries_for(api: str | None = None) -> tuple[CatalogueEntry, ...]:

@@ -32,7 +32,13 @@ from PySide6.QtWidgets import (
 from desktop_app.domain.countries import COUNTRY_NAMES
 from desktop_app.domain.errors import ConcurrentVerificationError, FieldError, ValidationFailed
 from desktop_app.domain.phone import as_you_type
-from desktop_app.domain.test_numbers import API_V1, API_V2, CatalogueEntry, lookup
+from desktop_app.domain.test_numbers import (
+    API_V1,
+    API_V2,
+    CatalogueEntry,
+    all_catalogued,
+    lookup,
+)
 from desktop_app.domain.validation import Psd2Form, StartForm, psd2_form_errors, start_form_errors
 from desktop_app.domain.workflows import VOICE_FIRST_WORKFLOWS
 from desktop_app.services.verification import VerificationService
@@ -407,8 +413,7 @@ class SendForm(QWidget):
             api, numbers = API_V2, [c.to for c in self.v2.builder.entries()]
         else:
             api, numbers = API_V1, [self.number_edit.text()]
-        phones = [n for n in numbers if "@" not in n]
-        return bool(phones) and all(self._lookup(api, n) is not None for n in phones)
+        return self._sandbox and all_catalogued(api, numbers)
 
     def _send(self, form: StartForm | Psd2Form, allow_unknown_number: bool) -> None:
         self.concurrent_panel.clear()

@@ -183,6 +183,23 @@ def test_unknown_range_number_needs_confirmation(cli: Cli) -> None:
     assert sent.code == 0
 
 
+def test_sandbox_test_numbers_need_no_confirmation_on_a_sandbox(
+    cli: Cli, run: Cli, sandbox: SandboxServer, db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The catalogue's numbers are in the range reserved for drama: the number rule questions
+    # them everywhere but on a sandbox, which is what they are for.
+    v1 = cli("start", "--number", "447700900500", "--brand", "Acme")
+    assert v1.code == 0, v1.err
+    v2 = cli("start", "--api", "v2", "--workflow", "sms", "--number", "+44 7700 900202",
+             "--brand", "Acme")  # fmt: skip
+    assert v2.code == 0, v2.err
+    monkeypatch.setenv("VERIFY_DESK_API_KEY", "key")
+    monkeypatch.setenv("VERIFY_DESK_API_SECRET", "not-the-real-one")
+    account = run("--api-host", sandbox.url, "--rest-host", sandbox.url, "--history-db", str(db),
+                  "start", "--number", "447700900516", "--brand", "Acme")  # fmt: skip
+    assert account.code == 2 and "--yes-unknown-number" in account.err
+
+
 @pytest.mark.parametrize(
     "argv",
     [(), ("frobnicate",), ("start", "--colour", "red"), ("history", "--status", "happy"),
