@@ -45,7 +45,7 @@ from desktop_app.usecases.webhooks import DeliveryTracker, WebhookReceiver
 
 log = logging.getLogger(__name__)
 
-__all__ = ["DEFAULT_RECEIVER_PORT", "MessagesService", "ReceiverState"]
+__all__ = ["DEFAULT_RECEIVER_PORT", "MessageSent", "MessagesService", "ReceiverState"]
 
 R = TypeVar("R")
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from desktop_app.domain.models import HistoryEntry, VerificationStatus
 from desktop_app.ui import formatting, messages
+from desktop_app.ui.message_words import row_status_text
 
 
 class Align(enum.Enum):
@@ -105,7 +106,7 @@ NUMBER = Column(
 )
 STATUS = Column(
     "Status",
-    lambda e, _ctx: formatting.status_text(e.status),
+    lambda e, _ctx: row_status_text(e),  # a message: its delivery (sent, delivered, read...)
     _status_tooltip,
     lambda e: str(e.status),
     "Outcome unknown",

@@ -253,6 +253,8 @@ class MainWindow(QMainWindow):
         self.reports_menu: Any = None
         #: File > Run scenarios... (a ``ui.scenario_menu.ScenarioMenu``), once wired.
         self.scenario_menu: ScenarioMenu | None = None
+        #: The Message page (``ui.message_wiring`` adds it once the Messages service exists).
+        self.message_page: Any = None
         self._sandbox_url: str | None = None
         self._profile: Profile | None = None
         self._populated = False
