@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -37,7 +37,12 @@ from desktop_app.domain.messages import MessageRequest
 from desktop_app.domain.models import CheckResult, ControlResult
 from desktop_app.services.tasks import Task, TaskRunner
 from desktop_app.services.verification import VerificationService
-from desktop_app.settings.credentials import SIGNATURE_SECRET, MessagesSecretStore
+from desktop_app.settings.credentials import (
+    MESSAGES_ITEMS,
+    PRIVATE_KEY,
+    SIGNATURE_SECRET,
+    MessagesSecretStore,
+)
 from desktop_app.settings.profiles import url_problem
 from desktop_app.store.history import HistoryStore
 from desktop_app.usecases.messages import UNTRACKED, MessageDesk, MessageSent, StatusRoute
@@ -48,6 +53,33 @@ log = logging.getLogger(__name__)
 __all__ = ["DEFAULT_RECEIVER_PORT", "MessageSent", "MessagesService", "ReceiverState"]
 
 R = TypeVar("R")
+
+#: The largest private key file read (a 4096-bit PEM key is about 3.3 KB).
+KEY_FILE_MAX = 16_384
+
+
+def read_private_key(path: str) -> str:
+    """The PEM text of a private key file, checked to sign an application JWT.
+
+    Raises:
+        ValidationFailed: Unreadable, too large, or not an RSA private key (``private_key``).
+    """
+    from pathlib import Path
+
+    from desktop_app.api.jwt_auth import JwtAuth
+
+    try:
+        with Path(path).open("rb") as handle:
+            raw = handle.read(KEY_FILE_MAX + 1)
+    except OSError as exc:
+        problem = f"the file could not be read ({exc.strerror or 'unreadable'})"
+        raise ValidationFailed([FieldError(PRIVATE_KEY, problem)]) from None
+    text = raw.decode("ascii", "replace").strip()
+    if len(raw) > KEY_FILE_MAX or "PRIVATE KEY-----" not in text:
+        problem = "must be the application's private key file (PEM, BEGIN PRIVATE KEY)"
+        raise ValidationFailed([FieldError(PRIVATE_KEY, problem)])
+    JwtAuth("check", text)  # raises ValidationFailed (private_key) when it cannot sign
+    return text
 
 #: The live receiver's usual port (what the docs' tunnel command forwards).
 DEFAULT_RECEIVER_PORT = 8787
@@ -156,6 +188,54 @@ class MessagesService(QObject):
         return self._store_runner.submit(
             lambda: desk.timeline(message_id), name="messages.timeline"
         )
+
+    # -- a profile's Messages keyring items (the settings dialog) ------------------------------
+
+    def stored_items(self, profile: str) -> Task[frozenset[str]]:
+        """Which of a profile's Messages items the keyring holds (names only, never values)."""
+        secrets = self._secrets
+        if secrets is None:
+            return self._secrets_runner.resolved(frozenset(), name="messages.items")
+        return self._secrets_runner.submit(
+            lambda: frozenset(i for i in MESSAGES_ITEMS if secrets.get_item(profile, i)),
+            name="messages.items",
+        )
+
+    def save_items(
+        self, profile: str, values: Mapping[str, str], *, key_file: str | None = None
+    ) -> Task[frozenset[str]]:
+        """Keep a profile's Messages items in the keyring; yields the items stored after it.
+
+        Args:
+            profile: The profile's name.
+            values: Items to store (``application_id``, ``signature_secret``); "" forgets one.
+            key_file: A PEM file to import as the ``private_key`` (read on the worker, checked
+                to sign, then kept only in the keyring; the file is not remembered).
+
+        Raises (in the task):
+            ValidationFailed: The file cannot be read or holds no usable private key (field
+                ``private_key``); nothing was stored.
+            CredentialsUnavailable: The keyring cannot be used.
+        """
+        secrets = self._secrets
+        if secrets is None:
+            return self._secrets_runner.rejected(NoActiveDesk(), name="messages.save_items")
+        box = dict(values)
+
+        def save() -> frozenset[str]:
+            items = dict(box)
+            box.clear()
+            if key_file is not None:
+                items[PRIVATE_KEY] = read_private_key(key_file)
+            for item, value in items.items():
+                if value:
+                    secrets.set_item(profile, item, value)
+                else:
+                    secrets.delete_item(profile, item)
+            items.clear()
+            return frozenset(i for i in MESSAGES_ITEMS if secrets.get_item(profile, i))
+
+        return self._secrets_runner.submit(save, name="messages.save_items")
 
     # -- where status webhooks go -------------------------------------------------------------
 
