@@ -8,75 +8,26 @@ row in Recent requests, the status timeline in the details pane and the handset'
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-from PySide6.QtWidgets import QLineEdit, QPlainTextEdit
-
-from desktop_app.app import AppContext, build_app
+from desktop_app.app import AppContext
 from desktop_app.domain.messages import SMS, TEMPLATE, TEXT, WHATSAPP
-from desktop_app.settings.credentials import SessionCredentialStore
-from desktop_app.ui.history_columns import STATUS, column_index
 from desktop_app.ui.message_page import MessagePage
-from tests.helpers.tasks import settle
-
-CUSTOMER = "447700900401"
-OUTSIDE_WINDOW = "447700900340"  # the catalogue's number that never wrote in
-BUSINESS = "447700900001"
-
-
-@pytest.fixture
-def ctx(qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppContext]:
-    monkeypatch.setenv("VERIFY_DESK_HOME", str(tmp_path))
-    context = build_app(home=tmp_path, credentials=SessionCredentialStore(), poll_ms=200)
-    qtbot.addWidget(context.window)
-    assert context.session is not None
-    with qtbot.waitSignal(context.session.profile_changed, timeout=5000):
-        context.activate()
-    context.window.tabs.setCurrentWidget(context.window.message_page)
-    yield context
-    assert context.shutdown(5000)
-
-
-def fill(page: MessagePage, values: dict[str, str]) -> None:
-    """Type each value into the composer's field of that path."""
-    for path, value in values.items():
-        widget = page.composer.field(path)
-        if isinstance(widget, QPlainTextEdit):
-            widget.setPlainText(value)
-        else:
-            assert isinstance(widget, QLineEdit)
-            widget.setText(value)
-
-
-def send(qtbot: Any, page: MessagePage) -> Any:
-    """Press Send and wait for the API's acceptance; the ``MessageSent``."""
-    with qtbot.waitSignal(page.sent, timeout=10_000) as blocker:
-        page.send_button.click()
-    return blocker.args[0]
-
-
-def status_cell(ctx: AppContext, uuid: str) -> str:
-    recent = ctx.window.recent
-    row = recent.model.row_of(uuid)
-    if row is None:
-        return ""
-    return str(recent.model.index(row, column_index(STATUS)).data())
-
-
-def advance(ctx: AppContext, qtbot: Any, seconds: float) -> None:
-    """Move the sandbox's clock (its control API, on the handset's pool)."""
-    assert ctx.handset is not None
-    outcome = settle(qtbot, ctx.handset.advance(seconds), timeout=10_000)
-    assert outcome.error is None
+from tests.helpers.message_window import (
+    BUSINESS,
+    CUSTOMER,
+    OUTSIDE_WINDOW,
+    advance,
+    fill,
+    send,
+    status_cell,
+)
 
 
 def test_a_whatsapp_template_is_read_with_its_timeline_and_conversation(
-    ctx: AppContext, qtbot: Any
+    message_app: AppContext, qtbot: Any
 ) -> None:
-    window = ctx.window
+    window = message_app.window
     page: MessagePage = window.message_page
     page.composer.set_channel(WHATSAPP, TEMPLATE)
     assert "text" not in page.composer.visible_paths()  # only what a template needs
@@ -85,8 +36,8 @@ def test_a_whatsapp_template_is_read_with_its_timeline_and_conversation(
                 "template.parameters": "Ann\nA-1042"})  # fmt: skip
     sent = send(qtbot, page)
     assert page.result_label.text().startswith("Message accepted for WhatsApp")
-    advance(ctx, qtbot, 5)  # delivered and read are due now
-    qtbot.waitUntil(lambda: status_cell(ctx, sent.message_uuid) == "Read", timeout=10_000)
+    advance(message_app, qtbot, 5)  # delivered and read are due now
+    qtbot.waitUntil(lambda: status_cell(message_app, sent.message_uuid) == "Read", timeout=10_000)
     assert window.recent.selected_entry().request_id == sent.message_uuid
     timeline = window.recent.details.message_timeline
     assert not timeline.isHidden()
@@ -101,9 +52,9 @@ def test_a_whatsapp_template_is_read_with_its_timeline_and_conversation(
 
 
 def test_a_text_outside_the_window_fails_over_to_sms_and_shows_both_legs(
-    ctx: AppContext, qtbot: Any
+    message_app: AppContext, qtbot: Any
 ) -> None:
-    page: MessagePage = ctx.window.message_page
+    page: MessagePage = message_app.window.message_page
     page.composer.set_channel(WHATSAPP, TEXT)
     page.composer.failover_check.setChecked(True)
     page.composer.failover_combo.setCurrentIndex(page.composer.failover_combo.findData(SMS))
@@ -111,9 +62,10 @@ def test_a_text_outside_the_window_fails_over_to_sms_and_shows_both_legs(
                 "failover[0].from": "AcmeParcel",
                 "failover[0].text": "Your parcel is on its way"})  # fmt: skip
     sent = send(qtbot, page)
-    advance(ctx, qtbot, 5)
-    qtbot.waitUntil(lambda: status_cell(ctx, sent.message_uuid) == "Delivered", timeout=10_000)
-    timeline = ctx.window.recent.details.message_timeline
+    advance(message_app, qtbot, 5)
+    qtbot.waitUntil(lambda: status_cell(message_app, sent.message_uuid) == "Delivered",
+                    timeout=10_000)  # fmt: skip
+    timeline = message_app.window.recent.details.message_timeline
     qtbot.waitUntil(lambda: any("SMS" in line and "Delivered" in line for line in timeline.lines),
                     timeout=10_000)  # fmt: skip
     rejected = [line for line in timeline.lines if "Rejected" in line]
@@ -124,13 +76,15 @@ def test_a_text_outside_the_window_fails_over_to_sms_and_shows_both_legs(
     assert any(line.startswith("SMS (failover 1) · Delivered") for line in timeline.lines)
 
 
-def test_a_reply_from_the_handset_opens_the_whatsapp_window(ctx: AppContext, qtbot: Any) -> None:
-    window = ctx.window
+def test_a_reply_from_the_handset_opens_the_whatsapp_window(
+    message_app: AppContext, qtbot: Any
+) -> None:
+    window = message_app.window
     page: MessagePage = window.message_page
     page.composer.set_channel(WHATSAPP, TEMPLATE)
     fill(page, {"to": OUTSIDE_WINDOW, "from": BUSINESS, "template.name": "acme:hello"})
     send(qtbot, page)
-    advance(ctx, qtbot, 1)
+    advance(message_app, qtbot, 1)
     conversation = window.handset_panel.conversation
     qtbot.waitUntil(lambda: (OUTSIDE_WINDOW, WHATSAPP) in conversation.conversations(),
                     timeout=10_000)  # fmt: skip
@@ -144,7 +98,7 @@ def test_a_reply_from_the_handset_opens_the_whatsapp_window(ctx: AppContext, qtb
     page.composer.set_channel(WHATSAPP, TEXT)
     fill(page, {"text": "Here is more about your order"})
     sent = send(qtbot, page)
-    advance(ctx, qtbot, 5)
-    qtbot.waitUntil(lambda: status_cell(ctx, sent.message_uuid) == "Read", timeout=10_000)
+    advance(message_app, qtbot, 5)
+    qtbot.waitUntil(lambda: status_cell(message_app, sent.message_uuid) == "Read", timeout=10_000)
     qtbot.waitUntil(lambda: len(conversation.lines(OUTSIDE_WINDOW, WHATSAPP)) == 3,
                     timeout=10_000)  # fmt: skip
