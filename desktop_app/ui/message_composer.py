@@ -424,5 +424,6 @@ def _short_text(parent: QWidget) -> QPlainTextEdit:
     edit = QPlainTextEdit(parent)
     edit.setTabChangesFocus(True)
     line = edit.fontMetrics().lineSpacing()
-    edit.setFixedHeight(3 * line + 12)
+    # Four lines: lower, its scroll bar (for a long text) gets less than its least height.
+    edit.setFixedHeight(4 * line + 12)
     return edit
