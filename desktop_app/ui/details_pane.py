@@ -44,6 +44,7 @@ from desktop_app.ui.countdowns import Clock, countdown_text, follow_clock, utc_n
 from desktop_app.ui.details_disclosure import MessageLine
 from desktop_app.ui.fitting import ScrollPage, wrapped
 from desktop_app.ui.message_timeline import MessageTimeline
+from desktop_app.ui.message_words import MESSAGES_API, row_status_text
 from desktop_app.ui.v2_timeline import v2_timeline
 
 if TYPE_CHECKING:
@@ -223,7 +224,9 @@ class DetailsPane(ScrollPage):
             return
         shown = (formatting.format_request_id(entry.request_id, mask=self._mask)
                  if entry.request_id else "Not started")  # fmt: skip
-        self.title_label.setText(f"{shown} — {formatting.status_text(status)}")
+        said = (row_status_text(entry) if entry.api_version == MESSAGES_API
+                else formatting.status_text(status))  # a message: its delivery  # fmt: skip
+        self.title_label.setText(f"{shown} — {said}")
 
     @staticmethod
     def _note(entry: HistoryEntry, record: VerificationRecord | None) -> str:

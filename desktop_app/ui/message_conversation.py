@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.domain.messages import CHANNEL_NAMES
+from desktop_app.domain.messages import CHANNEL_NAMES, MESSENGER
 from desktop_app.domain.models import HandsetMessage
 from desktop_app.ui import formatting, messages
 from desktop_app.ui.details_disclosure import MessageLine
@@ -194,6 +194,8 @@ class ConversationView(QWidget):
             return
         number, channel = chosen
         business = self._senders.get(chosen, DEFAULT_BUSINESS_NUMBER)
+        if channel != MESSENGER and not business.isdigit():
+            business = DEFAULT_BUSINESS_NUMBER  # an SMS sender id cannot be written back to
         self.reply_button.setEnabled(False)
         task = self._handset.inbound(channel, number, business, text)
         task.on_success(lambda _uuid: self._on_replied(number, channel, text))

@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
     QPushButton,
-    QStackedWidget,
     QWidget,
 )
 
@@ -78,9 +77,6 @@ class MessagePage(ScrollPage):
         self.mode_combo.setAccessibleName("What to send")
         self.composer = MessageComposer(self.body)
         self.code_panel = MessageCodePanel(self.body)
-        self.stack = QStackedWidget(self.body)
-        self.stack.addWidget(self.composer)
-        self.stack.addWidget(self.code_panel)
         self.send_button = QPushButton("&Send message", self.body)
         self.send_button.setToolTip("Check every field, then send (Ctrl+Enter)")
         self.result_label = MessageLine(self.body, name="Message result")
@@ -91,12 +87,14 @@ class MessagePage(ScrollPage):
         buttons.addStretch(1)
         layout = self.body_layout
         layout.addLayout(top)
-        layout.addWidget(self.stack)
+        layout.addWidget(self.composer)
+        layout.addWidget(self.code_panel)
         layout.addLayout(buttons)
         layout.addWidget(self.result_label)
         layout.addStretch(1)
         self._shortcuts = submit_shortcuts(self)
         self._connect_signals()
+        self._on_mode_changed()
 
     def _connect_signals(self) -> None:
         self.mode_combo.currentIndexChanged.connect(self._on_mode_changed)
@@ -117,7 +115,9 @@ class MessagePage(ScrollPage):
 
     def _on_mode_changed(self, *_args: object) -> None:
         code = self.mode == CODE_MODE
-        self.stack.setCurrentWidget(self.code_panel if code else self.composer)
+        # One shown, the other hidden (not a QStackedWidget: it keeps the taller one's height).
+        self.composer.setVisible(not code)
+        self.code_panel.setVisible(code)
         self.send_button.setText("&Send code" if code else "&Send message")
         self.result_label.clear()
 

@@ -35,6 +35,7 @@ from desktop_app.ui.messages import Message
 
 __all__ = [
     "CHANNEL_LABELS",
+    "MESSAGES_API",
     "MESSAGE_TYPE_LABELS",
     "channel_label",
     "check_outcome",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from desktop_app.app import AppContext
-from desktop_app.domain.messages import SMS, TEMPLATE, TEXT, WHATSAPP
+from desktop_app.domain.messages import SMS, TEMPLATE, TEXT, VIBER, WHATSAPP
 from desktop_app.ui.message_page import MessagePage
 from tests.helpers.message_window import (
     BUSINESS,
@@ -102,3 +102,32 @@ def test_a_reply_from_the_handset_opens_the_whatsapp_window(
     qtbot.waitUntil(lambda: status_cell(message_app, sent.message_uuid) == "Read", timeout=10_000)
     qtbot.waitUntil(lambda: len(conversation.lines(OUTSIDE_WINDOW, WHATSAPP)) == 3,
                     timeout=10_000)  # fmt: skip
+
+
+def test_a_code_by_message_is_sent_and_checked_from_the_page(
+    message_app: AppContext, qtbot: Any
+) -> None:
+    page: MessagePage = message_app.window.message_page
+    page.set_mode("code")
+    assert page.composer.isHidden() and not page.code_panel.isHidden()
+    panel = page.code_panel
+    panel.set_channel(VIBER)
+    panel.edits["to"].setText(CUSTOMER)
+    panel.edits["from_"].setText("AcmeViber")
+    panel.edits["brand"].setText("Acme")
+    assert not panel.check_button.isEnabled()  # nothing sent yet: nothing to check
+    sent = send(qtbot, page)
+    assert page.result_label.text().startswith("Code sent by Viber")
+    advance(message_app, qtbot, 1)
+    conversation = message_app.window.handset_panel.conversation
+    qtbot.waitUntil(lambda: bool(conversation.lines(CUSTOMER, VIBER)), timeout=10_000)
+    text = conversation.lines(CUSTOMER, VIBER)[-1].text
+    code = "".join(ch for ch in text if ch.isdigit())
+    panel.code_edit.setText("0" * len(code) if code != "0" * len(code) else "1" * len(code))
+    panel.check_button.click()
+    qtbot.waitUntil(lambda: "does not match" in panel.check_result.text(), timeout=10_000)
+    qtbot.waitUntil(panel.check_button.isEnabled, timeout=5000)
+    panel.code_edit.setText(code)
+    panel.check_button.click()
+    qtbot.waitUntil(lambda: panel.check_result.text().startswith("Verified"), timeout=10_000)
+    assert status_cell(message_app, sent.message_uuid) in ("Verified", "Delivered", "Read")

@@ -80,7 +80,8 @@ def test_host_and_private_key_are_saved_where_they_belong_and_used(
                       message_app.paths.data_dir, message_app.paths.log_dir))  # fmt: skip
     body = private.splitlines()[1]
     assert "PRIVATE KEY" not in written and body not in written and str(key_file) not in written
-    assert "private key is stored" in box.key_label.text()
+    # The dialog then says (from the keyring, read on its worker) that a key is stored.
+    qtbot.waitUntil(lambda: "private key is stored" in box.key_label.text(), timeout=10_000)
     # The client of that profile goes to the EU host, with an application JWT.
     session = message_app.session
     assert session is not None
