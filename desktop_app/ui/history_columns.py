@@ -80,7 +80,7 @@ def _started_tooltip(entry: HistoryEntry, _ctx: CellContext) -> str:
 
 
 def _status_tooltip(entry: HistoryEntry, ctx: CellContext) -> str:
-    parts = [formatting.status_text(entry.status)]
+    parts = [row_status_text(entry)]
     if entry.last_check_outcome:
         parts.append(f"Last check: {formatting.check_text(entry.last_check_outcome)}")
     if entry.last_error and entry.status != VerificationStatus.IN_PROGRESS:

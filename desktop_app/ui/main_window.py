@@ -599,6 +599,8 @@ class MainWindow(QMainWindow):
             self.send_form.show_message("")
             self.concurrent_panel.clear()
             self.recent.clear_message()
+        if self.message_page is not None:
+            self.message_page.clear_messages()
 
     def open_check(self, request_id: str) -> None:
         """Show the Check page on ``request_id`` with the focus in the code box."""

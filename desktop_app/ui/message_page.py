@@ -201,6 +201,13 @@ class MessagePage(ScrollPage):
         text = message_words.check_outcome(exc, messages.describe(exc) if exc else "")
         self.code_panel.check_result.setText(text)
 
+    def clear_messages(self) -> None:
+        """Forget the outcomes shown and the code sent (they belonged to the profile before)."""
+        self.result_label.clear()
+        self.composer.clear_errors()
+        self.code_panel.check_result.clear()
+        self.code_panel.set_message_id(None)
+
     # -- presenter mode -----------------------------------------------------------------------
 
     def set_presenter_mode(self, on: bool) -> None:

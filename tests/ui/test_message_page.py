@@ -131,3 +131,17 @@ def test_a_code_by_message_is_sent_and_checked_from_the_page(
     panel.check_button.click()
     qtbot.waitUntil(lambda: panel.check_result.text().startswith("Verified"), timeout=10_000)
     assert status_cell(message_app, sent.message_uuid) in ("Verified", "Delivered", "Read")
+
+
+def test_a_profile_switch_forgets_the_outcome_and_the_code(
+    message_app: AppContext, qtbot: Any
+) -> None:
+    page: MessagePage = message_app.window.message_page
+    page.composer.set_channel(SMS, TEXT)
+    fill(page, {"to": CUSTOMER, "from": "Acme", "text": "Hello"})
+    send(qtbot, page)
+    page.code_panel.set_message_id("c0ffee00-0000-4000-8000-000000000000")
+    assert page.result_label.text()
+    message_app.window.clear_messages()  # what a profile switch does
+    assert page.result_label.text() == "" and page.code_panel.message_id is None
+    assert not page.code_panel.check_button.isEnabled()
