@@ -45,19 +45,6 @@ OUTSIDE_WINDOW = "447700900340"  # the catalogue's number that never wrote in
 BUSINESS = "447700900001"
 
 
-@pytest.fixture
-def ctx(qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppContext]:
-    monkeypatch.setenv("VERIFY_DESK_HOME", str(tmp_path))
-    context = build_app(home=tmp_path, credentials=SessionCredentialStore(), poll_ms=200)
-    qtbot.addWidget(context.window)
-    assert context.session is not None
-    with qtbot.waitSignal(context.session.profile_changed, timeout=5000):
-        context.activate()
-    context.window.tabs.setCurrentWidget(context.window.message_page)
-    yield context
-    assert context.shutdown(5000)
-
-
 def fill(page: MessagePage, values: dict[str, str]) -> None:
     """Type each value into the composer's field of that path."""
     for path, value in values.items():
