@@ -14,7 +14,7 @@ against it (``MessagesService.check_code``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -147,12 +147,13 @@ class MessageCodePanel(QWidget):
                 errors.append(FieldError(name, error.message))
         return form, errors
 
-    def show_errors(self, errors: list[FieldError], *, only_touched: bool = False) -> None:
+    def show_errors(self, errors: Iterable[FieldError], *, only_touched: bool = False) -> None:
         """Show each problem under its field (``from`` is the ``from_`` row)."""
         by_field: dict[str, FieldError] = {}
         for error in errors:
-            name = "from_" if error.field == "from" else error.field
-            name = "to" if name == "number" else name
+            # The message's own paths: its sender, and its text (made from the template).
+            name = {"from": "from_", "number": "to", "text": "template"}.get(
+                error.field, error.field)
             by_field.setdefault(name, error)
         for name, label in self.errors.items():
             if only_touched and name not in self._touched:

@@ -172,7 +172,10 @@ class MessagePage(ScrollPage):
             self.result_label.setText(messages.refused_fields(exc))
             return
         if isinstance(exc, ValidationFailed):  # the desk's own check (e.g. a JWT key)
-            self.composer.show_errors(exc.errors)
+            if self.mode == CODE_MODE:
+                self.code_panel.show_errors(exc.errors)
+            else:
+                self.composer.show_errors(exc.errors)
         self.result_label.setText(messages.describe(exc))
 
     def _on_send_finished(self) -> None:

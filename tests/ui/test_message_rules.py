@@ -10,7 +10,7 @@ import pytest
 
 from desktop_app.api.sandbox_control import SandboxControl
 from desktop_app.app import AppContext
-from desktop_app.domain.errors import InvalidParameterError
+from desktop_app.domain.errors import FieldError, InvalidParameterError, ValidationFailed
 from desktop_app.domain.messages import IMAGE, MESSENGER, MMS, SMS, TEXT, VIBER, WHATSAPP
 from desktop_app.ui.message_page import CODE_MODE, MessagePage
 from tests.helpers.fakes import FakeTask
@@ -109,6 +109,9 @@ class _RefusingService:
     def send(self, _request: Any) -> FakeTask:
         return self.task
 
+    def send_code(self, _form: Any) -> FakeTask:
+        return self.task
+
 
 def test_an_api_422_reason_shows_at_its_field(qtbot: Any) -> None:
     service = _RefusingService()
@@ -125,3 +128,19 @@ def test_an_api_422_reason_shows_at_its_field(qtbot: Any) -> None:
     assert "failover[3].text" in page.composer.other_errors.text()
     assert page.result_label.text().startswith("The API refused some of the values")
     assert "Invalid params" in page.result_label.details()
+
+
+def test_a_code_message_refused_by_the_desk_shows_at_the_code_forms_fields(qtbot: Any) -> None:
+    service = _RefusingService()
+    page = MessagePage(service)  # type: ignore[arg-type]
+    qtbot.addWidget(page)
+    page.set_mode(CODE_MODE)
+    panel = page.code_panel
+    panel.set_channel(MESSENGER)
+    panel.edits["to"].setText("1234567890")
+    panel.edits["from_"].setText("9876543210")
+    panel.edits["brand"].setText("Acme")
+    page.send_button.click()
+    # The template fits the form's limit, the message made from it not the channel's.
+    service.task.fail(ValidationFailed([FieldError("text", "at most 640 characters on messenger")]))
+    assert "640" in panel.errors["template"].text() and not panel.errors["template"].isHidden()
