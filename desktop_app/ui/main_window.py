@@ -95,6 +95,7 @@ __all__ = [
 
 SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Ctrl+1", "Send page"), ("Ctrl+2", "Check page"), ("Ctrl+3", "Recent requests"),
+    ("Ctrl+4", "Message page"),
     ("Ctrl+Enter", "Send the code / check the code"), ("Enter", "Check the code (code box)"),
     ("F5", "Refresh the requests and the handset"), ("Ctrl+Shift+P", "Presenter mode"),
     ("Ctrl+,", "Settings"), ("Ctrl+Q", "Quit"),
@@ -255,6 +256,7 @@ class MainWindow(QMainWindow):
         self.scenario_menu: ScenarioMenu | None = None
         #: The Message page (``ui.message_wiring`` adds it once the Messages service exists).
         self.message_page: Any = None
+        self.message_action: QAction | None = None
         self._sandbox_url: str | None = None
         self._profile: Profile | None = None
         self._populated = False

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtGui import QAction, QKeySequence
+
 if TYPE_CHECKING:
     from desktop_app.services.messages import MessagesService
     from desktop_app.ui.main_window import MainWindow
@@ -45,6 +47,16 @@ def install_messages(window: MainWindow, service: MessagesService) -> MessagePag
     page.sent.connect(on_sent)
     # A status webhook or a send wrote to the history: reload (debounced by the view's timer).
     service.history_changed.connect(recent.reload_timer.start)
+    show = QAction("&Message page", window)
+    show.setShortcuts([QKeySequence("Ctrl+4")])  # listed in main_window.SHORTCUTS
+    show.triggered.connect(lambda: _show_page(window, page))
+    window.addAction(show)
+    window.message_action = show
     window.presenter_action.toggled.connect(page.set_presenter_mode)
     page.set_presenter_mode(window.presenter_mode)
     return page
+
+
+def _show_page(window: MainWindow, page: MessagePage) -> None:
+    window.tabs.setCurrentWidget(page)
+    page.composer.field("to").setFocus()

@@ -146,3 +146,12 @@ def test_a_profile_switch_forgets_the_outcome_and_the_code(
     message_app.window.clear_messages()  # what a profile switch does
     assert page.result_label.text() == "" and page.code_panel.message_id is None
     assert not page.code_panel.check_button.isEnabled()
+
+
+def test_ctrl_4_opens_the_message_page(message_app: AppContext) -> None:
+    window = message_app.window
+    window.tabs.setCurrentIndex(0)
+    assert window.message_action is not None
+    assert window.message_action.shortcut().toString() == "Ctrl+4"
+    window.message_action.trigger()
+    assert window.tabs.currentWidget() is window.message_page
