@@ -33,52 +33,26 @@ from desktop_app.domain.errors import FieldError
 from desktop_app.domain.messages import (
     CHANNEL_MESSAGE_TYPES,
     CHANNELS,
-    CUSTOM,
     DEFAULT_TEMPLATE_LOCALE,
-    FILE,
-    IMAGE,
-    MEDIA_TYPES,
-    MESSENGER,
-    TEMPLATE,
     TEXT,
-    VIBER,
-    VIDEO,
-    Audio,
-    Content,
-    File,
-    Image,
     MessageRequest,
-    MessengerOptions,
-    Template,
-    Text,
-    VCard,
-    ViberAction,
-    ViberOptions,
-    Video,
-    WhatsAppAuthTemplate,
-    WhatsAppOptions,
 )
 from desktop_app.domain.messages_fields import FIELD_RULES, message_field_error
 from desktop_app.domain.messages_validation import AUTH_TEMPLATE_PATHS, message_errors
 from desktop_app.ui.fitting import shrinkable, wrapped
+from desktop_app.ui.message_form import (
+    FAILOVER_CHANNELS,
+    FIELD_DEFAULTS,
+    build_request,
+    field_shown,
+)
 from desktop_app.ui.message_words import CHANNEL_LABELS, MESSAGE_TYPE_LABELS
 from desktop_app.ui.validators import FieldErrorLabel, add_checked_row
 
-__all__ = ["FAILOVER_CHANNELS", "MessageComposer"]
+__all__ = ["MessageComposer"]
 
-#: Channels a failover text may go by (MMS carries no text).
-FAILOVER_CHANNELS: tuple[str, ...] = tuple(c for c in CHANNELS if TEXT in CHANNEL_MESSAGE_TYPES[c])
-_CAPTIONED_TYPES = (IMAGE, "audio", VIDEO, FILE)
-#: What an empty field sends (shown as its placeholder).
-_DEFAULTS = {"whatsapp.locale": DEFAULT_TEMPLATE_LOCALE,
-             AUTH_TEMPLATE_PATHS["locale"]: DEFAULT_TEMPLATE_LOCALE}  # fmt: skip
 _MESSENGER_CATEGORIES = (("Default (response)", ""), ("Response", "response"),
                          ("Update", "update"), ("Message tag", "message_tag"))  # fmt: skip
-
-
-def _int_or_none(text: str) -> int | None:
-    text = text.strip()
-    return int(text) if text.isascii() and text.isdigit() else None
 
 
 @dataclass
@@ -169,7 +143,7 @@ class MessageComposer(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(self.form)
         layout.addWidget(self.other_errors)
-        for path, default in _DEFAULTS.items():
+        for path, default in FIELD_DEFAULTS.items():
             field = self.rows[path].widget
             if isinstance(field, QLineEdit):
                 field.setPlaceholderText(default)
@@ -235,28 +209,7 @@ class MessageComposer(QWidget):
         return [p for p, row in self.rows.items() if self.form.isRowVisible(row.cell)]
 
     def _shows(self, path: str) -> bool:
-        channel, kind, failover = self.channel, self.message_type, self.failover_channel
-        media = kind in MEDIA_TYPES
-        rules = {
-            "text": kind == TEXT,
-            "media.url": media,
-            "media.caption": kind in _CAPTIONED_TYPES,
-            "video.thumb_url": kind == VIDEO and channel == VIBER,
-            "template.name": kind == TEMPLATE,
-            "template.parameters": kind == TEMPLATE,
-            "whatsapp.locale": kind == TEMPLATE,
-            AUTH_TEMPLATE_PATHS["name"]: kind == CUSTOM,
-            AUTH_TEMPLATE_PATHS["code"]: kind == CUSTOM,
-            AUTH_TEMPLATE_PATHS["locale"]: kind == CUSTOM,
-            "viber_service.ttl": channel == VIBER,
-            "viber_service.action.text": channel == VIBER and kind in (TEXT, IMAGE),
-            "viber_service.action.url": channel == VIBER and kind in (TEXT, IMAGE),
-            "messenger.category": channel == MESSENGER,
-            "messenger.tag": channel == MESSENGER,
-            "failover[0].from": failover is not None,
-            "failover[0].text": failover is not None,
-        }
-        return rules.get(path, True)
+        return field_shown(path, self.channel, self.message_type, self.failover_channel)
 
     def _on_channel_changed(self, *_args: object) -> None:
         kind = self.message_type
@@ -296,7 +249,7 @@ class MessageComposer(QWidget):
             return None
         context = {"category": self.rows["messenger.category"].text() or None}
         # An empty optional field takes its default (what ``request`` sends).
-        value = self.rows[path].text() or _DEFAULTS.get(path, "")
+        value = self.rows[path].text() or FIELD_DEFAULTS.get(path, "")
         return message_field_error(api_path, value, channel=channel, **context)
 
     def _on_edited(self, path: str) -> None:
@@ -353,61 +306,10 @@ class MessageComposer(QWidget):
 
     # -- the request --------------------------------------------------------------------------
 
-    def _value(self, path: str) -> str:
-        return self.rows[path].text().strip()
-
-    def _content(self) -> Content:
-        kind, value = self.message_type, self._value
-        caption = value("media.caption") or None
-        url = value("media.url")
-        if kind == TEXT:
-            return Text(self.rows["text"].text())
-        if kind == TEMPLATE:
-            params = tuple(line.strip() for line in self.rows["template.parameters"].text()
-                           .splitlines() if line.strip())  # fmt: skip
-            return Template(value("template.name"), params)
-        if kind == CUSTOM:
-            return WhatsAppAuthTemplate(value(AUTH_TEMPLATE_PATHS["name"]),
-                                        value(AUTH_TEMPLATE_PATHS["code"]),
-                                        value(AUTH_TEMPLATE_PATHS["locale"])
-                                        or DEFAULT_TEMPLATE_LOCALE)  # fmt: skip
-        if kind == IMAGE:
-            return Image(url, caption)
-        if kind == VIDEO:
-            return Video(url, caption, value("video.thumb_url") or None)
-        if kind == FILE:
-            return File(url, caption)
-        if kind == "audio":
-            return Audio(url, caption)
-        return VCard(url)
-
     def request(self) -> MessageRequest:
         """The message as the form describes it (not validated)."""
-        channel, value = self.channel, self._value
-        viber = None
-        if channel == VIBER:
-            action = None
-            if value("viber_service.action.text") or value("viber_service.action.url"):
-                action = ViberAction(value("viber_service.action.url"),
-                                     value("viber_service.action.text"))  # fmt: skip
-            viber = ViberOptions(ttl=_int_or_none(value("viber_service.ttl")), action=action)
-        messenger = None
-        if channel == MESSENGER and (value("messenger.category") or value("messenger.tag")):
-            messenger = MessengerOptions(value("messenger.category") or None,
-                                         value("messenger.tag") or None)  # fmt: skip
-        whatsapp = None
-        if self.message_type == TEMPLATE:
-            whatsapp = WhatsAppOptions(value("whatsapp.locale") or DEFAULT_TEMPLATE_LOCALE)
-        client_ref = value("client_ref") or None
-        failover: tuple[MessageRequest, ...] = ()
-        if self.failover_channel is not None:
-            failover = (MessageRequest(self.failover_channel, value("to"),
-                                       value("failover[0].from"),
-                                       Text(self.rows["failover[0].text"].text()),
-                                       client_ref=client_ref),)  # fmt: skip
-        return MessageRequest(channel, value("to"), value("from"), self._content(),
-                              client_ref=client_ref, viber_service=viber, messenger=messenger,
-                              whatsapp=whatsapp, failover=failover)  # fmt: skip
+        return build_request(lambda path: self.rows[path].text(), self.channel,
+                             self.message_type, self.failover_channel)  # fmt: skip
 
     def problems(self) -> tuple[MessageRequest, list[FieldError]]:
         """The request and every problem of it: the rows' own rules, then the whole message's."""
