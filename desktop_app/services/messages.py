@@ -37,15 +37,11 @@ from desktop_app.domain.messages import MessageRequest
 from desktop_app.domain.models import CheckResult, ControlResult
 from desktop_app.services.tasks import Task, TaskRunner
 from desktop_app.services.verification import VerificationService
-from desktop_app.settings.credentials import (
-    MESSAGES_ITEMS,
-    PRIVATE_KEY,
-    SIGNATURE_SECRET,
-    MessagesSecretStore,
-)
+from desktop_app.settings.credentials import SIGNATURE_SECRET, MessagesSecretStore
 from desktop_app.settings.profiles import url_problem
 from desktop_app.store.history import HistoryStore
 from desktop_app.usecases.messages import UNTRACKED, MessageDesk, MessageSent, StatusRoute
+from desktop_app.usecases.messages_keys import store_items, stored_items
 from desktop_app.usecases.webhooks import DeliveryTracker, WebhookReceiver
 
 log = logging.getLogger(__name__)
@@ -54,32 +50,6 @@ __all__ = ["DEFAULT_RECEIVER_PORT", "MessageSent", "MessagesService", "ReceiverS
 
 R = TypeVar("R")
 
-#: The largest private key file read (a 4096-bit PEM key is about 3.3 KB).
-KEY_FILE_MAX = 16_384
-
-
-def read_private_key(path: str) -> str:
-    """The PEM text of a private key file, checked to sign an application JWT.
-
-    Raises:
-        ValidationFailed: Unreadable, too large, or not an RSA private key (``private_key``).
-    """
-    from pathlib import Path
-
-    from desktop_app.api.jwt_auth import JwtAuth
-
-    try:
-        with Path(path).open("rb") as handle:
-            raw = handle.read(KEY_FILE_MAX + 1)
-    except OSError as exc:
-        problem = f"the file could not be read ({exc.strerror or 'unreadable'})"
-        raise ValidationFailed([FieldError(PRIVATE_KEY, problem)]) from None
-    text = raw.decode("ascii", "replace").strip()
-    if len(raw) > KEY_FILE_MAX or "PRIVATE KEY-----" not in text:
-        problem = "must be the application's private key file (PEM, BEGIN PRIVATE KEY)"
-        raise ValidationFailed([FieldError(PRIVATE_KEY, problem)])
-    JwtAuth("check", text)  # raises ValidationFailed (private_key) when it cannot sign
-    return text
 
 #: The live receiver's usual port (what the docs' tunnel command forwards).
 DEFAULT_RECEIVER_PORT = 8787
@@ -197,8 +167,7 @@ class MessagesService(QObject):
         if secrets is None:
             return self._secrets_runner.resolved(frozenset(), name="messages.items")
         return self._secrets_runner.submit(
-            lambda: frozenset(i for i in MESSAGES_ITEMS if secrets.get_item(profile, i)),
-            name="messages.items",
+            lambda: stored_items(secrets, profile), name="messages.items"
         )
 
     def save_items(
@@ -225,15 +194,7 @@ class MessagesService(QObject):
         def save() -> frozenset[str]:
             items = dict(box)
             box.clear()
-            if key_file is not None:
-                items[PRIVATE_KEY] = read_private_key(key_file)
-            for item, value in items.items():
-                if value:
-                    secrets.set_item(profile, item, value)
-                else:
-                    secrets.delete_item(profile, item)
-            items.clear()
-            return frozenset(i for i in MESSAGES_ITEMS if secrets.get_item(profile, i))
+            return store_items(secrets, profile, items, key_file=key_file)
 
         return self._secrets_runner.submit(save, name="messages.save_items")
 
