@@ -597,7 +597,11 @@ def _build_services(ctx: AppContext) -> None:
     ctx.handset, ctx.messages, ctx.clock = handset, messages, clock
     window.populate(session=session, verification=verification, history=history,
                     refresher=refresher, handset=handset, clock=clock,
-                    settings_factory=lambda parent: SettingsDialog(session, parent))
+                    settings_factory=lambda parent: SettingsDialog(session, parent,
+                                                                  messages=messages))
+    from desktop_app.ui.message_wiring import install_messages
+
+    install_messages(window, messages)
     # A task failure no caller handled is logged by its runner and shown by the window.
     runners.on_unhandled_failure(window.report_failure)
     window.send_form.set_region(

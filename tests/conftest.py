@@ -19,6 +19,7 @@ pytest_plugins = [
     "tests.helpers.clock",
     "tests.helpers.history",
     "tests.helpers.http_client",
+    "tests.helpers.message_window",
     "tests.helpers.qt",
     "tests.helpers.sandbox",
     "tests.helpers.secret_service",

@@ -12,6 +12,7 @@ asking again (it runs at a known speed).
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from dataclasses import dataclass
@@ -152,6 +153,30 @@ class SandboxControl:
             rule = f"must be a check URL of this sandbox ({self._base_url}/v2/verify/...)"
             raise ValidationFailed([FieldError("check_url", rule)])
         return exchange(self._http, "GET", url).status_code
+
+    def inbound(self, channel: str, from_: str, to: str, text: str) -> str:
+        """A customer writes in (``POST /sandbox/inbound``, a JSON body); the message's id.
+
+        On WhatsApp it opens ``from_``'s 24-hour window.
+
+        Raises:
+            ValidationFailed: The sandbox refused a field (its 400 names it).
+            TransportError: The sandbox did not answer.
+            ResponseFormatError: The answer is not the sandbox's.
+        """
+        body = {"channel": channel, "from": from_, "to": to, "text": text}
+        answer = exchange(self._http, "POST", f"{self._base_url}/sandbox/inbound", json_body=body)
+        try:
+            data = json.loads(answer.content)
+        except (ValueError, RecursionError):
+            data = None
+        if answer.status_code == 400 and isinstance(data, dict):
+            raise ValidationFailed([FieldError("inbound", str(data.get("error", "refused")))])
+        if answer.status_code != 200 or not isinstance(data, dict):
+            raise ResponseFormatError(
+                f"{ResponseFormatError.meaning} (inbound: HTTP {answer.status_code})."
+            )
+        return str(data.get("message_uuid", ""))
 
     def set_latency(self, seconds: float) -> None:
         """Delay every sandbox answer by ``seconds``."""

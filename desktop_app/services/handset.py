@@ -128,6 +128,18 @@ class HandsetService(QObject):
             lambda _: self.refresh().on_failure(self._on_poll_failed)
         )
 
+    def inbound(self, channel: str, from_: str, to: str, text: str) -> Task[str]:
+        """The customer ``from_`` writes ``text`` to ``to`` (``POST /sandbox/inbound``).
+
+        On WhatsApp this opens the customer's 24-hour window. Yields the inbound message's id.
+        """
+        control = self._control
+        if control is None:
+            return self._runner.rejected(SandboxUnavailableError(), name="handset.inbound")
+        return self._runner.submit(
+            lambda: control.inbound(channel, from_, to, text), name="handset.inbound"
+        )
+
     def _on_timer_timeout(self) -> None:
         if self._control is None or self._poll is not None:
             return  # unavailable, or the last poll is still running (a slow sandbox)

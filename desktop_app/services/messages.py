@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -41,13 +41,15 @@ from desktop_app.settings.credentials import SIGNATURE_SECRET, MessagesSecretSto
 from desktop_app.settings.profiles import url_problem
 from desktop_app.store.history import HistoryStore
 from desktop_app.usecases.messages import UNTRACKED, MessageDesk, MessageSent, StatusRoute
+from desktop_app.usecases.messages_keys import store_items, stored_items
 from desktop_app.usecases.webhooks import DeliveryTracker, WebhookReceiver
 
 log = logging.getLogger(__name__)
 
-__all__ = ["DEFAULT_RECEIVER_PORT", "MessagesService", "ReceiverState"]
+__all__ = ["DEFAULT_RECEIVER_PORT", "MessageSent", "MessagesService", "ReceiverState"]
 
 R = TypeVar("R")
+
 
 #: The live receiver's usual port (what the docs' tunnel command forwards).
 DEFAULT_RECEIVER_PORT = 8787
@@ -156,6 +158,45 @@ class MessagesService(QObject):
         return self._store_runner.submit(
             lambda: desk.timeline(message_id), name="messages.timeline"
         )
+
+    # -- a profile's Messages keyring items (the settings dialog) ------------------------------
+
+    def stored_items(self, profile: str) -> Task[frozenset[str]]:
+        """Which of a profile's Messages items the keyring holds (names only, never values)."""
+        secrets = self._secrets
+        if secrets is None:
+            return self._secrets_runner.resolved(frozenset(), name="messages.items")
+        return self._secrets_runner.submit(
+            lambda: stored_items(secrets, profile), name="messages.items"
+        )
+
+    def save_items(
+        self, profile: str, values: Mapping[str, str], *, key_file: str | None = None
+    ) -> Task[frozenset[str]]:
+        """Keep a profile's Messages items in the keyring; yields the items stored after it.
+
+        Args:
+            profile: The profile's name.
+            values: Items to store (``application_id``, ``signature_secret``); "" forgets one.
+            key_file: A PEM file to import as the ``private_key`` (read on the worker, checked
+                to sign, then kept only in the keyring; the file is not remembered).
+
+        Raises (in the task):
+            ValidationFailed: The file cannot be read or holds no usable private key (field
+                ``private_key``); nothing was stored.
+            CredentialsUnavailable: The keyring cannot be used.
+        """
+        secrets = self._secrets
+        if secrets is None:
+            return self._secrets_runner.rejected(NoActiveDesk(), name="messages.save_items")
+        box = dict(values)
+
+        def save() -> frozenset[str]:
+            items = dict(box)
+            box.clear()
+            return store_items(secrets, profile, items, key_file=key_file)
+
+        return self._secrets_runner.submit(save, name="messages.save_items")
 
     # -- where status webhooks go -------------------------------------------------------------
 

@@ -1,5 +1,8 @@
 """Account profiles: which API hosts and key to use. Never the secret (that is the keyring's).
 
+A profile also names the host its Messages API sends go to (``messages_host``, one of
+``domain.messages_hosts.MESSAGES_HOSTS`` as the settings offer them; empty: the API host).
+
 Profiles live in ``settings.json`` under the ``"profiles"`` key::
 
     {"profiles": {"active": "Production", "saved": [{"name": "Production", ...}]}}
@@ -39,6 +42,9 @@ class Profile:
     api_key: str = ""
     is_sandbox: bool = False
     callback_url: str = ""
+    #: Where Messages API sends go (``https://api-eu.vonage.com``...); "" is the API host.
+    #: The built-in Sandbox profile's messages always go to the app's own sandbox.
+    messages_host: str = ""
 
 
 SANDBOX_PROFILE: Final = Profile(
@@ -101,6 +107,10 @@ def validate_profile(profile: Profile) -> None:
         problem = url_problem(value, allow_path=False) if value else "must not be empty"
         if problem:
             errors.append(FieldError(field, problem))
+    if profile.messages_host:
+        problem = url_problem(profile.messages_host, allow_path=False)
+        if problem:
+            errors.append(FieldError("messages_host", problem))
     if profile.callback_url:
         problem = url_problem(profile.callback_url, allow_path=True)
         if problem:
@@ -116,6 +126,7 @@ def _normalised(profile: Profile) -> Profile:
         profile,
         api_host=profile.api_host.rstrip("/"),
         rest_host=profile.rest_host.rstrip("/"),
+        messages_host=profile.messages_host.rstrip("/"),
     )
 
 

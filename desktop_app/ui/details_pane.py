@@ -43,6 +43,8 @@ from desktop_app.ui import formatting, messages
 from desktop_app.ui.countdowns import Clock, countdown_text, follow_clock, utc_now
 from desktop_app.ui.details_disclosure import MessageLine
 from desktop_app.ui.fitting import ScrollPage, wrapped
+from desktop_app.ui.message_timeline import MessageTimeline
+from desktop_app.ui.message_words import MESSAGES_API, row_status_text
 from desktop_app.ui.v2_timeline import v2_timeline
 
 if TYPE_CHECKING:
@@ -133,10 +135,12 @@ class DetailsPane(ScrollPage):
         self.checks_box = QGroupBox("Checks")
         QVBoxLayout(self.checks_box).addWidget(self.checks_list)
         self.lists_layout = QGridLayout()
+        self.message_timeline = MessageTimeline(self)  # Messages API rows only
         layout = self.body_layout
         layout.addWidget(self.title_label)
         layout.addWidget(self.note_label)
         layout.addLayout(form)
+        layout.addWidget(self.message_timeline)
         layout.addLayout(self.lists_layout, 1)
         self._arrange_lists(side_by_side=True)
 
@@ -179,6 +183,7 @@ class DetailsPane(ScrollPage):
             return  # nothing new (a periodic reload): no relayout, no repaint
         self._entry = entry
         self._record = record
+        self.message_timeline.show_entry(entry)
         self.events_list.clear()
         self.checks_list.clear()
         if entry is None:
@@ -219,7 +224,9 @@ class DetailsPane(ScrollPage):
             return
         shown = (formatting.format_request_id(entry.request_id, mask=self._mask)
                  if entry.request_id else "Not started")  # fmt: skip
-        self.title_label.setText(f"{shown} — {formatting.status_text(status)}")
+        said = (row_status_text(entry) if entry.api_version == MESSAGES_API
+                else formatting.status_text(status))  # a message: its delivery  # fmt: skip
+        self.title_label.setText(f"{shown} — {said}")
 
     @staticmethod
     def _note(entry: HistoryEntry, record: VerificationRecord | None) -> str:
@@ -277,6 +284,7 @@ class DetailsPane(ScrollPage):
         """Presenter mode: the number by its last four digits, the id by its ends."""
         self._mask = on
         self.note_label.set_mask(on)
+        self.message_timeline.set_presenter_mode(on)
         if self._entry is not None:
             self.value_labels["number"].setText(
                 formatting.format_number(self._entry.number, mask=on)

@@ -181,6 +181,10 @@ V2_CHANNEL_SHORT: dict[str, str] = {
     "voice": "Voice",
     "email": "Email",
     "silent_auth": "Silent auth",
+    # Messages API channels (a message row's legs).
+    "mms": "MMS",
+    "viber_service": "Viber",
+    "messenger": "Messenger",
 }
 #: Joins the steps of a workflow in the table's short form (``SMS→Call→Call``).
 STEP_ARROW = "→"
@@ -191,7 +195,7 @@ def entry_workflow_short(entry: HistoryEntry) -> str:
 
     The long form (``entry_workflow_text``) is the cell's tooltip.
     """
-    if entry.api_version == "v2":
+    if entry.api_version in ("v2", "messages"):
         names = [c.strip() for c in entry.channels.split(",") if c.strip()]
         return STEP_ARROW.join(V2_CHANNEL_SHORT.get(c, c) for c in names) or MISSING
     wf_id = DEFAULT_WORKFLOW_ID if entry.workflow_id is None else entry.workflow_id
@@ -205,6 +209,9 @@ def entry_workflow_text(entry: HistoryEntry) -> str:
     """The workflow column of a history row: v1's workflow, or ``"v2: SMS → Voice call"``."""
     if entry.api_version == "v2":
         return f"v2: {v2_channels_text(entry.channels)}"
+    if entry.api_version == "messages":  # a message and its failover legs
+        names = [c.strip() for c in entry.channels.split(",") if c.strip()]
+        return "Message by " + ", then ".join(V2_CHANNEL_SHORT.get(c, c) for c in names)
     return workflow_text(entry.workflow_id)
 
 

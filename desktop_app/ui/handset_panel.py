@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QTabWidget,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -29,6 +30,7 @@ from typing_extensions import override
 from desktop_app.domain.models import HandsetMessage
 from desktop_app.ui import formatting, messages
 from desktop_app.ui.details_disclosure import MessageLine
+from desktop_app.ui.message_conversation import ConversationView
 
 if TYPE_CHECKING:
     from desktop_app.services.handset import HandsetService
@@ -105,7 +107,12 @@ class HandsetPanel(QWidget):
         layout.addWidget(self.unavailable_label)
         layout.addLayout(speed)
         layout.addLayout(skips)
-        layout.addWidget(self.messages_tree, 1)
+        # Codes (Verify) and conversations (Messages API) share the dock's height as tabs.
+        self.conversation = ConversationView(self._handset)
+        self.view_tabs = QTabWidget()
+        self.view_tabs.addTab(self.messages_tree, "Codes")
+        self.view_tabs.addTab(self.conversation, "Conversations")
+        layout.addWidget(self.view_tabs, 1)
         layout.addWidget(self.status_label)
 
     def _size_columns(self) -> None:
@@ -145,12 +152,14 @@ class HandsetPanel(QWidget):
             self.skip_30s_button,
             self.skip_5min_button,
             self.messages_tree,
+            self.conversation,
         ):
             widget.setEnabled(available)
         self.status_label.clear()  # about the profile before
         if not available:
             self._messages = ()
             self.messages_tree.clear()
+            self.conversation.set_messages(())
             self._handset.stop()
         elif self.isVisible():
             self._handset.start()
@@ -159,11 +168,13 @@ class HandsetPanel(QWidget):
         """Presenter mode: numbers cut to their last four digits (the codes stay readable)."""
         self._presenter = on
         self.status_label.set_mask(on)
+        self.conversation.set_presenter_mode(on)
         self.set_messages(self._messages)
 
     def set_messages(self, handset_messages: tuple[HandsetMessage, ...]) -> None:
         """Show these messages (given oldest first), newest at the top."""
         self._messages = tuple(handset_messages)
+        self.conversation.set_messages(self._messages)
         self.messages_tree.clear()
         today = datetime.now().astimezone().date()
         for message in reversed(handset_messages):

@@ -23,6 +23,7 @@ from typing import Any
 
 from desktop_app.domain.models import HistoryEntry, VerificationStatus
 from desktop_app.ui import formatting, messages
+from desktop_app.ui.message_words import row_status_text
 
 
 class Align(enum.Enum):
@@ -79,7 +80,7 @@ def _started_tooltip(entry: HistoryEntry, _ctx: CellContext) -> str:
 
 
 def _status_tooltip(entry: HistoryEntry, ctx: CellContext) -> str:
-    parts = [formatting.status_text(entry.status)]
+    parts = [row_status_text(entry)]
     if entry.last_check_outcome:
         parts.append(f"Last check: {formatting.check_text(entry.last_check_outcome)}")
     if entry.last_error and entry.status != VerificationStatus.IN_PROGRESS:
@@ -105,7 +106,7 @@ NUMBER = Column(
 )
 STATUS = Column(
     "Status",
-    lambda e, _ctx: formatting.status_text(e.status),
+    lambda e, _ctx: row_status_text(e),  # a message: its delivery (sent, delivered, read...)
     _status_tooltip,
     lambda e: str(e.status),
     "Outcome unknown",

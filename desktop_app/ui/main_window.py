@@ -95,6 +95,7 @@ __all__ = [
 
 SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Ctrl+1", "Send page"), ("Ctrl+2", "Check page"), ("Ctrl+3", "Recent requests"),
+    ("Ctrl+4", "Message page"),
     ("Ctrl+Enter", "Send the code / check the code"), ("Enter", "Check the code (code box)"),
     ("F5", "Refresh the requests and the handset"), ("Ctrl+Shift+P", "Presenter mode"),
     ("Ctrl+,", "Settings"), ("Ctrl+Q", "Quit"),
@@ -253,6 +254,9 @@ class MainWindow(QMainWindow):
         self.reports_menu: Any = None
         #: File > Run scenarios... (a ``ui.scenario_menu.ScenarioMenu``), once wired.
         self.scenario_menu: ScenarioMenu | None = None
+        #: The Message page (``ui.message_wiring`` adds it once the Messages service exists).
+        self.message_page: Any = None
+        self.message_action: QAction | None = None
         self._sandbox_url: str | None = None
         self._profile: Profile | None = None
         self._populated = False
@@ -597,6 +601,8 @@ class MainWindow(QMainWindow):
             self.send_form.show_message("")
             self.concurrent_panel.clear()
             self.recent.clear_message()
+        if self.message_page is not None:
+            self.message_page.clear_messages()
 
     def open_check(self, request_id: str) -> None:
         """Show the Check page on ``request_id`` with the focus in the code box."""

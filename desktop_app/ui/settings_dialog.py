@@ -37,8 +37,10 @@ from desktop_app.settings.profiles import url_problem
 from desktop_app.ui import formatting, messages
 from desktop_app.ui.details_disclosure import MessageLine
 from desktop_app.ui.fitting import ScrollPage, wrapped
+from desktop_app.ui.message_settings import MessagesSettings
 
 if TYPE_CHECKING:
+    from desktop_app.services.messages import MessagesService
     from desktop_app.services.session import SessionService
 
 DEFAULT_API_HOST = "https://api.nexmo.com"
@@ -70,12 +72,16 @@ class SettingsDialog(QDialog):
     Args:
         session: Lists, saves, removes and tests profiles.
         parent: The owning window.
+        messages: Keeps each profile's Messages keyring items (None: the Messages section
+            offers the host only).
     """
 
-    def __init__(self, session: SessionService, parent: QWidget | None = None) -> None:
+    def __init__(self, session: SessionService, parent: QWidget | None = None, *,
+                 messages: MessagesService | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings: profiles")
         self._session = session
+        self._messages = messages
         self._profiles: list[Any] = []
         self._editing: Any = None  # the stored profile being edited; None for a new one
         #: The name of the profile being saved: it stays selected when the list reloads.
@@ -135,6 +141,8 @@ class SettingsDialog(QDialog):
         right = self.page.body_layout
         right.addWidget(self.readonly_label)
         right.addLayout(form)
+        self.messages_box = MessagesSettings()  # the Messages API's host and keyring items
+        right.addWidget(self.messages_box)
         right.addWidget(self.validation_label)
         right.addLayout(actions)
         right.addWidget(self.result_label)
@@ -200,6 +208,7 @@ class SettingsDialog(QDialog):
             "api_host": self.api_host_edit.text().strip() or DEFAULT_API_HOST,
             "rest_host": self.rest_host_edit.text().strip() or DEFAULT_REST_HOST,
             "api_key": self.api_key_edit.text().strip(),
+            "messages_host": self.messages_box.messages_host,
         }
         if self._editing is not None:
             return dataclasses.replace(self._editing, **values)
@@ -253,14 +262,50 @@ class SettingsDialog(QDialog):
             edit.setEnabled(not sandbox)
             self.form.setRowVisible(edit, not sandbox)  # the sandbox needs none of them
         self.readonly_label.setVisible(sandbox)
+        self._show_messages_settings(profile, sandbox)
         self.keyring_panel.setVisible(False)
         self.result_label.clear()
         self.validate()
+
+    def _show_messages_settings(self, profile: Any, sandbox: bool) -> None:
+        box = self.messages_box
+        box.show_profile(getattr(profile, "messages_host", "") if profile is not None else "")
+        box.setVisible(not sandbox)  # the built-in sandbox needs none of it
+        box.import_button.setEnabled(self._messages is not None)
+        if profile is None or sandbox or self._messages is None:
+            return
+        name = profile.name
+        task = self._messages.stored_items(name)
+        task.on_success(lambda items: box.set_stored(items) if self._shows(name) else None)
+        task.on_failure(lambda exc: box.show_problem(messages.describe(exc)))
 
     def _save(self) -> None:
         if self.validate():
             self.result_label.setText("Not saved: fix what is listed above first.")
             return
+        box, name = self.messages_box, self.name_edit.text().strip()
+        if self._messages is None or not box.has_changes():
+            self._save_profile()
+            return
+        # The Messages items first: a key that cannot sign stops the save before anything else.
+        task = self._messages.save_items(name, box.pending_items(), key_file=box.key_file)
+        task.on_success(self._on_items_saved).on_failure(self._on_items_failed)
+        self.result_label.setText("Saving…")
+
+    def _on_items_saved(self, items: frozenset[str]) -> None:
+        box = self.messages_box
+        box.app_id_edit.clear()
+        box.signature_edit.clear()
+        box.key_file = None
+        box.show_problem("")
+        box.set_stored(items)
+        self._save_profile()
+
+    def _on_items_failed(self, exc: BaseException) -> None:
+        self.messages_box.show_problem(messages.describe(exc))
+        self.result_label.setText("Not saved: see the Messages API section.")
+
+    def _save_profile(self) -> None:
         profile = self.edited_profile()
         self._saving = profile.name
         task = self._session.save_profile(profile, self._secret())

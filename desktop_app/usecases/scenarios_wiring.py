@@ -16,16 +16,13 @@ simulated clock, so a scenario reaches an expiry with ``advance`` instead of a r
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 
 import httpx
 
-from desktop_app.api.exchange import exchange
 from desktop_app.api.sandbox_control import SandboxControl
-from desktop_app.domain.errors import FieldError, ResponseFormatError, ValidationFailed
 from desktop_app.domain.models import ApiCredentials, HandsetMessage
 from desktop_app.settings.credentials import SANDBOX_CREDENTIALS
 from desktop_app.settings.profiles import SANDBOX_PROFILE, Profile
@@ -96,19 +93,7 @@ class SandboxHandset:
             TransportError: The sandbox did not answer.
             ResponseFormatError: The answer is not the sandbox's.
         """
-        body = {"channel": channel, "from": from_, "to": to, "text": text}
-        answer = exchange(self._http, "POST", f"{self._url}/sandbox/inbound", json_body=body)
-        try:
-            data = json.loads(answer.content)
-        except (ValueError, RecursionError):
-            data = None
-        if answer.status_code == 400 and isinstance(data, dict):
-            raise ValidationFailed([FieldError("inbound", str(data.get("error", "refused")))])
-        if answer.status_code != 200 or not isinstance(data, dict):
-            raise ResponseFormatError(
-                f"{ResponseFormatError.meaning} (inbound: HTTP {answer.status_code})."
-            )
-        return str(data.get("message_uuid", ""))
+        return self._control.inbound(channel, from_, to, text)
 
 
 class Wiring:

@@ -100,7 +100,10 @@ def open_desk(
         on_history_degraded=on_history_degraded,
     )
     v2 = open_desk_v2(v1, VerifyV2Client(http, credentials, api_host=api_host))
+    # A live profile's messages go to its chosen Messages host; the sandbox's to the sandbox.
+    messages_host = api_host if profile.is_sandbox else (profile.messages_host or api_host)
     messages = open_message_desk(
-        v1, profile, credentials, http, api_host=api_host, secrets=secrets, route=message_route
+        v1, profile, credentials, http, api_host=messages_host, secrets=secrets,
+        route=message_route,
     )
     return VerifyOperations(v1, v2, messages)

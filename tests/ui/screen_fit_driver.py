@@ -18,6 +18,8 @@ Steps (each after the previous one, on the same window):
   and its lookup ends in an error;
 * ``landline``: a UK landline typed on the Send page (the voice-workflow hint appears);
 * ``v2-channels``: Verify v2 with three channels added (four in all);
+* ``message-failover``: the Message page open, a WhatsApp text with an SMS failover, two of
+  its fields breaking a rule (their messages showing);
 * ``settings``: Settings opened on the built-in Sandbox profile, with no keyring;
 * ``settings-no-keyring``: a new profile saved there, refused for want of a keyring (the
   notice and its "session only" offer);
@@ -49,7 +51,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-STEPS = ("start", "failed-lookup", "landline", "v2-channels", "settings", "settings-no-keyring")
+STEPS = ("start", "failed-lookup", "landline", "v2-channels", "message-failover", "settings",
+         "settings-no-keyring")
 #: The size ``grow`` gives the window: a 1920x1080 screen holds it, a 1024x640 one does not.
 GROWN = (1800, 1000)
 #: A well-formed v1 request id the sandbox never issued: a request of an earlier run.
@@ -328,6 +331,22 @@ class Driver:
         builder.rows[1].from_edit.setText("447700900001")
         wait_until(lambda: len(builder.rows) == 4 and builder.rows[-1].isVisible(),
                    "four channels")
+        return self.window
+
+    def step_message_failover(self) -> QWidget:
+        from desktop_app.domain.messages import SMS, TEXT, WHATSAPP
+
+        window: Any = self.window
+        page = window.message_page
+        window.tabs.setCurrentWidget(page)
+        composer = page.composer
+        composer.set_channel(WHATSAPP, TEXT)
+        composer.failover_check.setChecked(True)
+        composer.failover_combo.setCurrentIndex(composer.failover_combo.findData(SMS))
+        composer.field("to").setText("+447700900340")  # a rule broken: its message shows
+        composer.field("text").setPlainText("Your parcel is on its way")
+        composer.field("failover[0].text").setPlainText("x" * 1200)
+        wait_until(lambda: composer.field("failover[0].text").isVisible(), "the failover rows")
         return self.window
 
     def step_grow(self) -> QWidget:

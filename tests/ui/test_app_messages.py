@@ -3,31 +3,22 @@ delivery through the app's own signed webhook receiver, with no set-up."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from desktop_app.api.sandbox_control import SandboxControl
-from desktop_app.app import AppContext, build_app
+from desktop_app.app import AppContext
 from desktop_app.domain.message_code_form import CodeForm
 from desktop_app.domain.messages import WHATSAPP, MessageRequest, Template
 from desktop_app.domain.models import VerificationStatus
-from desktop_app.settings.credentials import SessionCredentialStore
 from tests.helpers.tasks import settle
 
 
 @pytest.fixture
-def ctx(qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppContext]:
-    monkeypatch.setenv("VERIFY_DESK_HOME", str(tmp_path))
-    context = build_app(home=tmp_path, credentials=SessionCredentialStore(), poll_ms=200)
-    qtbot.addWidget(context.window)
-    assert context.session is not None
-    with qtbot.waitSignal(context.session.profile_changed, timeout=5000):
-        context.activate()
-    yield context
-    assert context.shutdown(5000)
+def ctx(message_app: AppContext) -> AppContext:
+    """The app on the Sandbox profile (``tests/helpers/message_window.py``)."""
+    return message_app
 
 
 def test_a_sandbox_message_is_tracked_to_read(ctx: AppContext, qtbot: Any) -> None:

@@ -22,6 +22,7 @@ class Profile:
     rest_host: str = "https://rest.nexmo.com"
     api_key: str = ""
     is_sandbox: bool = False
+    messages_host: str = ""
 
 
 @pytest.fixture

@@ -1,0 +1,78 @@
+"""The whole app on the Sandbox profile with its Message page open, and the page's test steps.
+
+Fixture ``message_app``: ``build_app`` in a temporary home (session-only credentials), switched
+to the Sandbox profile (its own sandbox and the app's signed status receiver), the Message tab
+current; shut down after the test. Helpers: :func:`fill` types into the composer's fields by
+path, :func:`send` presses Send and waits for the API's acceptance, :func:`status_cell` reads a
+row's Status in Recent requests, :func:`advance` moves the sandbox's clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QLineEdit, QPlainTextEdit
+
+from desktop_app.app import AppContext, build_app
+from desktop_app.settings.credentials import SessionCredentialStore
+from desktop_app.ui.history_columns import STATUS, column_index
+from desktop_app.ui.message_page import MessagePage
+from tests.helpers.tasks import settle
+
+__all__ = ["BUSINESS", "CUSTOMER", "OUTSIDE_WINDOW", "advance", "fill", "message_app", "send",
+           "status_cell"]
+
+
+@pytest.fixture
+def message_app(qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                ) -> Iterator[AppContext]:  # fmt: skip
+    monkeypatch.setenv("VERIFY_DESK_HOME", str(tmp_path))
+    context = build_app(home=tmp_path, credentials=SessionCredentialStore(), poll_ms=200)
+    qtbot.addWidget(context.window)
+    assert context.session is not None
+    with qtbot.waitSignal(context.session.profile_changed, timeout=5000):
+        context.activate()
+    context.window.tabs.setCurrentWidget(context.window.message_page)
+    yield context
+    assert context.shutdown(5000)
+
+
+CUSTOMER = "447700900401"
+OUTSIDE_WINDOW = "447700900340"  # the catalogue's number that never wrote in
+BUSINESS = "447700900001"
+
+
+def fill(page: MessagePage, values: dict[str, str]) -> None:
+    """Type each value into the composer's field of that path."""
+    for path, value in values.items():
+        widget = page.composer.field(path)
+        if isinstance(widget, QPlainTextEdit):
+            widget.setPlainText(value)
+        else:
+            assert isinstance(widget, QLineEdit)
+            widget.setText(value)
+
+
+def send(qtbot: Any, page: MessagePage) -> Any:
+    """Press Send and wait for the API's acceptance; the ``MessageSent``."""
+    with qtbot.waitSignal(page.sent, timeout=10_000) as blocker:
+        page.send_button.click()
+    return blocker.args[0]
+
+
+def status_cell(ctx: AppContext, uuid: str) -> str:
+    recent = ctx.window.recent
+    row = recent.model.row_of(uuid)
+    if row is None:
+        return ""
+    return str(recent.model.index(row, column_index(STATUS)).data())
+
+
+def advance(ctx: AppContext, qtbot: Any, seconds: float) -> None:
+    """Move the sandbox's clock (its control API, on the handset's pool)."""
+    assert ctx.handset is not None
+    outcome = settle(qtbot, ctx.handset.advance(seconds), timeout=10_000)
+    assert outcome.error is None
