@@ -816,13 +816,17 @@ class MainWindow(QMainWindow):
         """Why ``entry`` cannot be put in a form now ("" when it can)."""
         if self._profile is None or not self._profile.is_sandbox:
             return "Test numbers work on the built-in sandbox only: switch to the Sandbox profile."
-        if entry.api not in (API_V1, API_V2):
+        if entry.api not in (API_V1, API_V2) and self.message_page is None:
             return "A Messages API number: type it on the Message page."
         return ""
 
     def _on_test_number_chosen(self, entry: CatalogueEntry) -> None:
-        self.send_form.use_test_number(entry)
-        self.tabs.setCurrentWidget(self.send_form)
+        if entry.api in (API_V1, API_V2):
+            self.send_form.use_test_number(entry)
+            self.tabs.setCurrentWidget(self.send_form)
+        elif self.message_page is not None:
+            self.message_page.use_test_number(entry.channels[0], entry.number)
+            self.tabs.setCurrentWidget(self.message_page)
 
     def _on_shortcuts_action_triggered(self) -> None:
         rows = "".join(f"<tr><td><b>{k}</b></td><td>{t}</td></tr>" for k, t in SHORTCUTS)

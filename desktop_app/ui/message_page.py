@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -112,6 +112,15 @@ class MessagePage(ScrollPage):
     def set_mode(self, mode: str) -> None:
         """Show the message composer or the code form."""
         self.mode_combo.setCurrentIndex(max(self.mode_combo.findData(mode), 0))
+
+    def use_test_number(self, channel: str, number: str) -> None:
+        """Fill the composer for a catalogued test number: its channel and recipient."""
+        self.set_mode(MESSAGE_MODE)
+        self.composer.set_channel(channel)
+        to = self.composer.field("to")
+        assert isinstance(to, QLineEdit)
+        to.setText(number)
+        to.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _on_mode_changed(self, *_args: object) -> None:
         code = self.mode == CODE_MODE

@@ -124,17 +124,18 @@ def test_a_v2_entry_fills_its_channels(qtbot: Any, ctx: AppContext) -> None:
     assert form.errors["brand"].error is not None
 
 
-def test_a_messages_number_is_not_offered_to_the_verify_form(
-    qtbot: Any, ctx: AppContext
-) -> None:
+def test_a_messages_number_fills_the_message_page(qtbot: Any, ctx: AppContext) -> None:
     dialog = _open(qtbot, ctx)
-    entry = next(e for e in CATALOGUE if e.api == API_MESSAGES)
+    entry = next(e for e in CATALOGUE if e.api == API_MESSAGES and e.channels == ("whatsapp",))
     dialog.table.selectRow(_row_of(dialog, API_MESSAGES, entry.number))
-    assert not dialog.use_button.isEnabled()
-    assert "Message page" in dialog.use_button.toolTip()
+    assert dialog.use_button.isEnabled(), dialog.use_button.toolTip()
     before = ctx.window.send_form.number_edit.text()
     dialog.table.activated.emit(dialog.table.currentIndex())
-    assert ctx.window.send_form.number_edit.text() == before
+    page = ctx.window.message_page
+    assert ctx.window.tabs.currentWidget() is page
+    assert page.composer.channel == "whatsapp"
+    assert page.composer.field("to").text() == entry.number
+    assert ctx.window.send_form.number_edit.text() == before  # the Verify form is untouched
 
 
 def test_presenter_mode_masks_the_listed_numbers(qtbot: Any, ctx: AppContext) -> None:
