@@ -66,9 +66,21 @@ def _request_messages(ctx: StepContext, params: Params) -> list[HandsetMessage]:
 
 
 def _since_start(ctx: StepContext, message: HandsetMessage) -> float | None:
+    """Seconds from the request's start to ``message``, both by the sandbox's clock.
+
+    The start is the sandbox's own record of it: on a running clock (the window's sandbox) the
+    time read after the start call comes back is later than the first message.
+    """
     sent = parse_time(message.sent_at)
-    start = ctx.current.started_at if ctx.current is not None else None
-    return None if sent is None or start is None else round(sent - start, 3)
+    if sent is None or ctx.current is None:
+        return None
+    try:
+        start = parse_time(listing(ctx, ctx.current.request_id).get("created"))
+    except StepProblem:
+        start = None
+    if start is None:
+        start = ctx.current.started_at
+    return None if start is None else round(sent - start, 3)
 
 
 def run_read_code(ctx: StepContext, params: Params) -> Fields:
