@@ -178,6 +178,8 @@ class HandsetPanel(QWidget):
         self.messages_tree.clear()
         today = datetime.now().astimezone().date()
         for message in reversed(handset_messages):
+            if not message.code:
+                continue  # a Messages API text: the Conversations tab shows it
             item = QTreeWidgetItem(
                 [
                     # A narrow dock: the time of day (the date only when it is not today).

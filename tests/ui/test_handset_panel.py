@@ -83,3 +83,13 @@ def test_explains_when_not_the_sandbox(qtbot, fake_handset):
     panel.update_availability()
     assert panel.speed_combo.isEnabled()
     assert fake_handset.running
+
+
+def test_the_codes_tab_lists_only_messages_that_carry_a_code(qtbot, fake_handset):
+    panel = HandsetPanel(fake_handset)
+    qtbot.addWidget(panel)
+    text = HandsetMessage("m1", "447700900123", "whatsapp", "", "Your parcel is on its way",
+                          datetime(2026, 3, 1, 12, 6, tzinfo=UTC))  # fmt: skip
+    fake_handset.messages_changed.emit((*_messages(), text))
+    assert panel.messages_tree.topLevelItemCount() == 2  # the text is a conversation's
+    assert all(panel.messages_tree.topLevelItem(i).text(COL_CODE) == "1234" for i in range(2))
