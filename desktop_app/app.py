@@ -541,7 +541,7 @@ def _build_services(ctx: AppContext) -> None:
     from desktop_app.services.reports import ReportsService
     from desktop_app.services.session import SessionService
     from desktop_app.services.verification import VerificationService
-    from desktop_app.settings.credentials import KeyringCredentialStore, SessionCredentialStore
+    from desktop_app.settings.credentials import FollowingItems, KeyringCredentialStore
     from desktop_app.store.history import HistoryStore
     from desktop_app.ui.settings_dialog import SettingsDialog
     from desktop_app.usecases.session import open_desk
@@ -565,8 +565,10 @@ def _build_services(ctx: AppContext) -> None:
                                 not_found_grace=not_found_grace)
     handset = HandsetService(runners.handset, None, poll_ms=options.poll_ms)
     # The Messages API's keyring items (signature secret, application key) come from the
-    # same store as the API secret; a test's own credential store has none.
-    items = store if isinstance(store, KeyringCredentialStore | SessionCredentialStore) else None
+    # store the session uses now (a memory one after "keep for this session only"); a test's
+    # own credential store has none.
+    items = FollowingItems(
+        lambda: ctx.session.credential_store if ctx.session is not None else store)
     messages = MessagesService(runners.network, verification, history_store,
                                store_runner=runners.store, secrets=items,
                                secrets_runner=runners.credentials)

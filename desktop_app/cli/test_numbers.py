@@ -102,8 +102,8 @@ _INTRO = """\
 The built-in sandbox answers each number below with one outcome, every time. They come from
 one table in the code (`desktop_app/domain/test_numbers.py`) that the sandbox, this page,
 `verify-desk-cli test-numbers [--api v1|v2|messages] [--json]`, the window's **Help → Test
-numbers** (choose one to fill the Send or Message page) and the tests all read; the tests run every entry
-through the command line and the official SDKs.
+numbers** (choose one to fill the Send or Message page) and the tests all read; the tests run
+every entry through the command line and the official SDKs.
 
 - **Safe numbers.** They are in Ofcom's range reserved for drama (07700 900000 to 900999), so
   they never reach a real phone. Outside a sandbox Verify Desk asks you to confirm them as

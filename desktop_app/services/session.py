@@ -108,6 +108,11 @@ class SessionService(QObject):
         """False once the user chose session-only credentials (nothing survives a restart)."""
         return bool(self._credentials.is_persistent)
 
+    @property
+    def credential_store(self) -> CredentialStore:
+        """The credential store in use now (it changes on :meth:`use_session_only_credentials`)."""
+        return self._credentials
+
     def use_session_only_credentials(self) -> None:
         """Keep secrets in memory for this session only (no keyring backend exists)."""
         self._credentials = SessionCredentialStore()

@@ -84,6 +84,47 @@ class MessagesSecretStore(Protocol):
         ...
 
 
+class FollowingItems:
+    """The Messages items of whichever credential store is current (it can change mid-session).
+
+    After "keep for this session only" the session swaps its store for a memory one; the
+    Messages items must follow it, or they would still be written to (and read from) the
+    keyring that just failed. A store without items answers None and refuses to store.
+
+    Args:
+        current: Returns the credential store in use now.
+    """
+
+    def __init__(self, current: Callable[[], object]) -> None:
+        self._current = current
+
+    def _items(self) -> MessagesSecretStore | None:
+        store = self._current()
+        return store if isinstance(store, KeyringCredentialStore | SessionCredentialStore) else None
+
+    def get_item(self, profile: str, item: str) -> str | None:
+        """The current store's value of ``item`` for ``profile`` (None when none)."""
+        items = self._items()
+        return None if items is None else items.get_item(profile, item)
+
+    def set_item(self, profile: str, item: str, value: str) -> None:
+        """Store ``item`` in the current store.
+
+        Raises:
+            CredentialsUnavailable: The current store keeps no Messages items.
+        """
+        items = self._items()
+        if items is None:
+            raise CredentialsUnavailable("this credential store keeps no Messages API items")
+        items.set_item(profile, item, value)
+
+    def delete_item(self, profile: str, item: str) -> None:
+        """Forget ``item`` in the current store (nothing when it keeps none)."""
+        items = self._items()
+        if items is not None:
+            items.delete_item(profile, item)
+
+
 def _check_item(item: str) -> None:
     if item not in MESSAGES_ITEMS:
         raise ValueError(f"unknown item {item!r} (one of {', '.join(MESSAGES_ITEMS)})")

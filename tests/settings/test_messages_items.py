@@ -13,6 +13,7 @@ from desktop_app.domain.errors import CredentialsUnavailable
 from desktop_app.settings.credentials import (
     APPLICATION_ID,
     MESSAGES_ITEMS,
+    FollowingItems,
     PRIVATE_KEY,
     SIGNATURE_SECRET,
     KeyringCredentialStore,
@@ -95,3 +96,26 @@ def test_the_session_store_keeps_items_per_profile() -> None:
     assert VALUE not in repr(store)
     store.delete_secret("a")
     assert store.get_item("a", SIGNATURE_SECRET) is None
+
+
+def test_items_follow_the_store_the_session_switched_to() -> None:
+    # "Keep for this session only" swaps the session's store: the Messages items go with it.
+    first, second = SessionCredentialStore(), SessionCredentialStore()
+    current: list[object] = [first]
+    items = FollowingItems(lambda: current[-1])
+    items.set_item("Acme", SIGNATURE_SECRET, VALUE)
+    current.append(second)
+    assert items.get_item("Acme", SIGNATURE_SECRET) is None  # the new store has none yet
+    items.set_item("Acme", APPLICATION_ID, "app-1")
+    assert second.get_item("Acme", APPLICATION_ID) == "app-1"
+    assert first.get_item("Acme", APPLICATION_ID) is None
+    items.delete_item("Acme", APPLICATION_ID)
+    assert second.get_item("Acme", APPLICATION_ID) is None
+
+
+def test_a_store_without_items_answers_none_and_refuses_to_keep_one() -> None:
+    items = FollowingItems(lambda: object())
+    assert items.get_item("Acme", PRIVATE_KEY) is None
+    items.delete_item("Acme", PRIVATE_KEY)  # nothing to forget
+    with pytest.raises(CredentialsUnavailable):
+        items.set_item("Acme", PRIVATE_KEY, VALUE)
