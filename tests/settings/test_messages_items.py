@@ -13,9 +13,9 @@ from desktop_app.domain.errors import CredentialsUnavailable
 from desktop_app.settings.credentials import (
     APPLICATION_ID,
     MESSAGES_ITEMS,
-    FollowingItems,
     PRIVATE_KEY,
     SIGNATURE_SECRET,
+    FollowingItems,
     KeyringCredentialStore,
     SessionCredentialStore,
 )
