@@ -56,6 +56,8 @@ _NOT_STARTED = (VerificationStatus.REFUSED, VerificationStatus.NOT_SENT,
                 VerificationStatus.UNKNOWN)  # fmt: skip
 #: What a Verify v2 check call's outcome (and API status) reads like in the checks list.
 #: A v2 check's outcome by its HTTP status, in words (v1's: ``formatting.check_text``).
+#: Rows about Verify's own timers and prices, which a Messages API row does not have.
+_VERIFY_ONLY = ("message_cost", "cancel", "next_event")
 _V2_CHECK_TEXT = {"400": "wrong code", "410": "wrong code (too many: the request ended)"}
 #: Below this width the events and checks lists stack instead of standing side by side.
 _SIDE_BY_SIDE_WIDTH = 520
@@ -123,7 +125,7 @@ class DetailsPane(ScrollPage):
             "PIN expires",
             "Wrong codes left",
         )
-        form = QFormLayout()
+        self.form = form = QFormLayout()
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         for name, caption in zip(values, captions, strict=True):
             form.addRow(f"{caption}:", self.value_labels[name])
@@ -172,6 +174,16 @@ class DetailsPane(ScrollPage):
         """The search result shown, or None."""
         return self._record
 
+    def _show_rows_for(self, entry: HistoryEntry | None) -> None:
+        """A message has no Verify timers or delivery events: their rows go (not "—")."""
+        message = entry is not None and entry.api_version == MESSAGES_API
+        code = message and entry is not None and bool(entry.code_length)
+        hidden = set(_VERIFY_ONLY) | ({"pin_expiry", "attempts"} if message and not code else set())
+        for name, label in self.value_labels.items():
+            self.form.setRowVisible(label, not (message and name in hidden))
+        self.events_box.setVisible(not message)
+        self.checks_box.setVisible(not message or code)
+
     def show_entry(self, entry: HistoryEntry | None, record: VerificationRecord | None) -> None:
         """Show a request (None clears the pane).
 
@@ -184,6 +196,7 @@ class DetailsPane(ScrollPage):
         self._entry = entry
         self._record = record
         self.message_timeline.show_entry(entry)
+        self._show_rows_for(entry)
         self.events_list.clear()
         self.checks_list.clear()
         if entry is None:

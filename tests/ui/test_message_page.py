@@ -41,6 +41,12 @@ def test_a_whatsapp_template_is_read_with_its_timeline_and_conversation(
     assert window.recent.selected_entry().request_id == sent.message_uuid
     timeline = window.recent.details.message_timeline
     assert not timeline.isHidden()
+    details = window.recent.details
+    # A message has no Verify timers or delivery events: those rows are gone, not "—".
+    for name in ("cancel", "next_event", "pin_expiry", "attempts", "message_cost"):
+        assert not details.form.isRowVisible(details.value_labels[name]), name
+    assert details.form.isRowVisible(details.value_labels["price"])
+    assert details.events_box.isHidden() and details.checks_box.isHidden()
     qtbot.waitUntil(lambda: len(timeline.lines) == 3, timeout=10_000)
     assert [line.split(" · ")[:2] for line in timeline.lines] == [
         ["WhatsApp", "Sent"], ["WhatsApp", "Delivered"], ["WhatsApp", "Read"]]
