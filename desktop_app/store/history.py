@@ -102,19 +102,17 @@ class HistoryStore:
         return self._db.execute(INSERT_REQUEST, new_row(new, self._now()))[1]
 
     def _write_with(
-        self,
-        sql: str,
-        args: list[object],
-        action: NewAction | None,
-        history_id: int | None = None,
+        self, sql: str, args: list[object], request_id: str, action: NewAction | None
     ) -> int:
-        """Run one ``UPDATE`` and (when given) record ``action`` in the same transaction."""
+        """Run one ``UPDATE`` keyed by ``request_id`` and record ``action`` with it (if given)."""
         now = to_micros(self._clock())
+        if action is not None and action.request_id is None:
+            action = replace(action, request_id=request_id)
 
         def write(conn: sqlite3.Connection) -> int:
             count = conn.execute(sql, args).rowcount
             if action is not None:
-                _audit.insert_action(conn, action, now, history_id=history_id)
+                _audit.insert_action(conn, action, now)
             return count
 
         return self._db.write(write)
@@ -162,7 +160,7 @@ class HistoryStore:
             raise ValueError("update_by_request_id cannot change the request id")
         sets, args = changes(self._now(), change)
         sql = f"UPDATE requests SET {sets} WHERE {_NEWEST_WITH_ID}"
-        return self._write_with(sql, [*args, request_id], action) > 0
+        return self._write_with(sql, [*args, request_id], request_id, action) > 0
 
     def record_check(
         self,
@@ -186,7 +184,7 @@ class HistoryStore:
         sets, args = changes(self._now(), change)
         sql = (f"UPDATE requests SET checks_count = checks_count + 1, last_check_outcome = ?,"
                f" {sets} WHERE {_NEWEST_WITH_ID}")  # fmt: skip
-        self._write_with(sql, [outcome, *args, request_id], action)
+        self._write_with(sql, [outcome, *args, request_id], request_id, action)
 
     # -- the audit trail ---------------------------------------------------------------------
 
