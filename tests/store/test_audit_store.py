@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
@@ -11,8 +14,10 @@ import pytest
 from desktop_app.domain.audit import ActionKind, NewAction, Outcome
 from desktop_app.domain.history_writes import NewRequest, RequestChanges
 from desktop_app.domain.models import VerificationStatus
+from desktop_app.domain.reports import ACTION_EXPORT_COLUMNS, ExportFormat, HistoryFilter
 from desktop_app.store import schema
 from desktop_app.store.history import HistoryStore
+from desktop_app.usecases.export import ExportCancelled, export_history
 from tests.helpers.clock import FakeClock
 from tests.store.conftest import T0
 
@@ -138,3 +143,59 @@ def test_who_search_walks_the_nocase_indexes(store: HistoryStore, db_path: Path)
             "EXPLAIN QUERY PLAN SELECT id FROM requests WHERE (operator LIKE ? ESCAPE '\\'"
             " OR host LIKE ? ESCAPE '\\') LIMIT 900", ["ann%", "ann%"]))  # fmt: skip
     assert "ix_requests_operator" in plan and "ix_requests_host" in plan
+
+
+# -- export --------------------------------------------------------------------------------
+
+
+def _history_with_actions(store: HistoryStore, rows: int) -> list[int]:
+    ids = []
+    for n in range(rows):
+        row = store.add_request(_new(f"4477009{n:05d}"))
+        start = _action(ActionKind.START)
+        store.update_request(row, RequestChanges(request_id=f"r{n}"), action=start)
+        store.record_check(f"r{n}", "INVALID", action=_action(outcome=Outcome.WRONG_CODE))
+        ids.append(row)
+    return ids
+
+
+@pytest.mark.parametrize("fmt", list(ExportFormat))
+def test_export_writes_the_actions_companion_in_request_order(
+    store: HistoryStore, tmp_path: Path, fmt: ExportFormat
+) -> None:
+    ids = _history_with_actions(store, 7)
+    out = tmp_path / f"h.{fmt.value}"
+    summary = export_history(store, HistoryFilter(), out, fmt, page_size=3, actions=True)
+    companion = tmp_path / f"h.actions.{fmt.value}"
+    assert (summary.rows, summary.actions, summary.actions_path) == (7, 14, str(companion))
+    text = companion.read_text(encoding="utf-8-sig")
+    if fmt is ExportFormat.CSV:
+        records = list(csv.DictReader(io.StringIO(text)))
+    else:
+        records = [json.loads(line) for line in text.splitlines()]
+    assert list(records[0]) == [name for name, _ in ACTION_EXPORT_COLUMNS]
+    newest_first = [str(i) for i in reversed(ids) for _ in range(2)]
+    assert [str(r["history_id"]) for r in records] == newest_first
+    assert [r["action"] for r in records[:2]] == ["start", "check"]
+    assert (records[1]["outcome"], records[1]["user"], records[1]["host"]) == (
+        "wrong_code", "bob", "ws-2")  # fmt: skip
+    requests = out.read_text(encoding="utf-8-sig")
+    assert "ws-1" in requests  # the host column of the requests file
+
+
+def test_a_cancelled_export_leaves_neither_file(store: HistoryStore, tmp_path: Path) -> None:
+    _history_with_actions(store, 12)
+    pages: list[int] = []
+    with pytest.raises(ExportCancelled):
+        export_history(store, HistoryFilter(), tmp_path / "o.csv", ExportFormat.CSV, page_size=3,
+                       progress=lambda p: pages.append(p.done), cancelled=lambda: len(pages) > 3,
+                       actions=True)  # fmt: skip
+    assert list(tmp_path.glob("o*")) == [] and list(tmp_path.glob(".o*")) == []
+
+
+def test_every_audit_column_is_documented() -> None:
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "export.md").read_text()
+    assert "## Audit trail" in docs
+    assert all(f"`{name}`" in docs for name, _ in ACTION_EXPORT_COLUMNS)
+    assert all(f"`{kind.value}`" in docs for kind in ActionKind)
+    assert all(f"`{outcome.value}`" in docs for outcome in Outcome)
