@@ -33,7 +33,8 @@ from desktop_app.store.history import HistoryStore
 from desktop_app.usecases.desk import VerifyDesk
 from desktop_app.usecases.desk_v2 import open_desk_v2
 from desktop_app.usecases.messages import MessageDesk
-from tests.helpers.desks import HOST, NO_RETRY, OPERATOR, PROFILE, SANDBOX_CREDS
+from tests.helpers.desks import HOST, NO_RETRY, OPERATOR, PROFILE, SANDBOX_CREDS, make_desk
+from tests.helpers.store_faults import add_row, read_only_copy
 
 NUMBER = "447123450700"
 OTHER = "447123450701"
@@ -200,3 +201,30 @@ def test_actions_need_a_key(history: HistoryStore) -> None:
     with pytest.raises(ValueError, match="history_id or request_id"):
         history.actions()
     assert history.actions(request_id="nothing") == list[ActionEntry]()
+
+
+@pytest.mark.expect_warnings(match="History file unusable")
+def test_a_session_in_memory_keeps_its_audit_trail(
+    http: httpx.Client, sandbox: SandboxServer, tmp_path: Path, code_for: Callable[[str], str]
+) -> None:
+    source = tmp_path / "rw.sqlite3"
+    seed = HistoryStore(source)
+    add_row(seed, brand="old row")
+    seed.close()
+    store = HistoryStore(read_only_copy(source, tmp_path / "ro.sqlite3"))
+    try:
+        desk = make_desk(http, sandbox.url, store, on_degraded=lambda _error: None)
+        started = desk.start(StartForm(number=NUMBER, brand="Acme"))
+        assert started.history_id < 0  # a session-only row
+        with pytest.raises(WrongCodeError):
+            desk.check(started.request_id, _wrong(code_for(NUMBER)))
+        trail = desk.session_history.actions(history_id=started.history_id)
+        assert [(a.kind, a.outcome, a.history_id) for a in trail] == [
+            ("start", "ok", started.history_id), ("check", "wrong_code", started.history_id),
+        ]  # fmt: skip
+        assert [a.kind for a in desk.session_history.actions(request_id=started.request_id)] == [
+            "start", "check",
+        ]  # fmt: skip
+    finally:
+        desk.session_history.close()
+        store.close()
