@@ -1,78 +1,45 @@
 """The audit trail in the window: the details pane's Actions box, and the filter by user or host.
 
-On the real services over a real sandbox: a send, a wrong code and the right one through the
-window's VerificationService; the selected request's pane lists the three actions with who and
-where, and the Recent requests filter finds rows by their operator and host.
+On the real services over a real sandbox (``stack``): a send, a wrong code and the right one
+through the window's VerificationService; the selected request's pane lists the three actions
+with who and where, and the Recent requests filter finds rows by their operator and host.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from desktop_app.api.account import AccountClient
-from desktop_app.api.http import build_http_client
-from desktop_app.api.sandbox_control import SandboxControl
-from desktop_app.api.v1 import VerifyV1Client
 from desktop_app.domain.audit import ActionEntry
-from desktop_app.domain.models import ApiCredentials, HistoryEntry, VerificationStatus
+from desktop_app.domain.models import HistoryEntry, VerificationStatus
 from desktop_app.domain.validation import StartForm
-from desktop_app.sandbox.server import SandboxConfig, SandboxServer
-from desktop_app.services.history import HistoryService
 from desktop_app.services.refresher import StatusRefresher
-from desktop_app.services.tasks import TaskRunner
-from desktop_app.services.verification import VerificationService
-from desktop_app.store.history import HistoryStore
 from desktop_app.ui.audit_list import action_line
 from desktop_app.ui.details_pane import DetailsPane
 from desktop_app.ui.recent_requests import RecentRequestsView
-from desktop_app.usecases.desk import VerifyDesk
+from tests.helpers.desks import HOST, OPERATOR
 from tests.helpers.fakes import FakeHistoryService
+from tests.helpers.live_stack import Stack
 
 NUMBER = "447400123488"
+WHO = f"{OPERATOR}@{HOST}"
 
 
-@pytest.fixture
-def services(tmp_path: Path) -> Iterator[dict[str, Any]]:
-    server = SandboxServer(SandboxConfig(port=0, search_rate_limit=0, rate_limit=0))
-    server.start()
-    http = build_http_client()
-    store = HistoryStore(tmp_path / "history.db")
-    creds = ApiCredentials("sandbox", "sandbox-secret")
-    desk = VerifyDesk(
-        client=VerifyV1Client(http, creds, api_host=server.url),
-        account=AccountClient(http, creds, rest_host=server.url),
-        history=store, profile="Sandbox", operator="wendy", host="desk-7",
-    )  # fmt: skip
-    runner = TaskRunner(4)
-    verification = VerificationService(runner, desk)
-    history = HistoryService(runner, store)
-    yield {
-        "verification": verification,
-        "history": history,
-        "refresher": StatusRefresher(verification, history),
-        "control": SandboxControl(http, server.url),
-    }
-    assert runner.shutdown(5000)
-    http.close()
-    store.close()
-    server.stop()
+def _view(stack: Stack) -> RecentRequestsView:
+    return RecentRequestsView(stack.history, stack.verification,
+                              StatusRefresher(stack.verification, stack.history))  # fmt: skip
 
 
-def test_the_details_pane_lists_each_action_with_who_and_where(
-    qtbot: Any, services: dict[str, Any]
-) -> None:
-    verification = services["verification"]
-    view = RecentRequestsView(services["history"], verification, services["refresher"])
+def test_the_details_pane_lists_each_action_with_who_and_where(qtbot: Any, stack: Stack) -> None:
+    verification = stack.verification
+    view = _view(stack)
     qtbot.addWidget(view)
     with qtbot.waitSignal(verification.started, timeout=5000) as blocker:
         verification.send(StartForm(number=NUMBER, brand="Acme"))
     started = blocker.args[0]
-    code = services["control"].messages(NUMBER)[-1].code
+    code = stack.control.messages(NUMBER)[-1].code
     wrong = "".join("1" if c != "1" else "2" for c in code)
     with qtbot.waitSignal(verification.check(started.request_id, wrong).failed, timeout=5000):
         pass
@@ -84,21 +51,19 @@ def test_the_details_pane_lists_each_action_with_who_and_where(
     audit = view.details.audit_list
     qtbot.waitUntil(lambda: len(audit.texts()) == 3, timeout=5000)
     lines = audit.texts()
-    assert all(line.endswith("(wendy@desk-7)") for line in lines)
+    assert all(line.endswith(f"({WHO})") for line in lines)
     assert [line.split("  ", 1)[1] for line in lines] == [
-        "Started: done (wendy@desk-7)",
-        "Code checked: wrong code (wendy@desk-7)",
-        "Code checked: done (wendy@desk-7)",
+        f"Started: done ({WHO})",
+        f"Code checked: wrong code ({WHO})",
+        f"Code checked: done ({WHO})",
     ]
     assert code not in " ".join(lines) and wrong not in " ".join(lines)
 
 
-@pytest.mark.parametrize("who", ["wendy", "WEN", "desk-7"])
-def test_the_window_filter_finds_rows_by_user_or_host(
-    qtbot: Any, services: dict[str, Any], who: str
-) -> None:
-    verification = services["verification"]
-    view = RecentRequestsView(services["history"], verification, services["refresher"])
+@pytest.mark.parametrize("who", [OPERATOR, OPERATOR.upper()[:3], HOST])
+def test_the_window_filter_finds_rows_by_user_or_host(qtbot: Any, stack: Stack, who: str) -> None:
+    verification = stack.verification
+    view = _view(stack)
     qtbot.addWidget(view)
     with qtbot.waitSignal(verification.started, timeout=5000):
         verification.send(StartForm(number=NUMBER, brand="Acme"))
@@ -108,7 +73,7 @@ def test_the_window_filter_finds_rows_by_user_or_host(
     qtbot.waitUntil(lambda: view.model.rowCount() == 0, timeout=5000)
     view.filter_edit.setText(who)
     qtbot.waitUntil(lambda: view.model.rowCount() == 1, timeout=5000)
-    assert view.model.entry_at(0).host == "desk-7"
+    assert view.model.entry_at(0).host == HOST
 
 
 def _entry(row_id: int) -> HistoryEntry:

@@ -30,7 +30,7 @@ from desktop_app.domain.v2_validation import V2ChannelForm, V2Form
 from desktop_app.domain.validation import StartForm
 from desktop_app.sandbox.server import SandboxServer
 from desktop_app.store.history import HistoryStore
-from desktop_app.usecases.desk import VerifyDesk
+from desktop_app.usecases.desk import Started, VerifyDesk
 from desktop_app.usecases.desk_v2 import open_desk_v2
 from desktop_app.usecases.messages import MessageDesk
 from tests.helpers.desks import HOST, NO_RETRY, OPERATOR, PROFILE, SANDBOX_CREDS, make_desk
@@ -54,6 +54,18 @@ def _trail(history: HistoryStore, history_id: int) -> list[tuple[str, str]]:
     return [(a.kind, a.outcome) for a in actions]
 
 
+def _verified_after_a_wrong_code(
+    desk: VerifyDesk, code_for: Callable[[str], str]
+) -> tuple[Started, str]:
+    """Start, check a wrong code, then the right one; the start and the right code."""
+    started = desk.start(StartForm(number=NUMBER, brand="Acme"))
+    code = code_for(NUMBER)
+    with pytest.raises(WrongCodeError):
+        desk.check(started.request_id, _wrong(code))
+    desk.check(started.request_id, code)
+    return started, code
+
+
 def _all_actions(history: HistoryStore, path: Path) -> int:
     with sqlite3.connect(path) as conn:
         return int(conn.execute("SELECT count(*) FROM actions").fetchone()[0])
@@ -72,11 +84,7 @@ def test_v1_start_wrong_and_right_check_record_three_actions(
     desk: VerifyDesk, history: HistoryStore, history_path: Path,
     code_for: Callable[[str], str],
 ) -> None:  # fmt: skip
-    started = desk.start(StartForm(number=NUMBER, brand="Acme"))
-    code = code_for(NUMBER)
-    with pytest.raises(WrongCodeError):
-        desk.check(started.request_id, _wrong(code))
-    desk.check(started.request_id, code)
+    started, _code = _verified_after_a_wrong_code(desk, code_for)
     desk.search([started.request_id])  # a read: not an action
     desk.balance()
     assert _trail(history, started.history_id) == [
@@ -172,11 +180,7 @@ def test_no_code_or_secret_in_any_audit_field(
     messages: MessageDesk, desk: VerifyDesk, history: HistoryStore, history_path: Path,
     code_for: Callable[[str], str],
 ) -> None:  # fmt: skip
-    started = desk.start(StartForm(number=NUMBER, brand="Acme"))
-    code = code_for(NUMBER)
-    with pytest.raises(WrongCodeError):
-        desk.check(started.request_id, _wrong(code))
-    desk.check(started.request_id, code)
+    _started, code = _verified_after_a_wrong_code(desk, code_for)
     sent = messages.send_code(
         CodeForm(channel="sms", to="447700900303", from_="Acme", brand="Acme")
     )
