@@ -206,8 +206,10 @@ class CallRecorder:
             self._history.end_call(
                 call_id, outcome="outcome_unknown", error_text=type(exc).__name__
             )
-            with self._acting(operation, exc, request_id, history_id):
-                pass
+            if operation in ACTION_OPERATIONS:  # no row change goes with it: recorded alone
+                kind, outcome = operation, outcome_of(exc)
+                self.record(self.action(kind, outcome, request_id=request_id,
+                                        history_id=history_id))  # fmt: skip
             raise
         done_id = result.request_id if isinstance(result, StartResult) else request_id
         with self._acting(operation, None, done_id, history_id):

@@ -32,7 +32,9 @@ from desktop_app.sandbox.server import SandboxServer
 from desktop_app.store.history import HistoryStore
 from desktop_app.usecases.desk import Started, VerifyDesk
 from desktop_app.usecases.desk_v2 import open_desk_v2
+from desktop_app.usecases.fallback import SessionHistory
 from desktop_app.usecases.messages import MessageDesk
+from desktop_app.usecases.recording import CallRecorder
 from tests.helpers.desks import HOST, NO_RETRY, OPERATOR, PROFILE, SANDBOX_CREDS, make_desk
 from tests.helpers.store_faults import add_row, read_only_copy
 
@@ -232,3 +234,17 @@ def test_a_session_in_memory_keeps_its_audit_trail(
     finally:
         desk.session_history.close()
         store.close()
+
+
+def test_a_bug_mid_call_records_the_action_as_unknown(history: HistoryStore) -> None:
+    session = SessionHistory(history)
+    recorder = CallRecorder(session, profile=PROFILE, operator=OPERATOR, host=HOST)
+
+    def broken() -> None:
+        raise RuntimeError("a bug below the desk")
+
+    with pytest.raises(RuntimeError):
+        recorder.run("cancel", broken, request_id="r-bug")
+    recorder.run("balance", lambda: None)  # a read: no action
+    [action] = history.actions(request_id="r-bug")
+    assert (action.kind, action.outcome, action.history_id) == ("cancel", "unknown", None)
