@@ -544,7 +544,7 @@ def _build_services(ctx: AppContext) -> None:
     from desktop_app.settings.credentials import FollowingItems, KeyringCredentialStore
     from desktop_app.store.history import HistoryStore
     from desktop_app.ui.settings_dialog import SettingsDialog
-    from desktop_app.usecases.session import open_desk
+    from desktop_app.usecases.session import current_actor, open_desk
 
     options, paths, prefs, window = ctx.options, ctx.paths, ctx.preferences, ctx.window
     log_secrets = ctx.log_secrets
@@ -573,10 +573,14 @@ def _build_services(ctx: AppContext) -> None:
                                store_runner=runners.store, secrets=items,
                                secrets_runner=runners.credentials)
 
+    # Who and where, for the audit trail: read once here, passed to every desk.
+    actor = current_actor()
+
     def desk_factory(prof: Profile, creds: ApiCredentials) -> VerifyOperations:
         log_secrets.add(creds.api_secret)
         url = ctx.ensure_sandbox() if prof.is_sandbox else None
         return open_desk(prof, creds, history_store, ctx.http, sandbox_url=url,
+                         operator=actor.user, host=actor.host,
                          default_region=window.send_form.region() or None, secrets=items,
                          message_route=messages.route_for(prof.is_sandbox))
 

@@ -21,6 +21,7 @@ from desktop_app.domain.v2 import V2CheckResult
 from desktop_app.domain.validation import Psd2Form, StartForm
 from desktop_app.usecases import Started, VerifyOperations
 
+from .audit import actions_command, check_audit_options
 from .connection import open_history, open_session
 from .export import check_export_options, export_command
 from .handset import handset_command
@@ -174,6 +175,9 @@ COMMANDS: dict[str, Callable[[VerifyOperations, argparse.Namespace], CommandResu
 def _history(args: argparse.Namespace) -> CommandResult:
     # Local only: no credentials, no sandbox, no network. --profile narrows the list.
     check_export_options(args)
+    check_audit_options(args)
+    if args.actions is not None:
+        return CommandResult(*actions_command(args))
     if args.export is not None:
         return CommandResult(*export_command(args))
     with open_history(args) as history:

@@ -153,7 +153,8 @@ def export_command(
     line = _ProgressLine(err if err is not None else sys.stderr)
     with open_history(args) as history:
         try:
-            summary = export_history(history, flt, path, fmt, mask=args.mask, progress=line)
+            summary = export_history(history, flt, path, fmt, mask=args.mask, progress=line,
+                                     actions=bool(getattr(args, "with_actions", False)))
         finally:
             line.end()
     data = {
@@ -162,6 +163,11 @@ def export_command(
         "format": summary.format.value,
         "masked": summary.masked,
     }
+    if summary.actions_path is not None:
+        data["actions"] = summary.actions
+        data["actions_path"] = summary.actions_path
     masked = " (numbers masked)" if summary.masked else ""
     text = f"Exported {summary.rows:,} rows to {summary.path} as {fmt.value.upper()}{masked}."
+    if summary.actions_path is not None:
+        text += f"\nExported their {summary.actions:,} actions to {summary.actions_path}."
     return data, text

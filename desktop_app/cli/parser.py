@@ -284,7 +284,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--filter",
         type=at_most(FILTER_MAX),
         default="",
-        help=f"substring of number, request id or brand (up to {FILTER_MAX} characters)",
+        help=f"substring of number, request id or brand, or the start of the operator's or "
+        f"host's name (up to {FILTER_MAX} characters)",
     )
     history.add_argument(
         "--status",
@@ -295,6 +296,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .export import add_export_options  # here: .export imports this module
 
     add_export_options(history)
+    from .audit import add_audit_options  # here: .audit imports this module
+
+    add_audit_options(history)
 
     from .messages import add_message_commands  # here: .messages imports this module
     from .scenarios import add_run_command  # here: .scenarios imports this module

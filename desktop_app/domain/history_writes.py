@@ -52,6 +52,7 @@ class NewRequest:
         message_type: Messages API only: the first message's type.
         client_ref: Messages API only: the ``client_ref`` sent.
         delivery_tracked: Messages API only: status webhooks are being received for it.
+        host: The computer it is sent from (the audit trail; ``operator`` says who).
     """
 
     profile: str
@@ -68,6 +69,7 @@ class NewRequest:
     message_type: str = ""
     client_ref: str = ""
     delivery_tracked: bool = False
+    host: str = ""
 
     @classmethod
     def like(cls, entry: HistoryEntry) -> NewRequest:

@@ -217,6 +217,9 @@ class HistoryEntry:
     #: Messages API only: a failure's error code (``1340``) and its title, else None and "".
     error_code: int | None = None
     error_title: str = ""
+    #: The audit trail: the computer the request was started on ("" for rows recorded before
+    #: the history kept it). ``operator`` says who.
+    host: str = ""
 
 
 @dataclass(frozen=True)

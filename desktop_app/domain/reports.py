@@ -4,8 +4,10 @@ Pure data and pure functions (no Qt, no I/O). Three tables, each the single plac
 
 * :data:`EXPORT_COLUMNS`: one :class:`ExportColumn` per exported field, in file order. Its
   ``value`` reads a :class:`~desktop_app.domain.models.HistoryEntry`; ``masked`` says whether
-  ``--mask`` hides phone numbers in it. The audit trail's ``host`` (and any per-action who/when)
-  slots in as one more entry once the history holds it.
+  ``--mask`` hides phone numbers in it. ``operator`` and ``host`` are the audit trail's
+  "created by" (who, on which computer).
+* :data:`ACTION_EXPORT_COLUMNS`: the columns of the audit trail's companion file (one row per
+  action: when, what, outcome, who, where), written beside the requests when asked.
 * :data:`BREAKDOWNS`: one :class:`Breakdown` per analytics dimension. A plain column dimension
   (``profile``, ``operator``, later ``host``) is one entry naming its column; the store knows how
   to bucket the computed ones (``day``, ``hour``, ``country``, ``channel``).
@@ -22,13 +24,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Final
+from pathlib import PurePath
+from typing import Final, TypeVar
 
+from desktop_app.domain.audit import ActionEntry
 from desktop_app.domain.errors import StoreError
 from desktop_app.domain.models import HistoryEntry, VerificationStatus
 from desktop_app.domain.redact import redact_numbers
 
 __all__ = [
+    "ACTION_EXPORT_COLUMNS",
     "BREAKDOWNS",
     "EXPORT_COLUMNS",
     "FORMULA_PREFIXES",
@@ -39,6 +44,8 @@ __all__ = [
     "ExportProgress",
     "ExportSummary",
     "HistoryFilter",
+    "action_record",
+    "actions_path",
     "breakdown",
     "export_record",
     "iso_utc",
@@ -95,12 +102,17 @@ class ExportProgress:
 
 @dataclass(frozen=True)
 class ExportSummary:
-    """A finished export: how many rows went where, in which format."""
+    """A finished export: how many rows went where, in which format.
+
+    ``actions`` and ``actions_path``: the audit trail's companion file, when one was written.
+    """
 
     rows: int
     path: str
     format: ExportFormat
     masked: bool
+    actions: int = 0
+    actions_path: str | None = None
 
 
 def iso_utc(moment: datetime | None) -> str | None:
@@ -145,6 +157,7 @@ EXPORT_COLUMNS: Final[tuple[ExportColumn, ...]] = (
     ExportColumn("created_at", lambda e: iso_utc(e.created_at)),
     ExportColumn("profile", lambda e: e.profile),
     ExportColumn("operator", lambda e: e.operator),
+    ExportColumn("host", lambda e: e.host),
     ExportColumn("api_version", lambda e: e.api_version),
     ExportColumn("kind", lambda e: e.kind),
     ExportColumn("number", lambda e: e.number, masked="number"),
@@ -180,6 +193,33 @@ def export_record(
                 value = redact_numbers(value)
         cells.append(value)
     return cells
+
+
+#: The audit trail's companion file: one row per action on the exported requests, in the
+#: requests' order, each request's actions oldest first (docs/export.md, "Audit trail").
+ACTION_EXPORT_COLUMNS: Final[tuple[tuple[str, Callable[[ActionEntry], Cell]], ...]] = (
+    ("history_id", lambda a: a.history_id),
+    ("request_id", lambda a: a.request_id),
+    ("at", lambda a: iso_utc(a.at)),
+    ("action", lambda a: a.kind),
+    ("outcome", lambda a: a.outcome),
+    ("user", lambda a: a.user),
+    ("host", lambda a: a.host),
+    ("profile", lambda a: a.profile),
+)
+
+
+def action_record(action: ActionEntry) -> list[Cell]:
+    """An action's cells in :data:`ACTION_EXPORT_COLUMNS` order (nothing in them is masked)."""
+    return [value(action) for _, value in ACTION_EXPORT_COLUMNS]
+
+
+_P = TypeVar("_P", bound=PurePath)
+
+
+def actions_path(path: _P) -> _P:
+    """The audit trail's companion of an export file: ``history.csv`` -> ``history.actions.csv``."""
+    return path.with_name(f"{path.stem}.actions{path.suffix}")
 
 
 def spreadsheet_safe(text: str) -> str:

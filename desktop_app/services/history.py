@@ -24,6 +24,7 @@ from typing import TypeVar
 
 from PySide6.QtCore import QObject
 
+from desktop_app.domain.audit import ActionEntry
 from desktop_app.domain.models import CallEntry, HistoryEntry, VerificationStatus
 from desktop_app.services.tasks import Task, TaskRunner
 from desktop_app.store.history import HistoryStore, Interrupt
@@ -131,6 +132,12 @@ class HistoryService(QObject):
     def calls(self, request_id: str) -> Task[list[CallEntry]]:
         """The calls made about one request, oldest first; ``succeeded(list[CallEntry])``."""
         return self._query("history.calls", [], lambda store: store.calls(request_id))
+
+    def actions(self, history_id: int) -> Task[list[ActionEntry]]:
+        """The audit trail of one history row, oldest first; ``succeeded(list[ActionEntry])``."""
+        return self._query(
+            "history.actions", [], lambda store: store.actions(history_id=history_id)
+        )
 
     def in_progress(
         self, *, profile: str | None = None, limit: int = 100

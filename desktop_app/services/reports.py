@@ -98,8 +98,14 @@ class ReportsService(QObject):
             return self._runner.rejected(_no_history(), name="reports.analytics")
         return self._runner.submit(lambda: run_analytics(history, query), name="reports.analytics")
 
-    def export(self, flt: HistoryFilter, path: Path, fmt: ExportFormat, *, mask: bool) -> ExportJob:
-        """Start writing the rows ``flt`` selects to ``path``; see :class:`ExportJob`."""
+    def export(
+        self, flt: HistoryFilter, path: Path, fmt: ExportFormat, *, mask: bool,
+        actions: bool = False,
+    ) -> ExportJob:  # fmt: skip
+        """Start writing the rows ``flt`` selects to ``path``; see :class:`ExportJob`.
+
+        ``actions``: also write their audit trail to the companion file (``actions_path``).
+        """
         from desktop_app.usecases.export import export_history
         from desktop_app.usecases.export_process import export_in_child
 
@@ -112,14 +118,14 @@ class ReportsService(QObject):
         if db is not None:
             job.task = self._runner.submit(
                 lambda: export_in_child(db, flt, path, fmt, mask=mask, progress=job._report,
-                                        cancelled=lambda: job.stopping),
+                                        cancelled=lambda: job.stopping, actions=actions),
                 name="reports.export",
             )  # fmt: skip
             return job
         job.task = self._runner.submit(
             lambda: export_history(
                 history, flt, path, fmt, mask=mask, progress=job._report,
-                cancelled=lambda: job.stopping,
+                cancelled=lambda: job.stopping, actions=actions,
             ),
             name="reports.export",
         )  # fmt: skip

@@ -4,8 +4,10 @@ Without a search term every page is one walk down an index ending in ``(created_
 stopping after ``LIMIT`` rows; ``before`` continues from the previous page's last row (keyset
 paging, never ``OFFSET``).
 
-A search term of three or more characters first asks the FTS5 trigram index for at most
-``RARE`` matching row ids (a probe that stops early for a common term), then:
+A search term matches a substring of the number, request id or brand, or the start of the
+operator's or the host's name (the audit trail: who started it, where). A term of three or more
+characters first asks the FTS5 trigram index, then the operator and host NOCASE indexes, for
+at most ``RARE`` matching row ids (probes that stop early for a common term), then:
 
 * **a rare term** (fewer matches than ``RARE``: part of a number or of a request id, a rare
   brand) reads exactly those rows, filtered and ordered: a few hundred row lookups, where a
@@ -32,7 +34,16 @@ from typing import Any, Final
 
 from desktop_app.domain.models import HistoryEntry, VerificationStatus
 from desktop_app.store._reading import Interrupt
-from desktop_app.store._sql import REQUEST_COLUMNS, entry, fts_clause, like_clause, search_text
+from desktop_app.store._sql import (
+    REQUEST_COLUMNS,
+    WHO_SQL,
+    entry,
+    fts_clause,
+    like_clause,
+    search_text,
+    text_clause,
+    who_args,
+)
 
 #: How many of the newest candidates a common term's ``LIKE`` scan reads at most.
 WINDOW: Final = 5000
@@ -103,6 +114,10 @@ def recent_rows(
         _, fts_args = fts_clause(term)
         probe = "SELECT rowid FROM requests_fts WHERE requests_fts MATCH ? LIMIT ?"
         ids = [row[0] for row in conn.execute(probe, [*fts_args, RARE])]
+        if len(ids) < RARE:  # the audit side: who started it (two NOCASE index ranges)
+            who = f"SELECT id FROM requests WHERE {WHO_SQL} LIMIT ?"
+            found = (row[0] for row in conn.execute(who, [*who_args(term), RARE]))
+            ids = list(dict.fromkeys([*ids, *found]))
         check()
         if len(ids) < RARE:
             marks = ", ".join("?" * len(ids))
@@ -140,7 +155,7 @@ def _common(
     ).fetchall()
     if len(rows) < limit and edge is not None:  # older rows exist beyond the window
         check()
-        fts_sql, fts_args = fts_clause(term)
+        fts_sql, fts_args = text_clause(term)
         older = [*base, "(created_at, id) < (?, ?)", fts_sql]
         rows += conn.execute(
             f"{_SELECT} {_where(older)} {_ORDER} LIMIT ?",

@@ -15,7 +15,7 @@ REQUEST_COLUMNS: Final = (
     "id, profile, operator, api_version, kind, number, brand, workflow_id, request_id, status,"
     " created_at, updated_at, finalized_at, price, currency, checks_count, last_check_outcome,"
     " last_error, code_length, pin_expiry, next_event_wait, channels, message_type, client_ref,"
-    " delivery_status, delivery_leg, delivery_tracked, error_code, error_title"
+    " delivery_status, delivery_leg, delivery_tracked, error_code, error_title, host"
 )
 CALL_COLUMNS: Final = (
     "id, profile, operator, operation, request_id, started_at, finished_at, outcome,"
@@ -35,7 +35,7 @@ def entry(row: tuple[Any, ...]) -> HistoryEntry:
         code_length=row[18], pin_expiry=row[19], next_event_wait=row[20],
         channels=row[21] or "", message_type=row[22], client_ref=row[23],
         delivery_status=row[24], delivery_leg=row[25], delivery_tracked=bool(row[26]),
-        error_code=row[27], error_title=row[28],
+        error_code=row[27], error_title=row[28], host=row[29],
     )  # fmt: skip
 
 
@@ -59,18 +59,41 @@ def search_text(text: str) -> str:
     return digits if digits.isdigit() and text[:1] in "+0123456789(" else text
 
 
+def _escaped(term: str) -> str:
+    """``term`` with ``LIKE``'s wildcards (and the escape character) escaped."""
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+#: The audit side of a text search: the operator or the host *starts with* the term (any
+#: case). A prefix, not a substring: a number fragment typed in the filter must not match every
+#: row of a host whose name holds those digits; and a prefix ``LIKE`` walks the NOCASE indexes
+#: (``ix_requests_operator``, ``ix_requests_host``) instead of scanning.
+WHO_SQL: Final = "(operator LIKE ? ESCAPE '\\' OR host LIKE ? ESCAPE '\\')"
+
+
+def who_args(term: str) -> list[object]:
+    """The arguments of :data:`WHO_SQL` for ``term``."""
+    return [_escaped(term) + "%"] * 2
+
+
 def fts_clause(term: str) -> tuple[str, list[object]]:
     """Substring match through the trigram index (``term`` needs three characters)."""
     phrase = '"' + term.replace('"', '""') + '"'
     return "id IN (SELECT rowid FROM requests_fts WHERE requests_fts MATCH ?)", [phrase]
 
 
+def text_clause(term: str) -> tuple[str, list[object]]:
+    """The history filter through the indexes: a substring of number, id or brand, or who."""
+    sql, args = fts_clause(term)
+    return f"({sql} OR {WHO_SQL})", [*args, *who_args(term)]
+
+
 def like_clause(term: str) -> tuple[str, list[object]]:
-    """Substring match by scanning (ASCII case-insensitive ``LIKE``)."""
-    pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    """The history filter by scanning: a substring of number, id or brand, or who (``LIKE``)."""
+    pattern = "%" + _escaped(term) + "%"
     sql = ("(number LIKE ? ESCAPE '\\' OR request_id LIKE ? ESCAPE '\\'"
-           " OR brand LIKE ? ESCAPE '\\')")  # fmt: skip
-    return sql, [pattern] * 3
+           f" OR brand LIKE ? ESCAPE '\\' OR {WHO_SQL[1:-1]})")  # fmt: skip
+    return sql, [pattern] * 3 + who_args(term)
 
 
 def filters(
@@ -87,7 +110,7 @@ def filters(
         args.append(str(status))
     term = search_text(text)
     if term:
-        sql, extra = fts_clause(term) if len(term) >= 3 else like_clause(term)
+        sql, extra = text_clause(term) if len(term) >= 3 else like_clause(term)
         where.append(sql)
         args.extend(extra)
     return where, args

@@ -21,14 +21,16 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any, Final
 
+from desktop_app.domain.audit import ActionEntry
 from desktop_app.domain.models import HistoryEntry
 from desktop_app.domain.reports import HistoryFilter
+from desktop_app.store._audit import ACTION_COLUMNS, action_entry
 from desktop_app.store._connection import to_micros
 from desktop_app.store._reports import read
 from desktop_app.store._sql import REQUEST_COLUMNS, entry, like_clause, search_text
 from desktop_app.store.history import HistoryStore
 
-__all__ = ["PAGE_SIZE", "count_matching", "export_pages"]
+__all__ = ["PAGE_SIZE", "count_matching", "export_pages", "page_actions"]
 
 #: Rows per page: big enough that the per-query cost vanishes, small enough that a page is a
 #: few milliseconds of work (the GIL is handed over between pages).
@@ -70,6 +72,23 @@ def count_matching(history: HistoryStore, flt: HistoryFilter) -> int:
     clause = f"WHERE {' AND '.join(where)}" if where else ""
     sql = f"SELECT count(*) FROM requests {clause}"
     return int(read(history, lambda conn: conn.execute(sql, args).fetchone()[0]))
+
+
+def page_actions(history: HistoryStore, page: list[HistoryEntry]) -> list[ActionEntry]:
+    """The actions on one page's rows: in the page's order, each row's oldest first.
+
+    One short read over ``ix_actions_history`` (a page is at most ``PAGE_SIZE`` rows, under
+    SQLite's bound-parameter limit).
+    """
+    if not page:
+        return []
+    ids = [e.id for e in page]
+    marks = ", ".join("?" * len(ids))
+    sql = (f"SELECT {ACTION_COLUMNS} FROM actions WHERE history_id IN ({marks})"
+           " ORDER BY acted_at, id")  # fmt: skip
+    found = [action_entry(row) for row in read(history, _fetch(sql, list(ids)))]
+    rank = {row_id: index for index, row_id in enumerate(ids)}
+    return sorted(found, key=lambda a: rank[a.history_id or 0])  # stable: time order kept
 
 
 def export_pages(

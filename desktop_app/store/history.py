@@ -5,22 +5,30 @@ when the answer arrives. A crash or timeout therefore leaves a visible "outcome 
 instead of nothing. The same holds for calls, whose outcome is ``"pending"`` until ended.
 PIN codes and secrets are never stored.
 
+The audit trail: every action taken on a request (start, check, cancel, next, a message, a code
+sent, checked or cancelled by message) is one ``actions`` row with its outcome word, who, where,
+the profile and when; the writes that go with an action take it as ``action=`` and record it in
+the same transaction (see ``_audit``).
+
 Thread safety, time format and indexes are described in ``_connection`` and ``schema``.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
+from desktop_app.domain.audit import ActionEntry, NewAction, verdict_outcome
 from desktop_app.domain.history_writes import UNSET, NewRequest, RequestChanges
 from desktop_app.domain.message_codes import CodeVerdict, StoredCode
 from desktop_app.domain.message_delivery import MessageEventEntry
 from desktop_app.domain.messages_status import MessageStatusEvent
 from desktop_app.domain.models import CallEntry, HistoryEntry, VerificationStatus
-from desktop_app.store import _message_codes, _messages
+from desktop_app.store import _audit, _message_codes, _messages
 from desktop_app.store._connection import Database, to_micros
 from desktop_app.store._messages import AppliedEvent
 from desktop_app.store._reading import Interrupt, map_rows
@@ -93,18 +101,54 @@ class HistoryStore:
         """Record a start about to be sent, with status ``OUTCOME UNKNOWN``; return its row id."""
         return self._db.execute(INSERT_REQUEST, new_row(new, self._now()))[1]
 
-    def update_request(self, row_id: int, change: RequestChanges) -> None:
+    def _write_with(
+        self, sql: str, args: list[object], request_id: str, action: NewAction | None
+    ) -> int:
+        """Run one ``UPDATE`` keyed by ``request_id`` and record ``action`` with it (if given)."""
+        now = to_micros(self._clock())
+        if action is not None and action.request_id is None:
+            action = replace(action, request_id=request_id)
+
+        def write(conn: sqlite3.Connection) -> int:
+            count = conn.execute(sql, args).rowcount
+            if action is not None:
+                _audit.insert_action(conn, action, now)
+            return count
+
+        return self._db.write(write)
+
+    def update_request(
+        self, row_id: int, change: RequestChanges, *, action: NewAction | None = None
+    ) -> None:
         """Change only the given fields of a request (``updated_at`` always).
 
+        Args:
+            row_id: The row.
+            change: The fields to change.
+            action: The action that made the change, recorded with it (on this row).
+
         Raises:
-            KeyError: No row has this id.
+            KeyError: No row has this id (nothing is recorded).
         """
-        sets, args = changes(self._now(), change)
-        if self._db.execute(f"UPDATE requests SET {sets} WHERE id = ?", [*args, row_id])[0] == 0:
+        now = self._now()
+        sets, args = changes(now, change)
+        sql = f"UPDATE requests SET {sets} WHERE id = ?"
+
+        def write(conn: sqlite3.Connection) -> int:
+            count = conn.execute(sql, [*args, row_id]).rowcount
+            if count and action is not None:
+                _audit.insert_action(conn, action, now, history_id=row_id)
+            return count
+
+        if self._db.write(write) == 0:
             raise KeyError(f"no history row with id {row_id}")
 
-    def update_by_request_id(self, request_id: str, change: RequestChanges) -> bool:
+    def update_by_request_id(
+        self, request_id: str, change: RequestChanges, *, action: NewAction | None = None
+    ) -> bool:
         """Like ``update_request``, for the (newest) row with this API request id.
+
+        ``action`` is recorded even when no row has this request id (its ``history_id`` NULL).
 
         Returns:
             False when no row has this request id.
@@ -116,15 +160,20 @@ class HistoryStore:
             raise ValueError("update_by_request_id cannot change the request id")
         sets, args = changes(self._now(), change)
         sql = f"UPDATE requests SET {sets} WHERE {_NEWEST_WITH_ID}"
-        return self._db.execute(sql, [*args, request_id])[0] > 0
+        return self._write_with(sql, [*args, request_id], request_id, action) > 0
 
     def record_check(
-        self, request_id: str, outcome: str, change: RequestChanges | None = None
+        self,
+        request_id: str,
+        outcome: str,
+        change: RequestChanges | None = None,
+        *,
+        action: NewAction | None = None,
     ) -> None:
         """Count one code check (``"VALID"``, ``"INVALID"``, ``"TOO MANY"`` or an error text).
 
         ``change`` may also set the status (a final one stamps ``finalized_at``), the price...
-        Does nothing when no row has this request id.
+        Does nothing to the rows when no row has this request id; ``action`` is recorded anyway.
 
         Raises:
             ValueError: ``change`` sets ``request_id`` (the key here).
@@ -135,7 +184,28 @@ class HistoryStore:
         sets, args = changes(self._now(), change)
         sql = (f"UPDATE requests SET checks_count = checks_count + 1, last_check_outcome = ?,"
                f" {sets} WHERE {_NEWEST_WITH_ID}")  # fmt: skip
-        self._db.execute(sql, [outcome, *args, request_id])
+        self._write_with(sql, [outcome, *args, request_id], request_id, action)
+
+    # -- the audit trail ---------------------------------------------------------------------
+
+    def add_action(self, action: NewAction) -> int:
+        """Record an action that changed no row (a refused cancel, a next); return its id."""
+        now = self._now()
+        return self._db.write(lambda conn: _audit.insert_action(conn, action, now))
+
+    def actions(
+        self, *, history_id: int | None = None, request_id: str | None = None
+    ) -> list[ActionEntry]:
+        """The actions on one history row, or on one request id (and its rows), oldest first.
+
+        Raises:
+            ValueError: Neither (or both) given.
+        """
+        if (history_id is None) == (request_id is None):
+            raise ValueError("give history_id or request_id")
+        return self._db.read(
+            lambda conn: _audit.actions_of(conn, history_id=history_id, request_id=request_id)
+        )
 
     def get(self, row_id: int) -> HistoryEntry:
         """Return one request by row id.
@@ -305,21 +375,47 @@ class HistoryStore:
             )
         )
 
-    def end_code(self, code_id: int, ending: VerificationStatus, now: datetime) -> bool:
-        """End a live code (hash wiped; its row too while IN PROGRESS); False if not live."""
-        return self._db.write(lambda conn: _message_codes.end_code(conn, code_id, ending, now))
+    def end_code(
+        self,
+        code_id: int,
+        ending: VerificationStatus,
+        now: datetime,
+        *,
+        action: NewAction | None = None,
+    ) -> bool:
+        """End a live code (hash wiped; its row too while IN PROGRESS); False if not live.
+
+        ``action`` (the cancel that ended it) is recorded with it, only when it ended it.
+        """
+
+        def write(conn: sqlite3.Connection) -> bool:
+            ended = _message_codes.end_code(conn, code_id, ending, now)
+            if ended and action is not None:
+                _audit.insert_action(conn, action, to_micros(now))
+            return ended
+
+        return self._db.write(write)
 
     def find_code(self, message_uuid: str) -> StoredCode | None:
         """The code a message carried (its salted hash, never the code), or None."""
         return self._db.read(lambda conn: _message_codes.find_code(conn, message_uuid))
 
     def settle_code_check(
-        self, code_id: int, candidate: bytes, now: datetime
+        self, code_id: int, candidate: bytes, now: datetime, *, action: NewAction | None = None
     ) -> tuple[CodeVerdict, StoredCode]:
-        """Judge and record one check of a code in one transaction (see ``_message_codes``)."""
-        return self._db.write(
-            lambda conn: _message_codes.settle_check(conn, code_id, candidate, now)
-        )
+        """Judge and record one check of a code in one transaction (see ``_message_codes``).
+
+        ``action`` is recorded in that transaction, its outcome the verdict's word.
+        """
+
+        def write(conn: sqlite3.Connection) -> tuple[CodeVerdict, StoredCode]:
+            verdict, code = _message_codes.settle_check(conn, code_id, candidate, now)
+            if action is not None:
+                judged = replace(action, outcome=verdict_outcome(verdict))
+                _audit.insert_action(conn, judged, to_micros(now), history_id=code.history_id)
+            return verdict, code
+
+        return self._db.write(write)
 
     # -- retention -------------------------------------------------------------------------
 
@@ -334,7 +430,8 @@ class HistoryStore:
 
         deleted = 0
         tables = (("requests", "created_at"), ("calls", "started_at"),
-                  ("message_events", "received_at"), ("message_codes", "created_at"))  # fmt: skip
+                  ("message_events", "received_at"), ("message_codes", "created_at"),
+                  ("actions", "acted_at"))  # fmt: skip
         for table, column in tables:
             sql = (f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table}"
                    f" WHERE {column} < ? LIMIT {_PRUNE_BATCH:d})")  # fmt: skip

@@ -168,9 +168,41 @@ _V3: Final[tuple[str, ...]] = (
     "CREATE INDEX ix_message_codes_created ON message_codes (created_at, id)",
 )
 
+#: Version 4: the audit trail. ``requests.host`` is the computer a request was started on
+#: (``requests.operator`` already says who; rows from before version 4 keep an empty host).
+#: ``actions`` holds one row per action taken on a request: ``kind`` an ``ActionKind`` word
+#: (``start``, ``check``, ``cancel``, ``next``, ``message``, ``code_send``, ``code_check``,
+#: ``code_cancel``), ``outcome`` an ``Outcome`` word (``ok``, ``wrong_code``, ``refused``...),
+#: who (``operator``), where (``host``), with which ``profile`` and when (``acted_at``, UTC
+#: micros). ``history_id`` is the ``requests`` row (NULL when the request is not in this
+#: history) and ``request_id`` the API's id or message id when known. Never a code, a secret or
+#: the API's text. The NOCASE indexes answer the history filter's "user or host starts with"
+#: without a scan.
+_V4: Final[tuple[str, ...]] = (
+    "ALTER TABLE requests ADD COLUMN host TEXT NOT NULL DEFAULT ''",
+    "CREATE INDEX ix_requests_operator ON requests (operator COLLATE NOCASE, created_at, id)",
+    "CREATE INDEX ix_requests_host ON requests (host COLLATE NOCASE, created_at, id)",
+    """
+    CREATE TABLE actions (
+        id         INTEGER PRIMARY KEY,
+        history_id INTEGER,
+        request_id TEXT,
+        kind       TEXT    NOT NULL,
+        outcome    TEXT    NOT NULL,
+        profile    TEXT    NOT NULL,
+        operator   TEXT    NOT NULL,
+        host       TEXT    NOT NULL,
+        acted_at   INTEGER NOT NULL
+    )
+    """,
+    "CREATE INDEX ix_actions_history ON actions (history_id, acted_at, id)",
+    "CREATE INDEX ix_actions_request ON actions (request_id, acted_at, id)",
+    "CREATE INDEX ix_actions_acted ON actions (acted_at, id)",
+)
+
 #: Forward-only migrations: ``MIGRATIONS[n - 1]`` takes the database from version n-1 to n.
 #: Never edit a released step; append a new one.
-MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_V1, _V2, _V3)
+MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_V1, _V2, _V3, _V4)
 
 #: The schema version this code reads and writes.
 SCHEMA_VERSION: Final[int] = len(MIGRATIONS)

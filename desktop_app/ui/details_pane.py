@@ -40,6 +40,7 @@ from desktop_app.domain.models import (
     VerificationStatus,
 )
 from desktop_app.ui import formatting, messages
+from desktop_app.ui.audit_list import AuditList
 from desktop_app.ui.countdowns import Clock, countdown_text, follow_clock, utc_now
 from desktop_app.ui.details_disclosure import MessageLine
 from desktop_app.ui.fitting import ScrollPage, wrapped
@@ -144,6 +145,8 @@ class DetailsPane(ScrollPage):
         layout.addLayout(form)
         layout.addWidget(self.message_timeline)
         layout.addLayout(self.lists_layout, 1)
+        self.audit_list = AuditList(self._history)  # the audit trail (ui/audit_list.py)
+        layout.addWidget(self.audit_list)
         self._arrange_lists(side_by_side=True)
 
     def _arrange_lists(self, *, side_by_side: bool) -> None:
@@ -191,6 +194,7 @@ class DetailsPane(ScrollPage):
             entry: The history entry of the selected row.
             record: Its latest search result, or None while unknown.
         """
+        self.audit_list.show_entry(entry)  # re-read on reloads too: a refusal changes no row
         if entry is not None and entry == self._entry and record == self._record:
             return  # nothing new (a periodic reload): no relayout, no repaint
         self._entry = entry

@@ -7,7 +7,8 @@ the job; the dialog reads it on a timer (a few times a second), so however fast 
 written the event loop sees no more than that.
 
 What is exported is what the view shows: its profile, its status and its filter text; numbers
-are masked when the window masks them (``mask``), see docs/export.md.
+are masked when the window masks them (``mask``), see docs/export.md. The requests' audit trail
+goes to a companion file beside the chosen one (``history.csv`` -> ``history.actions.csv``).
 """
 
 from __future__ import annotations
@@ -138,7 +139,7 @@ def start_export(
     if choice is None:
         return None
     path, fmt = choice
-    job = reports.export(flt, path, fmt, mask=mask)
+    job = reports.export(flt, path, fmt, mask=mask, actions=True)
     dialog = ExportDialog(job, path, parent)
     if on_done is not None:
         dialog.finished_export.connect(on_done)

@@ -9,8 +9,8 @@ else lists columns. Refer to a column by its object (``STATUS``) and to its posi
 
 Order: what fits a ~500 px centre first (Started, Number, Status). Shown by default: the key
 columns, which fit the table on a 1280x800 screen without scrolling; Checks, Price, Request id,
-Profile and Operator are hidden until the header's menu shows them (the details pane shows the
-price, the checks and the id).
+Profile, Operator and Host (the audit trail's who and where) are hidden until the header's menu
+shows them (the details pane shows the price, the checks and the id).
 """
 
 from __future__ import annotations
@@ -158,9 +158,14 @@ OPERATOR = Column(
     hidden=True,
 )  # fmt: skip
 
+HOST = Column(
+    "Host", lambda e, _ctx: e.host, None, lambda e: e.host.casefold(), "workstation-01",
+    hidden=True,
+)  # fmt: skip
+
 #: Every column, in the order shown.
 COLUMNS: tuple[Column, ...] = (
-    STARTED, NUMBER, STATUS, BRAND, WORKFLOW, CHECKS, PRICE, REQUEST_ID, PROFILE, OPERATOR,
+    STARTED, NUMBER, STATUS, BRAND, WORKFLOW, CHECKS, PRICE, REQUEST_ID, PROFILE, OPERATOR, HOST,
 )  # fmt: skip
 
 

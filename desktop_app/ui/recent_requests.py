@@ -133,7 +133,7 @@ class RecentRequestsView(QWidget):
 
     def _build_layout(self) -> None:
         self.filter_edit = QLineEdit()
-        self.filter_edit.setPlaceholderText("Filter by number, id or brand")
+        self.filter_edit.setPlaceholderText("Filter by number, id, brand, user or host")
         self.filter_edit.setClearButtonEnabled(True)
         self.status_combo = QComboBox()
         self.status_combo.addItem("All statuses", None)

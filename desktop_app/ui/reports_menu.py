@@ -73,8 +73,10 @@ class ReportsMenu:
 
     def _on_exported(self, summary: ExportSummary) -> None:
         masked = ", numbers masked" if summary.masked else ""
+        audit = (f" and their {summary.actions:,} actions to {summary.actions_path}"
+                 if summary.actions_path else "")  # fmt: skip
         self._window.statusBar().showMessage(
-            f"Exported {summary.rows:,} requests to {summary.path}{masked}.", _SUMMARY_MS
+            f"Exported {summary.rows:,} requests to {summary.path}{audit}{masked}.", _SUMMARY_MS
         )
 
     def open_analytics(self) -> None:

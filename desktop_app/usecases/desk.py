@@ -101,6 +101,7 @@ class VerifyDesk:
         history: Where requests and calls are recorded.
         profile: The profile name written on every history row.
         operator: Who is at the keyboard, written on every history row.
+        host: The computer's name, written on every history row and action (audit trail).
         default_region: ISO country used to read national-format numbers.
         on_history_degraded: Called once when the history file cannot be written and the
             session continues in memory (the front end warns the person).
@@ -114,6 +115,7 @@ class VerifyDesk:
         history: HistoryStore,
         profile: str,
         operator: str,
+        host: str = "",
         default_region: str | None = None,
         on_history_degraded: DegradedCallback | None = None,
     ) -> None:
@@ -122,8 +124,9 @@ class VerifyDesk:
         self._history = SessionHistory(history, on_degraded=on_history_degraded)
         self._profile = profile
         self._operator = operator
+        self._host = host
         self._default_region = default_region
-        self._calls = CallRecorder(self._history, profile=profile, operator=operator)
+        self._calls = CallRecorder(self._history, profile=profile, operator=operator, host=host)
 
     @property
     def profile(self) -> str:
@@ -134,6 +137,11 @@ class VerifyDesk:
     def operator(self) -> str:
         """The operator name this desk records its work under."""
         return self._operator
+
+    @property
+    def host(self) -> str:
+        """The computer's name this desk records its work under."""
+        return self._host
 
     @property
     def session_history(self) -> SessionHistory:
@@ -193,6 +201,7 @@ class VerifyDesk:
             NewRequest(
                 profile=self._profile,
                 operator=self._operator,
+                host=self._host,
                 kind=kind,
                 number=params.number,
                 brand=brand,
@@ -217,7 +226,9 @@ class VerifyDesk:
             if isinstance(exc, ConcurrentVerificationError) and exc.request_id:
                 self._adopt(number, exc.request_id)
 
-        result = self._calls.run(operation, send, on_ok=accepted, on_error=failed)
+        result = self._calls.run(
+            operation, send, history_id=row, on_ok=accepted, on_error=failed
+        )
         logger.info("%s accepted: request %s (history #%d)", operation, result.request_id, row)
         return Started(request_id=result.request_id, history_id=row, number=number)
 

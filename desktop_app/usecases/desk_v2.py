@@ -134,6 +134,7 @@ class VerifyDeskV2:
         history: The session history shared with the profile's v1 desk.
         profile: The profile name written on every history row.
         operator: Who is at the keyboard, written on every history row.
+        host: The computer's name, written on every history row and action (audit trail).
         default_region: ISO country used to read national-format numbers.
     """
 
@@ -144,6 +145,7 @@ class VerifyDeskV2:
         history: SessionHistory,
         profile: str,
         operator: str,
+        host: str = "",
         default_region: str | None = None,
     ) -> None:
         self._client = client
@@ -151,7 +153,8 @@ class VerifyDeskV2:
         self._profile = profile
         self._operator = operator
         self._default_region = default_region
-        self._calls = CallRecorder(history, profile=profile, operator=operator)
+        self._host = host
+        self._calls = CallRecorder(history, profile=profile, operator=operator, host=host)
 
     @property
     def profile(self) -> str:
@@ -201,6 +204,7 @@ class VerifyDeskV2:
             NewRequest(
                 profile=self._profile,
                 operator=self._operator,
+                host=self._host,
                 kind="start",
                 number=number,
                 brand=params.brand,
@@ -225,7 +229,9 @@ class VerifyDeskV2:
         def failed(exc: VerifyDeskError) -> None:
             record_start_failure(self._history, row, exc)
 
-        result = self._calls.run("start", send, on_ok=accepted, on_error=failed)
+        result = self._calls.run(
+            "start", send, history_id=row, on_ok=accepted, on_error=failed
+        )
         logger.info("v2 start accepted: request %s (history #%d)", result.request_id, row)
         return StartedV2(
             request_id=result.request_id,
@@ -328,5 +334,6 @@ def open_desk_v2(desk: VerifyDesk, client: VerifyV2Client) -> VerifyDeskV2:
         history=desk.session_history,
         profile=desk.profile,
         operator=desk.operator,
+        host=desk.host,
         default_region=desk.default_region,
     )

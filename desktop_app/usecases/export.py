@@ -15,6 +15,11 @@ Formats (columns: :data:`desktop_app.domain.reports.EXPORT_COLUMNS`, docs/export
 * **JSON Lines**: UTF-8, one JSON object per row, keys as the CSV header; numbers as numbers,
   prices as decimal strings (exact, as the API sends them), missing values as ``null``.
 
+With ``actions`` the audit trail goes to a companion file in the same format
+(``reports.actions_path``: ``history.csv`` -> ``history.actions.csv``), one row per action on
+the exported requests (``reports.ACTION_EXPORT_COLUMNS``), written page by page with them and
+renamed into place with them.
+
 No Qt: the window's ``ReportsService`` runs this on a worker thread; the CLI calls it directly.
 """
 
@@ -25,21 +30,25 @@ import json
 import os
 import time
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Final
 
 from desktop_app.domain.reports import (
+    ACTION_EXPORT_COLUMNS,
     EXPORT_COLUMNS,
     ExportFileError,
     ExportFormat,
     ExportProgress,
     ExportSummary,
     HistoryFilter,
+    action_record,
+    actions_path,
     export_record,
     spreadsheet_safe,
 )
-from desktop_app.store.export import PAGE_SIZE, count_matching, export_pages
+from desktop_app.store.export import PAGE_SIZE, count_matching, export_pages, page_actions
 from desktop_app.store.history import HistoryStore
 
 __all__ = ["ExportCancelled", "export_history", "part_path"]
@@ -80,6 +89,7 @@ def export_history(
     progress: Callable[[ExportProgress], object] | None = None,
     cancelled: Callable[[], bool] = lambda: False,
     page_size: int = PAGE_SIZE,
+    actions: bool = False,
 ) -> ExportSummary:
     """Write the rows ``flt`` selects to ``path``; see the module docstring for the formats.
 
@@ -92,6 +102,7 @@ def export_history(
         progress: Called with the row count once counted, then after every page.
         cancelled: Polled between pages; True stops the export (``ExportCancelled``).
         page_size: Rows per read.
+        actions: Also write the audit trail of the exported requests to ``actions_path(path)``.
 
     Raises:
         ExportCancelled: ``cancelled()`` became true; the partial file is removed.
@@ -103,10 +114,16 @@ def export_history(
     total = count_matching(history, flt)
     report(ExportProgress(0, total))
     part = part_path(path)
-    done = 0
+    audit = actions_path(path) if actions else None
+    audit_part = None if audit is None else part_path(audit)
+    done = audited = 0
     try:
-        with _open(part, fmt) as stream:
-            write = _writer(stream, fmt)
+        with ExitStack() as files:
+            write = _writer(files.enter_context(_open(part, fmt)), fmt)
+            write_action = None
+            if audit_part is not None:
+                names = [name for name, _ in ACTION_EXPORT_COLUMNS]
+                write_action = _writer(files.enter_context(_open(audit_part, fmt)), fmt, names)
             for page in export_pages(history, flt, page_size=page_size):
                 if cancelled():
                     raise ExportCancelled()
@@ -117,18 +134,31 @@ def export_history(
                         # interpreter's 5 ms switch interval.
                         time.sleep(0)
                     write(export_record(entry, mask=mask))
+                if write_action is not None:
+                    for action in page_actions(history, page):
+                        write_action(action_record(action))
+                        audited += 1
                 done += len(page)
                 report(ExportProgress(done, max(total, done)))
         if cancelled():
             raise ExportCancelled()
+        if audit is not None and audit_part is not None:
+            os.replace(audit_part, audit)
         os.replace(part, path)
     except OSError as exc:
-        part.unlink(missing_ok=True)
+        _remove(part, audit_part)
         raise ExportFileError(f"{ExportFileError.meaning} ({path}: {exc.strerror or exc})") from exc
     except BaseException:
-        part.unlink(missing_ok=True)
+        _remove(part, audit_part)
         raise
-    return ExportSummary(rows=done, path=str(path), format=fmt, masked=mask)
+    return ExportSummary(rows=done, path=str(path), format=fmt, masked=mask, actions=audited,
+                         actions_path=None if audit is None else str(audit))  # fmt: skip
+
+
+def _remove(*parts: Path | None) -> None:
+    for part in parts:
+        if part is not None:
+            part.unlink(missing_ok=True)
 
 
 def _open(part: Path, fmt: ExportFormat) -> IO[str]:
@@ -137,8 +167,10 @@ def _open(part: Path, fmt: ExportFormat) -> IO[str]:
     return part.open("w", encoding="utf-8", newline="\n")
 
 
-def _writer(stream: IO[str], fmt: ExportFormat) -> Callable[[Sequence[object]], None]:
-    names = [column.name for column in EXPORT_COLUMNS]
+def _writer(
+    stream: IO[str], fmt: ExportFormat, names: Sequence[str] | None = None
+) -> Callable[[Sequence[object]], None]:
+    names = [column.name for column in EXPORT_COLUMNS] if names is None else list(names)
     if fmt is ExportFormat.CSV:
         writer = csv.writer(stream, lineterminator="\r\n")
         writer.writerow(names)

@@ -7,11 +7,11 @@ window stalls for tens of milliseconds (docs/benchmarks.md, "Export"). In a chil
 export has its own interpreter; the window's worker thread only waits on the child's output,
 with the GIL released.
 
-Protocol: the parent writes one JSON object (database, filter, target, format, mask) to the
-child's stdin; the child (``python -m desktop_app.usecases.export_process``) runs
+Protocol: the parent writes one JSON object (database, filter, target, format, mask, actions) to
+the child's stdin; the child (``python -m desktop_app.usecases.export_process``) runs
 :func:`desktop_app.usecases.export.export_history` and writes one JSON line per progress step
-(``{"done": n, "total": m}``), then ``{"rows": n}`` or ``{"error": text, "kind": "file" |
-"store"}``. Cancelling terminates the child; the parent removes its partial file.
+(``{"done": n, "total": m}``), then ``{"rows": n, "actions": k}`` or ``{"error": text, "kind":
+"file" | "store"}``. Cancelling terminates the child; the parent removes its partial files.
 """
 
 from __future__ import annotations
@@ -70,6 +70,7 @@ def export_in_child(
     mask: bool,
     progress: Callable[[ExportProgress], object],
     cancelled: Callable[[], bool],
+    actions: bool = False,
 ) -> ExportSummary:
     """Run the export in a child process; returns when it ended (call on a worker thread).
 
@@ -78,10 +79,11 @@ def export_in_child(
         ExportFileError: The file cannot be written.
         StoreError: The history cannot be read, or the child could not run.
     """
-    from desktop_app.usecases.export import ExportCancelled, part_path
+    from desktop_app.domain.reports import actions_path
+    from desktop_app.usecases.export import ExportCancelled
 
     request = {"db": str(db), "filter": _encode_filter(flt), "path": str(path),
-               "format": fmt.value, "mask": mask}  # fmt: skip
+               "format": fmt.value, "mask": mask, "actions": actions}  # fmt: skip
     child = subprocess.Popen(
         [sys.executable, "-m", "desktop_app.usecases.export_process"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -101,15 +103,26 @@ def export_in_child(
             errors = child.stderr.read()
             child.stderr.close()
         child.wait(timeout=30)
+    audit = actions_path(path) if actions else None
     if ended is None:
-        part_path(path).unlink(missing_ok=True)
+        _remove_parts(path, audit)
         raise ExportCancelled()
     if "rows" in ended:
-        return ExportSummary(rows=int(ended["rows"]), path=str(path), format=fmt, masked=mask)
-    part_path(path).unlink(missing_ok=True)
+        return ExportSummary(rows=int(ended["rows"]), path=str(path), format=fmt, masked=mask,
+                             actions=int(ended.get("actions") or 0),
+                             actions_path=None if audit is None else str(audit))  # fmt: skip
+    _remove_parts(path, audit)
     if ended.get("kind") == "file":
         raise ExportFileError(str(ended.get("error")))
     raise StoreError(str(ended.get("error") or f"The export stopped unexpectedly: {errors[-500:]}"))
+
+
+def _remove_parts(*paths: Path | None) -> None:
+    from desktop_app.usecases.export import part_path
+
+    for path in paths:
+        if path is not None:
+            part_path(path).unlink(missing_ok=True)
 
 
 def _follow(
@@ -147,6 +160,7 @@ def main() -> int:
             summary = export_history(
                 history, _decode_filter(request["filter"]), Path(request["path"]),
                 ExportFormat(request["format"]), mask=bool(request["mask"]), progress=report,
+                actions=bool(request.get("actions")),
             )  # fmt: skip
         finally:
             history.close()
@@ -154,7 +168,7 @@ def main() -> int:
         kind = "file" if isinstance(exc, ExportFileError) else "store"
         out.write(json.dumps({"error": str(exc) or exc.meaning, "kind": kind}) + "\n")
         return 1
-    out.write(json.dumps({"rows": summary.rows}) + "\n")
+    out.write(json.dumps({"rows": summary.rows, "actions": summary.actions}) + "\n")
     return 0
 
 

@@ -12,17 +12,24 @@ first :class:`~desktop_app.domain.errors.StoreError` on a write *degrades* the s
 Rows written to memory get *negative* ids (``-1``, ``-2``...), so they never collide with the
 file's ids. A file row that is updated after the switch is first copied into memory (status,
 request id, price, error; its check count starts again from 0) and keeps its file id.
+
+The audit trail: inside ``with history.acting(action):`` the first row write this thread makes
+carries the action and records it in the same transaction; an action no write took (a refused
+cancel, a next) is recorded on its own when the block ends. So the use cases record every
+action exactly once without threading it through each recording helper.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 from typing import TypeVar
 
+from desktop_app.domain.audit import ActionEntry, NewAction
 from desktop_app.domain.errors import StoreError
 from desktop_app.domain.history_writes import NewRequest, RequestChanges
 from desktop_app.domain.models import CallEntry, HistoryEntry, VerificationStatus
@@ -57,6 +64,8 @@ class SessionHistory:
         self._problem: StoreError | None = None
         #: File row id -> memory row id, for file rows updated after the switch.
         self._copies: dict[int, int] = {}
+        #: Per thread: the action the next row write records (see ``acting``).
+        self._acting = threading.local()
 
     @property
     def store(self) -> HistoryStore:
@@ -138,6 +147,55 @@ class SessionHistory:
                     return replace(item, id=file_id)
         return replace(item, id=-item.id)
 
+    # -- the audit trail -------------------------------------------------------------------
+
+    @contextmanager
+    def acting(self, action: NewAction) -> Iterator[None]:
+        """Record ``action`` with the first row write of this thread in the block, else alone."""
+        self._acting.action = action
+        try:
+            yield
+        finally:
+            left = self._take_action()
+            if left is not None:
+                self.add_action(left)
+
+    def _take_action(self) -> NewAction | None:
+        action: NewAction | None = getattr(self._acting, "action", None)
+        self._acting.action = None
+        return action
+
+    def add_action(self, action: NewAction) -> None:
+        """See :meth:`HistoryStore.add_action`."""
+        if action.history_id is not None and action.history_id < 0:
+            self._require_memory().add_action(replace(action, history_id=-action.history_id))
+            return
+        _, memory = self._write(lambda: self._store.add_action(action))
+        if memory is not None:
+            memory.add_action(replace(action, history_id=self._copies.get(action.history_id or 0)))
+
+    def actions(
+        self, *, history_id: int | None = None, request_id: str | None = None
+    ) -> list[ActionEntry]:
+        """See :meth:`HistoryStore.actions`; memory actions carry their rows' public ids."""
+        memory = self._memory
+        if history_id is not None and history_id < 0:
+            found = self._require_memory().actions(history_id=-history_id)
+            return [replace(a, history_id=history_id) for a in found]
+        no_actions: list[ActionEntry] = []
+        from_file = self._file_read(
+            lambda: self._store.actions(history_id=history_id, request_id=request_id), no_actions
+        )
+        if memory is None:
+            return from_file
+        if history_id is not None:
+            copy = self._copies.get(history_id)
+            mine = [] if copy is None else memory.actions(history_id=copy)
+            mine = [replace(a, history_id=history_id) for a in mine]
+        else:
+            mine = memory.actions(request_id=request_id)
+        return sorted(from_file + mine, key=lambda a: a.at)
+
     # -- writes -----------------------------------------------------------------------------
 
     def add_request(self, new: NewRequest) -> int:
@@ -147,32 +205,41 @@ class SessionHistory:
 
     def update_request(self, row_id: int, change: RequestChanges) -> None:
         """See :meth:`HistoryStore.update_request` (a lost file row is skipped, logged)."""
+        action = self._take_action()
         if row_id < 0:
-            self._require_memory().update_request(-row_id, change)
+            self._require_memory().update_request(-row_id, change, action=action)
             return
-        _, memory = self._write(lambda: self._store.update_request(row_id, change))
+        _, memory = self._write(lambda: self._store.update_request(row_id, change, action=action))
         if memory is None:
             return
         copy = self._copy_row(memory, row_id)
         if copy is not None:
-            memory.update_request(copy, change)
+            memory.update_request(copy, change, action=action)
+        elif action is not None:
+            memory.add_action(replace(action, history_id=None))
 
     def update_by_request_id(self, request_id: str, change: RequestChanges) -> bool:
         """See :meth:`HistoryStore.update_by_request_id`."""
-        result, memory = self._write(lambda: self._store.update_by_request_id(request_id, change))
+        action = self._take_action()
+        result, memory = self._write(
+            lambda: self._store.update_by_request_id(request_id, change, action=action)
+        )
         if memory is None:
             return bool(result)
         self._copy_request_id(memory, request_id)
-        return memory.update_by_request_id(request_id, change)
+        return memory.update_by_request_id(request_id, change, action=action)
 
     def record_check(
         self, request_id: str, outcome: str, change: RequestChanges | None = None
     ) -> None:
         """See :meth:`HistoryStore.record_check`."""
-        _, memory = self._write(lambda: self._store.record_check(request_id, outcome, change))
+        action = self._take_action()
+        _, memory = self._write(
+            lambda: self._store.record_check(request_id, outcome, change, action=action)
+        )
         if memory is not None:
             self._copy_request_id(memory, request_id)
-            memory.record_check(request_id, outcome, change)
+            memory.record_check(request_id, outcome, change, action=action)
 
     def begin_call(
         self, *, profile: str, operator: str, operation: str, request_id: str | None = None

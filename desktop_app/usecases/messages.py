@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from desktop_app.api.messages import MessagesClient
+from desktop_app.domain.audit import outcome_of
 from desktop_app.domain.errors import (
     ControlRefusedError,
     StoreError,
@@ -132,6 +133,7 @@ class MessageDesk:
         history: The session history shared with the profile's Verify desks.
         profile: The profile name written on every row.
         operator: Who is at the keyboard.
+        host: The computer's name, on every row and action (audit trail).
         route: Says, at each send, where status webhooks go (default: nowhere this app hears).
         clock: "Now" for code expiry (UTC).
         make_code: Makes a code of a given length (the CSPRNG; tests inject a canary).
@@ -144,6 +146,7 @@ class MessageDesk:
         history: SessionHistory,
         profile: str,
         operator: str,
+        host: str = "",
         route: Callable[[], StatusRoute] = lambda: UNTRACKED,
         clock: Callable[[], datetime] = utc_now,
         make_code: Callable[[int], str] = make_code,
@@ -158,7 +161,8 @@ class MessageDesk:
         self._operator = operator
         self._route = route
         self.clock = clock
-        self.calls = CallRecorder(history, profile=profile, operator=operator)
+        self._host = host
+        self.calls = CallRecorder(history, profile=profile, operator=operator, host=host)
         self._codes = MessageCodes(self, make_code)
 
     @property
@@ -226,6 +230,7 @@ class MessageDesk:
             NewRequest(
                 profile=self._profile,
                 operator=self._operator,
+                host=self._host,
                 kind=kind,
                 number=request.to,
                 brand=brand,
@@ -277,7 +282,9 @@ class MessageDesk:
             finally:
                 record_send_failure(self._history, row, exc)
 
-        result = self.calls.run(operation, send, on_ok=accepted, on_error=failed)
+        result = self.calls.run(
+            operation, send, history_id=row, on_ok=accepted, on_error=failed
+        )
         logger.info("%s accepted: %s (history #%d)", operation, result.request_id, row)
         return MessageSent(
             message_uuid=result.request_id,
@@ -320,10 +327,12 @@ class MessageDesk:
             ControlRefusedError: Always, for a valid id.
         """
         rid = validate_message_id(message_id)
-        raise ControlRefusedError(
+        refused = ControlRefusedError(
             request_id=rid,
             error_text="a message has no next event; its failover message goes by itself",
         )
+        self.calls.record(self.calls.action("next", outcome_of(refused), request_id=rid))
+        raise refused
 
     # -- what the history knows -------------------------------------------------------------
 

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from desktop_app.domain.audit import ActionKind, Outcome, outcome_of
 from desktop_app.domain.errors import (
     ApiError,
     ConcurrentVerificationError,
@@ -105,10 +106,13 @@ class MessageCodes:
             expires_at=now + timedelta(seconds=params.expiry), now=now,
         )  # fmt: skip
         if live is not None:
-            raise ConcurrentVerificationError(
+            refused = ConcurrentVerificationError(
                 request_id=live.message_uuid,
                 error_text="a code sent by message is still live for this number",
             )
+            # Recorded on the live message's row: who tried to send over it, and when.
+            self._record(ActionKind.CODE_SEND, refused, live.message_uuid)
+            raise refused
         try:
             row = desk.add_row(
                 request, kind=CODE_KIND, brand=params.brand or params.from_,
@@ -130,13 +134,20 @@ class MessageCodes:
             on_error=failed,
         )  # fmt: skip
 
+    def _record(self, kind: ActionKind, error: VerifyDeskError, rid: str | None) -> None:
+        """Record an action that changed nothing (refused before the store judged it)."""
+        calls = self._desk.calls
+        calls.record(calls.action(kind, outcome_of(error), request_id=rid))
+
     def _stored(self, message_id: str) -> tuple[str, StoredCode]:
         rid = validate_message_id(message_id)
         stored = self._desk.history.store.find_code(rid)
         if stored is None:
-            raise RequestNotFoundError(
+            missing = RequestNotFoundError(
                 request_id=rid, error_text="no code was sent by message with this id"
             )
+            self._record(ActionKind.CODE_CHECK, missing, rid)
+            raise missing
         return rid, stored
 
     def check(self, message_id: str, code: str) -> CheckResult:
@@ -154,8 +165,9 @@ class MessageCodes:
         entered = validate_code(code)
         candidate = code_digest(entered, stored.salt) if stored.salt else b""
         del entered
+        action = self._desk.calls.action(ActionKind.CODE_CHECK, Outcome.OK, request_id=rid)
         verdict, before = self._desk.history.store.settle_code_check(
-            stored.id, candidate, self._desk.clock()
+            stored.id, candidate, self._desk.clock(), action=action
         )
         logger.info("code check for %s: %s", rid, verdict.value)
         if verdict is CodeVerdict.VALID:
@@ -184,6 +196,13 @@ class MessageCodes:
             RequestNotFoundError: The code already ended.
         """
         rid = validate_message_id(message_id)
+        try:
+            return self._cancel(rid)
+        except (ControlRefusedError, RequestNotFoundError) as refused:
+            self._record(ActionKind.CODE_CANCEL, refused, rid)
+            raise
+
+    def _cancel(self, rid: str) -> ControlResult:
         stored = self._desk.history.store.find_code(rid)
         if stored is None:
             entry = self._desk.history.find(rid)
@@ -196,7 +215,11 @@ class MessageCodes:
                 request_id=rid, error_text="no code was sent by message with this id"
             )
         now = self._desk.clock()
-        if not self._desk.history.store.end_code(stored.id, VerificationStatus.CANCELLED, now):
+        calls = self._desk.calls
+        done = calls.action(ActionKind.CODE_CANCEL, Outcome.OK, request_id=rid,
+                            history_id=stored.history_id)  # fmt: skip
+        store = self._desk.history.store
+        if not store.end_code(stored.id, VerificationStatus.CANCELLED, now, action=done):
             raise RequestNotFoundError(
                 request_id=rid, error_text=f"the code is no longer active ({stored.ended})"
             )

@@ -78,5 +78,6 @@ def open_message_desk(
         history=desk.session_history,
         profile=desk.profile,
         operator=desk.operator,
+        host=desk.host,
         route=route or (lambda: UNTRACKED),
     )

@@ -6,14 +6,26 @@ here ever receives a code or a secret: only statuses, ids, prices and the API's 
 
 Call outcomes written: ``"ok"``, ``"api_error"`` (the API refused), ``"transport_error"``
 (certainly not sent) and ``"outcome_unknown"`` (the server may have acted).
+
+The audit trail: a call that is an action (``ACTION_OPERATIONS``: start, check, cancel, next, a
+message, a code by message) records one action with its outcome word, who, where and the
+profile, in the same transaction as the row change its answer makes (``SessionHistory.acting``).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from typing import Final, Protocol, TypeVar
 
+from desktop_app.domain.audit import (
+    ACTION_OPERATIONS,
+    ActionKind,
+    NewAction,
+    Outcome,
+    outcome_of,
+)
 from desktop_app.domain.errors import (
     ApiError,
     ConcurrentVerificationError,
@@ -84,6 +96,12 @@ class HistoryWriter(Protocol):
     ) -> None:
         """See :meth:`HistoryStore.end_call`."""
 
+    def acting(self, action: NewAction) -> AbstractContextManager[None]:
+        """See :meth:`SessionHistory.acting`."""
+
+    def add_action(self, action: NewAction) -> None:
+        """See :meth:`HistoryStore.add_action`."""
+
 
 class CheckOutcomeText:
     """The ``last_check_outcome`` values written to the history."""
@@ -101,12 +119,46 @@ class CallRecorder:
         history: Where the call rows go.
         profile: The profile name on every row.
         operator: The operator name on every row.
+        host: The computer's name on every action.
     """
 
-    def __init__(self, history: HistoryWriter, *, profile: str, operator: str) -> None:
+    def __init__(
+        self, history: HistoryWriter, *, profile: str, operator: str, host: str = ""
+    ) -> None:
         self._history = history
         self._profile = profile
         self._operator = operator
+        self._host = host
+
+    def action(
+        self,
+        kind: str,
+        outcome: Outcome,
+        *,
+        request_id: str | None = None,
+        history_id: int | None = None,
+    ) -> NewAction:
+        """An action of this recorder's profile, operator and host (``kind``: an ActionKind)."""
+        return NewAction(
+            kind=ACTION_OPERATIONS.get(kind) or ActionKind(kind), outcome=outcome,
+            profile=self._profile, user=self._operator, host=self._host, request_id=request_id,
+            history_id=history_id,
+        )  # fmt: skip
+
+    def record(self, action: NewAction) -> None:
+        """Record an action that no row write carries (a local refusal)."""
+        self._history.add_action(action)
+
+    def _acting(
+        self, operation: str, error: BaseException | None, request_id: str | None,
+        history_id: int | None,
+    ) -> AbstractContextManager[None]:  # fmt: skip
+        if operation not in ACTION_OPERATIONS:
+            return nullcontext()
+        action = self.action(
+            operation, outcome_of(error), request_id=request_id, history_id=history_id
+        )
+        return self._history.acting(action)
 
     def run(
         self,
@@ -114,6 +166,7 @@ class CallRecorder:
         send: Callable[[], _T],
         *,
         request_id: str | None = None,
+        history_id: int | None = None,
         on_ok: Callable[[_T], None] | None = None,
         on_error: Callable[[VerifyDeskError], None] | None = None,
     ) -> _T:
@@ -127,6 +180,7 @@ class CallRecorder:
                 ``"next"`` or ``"balance"``.
             send: The network call.
             request_id: The request the call is about, when known beforehand.
+            history_id: The history row it is about, when known (a start's).
             on_ok: Records a successful answer.
             on_error: Records a domain error (the error is re-raised afterwards).
         """
@@ -140,8 +194,9 @@ class CallRecorder:
             result = send()
         except VerifyDeskError as exc:
             try:
-                if on_error is not None:
-                    on_error(exc)
+                with self._acting(operation, exc, request_id, history_id):
+                    if on_error is not None:
+                        on_error(exc)
             finally:
                 self._end_failed(call_id, exc)
             logger.info("%s failed: %s", operation, type(exc).__name__)
@@ -151,10 +206,15 @@ class CallRecorder:
             self._history.end_call(
                 call_id, outcome="outcome_unknown", error_text=type(exc).__name__
             )
+            if operation in ACTION_OPERATIONS:  # no row change goes with it: recorded alone
+                kind, outcome = operation, outcome_of(exc)
+                self.record(self.action(kind, outcome, request_id=request_id,
+                                        history_id=history_id))  # fmt: skip
             raise
-        if on_ok is not None:
-            on_ok(result)
         done_id = result.request_id if isinstance(result, StartResult) else request_id
+        with self._acting(operation, None, done_id, history_id):
+            if on_ok is not None:
+                on_ok(result)
         self._history.end_call(call_id, outcome="ok", request_id=done_id)
         return result
 

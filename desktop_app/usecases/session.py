@@ -7,12 +7,14 @@ profile, whose hosts are empty) the URL of the sandbox server that is running no
 from __future__ import annotations
 
 import getpass
+import socket
 
 import httpx
 
 from desktop_app.api.account import AccountClient
 from desktop_app.api.v1 import VerifyV1Client
 from desktop_app.api.v2 import VerifyV2Client
+from desktop_app.domain.audit import Actor
 from desktop_app.domain.errors import SandboxNotRunning
 from desktop_app.domain.models import ApiCredentials
 from desktop_app.settings.credentials import MessagesSecretStore
@@ -24,7 +26,10 @@ from desktop_app.usecases.fallback import DegradedCallback
 from desktop_app.usecases.messages_session import MessageRoute, open_message_desk
 from desktop_app.usecases.operations import VerifyOperations
 
-__all__ = ["FALLBACK_OPERATOR", "SandboxNotRunning", "current_operator", "open_desk"]
+__all__ = [
+    "FALLBACK_OPERATOR", "SandboxNotRunning", "current_actor", "current_host", "current_operator",
+    "open_desk",
+]  # fmt: skip
 
 #: Written as the operator when the OS cannot name the user.
 FALLBACK_OPERATOR = "unknown"
@@ -36,6 +41,22 @@ def current_operator() -> str:
         return getpass.getuser() or FALLBACK_OPERATOR
     except (OSError, KeyError, ImportError):  # no USER/LOGNAME and no passwd entry
         return FALLBACK_OPERATOR
+
+
+def current_host() -> str:
+    """Return this computer's host name, or ``FALLBACK_OPERATOR`` when it has none."""
+    try:
+        return socket.gethostname() or FALLBACK_OPERATOR
+    except OSError:
+        return FALLBACK_OPERATOR
+
+
+def current_actor(operator: str | None = None) -> Actor:
+    """Who acts here: ``operator`` (default: the OS user name) on this computer.
+
+    Read once by a front end's composition root, then passed down (the audit trail's who/where).
+    """
+    return Actor(user=operator or current_operator(), host=current_host())
 
 
 def profile_hosts(profile: Profile, sandbox_url: str | None) -> tuple[str, str]:
@@ -65,6 +86,7 @@ def open_desk(
     *,
     sandbox_url: str | None = None,
     operator: str | None = None,
+    host: str | None = None,
     default_region: str | None = None,
     on_history_degraded: DegradedCallback | None = None,
     secrets: MessagesSecretStore | None = None,
@@ -79,6 +101,7 @@ def open_desk(
         http: The shared HTTP client (the caller owns and closes it).
         sandbox_url: Base URL of the running sandbox, for a sandbox profile.
         operator: Who is at the keyboard; defaults to the OS user name.
+        host: The computer's name for the audit trail; defaults to this one's.
         default_region: ISO country used to read national-format numbers.
         on_history_degraded: Called once if the history file fails and the session goes on
             in memory.
@@ -96,6 +119,7 @@ def open_desk(
         history=history,
         profile=profile.name,
         operator=operator or current_operator(),
+        host=current_host() if host is None else host,
         default_region=default_region,
         on_history_degraded=on_history_degraded,
     )

@@ -19,6 +19,8 @@ from desktop_app.usecases.operations import VerifyOperations
 SANDBOX_CREDS = ApiCredentials("sandbox", "sandbox-secret")
 PROFILE = "qa-sandbox"
 OPERATOR = "tester"
+#: The computer name the test desks record (the audit trail's "where").
+HOST = "qa-host"
 #: One attempt only: a test must see exactly what the API answered, with no backoff sleeps.
 NO_RETRY = RetryPolicy(attempts=1)
 
@@ -38,6 +40,7 @@ def make_desk(
         history=history,
         profile=PROFILE,
         operator=OPERATOR,
+        host=HOST,
         default_region="GB",
         on_history_degraded=on_degraded,
     )
@@ -66,6 +69,7 @@ def build_desk(
         history=history,
         profile=profile,
         operator=OPERATOR,
+        host=HOST,
     )
     v2 = VerifyV2Client(http, creds, api_host=url, retry=retry)
     return VerifyOperations(v1, open_desk_v2(v1, v2))

@@ -126,6 +126,8 @@ class FakeHistoryService(_Recorder):
     def __init__(self, rows: list[Any] | None = None) -> None:
         super().__init__()
         self.rows = rows
+        #: The audit trail ``actions`` answers with, by history row id.
+        self.audit: dict[int, list[Any]] = {}
 
     def recent(self, **kwargs: Any) -> FakeTask:
         result = list(self.rows) if self.rows is not None else _NO_RESULT
@@ -142,6 +144,9 @@ class FakeHistoryService(_Recorder):
 
     def calls_for(self, request_id: str) -> FakeTask:
         return self._task("calls", request_id)
+
+    def actions(self, history_id: int) -> FakeTask:
+        return self._task("actions", history_id, result=list(self.audit.get(history_id, [])))
 
 
 class FakeVerificationService(_Recorder):

@@ -85,7 +85,7 @@ def test_display_values(rows):
     assert model.headerData(COL_STATUS, Qt.Orientation.Horizontal) == "Status"
     headers = tuple(column.header for column in COLUMNS)
     assert headers[:3] == ("Started", "Number", "Status")
-    assert headers[-2:] == ("Profile", "Operator")
+    assert headers[-3:] == ("Profile", "Operator", "Host")
     shown = [c.header for c in COLUMNS if not c.hidden]  # the key columns fit 1280 px
     assert shown == ["Started", "Number", "Status", "Brand", "Workflow"]
 

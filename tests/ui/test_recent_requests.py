@@ -72,7 +72,7 @@ def test_loads_through_the_history_service(qtbot, view, fake_history, fake_refre
     assert view.refresh_action.isEnabled()
     assert entries[0].request_id in fake_refresher.watched
     assert entries[1].request_id not in fake_refresher.watched
-    assert view.filter_edit.placeholderText() == "Filter by number, id or brand"
+    assert view.filter_edit.placeholderText() == "Filter by number, id, brand, user or host"
     assert view.find_action.shortcut() == QKeySequence(QKeySequence.StandardKey.Find)
     assert view.table.isSortingEnabled()
 
