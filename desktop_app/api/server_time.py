@@ -15,6 +15,7 @@ profile, a loopback sandbox (whose ``Date`` is the real time, not its simulated 
 
 from __future__ import annotations
 
+import functools
 import threading
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
@@ -25,6 +26,7 @@ __all__ = ["ServerTime", "origin_of"]
 _MAX_ORIGINS = 32
 
 
+@functools.lru_cache(maxsize=256)  # every answer asks; a session calls a handful of URLs
 def origin_of(url: str) -> str:
     """``scheme://host[:port]`` of ``url``, lower case ("" when it does not parse)."""
     try:
@@ -42,6 +44,7 @@ def origin_of(url: str) -> str:
     return f"{parts.scheme.lower()}://{host}{suffix}"
 
 
+@functools.lru_cache(maxsize=16)  # a Date changes once a second: parsed once, not per answer
 def _seconds(date_header: str) -> float | None:
     try:
         moment = parsedate_to_datetime(date_header)
