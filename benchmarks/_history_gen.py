@@ -151,7 +151,36 @@ def generate(path: Path, count: int, *, now_us: int | None = None) -> dict[str, 
     }
 
 
-def history_file(count: int) -> tuple[Path, dict[str, float]]:
+def _older_schema(folder: Path, count: int, version: int) -> Path | None:
+    """The newest cached file of ``count`` rows from this generator with an older schema."""
+    for older in range(version - 1, 0, -1):
+        candidate = folder / f"history-{count}-g{GENERATOR_VERSION}-s{older}.sqlite3"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _upgrade(older: Path, target: Path) -> dict[str, object]:
+    """Copy ``older`` to ``target`` and let ``HistoryStore`` migrate it (as the app would a
+    person's history): seconds instead of the minutes a new file takes."""
+    from desktop_app.store.history import HistoryStore
+
+    started = time.perf_counter()
+    with sqlite3.connect(older) as source, sqlite3.connect(target) as copy:
+        source.backup(copy)
+    copied = time.perf_counter()
+    HistoryStore(target).close()
+    with sqlite3.connect(target) as conn:
+        conn.execute("ANALYZE")
+    return {
+        "upgraded_from": older.name,
+        "copy_s": round(copied - started, 1),
+        "migrate_s": round(time.perf_counter() - copied, 1),
+        "file_mb": round(target.stat().st_size / 2**20, 1),
+    }
+
+
+def history_file(count: int) -> tuple[Path, dict[str, object]]:
     """A generated history of ``count`` rows, cached in the temp folder between runs.
 
     The cache key holds the row count, the generator and the schema version, so a new
@@ -166,7 +195,9 @@ def history_file(count: int) -> tuple[Path, dict[str, float]]:
         size_mb = round(path.stat().st_size / 2**20, 1)
         return path, {"rows": count, "cached": True, "file_mb": size_mb}
     partial = path.with_suffix(f".{os.getpid()}.part")
-    info = generate(partial, count)
+    older = _older_schema(folder, count, SCHEMA_VERSION)
+    info: dict[str, object] = {}
+    info.update(_upgrade(older, partial) if older is not None else generate(partial, count))
     for suffix in ("-wal", "-shm"):
         Path(f"{partial}{suffix}").unlink(missing_ok=True)
     partial.rename(path)

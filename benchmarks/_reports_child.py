@@ -141,7 +141,7 @@ def _sql_floor(db: str, query: Any) -> float:
     where, params = analytics._where(query)
     sql = (
         f"SELECT {analytics._key_sql(item, query)} AS k, status, currency, price,"
-        f" {analytics._SECONDS} AS s, count(*) FROM requests WHERE {where}"
+        f" verify_seconds AS s, count(*) FROM requests WHERE {where}"
         " GROUP BY 1, 2, 3, 4, 5"
     )
     started = time.perf_counter()
