@@ -133,14 +133,16 @@ def mode_export(args: dict[str, Any]) -> dict[str, Any]:
 
 def _sql_floor(db: str, query: Any) -> float:
     """The store's aggregate run straight on a fresh connection (no task, no folding)."""
+    from desktop_app.domain.analytics import utc_offset_changes
     from desktop_app.domain.reports import breakdown
     from desktop_app.store import analytics
 
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     item = breakdown(query.by)
     where, params = analytics._where(query)
+    offsets = utc_offset_changes(query.since, query.until, query.tz)
     sql = (
-        f"SELECT {analytics._key_sql(item, query)} AS k, status, currency, price,"
+        f"SELECT {analytics._key_sql(item, offsets)} AS k, status, currency, price,"
         f" verify_seconds AS s, count(*) FROM requests WHERE {where}"
         " GROUP BY 1, 2, 3, 4, 5"
     )
