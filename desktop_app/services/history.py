@@ -37,14 +37,14 @@ from desktop_app.domain.phone import display_number
 from desktop_app.services.tasks import Task, TaskRunner
 from desktop_app.store.history import HistoryStore, Interrupt
 
-__all__ = ["HistoryService"]
+__all__ = ["HistoryService", "as_batch_thread"]
 
 R = TypeVar("R")
 
 _thread = threading.local()
 
 
-def _as_batch_thread() -> None:
+def as_batch_thread() -> None:
     """Make the calling pool thread ``SCHED_BATCH`` once (Linux; elsewhere nothing happens)."""
     if getattr(_thread, "batch", False):
         return
@@ -73,7 +73,7 @@ def _formatted(entries: list[HistoryEntry]) -> list[HistoryEntry]:
 
 
 def _in_background(query: Callable[[HistoryStore], R], store: HistoryStore) -> R:
-    _as_batch_thread()
+    as_batch_thread()
     return query(store)
 
 
