@@ -238,9 +238,17 @@ def _hour_aligned(item: Breakdown, query: AnalyticsQuery, offsets: Offsets) -> b
 
 
 def _timeline(
-    conn: sqlite3.Connection, item: Breakdown, query: AnalyticsQuery, offsets: Offsets
+    conn: sqlite3.Connection,
+    item: Breakdown,
+    query: AnalyticsQuery,
+    offsets: Offsets,
+    *,
+    wide: bool,
 ) -> tuple[list[CountRow], list[SecondsRow]]:
-    """Day or hour buckets: counts from ``analytics_hours``, seconds from their index."""
+    """Day or hour buckets: counts from ``analytics_hours``, seconds from their index.
+
+    ``wide``: the range holds most of the history (the seconds are then read in value order).
+    """
     _, profile_args = _where(query, bounds=False)
     profile = " AND profile = ?" if profile_args else ""
     since, until = to_micros(query.since), to_micros(query.until)
@@ -251,13 +259,20 @@ def _timeline(
         " GROUP BY 1, 2, 3, 4 HAVING sum(requests) > 0",
         [since // _HOUR_US, until // _HOUR_US, *profile_args],
     ).fetchall()
-    seconds = conn.execute(
-        f"SELECT {_bucket_sql(item, offsets)}, verify_seconds, count(*)"
-        " FROM requests INDEXED BY ix_analytics_seconds"
+    if wide:
+        # Walked in seconds order and grouped by (seconds, bucket): the rows reach the sorter
+        # already in that order (a third to half faster than by bucket first over a year).
+        index, select, group = "ix_analytics_seconds_by_value", "verify_seconds, {k}", "1, 2"
+    else:
+        index, select, group = "ix_analytics_seconds", "{k}, verify_seconds", "1, 2"
+    rows = conn.execute(
+        f"SELECT {select.format(k=_bucket_sql(item, offsets))}, count(*)"
+        f" FROM requests INDEXED BY {index}"
         f" WHERE created_at >= ? AND created_at < ? AND verify_seconds IS NOT NULL{profile}"
-        " GROUP BY 1, 2",
+        f" GROUP BY {group}",
         [since, until, *profile_args],
     ).fetchall()
+    seconds = [(k, s, n) for s, k, n in rows] if wide else rows
     return counts, seconds
 
 
@@ -309,16 +324,16 @@ def _aggregate(
         if first is None:
             return [], []
         first, last = int(first), int(last)
+        oldest, newest = conn.execute(
+            "SELECT min(created_at), max(created_at) FROM requests"
+        ).fetchone()
+        wide = last - first >= _INDEX_SHARE * (newest - oldest)
         if item.timeline:
             offsets = _offsets(query, first, last)
             if _hour_aligned(item, query, offsets):
-                return _timeline(conn, item, query, offsets)
-        if item.name in _INDEXED:
-            oldest, newest = conn.execute(
-                "SELECT min(created_at), max(created_at) FROM requests"
-            ).fetchone()
-            if last - first >= _INDEX_SHARE * (newest - oldest):
-                return _by_index(conn, item, query)
+                return _timeline(conn, item, query, offsets, wide=wide)
+        if item.name in _INDEXED and wide:
+            return _by_index(conn, item, query)
         return _general(conn, item, query, first, last)
     finally:
         conn.execute("COMMIT")

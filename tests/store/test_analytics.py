@@ -174,7 +174,9 @@ INDEX_PATH = {"a week, UTC": "general"}
 
 def _expected_path(case: str, by: str) -> str:
     if by in ("day", "hour"):
-        return TIMELINE_PATH.get(case, "timeline")
+        return TIMELINE_PATH.get(
+            case, "timeline by time" if case == "a week, UTC" else "timeline by value"
+        )
     if by in analytics._INDEXED:
         return INDEX_PATH.get(case, "index")
     return "general"
@@ -185,9 +187,11 @@ def _spy_paths(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     for name, path in (("_timeline", "timeline"), ("_by_index", "index"), ("_general", "general")):
         real = getattr(analytics, name)
 
-        def spy(*args: object, _real: Any = real, _path: str = path) -> Any:
+        def spy(*args: object, _real: Any = real, _path: str = path, **kwargs: Any) -> Any:
+            if "wide" in kwargs:  # the timeline's seconds: by value (wide) or by time
+                _path += " by value" if kwargs["wide"] else " by time"
             used.append(_path)
-            return _real(*args)
+            return _real(*args, **kwargs)
 
         monkeypatch.setattr(analytics, name, spy)
     return used
