@@ -23,7 +23,7 @@ from desktop_app.domain.analytics import (
     utc_offset_changes,
 )
 from desktop_app.domain.phone import region_of_prefix
-from desktop_app.domain.reports import BREAKDOWNS
+from desktop_app.domain.reports import BREAKDOWNS, breakdown
 from desktop_app.store import analytics
 from desktop_app.store.analytics import data_range, run_analytics
 from desktop_app.store.history import HistoryStore
@@ -174,9 +174,8 @@ INDEX_PATH = {"a week, UTC": "general"}
 
 def _expected_path(case: str, by: str) -> str:
     if by in ("day", "hour"):
-        return TIMELINE_PATH.get(
-            case, "timeline by time" if case == "a week, UTC" else "timeline by value"
-        )
+        by_value = by == "day" and case != "a week, UTC"
+        return TIMELINE_PATH.get(case, "timeline by value" if by_value else "timeline by time")
     if by in analytics._INDEXED:
         return INDEX_PATH.get(case, "index")
     return "general"
@@ -188,8 +187,9 @@ def _spy_paths(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         real = getattr(analytics, name)
 
         def spy(*args: object, _real: Any = real, _path: str = path, **kwargs: Any) -> Any:
-            if "wide" in kwargs:  # the timeline's seconds: by value (wide) or by time
-                _path += " by value" if kwargs["wide"] else " by time"
+            if "wide" in kwargs:  # the timeline's seconds: by value (wide days) or by time
+                wide = kwargs["wide"] and args[1] == breakdown("day")
+                _path += " by value" if wide else " by time"
             used.append(_path)
             return _real(*args, **kwargs)
 
