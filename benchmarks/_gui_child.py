@@ -300,8 +300,42 @@ def mode_history(args: dict[str, Any]) -> dict[str, Any]:
 # --- heartbeat ---------------------------------------------------------------------------------
 
 
+def _runqueue_ns_reader() -> Callable[[], int] | None:
+    """A reader of this thread's run-queue wait (ns) from ``/proc``, None where there is none.
+
+    ``/proc/self/task/TID/schedstat`` holds the thread's time on a CPU, its time **runnable but
+    waiting for a CPU** (the OS not scheduling it: other processes on the shared cores), and
+    its count of time slices. The reader keeps the file open and rereads it (about 10 us).
+    """
+    import threading
+
+    path = Path(f"/proc/self/task/{threading.get_native_id()}/schedstat")
+    try:
+        handle = path.open("rb", buffering=0)
+        handle.read()
+    except OSError:
+        return None
+
+    def read() -> int:
+        handle.seek(0)
+        return int(handle.read().split()[1])
+
+    return read
+
+
 class Heartbeat:
-    """A 5 ms precise timer on the GUI thread; records the gaps between its ticks."""
+    """A 5 ms precise timer on the GUI thread; records the gaps between its ticks.
+
+    Each gap is recorded three ways (the machine is shared, so wall-clock gaps include time the
+    OS gave the GUI thread's core to other processes):
+
+    * ``gaps``: wall-clock time between two ticks;
+    * ``cpu``: the GUI thread's own CPU time in that gap (``time.thread_time``): what the code
+      made the thread do in one event-loop slice (painting, slots, garbage collection);
+    * ``runq``: the time in that gap the thread was runnable but waiting for a CPU (Linux
+      ``schedstat``), so ``gap - runq`` is the gap without the OS's share: CPU plus the time
+      the thread was blocked (waiting for the GIL or a lock, or sleeping in the loop).
+    """
 
     def __init__(self) -> None:
         self.timer = QTimer()
@@ -310,23 +344,32 @@ class Heartbeat:
         self.timer.timeout.connect(self._tick)
         self.clock = QElapsedTimer()
         self.gaps: list[float] = []
+        self.cpu: list[float] = []
+        self.runq: list[float] = []
         self._last = 0
+        self._last_cpu = 0.0
+        self._last_runq = 0
+        self._runq = _runqueue_ns_reader()
 
     def _tick(self) -> None:
         now = self.clock.nsecsElapsed()
+        cpu = time.thread_time()
+        runq = self._runq() if self._runq is not None else 0
         if self._last:
             self.gaps.append((now - self._last) / 1e6)
-        self._last = now
+            self.cpu.append((cpu - self._last_cpu) * 1000)
+            self.runq.append((runq - self._last_runq) / 1e6)
+        self._last, self._last_cpu, self._last_runq = now, cpu, runq
 
     def run(
         self,
         seconds: float,
         work: Callable[[], None] | None = None,
         until: Callable[[], bool] | None = None,
-    ) -> dict[str, float]:
+    ) -> dict[str, Any]:
         """Tick for ``seconds`` (and until ``until()``) in the event loop; ``work`` is called
         once, from the loop, right after the start."""
-        self.gaps = []
+        self.gaps, self.cpu, self.runq = [], [], []
         self._last = 0
         self.clock.start()
         self.timer.start()
@@ -341,19 +384,44 @@ class Heartbeat:
             qapp.processEvents()  # the GUI thread's event loop, as in app.exec()
             time.sleep(0.0005)
         self.timer.stop()
-        return summary(self.gaps)
+        return summary(self.gaps, self.cpu, self.runq if self._runq is not None else None)
 
 
-def summary(gaps: list[float]) -> dict[str, float]:
-    ordered = sorted(gaps)
+def _stats(values: list[float], prefix: str = "") -> dict[str, float]:
+    ordered = sorted(values)
     if not ordered:
-        return {"ticks": 0, "max_ms": float("nan"), "p99_ms": float("nan"), "p50_ms": float("nan")}
+        nan = float("nan")
+        return {f"{prefix}max_ms": nan, f"{prefix}p99_ms": nan, f"{prefix}p50_ms": nan}
     return {
-        "ticks": len(ordered),
-        "max_ms": round(ordered[-1], 2),
-        "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))], 2),
-        "p50_ms": round(ordered[len(ordered) // 2], 2),
+        f"{prefix}max_ms": round(ordered[-1], 2),
+        f"{prefix}p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))], 2),
+        f"{prefix}p50_ms": round(ordered[len(ordered) // 2], 2),
     }
+
+
+def summary(
+    gaps: list[float], cpu: list[float] | None = None, runq: list[float] | None = None
+) -> dict[str, Any]:
+    """Wall-clock gap statistics, plus (when given) the GUI thread's CPU per gap (``cpu_*``),
+    the gap without its run-queue wait (``own_*``) and the five longest gaps, split."""
+    out: dict[str, Any] = {"ticks": len(gaps), **_stats(gaps)}
+    if cpu is not None:
+        out.update(_stats(cpu, "cpu_"))
+    if runq is not None:
+        out.update(_stats([g - w for g, w in zip(gaps, runq, strict=True)], "own_"))
+        out["runq_total_ms"] = round(sum(runq), 1)
+    if cpu is not None:
+        longest = sorted(range(len(gaps)), key=gaps.__getitem__)[-5:][::-1]
+        out["longest"] = [
+            {"gap": round(gaps[i], 1), "cpu": round(cpu[i], 1),
+             **({"runq": round(runq[i], 1)} if runq is not None else {})}
+            for i in longest
+        ]  # fmt: skip
+        heaviest = sorted(range(len(cpu)), key=cpu.__getitem__)[-3:][::-1]
+        out["heaviest_cpu"] = [
+            {"gap": round(gaps[i], 1), "cpu": round(cpu[i], 1)} for i in heaviest
+        ]
+    return out
 
 
 def sandbox_desk(services_db: str, url: str) -> Any:
@@ -488,6 +556,7 @@ def mode_heartbeat(args: dict[str, Any]) -> dict[str, Any]:
 
     beat = Heartbeat()
     beat.run(0.5)  # warm-up
+    gc.freeze()  # as the app does once its window is populated (``app.collector_on``)
     for r in range(rounds):
         order = ["idle", "inflight", "history", "floor"]
         order = order[r % 4 :] + order[: r % 4]

@@ -27,6 +27,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import QEventLoop
+
 from benchmarks._gui_child import Heartbeat, app, peak_rss_mb, rss_mb, wait_until
 
 
@@ -75,6 +77,7 @@ def mode_export(args: dict[str, Any]) -> dict[str, Any]:
     app()
     store, runner, reports = _services(args["db"], in_child=args.get("where") != "thread")
     heartbeat = Heartbeat()
+    gc.freeze()  # as the app does once its window is populated (``app.collector_on``)
     idle_before = heartbeat.run(2.0)
     out = Path(tempfile.mkdtemp(prefix="vd-export-")) / "history.csv"
     rss_before = rss_mb()
@@ -133,15 +136,17 @@ def mode_export(args: dict[str, Any]) -> dict[str, Any]:
 
 def _sql_floor(db: str, query: Any) -> float:
     """The store's aggregate run straight on a fresh connection (no task, no folding)."""
+    from desktop_app.domain.analytics import utc_offset_changes
     from desktop_app.domain.reports import breakdown
     from desktop_app.store import analytics
 
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     item = breakdown(query.by)
     where, params = analytics._where(query)
+    offsets = utc_offset_changes(query.since, query.until, query.tz)
     sql = (
-        f"SELECT {analytics._key_sql(item, query)} AS k, status, currency, price,"
-        f" {analytics._SECONDS} AS s, count(*) FROM requests WHERE {where}"
+        f"SELECT {analytics._key_sql(item, offsets)} AS k, status, currency, price,"
+        f" verify_seconds AS s, count(*) FROM requests WHERE {where}"
         " GROUP BY 1, 2, 3, 4, 5"
     )
     started = time.perf_counter()
@@ -154,9 +159,18 @@ def _sql_floor(db: str, query: Any) -> float:
 def _ask(reports: Any, query: Any) -> float:
     """Seconds from asking the service to the figures on the GUI thread."""
     done: list[float] = []
+    loop = QEventLoop()
+
+    def arrived(_report: object) -> None:
+        done.append(time.perf_counter())
+        loop.quit()
+
     started = time.perf_counter()
-    reports.analytics(query).on_success(lambda _r: done.append(time.perf_counter()))
-    wait_until(lambda: bool(done), timeout=120)
+    reports.analytics(query).on_success(arrived).on_failure(lambda _e: loop.quit())
+    if not done:
+        loop.exec()  # the window's way of waiting: the GUI thread sleeps in its event loop
+    if not done:
+        raise RuntimeError("the analytics task failed")
     return done[0] - started
 
 
@@ -214,9 +228,13 @@ def _page_rounds(reports: Any, today: date, rounds: int) -> dict[str, float]:
                 page.by_combo.setCurrentIndex(page.by_combo.findData(name))
                 page.by_combo.blockSignals(False)
                 shown.clear()
+                loop = QEventLoop()
+                page.figures_shown.connect(loop.quit)
                 started = time.perf_counter()
                 page.reload()
-                wait_until(lambda: bool(shown), timeout=120)
+                if not shown:
+                    loop.exec()
+                page.figures_shown.disconnect(loop.quit)
                 out.setdefault(f"{preset}/{name}", []).append(shown[0] - started)
     page.close()
     return {k: round(statistics.median(v) * 1000, 1) for k, v in out.items()}

@@ -24,6 +24,7 @@ warning, because number ranges change faster than the metadata.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -301,3 +302,36 @@ def region_of_prefix(digits: str) -> str | None:
         main = phonenumbers.region_code_for_country_code(int(head))
         return str(main) if main in phonenumbers.SUPPORTED_REGIONS else None
     return None
+
+
+@functools.lru_cache(maxsize=8192)
+def display_number(number: str) -> str:
+    """Stored E.164 digits (``+`` optional) laid out for display: ``+44 7700 900123``.
+
+    Display only needs the international layout, so the number is parsed and formatted without
+    the validation and type detection of :func:`parse_number` (several times cheaper), except
+    for an impossible number, which is shown as the validating parser would show it, or as
+    typed. An address (a Verify v2 email channel) is returned as it is.
+
+    Cached (thread-safe): the history table asks for every visible cell on every repaint, and
+    the history's store threads format each page's numbers before the page reaches the window,
+    so the GUI thread finds them here (a number's first formatting can import its region's
+    metadata module: milliseconds).
+    """
+    if "@" in number:
+        return number
+    digits = number.strip().lstrip("+")
+    if not digits:
+        return ""
+    if not digits.isdigit():
+        return f"+{digits}"
+    try:
+        parsed = phonenumbers.parse(f"+{digits}", None)
+    except NumberParseException:
+        return f"+{digits}"
+    if not phonenumbers.is_possible_number(parsed):
+        try:  # the validating parser's rules decide what is shown as typed
+            return parse_number(f"+{digits}", None).international
+        except ValidationFailed:
+            return f"+{digits}"
+    return str(phonenumbers.format_number(parsed, PhoneNumberFormat.INTERNATIONAL))

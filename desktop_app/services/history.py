@@ -6,6 +6,12 @@ never shares a pool with network calls: fifty calls hanging on a dead host must 
 the history page. The composition root therefore gives this service its own small runner (see
 ``desktop_app.services.build_runners``).
 
+A page of rows leaves the store thread with its numbers already formatted for display
+(``domain.phone.display_number`` is a shared cache): formatting a number the window has not
+shown yet costs tens of microseconds, and the first number of a country imports that country's
+metadata module (milliseconds, and with PySide6 loaded each import also reads the module's
+source), all of which would otherwise fall on the GUI thread in the middle of a repaint.
+
 On Linux the threads that run these queries make themselves ``SCHED_BATCH``: same share of the
 CPU, but a woken batch thread does not preempt the thread that woke it. Without it, the GUI
 thread's ``QThreadPool.start`` for a new query often lost its core to the very pool thread it
@@ -18,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
@@ -26,17 +33,18 @@ from PySide6.QtCore import QObject
 
 from desktop_app.domain.audit import ActionEntry
 from desktop_app.domain.models import CallEntry, HistoryEntry, VerificationStatus
+from desktop_app.domain.phone import display_number
 from desktop_app.services.tasks import Task, TaskRunner
 from desktop_app.store.history import HistoryStore, Interrupt
 
-__all__ = ["HistoryService"]
+__all__ = ["HistoryService", "as_batch_thread"]
 
 R = TypeVar("R")
 
 _thread = threading.local()
 
 
-def _as_batch_thread() -> None:
+def as_batch_thread() -> None:
     """Make the calling pool thread ``SCHED_BATCH`` once (Linux; elsewhere nothing happens)."""
     if getattr(_thread, "batch", False):
         return
@@ -50,8 +58,22 @@ def _as_batch_thread() -> None:
         set_scheduler(threading.get_native_id(), batch, os.sched_param(0))
 
 
+#: Numbers formatted between two GIL hand-offs in ``_formatted`` (as ``store._reading``).
+_FORMAT_CHUNK = 16
+
+
+def _formatted(entries: list[HistoryEntry]) -> list[HistoryEntry]:
+    """``entries``, once each number's display text is in ``display_number``'s cache."""
+    for start in range(0, len(entries), _FORMAT_CHUNK):
+        if start:
+            time.sleep(0)  # hand the GIL over: the GUI thread may be painting
+        for entry in entries[start : start + _FORMAT_CHUNK]:
+            display_number(entry.number)
+    return entries
+
+
 def _in_background(query: Callable[[HistoryStore], R], store: HistoryStore) -> R:
-    _as_batch_thread()
+    as_batch_thread()
     return query(store)
 
 
@@ -101,10 +123,10 @@ class HistoryService(QObject):
         task: Task[list[HistoryEntry]] = self._query(
             "history.recent",
             [],
-            lambda store: store.recent(
+            lambda store: _formatted(store.recent(
                 limit=limit, text=text, status=status, profile=profile, before=before,
                 interrupt=interrupt,
-            ),
+            )),
         )  # fmt: skip
         # Harmless after a normal end (nothing is bound then): no need to ask why it finished.
         # A task handler, not a Qt connection: connected to the signal as the bound method

@@ -8,22 +8,31 @@ An export reports progress without a signal per page: the job writes its latest
 :class:`~desktop_app.domain.reports.ExportProgress` into an :class:`ExportJob`, and the window
 polls it with a timer (a few times a second), so a fast export cannot flood the event loop.
 Cancelling the job stops the writer at the next page and removes the partial file.
+
+Both run on ``SCHED_BATCH`` threads (Linux), as the history's queries do: an export's thread
+wakes for every progress line of its child process, and a woken thread of the normal class may
+take the core the GUI thread is painting on.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from PySide6.QtCore import QObject
 
 from desktop_app.domain.analytics import AnalyticsQuery, AnalyticsReport
 from desktop_app.domain.errors import StoreError
 from desktop_app.domain.reports import ExportFormat, ExportProgress, ExportSummary, HistoryFilter
+from desktop_app.services.history import as_batch_thread
 from desktop_app.services.tasks import Task, TaskRunner
 from desktop_app.store.history import HistoryStore
 
 __all__ = ["ExportJob", "ReportsService"]
+
+T = TypeVar("T")
 
 
 class ExportJob:
@@ -96,7 +105,9 @@ class ReportsService(QObject):
         history = self._history
         if history is None:
             return self._runner.rejected(_no_history(), name="reports.analytics")
-        return self._runner.submit(lambda: run_analytics(history, query), name="reports.analytics")
+        return self._runner.submit(
+            lambda: _batch(lambda: run_analytics(history, query)), name="reports.analytics"
+        )
 
     def export(
         self, flt: HistoryFilter, path: Path, fmt: ExportFormat, *, mask: bool,
@@ -117,19 +128,26 @@ class ReportsService(QObject):
         db = self._history_path
         if db is not None:
             job.task = self._runner.submit(
-                lambda: export_in_child(db, flt, path, fmt, mask=mask, progress=job._report,
-                                        cancelled=lambda: job.stopping, actions=actions),
+                lambda: _batch(lambda: export_in_child(
+                    db, flt, path, fmt, mask=mask, progress=job._report,
+                    cancelled=lambda: job.stopping, actions=actions,
+                )),
                 name="reports.export",
             )  # fmt: skip
             return job
         job.task = self._runner.submit(
-            lambda: export_history(
+            lambda: _batch(lambda: export_history(
                 history, flt, path, fmt, mask=mask, progress=job._report,
                 cancelled=lambda: job.stopping, actions=actions,
-            ),
+            )),
             name="reports.export",
         )  # fmt: skip
         return job
+
+
+def _batch(work: Callable[[], T]) -> T:
+    as_batch_thread()
+    return work()
 
 
 def _no_history() -> StoreError:

@@ -32,7 +32,7 @@ from PySide6.QtCharts import (
     QPieSeries,
     QValueAxis,
 )
-from PySide6.QtCore import QDate, QDateTime, QMargins, Qt, QTime
+from PySide6.QtCore import QDateTime, QMargins, Qt
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QWidget
 
@@ -50,10 +50,12 @@ _VERIFIED = QColor("#1b7a2b")
 
 
 def _msecs(moment: datetime) -> float:
-    """A naive local moment as milliseconds since the epoch (what QDateTimeAxis plots)."""
-    stamp = QDateTime(QDate(moment.year, moment.month, moment.day),
-                      QTime(moment.hour, moment.minute))  # fmt: skip
-    return float(stamp.toMSecsSinceEpoch())
+    """A naive local moment as milliseconds since the epoch (what QDateTimeAxis plots).
+
+    Python's local time (the C library's, as Qt's): a ``QDateTime`` built per point cost 60 us
+    (half a second of the GUI thread for a year by hour).
+    """
+    return moment.timestamp() * 1000.0
 
 
 def _new_chart(title: str) -> QChart:

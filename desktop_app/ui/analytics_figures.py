@@ -22,6 +22,7 @@ __all__ = [
     "HEADERS",
     "conversion_text",
     "cost_text",
+    "figure_row",
     "figure_rows",
     "group_label",
     "median_text",
@@ -93,6 +94,14 @@ def cost_text(figures: Figures) -> str:
 def _row(label: str, figures: Figures) -> tuple[str, ...]:
     return (label, f"{figures.started:,}", f"{figures.verified:,}", conversion_text(figures),
             median_text(figures), cost_text(figures))  # fmt: skip
+
+
+def figure_row(report: AnalyticsReport, row: int) -> tuple[str, ...]:
+    """One row of :func:`figure_rows` (the last, ``len(report.groups)``, is ``All``)."""
+    if row == len(report.groups):
+        return _row("All", report.totals)
+    group = report.groups[row]
+    return _row(group_label(report.query.by, group.key), group.figures)
 
 
 def figure_rows(report: AnalyticsReport) -> list[tuple[str, ...]]:

@@ -18,7 +18,15 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QDate,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -30,8 +38,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -45,7 +52,7 @@ from desktop_app.ui.analytics_figures import (
     HEADERS,
     conversion_text,
     cost_text,
-    figure_rows,
+    figure_row,
     median_text,
     write_figures_csv,
 )
@@ -61,6 +68,60 @@ _DEFAULT_PRESET = 2
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 #: "All time" starts here: before any Verify Desk history could exist.
 _ALL_TIME_START = date(2000, 1, 1)
+_ROOT = QModelIndex()
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_ALIGNMENT = Qt.ItemDataRole.TextAlignmentRole
+
+
+class FiguresModel(QAbstractTableModel):
+    """The figures table: one row per group, then ``All``; each row's text made when shown.
+
+    A year by hour is 8,761 rows: made up front as table items they took about a second of the
+    GUI thread; here a row costs only when it is painted.
+    """
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._report: AnalyticsReport | None = None
+        self._rows: dict[int, tuple[str, ...]] = {}
+
+    def show_report(self, report: AnalyticsReport) -> None:
+        """Show ``report``'s groups and totals."""
+        self.beginResetModel()
+        self._report = report
+        self._rows = {}
+        self.endResetModel()
+
+    def row_texts(self, row: int) -> tuple[str, ...]:
+        """The texts of one row (``figure_row``'s)."""
+        texts = self._rows.get(row)
+        if texts is None and self._report is not None:
+            texts = self._rows[row] = figure_row(self._report, row)
+        return texts or ()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:  # noqa: N802
+        if parent.isValid() or self._report is None:
+            return 0
+        return len(self._report.groups) + 1
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY) -> Any:
+        if not index.isValid():
+            return None
+        if role == _DISPLAY:
+            return self.row_texts(index.row())[index.column()]
+        if role == _ALIGNMENT and index.column():
+            return _RIGHT
+        return None
+
+    def headerData(  # noqa: N802
+        self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == _DISPLAY:
+            return HEADERS[section]
+        return None
 
 
 def choose_save_file(parent: QWidget, title: str, suggested: Path, filters: str) -> Path | None:
@@ -146,8 +207,9 @@ class AnalyticsPage(QWidget):
         charts.addWidget(self.outcomes)
         charts.setStretchFactor(0, 3)
         charts.setStretchFactor(1, 2)
-        self.table = QTableWidget(0, len(HEADERS), self)
-        self.table.setHorizontalHeaderLabels(list(HEADERS))
+        self.figures_model = FiguresModel(self)
+        self.table = QTableView(self)
+        self.table.setModel(self.figures_model)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
@@ -244,16 +306,7 @@ class AnalyticsPage(QWidget):
         self.totals["conversion"].setText(conversion_text(totals))
         self.totals["median"].setText(median_text(totals))
         self.totals["cost"].setText(cost_text(totals))
-        rows = figure_rows(report)
-        self.table.setRowCount(len(rows))
-        for r, row in enumerate(rows):
-            for c, text in enumerate(row):
-                item = QTableWidgetItem(text)
-                if c:
-                    item.setTextAlignment(
-                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-                    )
-                self.table.setItem(r, c, item)
+        self.figures_model.show_report(report)
         title = f"Requests by {breakdown(report.query.by).title.lower()}"
         self.chart.show_report(report, title)
         self.outcomes.show_report(report)

@@ -12,15 +12,13 @@ digits of a number, the two ends of an id. Copy actions copy the real values, ne
 
 from __future__ import annotations
 
-import functools
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 
-from desktop_app.domain.errors import ValidationFailed
 from desktop_app.domain.models import HistoryEntry, VerificationStatus
-from desktop_app.domain.phone import parse_number
+from desktop_app.domain.phone import display_number
 from desktop_app.domain.redact import mask_number, mask_request_id, redact_numbers
 from desktop_app.domain.workflows import DEFAULT_WORKFLOW_ID, WORKFLOWS
 
@@ -71,19 +69,7 @@ def format_number(number: str, *, mask: bool = False) -> str:
         return number
     if mask:
         return mask_number(f"+{number.strip().lstrip('+')}", mask=NUMBER_MASK)
-    return _format_number(number)
-
-
-@functools.lru_cache(maxsize=8192)
-def _format_number(number: str) -> str:
-    # Cached: the table asks for every visible cell on every repaint. Display only needs the
-    # international layout, so the number is parsed and formatted without the validation and
-    # type detection of ``domain.phone.parse_number`` (several times cheaper on the GUI
-    # thread, where a screenful of new rows means ~40 new numbers).
-    digits = number.strip().lstrip("+")
-    if not digits:
-        return ""
-    return _international(digits)
+    return display_number(number)
 
 
 def format_request_id(request_id: str | None, *, mask: bool = False) -> str:
@@ -96,23 +82,6 @@ def format_request_id(request_id: str | None, *, mask: bool = False) -> str:
 def mask_text(text: str, *, mask: bool = True) -> str:
     """Free text (a server's words, a stored error) with every number cut to its last four."""
     return redact_numbers(text, mask=NUMBER_MASK) if mask and text else text
-
-
-def _international(digits: str) -> str:
-    import phonenumbers
-
-    if not digits.isdigit():
-        return f"+{digits}"
-    try:
-        parsed = phonenumbers.parse(f"+{digits}", None)
-    except phonenumbers.NumberParseException:
-        return f"+{digits}"
-    if not phonenumbers.is_possible_number(parsed):
-        try:  # the validating parser's rules decide what is shown as typed
-            return parse_number(f"+{digits}", None).international
-        except ValidationFailed:
-            return f"+{digits}"
-    return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL))
 
 
 #: A check's outcome (the API's word) in plain words.

@@ -12,8 +12,10 @@ from pathlib import Path
 import pytest
 
 from desktop_app.domain.errors import QueryInterrupted
+from desktop_app.domain.phone import display_number
 from desktop_app.services.history import HistoryService
 from desktop_app.store import history as store_module
+from tests.helpers.report_rows import Row, add_rows
 
 _SLOW = (
     "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 300000)"
@@ -109,3 +111,23 @@ def test_history_queries_run_on_batch_threads(qtbot, make_runner, history_store,
         pass
     assert seen == [os.SCHED_BATCH]
     assert os.sched_getscheduler(0) != os.SCHED_BATCH  # the GUI thread keeps its class
+
+
+def test_a_page_arrives_with_its_numbers_formatted(
+    qtbot, make_runner, history_store, history_path
+) -> None:
+    """The store thread formats each page's numbers; the window's paint only reads the cache."""
+    numbers = ["447700900123", "12025550143", "4915112345678", "33612345678"]
+    add_rows(history_path, [Row(number=n, request_id=f"{i:032x}") for i, n in enumerate(numbers)])
+    history = HistoryService(make_runner(2, name="store"), history_store)
+    display_number.cache_clear()
+    task = history.recent()
+    with qtbot.waitSignal(task.succeeded, timeout=10_000) as page:
+        pass
+    assert sorted(e.number for e in page.args[0]) == sorted(numbers)
+    before = display_number.cache_info()
+    assert before.currsize == len(numbers)
+    shown = [display_number(n) for n in numbers]  # what the table's cells ask
+    after = display_number.cache_info()
+    assert (after.hits - before.hits, after.misses) == (len(numbers), before.misses)
+    assert shown[0] == "+44 7700 900123"

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import itertools
+import sqlite3
 import statistics
 from collections import Counter, defaultdict
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import phonenumbers
@@ -20,7 +23,8 @@ from desktop_app.domain.analytics import (
     utc_offset_changes,
 )
 from desktop_app.domain.phone import region_of_prefix
-from desktop_app.domain.reports import BREAKDOWNS
+from desktop_app.domain.reports import BREAKDOWNS, breakdown
+from desktop_app.store import analytics
 from desktop_app.store.analytics import data_range, run_analytics
 from desktop_app.store.history import HistoryStore
 from tests.helpers.report_rows import T0, Row, make_history, micros
@@ -132,32 +136,147 @@ def _hand_figures(rows: list[Row]) -> Figures:
     )
 
 
-def _in_range(since: datetime, until: datetime, profile: str | None = None) -> list[Row]:
-    return [r for r in ROWS if since <= r.created_at < until and profile in (None, r.profile)]
+def _in_range(
+    since: datetime, until: datetime, profile: str | None = None, rows: list[Row] = ROWS
+) -> list[Row]:
+    return [r for r in rows if since <= r.created_at < until and profile in (None, r.profile)]
 
 
-@pytest.mark.parametrize("by", [b.name for b in BREAKDOWNS])
-@pytest.mark.parametrize("profile", [None, "Production"])
-def test_every_figure_equals_the_hand_computation(
-    store: HistoryStore, by: str, profile: str | None
+LONDON, KOLKATA = ZoneInfo("Europe/London"), ZoneInfo("Asia/Kolkata")
+MIDNIGHT = T0.replace(hour=0)
+#: Ranges the page asks (local midnights) and ones it does not, each with its time zone. The
+#: history spans 50 days across London's switch to summer time.
+CASES: dict[str, tuple[datetime, datetime, tzinfo]] = {
+    "most of it, UTC": (MIDNIGHT + timedelta(days=3), MIDNIGHT + timedelta(days=40), UTC),
+    "all time, London": (
+        datetime(2000, 1, 1, tzinfo=LONDON),
+        datetime(2030, 1, 1, tzinfo=LONDON),
+        LONDON,
+    ),
+    "a week, UTC": (MIDNIGHT + timedelta(days=10), MIDNIGHT + timedelta(days=17), UTC),
+    "half-hour zone": (
+        datetime(2026, 3, 4, tzinfo=KOLKATA),
+        datetime(2026, 4, 10, tzinfo=KOLKATA),
+        KOLKATA,
+    ),
+    "not on the hour": (
+        MIDNIGHT + timedelta(days=3, minutes=17),
+        MIDNIGHT + timedelta(days=40),
+        UTC,
+    ),
+}
+#: Which SQL answers each case (``store/analytics.py``): the hourly rollup for days and hours
+#: whose buckets are whole UTC hours, a breakdown's own index over most of the history, and
+#: the general query otherwise. Every path is held to the same hand computation.
+TIMELINE_PATH = {"half-hour zone": "general", "not on the hour": "general"}
+INDEX_PATH = {"a week, UTC": "general"}
+
+
+def _expected_path(case: str, by: str) -> str:
+    if by in ("day", "hour"):
+        by_value = by == "day" and case != "a week, UTC"
+        return TIMELINE_PATH.get(case, "timeline by value" if by_value else "timeline by time")
+    if by in analytics._INDEXED:
+        return INDEX_PATH.get(case, "index")
+    return "general"
+
+
+def _spy_paths(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    used: list[str] = []
+    for name, path in (("_timeline", "timeline"), ("_by_index", "index"), ("_general", "general")):
+        real = getattr(analytics, name)
+
+        def spy(*args: object, _real: Any = real, _path: str = path, **kwargs: Any) -> Any:
+            if "wide" in kwargs:  # the timeline's seconds: by value (wide days) or by time
+                wide = kwargs["wide"] and args[1] == breakdown("day")
+                _path += " by value" if wide else " by time"
+            used.append(_path)
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(analytics, name, spy)
+    return used
+
+
+def _assert_hand_computed(
+    history: HistoryStore, rows: list[Row], query: AnalyticsQuery, tz: tzinfo
 ) -> None:
-    since, until = T0 + timedelta(days=3), T0 + timedelta(days=40)
-    report = run_analytics(store, AnalyticsQuery(since, until, by=by, profile=profile, tz=UTC))
-    rows = _in_range(since, until, profile)
-    assert 40 < len(rows) < len(ROWS), "the range cuts rows on both sides"
+    report = run_analytics(history, query)
+    chosen = _in_range(query.since, query.until, query.profile, rows)
     groups: dict[object, list[Row]] = defaultdict(list)
-    for row in rows:
-        groups[_hand_key(by, row, UTC)].append(row)
-    assert report.totals == _hand_figures(rows)
+    for row in chosen:
+        groups[_hand_key(query.by, row, tz)].append(row)
+    assert report.totals == _hand_figures(chosen)
     assert {g.key: g.figures for g in report.groups} == {
         k: _hand_figures(v) for k, v in groups.items()
     }
     keys = [g.key for g in report.groups]
-    if by in ("day", "hour"):
+    if query.by in ("day", "hour"):
         assert keys == sorted(keys)
     else:
         assert keys == sorted(keys, key=lambda k: (-len(groups[k]), str(k)))
-    assert report.totals.conversion == report.totals.verified / len(rows)
+    assert report.totals.conversion == report.totals.verified / len(chosen)
+
+
+@pytest.mark.parametrize("by", [b.name for b in BREAKDOWNS])
+@pytest.mark.parametrize("profile", [None, "Production"])
+@pytest.mark.parametrize("case", list(CASES))
+def test_every_figure_equals_the_hand_computation(
+    store: HistoryStore, by: str, profile: str | None, case: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    since, until, tz = CASES[case]
+    rows = _in_range(since, until, profile)
+    assert 10 < len(rows) <= len(ROWS)
+    if not case.startswith("all time"):
+        assert len(_in_range(since, until)) < len(ROWS), "the range leaves rows out"
+    used = _spy_paths(monkeypatch)
+    _assert_hand_computed(
+        store, ROWS, AnalyticsQuery(since, until, by=by, profile=profile, tz=tz), tz
+    )
+    assert used == [_expected_path(case, by)]
+
+
+def test_the_hourly_counts_follow_updates_and_deletes(tmp_path: Path) -> None:
+    """``analytics_hours`` is kept by triggers: every kind of change lands in the figures."""
+    path = make_history(tmp_path / "changed.sqlite3", ROWS)
+    rows = {i + 1: row for i, row in enumerate(ROWS)}
+    conn = sqlite3.connect(path)
+    with conn:
+        for row_id in range(1, 241, 7):  # outcome, price and finish change (the refresher)
+            conn.execute(
+                "UPDATE requests SET status = 'SUCCESS', price = '0.3', currency = 'GBP',"
+                " finalized_at = created_at + 61500000 WHERE id = ?", (row_id,),
+            )  # fmt: skip
+            old = rows[row_id]
+            rows[row_id] = replace(
+                old, status="SUCCESS", price=Decimal("0.3"), currency="GBP",
+                finalized_at=old.created_at + timedelta(seconds=61.5),
+            )  # fmt: skip
+        for row_id in range(2, 241, 11):  # moved to another profile and another hour
+            conn.execute(
+                "UPDATE requests SET profile = 'Moved', created_at = created_at + 5400000000,"
+                " finalized_at = finalized_at + 5400000000 WHERE id = ?", (row_id,),
+            )  # fmt: skip
+            old = rows[row_id]
+            moved = old.finalized_at + timedelta(hours=1.5) if old.finalized_at else None
+            rows[row_id] = replace(
+                old, profile="Moved", created_at=old.created_at + timedelta(hours=1.5),
+                finalized_at=moved,
+            )  # fmt: skip
+        conn.execute("UPDATE requests SET status = status WHERE id < 50")  # no change at all
+        for row_id in range(3, 241, 13):
+            conn.execute("DELETE FROM requests WHERE id = ?", (row_id,))
+            del rows[row_id]
+    conn.close()
+    changed = list(rows.values())
+    since, until, tz = CASES["all time, London"]
+    history = HistoryStore(path)
+    try:
+        for item in BREAKDOWNS:
+            for profile in (None, "Moved", "Sandbox"):
+                query = AnalyticsQuery(since, until, by=item.name, profile=profile, tz=tz)
+                _assert_hand_computed(history, changed, query, tz)
+    finally:
+        history.close()
 
 
 def test_days_follow_local_midnight_across_daylight_saving(tmp_path: Path) -> None:

@@ -408,3 +408,21 @@ def test_the_demo_clock_speed_is_remembered(
         qtbot.waitUntil(lambda: _clock_scale(second) == 60.0, timeout=5000)
     finally:
         assert second.shutdown(5000)
+
+
+def test_the_collector_comes_on_with_the_start_up_heap_frozen() -> None:
+    """Full collections must not walk what start-up built (a 120 ms GUI stall at 1M rows)."""
+    import gc
+
+    from desktop_app.app import collector_on
+
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        collector_on()
+        assert gc.isenabled()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        if not was_enabled:
+            gc.disable()
