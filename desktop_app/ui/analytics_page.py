@@ -27,6 +27,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
+from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -68,6 +69,10 @@ _DEFAULT_PRESET = 2
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 #: "All time" starts here: before any Verify Desk history could exist.
 _ALL_TIME_START = date(2000, 1, 1)
+#: The longest range shown hour by hour: 92 days is 2,208 points, already more than a chart
+#: shows apart; a year is 8,761, each with its own median (seconds over 1 s on a 1M-row history).
+MAX_HOURLY_DAYS = 92
+_HOURLY_TOO_LONG = f"Hour by hour needs a range of {MAX_HOURLY_DAYS} days or less."
 _ROOT = QModelIndex()
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 _ALIGNMENT = Qt.ItemDataRole.TextAlignmentRole
@@ -230,6 +235,7 @@ class AnalyticsPage(QWidget):
         layout.addWidget(body, 1)
         layout.addLayout(buttons)
         self._update_date_edits()
+        self._update_grains()
 
     def _card(self, key: str, title: str) -> QFrame:
         """One figure of the totals: a small caption over a big value."""
@@ -268,11 +274,29 @@ class AnalyticsPage(QWidget):
 
     def _on_range_changed(self, _index: int) -> None:
         self._update_date_edits()
+        self._update_grains()
         self.reload()
 
     def _on_dates_changed(self, _date: QDate) -> None:
         if self._custom():
+            self._update_grains()
             self.reload()
+
+    def _update_grains(self) -> None:
+        """Offer "by hour" only for ranges it can draw (and compute) in time; else by day."""
+        query = self.query()
+        fits = (query.until - query.since) <= timedelta(days=MAX_HOURLY_DAYS)
+        index = self.by_combo.findData("hour")
+        model = self.by_combo.model()  # a QComboBox's own model: one item per entry
+        item = model.item(index) if isinstance(model, QStandardItemModel) and index >= 0 else None
+        if item is None:
+            return
+        item.setEnabled(fits)
+        item.setToolTip("" if fits else _HOURLY_TOO_LONG)
+        if not fits and self.by_combo.currentIndex() == index:
+            self.by_combo.blockSignals(True)  # the caller reloads once
+            self.by_combo.setCurrentIndex(max(self.by_combo.findData("day"), 0))
+            self.by_combo.blockSignals(False)
 
     def query(self) -> AnalyticsQuery:
         """The question the controls ask now."""

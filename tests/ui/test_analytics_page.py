@@ -114,6 +114,25 @@ def test_latest_question_wins(qtbot: Any, page: AnalyticsPage) -> None:
     qtbot.waitUntil(lambda: shown == ["profile"], timeout=5000)
 
 
+def test_hour_by_hour_is_offered_only_for_ranges_it_can_draw(
+    qtbot: Any, page: AnalyticsPage
+) -> None:
+    from desktop_app.ui.analytics_page import MAX_HOURLY_DAYS
+
+    model = page.by_combo.model()
+    hour = model.item(page.by_combo.findData("hour"))
+    assert hour.isEnabled()  # the last 30 days
+    with qtbot.waitSignal(page.figures_shown, timeout=5000):
+        page.by_combo.setCurrentIndex(page.by_combo.findData("hour"))
+    with qtbot.waitSignal(page.figures_shown, timeout=5000):
+        page.range_combo.setCurrentIndex(page.range_combo.findData(None))  # all time
+    assert not hour.isEnabled() and str(MAX_HOURLY_DAYS) in hour.toolTip()
+    assert page.by_combo.currentData() == "day" and page.report.query.by == "day"
+    with qtbot.waitSignal(page.figures_shown, timeout=5000):
+        page.range_combo.setCurrentIndex(page.range_combo.findData(89))  # last 90 days
+    assert hour.isEnabled() and hour.toolTip() == ""
+
+
 def test_custom_dates(qtbot: Any, page: AnalyticsPage) -> None:
     with qtbot.waitSignal(page.figures_shown, timeout=5000):
         page.range_combo.setCurrentIndex(page.range_combo.findData(-1))
