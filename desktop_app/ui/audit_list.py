@@ -55,10 +55,15 @@ OUTCOME_TEXT: Final[dict[str, str]] = {
 }
 
 
+_CHECKS: Final = (ActionKind.CHECK, ActionKind.CODE_CHECK)
+
+
 def action_line(action: ActionEntry) -> str:
     """One action as the list shows it."""
     what = KIND_TEXT.get(action.kind, action.kind)
     how = OUTCOME_TEXT.get(action.outcome, action.outcome)
+    if action.outcome == Outcome.OK and action.kind in _CHECKS:
+        how = "right code"  # "done" says less than the wrong-code line above it
     who = f"{action.user}@{action.host}" if action.host else action.user
     return f"{formatting.format_datetime(action.at)}  {what}: {how} ({who})"
 

@@ -55,7 +55,7 @@ def test_the_details_pane_lists_each_action_with_who_and_where(qtbot: Any, stack
     assert [line.split("  ", 1)[1] for line in lines] == [
         f"Started: done ({WHO})",
         f"Code checked: wrong code ({WHO})",
-        f"Code checked: done ({WHO})",
+        f"Code checked: right code ({WHO})",
     ]
     assert code not in " ".join(lines) and wrong not in " ".join(lines)
 
