@@ -29,7 +29,7 @@ from desktop_app.domain.message_delivery import MessageEventEntry
 from desktop_app.domain.messages_status import MessageStatusEvent
 from desktop_app.domain.models import CallEntry, HistoryEntry, VerificationStatus
 from desktop_app.store import _audit, _message_codes, _messages
-from desktop_app.store._connection import Database, to_micros
+from desktop_app.store._connection import to_micros
 from desktop_app.store._messages import AppliedEvent
 from desktop_app.store._reading import Interrupt, map_rows
 from desktop_app.store._search import page_entry, recent_rows
@@ -43,6 +43,7 @@ from desktop_app.store._sql import (
     filters,
     new_row,
 )
+from desktop_app.store.backend import HistoryDatabase, open_database
 
 __all__ = [
     "UNSET", "AppliedEvent", "HistoryStore", "Interrupt", "NewRequest", "RequestChanges", "utc_now",
@@ -60,20 +61,34 @@ def utc_now() -> datetime:
 
 
 class HistoryStore:
-    """The history database (stdlib ``sqlite3``, no Qt), safe to call from any thread.
+    """The history database (SQLite or a team's PostgreSQL, no Qt), safe to call from any thread.
 
     Args:
         path: The database file (created with its folder if missing), ``":memory:"`` for
-            tests, or a ``file:`` URI string (``"file:/x/history.sqlite3?mode=ro"``).
+            tests, a ``file:`` URI string (``"file:/x/history.sqlite3?mode=ro"``), or a history
+            URL (``sqlite:///...`` or ``postgresql://user@host:port/db``; docs/team.md).
         clock: Returns "now"; injected so tests control timestamps.
+        password: The PostgreSQL password (from the keyring); never part of ``path``.
 
     Raises:
-        StoreError: The file cannot be opened, created or migrated (environment problem).
+        StoreError: The database cannot be opened, created, reached or migrated (environment).
+        HistoryUrlError: ``path`` is a malformed history URL.
     """
 
-    def __init__(self, path: Path | str, *, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        password: str | None = None,
+    ) -> None:
         self._clock = clock
-        self._db = Database(path)
+        self._db: HistoryDatabase = open_database(path, password=password)
+
+    @property
+    def dialect(self) -> str:
+        """``"sqlite"`` or ``"postgresql"``."""
+        return self._db.dialect
 
     def close(self, *, wait: float | None = None, interrupt: bool = True) -> bool:
         """Close the database safely while other threads may still use it; idempotent.
@@ -267,7 +282,7 @@ class HistoryStore:
         rows = self._db.read(
             lambda conn: recent_rows(
                 conn, limit=limit, text=text, status=status, profile=profile, before=keyset,
-                interrupt=interrupt,
+                interrupt=interrupt, dialect=self._db.dialect,
             ),
             interrupt=interrupt,
         )  # fmt: skip
@@ -283,7 +298,7 @@ class HistoryStore:
         profile: str | None = None,
     ) -> int:
         """Return how many requests match the same filters as ``recent``."""
-        where, args = filters(text, status, profile)
+        where, args = filters(text, status, profile, self._db.dialect)
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         return int(self._db.query(f"SELECT count(*) FROM requests {clause}", args)[0][0])
 
