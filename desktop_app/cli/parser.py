@@ -166,6 +166,14 @@ def _add_global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> N
         help="history database file (default: the app's data folder)",
     )
     add(
+        "--history-url",
+        metavar="URL",
+        default=default(None),
+        help="the history as a URL: sqlite:///path or postgresql://user@host:port/db (a team's "
+        "shared history; its password comes from the keyring); default: "
+        "$VERIFY_DESK_HISTORY_URL, else --history-db",
+    )
+    add(
         "--region",
         metavar="XX",
         type=_region,

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from desktop_app.domain.audit import ActionEntry, NewAction, verdict_outcome
 from desktop_app.domain.history_writes import UNSET, NewRequest, RequestChanges
@@ -44,6 +44,9 @@ from desktop_app.store._sql import (
     new_row,
 )
 from desktop_app.store.backend import HistoryDatabase, open_database
+
+if TYPE_CHECKING:
+    from desktop_app.store.pg_listen import HistoryListener
 
 __all__ = [
     "UNSET", "AppliedEvent", "HistoryStore", "Interrupt", "NewRequest", "RequestChanges", "utc_now",
@@ -89,6 +92,24 @@ class HistoryStore:
     def dialect(self) -> str:
         """``"sqlite"`` or ``"postgresql"``."""
         return self._db.dialect
+
+    def listen(
+        self, on_change: Callable[[str], None], on_reachable: Callable[[bool], None]
+    ) -> HistoryListener | None:
+        """Hear every writer's request rows as they are written (a shared history only).
+
+        Starts a listener on a thread and connection of its own (``pg_listen``); the caller
+        stops it. Returns None for a SQLite history, where only this process writes.
+        """
+        from desktop_app.store.pg_database import PgDatabase
+
+        if not isinstance(self._db, PgDatabase):
+            return None
+        from desktop_app.store.pg_listen import HistoryListener
+
+        listener = HistoryListener(self._db.connect, on_change, on_reachable)
+        listener.start()
+        return listener
 
     def close(self, *, wait: float | None = None, interrupt: bool = True) -> bool:
         """Close the database safely while other threads may still use it; idempotent.

@@ -1,0 +1,54 @@
+"""The shared-history tests' fixtures: window contexts on one throw-away PostgreSQL database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from desktop_app.app import AppContext, build_app
+from desktop_app.domain.history_url import PostgresTarget, parse_history_url
+from desktop_app.settings.credentials import SessionCredentialStore
+from tests.helpers.postgres import PostgresServer
+
+#: ``open_window("a")``: a populated, activated window context on the test's shared history.
+OpenWindow = Callable[[str], AppContext]
+
+
+@pytest.fixture
+def passwords(pg_url: str, postgres_server: PostgresServer) -> SessionCredentialStore:
+    """The keyring stand-in holding the shared history's password under its item name."""
+    target = parse_history_url(pg_url)
+    assert isinstance(target, PostgresTarget)
+    store = SessionCredentialStore()
+    store.set_secret(target.keyring_item, postgres_server.password)
+    return store
+
+
+@pytest.fixture
+def open_window(
+    qtbot: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    pg_url: str,
+    passwords: SessionCredentialStore,
+) -> Iterator[OpenWindow]:
+    """Open window contexts (each with its own home and sandbox) on the test's database."""
+    opened: list[AppContext] = []
+
+    def open_one(name: str) -> AppContext:
+        home = tmp_path / name
+        monkeypatch.setenv("VERIFY_DESK_HOME", str(home))
+        ctx = build_app(home=home, credentials=SessionCredentialStore(), poll_ms=200,
+                        log_to_file=False, history_url=pg_url, history_passwords=passwords)
+        qtbot.addWidget(ctx.window)
+        opened.append(ctx)
+        with qtbot.waitSignal(ctx.session.profile_changed, timeout=5000):
+            ctx.activate()
+        return ctx
+
+    yield open_one
+    for ctx in reversed(opened):
+        assert ctx.shutdown(5000)
