@@ -120,15 +120,21 @@ class PostgresServer:
         # The password goes in on psql's stdin, never in argv.
         self.admin(f"CREATE ROLE {APP_ROLE} LOGIN PASSWORD '{self.password}';")
 
-    def new_database(self, prefix: str = "t") -> str:
-        """Create an empty database owned by the app role; return its name."""
-        name = f"{prefix}_{os.getpid()}_{next(_counter)}"
-        self.admin(f"CREATE DATABASE {name} OWNER {APP_ROLE};")
+    def new_role(self, password: str) -> str:
+        """Create another login role with ``password`` (given on psql's stdin); return its name."""
+        name = f"agent_{os.getpid()}_{next(_counter)}"
+        self.admin(f"CREATE ROLE {name} LOGIN PASSWORD '{password}';")
         return name
 
-    def url(self, dbname: str) -> str:
-        """The app's history URL for ``dbname`` (no password: that goes in separately)."""
-        return f"postgresql://{APP_ROLE}@127.0.0.1:{self.port}/{dbname}"
+    def new_database(self, prefix: str = "t", owner: str = APP_ROLE) -> str:
+        """Create an empty database owned by ``owner`` (the app role); return its name."""
+        name = f"{prefix}_{os.getpid()}_{next(_counter)}"
+        self.admin(f"CREATE DATABASE {name} OWNER {owner};")
+        return name
+
+    def url(self, dbname: str, user: str = APP_ROLE) -> str:
+        """The history URL for ``dbname`` (no password: that goes in separately)."""
+        return f"postgresql://{user}@127.0.0.1:{self.port}/{dbname}"
 
     def remove(self) -> None:
         """Stop the server if it runs and delete its directory."""
