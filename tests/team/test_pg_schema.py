@@ -42,7 +42,8 @@ def test_clients_migrating_an_empty_database_at_once_get_one_schema_and_no_error
         with psycopg.connect(postgres_server.admin_dsn(pg_database)) as conn:
             versions = conn.execute("SELECT version FROM verify_desk_schema").fetchall()
             tables = conn.execute(
-                "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename = 'requests'"
+                "SELECT count(*) FROM pg_tables"
+                " WHERE schemaname = 'public' AND tablename = 'requests'"
             ).fetchone()
             assert pg_schema.schema_version(conn) == pg_schema.SCHEMA_VERSION
         assert sorted(v for (v,) in versions) == list(range(1, pg_schema.SCHEMA_VERSION + 1))
