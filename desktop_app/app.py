@@ -543,6 +543,12 @@ def build_app(*, home: Path | None = None, transport: httpx.BaseTransport | None
     return ctx
 
 
+def _file_key(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def _open_history(ctx: AppContext, clock: Callable[[], datetime]) -> HistoryStore:
     """Open the history this session writes.
 
@@ -561,7 +567,9 @@ def _open_history(ctx: AppContext, clock: Callable[[], datetime]) -> HistoryStor
         target = chosen_history_url(ctx.options.history_url, profile)
         if isinstance(target, PostgresTarget):
             password = history_password(target, ctx.options.history_passwords)
-            return HistoryStore(str(target), clock=clock, password=password)
+            # Writes made while the server is away wait here (one file per database).
+            outbox = ctx.paths.data_dir / f"outbox-{_file_key(target.keyring_item)}.sqlite3"
+            return HistoryStore(str(target), clock=clock, password=password, outbox=outbox)
         if target is not None:
             return HistoryStore(target.path, clock=clock)
     except (HistoryUrlError, VerifyDeskError) as exc:

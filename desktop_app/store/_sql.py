@@ -90,8 +90,11 @@ PG_WHO_SQL: Final = "(lower(operator) LIKE ? ESCAPE '\\' OR lower(host) LIKE ? E
 
 
 def trigram_clause(term: str) -> tuple[str, list[object]]:
-    """PostgreSQL's history filter: ``ILIKE`` on the expression its ``pg_trgm`` index covers
-    (number, request id, brand), or who (:data:`PG_WHO_SQL`)."""
+    """PostgreSQL's history filter, through its indexes.
+
+    ``ILIKE`` on the expression the ``pg_trgm`` index covers (number, request id, brand), or who
+    (:data:`PG_WHO_SQL`).
+    """
     who = [_escaped(term.lower()) + "%"] * 2
     sql = f"({SEARCH_EXPR} ILIKE ? ESCAPE '\\' OR {PG_WHO_SQL})"
     return sql, ["%" + _escaped(term) + "%", *who]
@@ -139,6 +142,12 @@ _NEW_COLUMNS: Final = tuple(f.name for f in fields(NewRequest))
 INSERT_REQUEST: Final = (
     f"INSERT INTO requests ({', '.join(_NEW_COLUMNS)}, status, created_at, updated_at)"
     f" VALUES ({', '.join('?' * (len(_NEW_COLUMNS) + 3))})"
+)
+
+
+#: PostgreSQL's: the same with the row's client-made UUID first (``pg_outbox``).
+INSERT_REQUEST_UUID: Final = INSERT_REQUEST.replace("(profile,", "(uuid, profile,", 1).replace(
+    "VALUES (", "VALUES (CAST(? AS uuid), ", 1
 )
 
 

@@ -18,6 +18,7 @@ from desktop_app.domain.history_url import PostgresTarget, SqliteTarget, parse_h
 
 if TYPE_CHECKING:
     from desktop_app.store._reading import Interrupt
+    from desktop_app.store.pg_outbox import SharedWrites
 
 T = TypeVar("T")
 Dialect = Literal["sqlite", "postgresql"]
@@ -99,3 +100,12 @@ def _open_postgres(target: PostgresTarget, password: str | None) -> HistoryDatab
     from desktop_app.store.pg_database import PgDatabase  # psycopg loads only when used
 
     return PgDatabase(target, password)
+
+
+def shared_writes(db: HistoryDatabase, outbox: Path | None) -> SharedWrites:
+    """The once-only, queue-when-away writer of a PostgreSQL history (``pg_outbox``)."""
+    from desktop_app.store.pg_database import PgDatabase
+    from desktop_app.store.pg_outbox import Outbox, SharedWrites
+
+    assert isinstance(db, PgDatabase)
+    return SharedWrites(db, None if outbox is None else Outbox(outbox))

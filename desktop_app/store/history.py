@@ -15,14 +15,15 @@ Thread safety, time format and indexes are described in ``_connection`` and ``sc
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from desktop_app.domain.audit import ActionEntry, NewAction, verdict_outcome
+from desktop_app.domain.errors import StoreClosedError, StoreError
 from desktop_app.domain.history_writes import UNSET, NewRequest, RequestChanges
 from desktop_app.domain.message_codes import CodeVerdict, StoredCode
 from desktop_app.domain.message_delivery import MessageEventEntry
@@ -36,6 +37,7 @@ from desktop_app.store._search import page_entry, recent_rows
 from desktop_app.store._sql import (
     CALL_COLUMNS,
     INSERT_REQUEST,
+    INSERT_REQUEST_UUID,
     REQUEST_COLUMNS,
     call,
     changes,
@@ -43,10 +45,11 @@ from desktop_app.store._sql import (
     filters,
     new_row,
 )
-from desktop_app.store.backend import HistoryDatabase, open_database
+from desktop_app.store.backend import HistoryDatabase, SqlConnection, open_database, shared_writes
 
 if TYPE_CHECKING:
     from desktop_app.store.pg_listen import HistoryListener
+    from desktop_app.store.pg_outbox import SharedWrites, Statement
 
 __all__ = [
     "UNSET", "AppliedEvent", "HistoryStore", "Interrupt", "NewRequest", "RequestChanges", "utc_now",
@@ -72,6 +75,8 @@ class HistoryStore:
             URL (``sqlite:///...`` or ``postgresql://user@host:port/db``; docs/team.md).
         clock: Returns "now"; injected so tests control timestamps.
         password: The PostgreSQL password (from the keyring); never part of ``path``.
+        outbox: For a PostgreSQL history: the local file where writes wait while the server
+            is away (``pg_outbox``); None: such a write raises ``StoreError``.
 
     Raises:
         StoreError: The database cannot be opened, created, reached or migrated (environment).
@@ -84,9 +89,53 @@ class HistoryStore:
         *,
         clock: Callable[[], datetime] = utc_now,
         password: str | None = None,
+        outbox: Path | None = None,
     ) -> None:
         self._clock = clock
         self._db: HistoryDatabase = open_database(path, password=password)
+        self._shared: SharedWrites | None = None
+        if self._db.dialect == "postgresql":
+            self._shared = shared_writes(self._db, outbox)
+            self._shared.flush()  # what an earlier session left waiting
+
+    @property
+    def offline(self) -> bool:
+        """True while writes wait for a shared history's server (see ``pg_outbox``)."""
+        return self._shared is not None and self._shared.offline
+
+    def flush(self) -> int:
+        """Send the writes waiting for the shared history's server; return how many went."""
+        return 0 if self._shared is None else self._shared.flush()
+
+    def _write(
+        self, sql: str, args: Sequence[object], *, new_row: str | None = None
+    ) -> tuple[int, int]:
+        """One writing statement: (rowcount, new row id); a shared history's may be queued."""
+        return self._run([(sql, args)], new_row=new_row)
+
+    def _run(
+        self, statements: Sequence[Statement], *, new_row: str | None = None
+    ) -> tuple[int, int]:
+        """Statements in one transaction: (rowcount, new row id) of the first.
+
+        On a shared history they are one once-only action, queued while its server is away.
+        """
+        if self._shared is not None:
+            return self._shared.write(statements, new_row=new_row)
+
+        def run(conn: SqlConnection) -> tuple[int, int]:
+            first: tuple[int, int] | None = None
+            for sql, args in statements:
+                cursor = conn.execute(sql, args)
+                first = first or (cursor.rowcount, cursor.lastrowid or 0)
+            assert first is not None
+            return first
+
+        return self._db.write(run)
+
+    def _row(self, row_id: int) -> tuple[str, object]:
+        """The ``WHERE`` term and argument finding a request or call by id."""
+        return ("id = ?", row_id) if self._shared is None else self._shared.row_key(row_id)
 
     @property
     def dialect(self) -> str:
@@ -107,7 +156,17 @@ class HistoryStore:
             return None
         from desktop_app.store.pg_listen import HistoryListener
 
-        listener = HistoryListener(self._db.connect, on_change, on_reachable)
+        db = self._db
+
+        def reachable(up: bool) -> None:
+            if up:
+                db.renew_pool()
+                self.flush()  # before the windows reload: they then see the queued rows
+            else:
+                db.mark_down()  # no call waits for a pooled connection in vain meanwhile
+            on_reachable(up)
+
+        listener = HistoryListener(self._db.connect, on_change, reachable)
         listener.start()
         return listener
 
@@ -126,6 +185,8 @@ class HistoryStore:
             True when the connections are closed; False when a call outlived ``wait`` (the
             last call to return closes them).
         """
+        if self._shared is not None:
+            self._shared.close()
         return self._db.close(wait=wait, interrupt=interrupt)
 
     def _now(self) -> int:
@@ -135,7 +196,11 @@ class HistoryStore:
 
     def add_request(self, new: NewRequest) -> int:
         """Record a start about to be sent, with status ``OUTCOME UNKNOWN``; return its row id."""
-        return self._db.execute(INSERT_REQUEST, new_row(new, self._now()))[1]
+        if self._shared is None:
+            return self._db.execute(INSERT_REQUEST, new_row(new, self._now()))[1]
+        row_uuid = str(uuid.uuid4())
+        args = (row_uuid, *new_row(new, self._now()))
+        return self._write(INSERT_REQUEST_UUID, args, new_row=row_uuid)[1]
 
     def _write_with(
         self, sql: str, args: list[object], request_id: str, action: NewAction | None
@@ -145,13 +210,10 @@ class HistoryStore:
         if action is not None and action.request_id is None:
             action = replace(action, request_id=request_id)
 
-        def write(conn: sqlite3.Connection) -> int:
-            count = conn.execute(sql, args).rowcount
-            if action is not None:
-                _audit.insert_action(conn, action, now)
-            return count
-
-        return self._db.write(write)
+        statements: list[Statement] = [(sql, args)]
+        if action is not None:
+            statements.append(_audit.insert_statement(action, now))
+        return self._run(statements)[0]
 
     def update_request(
         self, row_id: int, change: RequestChanges, *, action: NewAction | None = None
@@ -168,15 +230,11 @@ class HistoryStore:
         """
         now = self._now()
         sets, args = changes(now, change)
-        sql = f"UPDATE requests SET {sets} WHERE id = ?"
-
-        def write(conn: sqlite3.Connection) -> int:
-            count = conn.execute(sql, [*args, row_id]).rowcount
-            if count and action is not None:
-                _audit.insert_action(conn, action, now, history_id=row_id)
-            return count
-
-        if self._db.write(write) == 0:
+        where, key = self._row(row_id)
+        statements: list[Statement] = [(f"UPDATE requests SET {sets} WHERE {where}", [*args, key])]
+        if action is not None:
+            statements.append(_audit.insert_for_row(action, now, where, key))
+        if self._run(statements)[0] == 0:
             raise KeyError(f"no history row with id {row_id}")
 
     def update_by_request_id(
@@ -226,8 +284,7 @@ class HistoryStore:
 
     def add_action(self, action: NewAction) -> int:
         """Record an action that changed no row (a refused cancel, a next); return its id."""
-        now = self._now()
-        return self._db.write(lambda conn: _audit.insert_action(conn, action, now))
+        return self._run([_audit.insert_statement(action, self._now())])[1]
 
     def actions(
         self, *, history_id: int | None = None, request_id: str | None = None
@@ -257,8 +314,23 @@ class HistoryStore:
     def find(self, request_id: str) -> HistoryEntry | None:
         """Return the (newest) request with this API request id, or None."""
         sql = f"SELECT {REQUEST_COLUMNS} FROM requests WHERE {_NEWEST_WITH_ID}"
-        rows = self._db.query(sql, (request_id,))
+        rows = self._lookup(sql, (request_id,))
         return entry(rows[0]) if rows else None
+
+    def _lookup(self, sql: str, args: Sequence[object]) -> list[tuple[Any, ...]]:
+        """A lookup before an action (``find``, ``unresolved_start``).
+
+        On a shared history nothing is found while its server is away: the action goes on and
+        its writes wait in the outbox.
+        """
+        try:
+            return self._db.query(sql, args)
+        except StoreClosedError:
+            raise
+        except StoreError:
+            if self._shared is None:
+                raise
+            return []
 
     def unresolved_start(
         self, *, profile: str, number: str, since: datetime
@@ -275,7 +347,7 @@ class HistoryStore:
             " ORDER BY created_at DESC, id DESC LIMIT 1"
         )
         args = (profile, number, str(VerificationStatus.UNKNOWN), to_micros(since))
-        rows = self._db.query(sql, args)
+        rows = self._lookup(sql, args)
         return entry(rows[0]) if rows else None
 
     def recent(
@@ -324,8 +396,18 @@ class HistoryStore:
         return int(self._db.query(f"SELECT count(*) FROM requests {clause}", args)[0][0])
 
     def in_progress(self, *, profile: str | None = None, limit: int = 100) -> list[HistoryEntry]:
-        """Return the requests still ``IN PROGRESS``, newest first."""
-        return self.recent(limit=limit, status=VerificationStatus.IN_PROGRESS, profile=profile)
+        """Return the requests still ``IN PROGRESS``, newest first.
+
+        On a shared history whose server is away: none (the status refresher just waits).
+        """
+        try:
+            return self.recent(limit=limit, status=VerificationStatus.IN_PROGRESS, profile=profile)
+        except StoreClosedError:
+            raise
+        except StoreError:
+            if self._shared is None:
+                raise
+            return []
 
     # -- API calls -------------------------------------------------------------------------
 
@@ -333,11 +415,14 @@ class HistoryStore:
         self, *, profile: str, operator: str, operation: str, request_id: str | None = None
     ) -> int:
         """Record a call about to be made, with outcome ``"pending"``; return its id."""
-        return self._db.execute(
-            "INSERT INTO calls (profile, operator, operation, request_id, started_at, outcome)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (profile, operator, operation, request_id, self._now(), _PENDING),
-        )[1]
+        values = (profile, operator, operation, request_id, self._now(), _PENDING)
+        sql = ("INSERT INTO calls (profile, operator, operation, request_id, started_at, outcome)"
+               " VALUES (?, ?, ?, ?, ?, ?)")  # fmt: skip
+        if self._shared is None:
+            return self._db.execute(sql, values)[1]
+        call_uuid = str(uuid.uuid4())
+        sql = sql.replace("(profile,", "(uuid, profile,").replace("VALUES (", "VALUES (?, ")
+        return self._write(sql, (call_uuid, *values), new_row=call_uuid)[1]
 
     def end_call(
         self,
@@ -349,10 +434,11 @@ class HistoryStore:
         request_id: str | None = None,
     ) -> None:
         """Record how a call ended; ``request_id`` (when given) fills in the call's id."""
-        self._db.execute(
+        where, key = self._row(call_id)
+        self._write(
             "UPDATE calls SET finished_at = ?, outcome = ?, api_status = ?, error_text = ?,"
-            " request_id = COALESCE(?, request_id) WHERE id = ?",
-            (self._now(), outcome, api_status, error_text, request_id, call_id),
+            f" request_id = COALESCE(?, request_id) WHERE {where}",
+            (self._now(), outcome, api_status, error_text, request_id, key),
         )
 
     def calls(self, request_id: str) -> list[CallEntry]:
@@ -424,7 +510,7 @@ class HistoryStore:
         ``action`` (the cancel that ended it) is recorded with it, only when it ended it.
         """
 
-        def write(conn: sqlite3.Connection) -> bool:
+        def write(conn: SqlConnection) -> bool:
             ended = _message_codes.end_code(conn, code_id, ending, now)
             if ended and action is not None:
                 _audit.insert_action(conn, action, to_micros(now))
@@ -444,7 +530,7 @@ class HistoryStore:
         ``action`` is recorded in that transaction, its outcome the verdict's word.
         """
 
-        def write(conn: sqlite3.Connection) -> tuple[CodeVerdict, StoredCode]:
+        def write(conn: SqlConnection) -> tuple[CodeVerdict, StoredCode]:
             verdict, code = _message_codes.settle_check(conn, code_id, candidate, now)
             if action is not None:
                 judged = replace(action, outcome=verdict_outcome(verdict))

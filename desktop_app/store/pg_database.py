@@ -24,6 +24,7 @@ running statement on the server (``cancel_safe``).
 from __future__ import annotations
 
 import functools
+import logging
 import re
 import threading
 import time
@@ -42,10 +43,11 @@ from desktop_app.store.pg_schema import migrate
 
 T = TypeVar("T")
 
+
 _CLOSED: Final = "The history store is closed (the application is shutting down)."
 _UNREACHABLE: Final = "The shared history server cannot be reached"
 #: How long a call waits for a pooled connection before it reports the server unreachable.
-_POOL_TIMEOUT_S: Final = 10.0
+_POOL_TIMEOUT_S: Final = 3.0
 #: A quoted literal, or one of the characters to translate.
 _TOKENS: Final = re.compile(r"'(?:[^']|'')*'|[?%]")
 
@@ -153,17 +155,43 @@ class PgDatabase:
         self._borrowers = 0
         self._closed = False
         self._reading: dict[int, PgConnection] = {}
-        self._guard(self._migrate)
-        self._pool = ConnectionPool(
-            kwargs=kwargs, min_size=min_size, max_size=max_size, open=False,
-            timeout=_POOL_TIMEOUT_S, name="verify-desk-history",
-            check=ConnectionPool.check_connection,
-        )  # fmt: skip
+        #: Set when the server could not be reached; cleared by :meth:`renew_pool`. While set,
+        #: calls fail at once instead of each waiting for a pooled connection in vain.
+        self._down = False
+        # The pool logs a warning at every reconnection attempt while the server is away
+        # (about one a second); the outage is reported once, by the listener and status bar.
+        logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
+        self._sizes = (min_size, max_size)
+        self._guard(self._migrate, probe=True)
+        self._pool = self._new_pool()
         try:
-            self._guard(lambda: self._pool.open(wait=True, timeout=_POOL_TIMEOUT_S))
+            self._guard(lambda: self._pool.open(wait=True, timeout=_POOL_TIMEOUT_S), probe=True)
         except BaseException:
             self._pool.close()
             raise
+
+    def _new_pool(self) -> ConnectionPool[psycopg.Connection[tuple[Any, ...]]]:
+        return ConnectionPool(
+            kwargs=self._kwargs, min_size=self._sizes[0], max_size=self._sizes[1], open=False,
+            timeout=_POOL_TIMEOUT_S, name="verify-desk-history",
+            check=ConnectionPool.check_connection,
+        )  # fmt: skip
+
+    def renew_pool(self) -> None:
+        """Replace the pool by a fresh one, after an outage.
+
+        The pool waits out a growing back-off between reconnection attempts while the server
+        is away; without this the first reads after its return could wait for that back-off.
+        """
+        fresh = self._new_pool()
+        fresh.open(wait=False)
+        self._down = False
+        with self._state:
+            if self._closed:
+                fresh.close()
+                return
+            old, self._pool = self._pool, fresh
+        old.close(timeout=1.0)
 
     def connect(self, **extra: Any) -> psycopg.Connection[tuple[Any, ...]]:
         """A connection of its own (not from the pool), e.g. for LISTEN; the caller closes it."""
@@ -173,16 +201,30 @@ class PgDatabase:
         with self.connect() as conn:
             migrate(conn)
 
-    def _guard(self, fn: Callable[[], T]) -> T:
+    @property
+    def down(self) -> bool:
+        """True since the server could not be reached (until :meth:`renew_pool`)."""
+        return self._down
+
+    def mark_down(self) -> None:
+        """Note that the server is away (the listener heard it first)."""
+        self._down = True
+
+    def _guard(self, fn: Callable[[], T], *, probe: bool = False) -> T:
+        if self._down and not probe:
+            raise StoreError(f"{_UNREACHABLE} (it went away; waiting for it to return).")
         try:
             return fn()
         except PoolTimeout as exc:
+            self._down = True
             waited = f"no connection within {_POOL_TIMEOUT_S:g} s"
             raise StoreError(f"{_UNREACHABLE} ({waited}).") from exc
         except psycopg.Error as exc:
             error = classify(exc, self.target)
             if error is None:
                 raise
+            if isinstance(exc, psycopg.OperationalError):
+                self._down = True
             raise error from exc
 
     @contextmanager
@@ -207,6 +249,20 @@ class PgDatabase:
 
         with self._borrowed():
             return self._guard(attempt)
+
+    def write_direct(self, fn: Callable[[PgConnection], T]) -> T:
+        """Like :meth:`write`, on a new connection of its own (not the pool's).
+
+        For the first writes after an outage: the pool may still be waiting out its reconnection
+        back-off (see :meth:`renew_pool`).
+        """
+
+        def attempt() -> T:
+            with self.connect() as raw, raw.transaction():
+                return fn(PgConnection(raw))
+
+        with self._borrowed():
+            return self._guard(attempt, probe=True)
 
     def read(self, fn: Callable[[PgConnection], T], *, interrupt: Interrupt | None = None) -> T:
         """Run ``fn`` on a pooled connection in autocommit mode.

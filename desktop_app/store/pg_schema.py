@@ -134,6 +134,13 @@ _V1: Final[tuple[str, ...]] = (
     "CREATE UNIQUE INDEX ix_message_codes_live ON message_codes (profile, number) WHERE ended = ''",
     "CREATE UNIQUE INDEX ix_message_codes_uuid ON message_codes (message_uuid)",
     "CREATE INDEX ix_message_codes_created ON message_codes (created_at, id)",
+    # Every action a client sent, once (pg_outbox): a replay of one that ran is skipped.
+    """
+    CREATE TABLE applied_actions (
+        uuid       UUID        PRIMARY KEY,
+        applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+    )
+    """,
     f"""
     CREATE FUNCTION verify_desk_notify() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN

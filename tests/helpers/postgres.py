@@ -12,11 +12,11 @@ set-up) and :data:`APP_ROLE`, which logs in over TCP with a password (scram-sha-
 agent would. Each test gets a database of its own, owned by the app role.
 
 Fixtures: ``postgres_server`` (one server per session, the first time a test asks, stopped at
-session end), ``pg_url``/``pg_password`` (a fresh empty database for the test), and
-``history_backend`` (``"sqlite"`` here; tests/store and tests/usecases parametrise it over both).
-Without the cluster tools the PostgreSQL tests are skipped with the package to install, except
-under ``CI=true``, where a missing server is an error.
-"""
+session end), ``own_postgres`` (a server for one test, which it may stop and start),
+``pg_url``/``pg_password`` (a fresh empty database for the test), and ``history_backend``
+(``"sqlite"`` here; tests/store and tests/usecases parametrise it over both). Without the cluster
+tools the PostgreSQL tests are skipped with the package to install, except under ``CI=true``, where
+a missing server is an error. """
 
 from __future__ import annotations
 
@@ -168,6 +168,14 @@ _session_server: PostgresServer | None = None
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     """One throw-away PostgreSQL server for the whole session, started on first use."""
+    server = start_server()
+    yield server
+    server.remove()
+
+
+@pytest.fixture
+def own_postgres() -> Iterator[PostgresServer]:
+    """A server of this test's own, which it may stop and start (an outage)."""
     server = start_server()
     yield server
     server.remove()
