@@ -307,6 +307,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .audit import add_audit_options  # here: .audit imports this module
 
     add_audit_options(history)
+    from .team import add_history_commands  # here: .team imports this module
+
+    add_history_commands(history, lambda nested: _add_global_options(nested, suppress=True))
 
     from .messages import add_message_commands  # here: .messages imports this module
     from .scenarios import add_run_command  # here: .scenarios imports this module

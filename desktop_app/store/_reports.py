@@ -19,3 +19,8 @@ def read(history: HistoryStore, fn: Callable[[SqlConnection], T]) -> T:
     error classification (``StoreError``) and close() safety as the history's own reads.
     """
     return history._db.read(fn)
+
+
+def write(history: HistoryStore, fn: Callable[[SqlConnection], T]) -> T:
+    """Run ``fn(connection)`` in one committed write transaction of the store (see ``read``)."""
+    return history._db.write(fn)

@@ -16,7 +16,8 @@ session end), ``own_postgres`` (a server for one test, which it may stop and sta
 ``pg_url``/``pg_password`` (a fresh empty database for the test), and ``history_backend``
 (``"sqlite"`` here; tests/store and tests/usecases parametrise it over both). Without the cluster
 tools the PostgreSQL tests are skipped with the package to install, except under ``CI=true``, where
-a missing server is an error. """
+a missing server is an error.
+"""
 
 from __future__ import annotations
 
