@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from desktop_app.domain.audit import ActionEntry, NewAction, verdict_outcome
 from desktop_app.domain.errors import StoreClosedError, StoreError
@@ -55,6 +55,8 @@ __all__ = [
     "UNSET", "AppliedEvent", "HistoryStore", "Interrupt", "NewRequest", "RequestChanges", "utc_now",
 ]  # fmt: skip
 
+
+R = TypeVar("R")
 
 _PENDING: Final = "pending"
 _PRUNE_BATCH: Final = 1000  # keeps each delete transaction (and the write lock) short
@@ -323,14 +325,18 @@ class HistoryStore:
         On a shared history nothing is found while its server is away: the action goes on and
         its writes wait in the outbox.
         """
+        return self._unless_away(lambda: self._db.query(sql, args), [])
+
+    def _unless_away(self, read: Callable[[], R], away: R) -> R:
+        """``read()``, or ``away`` when a shared history's server cannot be reached."""
         try:
-            return self._db.query(sql, args)
+            return read()
         except StoreClosedError:
             raise
         except StoreError:
             if self._shared is None:
                 raise
-            return []
+            return away
 
     def unresolved_start(
         self, *, profile: str, number: str, since: datetime
@@ -400,14 +406,11 @@ class HistoryStore:
 
         On a shared history whose server is away: none (the status refresher just waits).
         """
-        try:
-            return self.recent(limit=limit, status=VerificationStatus.IN_PROGRESS, profile=profile)
-        except StoreClosedError:
-            raise
-        except StoreError:
-            if self._shared is None:
-                raise
-            return []
+        def read() -> list[HistoryEntry]:
+            status = VerificationStatus.IN_PROGRESS
+            return self.recent(limit=limit, status=status, profile=profile)
+
+        return self._unless_away(read, [])
 
     # -- API calls -------------------------------------------------------------------------
 

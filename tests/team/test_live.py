@@ -9,17 +9,10 @@ import pytest
 
 from desktop_app.app import AppContext
 from desktop_app.settings.profiles import Profile
+from tests.helpers.windows import send_in_window
 
 NUMBER = "+44 7400 123456"
 
-
-def _send(qtbot: Any, ctx: AppContext, number: str = "+44 7400 123456") -> str:
-    form = ctx.window.send_form
-    form.number_edit.setText(number)
-    form.brand_edit.setText("Acme")
-    with qtbot.waitSignal(form.sent, timeout=5000) as blocker:
-        form.send_button.click()
-    return str(blocker.args[0].request_id)
 
 
 def _shown(ctx: AppContext) -> list[str | None]:
@@ -36,7 +29,7 @@ def test_a_send_in_one_window_reaches_the_other_through_notify(
     assert _shown(b) == []
     # B hears it from the server (LISTEN), not from a poll: its ``changed`` fires first.
     with qtbot.waitSignal(b.history.changed, timeout=5000):
-        rid = _send(qtbot, a)
+        rid = send_in_window(qtbot, a, NUMBER)
     qtbot.waitUntil(lambda: rid in _shown(b), timeout=5000)
     assert b.window.history_label.isHidden()  # the server is reachable
 
@@ -46,7 +39,7 @@ def test_a_start_refused_as_already_running_names_the_agent_who_started_it(
 ) -> None:
     monkeypatch.setenv("LOGNAME", "ana")  # the OS user each desk records as the operator
     a = open_window("a")
-    rid = _send(qtbot, a, NUMBER)
+    rid = send_in_window(qtbot, a, NUMBER)
     # Ben's desk talks to the same (sandbox) API as Ana's, under a profile of his own.
     monkeypatch.setenv("LOGNAME", "ben")
     api = a.sandbox.url

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from desktop_app.app import AppContext, build_app
+from desktop_app.app import build_app
 from desktop_app.domain.history_url import PostgresTarget, parse_history_url
 from desktop_app.domain.history_writes import NewRequest, RequestChanges
 from desktop_app.domain.models import VerificationStatus
@@ -16,6 +16,7 @@ from desktop_app.settings.credentials import SessionCredentialStore
 from desktop_app.store import pg_outbox
 from desktop_app.store.history import HistoryStore
 from tests.helpers.postgres import PostgresServer
+from tests.helpers.windows import send_in_window
 
 IN_PROGRESS = VerificationStatus.IN_PROGRESS
 
@@ -80,14 +81,6 @@ def test_an_action_sent_twice_runs_once(shared: HistoryStore) -> None:
     assert found is not None and found.checks_count == 1
 
 
-def _send(qtbot: Any, ctx: AppContext, number: str) -> str:
-    form = ctx.window.send_form
-    form.number_edit.setText(number)
-    form.brand_edit.setText("Acme")
-    with qtbot.waitSignal(form.sent, timeout=15000) as blocker:
-        form.send_button.click()
-    return str(blocker.args[0].request_id)
-
 
 def test_a_window_keeps_working_through_an_outage_and_its_rows_arrive(
     qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, own_postgres: PostgresServer
@@ -104,11 +97,11 @@ def test_a_window_keeps_working_through_an_outage_and_its_rows_arrive(
     try:
         with qtbot.waitSignal(ctx.session.profile_changed, timeout=5000):
             ctx.activate()
-        before = _send(qtbot, ctx, "+44 7400 123456")
+        before = send_in_window(qtbot, ctx, "+44 7400 123456")
         label = ctx.window.history_label
         own_postgres.stop()
         qtbot.waitUntil(lambda: not label.isHidden(), timeout=10000)  # the status bar says so
-        during = _send(qtbot, ctx, "+44 7400 123457")  # the session keeps working
+        during = send_in_window(qtbot, ctx, "+44 7400 123457", 15000)  # the session keeps working
         own_postgres.start()
         qtbot.waitUntil(label.isHidden, timeout=15000)
         qtbot.waitUntil(lambda: during in [r.request_id for r in ctx.window.recent.model.rows()],
