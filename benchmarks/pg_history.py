@@ -73,7 +73,8 @@ def _fill(server: Any, dbname: str, rows: int) -> dict[str, float]:
 
     from desktop_app.store import pg_schema
 
-    indexes = [s for s in pg_schema.MIGRATIONS[0] if s.startswith("CREATE INDEX ix_requests")]
+    steps = [statement for step in pg_schema.MIGRATIONS for statement in step]
+    indexes = [s for s in steps if s.startswith("CREATE INDEX ix_requests")]
     timings: dict[str, float] = {}
     with psycopg.connect(server.admin_dsn(dbname), autocommit=True) as conn:
         for statement in indexes:

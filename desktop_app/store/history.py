@@ -298,9 +298,10 @@ class HistoryStore:
         """
         if (history_id is None) == (request_id is None):
             raise ValueError("give history_id or request_id")
-        return self._db.read(
+        # A detail shown beside a row: while a shared history's server is away, none.
+        return self._unless_away(lambda: self._db.read(
             lambda conn: _audit.actions_of(conn, history_id=history_id, request_id=request_id)
-        )
+        ), [])
 
     def get(self, row_id: int) -> HistoryEntry:
         """Return one request by row id.
@@ -447,7 +448,9 @@ class HistoryStore:
     def calls(self, request_id: str) -> list[CallEntry]:
         """Return the calls made about one request, oldest first."""
         sql = f"SELECT {CALL_COLUMNS} FROM calls WHERE request_id = ? ORDER BY started_at, id"
-        return [call(row) for row in self._db.query(sql, (request_id,))]
+        none: list[tuple[Any, ...]] = []
+        rows = self._unless_away(lambda: self._db.query(sql, (request_id,)), none)
+        return [call(row) for row in rows]
 
     def recent_calls(self, limit: int = 100) -> list[CallEntry]:
         """Return the latest calls, newest first."""

@@ -40,8 +40,7 @@ _CANCELLED_WHY = "It was cancelled"
 
 def started_by(entry: HistoryEntry) -> str:
     """Who started a request, as the panel says it: the agent, their computer and profile."""
-    where = getattr(entry, "host", "")
-    text = f"Started by {entry.operator}" + (f" on {where}" if where else "")
+    text = f"Started by {entry.operator}" + (f" on {entry.host}" if entry.host else "")
     return f"{text} (profile {entry.profile})"
 
 
