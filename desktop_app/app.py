@@ -45,6 +45,8 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     import httpx
     from PySide6.QtWidgets import QApplication
 
@@ -127,21 +129,28 @@ class AppOptions:
         sandbox_latency: Seconds the built-in sandbox waits before each answer.
         credentials: A credential store instead of the OS keyring (tests, session-only).
         poll_ms: The handset poll and status refresh interval.
+        history_url: ``--history-url`` (docs/team.md); None: the environment, the profile's,
+            else the local SQLite file.
+        history_passwords: Where shared-history passwords are read (tests); None: the keyring.
     """
 
     transport: httpx.BaseTransport | None = None
     sandbox_latency: float = 0.0
     credentials: CredentialStore | None = None
     poll_ms: int = 1000
+    history_url: str | None = None
+    history_passwords: CredentialStore | None = None
 
 
 class _CommandLine:
     """The parsed options (a plain class: a dataclass costs a millisecond at start-up)."""
 
     def __init__(
-        self, home: Path | None = None, profile: str | None = None, sandbox_latency: float = 0.0
+        self, home: Path | None = None, profile: str | None = None, sandbox_latency: float = 0.0,
+        history_url: str | None = None,
     ) -> None:
         self.home, self.profile, self.sandbox_latency = home, profile, sandbox_latency
+        self.history_url = history_url
 
 
 def parse_args(argv: Sequence[str] | None = None) -> _CommandLine:
@@ -161,8 +170,11 @@ def parse_args(argv: Sequence[str] | None = None) -> _CommandLine:
     parser.add_argument("--profile", metavar="NAME", help="start on this profile")
     parser.add_argument("--sandbox-latency", type=float, default=0.0, metavar="S",
                         help="seconds the built-in sandbox waits before each answer")
+    parser.add_argument("--history-url", metavar="URL",
+                        help="the history: sqlite:///path or postgresql://user@host:port/db (a "
+                        "team's shared history; password from the keyring; docs/team.md)")
     parsed = parser.parse_args(args)
-    return _CommandLine(parsed.home, parsed.profile, parsed.sandbox_latency)
+    return _CommandLine(parsed.home, parsed.profile, parsed.sandbox_latency, parsed.history_url)
 
 
 def display_missing() -> bool:
@@ -404,6 +416,8 @@ class AppContext:
         if self.refresher is not None and self.handset is not None:
             self.refresher.stop()
             self.handset.stop()
+        if self.history is not None:
+            self.history.stop_live()
         if self.messages is not None:
             self.messages.shutdown()  # no status webhook may write once the store closes
         if self.clock is not None:
@@ -466,7 +480,8 @@ class _ShellProfiles:
 def build_app(*, home: Path | None = None, transport: httpx.BaseTransport | None = None,
               sandbox_latency: float = 0.0, profile: str | None = None,
               credentials: CredentialStore | None = None, log_to_file: bool = True,
-              poll_ms: int = 1000, deferred: bool = False) -> AppContext:
+              poll_ms: int = 1000, deferred: bool = False, history_url: str | None = None,
+              history_passwords: CredentialStore | None = None) -> AppContext:
     """Build every object of the app; a ``QApplication`` must exist. Nothing is shown yet.
 
     Args:
@@ -477,6 +492,8 @@ def build_app(*, home: Path | None = None, transport: httpx.BaseTransport | None
         credentials: A credential store instead of the OS keyring (tests, session-only).
         log_to_file: Attach the redacting rotating log file in ``paths.log_dir``.
         poll_ms: The handset poll and status refresh interval.
+        history_url: The history to use (``--history-url``); see :class:`AppOptions`.
+        history_passwords: Shared-history passwords instead of the keyring (tests).
         deferred: Build only the window's shell (and the settings, log and preferences it
             needs); the services and pages come with :meth:`AppContext.populate`, which
             :meth:`AppContext.start` runs right after the first paint.
@@ -516,13 +533,49 @@ def build_app(*, home: Path | None = None, transport: httpx.BaseTransport | None
                           "handset_visible": prefs.handset_visible,
                           "presenter_mode": prefs.presenter_mode})
     options = AppOptions(transport=transport, sandbox_latency=sandbox_latency,
-                         credentials=credentials, poll_ms=poll_ms)
+                         credentials=credentials, poll_ms=poll_ms, history_url=history_url,
+                         history_passwords=history_passwords)
     ctx = AppContext(paths, prefs_store, prefs, window, profile_store, options,
                      log_secrets=log_secrets, log_handler=handler, initial_profile=profile)
     window.closing.connect(ctx.save_state)
     if not deferred:
         ctx.populate()
     return ctx
+
+
+def _file_key(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _open_history(ctx: AppContext, clock: Callable[[], datetime]) -> HistoryStore:
+    """Open the history this session writes.
+
+    The first given of ``--history-url``, the environment's, the starting profile's
+    (docs/team.md); else the local SQLite file. A shared history that cannot be opened (server
+    unreachable, bad URL, no keyring) is reported in the status bar and the session keeps its
+    history in the local file instead.
+    """
+    from desktop_app.domain.errors import VerifyDeskError
+    from desktop_app.domain.history_url import HistoryUrlError, PostgresTarget
+    from desktop_app.settings.history_target import chosen_history_url, history_password
+    from desktop_app.store.history import HistoryStore
+
+    profile = ctx.profile_store.get(ctx.initial_profile or ctx.profile_store.active_name())
+    try:
+        target = chosen_history_url(ctx.options.history_url, profile)
+        if isinstance(target, PostgresTarget):
+            password = history_password(target, ctx.options.history_passwords)
+            # Writes made while the server is away wait here (one file per database).
+            outbox = ctx.paths.data_dir / f"outbox-{_file_key(target.keyring_item)}.sqlite3"
+            return HistoryStore(str(target), clock=clock, password=password, outbox=outbox)
+        if target is not None:
+            return HistoryStore(target.path, clock=clock)
+    except (HistoryUrlError, VerifyDeskError) as exc:
+        log.warning("shared history not opened: %s", exc)
+        ctx.window.show_history_reachable(False, str(exc))
+    return HistoryStore(ctx.paths.history_db, clock=clock)
 
 
 def _build_services(ctx: AppContext) -> None:
@@ -542,7 +595,6 @@ def _build_services(ctx: AppContext) -> None:
     from desktop_app.services.session import SessionService
     from desktop_app.services.verification import VerificationService
     from desktop_app.settings.credentials import FollowingItems, KeyringCredentialStore
-    from desktop_app.store.history import HistoryStore
     from desktop_app.ui.settings_dialog import SettingsDialog
     from desktop_app.usecases.session import current_actor, open_desk
 
@@ -551,10 +603,13 @@ def _build_services(ctx: AppContext) -> None:
     runners = build_runners()
     # One clock (the active server's) for every time shown and every time the history stamps.
     clock = ServerClock(runners.handset, ctx.server_time)
-    history_store = HistoryStore(paths.history_db, clock=clock)
+    history_store = _open_history(ctx, clock)
     store = options.credentials if options.credentials is not None else KeyringCredentialStore()
     verification = VerificationService(runners.network)
     history = HistoryService(runners.store, history_store)
+    # A team's shared history: every agent's rows reach Recent requests as they are written.
+    history.reachable.connect(window.show_history_reachable)
+    history.start_live()
 
     def not_found_grace() -> float:
         # The sandbox's search never lags; the real API's may, for a minute after an end.
@@ -797,7 +852,8 @@ def _run(argv: Sequence[str] | None) -> int:
     app.setOrganizationName("Verify Desk")
     app.setDesktopFileName("verify-desk")
     # The shell only: the services and the pages are built just after the first paint.
-    ctx = build_app(sandbox_latency=args.sandbox_latency, profile=args.profile, deferred=True)
+    ctx = build_app(sandbox_latency=args.sandbox_latency, profile=args.profile, deferred=True,
+                    history_url=args.history_url)
     _install_excepthook(ctx.window)
     app.aboutToQuit.connect(ctx.shutdown)
     kept: list[object] = []

@@ -23,4 +23,5 @@ pytest_plugins = [
     "tests.helpers.qt",
     "tests.helpers.sandbox",
     "tests.helpers.secret_service",
+    "tests.helpers.postgres",
 ]

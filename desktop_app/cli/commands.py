@@ -193,6 +193,10 @@ def run_command(args: argparse.Namespace) -> CommandResult:
     Raises:
         VerifyDeskError: Whatever the desk or the connection raised.
     """
+    if args.command == "history" and getattr(args, "history_command", None):
+        from .team import run_history_command  # the PostgreSQL driver loads only for these
+
+        return CommandResult(*run_history_command(args))
     if args.command == "history":
         return _history(args)
     if args.command == "message" and args.message_command == "keyring":

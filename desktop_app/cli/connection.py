@@ -26,6 +26,11 @@ from desktop_app.domain.errors import (
     StoreError,
     ValidationFailed,
 )
+from desktop_app.domain.history_url import (
+    HistoryUrlError,
+    PostgresTarget,
+    SqliteTarget,
+)
 from desktop_app.domain.models import ApiCredentials
 from desktop_app.domain.phone import default_region_from_locale
 from desktop_app.settings.credentials import (
@@ -34,6 +39,7 @@ from desktop_app.settings.credentials import (
     KeyringCredentialStore,
     resolve_credentials,
 )
+from desktop_app.settings.history_target import ENV_VAR, chosen_history_url, history_password
 from desktop_app.settings.paths import AppPaths
 from desktop_app.settings.profiles import SANDBOX_PROFILE, Profile, ProfileStore, url_problem
 from desktop_app.store.history import HistoryStore, utc_now
@@ -268,10 +274,43 @@ def open_store(path: Path, clock: Clock = utc_now) -> HistoryStore:
         raise error from None
 
 
+def history_url(args: argparse.Namespace) -> SqliteTarget | PostgresTarget | None:
+    """``--history-url``, else ``$VERIFY_DESK_HISTORY_URL``, unless ``--history-db`` is given.
+
+    Raises:
+        CliUsageError: Both ``--history-db`` and ``--history-url``.
+        ValidationFailed: The URL breaks a rule (a password in it...), naming where it came from.
+    """
+    given: str | None = getattr(args, "history_url", None)
+    if given and args.history_db:
+        raise CliUsageError("choose one of --history-db and --history-url")
+    if args.history_db:
+        return None
+    try:
+        return chosen_history_url(given, None)
+    except HistoryUrlError as exc:
+        field = "--history-url" if given else ENV_VAR
+        raise ValidationFailed([FieldError(field, str(exc))]) from None
+
+
+def open_shared(target: PostgresTarget, clock: Clock = utc_now) -> HistoryStore:
+    """Open a team's PostgreSQL history, its password from the keyring (if one is stored).
+
+    Raises:
+        StoreError: The server cannot be reached, refuses the login or cannot be migrated.
+        CredentialsUnavailable: The keyring cannot be used.
+    """
+    return HistoryStore(str(target), clock=clock, password=history_password(target))
+
+
 @contextmanager
 def open_history(args: argparse.Namespace, clock: Clock = utc_now) -> Iterator[HistoryStore]:
     """Open the history store for one command and close it afterwards."""
-    history = open_store(history_path(args), clock)
+    url = history_url(args)
+    if isinstance(url, PostgresTarget):
+        history = open_shared(url, clock)
+    else:
+        history = open_store(url.path if url is not None else history_path(args), clock)
     try:
         yield history
     finally:

@@ -166,6 +166,14 @@ def _add_global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> N
         help="history database file (default: the app's data folder)",
     )
     add(
+        "--history-url",
+        metavar="URL",
+        default=default(None),
+        help="the history as a URL: sqlite:///path or postgresql://user@host:port/db (a team's "
+        "shared history; its password comes from the keyring); default: "
+        "$VERIFY_DESK_HISTORY_URL, else --history-db",
+    )
+    add(
         "--region",
         metavar="XX",
         type=_region,
@@ -299,6 +307,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .audit import add_audit_options  # here: .audit imports this module
 
     add_audit_options(history)
+    from .team import add_history_commands  # here: .team imports this module
+
+    add_history_commands(history, lambda nested: _add_global_options(nested, suppress=True))
 
     from .messages import add_message_commands  # here: .messages imports this module
     from .scenarios import add_run_command  # here: .scenarios imports this module

@@ -27,15 +27,18 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 
 from desktop_app.domain.audit import ActionEntry
 from desktop_app.domain.models import CallEntry, HistoryEntry, VerificationStatus
 from desktop_app.domain.phone import display_number
 from desktop_app.services.tasks import Task, TaskRunner
 from desktop_app.store.history import HistoryStore, Interrupt
+
+if TYPE_CHECKING:
+    from desktop_app.store.pg_listen import HistoryListener
 
 __all__ = ["HistoryService", "as_batch_thread"]
 
@@ -83,11 +86,23 @@ class HistoryService(QObject):
     Every method returns a ``Task``. Without a store (the history could not be opened) the
     tasks succeed with empty answers, so the window shows an empty page instead of an error.
 
+    A team's shared history (PostgreSQL) is also *live*: :meth:`start_live` listens for every
+    agent's writes on a connection and thread of its own (``store.pg_listen``; no polling) and
+    emits ``changed`` for each, queued to the GUI thread; ``reachable`` says when the server
+    goes away and comes back.
+
+    Signals:
+        changed(): Request rows were written (by any agent) since the window last loaded.
+        reachable(bool): The shared history's server went away (False) or is back (True).
+
     Args:
         runner: The store runner (not the network one).
         history: The open store, or None when there is none.
         parent: The Qt parent.
     """
+
+    changed = Signal()
+    reachable = Signal(bool)
 
     def __init__(
         self, runner: TaskRunner, history: HistoryStore | None, parent: QObject | None = None
@@ -95,6 +110,27 @@ class HistoryService(QObject):
         super().__init__(parent)
         self._runner = runner
         self._history = history
+        self._listener: HistoryListener | None = None
+
+    def start_live(self) -> bool:
+        """Listen for every agent's writes to a shared history.
+
+        Returns:
+            False when there is nothing to hear (a SQLite history, or none).
+        """
+        if self._listener is not None or self._history is None:
+            return self._listener is not None
+        # Emitted on the listener's thread: Qt queues them to the receivers' (GUI) thread.
+        self._listener = self._history.listen(
+            lambda _row: self.changed.emit(), self.reachable.emit
+        )
+        return self._listener is not None
+
+    def stop_live(self) -> None:
+        """Stop listening (idempotent); call before the store closes."""
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.stop()
 
     @property
     def available(self) -> bool:

@@ -25,6 +25,7 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 from desktop_app.domain.errors import FieldError, ValidationFailed
+from desktop_app.domain.history_url import HistoryUrlError, parse_history_url
 from desktop_app.settings import _jsonfile
 
 SANDBOX_PROFILE_NAME: Final = "Sandbox"
@@ -45,6 +46,9 @@ class Profile:
     #: Where Messages API sends go (``https://api-eu.vonage.com``...); "" is the API host.
     #: The built-in Sandbox profile's messages always go to the app's own sandbox.
     messages_host: str = ""
+    #: Where this profile's history lives (docs/team.md): empty for the local SQLite file, or
+    #: ``postgresql://user@host:port/db`` for a team's shared one (its password: the keyring).
+    history_url: str = ""
 
 
 SANDBOX_PROFILE: Final = Profile(
@@ -115,6 +119,11 @@ def validate_profile(profile: Profile) -> None:
         problem = url_problem(profile.callback_url, allow_path=True)
         if problem:
             errors.append(FieldError("callback_url", problem))
+    if profile.history_url:
+        try:
+            parse_history_url(profile.history_url)
+        except HistoryUrlError as exc:
+            errors.append(FieldError("history_url", str(exc)))
     if profile.api_key != profile.api_key.strip():
         errors.append(FieldError("api_key", "must not start or end with spaces"))
     if errors:

@@ -9,11 +9,11 @@ the caller names, else the newest row with its request id (the history's own rul
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any, Final
 
 from desktop_app.domain.audit import ActionEntry, NewAction
 from desktop_app.store._connection import from_micros
+from desktop_app.store.backend import SqlConnection
 
 ACTION_COLUMNS: Final = (
     "id, history_id, request_id, kind, outcome, profile, operator, host, acted_at"
@@ -26,8 +26,37 @@ _INSERT: Final = (
 _ORDER: Final = "ORDER BY acted_at, id"
 
 
+def insert_statement(
+    action: NewAction, now: int, *, history_id: int | None = None
+) -> tuple[str, list[object]]:
+    """The ``INSERT`` (and its arguments) writing one action; see :func:`insert_action`."""
+    row = action.history_id if history_id is None else history_id
+    args: list[object] = [
+        row, action.request_id, action.request_id, row, str(action.kind), str(action.outcome),
+        action.profile, action.user, action.host, now,
+    ]  # fmt: skip
+    return _INSERT, args
+
+
+def insert_for_row(
+    action: NewAction, now: int, where: str, key: object
+) -> tuple[str, list[object]]:
+    """The statement writing ``action`` on the row ``WHERE {where}`` finds, if one does.
+
+    For a change made by id: the action lands only when the row exists (as ``update_request``
+    records it only when its ``UPDATE`` changed a row), in the same transaction; ``where`` may
+    find a shared history's row by its UUID (``pg_outbox``) before its id is known.
+    """
+    sql = ("INSERT INTO actions (history_id, request_id, kind, outcome, profile, operator, host,"
+           " acted_at) SELECT id, COALESCE(?, request_id), ?, ?, ?, ?, ?, ?"
+           f" FROM requests WHERE {where}")  # fmt: skip
+    args: list[object] = [action.request_id, str(action.kind), str(action.outcome),
+                          action.profile, action.user, action.host, now, key]  # fmt: skip
+    return sql, args
+
+
 def insert_action(
-    conn: sqlite3.Connection, action: NewAction, now: int, *, history_id: int | None = None
+    conn: SqlConnection, action: NewAction, now: int, *, history_id: int | None = None
 ) -> int:
     """Write one action (in ``conn``'s transaction); return its id.
 
@@ -37,10 +66,8 @@ def insert_action(
         now: Its time (UTC microseconds).
         history_id: The row it concerns, overriding ``action.history_id``.
     """
-    row = action.history_id if history_id is None else history_id
-    args = (row, action.request_id, action.request_id, row, str(action.kind),
-            str(action.outcome), action.profile, action.user, action.host, now)  # fmt: skip
-    return conn.execute(_INSERT, args).lastrowid or 0
+    sql, args = insert_statement(action, now, history_id=history_id)
+    return conn.execute(sql, args).lastrowid or 0
 
 
 def action_entry(row: tuple[Any, ...]) -> ActionEntry:
@@ -52,7 +79,7 @@ def action_entry(row: tuple[Any, ...]) -> ActionEntry:
 
 
 def actions_of(
-    conn: sqlite3.Connection, *, history_id: int | None, request_id: str | None
+    conn: SqlConnection, *, history_id: int | None, request_id: str | None
 ) -> list[ActionEntry]:
     """The actions on one history row, or on one request id (its rows' too), oldest first."""
     args: list[object]

@@ -116,6 +116,9 @@ class Database:
         path: A file path, ``":memory:"``, or a ``file:`` URI (e.g. ``file:h.db?mode=ro``).
     """
 
+    #: Which SQL dialect the query modules speak to it (see ``backend``).
+    dialect: Final = "sqlite"
+
     #: How long SQLite itself waits for a lock, then how often and how long we retry.
     busy_timeout_ms: int = 5000
     busy_retry_delays: tuple[float, ...] = (0.05, 0.25)

@@ -9,7 +9,6 @@ the rules.
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 from typing import Any, Final
 
@@ -25,6 +24,7 @@ from desktop_app.domain.message_codes import (
 from desktop_app.domain.models import VerificationStatus
 from desktop_app.store._connection import from_micros, to_micros
 from desktop_app.store._sql import changes
+from desktop_app.store.backend import SqlConnection
 
 _CODE_COLUMNS: Final = (
     "id, profile, number, message_uuid, history_id, salt, digest, expires_at, wrong_codes, ended"
@@ -41,12 +41,12 @@ def _code(row: tuple[Any, ...]) -> StoredCode:
 
 
 def _end_code(
-    conn: sqlite3.Connection, code: StoredCode, ending: VerificationStatus, now: datetime
+    conn: SqlConnection, code: StoredCode, ending: VerificationStatus, now: datetime
 ) -> None:
     """End a live code (its hash wiped) and, while it is IN PROGRESS, its row."""
     conn.execute(
-        "UPDATE message_codes SET ended = ?, salt = x'', digest = x'' WHERE id = ? AND ended = ''",
-        (str(ending), code.id),
+        "UPDATE message_codes SET ended = ?, salt = ?, digest = ? WHERE id = ? AND ended = ''",
+        (str(ending), b"", b"", code.id),
     )
     if code.history_id is not None:
         sets, args = changes(to_micros(now), RequestChanges(status=ending))
@@ -57,7 +57,7 @@ def _end_code(
 
 
 def reserve_code(
-    conn: sqlite3.Connection,
+    conn: SqlConnection,
     *,
     profile: str,
     number: str,
@@ -92,7 +92,7 @@ def reserve_code(
 
 
 def attach_code(
-    conn: sqlite3.Connection,
+    conn: SqlConnection,
     code_id: int,
     *,
     history_id: int | None = None,
@@ -107,7 +107,7 @@ def attach_code(
 
 
 def end_code(
-    conn: sqlite3.Connection, code_id: int, ending: VerificationStatus, now: datetime
+    conn: SqlConnection, code_id: int, ending: VerificationStatus, now: datetime
 ) -> bool:
     """End a live code by id (its row too, while IN PROGRESS); False when it was not live."""
     row = conn.execute(
@@ -119,7 +119,7 @@ def end_code(
     return True
 
 
-def find_code(conn: sqlite3.Connection, message_uuid: str) -> StoredCode | None:
+def find_code(conn: SqlConnection, message_uuid: str) -> StoredCode | None:
     """The code a message carried, live or ended, or None."""
     row = conn.execute(
         f"SELECT {_CODE_COLUMNS} FROM message_codes WHERE message_uuid = ?", (message_uuid,)
@@ -128,7 +128,7 @@ def find_code(conn: sqlite3.Connection, message_uuid: str) -> StoredCode | None:
 
 
 def settle_check(
-    conn: sqlite3.Connection, code_id: int, candidate: bytes, now: datetime
+    conn: SqlConnection, code_id: int, candidate: bytes, now: datetime
 ) -> tuple[CodeVerdict, StoredCode]:
     """Judge one check of a code and record it on the code and its row.
 

@@ -8,7 +8,6 @@ status webhook updates the timeline and the row together. See ``schema._V3`` for
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -28,6 +27,7 @@ from desktop_app.domain.messages_status import MessageStatus, MessageStatusEvent
 from desktop_app.domain.models import VerificationStatus
 from desktop_app.store._connection import from_micros, to_micros
 from desktop_app.store._sql import changes
+from desktop_app.store.backend import SqlConnection
 
 _MESSAGE_ROW: Final = (
     "SELECT id, kind, channels, status, delivery_status, delivery_leg FROM requests WHERE id ="
@@ -77,12 +77,12 @@ class _Message(NamedTuple):
         return tuple(name for name in self.channels.split(",") if name)
 
 
-def _message(conn: sqlite3.Connection, message_uuid: str) -> _Message | None:
+def _message(conn: SqlConnection, message_uuid: str) -> _Message | None:
     row = conn.execute(_MESSAGE_ROW, (message_uuid,)).fetchone()
     return None if row is None else _Message(*row)
 
 
-def _leg_prices(conn: sqlite3.Connection, message_uuid: str) -> tuple[Decimal | None, str]:
+def _leg_prices(conn: SqlConnection, message_uuid: str) -> tuple[Decimal | None, str]:
     """The message's price: each leg's latest reported price, added up."""
     latest: dict[int, tuple[Decimal, str]] = {}
     rows = conn.execute(
@@ -120,12 +120,13 @@ def _entry(event: MessageStatusEvent, leg: int, now: datetime) -> MessageEventEn
     )  # fmt: skip
 
 
-def _insert(conn: sqlite3.Connection, entry: MessageEventEntry, *, applied: bool) -> bool:
+def _insert(conn: SqlConnection, entry: MessageEventEntry, *, applied: bool) -> bool:
     """Add ``entry`` to the timeline; False when it already had this leg's status."""
     return bool(
         conn.execute(
-            f"INSERT OR IGNORE INTO message_events ({_EVENT_COLUMNS}, applied)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            # An upsert both dialects read (SQLite since 3.24): a repeat inserts nothing.
+            f"INSERT INTO message_events ({_EVENT_COLUMNS}, applied)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
             (
                 entry.message_uuid, entry.leg, entry.channel, entry.status.value,
                 to_micros(entry.occurred_at), to_micros(entry.received_at), entry.error_code,
@@ -137,7 +138,7 @@ def _insert(conn: sqlite3.Connection, entry: MessageEventEntry, *, applied: bool
 
 
 def _show(
-    conn: sqlite3.Connection, message: _Message, entry: MessageEventEntry, now: datetime
+    conn: SqlConnection, message: _Message, entry: MessageEventEntry, now: datetime
 ) -> tuple[bool, bool]:
     """Apply a recorded status to the row; return (shown now, ended the row's code)."""
     legs = message.legs or (entry.channel,)
@@ -164,15 +165,15 @@ def _show(
     conn.execute(f"UPDATE requests SET {sets} WHERE id = ?", [*args, message.row_id])
     if ended_code:
         conn.execute(
-            "UPDATE message_codes SET ended = ?, salt = x'', digest = x''"
+            "UPDATE message_codes SET ended = ?, salt = ?, digest = ?"
             " WHERE message_uuid = ? AND ended = ''",
-            (str(VerificationStatus.FAILED), entry.message_uuid),
+            (str(VerificationStatus.FAILED), b"", b"", entry.message_uuid),
         )
     return shown, ended_code
 
 
 def apply_event(
-    conn: sqlite3.Connection,
+    conn: SqlConnection,
     event: MessageStatusEvent,
     *,
     items_number: int | None,
@@ -199,7 +200,7 @@ def apply_event(
                         ended_code=ended_code)  # fmt: skip
 
 
-def adopt_events(conn: sqlite3.Connection, message_uuid: str, now: datetime) -> int:
+def adopt_events(conn: SqlConnection, message_uuid: str, now: datetime) -> int:
     """Apply the statuses that arrived before the message's row had its id; return how many."""
     orphans = conn.execute(
         f"SELECT id, {_EVENT_COLUMNS} FROM message_events WHERE message_uuid = ?"
@@ -241,7 +242,7 @@ def _event(row: tuple[Any, ...]) -> MessageEventEntry:
     )  # fmt: skip
 
 
-def events(conn: sqlite3.Connection, message_uuid: str) -> list[MessageEventEntry]:
+def events(conn: SqlConnection, message_uuid: str) -> list[MessageEventEntry]:
     """A message's timeline: leg by leg, each leg's statuses in lifecycle order."""
     rows = conn.execute(
         f"SELECT {_EVENT_COLUMNS} FROM message_events WHERE message_uuid = ? AND applied = 1"

@@ -8,12 +8,11 @@ never waits a whole switch interval for a store thread.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Final, TypeVar
+from typing import Any, Final, Protocol, TypeVar
 
 from desktop_app.domain.errors import QueryInterrupted
 
@@ -39,6 +38,12 @@ def map_rows(rows: Sequence[tuple[Any, ...]], convert: Callable[[tuple[Any, ...]
     return out
 
 
+class Interruptible(Protocol):
+    """A connection whose running statement another thread can stop (SQLite's or ours)."""
+
+    def interrupt(self) -> None: ...
+
+
 class Interrupt:
     """Stops one read from another thread: ``fire()`` interrupts it if it runs, or before it runs.
 
@@ -48,7 +53,7 @@ class Interrupt:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._conn: sqlite3.Connection | None = None
+        self._conn: Interruptible | None = None
         self._fired = False
 
     @property
@@ -69,7 +74,7 @@ class Interrupt:
             raise QueryInterrupted("The history query was superseded by a newer one.")
 
     @contextmanager
-    def bound(self, conn: sqlite3.Connection) -> Iterator[None]:
+    def bound(self, conn: Interruptible) -> Iterator[None]:
         """Let ``fire`` interrupt ``conn`` while the block runs."""
         with self._lock:
             self.check()

@@ -28,7 +28,6 @@ and are scanned with ``LIKE`` (they match often, so the scan stops early).
 from __future__ import annotations
 
 import functools
-import sqlite3
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -42,8 +41,10 @@ from desktop_app.store._sql import (
     like_clause,
     search_text,
     text_clause,
+    trigram_clause,
     who_args,
 )
+from desktop_app.store.backend import Dialect, SqlConnection
 
 #: How many of the newest candidates a common term's ``LIKE`` scan reads at most.
 WINDOW: Final = 5000
@@ -65,7 +66,7 @@ def _where(terms: list[str]) -> str:
 
 
 def recent_rows(
-    conn: sqlite3.Connection,
+    conn: SqlConnection,
     *,
     limit: int,
     text: str,
@@ -73,6 +74,7 @@ def recent_rows(
     profile: str | None,
     before: tuple[int, int] | None,
     interrupt: Interrupt | None = None,
+    dialect: Dialect = "sqlite",
 ) -> list[tuple[Any, ...]]:
     """Return one page of request rows (``REQUEST_COLUMNS`` order), newest first.
 
@@ -84,6 +86,7 @@ def recent_rows(
         profile: Only this profile, or None.
         before: ``(created_at micros, id)`` of the previous page's last row, or None.
         interrupt: Checked between statements (``Interrupt.fire`` stops a running one).
+        dialect: PostgreSQL answers any term in one statement (see ``_trigram_page``).
     """
     if limit <= 0:
         return []  # SQLite reads a negative LIMIT as "no limit"
@@ -99,6 +102,8 @@ def recent_rows(
         base.append("(created_at, id) < (?, ?)")
         args.extend(before)
     term = search_text(text)
+    if term and dialect == "postgresql":
+        return _trigram_page(conn, base, args, term, limit)
     if len(term) < 3:
         like_sql, like_args = like_clause(term)
         where, extra = ([*base, like_sql], like_args) if term else (base, [])
@@ -133,7 +138,7 @@ def recent_rows(
 
 
 def _common(
-    conn: sqlite3.Connection,
+    conn: SqlConnection,
     base: list[str],
     args: list[object],
     term: str,
@@ -162,3 +167,18 @@ def _common(
             [*args, *edge, *fts_args, limit - len(rows)],
         ).fetchall()
     return rows
+
+
+def _trigram_page(
+    conn: SqlConnection, base: list[str], args: list[object], term: str, limit: int
+) -> list[tuple[Any, ...]]:
+    """PostgreSQL's page for a search term: one statement.
+
+    Its planner picks the ``pg_trgm`` index for a rare term and the backwards
+    ``(created_at, id)`` walk (stopping at ``LIMIT``) for a common one.
+    """
+    sql, extra = trigram_clause(term)
+    return list(
+        conn.execute(f"{_SELECT} {_where([*base, sql])} {_ORDER} LIMIT ?", [*args, *extra, limit])
+        .fetchall()
+    )

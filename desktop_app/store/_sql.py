@@ -10,6 +10,8 @@ from typing import Any, Final
 from desktop_app.domain.history_writes import NewRequest, RequestChanges
 from desktop_app.domain.models import CallEntry, HistoryEntry, VerificationStatus
 from desktop_app.store._connection import from_micros, to_micros
+from desktop_app.store.backend import Dialect
+from desktop_app.store.pg_schema import SEARCH_EXPR
 
 REQUEST_COLUMNS: Final = (
     "id, profile, operator, api_version, kind, number, brand, workflow_id, request_id, status,"
@@ -82,6 +84,22 @@ def fts_clause(term: str) -> tuple[str, list[object]]:
     return "id IN (SELECT rowid FROM requests_fts WHERE requests_fts MATCH ?)", [phrase]
 
 
+#: PostgreSQL's audit side of a text search: the operator or host *starts with* the term, any
+#: case, through the ``lower(...) text_pattern_ops`` indexes (``pg_schema``).
+PG_WHO_SQL: Final = "(lower(operator) LIKE ? ESCAPE '\\' OR lower(host) LIKE ? ESCAPE '\\')"
+
+
+def trigram_clause(term: str) -> tuple[str, list[object]]:
+    """PostgreSQL's history filter, through its indexes.
+
+    ``ILIKE`` on the expression the ``pg_trgm`` index covers (number, request id, brand), or who
+    (:data:`PG_WHO_SQL`).
+    """
+    who = [_escaped(term.lower()) + "%"] * 2
+    sql = f"({SEARCH_EXPR} ILIKE ? ESCAPE '\\' OR {PG_WHO_SQL})"
+    return sql, ["%" + _escaped(term) + "%", *who]
+
+
 def text_clause(term: str) -> tuple[str, list[object]]:
     """The history filter through the indexes: a substring of number, id or brand, or who."""
     sql, args = fts_clause(term)
@@ -97,7 +115,7 @@ def like_clause(term: str) -> tuple[str, list[object]]:
 
 
 def filters(
-    text: str, status: VerificationStatus | None, profile: str | None
+    text: str, status: VerificationStatus | None, profile: str | None, dialect: Dialect = "sqlite"
 ) -> tuple[list[str], list[object]]:
     """Build the ``WHERE`` terms (and arguments) shared by ``recent`` and ``count``."""
     where: list[str] = []
@@ -110,7 +128,10 @@ def filters(
         args.append(str(status))
     term = search_text(text)
     if term:
-        sql, extra = text_clause(term) if len(term) >= 3 else like_clause(term)
+        if dialect == "postgresql":
+            sql, extra = trigram_clause(term)
+        else:
+            sql, extra = text_clause(term) if len(term) >= 3 else like_clause(term)
         where.append(sql)
         args.extend(extra)
     return where, args
@@ -121,6 +142,12 @@ _NEW_COLUMNS: Final = tuple(f.name for f in fields(NewRequest))
 INSERT_REQUEST: Final = (
     f"INSERT INTO requests ({', '.join(_NEW_COLUMNS)}, status, created_at, updated_at)"
     f" VALUES ({', '.join('?' * (len(_NEW_COLUMNS) + 3))})"
+)
+
+
+#: PostgreSQL's: the same with the row's client-made UUID first (``pg_outbox``).
+INSERT_REQUEST_UUID: Final = INSERT_REQUEST.replace("(profile,", "(uuid, profile,", 1).replace(
+    "VALUES (", "VALUES (CAST(? AS uuid), ", 1
 )
 
 

@@ -41,7 +41,6 @@ Group keys are computed in SQL so that grouping happens in the scan:
 from __future__ import annotations
 
 import itertools
-import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
@@ -60,6 +59,7 @@ from desktop_app.domain.phone import region_of_prefix
 from desktop_app.domain.reports import Breakdown, breakdown
 from desktop_app.store._connection import to_micros
 from desktop_app.store._reports import read
+from desktop_app.store.backend import SqlConnection
 from desktop_app.store.history import HistoryStore
 
 __all__ = ["data_range", "run_analytics"]
@@ -238,7 +238,7 @@ def _hour_aligned(item: Breakdown, query: AnalyticsQuery, offsets: Offsets) -> b
 
 
 def _timeline(
-    conn: sqlite3.Connection,
+    conn: SqlConnection,
     item: Breakdown,
     query: AnalyticsQuery,
     offsets: Offsets,
@@ -279,7 +279,7 @@ def _timeline(
 
 
 def _by_index(
-    conn: sqlite3.Connection, item: Breakdown, query: AnalyticsQuery
+    conn: SqlConnection, item: Breakdown, query: AnalyticsQuery
 ) -> tuple[list[CountRow], list[SecondsRow]]:
     """A breakdown with a covering index, walked whole in its order (no sort)."""
     column, index = _INDEXED[item.name]
@@ -293,7 +293,7 @@ def _by_index(
 
 
 def _general(
-    conn: sqlite3.Connection, item: Breakdown, query: AnalyticsQuery, first: int, last: int
+    conn: SqlConnection, item: Breakdown, query: AnalyticsQuery, first: int, last: int
 ) -> tuple[list[CountRow], list[SecondsRow]]:
     """Any breakdown over the rows ``[first, last]`` of the range, read by time."""
     # One range per query: given two, SQLite may walk the index over the wider one.
@@ -315,7 +315,7 @@ def _general(
 
 
 def _aggregate(
-    conn: sqlite3.Connection, item: Breakdown, query: AnalyticsQuery
+    conn: SqlConnection, item: Breakdown, query: AnalyticsQuery
 ) -> tuple[list[CountRow], list[SecondsRow]]:
     where, args = _where(query)
     conn.execute("BEGIN")  # one snapshot for the bounds and every query

@@ -16,7 +16,6 @@ anyway, which the trigram index cannot make cheaper.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from typing import Any, Final
@@ -28,6 +27,7 @@ from desktop_app.store._audit import ACTION_COLUMNS, action_entry
 from desktop_app.store._connection import to_micros
 from desktop_app.store._reports import read
 from desktop_app.store._sql import REQUEST_COLUMNS, entry, like_clause, search_text
+from desktop_app.store.backend import SqlConnection
 from desktop_app.store.history import HistoryStore
 
 __all__ = ["PAGE_SIZE", "count_matching", "export_pages", "page_actions"]
@@ -62,7 +62,7 @@ def _filter_sql(flt: HistoryFilter) -> tuple[list[str], list[object]]:
     return where, args
 
 
-def _fetch(sql: str, args: list[object]) -> Callable[[sqlite3.Connection], list[Any]]:
+def _fetch(sql: str, args: list[object]) -> Callable[[SqlConnection], list[Any]]:
     return lambda conn: conn.execute(sql, args).fetchall()
 
 

@@ -15,27 +15,29 @@ Thread safety, time format and indexes are described in ``_connection`` and ``sc
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from desktop_app.domain.audit import ActionEntry, NewAction, verdict_outcome
+from desktop_app.domain.errors import StoreClosedError, StoreError
 from desktop_app.domain.history_writes import UNSET, NewRequest, RequestChanges
 from desktop_app.domain.message_codes import CodeVerdict, StoredCode
 from desktop_app.domain.message_delivery import MessageEventEntry
 from desktop_app.domain.messages_status import MessageStatusEvent
 from desktop_app.domain.models import CallEntry, HistoryEntry, VerificationStatus
 from desktop_app.store import _audit, _message_codes, _messages
-from desktop_app.store._connection import Database, to_micros
+from desktop_app.store._connection import to_micros
 from desktop_app.store._messages import AppliedEvent
 from desktop_app.store._reading import Interrupt, map_rows
 from desktop_app.store._search import page_entry, recent_rows
 from desktop_app.store._sql import (
     CALL_COLUMNS,
     INSERT_REQUEST,
+    INSERT_REQUEST_UUID,
     REQUEST_COLUMNS,
     call,
     changes,
@@ -43,11 +45,18 @@ from desktop_app.store._sql import (
     filters,
     new_row,
 )
+from desktop_app.store.backend import HistoryDatabase, SqlConnection, open_database, shared_writes
+
+if TYPE_CHECKING:
+    from desktop_app.store.pg_listen import HistoryListener
+    from desktop_app.store.pg_outbox import SharedWrites, Statement
 
 __all__ = [
     "UNSET", "AppliedEvent", "HistoryStore", "Interrupt", "NewRequest", "RequestChanges", "utc_now",
 ]  # fmt: skip
 
+
+R = TypeVar("R")
 
 _PENDING: Final = "pending"
 _PRUNE_BATCH: Final = 1000  # keeps each delete transaction (and the write lock) short
@@ -60,20 +69,108 @@ def utc_now() -> datetime:
 
 
 class HistoryStore:
-    """The history database (stdlib ``sqlite3``, no Qt), safe to call from any thread.
+    """The history database (SQLite or a team's PostgreSQL, no Qt), safe to call from any thread.
 
     Args:
         path: The database file (created with its folder if missing), ``":memory:"`` for
-            tests, or a ``file:`` URI string (``"file:/x/history.sqlite3?mode=ro"``).
+            tests, a ``file:`` URI string (``"file:/x/history.sqlite3?mode=ro"``), or a history
+            URL (``sqlite:///...`` or ``postgresql://user@host:port/db``; docs/team.md).
         clock: Returns "now"; injected so tests control timestamps.
+        password: The PostgreSQL password (from the keyring); never part of ``path``.
+        outbox: For a PostgreSQL history: the local file where writes wait while the server
+            is away (``pg_outbox``); None: such a write raises ``StoreError``.
 
     Raises:
-        StoreError: The file cannot be opened, created or migrated (environment problem).
+        StoreError: The database cannot be opened, created, reached or migrated (environment).
+        HistoryUrlError: ``path`` is a malformed history URL.
     """
 
-    def __init__(self, path: Path | str, *, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        password: str | None = None,
+        outbox: Path | None = None,
+    ) -> None:
         self._clock = clock
-        self._db = Database(path)
+        self._db: HistoryDatabase = open_database(path, password=password)
+        self._shared: SharedWrites | None = None
+        if self._db.dialect == "postgresql":
+            self._shared = shared_writes(self._db, outbox)
+            self._shared.flush()  # what an earlier session left waiting
+
+    @property
+    def offline(self) -> bool:
+        """True while writes wait for a shared history's server (see ``pg_outbox``)."""
+        return self._shared is not None and self._shared.offline
+
+    def flush(self) -> int:
+        """Send the writes waiting for the shared history's server; return how many went."""
+        return 0 if self._shared is None else self._shared.flush()
+
+    def _write(
+        self, sql: str, args: Sequence[object], *, new_row: str | None = None
+    ) -> tuple[int, int]:
+        """One writing statement: (rowcount, new row id); a shared history's may be queued."""
+        return self._run([(sql, args)], new_row=new_row)
+
+    def _run(
+        self, statements: Sequence[Statement], *, new_row: str | None = None
+    ) -> tuple[int, int]:
+        """Statements in one transaction: (rowcount, new row id) of the first.
+
+        On a shared history they are one once-only action, queued while its server is away.
+        """
+        if self._shared is not None:
+            return self._shared.write(statements, new_row=new_row)
+
+        def run(conn: SqlConnection) -> tuple[int, int]:
+            first: tuple[int, int] | None = None
+            for sql, args in statements:
+                cursor = conn.execute(sql, args)
+                first = first or (cursor.rowcount, cursor.lastrowid or 0)
+            assert first is not None
+            return first
+
+        return self._db.write(run)
+
+    def _row(self, row_id: int) -> tuple[str, object]:
+        """The ``WHERE`` term and argument finding a request or call by id."""
+        return ("id = ?", row_id) if self._shared is None else self._shared.row_key(row_id)
+
+    @property
+    def dialect(self) -> str:
+        """``"sqlite"`` or ``"postgresql"``."""
+        return self._db.dialect
+
+    def listen(
+        self, on_change: Callable[[str], None], on_reachable: Callable[[bool], None]
+    ) -> HistoryListener | None:
+        """Hear every writer's request rows as they are written (a shared history only).
+
+        Starts a listener on a thread and connection of its own (``pg_listen``); the caller
+        stops it. Returns None for a SQLite history, where only this process writes.
+        """
+        from desktop_app.store.pg_database import PgDatabase
+
+        if not isinstance(self._db, PgDatabase):
+            return None
+        from desktop_app.store.pg_listen import HistoryListener
+
+        db = self._db
+
+        def reachable(up: bool) -> None:
+            if up:
+                db.renew_pool()
+                self.flush()  # before the windows reload: they then see the queued rows
+            else:
+                db.mark_down()  # no call waits for a pooled connection in vain meanwhile
+            on_reachable(up)
+
+        listener = HistoryListener(self._db.connect, on_change, reachable)
+        listener.start()
+        return listener
 
     def close(self, *, wait: float | None = None, interrupt: bool = True) -> bool:
         """Close the database safely while other threads may still use it; idempotent.
@@ -90,6 +187,8 @@ class HistoryStore:
             True when the connections are closed; False when a call outlived ``wait`` (the
             last call to return closes them).
         """
+        if self._shared is not None:
+            self._shared.close()
         return self._db.close(wait=wait, interrupt=interrupt)
 
     def _now(self) -> int:
@@ -99,7 +198,11 @@ class HistoryStore:
 
     def add_request(self, new: NewRequest) -> int:
         """Record a start about to be sent, with status ``OUTCOME UNKNOWN``; return its row id."""
-        return self._db.execute(INSERT_REQUEST, new_row(new, self._now()))[1]
+        if self._shared is None:
+            return self._db.execute(INSERT_REQUEST, new_row(new, self._now()))[1]
+        row_uuid = str(uuid.uuid4())
+        args = (row_uuid, *new_row(new, self._now()))
+        return self._write(INSERT_REQUEST_UUID, args, new_row=row_uuid)[1]
 
     def _write_with(
         self, sql: str, args: list[object], request_id: str, action: NewAction | None
@@ -109,13 +212,10 @@ class HistoryStore:
         if action is not None and action.request_id is None:
             action = replace(action, request_id=request_id)
 
-        def write(conn: sqlite3.Connection) -> int:
-            count = conn.execute(sql, args).rowcount
-            if action is not None:
-                _audit.insert_action(conn, action, now)
-            return count
-
-        return self._db.write(write)
+        statements: list[Statement] = [(sql, args)]
+        if action is not None:
+            statements.append(_audit.insert_statement(action, now))
+        return self._run(statements)[0]
 
     def update_request(
         self, row_id: int, change: RequestChanges, *, action: NewAction | None = None
@@ -132,15 +232,11 @@ class HistoryStore:
         """
         now = self._now()
         sets, args = changes(now, change)
-        sql = f"UPDATE requests SET {sets} WHERE id = ?"
-
-        def write(conn: sqlite3.Connection) -> int:
-            count = conn.execute(sql, [*args, row_id]).rowcount
-            if count and action is not None:
-                _audit.insert_action(conn, action, now, history_id=row_id)
-            return count
-
-        if self._db.write(write) == 0:
+        where, key = self._row(row_id)
+        statements: list[Statement] = [(f"UPDATE requests SET {sets} WHERE {where}", [*args, key])]
+        if action is not None:
+            statements.append(_audit.insert_for_row(action, now, where, key))
+        if self._run(statements)[0] == 0:
             raise KeyError(f"no history row with id {row_id}")
 
     def update_by_request_id(
@@ -190,8 +286,7 @@ class HistoryStore:
 
     def add_action(self, action: NewAction) -> int:
         """Record an action that changed no row (a refused cancel, a next); return its id."""
-        now = self._now()
-        return self._db.write(lambda conn: _audit.insert_action(conn, action, now))
+        return self._run([_audit.insert_statement(action, self._now())])[1]
 
     def actions(
         self, *, history_id: int | None = None, request_id: str | None = None
@@ -203,9 +298,10 @@ class HistoryStore:
         """
         if (history_id is None) == (request_id is None):
             raise ValueError("give history_id or request_id")
-        return self._db.read(
+        # A detail shown beside a row: while a shared history's server is away, none.
+        return self._unless_away(lambda: self._db.read(
             lambda conn: _audit.actions_of(conn, history_id=history_id, request_id=request_id)
-        )
+        ), [])
 
     def get(self, row_id: int) -> HistoryEntry:
         """Return one request by row id.
@@ -221,8 +317,27 @@ class HistoryStore:
     def find(self, request_id: str) -> HistoryEntry | None:
         """Return the (newest) request with this API request id, or None."""
         sql = f"SELECT {REQUEST_COLUMNS} FROM requests WHERE {_NEWEST_WITH_ID}"
-        rows = self._db.query(sql, (request_id,))
+        rows = self._lookup(sql, (request_id,))
         return entry(rows[0]) if rows else None
+
+    def _lookup(self, sql: str, args: Sequence[object]) -> list[tuple[Any, ...]]:
+        """A lookup before an action (``find``, ``unresolved_start``).
+
+        On a shared history nothing is found while its server is away: the action goes on and
+        its writes wait in the outbox.
+        """
+        return self._unless_away(lambda: self._db.query(sql, args), [])
+
+    def _unless_away(self, read: Callable[[], R], away: R) -> R:
+        """``read()``, or ``away`` when a shared history's server cannot be reached."""
+        try:
+            return read()
+        except StoreClosedError:
+            raise
+        except StoreError:
+            if self._shared is None:
+                raise
+            return away
 
     def unresolved_start(
         self, *, profile: str, number: str, since: datetime
@@ -239,7 +354,7 @@ class HistoryStore:
             " ORDER BY created_at DESC, id DESC LIMIT 1"
         )
         args = (profile, number, str(VerificationStatus.UNKNOWN), to_micros(since))
-        rows = self._db.query(sql, args)
+        rows = self._lookup(sql, args)
         return entry(rows[0]) if rows else None
 
     def recent(
@@ -267,7 +382,7 @@ class HistoryStore:
         rows = self._db.read(
             lambda conn: recent_rows(
                 conn, limit=limit, text=text, status=status, profile=profile, before=keyset,
-                interrupt=interrupt,
+                interrupt=interrupt, dialect=self._db.dialect,
             ),
             interrupt=interrupt,
         )  # fmt: skip
@@ -283,13 +398,20 @@ class HistoryStore:
         profile: str | None = None,
     ) -> int:
         """Return how many requests match the same filters as ``recent``."""
-        where, args = filters(text, status, profile)
+        where, args = filters(text, status, profile, self._db.dialect)
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         return int(self._db.query(f"SELECT count(*) FROM requests {clause}", args)[0][0])
 
     def in_progress(self, *, profile: str | None = None, limit: int = 100) -> list[HistoryEntry]:
-        """Return the requests still ``IN PROGRESS``, newest first."""
-        return self.recent(limit=limit, status=VerificationStatus.IN_PROGRESS, profile=profile)
+        """Return the requests still ``IN PROGRESS``, newest first.
+
+        On a shared history whose server is away: none (the status refresher just waits).
+        """
+        def read() -> list[HistoryEntry]:
+            status = VerificationStatus.IN_PROGRESS
+            return self.recent(limit=limit, status=status, profile=profile)
+
+        return self._unless_away(read, [])
 
     # -- API calls -------------------------------------------------------------------------
 
@@ -297,11 +419,14 @@ class HistoryStore:
         self, *, profile: str, operator: str, operation: str, request_id: str | None = None
     ) -> int:
         """Record a call about to be made, with outcome ``"pending"``; return its id."""
-        return self._db.execute(
-            "INSERT INTO calls (profile, operator, operation, request_id, started_at, outcome)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (profile, operator, operation, request_id, self._now(), _PENDING),
-        )[1]
+        values = (profile, operator, operation, request_id, self._now(), _PENDING)
+        sql = ("INSERT INTO calls (profile, operator, operation, request_id, started_at, outcome)"
+               " VALUES (?, ?, ?, ?, ?, ?)")  # fmt: skip
+        if self._shared is None:
+            return self._db.execute(sql, values)[1]
+        call_uuid = str(uuid.uuid4())
+        sql = sql.replace("(profile,", "(uuid, profile,").replace("VALUES (", "VALUES (?, ")
+        return self._write(sql, (call_uuid, *values), new_row=call_uuid)[1]
 
     def end_call(
         self,
@@ -313,16 +438,19 @@ class HistoryStore:
         request_id: str | None = None,
     ) -> None:
         """Record how a call ended; ``request_id`` (when given) fills in the call's id."""
-        self._db.execute(
+        where, key = self._row(call_id)
+        self._write(
             "UPDATE calls SET finished_at = ?, outcome = ?, api_status = ?, error_text = ?,"
-            " request_id = COALESCE(?, request_id) WHERE id = ?",
-            (self._now(), outcome, api_status, error_text, request_id, call_id),
+            f" request_id = COALESCE(?, request_id) WHERE {where}",
+            (self._now(), outcome, api_status, error_text, request_id, key),
         )
 
     def calls(self, request_id: str) -> list[CallEntry]:
         """Return the calls made about one request, oldest first."""
         sql = f"SELECT {CALL_COLUMNS} FROM calls WHERE request_id = ? ORDER BY started_at, id"
-        return [call(row) for row in self._db.query(sql, (request_id,))]
+        none: list[tuple[Any, ...]] = []
+        rows = self._unless_away(lambda: self._db.query(sql, (request_id,)), none)
+        return [call(row) for row in rows]
 
     def recent_calls(self, limit: int = 100) -> list[CallEntry]:
         """Return the latest calls, newest first."""
@@ -388,7 +516,7 @@ class HistoryStore:
         ``action`` (the cancel that ended it) is recorded with it, only when it ended it.
         """
 
-        def write(conn: sqlite3.Connection) -> bool:
+        def write(conn: SqlConnection) -> bool:
             ended = _message_codes.end_code(conn, code_id, ending, now)
             if ended and action is not None:
                 _audit.insert_action(conn, action, to_micros(now))
@@ -408,7 +536,7 @@ class HistoryStore:
         ``action`` is recorded in that transaction, its outcome the verdict's word.
         """
 
-        def write(conn: sqlite3.Connection) -> tuple[CodeVerdict, StoredCode]:
+        def write(conn: SqlConnection) -> tuple[CodeVerdict, StoredCode]:
             verdict, code = _message_codes.settle_check(conn, code_id, candidate, now)
             if action is not None:
                 judged = replace(action, outcome=verdict_outcome(verdict))

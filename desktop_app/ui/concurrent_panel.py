@@ -30,12 +30,18 @@ from desktop_app.ui import messages
 from desktop_app.ui.details_disclosure import MessageLine
 from desktop_app.ui.formatting import format_duration, format_request_id, status_text
 
-__all__ = ["CANCEL_TOOLTIP", "ConcurrentPanel"]
+__all__ = ["CANCEL_TOOLTIP", "ConcurrentPanel", "started_by"]
 
 CANCEL_TOOLTIP = "Cancel the running request (allowed from 30 s after its start)"
 CHECK_TOOLTIP = "Open the check form on the running request"
 _LOOKING_UP = "Looking the request up…"
 _CANCELLED_WHY = "It was cancelled"
+
+
+def started_by(entry: HistoryEntry) -> str:
+    """Who started a request, as the panel says it: the agent, their computer and profile."""
+    text = f"Started by {entry.operator}" + (f" on {entry.host}" if entry.host else "")
+    return f"{text} (profile {entry.profile})"
 
 
 class ConcurrentPanel(QFrame):
@@ -81,6 +87,10 @@ class ConcurrentPanel(QFrame):
         self.id_label.setWordWrap(True)
         self.timing_label = QLabel(self)
         self.timing_label.setWordWrap(True)
+        #: Who started it, from the history row (on a team's shared history: any agent's).
+        self.agent_label = QLabel(self)
+        self.agent_label.setWordWrap(True)
+        self.agent_label.setVisible(False)
         self.message_line = MessageLine(self, name="Running request problem")
         self.check_button = QPushButton("Check code", self)
         self.check_button.setToolTip(CHECK_TOOLTIP)
@@ -96,6 +106,7 @@ class ConcurrentPanel(QFrame):
         layout = QVBoxLayout(self)
         layout.addWidget(self.title_label)
         layout.addWidget(self.id_label)
+        layout.addWidget(self.agent_label)
         layout.addWidget(self.timing_label)
         layout.addWidget(self.message_line)
         layout.addLayout(buttons)
@@ -115,6 +126,8 @@ class ConcurrentPanel(QFrame):
         self._cancelled = False
         self._show_id()
         self.timing_label.setText(_LOOKING_UP)
+        self.agent_label.clear()
+        self.agent_label.setVisible(False)
         self.message_line.clear()
         self.show_button.setEnabled(True)
         self._apply_rules()
@@ -158,6 +171,8 @@ class ConcurrentPanel(QFrame):
     def _on_history_entry(self, entry: HistoryEntry | None) -> None:
         if entry is not None and entry.request_id == self.request_id:
             self._entry = entry
+            self.agent_label.setText(started_by(entry))
+            self.agent_label.setVisible(True)
             self._on_timer_timeout()
 
     def _on_search_records(self, records: tuple[VerificationRecord, ...]) -> None:

@@ -338,6 +338,11 @@ class MainWindow(QMainWindow):
         self.busy_bar.setAccessibleName("Working")
         self.busy_bar.setVisible(False)
         self.statusBar().addWidget(self.connection_label, 1)
+        #: Shown only while a team's shared history cannot be reached.
+        self.history_label = QLabel("", self)
+        self.history_label.setAccessibleName("Shared history")
+        self.history_label.setVisible(False)
+        self.statusBar().addPermanentWidget(self.history_label)
         self.statusBar().addPermanentWidget(self.busy_bar)
         self.page_actions = [_action(text, self, key) for key, text in
                              (("Ctrl+1", "&Send page"), ("Ctrl+2", "&Check page"),
@@ -429,6 +434,15 @@ class MainWindow(QMainWindow):
         self.presenter_action.toggled.connect(self.set_presenter_mode)
 
     # -- stage 2: the pages ---------------------------------------------------------------------
+
+    def show_history_reachable(self, reachable: bool, detail: str = "") -> None:
+        """Say in the status bar whether the team's shared history can be reached."""
+        self.history_label.setText(
+            "" if reachable else "Shared history unreachable: new requests are kept on this "
+            "computer"
+        )
+        self.history_label.setToolTip(detail)
+        self.history_label.setVisible(not reachable)
 
     def populate(self, *, session: Any, verification: Any, history: Any, refresher: Any,
                  handset: Any, clock: ServerClock | None = None,

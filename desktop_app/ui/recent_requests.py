@@ -253,6 +253,8 @@ class RecentRequestsView(QWidget):
         self.table.doubleClicked.connect(self.check_action.trigger)  # ignored when disabled
         self.reload_timer.timeout.connect(self.reload)
         self._verification.history_changed.connect(self._on_verification_history_changed)
+        # Another agent's rows (a shared history): the same debounced reload as our own.
+        self._history.changed.connect(self._on_verification_history_changed)
         self._refresher.refreshed.connect(self._on_refresher_refreshed)
         self.records.updated.connect(self._on_records_updated)
         self.records.failed.connect(self.request_actions.show_failure)

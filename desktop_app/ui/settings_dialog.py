@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from typing_extensions import override
 
 from desktop_app.domain.errors import CredentialsUnavailable
+from desktop_app.domain.history_url import HistoryUrlError, parse_history_url
 from desktop_app.settings.profiles import url_problem
 from desktop_app.ui import formatting, messages
 from desktop_app.ui.details_disclosure import MessageLine
@@ -103,6 +104,9 @@ class SettingsDialog(QDialog):
         self.api_key_edit = QLineEdit()
         self.secret_edit = QLineEdit()
         self.secret_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        #: A team's shared history (docs/team.md); empty: this computer's own file.
+        self.history_url_edit = QLineEdit()
+        self.history_url_edit.setPlaceholderText("This computer; to share: postgresql://user@host/db")
         self.readonly_label = wrapped(SANDBOX_TEXT)
         self.validation_label = wrapped()
         self.result_label = MessageLine(name="Result")
@@ -132,6 +136,7 @@ class SettingsDialog(QDialog):
         form.addRow("REST host:", self.rest_host_edit)
         form.addRow("API key:", self.api_key_edit)
         form.addRow("API secret:", self.secret_edit)
+        form.addRow("History URL:", self.history_url_edit)
         actions = QHBoxLayout()
         actions.addWidget(self.test_button)
         actions.addWidget(self.save_button)
@@ -173,7 +178,8 @@ class SettingsDialog(QDialog):
         self.profiles_list.currentRowChanged.connect(self._on_profiles_list_current_row_changed)
         self.add_button.clicked.connect(self._on_add_button_clicked)
         self.remove_button.clicked.connect(self._on_remove_button_clicked)
-        for edit in (self.name_edit, self.api_host_edit, self.rest_host_edit, self.api_key_edit):
+        for edit in (self.name_edit, self.api_host_edit, self.rest_host_edit, self.api_key_edit,
+                     self.history_url_edit):
             edit.textChanged.connect(self._on_field_text_changed)
         self.test_button.clicked.connect(self._on_test_button_clicked)
         self.save_button.clicked.connect(self._on_save_button_clicked)
@@ -209,6 +215,7 @@ class SettingsDialog(QDialog):
             "rest_host": self.rest_host_edit.text().strip() or DEFAULT_REST_HOST,
             "api_key": self.api_key_edit.text().strip(),
             "messages_host": self.messages_box.messages_host,
+            "history_url": self.history_url_edit.text().strip(),
         }
         if self._editing is not None:
             return dataclasses.replace(self._editing, **values)
@@ -239,6 +246,11 @@ class SettingsDialog(QDialog):
                 problems.append(problem)
         if not self.api_key_edit.text().strip():
             problems.append("API key is required")
+        if self.history_url_edit.text().strip():
+            try:
+                parse_history_url(self.history_url_edit.text())
+            except HistoryUrlError as exc:
+                problems.append(str(exc))
         self.validation_label.setText("\n".join(problems))
         return problems
 
@@ -253,12 +265,13 @@ class SettingsDialog(QDialog):
         self.api_host_edit.setText(profile.api_host if profile is not None else "")
         self.rest_host_edit.setText(profile.rest_host if profile is not None else "")
         self.api_key_edit.setText(getattr(profile, "api_key", "") if profile is not None else "")
+        self.history_url_edit.setText(getattr(profile, "history_url", "") if profile else "")
         self.secret_edit.clear()  # a stored secret is never shown, not even masked
         self.secret_edit.setPlaceholderText(STORED_PLACEHOLDER if profile else "API secret")
         for widget in (self.save_button, self.remove_button):
             widget.setEnabled(not sandbox)
         for edit in (self.api_host_edit, self.rest_host_edit, self.api_key_edit,
-                     self.secret_edit):
+                     self.secret_edit, self.history_url_edit):
             edit.setEnabled(not sandbox)
             self.form.setRowVisible(edit, not sandbox)  # the sandbox needs none of them
         self.readonly_label.setVisible(sandbox)

@@ -14,18 +14,20 @@ module                 fixtures
 ``qt``                 ``make_runner`` (``qtbot`` itself comes from pytest-qt)
 ``clock``              ``clock``, ``clock_start``
 ``secret_service``     ``secret_service``, ``secret_service_address``
+``postgres``           ``postgres_server`` (a throw-away PostgreSQL per session), ``own_postgres``,
+                       ``pg_database``, ``pg_url``, ``pg_password``, ``history_backend``
 ``log_guard``          no fixture: fails a test on an unexpected app warning
                        (opt out with ``@pytest.mark.expect_warnings``)
 =====================  ==========================================================================
 
-Plain helpers (no fixtures) for the folders that need them: :mod:`.desks` (real desks, the
-sandbox account, test numbers), :mod:`.tasks` (``settle``: wait for a task's outcome),
-:mod:`.mock_api` (api tests' recording transport), :mod:`.faults`, :mod:`.store_faults`,
-:mod:`.report_rows` (history rows written straight into the file), :mod:`.sandbox_api`,
-:mod:`.sandbox_v2`, :mod:`.sandbox_health`, :mod:`.messages_sandbox` (sandbox tests),
-:mod:`.fakes` and :mod:`.live_stack` (UI), :mod:`.scenario_fakes`, :mod:`.messages_fakes`,
-:mod:`.cli`, :mod:`.heartbeat`, :mod:`.faultserver` and :mod:`.hostile_servers` (servers that
-misbehave on purpose).
+Plain helpers (no fixtures) for the folders that need them: :mod:`.desks` (real desks, the sandbox
+account, test numbers), :mod:`.tasks` (``settle``: wait for a task's outcome), :mod:`.mock_api`
+(api tests' recording transport), :mod:`.faults`, :mod:`.store_faults`, :mod:`.report_rows`
+(history rows written straight into the file), :mod:`.sandbox_api`, :mod:`.sandbox_v2`,
+:mod:`.sandbox_health`, :mod:`.messages_sandbox` (sandbox tests), :mod:`.fakes` and
+:mod:`.live_stack` (UI), :mod:`.scenario_fakes`, :mod:`.messages_fakes`, :mod:`.cli`,
+:mod:`.windows` (drive a whole window context), :mod:`.heartbeat`, :mod:`.faultserver` and
+:mod:`.hostile_servers` (servers that misbehave on purpose).
 
 A folder's conftest defines only the fixtures that folder alone uses, and may set
 ``sandbox_options`` or ``clock_start`` for its tests; it never redefines a fixture from here.

@@ -123,6 +123,9 @@ class _Recorder(QObject):
 class FakeHistoryService(_Recorder):
     """``HistoryService``: ``recent`` answers with ``rows`` unless ``rows`` is None."""
 
+    changed = Signal()  # another agent's rows (a shared history): emit to simulate one
+    reachable = Signal(bool)
+
     def __init__(self, rows: list[Any] | None = None) -> None:
         super().__init__()
         self.rows = rows

@@ -121,12 +121,16 @@ def secret_service_address() -> Iterator[str]:
 
 
 @pytest.fixture
-def secret_service(secret_service_address: str, monkeypatch: pytest.MonkeyPatch) -> str:
+def secret_service(secret_service_address: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """Point this test's D-Bus session (and so ``keyring``) at the private Secret Service."""
     import keyring.backend
 
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", secret_service_address)
     # keyring decides once per process which backends work (jaraco's ``once``); an earlier
-    # test decided without this bus. Look again now, and again after this test.
+    # test decided without this bus. Look again now, and again after this test: a decision
+    # made with this bus (monkeypatch only restores an attribute that existed) would leave
+    # later tests a Secret Service backend whose bus is gone.
     monkeypatch.delattr(keyring.backend.get_all_keyring, "saved_result", raising=False)
-    return secret_service_address
+    yield secret_service_address
+    if hasattr(keyring.backend.get_all_keyring, "saved_result"):
+        del keyring.backend.get_all_keyring.saved_result

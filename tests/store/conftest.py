@@ -13,6 +13,7 @@ import pytest
 
 from desktop_app.store.history import HistoryStore
 from tests.helpers.clock import FakeClock
+from tests.helpers.history import open_test_history
 
 T0 = datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)
 
@@ -28,8 +29,10 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(db_path: Path, clock: FakeClock) -> Iterator[HistoryStore]:
-    h = HistoryStore(db_path, clock=clock)
+def store(
+    request: pytest.FixtureRequest, history_backend: str, db_path: Path, clock: FakeClock
+) -> Iterator[HistoryStore]:
+    h = open_test_history(request, history_backend, db_path, clock)
     yield h
     h.close()
 

@@ -55,6 +55,7 @@ def test_read_only_file_that_needs_a_migration_is_a_store_error(tmp_path: Path) 
         HistoryStore(f"file:{path}?mode=ro")
 
 
+@pytest.mark.sqlite_only  # SQLite's own file, pragmas or errors
 def test_disk_full_is_a_store_error_and_nothing_half_written(store: HistoryStore) -> None:
     writer = store._db._writer  # white-box: cap the file at its current size = a full disk
     pages = writer.execute("PRAGMA page_count").fetchone()[0]
@@ -110,6 +111,7 @@ def test_a_briefly_locked_database_succeeds_on_retry(
         h.close()
 
 
+@pytest.mark.sqlite_only  # SQLite's own file, pragmas or errors
 def test_reads_do_not_block_on_a_long_write(store: HistoryStore, db_path: Path) -> None:
     row = _add(store)
     other = sqlite3.connect(db_path, isolation_level=None)
@@ -142,6 +144,7 @@ def test_unopenable_location_is_a_store_error(tmp_path: Path) -> None:
         HistoryStore(f"file:{tmp_path}/missing/history.sqlite3?mode=ro")
 
 
+@pytest.mark.sqlite_only  # SQLite's own file, pragmas or errors
 def test_a_bug_is_not_disguised_as_a_store_error(store: HistoryStore) -> None:
     with pytest.raises(sqlite3.ProgrammingError):
         store.add_request(NewRequest(

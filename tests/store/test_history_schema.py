@@ -91,6 +91,7 @@ def test_a_newer_schema_is_refused(db_path: Path) -> None:
         HistoryStore(db_path)
 
 
+@pytest.mark.sqlite_only  # SQLite's own file, pragmas or errors
 def test_connection_settings(store: HistoryStore, db_path: Path) -> None:
     writer = store._db._writer  # white-box: the pragmas are per connection
     assert writer.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

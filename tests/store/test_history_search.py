@@ -56,11 +56,11 @@ def _fill(h: HistoryStore, clock) -> list[int]:
         ("\x00", []),
     ],
 )
-def test_recent_text_filter(mem_store, clock, text, expected) -> None:
-    rows = _fill(mem_store, clock)
-    got = [e.id for e in mem_store.recent(text=text)]
+def test_recent_text_filter(store, clock, text, expected) -> None:
+    rows = _fill(store, clock)
+    got = [e.id for e in store.recent(text=text)]
     assert got == [rows[i] for i in expected]
-    assert mem_store.count(text=text) == len(expected)
+    assert store.count(text=text) == len(expected)
 
 
 def test_recent_status_and_profile_filters(store, clock) -> None:
@@ -117,6 +117,7 @@ def test_search_matches_a_brute_force_scan(
         assert seen == expected, term
 
 
+@pytest.mark.sqlite_only  # SQLite's own file, pragmas or errors
 def test_search_index_follows_updates_and_deletes(store, clock) -> None:
     row = _add(store)
     store.update_request(row, RequestChanges(request_id="first-id"))

@@ -202,6 +202,7 @@ def test_default_clock_is_aware_utc(db_path: Path) -> None:
         h.close()
 
 
+@pytest.mark.sqlite_only  # SQLite's own file, pragmas or errors
 def test_timestamps_are_sortable_integers(store, db_path: Path) -> None:
     _add(store)
     conn = sqlite3.connect(db_path)

@@ -23,6 +23,7 @@ class Profile:
     api_key: str = ""
     is_sandbox: bool = False
     messages_host: str = ""
+    history_url: str = ""
 
 
 @pytest.fixture
@@ -204,3 +205,16 @@ def test_a_new_profile_stays_selected_after_save(dialog, session):
     assert dialog.name_edit.text() == "Live US"
     assert dialog.name_edit.isReadOnly()  # now the stored profile, edited in place
     assert dialog.result_label.text().startswith("Profile Live US saved")
+
+
+def test_a_history_url_with_a_password_is_refused_naming_the_field(dialog, session):
+    dialog.add_button.click()
+    dialog.name_edit.setText("Team")
+    dialog.api_key_edit.setText("key123")
+    dialog.history_url_edit.setText("postgresql://ana:hunter2@db.example.com/verify")
+    problems = dialog.validate()
+    assert any("history URL must not contain a password" in p for p in problems)
+    assert "hunter2" not in dialog.validation_label.text()
+    dialog.history_url_edit.setText("postgresql://ana@db.example.com/verify?sslmode=verify-full")
+    assert dialog.validate() == []
+    assert dialog.edited_profile().history_url.endswith("sslmode=verify-full")

@@ -7,7 +7,6 @@ and a stable outcome word, refusals included; nothing else (search, balance) rec
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from desktop_app.domain.messages import SMS, MessageRequest, Text
 from desktop_app.domain.v2_validation import V2ChannelForm, V2Form
 from desktop_app.domain.validation import StartForm
 from desktop_app.sandbox.server import SandboxServer
+from desktop_app.store._audit import ACTION_COLUMNS
 from desktop_app.store.history import HistoryStore
 from desktop_app.usecases.desk import Started, VerifyDesk
 from desktop_app.usecases.desk_v2 import open_desk_v2
@@ -68,9 +68,9 @@ def _verified_after_a_wrong_code(
     return started, code
 
 
-def _all_actions(history: HistoryStore, path: Path) -> int:
-    with sqlite3.connect(path) as conn:
-        return int(conn.execute("SELECT count(*) FROM actions").fetchone()[0])
+def _all_actions(history: HistoryStore) -> int:
+    # White-box, through the store's own connection: SQLite or PostgreSQL alike.
+    return int(history._db.query("SELECT count(*) FROM actions")[0][0])
 
 
 @pytest.fixture
@@ -83,7 +83,7 @@ def messages(http: httpx.Client, sandbox: SandboxServer, desk: VerifyDesk) -> It
 
 
 def test_v1_start_wrong_and_right_check_record_three_actions(
-    desk: VerifyDesk, history: HistoryStore, history_path: Path,
+    desk: VerifyDesk, history: HistoryStore,
     code_for: Callable[[str], str],
 ) -> None:  # fmt: skip
     started, _code = _verified_after_a_wrong_code(desk, code_for)
@@ -92,7 +92,7 @@ def test_v1_start_wrong_and_right_check_record_three_actions(
     assert _trail(history, started.history_id) == [
         ("start", "ok"), ("check", "wrong_code"), ("check", "ok"),
     ]  # fmt: skip
-    assert _all_actions(history, history_path) == 3
+    assert _all_actions(history) == 3
     action = history.actions(request_id=started.request_id)[0]
     assert action.request_id == started.request_id
     assert history.get(started.history_id).host == HOST
@@ -147,7 +147,7 @@ def test_v2_start_check_next_cancel(
 
 
 def test_messages_and_codes_by_message(
-    messages: MessageDesk, history: HistoryStore, history_path: Path
+    messages: MessageDesk, history: HistoryStore
 ) -> None:
     sent = messages.send(MessageRequest(SMS, "447700900300", "Acme", Text("Hello")))
     with pytest.raises(ControlRefusedError):
@@ -175,11 +175,11 @@ def test_messages_and_codes_by_message(
     )
     messages.cancel_code(second.message_uuid)
     assert _trail(history, second.history_id) == [("code_send", "ok"), ("code_cancel", "ok")]
-    assert _all_actions(history, history_path) == 9
+    assert _all_actions(history) == 9
 
 
 def test_no_code_or_secret_in_any_audit_field(
-    messages: MessageDesk, desk: VerifyDesk, history: HistoryStore, history_path: Path,
+    messages: MessageDesk, desk: VerifyDesk, history: HistoryStore,
     code_for: Callable[[str], str],
 ) -> None:  # fmt: skip
     _started, code = _verified_after_a_wrong_code(desk, code_for)
@@ -189,11 +189,11 @@ def test_no_code_or_secret_in_any_audit_field(
     with pytest.raises(WrongCodeError):
         messages.check_code(sent.message_uuid, "000000")
     messages.check_code(sent.message_uuid, CANARY_CODE)
-    with sqlite3.connect(history_path) as conn:
-        cells = [str(cell) for row in conn.execute("SELECT * FROM actions") for cell in row]
-        words = [cell for row in conn.execute(
-            "SELECT kind, outcome, profile, operator, host FROM actions") for cell in row]
-        hosts = [row[0] for row in conn.execute("SELECT host FROM requests")]
+    query = history._db.query  # white-box: either backend
+    cells = [str(cell) for row in query(f"SELECT {ACTION_COLUMNS} FROM actions") for cell in row]
+    words = [cell for row in query("SELECT kind, outcome, profile, operator, host FROM actions")
+             for cell in row]  # fmt: skip
+    hosts = [row[0] for row in query("SELECT host FROM requests ORDER BY id")]
     assert len(cells) == 9 * 6  # 6 actions of 9 columns
     for canary in (CANARY_CODE, code, _wrong(code), "000000", SANDBOX_CREDS.api_secret):
         assert canary not in cells, canary  # no column holds a code

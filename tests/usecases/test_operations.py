@@ -6,7 +6,6 @@ The family comes from the request's history row when there is one (a Messages AP
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -56,11 +55,11 @@ def _operations(history: HistoryStore) -> list[str]:
     return [c.operation for c in reversed(history.recent_calls())]
 
 
-def _record_as(history_path: Path, request_id: str, api_version: str) -> None:
+def _record_as(history: HistoryStore, request_id: str, api_version: str) -> None:
     """Rewrite a row's recorded family, as another front end (or app version) wrote it."""
-    with sqlite3.connect(history_path) as db:
-        db.execute("UPDATE requests SET api_version = ? WHERE request_id = ?",
-                   (api_version, request_id))  # fmt: skip
+    history._db.execute(  # white-box: either backend, as a raw statement
+        "UPDATE requests SET api_version = ? WHERE request_id = ?", (api_version, request_id)
+    )
 
 
 def test_v1_ids_go_to_verify_v1(
@@ -111,10 +110,10 @@ def test_one_search_answers_both_families_v1_first(
 
 
 def test_the_history_row_wins_over_the_id_shape(
-    ops: VerifyOperations, history: HistoryStore, history_path: Path
+    ops: VerifyOperations, history: HistoryStore
 ) -> None:
     rid = _v2(ops, "sms")  # a UUID, recorded as v2
-    _record_as(history_path, rid, "messages")  # a Messages API message_uuid looks the same
+    _record_as(history, rid, "messages")  # a Messages API message_uuid looks the same
     assert ops.family_of(rid) is ApiFamily.MESSAGES
     for call in (lambda: ops.check(rid, "1234"), lambda: ops.cancel(rid),
                  lambda: ops.next_event(rid), lambda: ops.search([rid])):  # fmt: skip
@@ -124,7 +123,7 @@ def test_the_history_row_wins_over_the_id_shape(
         assert "Messages API" in refused.value.errors[0].message
     assert _operations(history) == ["start"]  # nothing was sent
 
-    _record_as(history_path, rid, "v1")
+    _record_as(history, rid, "v1")
     assert ops.family_of(rid) is ApiFamily.V1
     with pytest.raises(ValidationFailed):  # v1 does not take a UUID: refused, not sent to v2
         ops.check(rid, "1234")
