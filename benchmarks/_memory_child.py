@@ -64,13 +64,11 @@ def mode_memory(args: dict[str, Any]) -> dict[str, Any]:
         n = started["n"]
         started["n"] += 1
         task = services.verification.send(StartForm(number=_number(n), brand="Bench", pin_code=PIN))
-        task.succeeded.connect(on_sent)
-        task.failed.connect(on_failed)
+        task.on_success(on_sent).on_failure(on_failed)
 
     def on_sent(result: Any) -> None:
         check = services.verification.check(result.request_id, PIN)
-        check.succeeded.connect(on_checked)
-        check.failed.connect(on_failed)
+        check.on_success(on_checked).on_failure(on_failed)
 
     def on_checked(_result: Any) -> None:
         done["ok"] += 1

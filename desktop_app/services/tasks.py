@@ -34,7 +34,7 @@ import sys
 from collections.abc import Callable
 from typing import Any, Generic, Never, TypeVar, overload
 
-from PySide6.QtCore import SIGNAL, QObject, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThreadPool, Signal, Slot
 
 from desktop_app.services._jobs import Job, JobState, Relay
 
@@ -46,9 +46,6 @@ T = TypeVar("T")
 R = TypeVar("R")
 #: Covariant: a ``Task[bool]`` is a ``Task[object]``, and ``rejected`` is a ``Task[Never]``.
 T_co = TypeVar("T_co", covariant=True)
-
-#: The transitional ``failed`` signal, as ``QObject.receivers`` names it.
-_FAILED_SIGNAL = SIGNAL("failed(PyObject)")
 
 
 def _call(handler: Callable[..., object], *args: object) -> None:
@@ -69,15 +66,10 @@ class Task(QObject, Generic[T_co]):
     kind runs in the order attached. Without an ``on_failure`` handler a failure is reported by
     the runner (logged with its traceback, then ``TaskRunner.unhandled_failure``).
 
-    Signals:
-        succeeded(object), failed(object), finished(): The outcome again, for code not yet moved
-            to the handlers (transitional). A slot connected to ``failed`` counts as a failure
-            handler.
+    The outcome reaches callers through these handlers only: typed, and with the call's context
+    in their closures. (It is a ``QObject`` only so that the relay's queued signals land on the
+    GUI thread.)
     """
-
-    succeeded = Signal(object)
-    failed = Signal(object)
-    finished = Signal()
 
     def __init__(
         self,
@@ -164,7 +156,6 @@ class Task(QObject, Generic[T_co]):
         finished, self._finished = self._finished, []
         for handler in finished:
             _call(handler)
-        self.finished.emit()
         self._runner._on_task_settled(self)
 
     @Slot(object)
@@ -194,12 +185,10 @@ class Task(QObject, Generic[T_co]):
         if exc is None:
             for handler in success:
                 _call(handler, value)
-            self.succeeded.emit(value)
         else:
-            unhandled = not failure and self.receivers(_FAILED_SIGNAL) == 0
+            unhandled = not failure
             for failure_handler in failure:
                 _call(failure_handler, exc)
-            self.failed.emit(exc)
         self._settle()
         self._delivering = False
         self._runner._on_task_ended(self)
