@@ -517,11 +517,12 @@ def build_app(*, home: Path | None = None, transport: httpx.BaseTransport | None
     log_secrets: set[str] = set()
     handler = None
     if log_to_file:
-        handler = configure_logging(paths.log_dir, secrets=lambda: tuple(log_secrets))
-        messages.set_log_file(paths.log_dir / LOG_FILE_NAME)
         # httpx logs every request at INFO; the handset poll and the status refresher would
         # write one line a second forever. Failures still reach the log through our own code.
-        logging.getLogger("httpx").setLevel(logging.WARNING)
+        # (Both levels are put back when the context's shutdown removes the handler.)
+        handler = configure_logging(paths.log_dir, secrets=lambda: tuple(log_secrets),
+                                    quiet=("httpx",))
+        messages.set_log_file(paths.log_dir / LOG_FILE_NAME)
     prefs_store = PreferencesStore(paths.settings_file)
     prefs = prefs_store.load()
     profile_store = ProfileStore(paths.settings_file)
