@@ -35,7 +35,7 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QAbstractItemView, QComboBox, QLabel, QLineEdit, QWidget
 
-from desktop_app import app as app_module
+from desktop_app import app_launch
 from desktop_app.api import http as api_http
 from desktop_app.api.sandbox_control import SandboxControl
 from desktop_app.app import AppContext, build_app
@@ -490,7 +490,7 @@ def test_window_through_every_operation_and_fault_leaves_no_secret_anywhere(
         faulted += 1
         handled += 1
         previous_hook = sys.excepthook
-        app_module._install_excepthook(window)
+        app_launch.install_excepthook(window)
 
         def crash(secret: str) -> None:
             assert secret  # the secret is a local of the failing frame, not in the message
