@@ -35,9 +35,10 @@ def _number(n: int) -> str:
 
 
 def _task_count() -> dict[str, int]:
-    from desktop_app.services.tasks import Task, _Job, _Relay
+    from desktop_app.services._jobs import Job, Relay
+    from desktop_app.services.tasks import Task
 
-    live = (o for o in gc.get_objects() if isinstance(o, Task | _Relay | _Job))
+    live = (o for o in gc.get_objects() if isinstance(o, Task | Relay | Job))
     kinds = Counter(type(o).__name__ for o in live)
     return dict(kinds)
 

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QThread
+from PySide6.QtCore import QCoreApplication, Qt, QThread
 
 from desktop_app.domain.errors import ApiTimeoutError, ConcurrentVerificationError
 from desktop_app.services.latest import Latest
@@ -233,6 +233,44 @@ def test_tasks_are_kept_alive_without_caller_references(qtbot, make_runner) -> N
         gc.collect()
     done.set()
     assert sorted(results) == list(range(20))
+
+
+def test_the_object_a_job_reports_on_outlives_its_task(qtbot, make_runner, monkeypatch) -> None:
+    """A pool thread is still inside ``emit`` after posting the outcome; meanwhile the GUI
+    thread may deliver it and free the task. What the job emits on must survive that (a relay
+    owned by the task did not: a segfault, once in three soak runs)."""
+    import weakref
+
+    import shiboken6
+
+    from desktop_app.services import _jobs, tasks
+
+    freed = threading.Event()
+    still_valid: list[bool] = []
+
+    class SlowReporter(_jobs.Job):
+        def __init__(self, *args: object) -> None:
+            super().__init__(*args)  # type: ignore[arg-type]
+            (relay,) = [a for a in args if isinstance(a, _jobs.Relay)]
+
+            def after_the_queued_post(*_outcome: object) -> None:
+                # Runs on the pool thread, inside emit, after the runner's queued connection.
+                freed.wait(10)
+                still_valid.append(shiboken6.isValid(relay))
+
+            relay.returned.connect(after_the_queued_post, Qt.ConnectionType.DirectConnection)
+
+    monkeypatch.setattr(tasks, "Job", SlowReporter)
+    runner = make_runner()
+    delivered: list[int] = []
+    task = runner.submit(lambda: 42).on_success(delivered.append)
+    gone = weakref.ref(task)
+    del task
+    qtbot.waitUntil(lambda: delivered == [42] and gone() is None)
+    freed.set()
+    qtbot.waitUntil(lambda: runner.running_count() == 0 and bool(still_valid))
+    assert runner.shutdown(5000)
+    assert still_valid == [True]
 
 
 # -- handlers and the default failure report ------------------------------------------------
