@@ -35,14 +35,14 @@ import gc
 import logging
 import os
 import sys
-import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING
 
 from desktop_app.app_launch import after_first_paint, import_shell_modules, install_excepthook
+from desktop_app.app_lazy import Lazy
 from desktop_app.app_options import HOME_ENV, NO_DISPLAY, AppOptions, display_missing, parse_args
 from desktop_app.app_sandbox import (
     fresh_sandbox,
@@ -85,40 +85,6 @@ _BUILTIN_SANDBOX = "builtin:sandbox"
 #: (longer than one call's own timeout, so a stuck call has ended by then).
 LATE_JOBS_MS = 30_000
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
-
-
-class Lazy(Generic[T]):
-    """A value built on first use, from any thread, exactly once.
-
-    The composition root keeps two things this way: the shared ``httpx.Client`` (building it
-    loads the CA bundle, about 130 ms, which the first paint does not need) and the built-in
-    sandbox server (its modules take about 100 ms to import).
-
-    Args:
-        build: Makes the value; called at most once, under a lock.
-    """
-
-    def __init__(self, build: Callable[[], T]) -> None:
-        self._build = build
-        self._value: T | None = None
-        self._lock = threading.Lock()
-
-    def value(self) -> T:
-        """The value, built now if needed (not ``get``: httpx's client has its own)."""
-        value = self._value
-        if value is None:
-            with self._lock:
-                if self._value is None:
-                    self._value = self._build()
-                value = self._value
-        return value
-
-    def built(self) -> T | None:
-        """The value if it was built, else None (never builds it)."""
-        return self._value
-
 
 def _new_server_time() -> ServerTime:
     from desktop_app.api.server_time import ServerTime
