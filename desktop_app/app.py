@@ -41,6 +41,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from desktop_app.app_history import open_history
 from desktop_app.app_launch import after_first_paint, import_shell_modules, install_excepthook
 from desktop_app.app_lazy import Lazy
 from desktop_app.app_options import HOME_ENV, NO_DISPLAY, AppOptions, display_missing, parse_args
@@ -53,7 +54,6 @@ from desktop_app.app_sandbox import (
 )
 
 if TYPE_CHECKING:
-    from datetime import datetime
 
     import httpx
 
@@ -395,41 +395,6 @@ def build_app(*, home: Path | None = None, transport: httpx.BaseTransport | None
     return ctx
 
 
-def _file_key(text: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def _open_history(ctx: AppContext, clock: Callable[[], datetime]) -> HistoryStore:
-    """Open the history this session writes.
-
-    The first given of ``--history-url``, the environment's, the starting profile's
-    (docs/team.md); else the local SQLite file. A shared history that cannot be opened (server
-    unreachable, bad URL, no keyring) is reported in the status bar and the session keeps its
-    history in the local file instead.
-    """
-    from desktop_app.domain.errors import VerifyDeskError
-    from desktop_app.domain.history_url import HistoryUrlError, PostgresTarget
-    from desktop_app.settings.history_target import chosen_history_url, history_password
-    from desktop_app.store.history import HistoryStore
-
-    profile = ctx.profile_store.get(ctx.initial_profile or ctx.profile_store.active_name())
-    try:
-        target = chosen_history_url(ctx.options.history_url, profile)
-        if isinstance(target, PostgresTarget):
-            password = history_password(target, ctx.options.history_passwords)
-            # Writes made while the server is away wait here (one file per database).
-            outbox = ctx.paths.data_dir / f"outbox-{_file_key(target.keyring_item)}.sqlite3"
-            return HistoryStore(str(target), clock=clock, password=password, outbox=outbox)
-        if target is not None:
-            return HistoryStore(target.path, clock=clock)
-    except (HistoryUrlError, VerifyDeskError) as exc:
-        log.warning("shared history not opened: %s", exc)
-        ctx.window.show_history_reachable(False, str(exc))
-    return HistoryStore(ctx.paths.history_db, clock=clock)
-
-
 def _build_services(ctx: AppContext) -> None:
     """Build the services into ``ctx`` and populate its window (see ``AppContext.populate``)."""
     from PySide6.QtCore import QLocale
@@ -455,7 +420,10 @@ def _build_services(ctx: AppContext) -> None:
     runners = build_runners()
     # One clock (the active server's) for every time shown and every time the history stamps.
     clock = ServerClock(runners.handset, ctx.server_time)
-    history_store = _open_history(ctx, clock)
+    history_store = open_history(
+        options.history_url, options.history_passwords, ctx.paths, ctx.profile_store.get(
+            ctx.initial_profile or ctx.profile_store.active_name()),
+        clock, on_unreachable=lambda why: ctx.window.show_history_reachable(False, why))
     store = options.credentials if options.credentials is not None else KeyringCredentialStore()
     verification = VerificationService(runners.network)
     history = HistoryService(runners.store, history_store)
