@@ -508,7 +508,7 @@ def mode_heartbeat(args: dict[str, Any]) -> dict[str, Any]:
         for _ in range(sends):
             n = next(counter)
             task = inflight_services.verification.send(StartForm(number=_number(n), brand="Bench"))
-            task.finished.connect(lambda: settled.append(1))
+            task.on_finished(lambda: settled.append(1))
 
     # (b) the recent-requests view on the big history: reload, fetchMore and filter changes.
     big = Services(args["db"])
@@ -556,7 +556,7 @@ def mode_heartbeat(args: dict[str, Any]) -> dict[str, Any]:
 
     beat = Heartbeat()
     beat.run(0.5)  # warm-up
-    gc.freeze()  # as the app does once its window is populated (``app.collector_on``)
+    gc.freeze()  # as the app does once its window is populated (``app_launch.collector_on``)
     for r in range(rounds):
         order = ["idle", "inflight", "history", "floor"]
         order = order[r % 4 :] + order[: r % 4]

@@ -35,9 +35,10 @@ def _number(n: int) -> str:
 
 
 def _task_count() -> dict[str, int]:
-    from desktop_app.services.tasks import Task, _Job, _Relay
+    from desktop_app.services._jobs import Job, Relay
+    from desktop_app.services.tasks import Task
 
-    live = (o for o in gc.get_objects() if isinstance(o, Task | _Relay | _Job))
+    live = (o for o in gc.get_objects() if isinstance(o, Task | Relay | Job))
     kinds = Counter(type(o).__name__ for o in live)
     return dict(kinds)
 
@@ -64,13 +65,11 @@ def mode_memory(args: dict[str, Any]) -> dict[str, Any]:
         n = started["n"]
         started["n"] += 1
         task = services.verification.send(StartForm(number=_number(n), brand="Bench", pin_code=PIN))
-        task.succeeded.connect(on_sent)
-        task.failed.connect(on_failed)
+        task.on_success(on_sent).on_failure(on_failed)
 
     def on_sent(result: Any) -> None:
         check = services.verification.check(result.request_id, PIN)
-        check.succeeded.connect(on_checked)
-        check.failed.connect(on_failed)
+        check.on_success(on_checked).on_failure(on_failed)
 
     def on_checked(_result: Any) -> None:
         done["ok"] += 1

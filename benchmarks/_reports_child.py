@@ -77,7 +77,7 @@ def mode_export(args: dict[str, Any]) -> dict[str, Any]:
     app()
     store, runner, reports = _services(args["db"], in_child=args.get("where") != "thread")
     heartbeat = Heartbeat()
-    gc.freeze()  # as the app does once its window is populated (``app.collector_on``)
+    gc.freeze()  # as the app does once its window is populated (``app_launch.collector_on``)
     idle_before = heartbeat.run(2.0)
     out = Path(tempfile.mkdtemp(prefix="vd-export-")) / "history.csv"
     rss_before = rss_mb()

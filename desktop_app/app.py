@@ -31,24 +31,31 @@ Shutdown, in this order (wired once, here):
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import logging
 import os
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from types import TracebackType
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING
+
+from desktop_app.app_history import open_history
+from desktop_app.app_launch import after_first_paint, import_shell_modules, install_excepthook
+from desktop_app.app_lazy import Lazy
+from desktop_app.app_options import HOME_ENV, NO_DISPLAY, AppOptions, display_missing, parse_args
+from desktop_app.app_sandbox import (
+    fresh_sandbox,
+    new_sandbox,
+    start_sandbox,
+    status_webhooks,
+    stop_sandbox,
+)
 
 if TYPE_CHECKING:
-    from datetime import datetime
 
     import httpx
-    from PySide6.QtWidgets import QApplication
 
     from desktop_app.api.server_time import ServerTime
     from desktop_app.domain.models import ApiCredentials
@@ -72,121 +79,12 @@ if TYPE_CHECKING:
 
 __all__ = ["HOME_ENV", "NO_DISPLAY", "AppContext", "AppOptions", "Lazy", "build_app", "main"]
 
-HOME_ENV = "VERIFY_DESK_HOME"
-ICON = Path(__file__).resolve().parent.parent / "resources" / "icons" / "verify-desk.svg"
 #: The session only needs to know that a sandbox exists; the real URL comes from ensure_sandbox.
 _BUILTIN_SANDBOX = "builtin:sandbox"
-#: What ``verify-desk`` says (exit status 2) when there is no display to open a window on.
-NO_DISPLAY = (
-    "Verify Desk needs a display to open its window: set DISPLAY (or WAYLAND_DISPLAY), run it "
-    "under Xvfb (xvfb-run verify-desk), or use verify-desk-cli on a machine without one."
-)
 #: How long ``main`` waits, once the window is gone, for jobs that outlived the shutdown
 #: (longer than one call's own timeout, so a stuck call has ended by then).
 LATE_JOBS_MS = 30_000
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
-
-
-class Lazy(Generic[T]):
-    """A value built on first use, from any thread, exactly once.
-
-    The composition root keeps two things this way: the shared ``httpx.Client`` (building it
-    loads the CA bundle, about 130 ms, which the first paint does not need) and the built-in
-    sandbox server (its modules take about 100 ms to import).
-
-    Args:
-        build: Makes the value; called at most once, under a lock.
-    """
-
-    def __init__(self, build: Callable[[], T]) -> None:
-        self._build = build
-        self._value: T | None = None
-        self._lock = threading.Lock()
-
-    def value(self) -> T:
-        """The value, built now if needed (not ``get``: httpx's client has its own)."""
-        value = self._value
-        if value is None:
-            with self._lock:
-                if self._value is None:
-                    self._value = self._build()
-                value = self._value
-        return value
-
-    def built(self) -> T | None:
-        """The value if it was built, else None (never builds it)."""
-        return self._value
-
-
-@dataclass(frozen=True)
-class AppOptions:
-    """What :meth:`AppContext.populate` builds the services with (``build_app``'s arguments).
-
-    Attributes:
-        transport: An httpx transport for the shared client (tests); None uses the network.
-        sandbox_latency: Seconds the built-in sandbox waits before each answer.
-        credentials: A credential store instead of the OS keyring (tests, session-only).
-        poll_ms: The handset poll and status refresh interval.
-        history_url: ``--history-url`` (docs/team.md); None: the environment, the profile's,
-            else the local SQLite file.
-        history_passwords: Where shared-history passwords are read (tests); None: the keyring.
-    """
-
-    transport: httpx.BaseTransport | None = None
-    sandbox_latency: float = 0.0
-    credentials: CredentialStore | None = None
-    poll_ms: int = 1000
-    history_url: str | None = None
-    history_passwords: CredentialStore | None = None
-
-
-class _CommandLine:
-    """The parsed options (a plain class: a dataclass costs a millisecond at start-up)."""
-
-    def __init__(
-        self, home: Path | None = None, profile: str | None = None, sandbox_latency: float = 0.0,
-        history_url: str | None = None,
-    ) -> None:
-        self.home, self.profile, self.sandbox_latency = home, profile, sandbox_latency
-        self.history_url = history_url
-
-
-def parse_args(argv: Sequence[str] | None = None) -> _CommandLine:
-    """Parse the command line (``--help`` exits here, before Qt or httpx is imported).
-
-    Without arguments (the usual start) argparse is not even imported.
-    """
-    args = list(sys.argv[1:] if argv is None else argv)
-    if not args:
-        return _CommandLine()
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="verify-desk", description="Send and check Vonage "
-                                     "Verify codes (built-in sandbox: no real SMS is sent).")
-    parser.add_argument("--home", type=Path, metavar="DIR",
-                        help=f"keep settings, history and logs in DIR (sets {HOME_ENV})")
-    parser.add_argument("--profile", metavar="NAME", help="start on this profile")
-    parser.add_argument("--sandbox-latency", type=float, default=0.0, metavar="S",
-                        help="seconds the built-in sandbox waits before each answer")
-    parser.add_argument("--history-url", metavar="URL",
-                        help="the history: sqlite:///path or postgresql://user@host:port/db (a "
-                        "team's shared history; password from the keyring; docs/team.md)")
-    parsed = parser.parse_args(args)
-    return _CommandLine(parsed.home, parsed.profile, parsed.sandbox_latency, parsed.history_url)
-
-
-def display_missing() -> bool:
-    """True when Qt would look for an X or Wayland server and there is none to find.
-
-    Only on X11/Wayland systems, and only when no platform was chosen (``QT_QPA_PLATFORM``,
-    e.g. ``offscreen``): Qt then aborts (exit 134) with an unrelated hint about libxcb-cursor.
-    """
-    if sys.platform in ("win32", "darwin", "cygwin") or os.environ.get("QT_QPA_PLATFORM"):
-        return False
-    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-
 
 def _new_server_time() -> ServerTime:
     from desktop_app.api.server_time import ServerTime
@@ -200,23 +98,6 @@ def _new_http_client(
     from desktop_app.api.http import build_http_client
 
     return build_http_client(transport, server_time=server_time)
-
-
-def _new_sandbox(
-    latency: float, time_scale: float, data_dir: Path, webhooks: tuple[str, str] | None = None
-) -> SandboxServer:
-    """The built-in sandbox; ``webhooks`` is (status URL, signature secret) for its messages.
-
-    It remembers (requests, handset, clock) in the data folder, shared with ``verify-desk-cli
-    --sandbox``; the speed given applies to a first start only.
-    """
-    from desktop_app.sandbox.builtin import state_file
-    from desktop_app.sandbox.server import SandboxConfig, SandboxServer
-
-    status_url, secret = webhooks if webhooks is not None else (None, None)
-    return SandboxServer(SandboxConfig(port=0, latency=latency, time_scale=time_scale,
-                                       status_url=status_url, signature_secret=secret,
-                                       state_file=str(state_file(data_dir))))
 
 
 @dataclass(eq=False)
@@ -264,32 +145,14 @@ class AppContext:
         transport, latency = self.options.transport, self.options.sandbox_latency
         self._server_time = Lazy(_new_server_time)
         self._http = Lazy(lambda: _new_http_client(transport, self._server_time.value()))
-        self._sandbox = Lazy(lambda: _new_sandbox(
-            latency, self.time_scale, self.paths.data_dir, self._sandbox_webhooks()))
+        self._sandbox = Lazy(lambda: new_sandbox(
+            latency, self.time_scale, self.paths.data_dir,
+            status_webhooks(self.messages, self.log_secrets)))
 
     @property
     def server_time(self) -> ServerTime:
         """The servers' clock offsets, learned by the shared client from their ``Date``."""
         return self._server_time.value()
-
-    def _sandbox_webhooks(self) -> tuple[str, str] | None:
-        """Start the receiver the sandbox posts its signed message statuses to.
-
-        Returns:
-            (status URL, signature secret), or None when there is no Messages service yet or
-            no loopback port (the sandbox's messages are then not tracked).
-        """
-        from secrets import token_urlsafe
-
-        if self.messages is None:
-            return None
-        secret = token_urlsafe(32)  # one per session; masked in the log like the API secrets
-        self.log_secrets.add(secret)
-        try:
-            return self.messages.start_sandbox_receiver(secret), secret
-        except OSError:
-            log.exception("the sandbox's status webhook receiver could not start")
-            return None
 
     @property
     def http(self) -> httpx.Client:
@@ -324,17 +187,8 @@ class AppContext:
         Once it listens, its URL is announced in the data folder, so ``verify-desk-cli
         --sandbox`` talks to it rather than opening the shared state itself.
         """
-        sandbox = self.sandbox
-        sandbox.start()  # binds port 0 on 127.0.0.1: a free loopback port
-        if not self._announced:
-            from desktop_app.sandbox.builtin import announce
-
-            self._announced = True
-            try:
-                announce(self.paths.data_dir, sandbox.url)
-            except OSError:
-                log.warning("could not announce the sandbox to the command line", exc_info=True)
-        return str(sandbox.url)
+        announce, self._announced = not self._announced, True
+        return start_sandbox(self.sandbox, self.paths.data_dir, announce=announce)
 
     def start(self) -> None:
         """Show the window; after the first paint, populate it, then start the profile.
@@ -436,10 +290,7 @@ class AppContext:
             log.warning("a job is still running after shutdown; the history stays open for it")
         server = self._sandbox.built()
         if server is not None:
-            from desktop_app.sandbox.builtin import withdraw
-
-            withdraw(self.paths.data_dir)
-            server.stop()
+            stop_sandbox(server, self.paths.data_dir)
         if self.log_handler is not None:
             from desktop_app.usecases.logging_setup import remove_logging
 
@@ -517,11 +368,12 @@ def build_app(*, home: Path | None = None, transport: httpx.BaseTransport | None
     log_secrets: set[str] = set()
     handler = None
     if log_to_file:
-        handler = configure_logging(paths.log_dir, secrets=lambda: tuple(log_secrets))
-        messages.set_log_file(paths.log_dir / LOG_FILE_NAME)
         # httpx logs every request at INFO; the handset poll and the status refresher would
         # write one line a second forever. Failures still reach the log through our own code.
-        logging.getLogger("httpx").setLevel(logging.WARNING)
+        # (Both levels are put back when the context's shutdown removes the handler.)
+        handler = configure_logging(paths.log_dir, secrets=lambda: tuple(log_secrets),
+                                    quiet=("httpx",))
+        messages.set_log_file(paths.log_dir / LOG_FILE_NAME)
     prefs_store = PreferencesStore(paths.settings_file)
     prefs = prefs_store.load()
     profile_store = ProfileStore(paths.settings_file)
@@ -541,41 +393,6 @@ def build_app(*, home: Path | None = None, transport: httpx.BaseTransport | None
     if not deferred:
         ctx.populate()
     return ctx
-
-
-def _file_key(text: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def _open_history(ctx: AppContext, clock: Callable[[], datetime]) -> HistoryStore:
-    """Open the history this session writes.
-
-    The first given of ``--history-url``, the environment's, the starting profile's
-    (docs/team.md); else the local SQLite file. A shared history that cannot be opened (server
-    unreachable, bad URL, no keyring) is reported in the status bar and the session keeps its
-    history in the local file instead.
-    """
-    from desktop_app.domain.errors import VerifyDeskError
-    from desktop_app.domain.history_url import HistoryUrlError, PostgresTarget
-    from desktop_app.settings.history_target import chosen_history_url, history_password
-    from desktop_app.store.history import HistoryStore
-
-    profile = ctx.profile_store.get(ctx.initial_profile or ctx.profile_store.active_name())
-    try:
-        target = chosen_history_url(ctx.options.history_url, profile)
-        if isinstance(target, PostgresTarget):
-            password = history_password(target, ctx.options.history_passwords)
-            # Writes made while the server is away wait here (one file per database).
-            outbox = ctx.paths.data_dir / f"outbox-{_file_key(target.keyring_item)}.sqlite3"
-            return HistoryStore(str(target), clock=clock, password=password, outbox=outbox)
-        if target is not None:
-            return HistoryStore(target.path, clock=clock)
-    except (HistoryUrlError, VerifyDeskError) as exc:
-        log.warning("shared history not opened: %s", exc)
-        ctx.window.show_history_reachable(False, str(exc))
-    return HistoryStore(ctx.paths.history_db, clock=clock)
 
 
 def _build_services(ctx: AppContext) -> None:
@@ -603,7 +420,10 @@ def _build_services(ctx: AppContext) -> None:
     runners = build_runners()
     # One clock (the active server's) for every time shown and every time the history stamps.
     clock = ServerClock(runners.handset, ctx.server_time)
-    history_store = _open_history(ctx, clock)
+    history_store = open_history(
+        options.history_url, options.history_passwords, ctx.paths, ctx.profile_store.get(
+            ctx.initial_profile or ctx.profile_store.active_name()),
+        clock, on_unreachable=lambda why: ctx.window.show_history_reachable(False, why))
     store = options.credentials if options.credentials is not None else KeyringCredentialStore()
     verification = VerificationService(runners.network)
     history = HistoryService(runners.store, history_store)
@@ -687,25 +507,6 @@ def _build_services(ctx: AppContext) -> None:
     ctx.session = session  # last: ``populated`` is True from here on
 
 
-@contextlib.contextmanager
-def _fresh_sandbox() -> Iterator[str]:
-    """A scenario file's own sandbox, as ``verify-desk-cli run`` starts it (its clock paused).
-
-    One that cannot start fails its file only (the runner reports it and goes on).
-    """
-    from desktop_app.cli.scenario_targets import start_fresh_sandbox
-    from desktop_app.domain.errors import SandboxNotRunning
-
-    with contextlib.ExitStack() as stack:
-        try:
-            url = stack.enter_context(start_fresh_sandbox())
-        except OSError as exc:
-            raise SandboxNotRunning(
-                f"The scenario file's own sandbox could not start ({exc.strerror or exc})."
-            ) from None
-        yield url
-
-
 def _wire_scenarios(ctx: AppContext, runners: ServiceRunners, session: SessionService,
                     verification: VerificationService) -> None:
     """File → Run scenarios…: the menu now, the service (and the engine) on first use."""
@@ -724,103 +525,13 @@ def _wire_scenarios(ctx: AppContext, runners: ServiceRunners, session: SessionSe
     def service() -> ScenarioService:
         from desktop_app.services.scenarios import ScenarioService
 
-        built = ScenarioService(runners.scenarios, lambda: ctx.http, _fresh_sandbox, own_profile,
+        built = ScenarioService(runners.scenarios, lambda: ctx.http, fresh_sandbox, own_profile,
                                 region=lambda: window.send_form.region() or None,
                                 secrets=lambda: tuple(ctx.log_secrets))  # fmt: skip
         built.history_changed.connect(window.recent.reload)
         return built
 
     window.scenario_menu = ScenarioMenu(window, service, mask=lambda: window.presenter_mode)
-
-
-def _install_excepthook(window: MainWindow) -> None:
-    from desktop_app.ui import messages
-
-    def hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
-        log.critical("unexpected error", exc_info=(kind, exc, tb))
-        try:
-            messages.show_error(window, messages.masked(messages.describe(exc),
-                                                        window.presenter_mode))
-        except Exception:
-            log.exception("could not show the error message")
-
-    sys.excepthook = hook
-
-
-def _quit_on_signals(app: QApplication) -> object:
-    """Quit through the normal shutdown (cancel, wait, close) on SIGTERM and SIGINT.
-
-    Python runs signal handlers only between bytecodes, and Qt's event loop sits in C++; a
-    wake-up fd makes the loop hand control back to Python as soon as a signal arrives. The
-    handler only *queues* the quit: run where the signal interrupted (possibly in the middle
-    of saving the settings, holding their lock), a direct ``quit()`` closed the window again
-    inside that save, and a second signal deadlocked the app.
-
-    Returns:
-        What must stay alive as long as the handlers are installed.
-    """
-    import signal
-
-    from PySide6.QtCore import QSocketNotifier, QTimer
-
-    reader, writer = os.pipe()
-    for fd in (reader, writer):
-        os.set_blocking(fd, False)
-    signal.set_wakeup_fd(writer)
-    notifier = QSocketNotifier(reader, QSocketNotifier.Type.Read, app)
-
-    def on_wakeup() -> None:
-        with contextlib.suppress(OSError):
-            os.read(reader, 64)
-
-    def on_signal(_signum: int, _frame: object) -> None:
-        QTimer.singleShot(0, app.quit)
-
-    notifier.activated.connect(on_wakeup)
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, on_signal)
-    return (reader, writer, notifier)
-
-
-def _after_first_paint(app: QApplication) -> object:
-    """What the first paint does not need: the window icon, the signal handlers; and GC back on.
-
-    The icon is an SVG (rendered at several sizes for the window manager); until the handlers
-    are installed, SIGTERM and SIGINT simply end the process, which is right while there is
-    nothing to save yet.
-
-    Returns:
-        What must stay alive while the app runs (see :func:`_quit_on_signals`).
-    """
-    from PySide6.QtCore import QTimer
-
-    # Queued: it runs after AppContext has populated the window (its slot comes next).
-    QTimer.singleShot(0, collector_on)
-    if ICON.is_file():
-        from PySide6.QtGui import QIcon
-
-        app.setWindowIcon(QIcon(str(ICON)))
-    return _quit_on_signals(app)
-
-
-def collector_on() -> None:
-    """Turn the cyclic garbage collector on, with the start-up heap frozen out of its scans.
-
-    Everything built so far (modules, widgets, services) lives as long as the window. Frozen
-    (``gc.freeze``), a full collection no longer walks it: one took 120 ms on the GUI thread
-    while the history view churned over a million rows, and 0 ms once frozen
-    (docs/benchmarks.md, "Responsiveness").
-    """
-    gc.freeze()
-    gc.enable()
-
-
-def _import_shell_modules() -> None:
-    """Import the shell's Qt-free modules before PySide6 (see the module docstring)."""
-    import desktop_app.settings.paths
-    import desktop_app.settings.preferences
-    import desktop_app.settings.profiles
-    import desktop_app.usecases.logging_setup  # noqa: F401
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -843,7 +554,7 @@ def _run(argv: Sequence[str] | None) -> int:
         return 2
     if args.home is not None:
         os.environ[HOME_ENV] = str(args.home.resolve())
-    _import_shell_modules()
+    import_shell_modules()
     from PySide6.QtWidgets import QApplication
 
     existing = QApplication.instance()
@@ -854,10 +565,10 @@ def _run(argv: Sequence[str] | None) -> int:
     # The shell only: the services and the pages are built just after the first paint.
     ctx = build_app(sandbox_latency=args.sandbox_latency, profile=args.profile, deferred=True,
                     history_url=args.history_url)
-    _install_excepthook(ctx.window)
+    install_excepthook(ctx.window)
     app.aboutToQuit.connect(ctx.shutdown)
     kept: list[object] = []
-    ctx.window.first_painted.connect(lambda: kept.append(_after_first_paint(app)))
+    ctx.window.first_painted.connect(lambda: kept.append(after_first_paint(app)))
     ctx.start()
     code = app.exec()
     kept.clear()

@@ -33,24 +33,30 @@ class JobState:
 
 
 class Relay(QObject):
-    """Carries a job's outcome to the GUI thread; created on (and owned by) the GUI thread.
+    """Carries jobs' outcomes to the GUI thread: one per runner, created on the GUI thread.
+
+    One per runner, not one per task: a pool thread is still inside ``emit`` (Qt walks the
+    sender's connections after posting the queued call) when the GUI thread may already have
+    delivered the outcome and freed the task. A relay owned by the task was deleted under that
+    ``emit`` (a segfault in the soak runs); the runner's relay lives as long as its pool.
 
     Signals:
-        returned(object): The value the job's function returned.
-        raised(object): The exception the job's function raised.
+        returned(object, object): The job's key and the value its function returned.
+        raised(object, object): The job's key and the exception its function raised.
     """
 
-    returned = Signal(object)
-    raised = Signal(object)
+    returned = Signal(object, object)
+    raised = Signal(object, object)
 
 
 class Job(QRunnable):
-    """The runnable: runs the claimed function and reports through the relay."""
+    """The runnable: runs the claimed function and reports through the runner's relay."""
 
-    def __init__(self, state: JobState, relay: Relay) -> None:
+    def __init__(self, state: JobState, relay: Relay, key: int) -> None:
         super().__init__()
         self._state = state
         self._relay = relay
+        self._key = key
 
     @override
     def run(self) -> None:
@@ -60,8 +66,8 @@ class Job(QRunnable):
         try:
             result = fn()
         except BaseException as exc:
-            self._relay.raised.emit(exc)
+            self._relay.raised.emit(self._key, exc)
         else:
-            self._relay.returned.emit(result)
+            self._relay.returned.emit(self._key, result)
         finally:
             del fn

@@ -150,7 +150,7 @@ class HistoryService(QObject):
         profile: str | None = None,
         before: tuple[datetime, int] | None = None,
     ) -> Task[list[HistoryEntry]]:
-        """Newest requests first, filtered; ``succeeded(list[HistoryEntry])``.
+        """Newest requests first, filtered.
 
         Cancelling the task stops its query in SQLite too (a superseded search must not keep a
         core busy while the window paints).
@@ -178,17 +178,17 @@ class HistoryService(QObject):
         status: VerificationStatus | None = None,
         profile: str | None = None,
     ) -> Task[int]:
-        """How many requests match; ``succeeded(int)``."""
+        """How many requests match."""
         return self._query(
             "history.count", 0, lambda store: store.count(text=text, status=status, profile=profile)
         )
 
     def get(self, request_id: str) -> Task[HistoryEntry | None]:
-        """The newest row with this request id; ``succeeded(HistoryEntry | None)``."""
+        """The newest row with this request id, or None."""
         return self._query("history.get", None, lambda store: store.find(request_id))
 
     def calls(self, request_id: str) -> Task[list[CallEntry]]:
-        """The calls made about one request, oldest first; ``succeeded(list[CallEntry])``."""
+        """The calls made about one request, oldest first."""
         return self._query("history.calls", [], lambda store: store.calls(request_id))
 
     def actions(self, history_id: int) -> Task[list[ActionEntry]]:
@@ -200,7 +200,7 @@ class HistoryService(QObject):
     def in_progress(
         self, *, profile: str | None = None, limit: int = 100
     ) -> Task[list[HistoryEntry]]:
-        """Requests still IN PROGRESS, newest first; ``succeeded(list[HistoryEntry])``."""
+        """Requests still IN PROGRESS, newest first."""
         return self._query(
             "history.in_progress",
             [],

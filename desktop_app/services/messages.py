@@ -35,6 +35,7 @@ from desktop_app.domain.message_code_form import CodeForm
 from desktop_app.domain.message_delivery import MessageEventEntry
 from desktop_app.domain.messages import MessageRequest
 from desktop_app.domain.models import CheckResult, ControlResult
+from desktop_app.services.desk_calls import DeskCalls
 from desktop_app.services.tasks import Task, TaskRunner
 from desktop_app.services.verification import VerificationService
 from desktop_app.settings.credentials import SIGNATURE_SECRET, MessagesSecretStore
@@ -109,7 +110,6 @@ class MessagesService(QObject):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self._runner = runner
         self._store_runner = store_runner or runner
         self._secrets_runner = secrets_runner or runner
         self._verification = verification
@@ -120,7 +120,9 @@ class MessagesService(QObject):
         self._sandbox: WebhookReceiver | None = None
         self._live: WebhookReceiver | None = None
         self._state = ReceiverState()
-        self._foreground = 0
+        self._calls: DeskCalls[MessageDesk] = DeskCalls(
+            runner, lambda: self.desk, busy=self.busy_changed.emit, wrote=self.history_changed.emit
+        )
 
     # -- the active profile's desk ------------------------------------------------------------
 
@@ -309,23 +311,4 @@ class MessagesService(QObject):
         self.history_changed.emit()
 
     def _submit(self, name: str, call: Callable[[MessageDesk], R]) -> Task[R]:
-        desk = self.desk
-        task: Task[R]
-        if desk is None:
-            task = self._runner.rejected(NoActiveDesk(), name=name)
-        else:
-            task = self._runner.submit(lambda: call(desk), name=name)
-            task.on_finished(lambda: self._on_task_finished(task))
-        self._foreground += 1
-        if self._foreground == 1:
-            self.busy_changed.emit(True)
-        return task.on_finished(self._on_foreground_finished)
-
-    def _on_task_finished(self, task: Task[object]) -> None:
-        if task.has_run:
-            self.history_changed.emit()
-
-    def _on_foreground_finished(self) -> None:
-        self._foreground -= 1
-        if not self._foreground:
-            self.busy_changed.emit(False)
+        return self._calls.submit(name, call)

@@ -2,13 +2,15 @@
 
 This module is the only place in the app that deals with Qt threads. The model:
 
-* ``TaskRunner.submit(fn)`` is called on the GUI thread. It creates a ``Task`` and a private
-  ``Relay`` (both QObjects living on the GUI thread), wraps ``fn`` in a ``Job`` (a
-  ``QRunnable`` that holds only a reference to the relay: composition, not multiple
-  inheritance; both in :mod:`._jobs`) and starts it on the runner's own ``QThreadPool``.
+* ``TaskRunner.submit(fn)`` is called on the GUI thread. It creates a ``Task``, wraps ``fn`` in
+  a ``Job`` (a ``QRunnable`` holding the task's key and the runner's ``Relay``: composition,
+  not multiple inheritance; both in :mod:`._jobs`) and starts it on the runner's own
+  ``QThreadPool``.
 * ``Job.run()`` calls ``fn`` on a pool thread and catches *every* exception. The outcome crosses
-  to the GUI thread only through the relay's queued signals; there the ``Task`` calls its
-  ``on_success`` or ``on_failure`` handlers, then its ``on_finished`` ones.
+  to the GUI thread only through the relay's queued signals, tagged with the task's key; there
+  the runner finds the ``Task``, which calls its ``on_success`` or ``on_failure`` handlers, then
+  its ``on_finished`` ones. The relay belongs to the runner, never to a task: a task may be
+  freed while the thread that reported its outcome is still inside ``emit``.
 * **A failure nobody handles is not lost.** When a task fails and no ``on_failure`` handler was
   attached, its runner logs the traceback and emits ``unhandled_failure(exc)``; the composition
   root connects that to the window, which shows the plain-language message. This layer never
@@ -34,7 +36,7 @@ import sys
 from collections.abc import Callable
 from typing import Any, Generic, Never, TypeVar, overload
 
-from PySide6.QtCore import SIGNAL, QObject, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThreadPool, Signal, Slot
 
 from desktop_app.services._jobs import Job, JobState, Relay
 
@@ -46,9 +48,6 @@ T = TypeVar("T")
 R = TypeVar("R")
 #: Covariant: a ``Task[bool]`` is a ``Task[object]``, and ``rejected`` is a ``Task[Never]``.
 T_co = TypeVar("T_co", covariant=True)
-
-#: The transitional ``failed`` signal, as ``QObject.receivers`` names it.
-_FAILED_SIGNAL = SIGNAL("failed(PyObject)")
 
 
 def _call(handler: Callable[..., object], *args: object) -> None:
@@ -62,36 +61,27 @@ def _call(handler: Callable[..., object], *args: object) -> None:
         sys.excepthook(type(exc), exc, exc.__traceback__)
 
 
-class Task(QObject, Generic[T_co]):
+class Task(Generic[T_co]):
     """One background job yielding a ``T``, as the caller sees it; handlers run on the GUI thread.
 
     Attach handlers with the chainable ``on_success``, ``on_failure`` and ``on_finished``; each
     kind runs in the order attached. Without an ``on_failure`` handler a failure is reported by
     the runner (logged with its traceback, then ``TaskRunner.unhandled_failure``).
 
-    Signals:
-        succeeded(object), failed(object), finished(): The outcome again, for code not yet moved
-            to the handlers (transitional). A slot connected to ``failed`` counts as a failure
-            handler.
+    The outcome reaches callers through these handlers only: typed, and with the call's context
+    in their closures. A plain object, not a ``QObject``: its runner receives the outcome.
     """
-
-    succeeded = Signal(object)
-    failed = Signal(object)
-    finished = Signal()
 
     def __init__(
         self,
         runner: TaskRunner,
         name: str,
         state: JobState,
-        relay: Relay,
         then: Callable[[Any], object] | None,
     ) -> None:
-        super().__init__()
         self.name = name
         self._runner = runner
         self._state = state
-        self._relay = relay
         self._then = then
         self._done = False
         #: True while the outcome's handlers run: a cancel from one of them comes too late.
@@ -101,8 +91,6 @@ class Task(QObject, Generic[T_co]):
         self._success: list[Callable[[Any], object]] = []
         self._failure: list[Callable[[BaseException], object]] = []
         self._finished: list[Callable[[], object]] = []
-        relay.returned.connect(self._on_relay_returned, Qt.ConnectionType.QueuedConnection)
-        relay.raised.connect(self._on_relay_raised, Qt.ConnectionType.QueuedConnection)
 
     @property
     def is_cancelled(self) -> bool:
@@ -164,16 +152,7 @@ class Task(QObject, Generic[T_co]):
         finished, self._finished = self._finished, []
         for handler in finished:
             _call(handler)
-        self.finished.emit()
         self._runner._on_task_settled(self)
-
-    @Slot(object)
-    def _on_relay_returned(self, value: object) -> None:
-        self._deliver(value, None)
-
-    @Slot(object)
-    def _on_relay_raised(self, exc: object) -> None:
-        self._deliver(None, exc if isinstance(exc, BaseException) else RuntimeError(exc))
 
     def _deliver(self, value: object, exc: BaseException | None) -> None:
         self._job = None
@@ -194,12 +173,10 @@ class Task(QObject, Generic[T_co]):
         if exc is None:
             for handler in success:
                 _call(handler, value)
-            self.succeeded.emit(value)
         else:
-            unhandled = not failure and self.receivers(_FAILED_SIGNAL) == 0
+            unhandled = not failure
             for failure_handler in failure:
                 _call(failure_handler, exc)
-            self.failed.emit(exc)
         self._settle()
         self._delivering = False
         self._runner._on_task_ended(self)
@@ -231,6 +208,11 @@ class TaskRunner(QObject):
         # Never QThreadPool.globalInstance(): a runner's threads belong to its purpose only.
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(max(1, max_threads))
+        # Created after the pool: children are deleted in order, so a runner being destroyed
+        # waits for its pool's jobs (~QThreadPool) before the relay they emit on goes.
+        self._relay = Relay(self)
+        self._relay.returned.connect(self._on_returned, Qt.ConnectionType.QueuedConnection)
+        self._relay.raised.connect(self._on_raised, Qt.ConnectionType.QueuedConnection)
         self._unfinished: dict[int, Task[Any]] = {}
         # Strong references until the job has really ended (a cancelled job may still run).
         self._in_flight: dict[int, Task[Any]] = {}
@@ -264,7 +246,7 @@ class TaskRunner(QObject):
             log.info("runner %s is shut down; task %r is not started", self.objectName(), name)
             task.cancel()
             return task
-        job = Job(task._state, task._relay)
+        job = Job(task._state, self._relay, id(task))
         task._job = job  # keep the Python wrapper alive while the pool holds the runnable
         self._pool.start(job)
         return task
@@ -272,13 +254,13 @@ class TaskRunner(QObject):
     def resolved(self, value: T, *, name: str = "resolved") -> Task[T]:
         """A task that succeeds with ``value`` on the next event-loop turn (no thread used)."""
         task: Task[T] = self._new_task(name, None, None)
-        task._relay.returned.emit(value)  # queued: delivered after the caller has attached
+        self._relay.returned.emit(id(task), value)  # queued: after the caller has attached
         return task
 
     def rejected(self, exc: BaseException, *, name: str = "rejected") -> Task[Never]:
         """A task that fails with ``exc`` on the next event-loop turn (no thread used)."""
         task: Task[Never] = self._new_task(name, None, None)
-        task._relay.raised.emit(exc)
+        self._relay.raised.emit(id(task), exc)
         return task
 
     def active_count(self) -> int:
@@ -316,15 +298,27 @@ class TaskRunner(QObject):
     def _new_task(
         self, name: str, fn: Callable[[], Any] | None, then: Callable[[Any], object] | None
     ) -> Task[Any]:
-        relay = Relay()
-        task: Task[Any] = Task(self, name, JobState(fn), relay, then)
-        relay.setParent(task)
+        # Keyed by id(task): the task stays in _in_flight until its outcome arrives (or it is
+        # cancelled before its job starts, which then never emits), so the id is not reused.
+        task: Task[Any] = Task(self, name, JobState(fn), then)
         was_idle = not self._unfinished
         self._unfinished[id(task)] = task
         self._in_flight[id(task)] = task
         if was_idle:
             self.busy_changed.emit(True)
         return task
+
+    @Slot(object, object)
+    def _on_returned(self, key: object, value: object) -> None:
+        task = self._in_flight.get(key) if isinstance(key, int) else None
+        if task is not None:
+            task._deliver(value, None)
+
+    @Slot(object, object)
+    def _on_raised(self, key: object, exc: object) -> None:
+        task = self._in_flight.get(key) if isinstance(key, int) else None
+        if task is not None:
+            task._deliver(None, exc if isinstance(exc, BaseException) else RuntimeError(exc))
 
     def _on_task_settled(self, task: Task[Any]) -> None:
         if self._unfinished.pop(id(task), None) is not None and not self._unfinished:

@@ -16,10 +16,10 @@ from typing import TypeVar
 from PySide6.QtCore import QObject, Signal
 
 from desktop_app.domain.api_family import CheckOutcome
-from desktop_app.domain.errors import NoActiveDesk
 from desktop_app.domain.models import Balance, ControlResult, VerificationRecord
 from desktop_app.domain.v2_validation import V2Form
 from desktop_app.domain.validation import Psd2Form, StartForm
+from desktop_app.services.desk_calls import DeskCalls
 from desktop_app.services.tasks import Task, TaskRunner
 from desktop_app.usecases.desk import Started
 from desktop_app.usecases.desk_v2 import StartedV2
@@ -60,9 +60,10 @@ class VerificationService(QObject):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self._runner = runner
         self._desk = desk
-        self._foreground = 0
+        self._calls: DeskCalls[VerifyOperations] = DeskCalls(
+            runner, lambda: self._desk, busy=self.busy_changed.emit, wrote=self.history_changed.emit
+        )
         self._last_search_end = float("-inf")
         self._searches_in_flight = 0
 
@@ -162,29 +163,7 @@ class VerificationService(QObject):
     def _submit(
         self, name: str, call: Callable[[VerifyOperations], R], *, background: bool = False
     ) -> Task[R]:
-        desk = self._desk
-        task: Task[R]
-        if desk is None:
-            task = self._runner.rejected(NoActiveDesk(), name=name)
-        else:
-            task = self._runner.submit(lambda: call(desk), name=name)
-            task.on_finished(lambda: self._on_task_finished(task))
-        if not background:
-            self._foreground += 1
-            if self._foreground == 1:
-                self.busy_changed.emit(True)
-            task.on_finished(self._on_foreground_finished)
-        return task
-
-    def _on_task_finished(self, task: Task[object]) -> None:
-        # A task cancelled before it started wrote nothing; any other may have.
-        if task.has_run:
-            self.history_changed.emit()
-
-    def _on_foreground_finished(self) -> None:
-        self._foreground -= 1
-        if not self._foreground:
-            self.busy_changed.emit(False)
+        return self._calls.submit(name, call, background=background)
 
     def _on_search_finished(self) -> None:
         self._searches_in_flight -= 1

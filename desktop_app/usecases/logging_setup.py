@@ -119,6 +119,9 @@ class _RotatingLogFile(logging.Handler):
         super().__init__()
         self.path = path
         self._file: RotatingFileHandler | None = None
+        #: The levels ``configure_logging`` changed, by logger name ("" is the root): what
+        #: ``remove_logging`` puts back, so no global logger state outlives the handler.
+        self.previous_levels: dict[str, int] = {}
 
     def _opened(self) -> RotatingFileHandler:
         if self._file is None:
@@ -151,16 +154,19 @@ def configure_logging(
     *,
     secrets: SecretSource = _no_secrets,
     level: int = logging.INFO,
+    quiet: Iterable[str] = (),
 ) -> logging.Handler:
     """Log ``level`` and above to ``log_dir/verify-desk.log`` (rotating), redacted.
 
     Idempotent per folder: a handler this function attached earlier for the same file is
     replaced, not duplicated. The folder is created owner-only and the file is ``0o600``.
+    Every logger level it changes is put back by :func:`remove_logging`.
 
     Args:
         log_dir: The app's log folder (``AppPaths.log_dir``).
         secrets: Returns the secrets to mask, asked again for every record.
         level: The handler's level (and the root logger's, if it was less verbose).
+        quiet: Loggers set to WARNING while the handler is attached (chatty libraries).
 
     Returns:
         The handler; pass it to :func:`remove_logging` at shutdown.
@@ -183,11 +189,23 @@ def configure_logging(
     handler.setFormatter(logging.Formatter(LOG_FORMAT))
     root.addHandler(handler)
     if root.level == logging.NOTSET or root.level > level:
+        handler.previous_levels[""] = root.level
         root.setLevel(level)
+    for name in quiet:
+        handler.previous_levels[name] = logging.getLogger(name).level
+        logging.getLogger(name).setLevel(logging.WARNING)
     return handler
 
 
 def remove_logging(handler: logging.Handler) -> None:
-    """Detach and close a handler from :func:`configure_logging`; idempotent."""
+    """Detach and close a handler from :func:`configure_logging`; idempotent.
+
+    The logger levels it changed are put back (once), so a process that builds the app again
+    (or a test after one that did) starts from the levels it had.
+    """
     logging.getLogger().removeHandler(handler)
+    if isinstance(handler, _RotatingLogFile):
+        previous, handler.previous_levels = handler.previous_levels, {}
+        for name, level in previous.items():
+            logging.getLogger(name or None).setLevel(level)
     handler.close()

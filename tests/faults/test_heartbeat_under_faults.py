@@ -51,8 +51,7 @@ def test_gui_thread_keeps_ticking_under_every_fault(
         tasks.append(service.cancel(f"{i:032x}"))
     outcomes: list[object] = []
     for task in tasks:
-        task.succeeded.connect(outcomes.append)
-        task.failed.connect(outcomes.append)
+        task.on_success(outcomes.append).on_failure(outcomes.append)
     qtbot.waitUntil(lambda: len(outcomes) == len(tasks), timeout=60_000)
     elapsed = time.perf_counter() - t0
     result = heartbeat.stop()

@@ -10,22 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import SIGNAL, QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 _NO_RESULT = object()
-_FAILED_SIGNAL = SIGNAL("failed(PyObject)")
 
 
 class FakeTask(QObject):
     """Like ``services.tasks.Task``: the test ends it with ``succeed`` or ``fail``.
 
-    ``unhandled`` lists the failures no ``on_failure`` handler (nor ``failed`` slot) took: what
-    the real runner would log and report.
+    ``unhandled`` lists the failures no ``on_failure`` handler took: what the real runner would
+    log and report.
     """
-
-    succeeded = Signal(object)
-    failed = Signal(object)
-    finished = Signal()
 
     def __init__(self, name: str = "", args: tuple[Any, ...] = (), kwargs: Any = None) -> None:
         super().__init__()
@@ -62,7 +57,6 @@ class FakeTask(QObject):
         finished, self._finished = self._finished, []
         for handler in finished:
             handler()
-        self.finished.emit()
 
     @property
     def is_cancelled(self) -> bool:
@@ -84,18 +78,16 @@ class FakeTask(QObject):
         self._done = True
         for handler in self._success:
             handler(value)
-        self.succeeded.emit(value)
         self._finish()
 
     def fail(self, exc: BaseException) -> None:
         if self._done:
             return
         self._done = True
-        if not self._failure and not self.receivers(_FAILED_SIGNAL):
+        if not self._failure:
             self.unhandled.append(exc)
         for handler in self._failure:
             handler(exc)
-        self.failed.emit(exc)
         self._finish()
 
     def succeed_later(self, value: Any) -> None:

@@ -45,6 +45,9 @@ def history(
     """A history store on ``history_backend`` (``history_path`` for SQLite), closed after."""
     store = open_test_history(request, history_backend, history_path)
     yield store
+    from tests.helpers.qt import drain_runners  # the test's runners end first: see there
+
+    drain_runners()
     store.close()
 
 

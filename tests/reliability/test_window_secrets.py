@@ -35,7 +35,7 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QAbstractItemView, QComboBox, QLabel, QLineEdit, QWidget
 
-from desktop_app import app as app_module
+from desktop_app import app_launch
 from desktop_app.api import http as api_http
 from desktop_app.api.sandbox_control import SandboxControl
 from desktop_app.app import AppContext, build_app
@@ -45,6 +45,7 @@ from desktop_app.settings.credentials import SessionCredentialStore
 from desktop_app.ui import messages
 from desktop_app.ui import request_actions as request_actions_module
 from desktop_app.usecases.logging_setup import LOG_FILE_NAME
+from tests.helpers.tasks import settle
 
 from . import figures
 
@@ -474,8 +475,7 @@ def test_window_through_every_operation_and_fault_leaves_no_secret_anywhere(
         v2_wrong = "".join("1" if ch != "1" else "2" for ch in v2_code)
         assert desk.check(v2, v2_wrong).startswith("Wrong code")
         assert desk.check(v2, v2_code) == "Verified ✓"
-        with qtbot.waitSignal(ctx.verification.balance().succeeded, timeout=WAIT_MS):
-            pass
+        assert settle(qtbot, ctx.verification.balance(), timeout=WAIT_MS).error is None
         window.refresh_action.trigger()  # F5: the list, the check page's requests
         qtbot.waitUntil(lambda: not window.recent.busy_label.isVisibleTo(window.recent),
                         timeout=WAIT_MS)  # fmt: skip
@@ -490,7 +490,7 @@ def test_window_through_every_operation_and_fault_leaves_no_secret_anywhere(
         faulted += 1
         handled += 1
         previous_hook = sys.excepthook
-        app_module._install_excepthook(window)
+        app_launch.install_excepthook(window)
 
         def crash(secret: str) -> None:
             assert secret  # the secret is a local of the failing frame, not in the message

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from desktop_app.api.http import build_http_client
 from desktop_app.api.messages import MessagesClient
 from desktop_app.api.sandbox_control import SandboxControl
 from desktop_app.domain.messages import SMS, WHATSAPP, MessageRequest, Text
-from desktop_app.sandbox.server import SandboxConfig, SandboxServer
+from desktop_app.sandbox.server import SandboxServer
 from desktop_app.settings.credentials import SANDBOX_CREDENTIALS
 from desktop_app.store.history import HistoryStore
 from desktop_app.usecases.sandbox_deliveries import (
@@ -21,30 +19,22 @@ from desktop_app.usecases.sandbox_deliveries import (
     listed_message,
     record_listed,
 )
+from tests.helpers.sandbox import SandboxFactory
 
 WABA = "14155550100"
 
 
-@pytest.fixture
-def http() -> Iterator[httpx.Client]:
-    with build_http_client() as client:
-        yield client
-
-
-def _sandbox(time_scale: float) -> Iterator[SandboxServer]:
-    config = SandboxConfig(port=0, time_scale=time_scale, rate_limit=0, messages_rate_limit=0)
-    with SandboxServer(config) as server:
-        yield server
+# ``http`` (the app's client) and ``make_sandbox`` (rate limits off) come from tests/helpers.
 
 
 @pytest.fixture
-def paused() -> Iterator[SandboxServer]:
-    yield from _sandbox(0.0)
+def paused(make_sandbox: SandboxFactory) -> SandboxServer:
+    return make_sandbox(time_scale=0.0)
 
 
 @pytest.fixture
-def running() -> Iterator[SandboxServer]:
-    yield from _sandbox(1.0)  # the clock runs at real speed
+def running(make_sandbox: SandboxFactory) -> SandboxServer:
+    return make_sandbox(time_scale=1.0)  # the clock runs at real speed
 
 
 def _send(http: httpx.Client, server: SandboxServer, request: MessageRequest) -> str:

@@ -16,6 +16,7 @@ from desktop_app.domain.phone import display_number
 from desktop_app.services.history import HistoryService
 from desktop_app.store import history as store_module
 from tests.helpers.report_rows import Row, add_rows
+from tests.helpers.tasks import settle
 
 _SLOW = (
     "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 300000)"
@@ -42,12 +43,16 @@ def test_cancelling_a_recent_task_interrupts_its_query(
             ended.set()
 
     monkeypatch.setattr(store_module, "recent_rows", endless_rows)
-    history = HistoryService(make_runner(2, name="store"), history_store)
+    runner = make_runner(2, name="store")
+    history = HistoryService(runner, history_store)
     task = history.recent(text="Acme")
     assert inside.wait(30)
-    with qtbot.assertNotEmitted(task.failed), qtbot.assertNotEmitted(task.succeeded):
-        task.cancel()
-        assert ended.wait(30)  # the pool thread is free again
+    delivered: list[object] = []
+    task.on_success(delivered.append).on_failure(delivered.append)
+    task.cancel()
+    assert ended.wait(30)  # the pool thread is free again
+    qtbot.waitUntil(lambda: runner.running_count() == 0, timeout=10_000)
+    assert delivered == []  # a cancelled task delivers neither a result nor its interruption
     assert len(outcome) == 1
     # SQLite stopped the statement (OperationalError) or the check between two did.
     assert isinstance(outcome[0], QueryInterrupted) or "interrupted" in str(outcome[0])
@@ -107,8 +112,7 @@ def test_history_queries_run_on_batch_threads(qtbot, make_runner, history_store,
 
     monkeypatch.setattr(history_store, "recent", recording_recent)
     history = HistoryService(make_runner(2, name="store"), history_store)
-    with qtbot.waitSignal(history.recent().finished, timeout=10_000):
-        pass
+    settle(qtbot, history.recent(), timeout=10_000)
     assert seen == [os.SCHED_BATCH]
     assert os.sched_getscheduler(0) != os.SCHED_BATCH  # the GUI thread keeps its class
 
@@ -121,10 +125,8 @@ def test_a_page_arrives_with_its_numbers_formatted(
     add_rows(history_path, [Row(number=n, request_id=f"{i:032x}") for i, n in enumerate(numbers)])
     history = HistoryService(make_runner(2, name="store"), history_store)
     display_number.cache_clear()
-    task = history.recent()
-    with qtbot.waitSignal(task.succeeded, timeout=10_000) as page:
-        pass
-    assert sorted(e.number for e in page.args[0]) == sorted(numbers)
+    page = settle(qtbot, history.recent(), timeout=10_000).value
+    assert page is not None and sorted(e.number for e in page) == sorted(numbers)
     before = display_number.cache_info()
     assert before.currsize == len(numbers)
     shown = [display_number(n) for n in numbers]  # what the table's cells ask

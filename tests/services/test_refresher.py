@@ -12,6 +12,7 @@ from desktop_app.services.history import HistoryService
 from desktop_app.services.refresher import StatusRefresher
 from desktop_app.services.verification import VerificationService
 from tests.helpers.desks import build_desk, uk_number
+from tests.helpers.tasks import settle
 
 SEARCH = "/verify/search/json"
 
@@ -152,10 +153,8 @@ def test_store_closed_under_a_running_refresher_read(
     task = history.in_progress(profile="Sandbox")  # what each refresher tick runs
     assert inside.wait(30)
     assert history_store.close(wait=0, interrupt=False) is False  # a read is in flight
-    with qtbot.waitSignal(task.succeeded, timeout=10_000) as done:
-        release.set()
-    assert done.args == [[]]
-    after = history.in_progress(profile="Sandbox")
-    with qtbot.waitSignal(after.failed, timeout=10_000) as failed:
-        pass
-    assert isinstance(failed.args[0], StoreClosedError)
+    release.set()
+    done = settle(qtbot, task, timeout=10_000)
+    assert done.error is None and done.value == []
+    failed = settle(qtbot, history.in_progress(profile="Sandbox"), timeout=10_000)
+    assert isinstance(failed.error, StoreClosedError)

@@ -291,7 +291,7 @@ def test_a_termination_signal_only_queues_the_quit(qtbot: Any) -> None:
 
     from PySide6.QtCore import QObject
 
-    from desktop_app.app import _quit_on_signals
+    from desktop_app.app_launch import quit_on_signals
 
     class FakeApp(QObject):
         def __init__(self) -> None:
@@ -306,7 +306,7 @@ def test_a_termination_signal_only_queues_the_quit(qtbot: Any) -> None:
     saved_fd = signal.set_wakeup_fd(-1)
     keep: Any = None
     try:
-        keep = _quit_on_signals(app)  # type: ignore[arg-type]
+        keep = quit_on_signals(app)  # type: ignore[arg-type]
         handler = signal.getsignal(signal.SIGTERM)
         assert callable(handler)
         handler(signal.SIGTERM, None)
@@ -414,7 +414,7 @@ def test_the_collector_comes_on_with_the_start_up_heap_frozen() -> None:
     """Full collections must not walk what start-up built (a 120 ms GUI stall at 1M rows)."""
     import gc
 
-    from desktop_app.app import collector_on
+    from desktop_app.app_launch import collector_on
 
     was_enabled = gc.isenabled()
     gc.disable()

@@ -22,6 +22,7 @@ from desktop_app.ui.recent_requests import RecentRequestsView
 from tests.helpers.desks import HOST, OPERATOR
 from tests.helpers.fakes import FakeHistoryService
 from tests.helpers.live_stack import Stack
+from tests.helpers.tasks import settle
 
 NUMBER = "447400123488"
 WHO = f"{OPERATOR}@{HOST}"
@@ -41,10 +42,8 @@ def test_the_details_pane_lists_each_action_with_who_and_where(qtbot: Any, stack
     started = blocker.args[0]
     code = stack.control.messages(NUMBER)[-1].code
     wrong = "".join("1" if c != "1" else "2" for c in code)
-    with qtbot.waitSignal(verification.check(started.request_id, wrong).failed, timeout=5000):
-        pass
-    with qtbot.waitSignal(verification.check(started.request_id, code).succeeded, timeout=5000):
-        pass
+    assert settle(qtbot, verification.check(started.request_id, wrong)).error is not None
+    assert settle(qtbot, verification.check(started.request_id, code)).error is None
     view.add_started(started)
     qtbot.waitUntil(lambda: view.selected_entry() is not None, timeout=5000)
     view.reload()

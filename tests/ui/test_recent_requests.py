@@ -398,17 +398,3 @@ def test_a_refresh_keeps_older_pages_and_a_new_filter_replaces_them(
     view.apply_filter()
     wait_for_first_page()
     assert [e.id for e in view.model.rows()] == [page1[1].id, page2[0].id]
-
-
-def test_no_sender_or_property_carries_call_context_in_the_ui() -> None:
-    import pathlib
-    import re
-
-    ui = pathlib.Path(__file__).parents[2] / "desktop_app" / "ui"
-    found = [
-        f"{path.name}:{number}"
-        for path in sorted(ui.glob("*.py"))
-        for number, line in enumerate(path.read_text().splitlines(), 1)
-        if re.search(r"\.sender\(\)|\.setProperty\(", line)
-    ]
-    assert found == []  # closures carry the context (task.on_success(lambda r: ...))
