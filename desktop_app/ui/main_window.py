@@ -39,7 +39,7 @@ import contextlib
 import json
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
@@ -58,7 +58,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.domain.test_number_types import API_V1, API_V2
 from desktop_app.ui import messages
 from desktop_app.ui.elided_label import ElidedLabel
 from desktop_app.ui.profile_badge import ProfileBadge
@@ -92,6 +91,9 @@ __all__ = [
     "ProfileSource",
     "saved_frame",
 ]
+
+#: The catalogue's Verify APIs (``test_number_types.API_V1``, ``API_V2``): the Send page's.
+_VERIFY_APIS: Final = ("v1", "v2")
 
 SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Ctrl+1", "Send page"), ("Ctrl+2", "Check page"), ("Ctrl+3", "Recent requests"),
@@ -830,12 +832,12 @@ class MainWindow(QMainWindow):
         """Why ``entry`` cannot be put in a form now ("" when it can)."""
         if self._profile is None or not self._profile.is_sandbox:
             return "Test numbers work on the built-in sandbox only: switch to the Sandbox profile."
-        if entry.api not in (API_V1, API_V2) and self.message_page is None:
+        if entry.api not in _VERIFY_APIS and self.message_page is None:
             return "A Messages API number: type it on the Message page."
         return ""
 
     def _on_test_number_chosen(self, entry: CatalogueEntry) -> None:
-        if entry.api in (API_V1, API_V2):
+        if entry.api in _VERIFY_APIS:
             self.send_form.use_test_number(entry)
             self.tabs.setCurrentWidget(self.send_form)
         elif self.message_page is not None:

@@ -21,24 +21,26 @@ shell imports this module before its first paint, so ``ui.formatting`` (which lo
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from desktop_app.domain import errors
-from desktop_app.domain.action_rules import Blocker, Refusal
 from desktop_app.domain.errors import (
     ApiError,
     ThrottledError,
     ValidationFailed,
     VerifyDeskError,
 )
-from desktop_app.domain.models import VerificationStatus
 from desktop_app.domain.redact import redact
 from desktop_app.domain.workflows import CANCEL_NOT_BEFORE_S
+
+if TYPE_CHECKING:
+    from desktop_app.domain.action_rules import Blocker, Refusal
 
 __all__ = [
     "CANCELLED",
@@ -299,21 +301,29 @@ UNKNOWN_TO_SERVER = (
     "The server does not know this request (a lookup found nothing), so it can no longer be "
     "checked, cancelled or moved on"
 )
-_WHY_NOT: Final = {
-    Blocker.NO_REQUEST: "Select a request first",
-    Blocker.NO_ID: "This attempt has no request id: the API never accepted it",
-    Blocker.EXPIRED: "This request has expired: its last code is no longer accepted",
-    Blocker.TOO_LATE: "Cancel is no longer accepted: the second delivery has been sent",
-    Blocker.NO_STEP_LEFT: "Nothing is left to deliver: every step of the workflow was used",
-    Blocker.SILENT_AUTH: "The current step is silent authentication, which takes no code",
-    Blocker.NOT_SUPPORTED: "This API has no such action",
-}
+@functools.cache
+def _why_not_texts() -> dict[Blocker, str]:
+    # Built on first use: the action rules (and the models under them) are not needed to
+    # paint the first window.
+    from desktop_app.domain.action_rules import Blocker
+
+    return {
+        Blocker.NO_REQUEST: "Select a request first",
+        Blocker.NO_ID: "This attempt has no request id: the API never accepted it",
+        Blocker.EXPIRED: "This request has expired: its last code is no longer accepted",
+        Blocker.TOO_LATE: "Cancel is no longer accepted: the second delivery has been sent",
+        Blocker.NO_STEP_LEFT: "Nothing is left to deliver: every step of the workflow was used",
+        Blocker.SILENT_AUTH: "The current step is silent authentication, which takes no code",
+        Blocker.NOT_SUPPORTED: "This API has no such action",
+    }
 
 
 def why_not(refusal: Refusal | None) -> str:
     """Why the API would refuse an action now, for its tooltip ("" when it would accept it)."""
     if refusal is None:
         return ""
+    from desktop_app.domain.action_rules import Blocker
+    from desktop_app.domain.models import VerificationStatus
     from desktop_app.ui.formatting import format_duration, status_text
 
     if refusal.why is Blocker.FINISHED:
@@ -323,7 +333,7 @@ def why_not(refusal: Refusal | None) -> str:
     if refusal.why is Blocker.TOO_EARLY:
         wait = format_duration(refusal.seconds + 0.999)
         return f"Cancel is accepted from {CANCEL_NOT_BEFORE_S} s after the start (in {wait})"
-    return _WHY_NOT[refusal.why]
+    return _why_not_texts()[refusal.why]
 
 
 # -- modal wrappers --------------------------------------------------------------------------
