@@ -7,7 +7,6 @@ from pathlib import Path
 import keyring
 import keyring.errors
 import pytest
-from keyring.backend import KeyringBackend
 
 from desktop_app.domain.errors import CredentialsUnavailable
 from desktop_app.settings.credentials import (
@@ -19,27 +18,9 @@ from desktop_app.settings.credentials import (
     KeyringCredentialStore,
     SessionCredentialStore,
 )
+from tests.helpers.memory_keyring import MemoryKeyring
 
 VALUE = "whsec-9f8e7d6c5b4a"
-
-
-class MemoryKeyring(KeyringBackend):
-    priority = 5
-    viable = False
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.data: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.data.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.data[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.data.pop((service, username), None) is None:
-            raise keyring.errors.PasswordDeleteError("not found")
 
 
 class RefusingKeyring(MemoryKeyring):
