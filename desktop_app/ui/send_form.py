@@ -257,7 +257,9 @@ class SendForm(QWidget):
         else:
             self.number_edit.setText(number)
         self.show_message("")
-        self.number_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+        # The number is done: the cursor goes where the user types next (the brand, or Send).
+        target = self.send_button if self.brand_edit.text().strip() else self.brand_edit
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def set_api(self, api: str) -> None:
         """Choose Verify ``"v1"`` or ``"v2"``."""
@@ -366,7 +368,9 @@ class SendForm(QWidget):
         region = self.region() or None
         errors = (psd2_form_errors(form, default_region=region) if isinstance(form, Psd2Form)
                   else start_form_errors(form, default_region=region))
-        self.show_errors(errors)
+        # A catalogued sandbox number is not warned about after Send either (as when typed).
+        catalogued = self._all_catalogued()
+        self.show_errors([e for e in errors if not (catalogued and e.overridable)])
         blocking = [e.field for e in errors if not e.overridable]
         if blocking:
             self._reveal(blocking)

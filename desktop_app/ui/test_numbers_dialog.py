@@ -233,3 +233,4 @@ class TestNumbersDialog(QDialog):
         entry = self._current()
         if entry is not None and not self._why_not(entry):
             self.chosen.emit(entry)
+            self.accept()  # out of the way of the form it filled (Help reopens it where it was)

@@ -73,8 +73,10 @@ def test_a_v1_number_fills_the_form_and_sends_without_asking_on_the_sandbox(
     assert dialog.use_button.isEnabled(), dialog.use_button.toolTip()
     dialog.use_button.click()
     form = ctx.window.send_form
+    assert not dialog.isVisible()  # closed: it would cover the form it filled
     assert not form.v2.active
     assert form.number_edit.text().replace(" ", "") == "+447700900500"
+    assert ctx.window.focusWidget() is form.brand_edit  # where the user types next
     # No "unknown range" warning beside it on the sandbox: the outcome it was chosen for.
     assert form.errors["number"].error is None
     assert form.number_info.text() == "Sandbox test number: status 0"
@@ -83,6 +85,8 @@ def test_a_v1_number_fills_the_form_and_sends_without_asking_on_the_sandbox(
         form.send_button.click()
     assert asked == []  # the catalogued number was not questioned
     assert blocker.args[0].request_id
+    assert form.errors["number"].error is None  # nor warned about once it was sent
+    assert form.number_info.text() == "Sandbox test number: status 0"
 
 
 def test_an_ordinary_unknown_range_number_is_still_questioned(
