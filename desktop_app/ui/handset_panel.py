@@ -9,10 +9,10 @@ sandbox: the audience may as well see them).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent
+from PySide6.QtCore import QEvent, QTimer
 from PySide6.QtGui import QFont, QFontDatabase, QFontMetrics, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -29,7 +29,9 @@ from typing_extensions import override
 
 from desktop_app.domain.models import HandsetMessage
 from desktop_app.ui import formatting, messages
+from desktop_app.ui.countdowns import Clock, follow_clock, utc_now
 from desktop_app.ui.details_disclosure import MessageLine
+from desktop_app.ui.elided_label import ElidedLabel
 from desktop_app.ui.message_conversation import ConversationView
 
 if TYPE_CHECKING:
@@ -48,6 +50,17 @@ UNAVAILABLE_TEXT = (
     "The simulated handset exists only for the built-in Sandbox profile. Switch to the Sandbox "
     "profile to see the codes it sends and to speed up its clock."
 )
+#: Ahead of real time by less than this, the clock line does not say "ahead" (reads drift).
+AHEAD_SHOWN_S = 2.0
+
+
+def clock_line_text(sandbox_now: datetime, real_now: datetime) -> str:
+    """The sandbox's time of day, and how far skips and speed have put it ahead of real time."""
+    shown = f"Sandbox time {formatting.as_utc(sandbox_now).astimezone():%H:%M:%S}"
+    ahead = (sandbox_now - real_now).total_seconds()
+    if ahead >= AHEAD_SHOWN_S:  # short: the dock is narrow (the label elides the rest)
+        shown += f", {formatting.format_duration(ahead)} ahead"
+    return shown
 
 
 class HandsetPanel(QWidget):
@@ -56,11 +69,19 @@ class HandsetPanel(QWidget):
     Args:
         handset: The sandbox handset service.
         parent: The owning widget.
+        clock: The sandbox's clock (the app's server clock), shown above the controls so a
+            demo can see where its skips have taken the time.
     """
 
-    def __init__(self, handset: HandsetService, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, handset: HandsetService, parent: QWidget | None = None, *, clock: Clock = utc_now
+    ) -> None:
         super().__init__(parent)
         self._handset = handset
+        self._clock = clock
+        # Ticks once a second while shown; a skip re-renders at once (follow_clock).
+        self._clock_timer = QTimer(self)
+        self._clock_timer.setInterval(1000)
         self._presenter = False
         self._messages: tuple[HandsetMessage, ...] = ()
         self._build_layout()
@@ -92,6 +113,9 @@ class HandsetPanel(QWidget):
         self.skip_30s_button = QPushButton("Skip ahead 30 s")
         self.skip_5min_button = QPushButton("Skip ahead 5 min")
         self.status_label = MessageLine(self, name="Handset status")
+        # Elided, never wider than the dock: a longer text must not push the window off screen.
+        self.clock_label = ElidedLabel(parent=self)
+        self.clock_label.setAccessibleName("Sandbox time")
         # Two rows, so the dock can be about 300 px wide (one row needs about 450 px and
         # squeezes the recent-requests table).
         speed = QHBoxLayout()
@@ -105,6 +129,7 @@ class HandsetPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)  # a narrow dock: its width is for the messages
         layout.addWidget(self.unavailable_label)
+        layout.addWidget(self.clock_label)
         layout.addLayout(speed)
         layout.addLayout(skips)
         # Codes (Verify) and conversations (Messages API) share the dock's height as tabs.
@@ -142,11 +167,15 @@ class HandsetPanel(QWidget):
         self.speed_combo.activated.connect(self._on_speed_combo_activated)
         self.skip_30s_button.clicked.connect(self._on_skip_30s_button_clicked)
         self.skip_5min_button.clicked.connect(self._on_skip_5min_button_clicked)
+        self._clock_timer.timeout.connect(self._show_clock)
+        follow_clock(self._clock, self._show_clock)
 
     def update_availability(self) -> None:
         """Enable or explain the panel after a profile switch (reads ``handset.available``)."""
         available = self._handset.available
         self.unavailable_label.setVisible(not available)
+        self.clock_label.setVisible(available)
+        self._show_clock()
         for widget in (
             self.speed_combo,
             self.skip_30s_button,
@@ -176,7 +205,7 @@ class HandsetPanel(QWidget):
         self._messages = tuple(handset_messages)
         self.conversation.set_messages(self._messages)
         self.messages_tree.clear()
-        today = datetime.now().astimezone().date()
+        today = formatting.local_date(self._clock())  # the sandbox's today, after skips too
         for message in reversed(handset_messages):
             if not message.code:
                 continue  # a Messages API text: the Conversations tab shows it
@@ -208,17 +237,24 @@ class HandsetPanel(QWidget):
     @override
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        self._clock_timer.start()
+        self._show_clock()
         if self._handset.available:
             self._handset.start()
 
     @override
     def hideEvent(self, event: QHideEvent) -> None:
+        self._clock_timer.stop()
         self._handset.stop()
         super().hideEvent(event)
 
     def show_failure(self, exc: BaseException) -> None:
         """Say under the messages why a handset command or read failed."""
         self.status_label.setText(messages.describe(exc))
+
+    def _show_clock(self) -> None:
+        if self.clock_label.isVisibleTo(self):
+            self.clock_label.setText(clock_line_text(self._clock(), datetime.now(UTC)))
 
     def _on_handset_messages_changed(self, handset_messages: tuple[HandsetMessage, ...]) -> None:
         self.set_messages(handset_messages)

@@ -511,7 +511,7 @@ class MainWindow(QMainWindow):
         self.splitter.setChildrenCollapsible(False)  # a pane dragged to nothing is lost
         self.splitter.setSizes([DEFAULT_LEFT_WIDTH, 700])
         self.setCentralWidget(self.splitter)  # deletes the placeholder
-        self.handset_panel = HandsetPanel(self._handset, self)
+        self.handset_panel = HandsetPanel(self._handset, self, clock=clock or utc_now)
         self.handset_dock = _HandsetDock("Handset (sandbox)", self)
         self.handset_dock.setObjectName("handset_dock")
         self.handset_dock.setWidget(self.handset_panel)

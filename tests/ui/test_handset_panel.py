@@ -93,3 +93,29 @@ def test_the_codes_tab_lists_only_messages_that_carry_a_code(qtbot, fake_handset
     fake_handset.messages_changed.emit((*_messages(), text))
     assert panel.messages_tree.topLevelItemCount() == 2  # the text is a conversation's
     assert all(panel.messages_tree.topLevelItem(i).text(COL_CODE) == "1234" for i in range(2))
+
+
+def test_the_clock_line_shows_the_sandbox_time_and_how_far_ahead_it_is(qtbot, fake_handset):
+    from datetime import timedelta
+
+    ahead = timedelta(minutes=5, seconds=0.5)  # a skip of 5 min, read half a second later
+    panel = HandsetPanel(fake_handset, clock=lambda: datetime.now(UTC) + ahead)
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitUntil(lambda: "ahead" in panel.clock_label.text())
+    shown = panel.clock_label.text()
+    assert shown.startswith("Sandbox time ") and shown.endswith(", 5 min 00 s ahead")
+    fake_handset.available = False  # another profile: no sandbox clock to show
+    panel.update_availability()
+    assert not panel.clock_label.isVisible()
+
+
+def test_the_clock_line_says_nothing_of_ahead_when_the_clock_runs_true():
+    from desktop_app.ui.handset_panel import clock_line_text
+
+    now = datetime(2026, 12, 7, 3, 0, 0, tzinfo=UTC)
+    local = now.astimezone().strftime("%H:%M:%S")
+    assert clock_line_text(now, now) == f"Sandbox time {local}"
+    assert clock_line_text(now.replace(second=1), now) == f"Sandbox time {local[:-2]}01"
+    later = now.replace(hour=4, minute=2, second=3)
+    assert clock_line_text(later, now).endswith(", 1 h 02 min ahead")
