@@ -40,7 +40,8 @@ OPERATOR_MAX: Final = 64
 _DESCRIPTION = """\
 Verify Desk's command line for QA: every Vonage Verify v1 operation, and Verify v2's start,
 check, cancel and next_workflow (start --api v2 --workflow sms,voice; a UUID request id is v2),
-all recorded in the history.
+and the Messages API (message send / code / events: SMS, MMS, WhatsApp, Viber, Messenger),
+all recorded in the history. Scenario files (run) give JUnit reports for CI.
 
 Where requests go (first match wins):
   --sandbox             the built-in sandbox the window uses: its requests, handset and clock
