@@ -15,6 +15,7 @@ import argparse
 from typing import Any
 
 from desktop_app.api.http import build_http_client
+from desktop_app.domain.messages_errors import error_code_info
 from desktop_app.domain.messages_status import MessageStatus
 from desktop_app.usecases.messages import MessageDesk
 from desktop_app.usecases.sandbox_deliveries import ListedMessage, await_final, record_listed
@@ -66,11 +67,18 @@ def _delivery_text(data: dict[str, Any], seconds: float) -> str:
         shown = f"{data['status']} ({data['channel']}"
         shown += f", failover {data['leg'] - 1})" if data["leg"] > 1 else ")"
         if data["error_code"] is not None:
-            shown += f": {data['error_code']} {data['error_title']}".rstrip()
+            shown += f": {_failure_words(data['error_code'], data['error_title'])}"
     if data["final"]:
         return f"Delivery: {shown}."
     why = " (the sandbox's clock is paused)" if data["clock_paused"] else ""
     return f"Delivery: {shown}; not over after {seconds:g} s{why}."
+
+
+def _failure_words(code: int, title: str | None) -> str:
+    """What a failure means, then its code and the API's title in brackets (for a search)."""
+    info = error_code_info(code)
+    technical = f"error {code}: {title or (info.title if info else '')}".rstrip(": ")
+    return f"{info.meaning} ({technical})" if info is not None else technical
 
 
 def _delivery_exit(data: dict[str, Any]) -> int:

@@ -118,7 +118,9 @@ def test_wait_exits_1_when_the_message_did_not_reach_the_customer(cli: Cli, db: 
     sent = cli("message", "send", "--channel", "sms", "--to", "447700904290", "--from", "Acme",
                "--text", "x", "--wait")  # fmt: skip
     assert sent.code == 1
-    assert "Delivery: undeliverable (sms): 1260 Destination unreachable." in sent.out
+    # What it means first; the code and the API's title after it, in brackets.
+    assert ("Delivery: undeliverable (sms): The message could not be delivered to this number or"
+            " id. (error 1260: Destination unreachable)." in sent.out)  # fmt: skip
     window = cli("--json", "message", "send", "--channel", "whatsapp", "--to", "447700900340",
                  "--from", "14155550100", "--text", "x", "--wait")  # fmt: skip
     assert window.code == 1
