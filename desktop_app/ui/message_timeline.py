@@ -118,16 +118,23 @@ class MessageTimeline(QGroupBox):
         entry = self._entry
         if entry is None:
             return
-        legs = len([c for c in entry.channels.split(",") if c]) or 1
-        via = " then ".join(message_words.channel_label(c) for c in entry.channels.split(",") if c)
+        channels = [c for c in entry.channels.split(",") if c]
+        legs = len(channels) or 1
         if not entry.request_id:
             summary = "Not sent: the API never accepted this message."
         elif not self._events:
             summary = WAITING_TEXT if entry.delivery_tracked else f"Delivery {NOT_TRACKED}."
         else:
-            summary = f"{message_words.row_status_text(entry)} — sent by {via}."
+            summary = _summary(message_words.row_status_text(entry), self._events[-1], channels)
         self.summary_label.setText(summary)
         self.lines = [message_words.leg_line(e, legs=legs) for e in self._events]
         self.lines_label.setText("\n".join(self.lines))
         self.lines_label.setVisible(bool(self.lines))
         self.details.set_details(message_words.leg_details(self._events, mask=self._mask))
+
+
+def _summary(status: str, latest: MessageEventEntry, channels: list[str]) -> str:
+    """``"Delivered on SMS, after WhatsApp failed."``: where the message ended, and how."""
+    shown = f"{status} on {message_words.channel_label(latest.channel)}"
+    earlier = [message_words.channel_label(c) for c in channels[: latest.leg]]
+    return f"{shown}, after {' and '.join(earlier)} failed." if earlier else f"{shown}."

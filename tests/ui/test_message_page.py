@@ -50,6 +50,7 @@ def test_a_whatsapp_template_is_read_with_its_timeline_and_conversation(
     qtbot.waitUntil(lambda: len(timeline.lines) == 3, timeout=10_000)
     assert [line.split(" · ")[:2] for line in timeline.lines] == [
         ["WhatsApp", "Sent"], ["WhatsApp", "Delivered"], ["WhatsApp", "Read"]]
+    assert timeline.summary_label.text() == "Read on WhatsApp."
     conversation = window.handset_panel.conversation
     qtbot.waitUntil(lambda: (CUSTOMER, WHATSAPP) in conversation.conversations(),
                     timeout=10_000)  # fmt: skip
@@ -80,6 +81,7 @@ def test_a_text_outside_the_window_fails_over_to_sms_and_shows_both_legs(
     assert "1340" not in rejected[0]  # the number only under Details
     assert "error 1340" in timeline.details.details()
     assert any(line.startswith("SMS (failover 1) · Delivered") for line in timeline.lines)
+    assert timeline.summary_label.text() == "Delivered on SMS, after WhatsApp failed."
 
 
 def test_a_reply_from_the_handset_opens_the_whatsapp_window(
