@@ -275,7 +275,9 @@ class MainWindow(QMainWindow):
         self._showing_failure = False
         self._presenter = False
         self._build_shell()
-        self._paint_watcher = _FirstPaintWatcher(self)
+        # No Qt parent: a Python filter that is a child of the object it watches can be called
+        # while that object destroys it (the empty-table hint crashed that way: ui/empty_hint).
+        self._paint_watcher = _FirstPaintWatcher()
         self._paint_watcher.painted.connect(self.first_painted)
         self._paint_watcher.painted.connect(self._on_first_painted)
         self.installEventFilter(self._paint_watcher)

@@ -55,6 +55,7 @@ from desktop_app.ui import formatting, messages
 from desktop_app.ui.countdowns import Clock, utc_now
 from desktop_app.ui.details_disclosure import MessageLine
 from desktop_app.ui.details_pane import DetailsPane
+from desktop_app.ui.empty_hint import EmptyHint
 from desktop_app.ui.history_columns import COLUMNS, STARTED, column_index
 from desktop_app.ui.history_model import HistoryTableModel, provisional_entry
 from desktop_app.ui.request_actions import RecordCache, RequestActions
@@ -65,6 +66,11 @@ if TYPE_CHECKING:
     from desktop_app.services.verification import VerificationService
 
 _RELOAD_DEBOUNCE_MS = 200
+#: What an empty table says: on a first start, and when a filter finds nothing.
+EMPTY_TEXT = ("No requests yet on this profile. Send a code (Ctrl+1) or a message (Ctrl+4) and "
+              "it appears here. On the sandbox, Help → Test numbers lists numbers that show "
+              "each outcome.")
+NO_MATCH_TEXT = "No request matches the filter. Clear it to see every request."
 #: Typing in the filter reloads from the store after this pause.
 FILTER_DEBOUNCE_MS = 250
 #: How often the Started column checks whether the local date changed (time-only for today).
@@ -170,6 +176,7 @@ class RecentRequestsView(QWidget):
         # re-lays out and repaints the whole table (frame, header, viewport) each time.
         self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         self._size_sections()
+        self.empty_hint = EmptyHint(self.table, self._empty_text)
         self.details = DetailsPane(clock=self._clock, history=self._history)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(self.table)
@@ -477,6 +484,13 @@ class RecentRequestsView(QWidget):
             self._show_message(f"Request {shown} is not among the {self._limit} latest shown.")
         self._pending_select = None
         self._show_selected_details()
+        self.empty_hint.update_hint()  # an empty answer changes no rows but says something
+
+    def _empty_text(self) -> str:
+        if self._shown_query is None:
+            return ""  # the first page has not answered yet: "no requests" could be untrue
+        _profile, text, status = self._shown_query
+        return NO_MATCH_TEXT if text or status is not None else EMPTY_TEXT
 
     def _on_load_failed(self, exc: BaseException) -> None:
         self._set_busy(False)

@@ -398,3 +398,30 @@ def test_a_refresh_keeps_older_pages_and_a_new_filter_replaces_them(
     view.apply_filter()
     wait_for_first_page()
     assert [e.id for e in view.model.rows()] == [page1[1].id, page2[0].id]
+
+
+def test_an_empty_table_says_why_and_the_hint_goes_with_the_first_row(
+    qtbot, entries, fake_history, fake_verification, fake_refresher, clock
+):
+    from desktop_app.ui.recent_requests import EMPTY_TEXT, NO_MATCH_TEXT
+
+    fake_history.rows = None  # the first page has not answered
+    widget = RecentRequestsView(fake_history, fake_verification, fake_refresher, clock=clock)
+    qtbot.addWidget(widget)
+    widget.show()
+    widget.reload()
+    hint = widget.empty_hint
+    assert hint.isHidden()  # "no requests" before the store answered could be untrue
+    fake_history.calls("recent")[-1].succeed([])
+    qtbot.waitUntil(hint.isVisible)
+    assert hint.text() == EMPTY_TEXT and "Ctrl+1" in hint.text()
+    assert widget.table.viewport().rect().contains(hint.geometry())
+    widget.filter_edit.setText("nobody")  # a filter that finds nothing: another sentence
+    widget.apply_filter()
+    fake_history.calls("recent")[-1].succeed([])
+    qtbot.waitUntil(lambda: hint.text() == NO_MATCH_TEXT)
+    widget.filter_edit.setText("")
+    widget.apply_filter()
+    fake_history.calls("recent")[-1].succeed(entries)
+    qtbot.waitUntil(lambda: widget.model.rowCount() == 2)
+    assert hint.isHidden()
