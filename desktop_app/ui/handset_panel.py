@@ -32,6 +32,7 @@ from desktop_app.ui import formatting, messages
 from desktop_app.ui.countdowns import Clock, follow_clock, utc_now
 from desktop_app.ui.details_disclosure import MessageLine
 from desktop_app.ui.elided_label import ElidedLabel
+from desktop_app.ui.empty_hint import EmptyHint
 from desktop_app.ui.message_conversation import ConversationView
 
 if TYPE_CHECKING:
@@ -46,6 +47,8 @@ TIME_SCALES: tuple[tuple[str, float], ...] = (
 )
 COL_TIME, COL_CHANNEL, COL_NUMBER, COL_CODE = range(4)
 _CHANNELS = {"sms": "SMS", "tts": "Call"}
+#: What the Codes tab says before the sandbox has sent a code.
+NO_CODES_TEXT = "The codes the sandbox sends appear here, as the customer's phone shows them."
 UNAVAILABLE_TEXT = (
     "The simulated handset exists only for the built-in Sandbox profile. Switch to the Sandbox "
     "profile to see the codes it sends and to speed up its clock."
@@ -106,6 +109,7 @@ class HandsetPanel(QWidget):
         self.code_font.setPointSizeF(max(self.code_font.pointSizeF(), 9.0) * 1.6)
         self.code_font.setWeight(QFont.Weight.Bold)
         self._size_columns()
+        self.codes_hint = EmptyHint(self.messages_tree, self._codes_hint_text)
         self.speed_combo = QComboBox()
         for label, scale in TIME_SCALES:
             self.speed_combo.addItem(label, scale)
@@ -175,6 +179,7 @@ class HandsetPanel(QWidget):
         available = self._handset.available
         self.unavailable_label.setVisible(not available)
         self.clock_label.setVisible(available)
+        self.codes_hint.update_hint()
         self._show_clock()
         for widget in (
             self.speed_combo,
@@ -251,6 +256,9 @@ class HandsetPanel(QWidget):
     def show_failure(self, exc: BaseException) -> None:
         """Say under the messages why a handset command or read failed."""
         self.status_label.setText(messages.describe(exc))
+
+    def _codes_hint_text(self) -> str:
+        return NO_CODES_TEXT if self._handset.available else ""
 
     def _show_clock(self) -> None:
         if self.clock_label.isVisibleTo(self):

@@ -119,3 +119,18 @@ def test_the_clock_line_says_nothing_of_ahead_when_the_clock_runs_true():
     assert clock_line_text(now.replace(second=1), now) == f"Sandbox time {local[:-2]}01"
     later = now.replace(hour=4, minute=2, second=3)
     assert clock_line_text(later, now).endswith(", 1 h 02 min ahead")
+
+
+def test_the_codes_tab_says_what_comes_there_until_the_first_code(qtbot, fake_handset):
+    from desktop_app.ui.handset_panel import NO_CODES_TEXT
+
+    panel = HandsetPanel(fake_handset)
+    qtbot.addWidget(panel)
+    panel.show()
+    assert panel.codes_hint.isVisible() and panel.codes_hint.text() == NO_CODES_TEXT
+    fake_handset.messages_changed.emit(_messages())
+    assert panel.codes_hint.isHidden()
+    fake_handset.messages_changed.emit(())
+    fake_handset.available = False  # another profile: the panel explains itself above
+    panel.update_availability()
+    assert panel.codes_hint.isHidden()
