@@ -48,8 +48,9 @@ DEFAULT_API_HOST = "https://api.nexmo.com"
 DEFAULT_REST_HOST = "https://rest.nexmo.com"
 STORED_PLACEHOLDER = "stored in keyring (leave empty to keep it)"
 SANDBOX_TEXT = (
-    "The built-in Sandbox is a simulated Verify API on this computer: no account, API key or "
-    "secret is needed, and no real SMS is sent. It cannot be edited or removed."
+    "The built-in Sandbox simulates the Verify and Messages APIs on this computer: no account, "
+    "API key or secret is needed, and no real SMS, call or message is sent. It cannot be edited "
+    "or removed."
 )
 TESTING_TEXT = "Testing the connection…"
 #: The dialog's first size (a smaller screen's available area is used instead).
