@@ -482,7 +482,7 @@ def _build_services(ctx: AppContext) -> None:
                                                                   messages=messages))
     from desktop_app.ui.message_wiring import install_messages
 
-    install_messages(window, messages)
+    install_messages(window, messages, session)
     # A task failure no caller handled is logged by its runner and shown by the window.
     runners.on_unhandled_failure(window.report_failure)
     window.send_form.set_region(

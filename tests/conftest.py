@@ -20,6 +20,7 @@ pytest_plugins = [
     "tests.helpers.history",
     "tests.helpers.http_client",
     "tests.helpers.message_window",
+    "tests.helpers.messages_service",
     "tests.helpers.qt",
     "tests.helpers.sandbox",
     "tests.helpers.secret_service",

@@ -148,19 +148,20 @@ def _usable(backend: Any) -> Any:
     modules = {c.__module__ for c in type(backend).__mro__}
     if any(m.startswith(_INSECURE_MODULES) for m in modules):
         if name.startswith("keyring.backends.fail"):
+            # The backend's name last, in brackets: the window shows it under Details.
             raise CredentialsUnavailable(
-                "No system keyring is available (keyring found no backend: "
-                "keyring.backends.fail.Keyring). On Linux, run a Secret Service such as "
-                "GNOME Keyring or KWallet."
+                "No system keyring is available. On Linux, run a Secret Service such as "
+                "GNOME Keyring or KWallet. "
+                "(keyring found no backend: keyring.backends.fail.Keyring)"
             )
         if name.startswith("keyring.backends.null"):
             raise CredentialsUnavailable(
-                f"The keyring backend {name} keeps nothing (it is keyring's placeholder that "
-                "discards every secret); Verify Desk does not use it."
+                "The configured keyring keeps nothing (a placeholder that discards every "
+                f"secret); Verify Desk does not use it. (keyring backend: {name})"
             )
         raise CredentialsUnavailable(
-            f"The keyring backend {name} stores secrets in a file, not in the system "
-            "keyring; Verify Desk does not use it."
+            "The configured keyring stores secrets in a file, not in the system keyring; "
+            f"Verify Desk does not use it. (keyring backend: {name})"
         )
     try:
         priority = float(type(backend).priority)

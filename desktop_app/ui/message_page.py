@@ -34,6 +34,7 @@ from desktop_app.domain.errors import InvalidParameterError, ValidationFailed
 from desktop_app.domain.messages import channel_named
 from desktop_app.domain.messages_fields import api_field_errors
 from desktop_app.ui import message_words, messages
+from desktop_app.ui.delivery_tracking import DeliveryTrackingBox
 from desktop_app.ui.details_disclosure import MessageLine
 from desktop_app.ui.fitting import ScrollPage
 from desktop_app.ui.message_code_panel import MessageCodePanel
@@ -80,6 +81,7 @@ class MessagePage(ScrollPage):
         self.send_button = QPushButton("&Send message", self.body)
         self.send_button.setToolTip("Check every field, then send (Ctrl+Enter)")
         self.result_label = MessageLine(self.body, name="Message result")
+        self.tracking = DeliveryTrackingBox(service, self.body)
         top = QFormLayout()
         top.addRow("&What to send:", self.mode_combo)
         buttons = QHBoxLayout()
@@ -92,6 +94,7 @@ class MessagePage(ScrollPage):
         layout.addLayout(buttons)
         layout.addWidget(self.result_label)
         layout.addStretch(1)
+        layout.addWidget(self.tracking)  # below the fold: set up once, not used per message
         self._shortcuts = submit_shortcuts(self)
         self._connect_signals()
         self._on_mode_changed()

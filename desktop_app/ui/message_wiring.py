@@ -14,6 +14,7 @@ from PySide6.QtGui import QAction, QKeySequence
 
 if TYPE_CHECKING:
     from desktop_app.services.messages import MessagesService
+    from desktop_app.services.session import SessionService
     from desktop_app.ui.main_window import MainWindow
     from desktop_app.ui.message_page import MessagePage
 
@@ -22,8 +23,13 @@ __all__ = ["MESSAGE_TAB_TEXT", "install_messages"]
 MESSAGE_TAB_TEXT = "&Message"
 
 
-def install_messages(window: MainWindow, service: MessagesService) -> MessagePage:
+def install_messages(
+    window: MainWindow, service: MessagesService, session: SessionService | None = None
+) -> MessagePage:
     """Add the Message page to ``window`` and wire it, the timeline and the handset to ``service``.
+
+    ``session`` tells the page's delivery tracking which kind of profile is active (a live
+    receiver stops at a switch).
 
     Returns:
         The page (also ``window.message_page``).
@@ -53,6 +59,9 @@ def install_messages(window: MainWindow, service: MessagesService) -> MessagePag
     window.addAction(show)
     window.message_action = show
     window.presenter_action.toggled.connect(page.set_presenter_mode)
+    if session is not None:
+        session.profile_changed.connect(lambda p: page.tracking.set_sandbox(p.is_sandbox))
+        page.tracking.set_sandbox(session.current().is_sandbox)
     page.set_presenter_mode(window.presenter_mode)
     return page
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from desktop_app.api.http import build_http_client
 from desktop_app.domain import errors as e
 from desktop_app.domain.message_code_form import CodeForm
 from desktop_app.domain.messages import SMS, MessageRequest, Text
@@ -18,69 +16,45 @@ from desktop_app.domain.models import VerificationStatus
 from desktop_app.services.messages import MessagesService, ReceiverState
 from desktop_app.services.tasks import TaskRunner
 from desktop_app.services.verification import VerificationService
-from desktop_app.settings.credentials import SIGNATURE_SECRET, SessionCredentialStore
-from desktop_app.settings.profiles import Profile
+from desktop_app.settings.credentials import SIGNATURE_SECRET
 from desktop_app.store.history import HistoryStore
 from desktop_app.usecases.messages import MessageSent
-from desktop_app.usecases.session import open_desk
-from tests.helpers.messages_fakes import CREDS, HOST, FakeMessagesApi, post_webhook, status_body
+from tests.helpers.messages_fakes import post_webhook, status_body
+from tests.helpers.messages_service import MessagesEnv
 from tests.helpers.tasks import settle
 
 TO = "447700900123"
 SECRET = "live-signature-secret-42"
 
 
-class Env:
-    def __init__(self, service: MessagesService, api: FakeMessagesApi, store: HistoryStore,
-                 verification: VerificationService, secrets: SessionCredentialStore) -> None:
-        self.service, self.api, self.store = service, api, store
-        self.verification, self.secrets = verification, secrets  # fmt: skip
-
-
-@pytest.fixture
-def env(
-    tmp_path: Path, make_runner: Callable[..., TaskRunner], qtbot: Any
-) -> Iterator[Env]:
-    api = FakeMessagesApi()
-    http = build_http_client(httpx.MockTransport(api))
-    store = HistoryStore(tmp_path / "history.sqlite3")
-    runner = make_runner()
-    verification = VerificationService(runner)
-    secrets = SessionCredentialStore()
-    service = MessagesService(runner, verification, store, secrets=secrets)
-    profile = Profile(name="live", api_host=HOST, api_key=CREDS.api_key)
-    verification.set_desk(
-        open_desk(profile, CREDS, store, http, operator="tester", secrets=secrets,
-                  message_route=service.route_for(profile.is_sandbox))
-    )
-    yield Env(service, api, store, verification, secrets)
-    service.shutdown()
-    http.close()
-    store.close()
-
-
-def test_send_is_a_typed_task_announcing_sent_and_history(env: Env, qtbot: Any) -> None:
+def test_send_is_a_typed_task_announcing_sent_and_history(
+    messages_env: MessagesEnv, qtbot: Any
+) -> None:
     request = MessageRequest(SMS, TO, "Acme", Text("Hello"))
-    with qtbot.waitSignal(env.service.history_changed), qtbot.waitSignal(env.service.sent) as sent:
-        outcome = settle(qtbot, env.service.send(request))
+    with (
+        qtbot.waitSignal(messages_env.service.history_changed),
+        qtbot.waitSignal(messages_env.service.sent) as sent,
+    ):
+        outcome = settle(qtbot, messages_env.service.send(request))
     assert isinstance(outcome.value, MessageSent) and sent.args == [outcome.value]
-    assert env.store.get(outcome.value.history_id).delivery_tracked is False
+    assert messages_env.store.get(outcome.value.history_id).delivery_tracked is False
 
 
-def test_a_code_round_trip_through_the_service(env: Env, qtbot: Any) -> None:
+def test_a_code_round_trip_through_the_service(messages_env: MessagesEnv, qtbot: Any) -> None:
     form = CodeForm(channel="viber", to=TO, from_="AcmeViber", brand="Acme")
-    sent = settle(qtbot, env.service.send_code(form)).value
+    sent = settle(qtbot, messages_env.service.send_code(form)).value
     assert sent is not None
-    code = env.api.code()
-    wrong = settle(qtbot, env.service.check_code(sent.message_uuid, code[::-1] + "0"))
+    code = messages_env.api.code()
+    wrong = settle(qtbot, messages_env.service.check_code(sent.message_uuid, code[::-1] + "0"))
     assert isinstance(wrong.error, e.WrongCodeError)
-    right = settle(qtbot, env.service.check_code(sent.message_uuid, code)).value
+    right = settle(qtbot, messages_env.service.check_code(sent.message_uuid, code)).value
     assert right is not None and right.request_id == sent.message_uuid
-    assert env.store.get(sent.history_id).status is VerificationStatus.SUCCESS
+    assert messages_env.store.get(sent.history_id).status is VerificationStatus.SUCCESS
 
 
-def test_without_a_profile_every_task_fails_plainly(make_runner: Callable[..., TaskRunner],
-                                                     tmp_path: Path, qtbot: Any) -> None:
+def test_without_a_profile_every_task_fails_plainly(
+    make_runner: Callable[..., TaskRunner], tmp_path: Path, qtbot: Any
+) -> None:
     runner = make_runner()
     store = HistoryStore(tmp_path / "h.sqlite3")
     try:
@@ -94,43 +68,53 @@ def test_without_a_profile_every_task_fails_plainly(make_runner: Callable[..., T
         store.close()
 
 
-def test_the_live_receiver_tracks_messages_and_signals_deliveries(env: Env, qtbot: Any) -> None:
-    missing = settle(qtbot, env.service.start_receiver(port=0))
+def test_the_live_receiver_tracks_messages_and_signals_deliveries(
+    messages_env: MessagesEnv, qtbot: Any
+) -> None:
+    missing = settle(qtbot, messages_env.service.start_receiver(port=0))
     assert isinstance(missing.error, e.ValidationFailed)  # no signature secret stored yet
-    plain = settle(qtbot, env.service.start_receiver(port=0, public_url="http://tunnel.example"))
+    plain = settle(
+        qtbot, messages_env.service.start_receiver(port=0, public_url="http://tunnel.example")
+    )
     assert isinstance(plain.error, e.ValidationFailed)
     assert plain.error.errors[0].field == "public_url"
-    env.secrets.set_item("live", SIGNATURE_SECRET, SECRET)
-    with qtbot.waitSignal(env.service.receiver_changed) as changed:
-        state = settle(qtbot, env.service.start_receiver(
+    messages_env.secrets.set_item("live", SIGNATURE_SECRET, SECRET)
+    with qtbot.waitSignal(messages_env.service.receiver_changed) as changed:
+        state = settle(qtbot, messages_env.service.start_receiver(
             port=0, public_url="https://tunnel.example/webhooks/status")).value  # fmt: skip
     assert isinstance(state, ReceiverState) and state.running and changed.args == [state]
     assert state.status_url is not None and state.status_url.startswith("http://127.0.0.1:")
-    sent = settle(qtbot, env.service.send(MessageRequest(SMS, TO, "Acme", Text("Hi")))).value
+    sent = settle(
+        qtbot, messages_env.service.send(MessageRequest(SMS, TO, "Acme", Text("Hi")))
+    ).value
     assert sent is not None and sent.tracked
-    assert env.api.bodies[-1]["webhook_url"] == "https://tunnel.example/webhooks/status"
+    assert messages_env.api.bodies[-1]["webhook_url"] == "https://tunnel.example/webhooks/status"
     body = status_body(sent.message_uuid, MessageStatus.DELIVERED)
-    with qtbot.waitSignal(env.service.delivery_changed) as delivered:
+    with qtbot.waitSignal(messages_env.service.delivery_changed) as delivered:
         assert post_webhook(state.status_url, body, secret=SECRET).status_code == 200
     assert delivered.args == [sent.message_uuid]
-    timeline = settle(qtbot, env.service.timeline(sent.message_uuid)).value
+    timeline = settle(qtbot, messages_env.service.timeline(sent.message_uuid)).value
     assert timeline is not None and [ev.status for ev in timeline] == [MessageStatus.DELIVERED]
-    with qtbot.waitSignal(env.service.receiver_changed) as stopped:
-        settle(qtbot, env.service.stop_receiver())
+    with qtbot.waitSignal(messages_env.service.receiver_changed) as stopped:
+        settle(qtbot, messages_env.service.stop_receiver())
     assert stopped.args == [ReceiverState()]
-    untracked = settle(qtbot, env.service.send(MessageRequest(SMS, TO, "Acme", Text("2")))).value
+    untracked = settle(
+        qtbot, messages_env.service.send(MessageRequest(SMS, TO, "Acme", Text("2")))
+    ).value
     assert untracked is not None and not untracked.tracked
 
 
 @pytest.mark.expect_warnings(match=r"webhook refused \(401\)")
-def test_the_sandbox_receiver_tracks_the_sandbox_profile(env: Env, qtbot: Any) -> None:
-    route = env.service.route_for(True)
+def test_the_sandbox_receiver_tracks_the_sandbox_profile(
+    messages_env: MessagesEnv, qtbot: Any
+) -> None:
+    route = messages_env.service.route_for(True)
     assert not route().tracked
-    url = env.service.start_sandbox_receiver("session-secret")
-    assert env.service.start_sandbox_receiver("session-secret") == url
+    url = messages_env.service.start_sandbox_receiver("session-secret")
+    assert messages_env.service.start_sandbox_receiver("session-secret") == url
     assert route().tracked and route().webhook_url is None
     body = status_body("aaaaaaaa-bbbb-cccc-dddd-000000000000", MessageStatus.DELIVERED)
     assert post_webhook(url, body, secret="session-secret").status_code == 200
     assert post_webhook(url, body, secret="another").status_code == 401
-    env.service.shutdown()
+    messages_env.service.shutdown()
     assert not route().tracked

@@ -114,6 +114,12 @@ def test_the_fail_backend_is_unavailable_and_writes_no_file(tmp_path: Path) -> N
             action()
         assert SECRET not in str(info.value)
         assert "keyring" in info.value.user_message().lower()
+    # In the window the headline is plain; the backend's name is under Details only.
+    from desktop_app.ui.messages import describe
+
+    shown = describe(info.value)
+    assert shown.startswith("No system keyring is available.") and "backends" not in shown
+    assert "keyring.backends.fail.Keyring" in shown.details
     assert all_files(tmp_path) == before == []  # HOME, XDG dirs and cwd are all in tmp_path
 
 
