@@ -16,6 +16,7 @@ module                 fixtures
 ``secret_service``     ``secret_service``, ``secret_service_address``
 ``postgres``           ``postgres_server`` (a throw-away PostgreSQL per session), ``own_postgres``,
                        ``pg_database``, ``pg_url``, ``pg_password``, ``history_backend``
+``messages_service``   ``messages_env`` (a Messages service on a live profile, fake API)
 ``log_guard``          no fixture: fails a test on an unexpected app warning
                        (opt out with ``@pytest.mark.expect_warnings``)
 =====================  ==========================================================================
