@@ -7,11 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from PySide6.QtCore import QObject, Signal
 
 from desktop_app.api.sandbox_control import SandboxControl
 from desktop_app.app import AppContext
 from desktop_app.domain.errors import FieldError, InvalidParameterError, ValidationFailed
 from desktop_app.domain.messages import IMAGE, MESSENGER, MMS, SMS, TEXT, VIBER, WHATSAPP
+from desktop_app.services.messages import ReceiverState
 from desktop_app.ui.message_page import CODE_MODE, MessagePage
 from tests.helpers.fakes import FakeTask
 from tests.helpers.message_window import fill
@@ -100,10 +102,14 @@ def test_code_form_rules_show_at_their_fields(message_app: AppContext, qtbot: An
     assert sandbox_messages(message_app) == before
 
 
-class _RefusingService:
-    """A Messages service whose sends the API refuses with a 422."""
+class _RefusingService(QObject):
+    """A Messages service whose sends the API refuses with a 422 (no live receiver)."""
+
+    receiver_changed = Signal(object)
+    receiver_state = ReceiverState()
 
     def __init__(self) -> None:
+        super().__init__()
         self.task = FakeTask("send")
 
     def send(self, _request: Any) -> FakeTask:
