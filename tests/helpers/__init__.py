@@ -12,6 +12,8 @@ module                 fixtures
 ``http_client``        ``http``, ``call_log``, ``control``
 ``history``            ``history_path``, ``history`` (alias ``history_store``)
 ``qt``                 ``make_runner`` (``qtbot`` itself comes from pytest-qt)
+``apps``               ``app_home``, ``make_app``, ``ctx`` (the whole app, its sandbox running;
+                       ``@pytest.mark.app(shown=True)`` for a shown window)
 ``clock``              ``clock``, ``clock_start``
 ``secret_service``     ``secret_service``, ``secret_service_address``
 ``postgres``           ``postgres_server`` (a throw-away PostgreSQL per session), ``own_postgres``,

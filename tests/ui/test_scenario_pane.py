@@ -20,15 +20,15 @@ import pytest
 from PySide6.QtCore import Qt
 
 from desktop_app.api.sandbox_control import SandboxControl
-from desktop_app.app import AppContext, build_app
+from desktop_app.app import AppContext
 from desktop_app.cli.main import main as cli_main
 from desktop_app.sandbox.server import SandboxConfig, SandboxServer
 from desktop_app.services.scenarios import RunSummary, Verdict
-from desktop_app.settings.credentials import SessionCredentialStore
 from desktop_app.settings.profiles import Profile
 from desktop_app.ui import messages, scenario_pane, scenario_setup
 from desktop_app.ui.scenario_model import State
 from desktop_app.ui.scenario_pane import ScenarioPane
+from tests.helpers.apps import MakeApp
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "scenarios"
 SECRET = "Acct-Secret-7c6b5a49"
@@ -106,22 +106,6 @@ class GatedTransport(httpx.BaseTransport):
 
     def close(self) -> None:
         self._inner.close()
-
-
-def _app(qtbot: Any, home: Path, monkeypatch: pytest.MonkeyPatch, **kwargs: Any) -> AppContext:
-    monkeypatch.setenv("VERIFY_DESK_HOME", str(home))
-    ctx = build_app(home=home, credentials=SessionCredentialStore(), poll_ms=200, **kwargs)
-    qtbot.addWidget(ctx.window)
-    with qtbot.waitSignal(ctx.session.profile_changed, timeout=5000):
-        ctx.activate()
-    return ctx
-
-
-@pytest.fixture
-def ctx(qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppContext]:
-    context = _app(qtbot, tmp_path / "home", monkeypatch)
-    yield context
-    assert context.shutdown(5000)
 
 
 def _write(folder: Path, text: str, name: str) -> Path:
@@ -244,10 +228,10 @@ def test_a_wrong_expectation_fails_with_the_step_named_in_plain_words(
 
 
 def test_cancel_stops_between_steps_and_the_window_keeps_working(
-    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_app: MakeApp
 ) -> None:
     gate = GatedTransport()
-    ctx = _app(qtbot, tmp_path / "home", monkeypatch, transport=gate)
+    ctx = make_app(transport=gate)
     try:
         gate.app_port = httpx.URL(ctx.sandbox.url).port
         pane = _open_pane(ctx, monkeypatch, [_write(tmp_path, TWO_CASES, "two.toml")])

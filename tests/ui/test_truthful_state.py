@@ -12,18 +12,15 @@ test moves.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from desktop_app.app import AppContext, build_app
+from desktop_app.app import AppContext
 from desktop_app.domain.errors import NumberBlockedError
 from desktop_app.domain.models import ControlResult, DeliveryEvent, VerificationStatus
 from desktop_app.domain.validation import StartForm
-from desktop_app.settings.credentials import SessionCredentialStore
 from desktop_app.settings.profiles import Profile
 from desktop_app.ui import messages
 from desktop_app.ui.check_form import CheckForm
@@ -204,16 +201,9 @@ def test_a_check_result_goes_when_another_request_is_chosen(
 
 # -- the window -------------------------------------------------------------------------------
 
-@pytest.fixture
-def ctx(qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppContext]:
-    monkeypatch.setenv("VERIFY_DESK_HOME", str(tmp_path))
+@pytest.fixture(autouse=True)
+def _no_error_dialogs(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(messages, "show_error", lambda *_a: None)
-    context = build_app(home=tmp_path, credentials=SessionCredentialStore(), poll_ms=200)
-    qtbot.addWidget(context.window)
-    with qtbot.waitSignal(context.session.profile_changed, timeout=5000):
-        context.activate()
-    yield context
-    assert context.shutdown(5000)
 
 
 def _switch(qtbot: Any, ctx: AppContext, name: str) -> None:
