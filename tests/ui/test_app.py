@@ -364,20 +364,25 @@ def _clock_scale(ctx: AppContext) -> float:
 
 
 def test_the_demo_clock_speed_is_remembered(qtbot: Any, make_app: MakeApp) -> None:
+    # make_app returns once the window has read the sandbox's clock: a first reading arriving
+    # after the pick below would show (and save) the speed it was read at.
     first = make_app()
     combo = first.window.handset_panel.speed_combo
     index = combo.findData(60.0)
     assert index >= 0
     combo.setCurrentIndex(index)
     combo.activated.emit(index)  # as a person picking "60x" does
-    qtbot.waitUntil(lambda: _clock_scale(first) == 60.0, timeout=5000)
+    clock = first.clock
+    assert clock is not None
+    qtbot.waitUntil(lambda: clock.time_scale == 60.0, timeout=5000)  # the sandbox's answer, read
+    assert _clock_scale(first) == 60.0
     assert first.shutdown(5000)
 
-    second = make_app()
+    second = make_app()  # the same home; its sandbox's clock read
     try:
         assert second.window.handset_panel.speed_combo.currentData() == 60.0
-        # The remembered speed reaches the sandbox from a worker, after the start.
-        qtbot.waitUntil(lambda: _clock_scale(second) == 60.0, timeout=5000)
+        assert second.clock is not None and second.clock.time_scale == 60.0
+        assert _clock_scale(second) == 60.0
     finally:
         assert second.shutdown(5000)
 

@@ -171,8 +171,9 @@ def test_check_is_offered_only_while_the_request_takes_a_code(
     started = settle(qtbot, stack.verification.send(StartForm(number=MOBILE, brand="Acme")))
     rid = started.value.request_id
     form.open_request(rid)
-    qtbot.waitUntil(lambda: form.request_combo.findData(rid) >= 0, timeout=5000)
-    qtbot.waitUntil(form.check_button.isEnabled, timeout=5000)
+    # Not just the id it was opened with (listed at once): the history's read of it, running.
+    qtbot.waitUntil(lambda: _listed_running(form, rid), timeout=5000)
+    assert form.check_button.isEnabled()
     stack.control.advance_clock(31)
     settle(qtbot, stack.verification.cancel(rid))  # elsewhere (the recent requests)
     qtbot.waitUntil(lambda: not form.check_button.isEnabled(), timeout=5000)
@@ -180,6 +181,30 @@ def test_check_is_offered_only_while_the_request_takes_a_code(
     # How it ended follows from the history row, read after the refusal.
     qtbot.waitUntil(lambda: "has ended (cancelled)" in form.check_button.toolTip(), timeout=5000)
     assert form.request_combo.currentText().endswith("· cancelled")
+
+
+def test_a_request_that_ended_before_the_page_listed_it_is_not_offered(
+    qtbot: Any, stack: Stack
+) -> None:
+    """The page never saw it running (as when its reads lag behind a cancel): it asks."""
+    started = settle(qtbot, stack.verification.send(StartForm(number=MOBILE, brand="Acme")))
+    rid = started.value.request_id
+    stack.control.advance_clock(31)
+    settle(qtbot, stack.verification.cancel(rid))
+    form = CheckForm(stack.verification, stack.history)
+    qtbot.addWidget(form)
+    form.open_request(rid)
+    qtbot.waitUntil(lambda: "has ended (cancelled)" in form.check_button.toolTip(), timeout=5000)
+    assert not form.check_button.isEnabled()
+    text = form.request_combo.currentText()
+    assert " · Acme · " in text and text.endswith("· cancelled")  # the request, not a bare id
+
+
+def _listed_running(form: CheckForm, rid: str) -> bool:
+    """The picker shows ``rid`` as the history lists it running: number, brand, age, id."""
+    index = form.request_combo.findData(rid)
+    text = form.request_combo.itemText(index) if index >= 0 else ""
+    return " · Acme · " in text and text.endswith(rid)
 
 
 def test_a_check_result_goes_when_another_request_is_chosen(
