@@ -148,12 +148,14 @@ def _sample_terms(db: str, count: int) -> tuple[list[str], list[str]]:
 
 def _floor(db: str, limit: int, text: str = "", status: Any = None) -> tuple[float, int]:
     """The same page straight from sqlite3 (the store's SQL, no task, no model, no paint)."""
+    from desktop_app.domain.history_query import RecentQuery
     from desktop_app.store._search import recent_rows
 
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, isolation_level=None)
     try:
+        query = RecentQuery(limit=limit, text=text, status=status)
         started = time.perf_counter()
-        rows = recent_rows(conn, limit=limit, text=text, status=status, profile=None, before=None)
+        rows = recent_rows(conn, query)
         return time.perf_counter() - started, len(rows)
     finally:
         conn.close()

@@ -135,6 +135,7 @@ def _p99(values: list[float]) -> float:
 @register(NAME)
 def run(quick: bool) -> dict[str, Any]:
     """Shared history on PostgreSQL at 10M rows: first page, substring filters, NOTIFY latency."""
+    from desktop_app.domain.history_query import RecentQuery
     from desktop_app.store.history import HistoryStore
     from tests.helpers.postgres import start_server
 
@@ -153,8 +154,8 @@ def run(quick: bool) -> dict[str, Any]:
         samples: dict[str, list[float]] = {}
         try:
             calls: dict[str, Callable[[HistoryStore], object]] = {
-                "first_page": lambda s: s.recent(limit=200),
-                **{f"filter_{k}": (lambda s, t=t: s.recent(limit=200, text=t))
+                "first_page": lambda s: s.recent(RecentQuery(limit=200)),
+                **{f"filter_{k}": (lambda s, t=t: s.recent(RecentQuery(limit=200, text=t)))
                    for k, t in _FILTERS.items()},
             }  # fmt: skip
             for _ in range(rounds):

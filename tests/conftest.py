@@ -16,6 +16,7 @@ from tests.helpers import environment  # noqa: E402,F401 - sets the environment 
 pytest_plugins = [
     "pytester",
     "tests.helpers.log_guard",
+    "tests.helpers.apps",
     "tests.helpers.clock",
     "tests.helpers.history",
     "tests.helpers.http_client",

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from desktop_app.domain.api_family import ApiFamily
+from desktop_app.domain.history_query import RecentQuery
 from desktop_app.domain.models import ControlResult, VerificationStatus
 from desktop_app.domain.test_numbers import API_V1
 from desktop_app.domain.v2 import V2CheckResult
@@ -181,9 +182,10 @@ def _history(args: argparse.Namespace) -> CommandResult:
     if args.export is not None:
         return CommandResult(*export_command(args))
     with open_history(args) as history:
-        entries = history.recent(
+        query = RecentQuery(
             limit=args.limit, text=args.filter, status=args.status, profile=args.profile
         )
+        entries = history.recent(query)
     return CommandResult({"entries": to_jsonable(entries)}, format_history(entries))
 
 

@@ -1,4 +1,4 @@
-"""What a history write carries: a new request row, or the changes to one.
+"""What a history write carries: a new request row or the changes to one, a call begun or ended.
 
 The store (``desktop_app.store.history``), the session's memory fallback
 (``desktop_app.usecases.fallback``) and the use cases pass these objects through unchanged, so
@@ -19,7 +19,7 @@ from typing import Final
 
 from desktop_app.domain.models import HistoryEntry, VerificationStatus
 
-__all__ = ["UNSET", "NewRequest", "RequestChanges", "Unset"]
+__all__ = ["UNSET", "CallEnd", "NewCall", "NewRequest", "RequestChanges", "Unset"]
 
 
 class Unset(enum.Enum):
@@ -106,3 +106,40 @@ class RequestChanges:
         """The fields that are not ``UNSET``, by name, in declaration order."""
         values = {f.name: getattr(self, f.name) for f in fields(self)}
         return {name: value for name, value in values.items() if value is not UNSET}
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewCall:
+    """An API call about to be made; the store records it with the outcome ``"pending"``.
+
+    Attributes:
+        profile: The profile the call is made with.
+        operator: Who makes it (the OS user).
+        operation: ``"start"``, ``"psd2"``, ``"check"``, ``"search"``, ``"cancel"``, ``"next"``,
+            ``"balance"``, a Messages API operation...
+        request_id: The request the call is about, when known beforehand.
+    """
+
+    profile: str
+    operator: str
+    operation: str
+    request_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallEnd:
+    """How an API call ended.
+
+    Attributes:
+        outcome: ``"ok"``, ``"api_error"`` (the API refused), ``"transport_error"`` (certainly
+            not sent) or ``"outcome_unknown"`` (the server may have acted).
+        api_status: The API's status code of a refusal.
+        error_text: The (scrubbed) error text.
+        request_id: The request id the answer named (a start's), filled into the call's row;
+            None leaves the row's as it is.
+    """
+
+    outcome: str
+    api_status: str = ""
+    error_text: str = ""
+    request_id: str | None = None

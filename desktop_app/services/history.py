@@ -26,13 +26,13 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
 from desktop_app.domain.audit import ActionEntry
-from desktop_app.domain.models import CallEntry, HistoryEntry, VerificationStatus
+from desktop_app.domain.history_query import LATEST, RecentQuery
+from desktop_app.domain.models import CallEntry, HistoryEntry
 from desktop_app.domain.phone import display_number
 from desktop_app.services.tasks import Task, TaskRunner
 from desktop_app.store.history import HistoryStore, Interrupt
@@ -141,15 +141,7 @@ class HistoryService(QObject):
         """Attach another store (or none); tasks in flight keep the previous one."""
         self._history = history
 
-    def recent(
-        self,
-        *,
-        limit: int = 200,
-        text: str = "",
-        status: VerificationStatus | None = None,
-        profile: str | None = None,
-        before: tuple[datetime, int] | None = None,
-    ) -> Task[list[HistoryEntry]]:
+    def recent(self, query: RecentQuery = LATEST) -> Task[list[HistoryEntry]]:
         """Newest requests first, filtered.
 
         Cancelling the task stops its query in SQLite too (a superseded search must not keep a
@@ -159,11 +151,8 @@ class HistoryService(QObject):
         task: Task[list[HistoryEntry]] = self._query(
             "history.recent",
             [],
-            lambda store: _formatted(store.recent(
-                limit=limit, text=text, status=status, profile=profile, before=before,
-                interrupt=interrupt,
-            )),
-        )  # fmt: skip
+            lambda store: _formatted(store.recent(query, interrupt=interrupt)),
+        )
         # Harmless after a normal end (nothing is bound then): no need to ask why it finished.
         # A task handler, not a Qt connection: connected to the signal as the bound method
         # ``interrupt.fire``, PySide tracked the Interrupt with a weak reference whose callback
@@ -171,17 +160,9 @@ class HistoryService(QObject):
         task.on_finished(interrupt.fire)
         return task
 
-    def count(
-        self,
-        *,
-        text: str = "",
-        status: VerificationStatus | None = None,
-        profile: str | None = None,
-    ) -> Task[int]:
-        """How many requests match."""
-        return self._query(
-            "history.count", 0, lambda store: store.count(text=text, status=status, profile=profile)
-        )
+    def count(self, query: RecentQuery = LATEST) -> Task[int]:
+        """How many requests match ``query``'s filters."""
+        return self._query("history.count", 0, lambda store: store.count(query))
 
     def get(self, request_id: str) -> Task[HistoryEntry | None]:
         """The newest row with this request id, or None."""

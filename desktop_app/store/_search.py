@@ -31,7 +31,9 @@ import functools
 from collections.abc import Callable
 from typing import Any, Final
 
-from desktop_app.domain.models import HistoryEntry, VerificationStatus
+from desktop_app.domain.history_query import RecentQuery
+from desktop_app.domain.models import HistoryEntry
+from desktop_app.store._connection import to_micros
 from desktop_app.store._reading import Interrupt
 from desktop_app.store._sql import (
     REQUEST_COLUMNS,
@@ -39,6 +41,7 @@ from desktop_app.store._sql import (
     entry,
     fts_clause,
     like_clause,
+    narrowing,
     search_text,
     text_clause,
     trigram_clause,
@@ -67,12 +70,8 @@ def _where(terms: list[str]) -> str:
 
 def recent_rows(
     conn: SqlConnection,
+    query: RecentQuery,
     *,
-    limit: int,
-    text: str,
-    status: VerificationStatus | None,
-    profile: str | None,
-    before: tuple[int, int] | None,
     interrupt: Interrupt | None = None,
     dialect: Dialect = "sqlite",
 ) -> list[tuple[Any, ...]]:
@@ -80,28 +79,19 @@ def recent_rows(
 
     Args:
         conn: A read connection in autocommit mode.
-        limit: At most this many rows.
-        text: The raw search text (may be empty).
-        status: Only this status, or None.
-        profile: Only this profile, or None.
-        before: ``(created_at micros, id)`` of the previous page's last row, or None.
+        query: Which rows.
         interrupt: Checked between statements (``Interrupt.fire`` stops a running one).
         dialect: PostgreSQL answers any term in one statement (see ``_trigram_page``).
     """
+    limit = query.limit
     if limit <= 0:
         return []  # SQLite reads a negative LIMIT as "no limit"
-    base: list[str] = []
-    args: list[object] = []
-    if profile is not None:
-        base.append("profile = ?")
-        args.append(profile)
-    if status is not None:
-        base.append("status = ?")
-        args.append(str(status))
-    if before is not None:
+    base, args = narrowing(query)
+    if query.before is not None:
+        created_at, row_id = query.before
         base.append("(created_at, id) < (?, ?)")
-        args.extend(before)
-    term = search_text(text)
+        args.extend((to_micros(created_at), row_id))
+    term = search_text(query.text)
     if term and dialect == "postgresql":
         return _trigram_page(conn, base, args, term, limit)
     if len(term) < 3:

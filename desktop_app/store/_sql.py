@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Final
 
+from desktop_app.domain.history_query import RecentQuery
 from desktop_app.domain.history_writes import NewRequest, RequestChanges
 from desktop_app.domain.models import CallEntry, HistoryEntry, VerificationStatus
 from desktop_app.store._connection import from_micros, to_micros
@@ -114,19 +115,23 @@ def like_clause(term: str) -> tuple[str, list[object]]:
     return sql, [pattern] * 3 + who_args(term)
 
 
-def filters(
-    text: str, status: VerificationStatus | None, profile: str | None, dialect: Dialect = "sqlite"
-) -> tuple[list[str], list[object]]:
-    """Build the ``WHERE`` terms (and arguments) shared by ``recent`` and ``count``."""
+def narrowing(query: RecentQuery) -> tuple[list[str], list[object]]:
+    """The ``WHERE`` terms (and arguments) of ``query``'s profile and status."""
     where: list[str] = []
     args: list[object] = []
-    if profile is not None:
+    if query.profile is not None:
         where.append("profile = ?")
-        args.append(profile)
-    if status is not None:
+        args.append(query.profile)
+    if query.status is not None:
         where.append("status = ?")
-        args.append(str(status))
-    term = search_text(text)
+        args.append(str(query.status))
+    return where, args
+
+
+def filters(query: RecentQuery, dialect: Dialect = "sqlite") -> tuple[list[str], list[object]]:
+    """Build the ``WHERE`` terms (and arguments) of ``query``'s filters, for ``count``."""
+    where, args = narrowing(query)
+    term = search_text(query.text)
     if term:
         if dialect == "postgresql":
             sql, extra = trigram_clause(term)

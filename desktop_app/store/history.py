@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from desktop_app.domain.audit import ActionEntry, NewAction, verdict_outcome
 from desktop_app.domain.errors import StoreClosedError, StoreError
-from desktop_app.domain.history_writes import UNSET, NewRequest, RequestChanges
+from desktop_app.domain.history_query import LATEST, RecentQuery
+from desktop_app.domain.history_writes import UNSET, CallEnd, NewCall, NewRequest, RequestChanges
 from desktop_app.domain.message_codes import CodeVerdict, StoredCode
 from desktop_app.domain.message_delivery import MessageEventEntry
 from desktop_app.domain.messages_status import MessageStatusEvent
@@ -52,7 +53,8 @@ if TYPE_CHECKING:
     from desktop_app.store.pg_outbox import SharedWrites, Statement
 
 __all__ = [
-    "UNSET", "AppliedEvent", "HistoryStore", "Interrupt", "NewRequest", "RequestChanges", "utc_now",
+    "UNSET", "AppliedEvent", "CallEnd", "HistoryStore", "Interrupt", "NewCall", "NewRequest",
+    "RecentQuery", "RequestChanges", "utc_now",
 ]  # fmt: skip
 
 
@@ -358,47 +360,26 @@ class HistoryStore:
         return entry(rows[0]) if rows else None
 
     def recent(
-        self,
-        *,
-        limit: int = 200,
-        text: str = "",
-        status: VerificationStatus | None = None,
-        profile: str | None = None,
-        before: tuple[datetime, int] | None = None,
-        interrupt: Interrupt | None = None,
+        self, query: RecentQuery = LATEST, *, interrupt: Interrupt | None = None
     ) -> list[HistoryEntry]:
         """Return requests newest first, filtered, one keyset page at a time.
 
         Args:
-            limit: At most this many rows.
-            text: Substring of the number, request id or brand (case-insensitive); a typed
-                phone number (``"+44 7700-900"``) is searched as its digits.
-            status: Only this status.
-            profile: Only this profile.
-            before: ``(created_at, id)`` of the last row of the previous page.
+            query: Which rows (see :class:`RecentQuery`).
             interrupt: Lets another thread stop the query (``QueryInterrupted``).
         """
-        keyset = None if before is None else (to_micros(before[0]), before[1])
+        dialect = self._db.dialect
         rows = self._db.read(
-            lambda conn: recent_rows(
-                conn, limit=limit, text=text, status=status, profile=profile, before=keyset,
-                interrupt=interrupt, dialect=self._db.dialect,
-            ),
+            lambda conn: recent_rows(conn, query, interrupt=interrupt, dialect=dialect),
             interrupt=interrupt,
-        )  # fmt: skip
+        )
         if interrupt is not None:
             interrupt.check()  # superseded while reading: skip mapping rows nobody wants
         return map_rows(rows, page_entry)
 
-    def count(
-        self,
-        *,
-        text: str = "",
-        status: VerificationStatus | None = None,
-        profile: str | None = None,
-    ) -> int:
-        """Return how many requests match the same filters as ``recent``."""
-        where, args = filters(text, status, profile, self._db.dialect)
+    def count(self, query: RecentQuery = LATEST) -> int:
+        """Return how many requests match ``query``'s filters (its limit and page aside)."""
+        where, args = filters(query, self._db.dialect)
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         return int(self._db.query(f"SELECT count(*) FROM requests {clause}", args)[0][0])
 
@@ -408,18 +389,16 @@ class HistoryStore:
         On a shared history whose server is away: none (the status refresher just waits).
         """
         def read() -> list[HistoryEntry]:
-            status = VerificationStatus.IN_PROGRESS
-            return self.recent(limit=limit, status=status, profile=profile)
+            query = RecentQuery(limit=limit, status=VerificationStatus.IN_PROGRESS, profile=profile)
+            return self.recent(query)
 
         return self._unless_away(read, [])
 
     # -- API calls -------------------------------------------------------------------------
 
-    def begin_call(
-        self, *, profile: str, operator: str, operation: str, request_id: str | None = None
-    ) -> int:
+    def begin_call(self, new: NewCall) -> int:
         """Record a call about to be made, with outcome ``"pending"``; return its id."""
-        values = (profile, operator, operation, request_id, self._now(), _PENDING)
+        values = (new.profile, new.operator, new.operation, new.request_id, self._now(), _PENDING)
         sql = ("INSERT INTO calls (profile, operator, operation, request_id, started_at, outcome)"
                " VALUES (?, ?, ?, ?, ?, ?)")  # fmt: skip
         if self._shared is None:
@@ -428,21 +407,13 @@ class HistoryStore:
         sql = sql.replace("(profile,", "(uuid, profile,").replace("VALUES (", "VALUES (?, ")
         return self._write(sql, (call_uuid, *values), new_row=call_uuid)[1]
 
-    def end_call(
-        self,
-        call_id: int,
-        *,
-        outcome: str,
-        api_status: str = "",
-        error_text: str = "",
-        request_id: str | None = None,
-    ) -> None:
-        """Record how a call ended; ``request_id`` (when given) fills in the call's id."""
+    def end_call(self, call_id: int, end: CallEnd) -> None:
+        """Record how a call ended; ``end.request_id`` (when given) fills in the call's id."""
         where, key = self._row(call_id)
         self._write(
             "UPDATE calls SET finished_at = ?, outcome = ?, api_status = ?, error_text = ?,"
             f" request_id = COALESCE(?, request_id) WHERE {where}",
-            (self._now(), outcome, api_status, error_text, request_id, key),
+            (self._now(), end.outcome, end.api_status, end.error_text, end.request_id, key),
         )
 
     def calls(self, request_id: str) -> list[CallEntry]:

@@ -225,6 +225,10 @@ class CheckForm(QWidget):
             # No longer in progress (just verified or terminated): keep it, readably labelled.
             self.request_combo.insertItem(0, self._label(current), current)
             index = 0
+            if current not in self._final:
+                # Never seen running here (it ended before a read listed it, or it is a pasted
+                # id): the history says whether, and how, it ended.
+                self._history.get(current).on_success(self._on_ended_entry)
         self.request_combo.setCurrentIndex(max(index, 0) if self.request_combo.count() else -1)
         self.request_combo.blockSignals(False)
         self._show_start_of_text()
@@ -232,9 +236,12 @@ class CheckForm(QWidget):
         self.timer.start()
 
     def _on_ended_entry(self, entry: HistoryEntry | None) -> None:
-        if entry is not None and entry.request_id and entry.status.is_final \
-                and self._final.get(entry.request_id) == "ended":  # fmt: skip
-            self._final[entry.request_id] = status_text(entry.status).lower()
+        if entry is None or not entry.request_id or not entry.status.is_final:
+            return  # unknown to this history, or still running (the next reload lists it)
+        rid = entry.request_id
+        if self._final.get(rid, "ended") == "ended" and rid not in self._entries:
+            self._final[rid] = status_text(entry.status).lower()
+            self._seen.setdefault(rid, entry)  # a pasted id reads as the request it was
             self._relabel()
             self._show_attempts(self.request_id())
             self._apply_rule()

@@ -21,6 +21,7 @@ the header's context menu shows and hides columns, and ``save_state`` keeps the 
 from __future__ import annotations
 
 import base64
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
@@ -49,6 +50,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.domain.history_query import RecentQuery
 from desktop_app.domain.models import HistoryEntry, VerificationRecord, VerificationStatus
 from desktop_app.services.latest import Latest
 from desktop_app.ui import formatting, messages
@@ -109,20 +111,18 @@ class RecentRequestsView(QWidget):
         self._verification = verification
         self._refresher = refresher
         self._clock = clock
-        self._limit = limit
-        self._profile: str | None = None
+        #: The first page's query: the profile shown, the filter box's text, the status box's.
+        self._query = RecentQuery(limit=limit)
         self._presenter = False
         self.records = RecordCache(verification, self)
         #: The first-page load and the next-page load: a newer one cancels the older (whose
         #: query is interrupted and whose result never arrives).
         self._load: Latest[list[HistoryEntry]] = Latest()
         self._more: Latest[list[HistoryEntry]] = Latest()
-        self._text = ""
-        self._status: VerificationStatus | None = None
         self._pending_select: str | None = None
         self.model = HistoryTableModel(self, clock=clock)
-        #: The (profile, text, status) the model's rows answer; None before the first load.
-        self._shown_query: tuple[object, ...] | None = None
+        #: The query the model's rows answer; None before the first load.
+        self._shown_query: RecentQuery | None = None
         self.reload_timer = QTimer(self)
         self.reload_timer.setSingleShot(True)
         self.reload_timer.setInterval(_RELOAD_DEBOUNCE_MS)
@@ -270,10 +270,8 @@ class RecentRequestsView(QWidget):
         """Load the first page of the history on the pool (loads still running are dropped)."""
         self.reload_timer.stop()
         self._cancel_more()
-        query = (self._profile, self._text, self._status)
-        task = self._history.recent(
-            limit=self._limit, profile=self._profile, text=self._text, status=self._status
-        )
+        query = self._query
+        task = self._history.recent(query)
         self._load.set(task)  # cancels the load before it
         task.on_success(lambda rows: self._on_load_succeeded(query, rows))
         task.on_failure(self._on_load_failed)
@@ -288,8 +286,8 @@ class RecentRequestsView(QWidget):
         """Reload with the filter box's text now (typing does it after a short pause)."""
         self.filter_timer.stop()
         text = self.filter_edit.text().strip()
-        if text != self._text:
-            self._text = text
+        if text != self._query.text:
+            self._query = replace(self._query, text=text)
             self.reload()
 
     def _cancel_more(self) -> None:
@@ -298,19 +296,13 @@ class RecentRequestsView(QWidget):
             self.model.set_has_more(self.model.has_more)  # a later fetchMore may ask again
 
     def _on_model_more_requested(self, before: Any) -> None:
-        task = self._history.recent(
-            limit=self._limit,
-            profile=self._profile,
-            text=self._text,
-            status=self._status,
-            before=before,
-        )
+        task = self._history.recent(replace(self._query, before=before))
         self._more.set(task)
         task.on_success(self._on_more_succeeded)
         task.on_failure(self._on_more_failed)
 
     def _on_more_succeeded(self, rows: list[HistoryEntry]) -> None:
-        self.model.append_page(rows, more=len(rows) >= self._limit)
+        self.model.append_page(rows, more=len(rows) >= self._query.limit)
         self._refresher.watch(
             [e.request_id for e in rows if e.request_id and not e.status.is_final]
         )
@@ -327,7 +319,7 @@ class RecentRequestsView(QWidget):
 
     def add_started(self, started: Any) -> None:
         """Show a request the user just started at the top, before the history has it."""
-        now, profile = self._clock(), self._profile or ""
+        now, profile = self._clock(), self._query.profile or ""
         self.model.upsert(
             provisional_entry(started.request_id, started.history_id, started.number, profile, now)
         )
@@ -359,7 +351,7 @@ class RecentRequestsView(QWidget):
 
     def set_profile(self, name: str | None) -> None:
         """Show the history of this profile only (None: every profile), and reload."""
-        self._profile = name
+        self._query = replace(self._query, profile=name)
         self.records.clear()
         self.reload()
 
@@ -436,8 +428,8 @@ class RecentRequestsView(QWidget):
     def _on_status_combo_index_changed(self, _index: int) -> None:
         value = self.status_combo.currentData()
         status = VerificationStatus(value) if value else None
-        if status != self._status:
-            self._status = status
+        if status != self._query.status:
+            self._query = replace(self._query, status=status)
             self.reload()
 
     def _on_find_action_triggered(self) -> None:
@@ -464,12 +456,12 @@ class RecentRequestsView(QWidget):
         if entry is not None and any(r.request_id == entry.request_id for r in records):
             self._show_selected_details()
 
-    def _on_load_succeeded(self, query: tuple[object, ...], rows: list[HistoryEntry]) -> None:
+    def _on_load_succeeded(self, query: RecentQuery, rows: list[HistoryEntry]) -> None:
         # Only the newest load reports: Latest cancelled the ones it replaced.
         self._set_busy(False)
         current = self.selected_entry()
         keep = self._pending_select or (current.request_id if current else None)
-        more = len(rows) >= self._limit
+        more = len(rows) >= query.limit
         if query == self._shown_query:
             self.model.merge_head(rows, more=more)  # a refresh: older pages stay loaded
         else:
@@ -481,16 +473,16 @@ class RecentRequestsView(QWidget):
         )
         if keep and not self._select(keep) and keep == self._pending_select:
             shown = formatting.format_request_id(keep, mask=self._presenter)
-            self._show_message(f"Request {shown} is not among the {self._limit} latest shown.")
+            self._show_message(f"Request {shown} is not among the {query.limit} latest shown.")
         self._pending_select = None
         self._show_selected_details()
         self.empty_hint.update_hint()  # an empty answer changes no rows but says something
 
     def _empty_text(self) -> str:
-        if self._shown_query is None:
+        shown = self._shown_query
+        if shown is None:
             return ""  # the first page has not answered yet: "no requests" could be untrue
-        _profile, text, status = self._shown_query
-        return NO_MATCH_TEXT if text or status is not None else EMPTY_TEXT
+        return NO_MATCH_TEXT if shown.text or shown.status is not None else EMPTY_TEXT
 
     def _on_load_failed(self, exc: BaseException) -> None:
         self._set_busy(False)

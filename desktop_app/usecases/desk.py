@@ -26,13 +26,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from desktop_app.api.account import AccountClient
 from desktop_app.api.v1 import VerifyV1Client
 from desktop_app.domain.errors import ConcurrentVerificationError, StoreError, VerifyDeskError
+from desktop_app.domain.history_query import RecentQuery
 from desktop_app.domain.history_writes import NewRequest, RequestChanges
 from desktop_app.domain.models import (
     Balance,
@@ -72,6 +73,8 @@ logger = logging.getLogger(__name__)
 #: How far back an OUTCOME UNKNOWN start may be to adopt a status-10 live request: the longest
 #: a v1 request can live (pin_expiry at most 3600 s), plus slack for clocks.
 ADOPTION_WINDOW: Final = timedelta(hours=1, minutes=5)
+#: What :meth:`VerifyDesk.history` lists unless told otherwise: the newest 50 rows.
+_DESK_PAGE: Final = RecentQuery(limit=50)
 
 
 @dataclass(frozen=True)
@@ -339,24 +342,13 @@ class VerifyDesk:
         return self._calls.run("balance", self._account.get_balance)
 
     def history(
-        self,
-        *,
-        limit: int = 50,
-        text: str = "",
-        status: VerificationStatus | None = None,
-        all_profiles: bool = False,
+        self, query: RecentQuery = _DESK_PAGE, *, all_profiles: bool = False
     ) -> list[HistoryEntry]:
         """Return this profile's newest history rows (every profile's with ``all_profiles``).
 
         Args:
-            limit: At most this many rows.
-            text: Substring of the number, request id or brand.
-            status: Only rows in this status.
+            query: Which rows; its ``profile`` is this desk's (or none, with ``all_profiles``).
             all_profiles: Do not narrow to this desk's profile.
         """
-        return self._history.recent(
-            limit=limit,
-            text=text,
-            status=status,
-            profile=None if all_profiles else self._profile,
-        )
+        profile = None if all_profiles else self._profile
+        return self._history.recent(replace(query, profile=profile))

@@ -31,8 +31,9 @@ from typing import TypeVar
 
 from desktop_app.domain.audit import ActionEntry, NewAction
 from desktop_app.domain.errors import StoreError
-from desktop_app.domain.history_writes import NewRequest, RequestChanges
-from desktop_app.domain.models import CallEntry, HistoryEntry, VerificationStatus
+from desktop_app.domain.history_query import LATEST, RecentQuery
+from desktop_app.domain.history_writes import CallEnd, NewCall, NewRequest, RequestChanges
+from desktop_app.domain.models import CallEntry, HistoryEntry
 from desktop_app.store.history import HistoryStore
 
 __all__ = ["DegradedCallback", "SessionHistory"]
@@ -241,40 +242,17 @@ class SessionHistory:
             self._copy_request_id(memory, request_id)
             memory.record_check(request_id, outcome, change, action=action)
 
-    def begin_call(
-        self, *, profile: str, operator: str, operation: str, request_id: str | None = None
-    ) -> int:
+    def begin_call(self, new: NewCall) -> int:
         """See :meth:`HistoryStore.begin_call`; a memory call's id is negative."""
+        result, memory = self._write(lambda: self._store.begin_call(new))
+        return -memory.begin_call(new) if memory is not None else int(result or 0)
 
-        def begin(store: HistoryStore) -> int:
-            return store.begin_call(
-                profile=profile, operator=operator, operation=operation, request_id=request_id
-            )
-
-        result, memory = self._write(lambda: begin(self._store))
-        return -begin(memory) if memory is not None else int(result or 0)
-
-    def end_call(
-        self,
-        call_id: int,
-        *,
-        outcome: str,
-        api_status: str = "",
-        error_text: str = "",
-        request_id: str | None = None,
-    ) -> None:
+    def end_call(self, call_id: int, end: CallEnd) -> None:
         """See :meth:`HistoryStore.end_call`; a file call begun before the switch stays open."""
-
-        def end(store: HistoryStore, target: int) -> None:
-            store.end_call(
-                target, outcome=outcome, api_status=api_status, error_text=error_text,
-                request_id=request_id,
-            )  # fmt: skip
-
         if call_id < 0:
-            end(self._require_memory(), -call_id)
+            self._require_memory().end_call(-call_id, end)
             return
-        _, memory = self._write(lambda: end(self._store, call_id))
+        _, memory = self._write(lambda: self._store.end_call(call_id, end))
         if memory is not None:
             logger.info("Call #%d stays 'pending' in the history file (file unusable)", call_id)
 
@@ -325,31 +303,24 @@ class SessionHistory:
             return None  # its memory copy is the current truth, and it is resolved
         return row
 
-    def recent(
-        self,
-        *,
-        limit: int = 200,
-        text: str = "",
-        status: VerificationStatus | None = None,
-        profile: str | None = None,
-    ) -> list[HistoryEntry]:
-        """See :meth:`HistoryStore.recent` (no keyset paging across the two stores)."""
+    def recent(self, query: RecentQuery = LATEST) -> list[HistoryEntry]:
+        """See :meth:`HistoryStore.recent`: the first page only.
+
+        Raises:
+            ValueError: ``query.before`` is given (no keyset paging across the two stores).
+        """
+        if query.before is not None:
+            raise ValueError("the session history reads first pages only")
         memory = self._memory
         no_rows: list[HistoryEntry] = []
-        from_file = self._file_read(
-            lambda: self._store.recent(limit=limit, text=text, status=status, profile=profile),
-            no_rows,
-        )
+        from_file = self._file_read(lambda: self._store.recent(query), no_rows)
         if memory is None:
             return from_file
-        mine = [
-            self._public(e)
-            for e in memory.recent(limit=limit, text=text, status=status, profile=profile)
-        ]
+        mine = [self._public(e) for e in memory.recent(query)]
         copied = set(self._copies)
         merged = mine + [e for e in from_file if e.id not in copied]
         merged.sort(key=lambda e: (e.created_at, e.id if e.id > 0 else 0), reverse=True)
-        return merged[:limit]
+        return merged[: query.limit]
 
     def recent_calls(self, limit: int = 100) -> list[CallEntry]:
         """See :meth:`HistoryStore.recent_calls`; memory calls (negative ids) first."""

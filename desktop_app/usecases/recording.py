@@ -35,7 +35,7 @@ from desktop_app.domain.errors import (
     VerifyDeskError,
     WrongCodeError,
 )
-from desktop_app.domain.history_writes import UNSET, RequestChanges
+from desktop_app.domain.history_writes import UNSET, CallEnd, NewCall, RequestChanges
 from desktop_app.domain.models import (
     CheckResult,
     StartResult,
@@ -80,20 +80,10 @@ class HistoryWriter(Protocol):
     ) -> None:
         """See :meth:`HistoryStore.record_check`."""
 
-    def begin_call(
-        self, *, profile: str, operator: str, operation: str, request_id: str | None = ...
-    ) -> int:
+    def begin_call(self, new: NewCall) -> int:
         """See :meth:`HistoryStore.begin_call`."""
 
-    def end_call(
-        self,
-        call_id: int,
-        *,
-        outcome: str,
-        api_status: str = ...,
-        error_text: str = ...,
-        request_id: str | None = ...,
-    ) -> None:
+    def end_call(self, call_id: int, end: CallEnd) -> None:
         """See :meth:`HistoryStore.end_call`."""
 
     def acting(self, action: NewAction) -> AbstractContextManager[None]:
@@ -185,11 +175,11 @@ class CallRecorder:
             on_error: Records a domain error (the error is re-raised afterwards).
         """
         call_id = self._history.begin_call(
-            profile=self._profile,
-            operator=self._operator,
-            operation=operation,
-            request_id=request_id,
-        )
+            NewCall(
+                profile=self._profile, operator=self._operator, operation=operation,
+                request_id=request_id,
+            )
+        )  # fmt: skip
         try:
             result = send()
         except VerifyDeskError as exc:
@@ -198,14 +188,13 @@ class CallRecorder:
                     if on_error is not None:
                         on_error(exc)
             finally:
-                self._end_failed(call_id, exc)
+                self._history.end_call(call_id, _failed(exc))
             logger.info("%s failed: %s", operation, type(exc).__name__)
             raise
         except BaseException as exc:
             # A bug below (or an interrupt): the call may or may not have reached the API.
-            self._history.end_call(
-                call_id, outcome="outcome_unknown", error_text=type(exc).__name__
-            )
+            unknown = CallEnd(outcome="outcome_unknown", error_text=type(exc).__name__)
+            self._history.end_call(call_id, unknown)
             if operation in ACTION_OPERATIONS:  # no row change goes with it: recorded alone
                 kind, outcome = operation, outcome_of(exc)
                 self.record(self.action(kind, outcome, request_id=request_id,
@@ -215,18 +204,17 @@ class CallRecorder:
         with self._acting(operation, None, done_id, history_id):
             if on_ok is not None:
                 on_ok(result)
-        self._history.end_call(call_id, outcome="ok", request_id=done_id)
+        self._history.end_call(call_id, CallEnd(outcome="ok", request_id=done_id))
         return result
 
-    def _end_failed(self, call_id: int, exc: VerifyDeskError) -> None:
-        if isinstance(exc, ApiError):
-            self._history.end_call(
-                call_id, outcome="api_error", api_status=exc.status, error_text=str(exc)
-            )
-        elif isinstance(exc, TransportError) and not exc.outcome_unknown:
-            self._history.end_call(call_id, outcome="transport_error", error_text=str(exc))
-        else:
-            self._history.end_call(call_id, outcome="outcome_unknown", error_text=str(exc))
+
+def _failed(exc: VerifyDeskError) -> CallEnd:
+    """How a call that raised ``exc`` ended: refused, certainly not sent, or unknown."""
+    if isinstance(exc, ApiError):
+        return CallEnd(outcome="api_error", api_status=exc.status, error_text=str(exc))
+    if isinstance(exc, TransportError) and not exc.outcome_unknown:
+        return CallEnd(outcome="transport_error", error_text=str(exc))
+    return CallEnd(outcome="outcome_unknown", error_text=str(exc))
 
 
 def record_start_failure(history: HistoryWriter, row: int, exc: VerifyDeskError) -> None:

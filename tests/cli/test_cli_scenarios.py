@@ -20,6 +20,7 @@ from desktop_app.cli.main import main
 from desktop_app.domain.models import VerificationStatus
 from desktop_app.sandbox.server import SandboxConfig, SandboxServer
 from desktop_app.store.history import HistoryStore
+from tests.helpers.scenario_texts import A_WRONG_EXPECTATION, write_scenarios
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "scenarios"
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.toml"))
@@ -56,28 +57,9 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Cli:
     return call
 
 
-def write(tmp_path: Path, text: str, name: str = "s.toml") -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-WRONG = """
+WRONG = f"""
 name = "deliberately wrong"
-
-[[scenario]]
-name = "a wrong expectation"
-  [[scenario.step]]
-  do = "start"
-  number = "447700900123"
-  [[scenario.step]]
-  name = "expects the wrong status"
-  do = "check"
-  code = "right"
-  expect.status = "FAILED"
-  [[scenario.step]]
-  do = "cancel"
-
+{A_WRONG_EXPECTATION}
 [[scenario]]
 name = "fine"
   [[scenario.step]]
@@ -148,7 +130,7 @@ def test_every_example_file_passes(cli: Cli, path: Path) -> None:
 
 
 def test_a_wrong_expectation_exits_1_and_names_the_step(cli: Cli, tmp_path: Path) -> None:
-    path = write(tmp_path, WRONG)
+    path = write_scenarios(tmp_path, WRONG)
     ran = cli("run", str(path))
     assert ran.code == 1
     assert "FAIL 2 check (expects the wrong status): expected status = 'FAILED', got 'SUCCESS'" in (
@@ -179,7 +161,7 @@ def test_a_wrong_expectation_exits_1_and_names_the_step(cli: Cli, tmp_path: Path
 
 def test_the_junit_file_parses_and_its_counts_match(cli: Cli, tmp_path: Path) -> None:
     report = tmp_path / "junit.xml"
-    wrong = write(tmp_path, WRONG, "wrong.toml")
+    wrong = write_scenarios(tmp_path, WRONG, "wrong.toml")
     ran = cli(
         "--json", "run", str(EXAMPLES / "v1_refusals.toml"), str(wrong), "--junit", str(report)
     )
@@ -208,7 +190,7 @@ def test_a_data_table_runs_one_case_per_row(cli: Cli, tmp_path: Path) -> None:
     numbers = ["447700900301", "447700900302", "447700900303", "447700900304"]
     table = tmp_path / "rows.csv"
     table.write_text("number\n" + "\n".join(numbers) + "\n")
-    path = write(
+    path = write_scenarios(
         tmp_path,
         """
 [[scenario]]
@@ -238,7 +220,7 @@ def test_ten_simulated_minutes_take_no_sleep(
         raise AssertionError(f"time.sleep({seconds}) during a scenario")
 
     monkeypatch.setattr(time, "sleep", no_sleep)
-    path = write(
+    path = write_scenarios(
         tmp_path,
         """
 [[scenario]]
@@ -267,7 +249,8 @@ name = "ten minutes"
 
 
 def test_a_bad_file_runs_nothing_and_exits_2(cli: Cli, tmp_path: Path) -> None:
-    bad = write(tmp_path, '[[scenario]]\n[[scenario.step]]\ndo = "check"\nexpect.status = {}\n')
+    text = '[[scenario]]\n[[scenario.step]]\ndo = "check"\nexpect.status = {}\n'
+    bad = write_scenarios(tmp_path, text)
     ran = cli("run", str(bad))
     assert ran.code == 2 and ran.out == ""
     assert (
@@ -283,7 +266,7 @@ def test_a_real_account_needs_yes_and_skips_handset_steps(
     # handset with, so the scenario that needs it is skipped and the other runs.
     monkeypatch.setenv("VERIFY_DESK_API_KEY", "sandbox")
     monkeypatch.setenv("VERIFY_DESK_API_SECRET", "sandbox-secret")
-    path = write(tmp_path, ACCOUNT)
+    path = write_scenarios(tmp_path, ACCOUNT)
     hosts = ("--api-host", sandbox.url, "--rest-host", sandbox.url)
     refused = cli(*hosts, "run", str(path))
     assert refused.code == 2
@@ -385,7 +368,7 @@ name = "expects the wrong error code"
 def test_a_wrong_message_expectation_names_the_step_and_both_codes(
     cli: Cli, tmp_path: Path
 ) -> None:
-    ran = cli("--json", "run", str(write(tmp_path, WRONG_CODE)))
+    ran = cli("--json", "run", str(write_scenarios(tmp_path, WRONG_CODE)))
     assert ran.code == 1
     (failure,) = ran.lines()[-1]["failures"]
     where = (failure["step"], failure["do"], failure["name"])
@@ -409,7 +392,7 @@ name = "an SMS is never read"
 def test_a_wait_for_a_status_that_never_comes_says_how_the_message_ended(
     cli: Cli, tmp_path: Path
 ) -> None:
-    ran = cli("run", str(write(tmp_path, ENDLESS)))
+    ran = cli("run", str(write_scenarios(tmp_path, ENDLESS)))
     assert ran.code == 1
     assert "the message ended delivered without reaching status read" in ran.out
 

@@ -37,37 +37,20 @@ from desktop_app.domain.messages import (
 )
 from desktop_app.domain.messages_fields import message_field_error
 from desktop_app.domain.messages_validation import message_errors, validate_message
+from tests.helpers.messages_requests import (
+    CA,
+    MEDIA,
+    UK,
+    US,
+    VIDEO_OPTS,
+    messenger,
+    mms,
+    sms,
+    viber,
+    whatsapp,
+)
 
-UK = "447700900123"
-US = "14155550123"
-CA = "16135550123"
-WABA = "447700900001"
-PAGE = "107522411813722"
-PSID = "2871645422904395"
-HTTPS = "https://example.com/media/a.png"
-
-
-def sms(text: str = "Your parcel arrives today", **kw: object) -> MessageRequest:
-    return MessageRequest(SMS, UK, "Acme", Text(text), **kw)  # type: ignore[arg-type]
-
-
-def whatsapp(content: object = None, **kw: object) -> MessageRequest:
-    return MessageRequest(WHATSAPP, UK, WABA, content or Text("Hello"), **kw)  # type: ignore[arg-type]
-
-
-def viber(content: object = None, **kw: object) -> MessageRequest:
-    return MessageRequest(VIBER, UK, "16273", content or Text("Hello"), **kw)  # type: ignore[arg-type]
-
-
-def messenger(content: object = None, **kw: object) -> MessageRequest:
-    return MessageRequest(MESSENGER, PSID, PAGE, content or Text("Hello"), **kw)  # type: ignore[arg-type]
-
-
-def mms(to: str = US, content: object = None, **kw: object) -> MessageRequest:
-    return MessageRequest(MMS, to, "12015550100", content or Image(HTTPS), **kw)  # type: ignore[arg-type]
-
-
-VIDEO_OPTS = ViberOptions(duration=30, file_size=5)
+HTTPS = MEDIA + ".png"
 
 #: (case id, bad request, the path refused, a word of the message)
 REFUSALS: list[tuple[str, MessageRequest, str, str]] = [

@@ -23,11 +23,8 @@ from vonage_messages import models as sdk  # type: ignore[import-untyped]
 
 from desktop_app.domain.errors import ValidationFailed
 from desktop_app.domain.messages import (
-    MESSENGER,
-    MMS,
     SMS,
     VIBER,
-    WHATSAPP,
     Audio,
     Custom,
     File,
@@ -46,10 +43,24 @@ from desktop_app.domain.messages import (
 )
 from desktop_app.domain.messages_read import parse_message_body
 from desktop_app.domain.messages_wire import auth_template_payload, message_body
+from tests.helpers.messages_requests import (
+    MEDIA,
+    MMS_FROM,
+    PAGE,
+    PSID,
+    UK,
+    US,
+    VIBER_FROM,
+    VIDEO_OPTS,
+    WABA,
+    messenger,
+    mms,
+    sms,
+    viber,
+    whatsapp,
+)
 
 SPEC = Path(__file__).resolve().parent.parent / "data" / "messages-olympus.yml"
-UK, US, WABA, PAGE, PSID = "447700900123", "14155550123", "447700900001", "1075224", "2871645"
-URL = "https://example.com/media/a"
 
 
 @pytest.fixture(scope="module")
@@ -86,13 +97,11 @@ def _valid(validator: jsonschema.Draft4Validator, body: dict[str, Any]) -> None:
         assert not problems, problems
 
 
-VIDEO_OPTS = ViberOptions(duration=30, file_size=5)
-
 #: (id, request, the SDK model of the same message or None when the SDK has no model for it)
 CASES: list[tuple[str, MessageRequest, Any]] = [
     (
         "sms-text",
-        MessageRequest(SMS, UK, "Acme", Text("Hello"), client_ref="r1", ttl=600),
+        sms("Hello", client_ref="r1", ttl=600),
         sdk.Sms(to=UK, from_="Acme", text="Hello", client_ref="r1", ttl=600),
     ),
     (
@@ -117,64 +126,68 @@ CASES: list[tuple[str, MessageRequest, Any]] = [
     ),
     (
         "mms-image",
-        MessageRequest(MMS, US, "12015550100", Image(URL + ".png", "Look")),
+        mms(US, Image(MEDIA + ".png", "Look")),
         sdk.MmsImage(
-            to=US, from_="12015550100", image=sdk.MmsResource(url=URL + ".png", caption="Look")
+            to=US, from_=MMS_FROM, image=sdk.MmsResource(url=MEDIA + ".png", caption="Look")
         ),
     ),
     (
         "mms-vcard",
-        MessageRequest(MMS, US, "12015550100", VCard(URL + ".vcf"), ttl=300),
-        sdk.MmsVcard(to=US, from_="12015550100", vcard=sdk.MmsResource(url=URL + ".vcf"), ttl=300),
+        mms(US, VCard(MEDIA + ".vcf"), ttl=300),
+        sdk.MmsVcard(to=US, from_=MMS_FROM, vcard=sdk.MmsResource(url=MEDIA + ".vcf"), ttl=300),
     ),
     (
         "mms-audio",
-        MessageRequest(MMS, US, "12015550100", Audio(URL + ".mp3")),
-        sdk.MmsAudio(to=US, from_="12015550100", audio=sdk.MmsResource(url=URL + ".mp3")),
+        mms(US, Audio(MEDIA + ".mp3")),
+        sdk.MmsAudio(to=US, from_=MMS_FROM, audio=sdk.MmsResource(url=MEDIA + ".mp3")),
     ),
     (
         "mms-video",
-        MessageRequest(MMS, US, "12015550100", Video(URL + ".mp4", "Clip")),
+        mms(US, Video(MEDIA + ".mp4", "Clip")),
         sdk.MmsVideo(
-            to=US, from_="12015550100", video=sdk.MmsResource(url=URL + ".mp4", caption="Clip")
+            to=US, from_=MMS_FROM, video=sdk.MmsResource(url=MEDIA + ".mp4", caption="Clip")
         ),
     ),
     (
         "whatsapp-text",
-        MessageRequest(WHATSAPP, UK, WABA, Text("Your reference is 4711")),
+        whatsapp(Text("Your reference is 4711")),
         sdk.WhatsappText(to=UK, from_=WABA, text="Your reference is 4711"),
     ),
     (
         "whatsapp-image",
-        MessageRequest(WHATSAPP, UK, WABA, Image(URL + ".jpg", "Receipt")),
+        whatsapp(Image(MEDIA + ".jpg", "Receipt")),
         sdk.WhatsappImage(
-            to=UK, from_=WABA, image=sdk.WhatsappImageResource(url=URL + ".jpg", caption="Receipt")
+            to=UK,
+            from_=WABA,
+            image=sdk.WhatsappImageResource(url=MEDIA + ".jpg", caption="Receipt"),
         ),
     ),
     (
         "whatsapp-audio",
-        MessageRequest(WHATSAPP, UK, WABA, Audio(URL + ".mp3")),
-        sdk.WhatsappAudio(to=UK, from_=WABA, audio=sdk.WhatsappAudioResource(url=URL + ".mp3")),
+        whatsapp(Audio(MEDIA + ".mp3")),
+        sdk.WhatsappAudio(to=UK, from_=WABA, audio=sdk.WhatsappAudioResource(url=MEDIA + ".mp3")),
     ),
     (
         "whatsapp-video",
-        MessageRequest(WHATSAPP, UK, WABA, Video(URL + ".mp4", "Clip")),
+        whatsapp(Video(MEDIA + ".mp4", "Clip")),
         sdk.WhatsappVideo(
-            to=UK, from_=WABA, video=sdk.WhatsappVideoResource(url=URL + ".mp4", caption="Clip")
+            to=UK, from_=WABA, video=sdk.WhatsappVideoResource(url=MEDIA + ".mp4", caption="Clip")
         ),
     ),
     (
         "whatsapp-file",
-        MessageRequest(WHATSAPP, UK, WABA, File(URL + ".pdf", "Invoice", "invoice.pdf")),
+        whatsapp(File(MEDIA + ".pdf", "Invoice", "invoice.pdf")),
         sdk.WhatsappFile(
             to=UK,
             from_=WABA,
-            file=sdk.WhatsappFileResource(url=URL + ".pdf", caption="Invoice", name="invoice.pdf"),
+            file=sdk.WhatsappFileResource(
+                url=MEDIA + ".pdf", caption="Invoice", name="invoice.pdf"
+            ),
         ),
     ),
     (
         "whatsapp-template-default-locale",
-        MessageRequest(WHATSAPP, UK, WABA, Template("ns:verify", ("Acme", "4711"))),
+        whatsapp(Template("ns:verify", ("Acme", "4711"))),
         sdk.WhatsappTemplate(
             to=UK,
             from_=WABA,
@@ -183,13 +196,7 @@ CASES: list[tuple[str, MessageRequest, Any]] = [
     ),
     (
         "whatsapp-template-locale-policy",
-        MessageRequest(
-            WHATSAPP,
-            UK,
-            WABA,
-            Template("ns:hello"),
-            whatsapp=WhatsAppOptions("de", "deterministic"),
-        ),
+        whatsapp(Template("ns:hello"), whatsapp=WhatsAppOptions("de", "deterministic")),
         sdk.WhatsappTemplate(
             to=UK,
             from_=WABA,
@@ -199,19 +206,14 @@ CASES: list[tuple[str, MessageRequest, Any]] = [
     ),
     (
         "whatsapp-auth-template",
-        MessageRequest(WHATSAPP, UK, WABA, WhatsAppAuthTemplate("auth_code", "123456", "en")),
+        whatsapp(WhatsAppAuthTemplate("auth_code", "123456", "en")),
         sdk.WhatsappCustom(
             to=UK, from_=WABA, custom=auth_template_payload("auth_code", "123456", "en")
         ),
     ),
     (
         "whatsapp-custom",
-        MessageRequest(
-            WHATSAPP,
-            UK,
-            WABA,
-            Custom({"type": "contacts", "contacts": [{"name": {"first_name": "A"}}]}),
-        ),
+        whatsapp(Custom({"type": "contacts", "contacts": [{"name": {"first_name": "A"}}]})),
         sdk.WhatsappCustom(
             to=UK,
             from_=WABA,
@@ -220,60 +222,53 @@ CASES: list[tuple[str, MessageRequest, Any]] = [
     ),
     (
         "viber-text-button",
-        MessageRequest(
-            VIBER,
-            UK,
-            "16273",
+        viber(
             Text("Sale"),
-            viber_service=ViberOptions("promotion", 600, "string", ViberAction(URL, "Open")),
+            viber_service=ViberOptions("promotion", 600, "string", ViberAction(MEDIA, "Open")),
         ),
         sdk.ViberText(
             to=UK,
-            from_="16273",
+            from_=VIBER_FROM,
             text="Sale",
             viber_service=sdk.ViberTextOptions(
                 category="promotion",
                 ttl=600,
                 type="string",
-                action=sdk.ViberAction(url=URL, text="Open"),
+                action=sdk.ViberAction(url=MEDIA, text="Open"),
             ),
         ),
     ),
     (
         "viber-image",
-        MessageRequest(VIBER, UK, "16273", Image(URL + ".png", "See")),
+        viber(Image(MEDIA + ".png", "See")),
         sdk.ViberImage(
-            to=UK, from_="16273", image=sdk.ViberImageResource(url=URL + ".png", caption="See")
+            to=UK, from_=VIBER_FROM, image=sdk.ViberImageResource(url=MEDIA + ".png", caption="See")
         ),
     ),
     (
         "viber-video",
-        MessageRequest(
-            VIBER, UK, "16273", Video(URL + ".mp4", "Clip", URL + ".jpg"), viber_service=VIDEO_OPTS
-        ),
+        viber(Video(MEDIA + ".mp4", "Clip", MEDIA + ".jpg"), viber_service=VIDEO_OPTS),
         sdk.ViberVideo(
             to=UK,
-            from_="16273",
-            video=sdk.ViberVideoResource(url=URL + ".mp4", caption="Clip", thumb_url=URL + ".jpg"),
+            from_=VIBER_FROM,
+            video=sdk.ViberVideoResource(
+                url=MEDIA + ".mp4", caption="Clip", thumb_url=MEDIA + ".jpg"
+            ),
             viber_service=sdk.ViberVideoOptions(duration="30", file_size="5"),
         ),
     ),
     (
         "viber-file",
-        MessageRequest(VIBER, UK, "16273", File(URL + ".pdf", name="terms.pdf")),
+        viber(File(MEDIA + ".pdf", name="terms.pdf")),
         sdk.ViberFile(
-            to=UK, from_="16273", file=sdk.ViberFileResource(url=URL + ".pdf", name="terms.pdf")
+            to=UK,
+            from_=VIBER_FROM,
+            file=sdk.ViberFileResource(url=MEDIA + ".pdf", name="terms.pdf"),
         ),
     ),
     (
         "messenger-text-tag",
-        MessageRequest(
-            MESSENGER,
-            PSID,
-            PAGE,
-            Text("Updated"),
-            messenger=MessengerOptions("message_tag", "ACCOUNT_UPDATE"),
-        ),
+        messenger(Text("Updated"), messenger=MessengerOptions("message_tag", "ACCOUNT_UPDATE")),
         sdk.MessengerText(
             to=PSID,
             from_=PAGE,
@@ -283,26 +278,23 @@ CASES: list[tuple[str, MessageRequest, Any]] = [
     ),
     (
         "messenger-image",
-        MessageRequest(MESSENGER, PSID, PAGE, Image(URL + ".gif")),
-        sdk.MessengerImage(to=PSID, from_=PAGE, image=sdk.MessengerResource(url=URL + ".gif")),
+        messenger(Image(MEDIA + ".gif")),
+        sdk.MessengerImage(to=PSID, from_=PAGE, image=sdk.MessengerResource(url=MEDIA + ".gif")),
     ),
     (
         "messenger-audio-video-file",
-        MessageRequest(MESSENGER, PSID, PAGE, File(URL + ".zip")),
-        sdk.MessengerFile(to=PSID, from_=PAGE, file=sdk.MessengerResource(url=URL + ".zip")),
+        messenger(File(MEDIA + ".zip")),
+        sdk.MessengerFile(to=PSID, from_=PAGE, file=sdk.MessengerResource(url=MEDIA + ".zip")),
     ),
 ]
 
-FAILOVER = MessageRequest(
-    WHATSAPP,
-    UK,
-    WABA,
+FAILOVER = whatsapp(
     Text("Hello"),
     client_ref="c-1",
     webhook_url="https://example.com/wa",
     failover=(
-        MessageRequest(SMS, UK, "Acme", Text("Hello"), webhook_url="https://example.com/sms"),
-        MessageRequest(VIBER, UK, "16273", Text("Hello")),
+        sms("Hello", webhook_url="https://example.com/sms"),
+        viber(Text("Hello")),
     ),
 )
 
@@ -342,7 +334,7 @@ def test_failover_body_is_what_the_official_sdk_sends() -> None:
         ),
         failover=[
             sdk.Sms(to=UK, from_="Acme", text="Hello", webhook_url="https://example.com/sms"),
-            sdk.ViberText(to=UK, from_="16273", text="Hello"),
+            sdk.ViberText(to=UK, from_=VIBER_FROM, text="Hello"),
         ],
     )
     assert message_body(FAILOVER) == sdk_body
@@ -371,7 +363,7 @@ def test_the_spec_check_itself_catches_a_wrong_body(
 
 
 def test_a_body_holds_only_what_was_set() -> None:
-    body = message_body(MessageRequest(SMS, UK, "Acme", Text("Hi"), sms=SmsOptions()))
+    body = message_body(sms("Hi", sms=SmsOptions()))
     assert body == {
         "channel": "sms",
         "message_type": "text",

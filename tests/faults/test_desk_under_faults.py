@@ -27,6 +27,7 @@ from desktop_app.domain.errors import (
     ThrottledError,
     TransportError,
 )
+from desktop_app.domain.history_query import RecentQuery
 from desktop_app.domain.models import VerificationStatus
 from desktop_app.domain.validation import Psd2Form, StartForm
 from desktop_app.store.history import HistoryStore
@@ -144,7 +145,7 @@ def test_operation_under_fault(
         assert row.api_status == raised.status
 
     if op in ("start", "psd2"):
-        (entry,) = [e for e in history.recent(limit=100) if e.number == number]
+        (entry,) = [e for e in history.recent(RecentQuery(limit=100)) if e.number == number]
         if raised is None:
             assert entry.status is VerificationStatus.IN_PROGRESS and entry.request_id
         elif isinstance(raised, ApiError):
@@ -218,7 +219,7 @@ def test_lost_start_is_unknown_then_status_10_adopts_the_live_request(
         _send_start(env, op, number)
     assert lost.value.outcome_unknown
     (live,) = [r for r in env.control.requests() if r.get("number") == number]
-    (entry,) = history.recent(limit=10)
+    (entry,) = history.recent(RecentQuery(limit=10))
     assert entry.status is VerificationStatus.UNKNOWN and entry.request_id is None
     assert entry.last_error.endswith(LOST_START_ADVICE)
 
@@ -245,7 +246,7 @@ def test_start_faulted_before_processing_creates_nothing(
     assert env.control.requests() == []
     started = _send_start(env, "start", number)
     assert started.request_id
-    statuses = sorted(e.status.value for e in history.recent(limit=10))
+    statuses = sorted(e.status.value for e in history.recent(RecentQuery(limit=10)))
     first = "REFUSED" if kind in ("throttle", "internal_error") else "OUTCOME UNKNOWN"
     assert statuses == sorted(["IN PROGRESS", first])
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from desktop_app.domain.history_query import RecentQuery
 from desktop_app.domain.validation import StartForm
 from desktop_app.services import NETWORK_THREADS
 from desktop_app.services.tasks import Task, TaskRunner
@@ -76,6 +77,6 @@ def test_gui_thread_keeps_ticking_under_every_fault(
         assert sorted(c.operation for c in rows) == [
             "balance", "cancel", "check", "search", "start"
         ], kind  # fmt: skip
-    assert len(history.recent(limit=100)) == len(KINDS)  # one request row per start
+    assert len(history.recent(RecentQuery(limit=100))) == len(KINDS)  # one request row per start
     assert injected >= len(tasks)
     assert result.unexplained_late_ms < 50, note

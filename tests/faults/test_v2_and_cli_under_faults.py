@@ -21,6 +21,7 @@ from desktop_app.domain.errors import (
     ThrottledError,
     VerifyDeskError,
 )
+from desktop_app.domain.history_query import RecentQuery
 from desktop_app.domain.v2 import SmsChannel, V2StartParams
 from desktop_app.store.history import HistoryStore
 from tests.helpers.desks import uk_number
@@ -146,7 +147,7 @@ def test_cli_message_and_exit_status(
         expected = {0: "ok", 1: "api_error", 3: "outcome_unknown"}[status]
         assert call.outcome == expected
         if command == "start":
-            (entry,) = store.recent(limit=10)
+            (entry,) = store.recent(RecentQuery(limit=10))
             assert entry.status.value == ("REFUSED" if status == 1 else "OUTCOME UNKNOWN")
     finally:
         store.close()

@@ -12,6 +12,8 @@ module                 fixtures
 ``http_client``        ``http``, ``call_log``, ``control``
 ``history``            ``history_path``, ``history`` (alias ``history_store``)
 ``qt``                 ``make_runner`` (``qtbot`` itself comes from pytest-qt)
+``apps``               ``app_home``, ``make_app``, ``ctx`` (the whole app, its sandbox running;
+                       ``@pytest.mark.app(shown=True)`` for a shown window)
 ``clock``              ``clock``, ``clock_start``
 ``secret_service``     ``secret_service``, ``secret_service_address``
 ``postgres``           ``postgres_server`` (a throw-away PostgreSQL per session), ``own_postgres``,
@@ -26,7 +28,8 @@ account, test numbers), :mod:`.tasks` (``settle``: wait for a task's outcome), :
 (api tests' recording transport), :mod:`.faults`, :mod:`.store_faults`, :mod:`.report_rows`
 (history rows written straight into the file), :mod:`.sandbox_api`, :mod:`.sandbox_v2`,
 :mod:`.sandbox_health`, :mod:`.messages_sandbox` (sandbox tests), :mod:`.fakes` and
-:mod:`.live_stack` (UI), :mod:`.scenario_fakes`, :mod:`.messages_fakes`, :mod:`.cli`,
+:mod:`.live_stack` (UI), :mod:`.scenario_fakes`, :mod:`.scenario_texts` (shared scenario files),
+:mod:`.messages_fakes`, :mod:`.messages_requests` (Messages API requests by channel), :mod:`.cli`,
 :mod:`.windows` (drive a whole window context), :mod:`.heartbeat`, :mod:`.faultserver` and
 :mod:`.hostile_servers` (servers that misbehave on purpose).
 

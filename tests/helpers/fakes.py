@@ -12,6 +12,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from desktop_app.domain.history_query import LATEST, RecentQuery
+
 _NO_RESULT = object()
 
 
@@ -124,12 +126,16 @@ class FakeHistoryService(_Recorder):
         #: The audit trail ``actions`` answers with, by history row id.
         self.audit: dict[int, list[Any]] = {}
 
-    def recent(self, **kwargs: Any) -> FakeTask:
+    def recent(self, query: RecentQuery = LATEST) -> FakeTask:
         result = list(self.rows) if self.rows is not None else _NO_RESULT
-        return self._task("recent", result=result, **kwargs)
+        return self._task("recent", query, result=result)
 
-    def count(self, **kwargs: Any) -> FakeTask:
-        return self._task("count", **kwargs)
+    def count(self, query: RecentQuery = LATEST) -> FakeTask:
+        return self._task("count", query)
+
+    def queries(self) -> list[RecentQuery]:
+        """The queries ``recent`` was asked, oldest first."""
+        return [task.args[0] for task in self.calls("recent")]
 
     def get(self, request_id: str) -> FakeTask:
         found = _NO_RESULT

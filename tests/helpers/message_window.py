@@ -1,23 +1,21 @@
 """The whole app on the Sandbox profile with its Message page open, and the page's test steps.
 
-Fixture ``message_app``: ``build_app`` in a temporary home (session-only credentials), switched
-to the Sandbox profile (its own sandbox and the app's signed status receiver), the Message tab
-current; shut down after the test. Helpers: :func:`fill` types into the composer's fields by
-path, :func:`send` presses Send and waits for the API's acceptance, :func:`status_cell` reads a
-row's Status in Recent requests, :func:`advance` moves the sandbox's clock.
+Fixture ``message_app``: the app of ``ctx`` (``tests/helpers/apps.py``: a temporary home,
+session-only credentials), on the Sandbox profile (its own sandbox and the app's signed status
+receiver), the Message tab current; shut down after the test. Helpers: :func:`fill` types into
+the composer's fields by path, :func:`send` presses Send and waits for the API's acceptance,
+:func:`status_cell` reads a row's Status in Recent requests, :func:`advance` moves the
+sandbox's clock.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtWidgets import QLineEdit, QPlainTextEdit
 
-from desktop_app.app import AppContext, build_app
-from desktop_app.settings.credentials import SessionCredentialStore
+from desktop_app.app import AppContext
 from desktop_app.ui.history_columns import STATUS, column_index
 from desktop_app.ui.message_page import MessagePage
 from tests.helpers.tasks import settle
@@ -27,17 +25,9 @@ __all__ = ["BUSINESS", "CUSTOMER", "OUTSIDE_WINDOW", "advance", "fill", "message
 
 
 @pytest.fixture
-def message_app(qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-                ) -> Iterator[AppContext]:  # fmt: skip
-    monkeypatch.setenv("VERIFY_DESK_HOME", str(tmp_path))
-    context = build_app(home=tmp_path, credentials=SessionCredentialStore(), poll_ms=200)
-    qtbot.addWidget(context.window)
-    assert context.session is not None
-    with qtbot.waitSignal(context.session.profile_changed, timeout=5000):
-        context.activate()
-    context.window.tabs.setCurrentWidget(context.window.message_page)
-    yield context
-    assert context.shutdown(5000)
+def message_app(ctx: AppContext) -> AppContext:
+    ctx.window.tabs.setCurrentWidget(ctx.window.message_page)
+    return ctx
 
 
 CUSTOMER = "447700900401"

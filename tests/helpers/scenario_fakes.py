@@ -34,6 +34,7 @@ from desktop_app.usecases.messages import MessageSent
 from desktop_app.usecases.scenarios_load import load_file
 from desktop_app.usecases.scenarios_model import ScenarioFile
 from desktop_app.usecases.scenarios_target import Target
+from tests.helpers.scenario_texts import write_scenarios
 
 CODE = "4321"
 MESSAGE_UUID = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"
@@ -148,6 +149,4 @@ def factory(chosen: Target) -> Any:
 
 
 def scenario_file(tmp_path: Path, text: str, name: str = "s.toml") -> ScenarioFile:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return load_file(path)
+    return load_file(write_scenarios(tmp_path, text, name))

@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from desktop_app.domain.errors import StoreError
+from desktop_app.domain.history_writes import NewCall
 from desktop_app.store.history import HistoryStore, NewRequest
 from tests.helpers.desks import OPERATOR, PROFILE
 
@@ -38,7 +39,7 @@ def fill_until_full(store: HistoryStore) -> int:
         add_row(store, brand=f"fill{written}")
 
     def call_row() -> None:
-        store.begin_call(profile=PROFILE, operator=OPERATOR, operation="fill")
+        store.begin_call(NewCall(profile=PROFILE, operator=OPERATOR, operation="fill"))
 
     for write in (request_row, call_row):
         while True:

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from desktop_app.domain.errors import StoreError
+from desktop_app.domain.history_query import RecentQuery
 from desktop_app.domain.models import VerificationStatus
 from desktop_app.store._connection import Database
 from desktop_app.store.history import HistoryStore, NewRequest, RequestChanges
@@ -81,8 +82,8 @@ def test_two_app_instances_writing_at_once_lose_nothing(tmp_path: Path) -> None:
     def reader() -> None:
         try:
             while window.proc.poll() is None or cli.proc.poll() is None:
-                store.recent(limit=50)
-                store.count(text="window")
+                store.recent(RecentQuery(limit=50))
+                store.count(RecentQuery(text="window"))
         except BaseException as exc:
             errors.append(exc)
 
@@ -113,7 +114,7 @@ def test_two_app_instances_writing_at_once_lose_nothing(tmp_path: Path) -> None:
         lost = [v for a in acks.values() for v in crashkit.verify(db, a).lost]
         missing_mine = [r for r in mine if store.get(r).request_id is None]
         for profile in ("window", "cli", "test"):
-            assert store.count(profile=profile) == cycles
+            assert store.count(RecentQuery(profile=profile)) == cycles
     finally:
         store.close()
     figures.add("concurrent_writers", 3)

@@ -18,6 +18,7 @@ import pytest
 from desktop_app.api.http import build_http_client
 from desktop_app.api.sandbox_control import SandboxControl
 from desktop_app.domain.errors import ConcurrentVerificationError, TransportError
+from desktop_app.domain.history_query import RecentQuery
 from desktop_app.domain.models import VerificationStatus
 from desktop_app.domain.validation import StartForm
 from desktop_app.sandbox.server import SandboxServer
@@ -77,7 +78,7 @@ def test_lost_answer_is_unknown_then_status_10_adopts_the_live_request(
         assert lost.value.outcome_unknown
         assert transport.lost == 1
         (live,) = [r for r in control.requests() if r["number"] == NUMBER]
-        row = history.recent(limit=1)[0]
+        row = history.recent(RecentQuery(limit=1))[0]
         assert row.status is VerificationStatus.UNKNOWN and row.request_id is None
         assert row.last_error.endswith(LOST_START_ADVICE)
         assert "look the number up" in row.last_error and "before sending again" in row.last_error
@@ -91,7 +92,7 @@ def test_lost_answer_is_unknown_then_status_10_adopts_the_live_request(
         assert adopted.request_id == live["request_id"]
         assert adopted.status is VerificationStatus.IN_PROGRESS
         assert "adopted" in adopted.last_error
-        retry_row = history.recent(limit=1)[0]
+        retry_row = history.recent(RecentQuery(limit=1))[0]
         assert retry_row.id != row.id and retry_row.status is VerificationStatus.REFUSED
         assert history.find(str(live["request_id"])) == adopted
 
@@ -117,7 +118,7 @@ def test_a_stale_unknown_row_is_not_adopted(
         transport.losing = False
         with pytest.raises(ConcurrentVerificationError):
             make_desk(http, sandbox.url, history).start(StartForm(number=NUMBER, brand="New"))
-    old = history.recent(limit=2)[1]
+    old = history.recent(RecentQuery(limit=2))[1]
     assert old.status is VerificationStatus.UNKNOWN and old.request_id is None
     history.close()
 

@@ -17,6 +17,7 @@ from desktop_app.api.sandbox_control import SandboxControl
 from desktop_app.cli import connection as cli_connection
 from desktop_app.cli.main import main
 from desktop_app.domain.errors import StoreError
+from desktop_app.domain.history_query import RecentQuery
 from desktop_app.domain.models import VerificationStatus
 from desktop_app.domain.validation import StartForm
 from desktop_app.sandbox.server import SandboxServer
@@ -78,7 +79,7 @@ def test_desk_keeps_working_in_memory_and_warns_once(
     message = warnings[0].user_message()
     assert words in message and "this session keeps working" in message
     assert started.history_id < 0  # a session-only row
-    row = desk.history(limit=5)[0]
+    row = desk.history(RecentQuery(limit=5))[0]
     assert (row.id, row.request_id, row.status) == (
         started.history_id,
         started.request_id,
@@ -86,7 +87,7 @@ def test_desk_keeps_working_in_memory_and_warns_once(
     )
     assert row.checks_count == 1 and row.last_check_outcome == "VALID"
     # What the file held before the fault is still listed after the session rows.
-    assert any(e.id > 0 for e in desk.history(limit=200))
+    assert any(e.id > 0 for e in desk.history(RecentQuery(limit=200)))
     figures.add("faults_handled")
     store.close()
 
@@ -105,7 +106,7 @@ def test_a_file_row_updated_after_the_switch_is_carried_into_memory(
     desk.check(started.request_id, code)
 
     assert desk.history_problem is not None
-    row = desk.history(limit=1)[0]
+    row = desk.history(RecentQuery(limit=1))[0]
     assert (row.id, row.status) == (started.history_id, VerificationStatus.SUCCESS)
     assert store.get(started.history_id).status is VerificationStatus.IN_PROGRESS  # file as was
     store.close()

@@ -24,6 +24,7 @@ from desktop_app.domain.errors import (
     TlsError,
     VerifyDeskError,
 )
+from desktop_app.domain.history_query import RecentQuery
 from desktop_app.domain.models import VerificationStatus
 from desktop_app.domain.validation import StartForm
 from desktop_app.store.history import HistoryStore
@@ -101,7 +102,7 @@ def test_fault_is_reported_recorded_and_retried_only_when_safe(
             desk.search([RID])
         search = server.hits - hits_after_start
 
-    row = history.recent(limit=1)[0]
+    row = history.recent(RecentQuery(limit=1))[0]
     assert row.status is status, row
     (call, *_) = [c for c in history.recent_calls(5) if c.operation == "start"]
     assert call.outcome == outcome

@@ -13,6 +13,7 @@ import random
 import sys
 
 from desktop_app.domain.errors import StoreError
+from desktop_app.domain.history_writes import CallEnd, NewCall
 from desktop_app.domain.models import VerificationStatus
 from desktop_app.store.history import HistoryStore, NewRequest, RequestChanges
 
@@ -47,10 +48,10 @@ def main() -> int:
             ack(op="update", row=row, request_id=rid, status="IN PROGRESS")
             store.record_check(rid, "INVALID")
             ack(op="check", row=row, request_id=rid)
-            call = store.begin_call(profile=label, operator="op", operation="check",
-                                    request_id=rid)  # fmt: skip
+            new_call = NewCall(profile=label, operator="op", operation="check", request_id=rid)
+            call = store.begin_call(new_call)
             ack(op="begin", call=call, request_id=rid)
-            store.end_call(call, outcome="api_error", api_status="16")
+            store.end_call(call, CallEnd(outcome="api_error", api_status="16"))
             ack(op="end", call=call, outcome="api_error")
     except StoreError as exc:  # pragma: no cover - reported to the parent, which fails
         ack(op="error", error=str(exc))

@@ -22,38 +22,14 @@ from desktop_app.usecases.scenarios_model import (
 )
 from desktop_app.usecases.scenarios_target import Target
 from tests.helpers.scenario_fakes import FakeMessages, factory, scenario_file, target
-
-TWO = """
-[[scenario]]
-name = "first"
-  [[scenario.step]]
-  do = "start"
-  number = "447700900123"
-  save.rid = "request_id"
-  [[scenario.step]]
-  do = "read_code"
-  [[scenario.step]]
-  do = "check"
-  request_id = "${rid}"
-  code = "${code}"
-  expect.status = "SUCCESS"
-
-[[scenario]]
-name = "second"
-  [[scenario.step]]
-  do = "start"
-  number = "447700900124"
-  [[scenario.step]]
-  do = "search"
-  expect.status = "IN PROGRESS"
-"""
+from tests.helpers.scenario_texts import TWO_CASES
 
 
 def test_events_come_in_order_and_variables_flow(tmp_path: Path) -> None:
     chosen, api, _ = target()
     events: list[RunEvent] = []
     summary = ScenarioRunner(factory(chosen), on_event=events.append).run(
-        [scenario_file(tmp_path, TWO)]
+        [scenario_file(tmp_path, TWO_CASES)]
     )
     kinds = [type(e).__name__ for e in events]
     assert kinds == [
@@ -70,7 +46,7 @@ def test_events_come_in_order_and_variables_flow(tmp_path: Path) -> None:
 
 def test_a_failing_step_stops_its_case_and_names_itself(tmp_path: Path) -> None:
     chosen, _, _ = target()
-    text = TWO.replace('code = "${code}"', 'code = "9999"')
+    text = TWO_CASES.replace('code = "${code}"', 'code = "9999"')
     summary = ScenarioRunner(factory(chosen)).run([scenario_file(tmp_path, text)])
     first, second = summary.cases
     assert first.verdict is Verdict.FAILED and second.verdict is Verdict.PASSED
@@ -81,7 +57,7 @@ def test_a_failing_step_stops_its_case_and_names_itself(tmp_path: Path) -> None:
 
 def test_a_failing_step_skips_the_rest_of_its_case(tmp_path: Path) -> None:
     chosen, api, _ = target()
-    text = TWO.replace('do = "read_code"', 'do = "read_code"\n  expect.channel = "voice"')
+    text = TWO_CASES.replace('do = "read_code"', 'do = "read_code"\n  expect.channel = "voice"')
     summary = ScenarioRunner(factory(chosen)).run([scenario_file(tmp_path, text)])
     assert [s.step.index for s in summary.cases[0].steps] == [1, 2]
     assert not any(call[0] == "check" for call in api.calls)
@@ -106,7 +82,7 @@ def test_status_10_makes_the_live_request_current(tmp_path: Path) -> None:
 
 def test_on_a_real_account_a_handset_scenario_is_skipped_whole(tmp_path: Path) -> None:
     chosen, api, _ = target(handset=False)
-    summary = ScenarioRunner(factory(chosen)).run([scenario_file(tmp_path, TWO)])
+    summary = ScenarioRunner(factory(chosen)).run([scenario_file(tmp_path, TWO_CASES)])
     first, second = summary.cases
     assert first.verdict is Verdict.SKIPPED
     assert "step 2 (read_code)" in first.reason and "step 3 (check)" not in first.reason
@@ -123,7 +99,7 @@ def test_cancel_stops_between_steps(tmp_path: Path) -> None:
         if isinstance(event, StepFinished) and event.result.step.index == 1:
             cancel.set()
 
-    files = [scenario_file(tmp_path, TWO), scenario_file(tmp_path, TWO, "t.toml")]
+    files = [scenario_file(tmp_path, TWO_CASES), scenario_file(tmp_path, TWO_CASES, "t.toml")]
     summary = ScenarioRunner(factory(chosen), on_event=on_event, cancel=cancel).run(files)
     verdicts = [c.verdict for c in summary.cases]
     assert verdicts == [Verdict.CANCELLED] * 4
@@ -138,7 +114,8 @@ def test_a_target_that_cannot_open_errors_every_case(tmp_path: Path) -> None:
         yield  # pragma: no cover
 
     events: list[RunEvent] = []
-    summary = ScenarioRunner(broken, on_event=events.append).run([scenario_file(tmp_path, TWO)])
+    files = [scenario_file(tmp_path, TWO_CASES)]
+    summary = ScenarioRunner(broken, on_event=events.append).run(files)
     assert [c.verdict for c in summary.cases] == [Verdict.ERROR, Verdict.ERROR]
     assert "no secret" in summary.files[0].error
     assert not any(isinstance(e, FileStarted | CaseStarted) for e in events)

@@ -11,12 +11,7 @@ from desktop_app.domain.errors import ValidationFailed, WrongCodeError
 from desktop_app.usecases.scenarios_data import load_rows, substitute
 from desktop_app.usecases.scenarios_expect import evaluate
 from desktop_app.usecases.scenarios_load import ScenarioFormatError, load_file, load_files
-
-
-def write(tmp_path: Path, text: str, name: str = "s.toml") -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
+from tests.helpers.scenario_texts import write_scenarios
 
 
 def problems(path: Path) -> list[str]:
@@ -26,7 +21,7 @@ def problems(path: Path) -> list[str]:
 
 
 def test_each_problem_names_file_scenario_step_and_key(tmp_path: Path) -> None:
-    path = write(
+    path = write_scenarios(
         tmp_path,
         """
 [[scenario]]
@@ -54,7 +49,7 @@ name = "x"
 
 
 def test_variables_must_be_defined_before_use(tmp_path: Path) -> None:
-    path = write(
+    path = write_scenarios(
         tmp_path,
         """
 [vars]
@@ -80,16 +75,17 @@ name = "v"
 
 
 def test_not_toml_and_no_scenarios(tmp_path: Path) -> None:
-    assert "is not valid TOML" in problems(write(tmp_path, "[[scenario]\n"))[0]
-    assert problems(write(tmp_path, 'name = "empty"\n')) == [
+    assert "is not valid TOML" in problems(write_scenarios(tmp_path, "[[scenario]\n"))[0]
+    assert problems(write_scenarios(tmp_path, 'name = "empty"\n')) == [
         "s.toml: has no scenarios ([[scenario]] tables)"
     ]
 
 
 def test_all_files_are_checked_together(tmp_path: Path) -> None:
-    good = write(tmp_path, '[[scenario]]\n[[scenario.step]]\ndo = "advance"\nseconds = 1\n')
-    bad1 = write(tmp_path, "x = 1\n", "b1.toml")
-    bad2 = write(tmp_path, "y = 1\n", "b2.toml")
+    text = '[[scenario]]\n[[scenario.step]]\ndo = "advance"\nseconds = 1\n'
+    good = write_scenarios(tmp_path, text)
+    bad1 = write_scenarios(tmp_path, "x = 1\n", "b1.toml")
+    bad2 = write_scenarios(tmp_path, "y = 1\n", "b2.toml")
     with pytest.raises(ScenarioFormatError) as caught:
         load_files([good, bad1, bad2])
     assert {e.field.split(":")[0] for e in caught.value.errors} == {"b1.toml", "b2.toml"}
@@ -97,7 +93,7 @@ def test_all_files_are_checked_together(tmp_path: Path) -> None:
 
 def test_a_data_table_gives_one_case_per_row(tmp_path: Path) -> None:
     (tmp_path / "rows.csv").write_text("number,code\n447700900123,1111\n447700900124,2222\n")
-    path = write(
+    path = write_scenarios(
         tmp_path,
         """
 [[scenario]]

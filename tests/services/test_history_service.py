@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from desktop_app.domain.errors import QueryInterrupted
+from desktop_app.domain.history_query import RecentQuery
 from desktop_app.domain.phone import display_number
 from desktop_app.services.history import HistoryService
 from desktop_app.store import history as store_module
@@ -30,7 +31,7 @@ def test_cancelling_a_recent_task_interrupts_its_query(
     inside, ended = threading.Event(), threading.Event()
     outcome: list[BaseException] = []
 
-    def endless_rows(conn, *, interrupt, **_kwargs):  # type: ignore[no-untyped-def]
+    def endless_rows(conn, _query, *, interrupt, **_kwargs):  # type: ignore[no-untyped-def]
         inside.set()
         try:
             while True:  # only an interrupt ends it, as it would a long search
@@ -45,7 +46,7 @@ def test_cancelling_a_recent_task_interrupts_its_query(
     monkeypatch.setattr(store_module, "recent_rows", endless_rows)
     runner = make_runner(2, name="store")
     history = HistoryService(runner, history_store)
-    task = history.recent(text="Acme")
+    task = history.recent(RecentQuery(text="Acme"))
     assert inside.wait(30)
     delivered: list[object] = []
     task.on_success(delivered.append).on_failure(delivered.append)
@@ -75,7 +76,7 @@ def test_many_cancelled_searches_do_not_crash_the_binding(tmp_path: Path) -> Non
         app = QCoreApplication([])
         from desktop_app.services.history import HistoryService
         from desktop_app.services.tasks import TaskRunner
-        from desktop_app.store.history import HistoryStore, NewRequest
+        from desktop_app.store.history import HistoryStore, NewRequest, RecentQuery
         store = HistoryStore({str(tmp_path / "h.sqlite3")!r})
         for i in range(50):
             store.add_request(NewRequest(profile="p", operator="o", kind="start",
@@ -83,7 +84,7 @@ def test_many_cancelled_searches_do_not_crash_the_binding(tmp_path: Path) -> Non
         runner = TaskRunner(2, name="store")
         history = HistoryService(runner, store)
         for i in range(3000):
-            task = history.recent(text="770")
+            task = history.recent(RecentQuery(text="770"))
             if i % 3:
                 task.cancel()
             app.processEvents()
@@ -106,9 +107,9 @@ def test_history_queries_run_on_batch_threads(qtbot, make_runner, history_store,
     seen: list[int] = []
     real = history_store.recent
 
-    def recording_recent(**kwargs):  # type: ignore[no-untyped-def]
+    def recording_recent(*args, **kwargs):  # type: ignore[no-untyped-def]
         seen.append(os.sched_getscheduler(0))
-        return real(**kwargs)
+        return real(*args, **kwargs)
 
     monkeypatch.setattr(history_store, "recent", recording_recent)
     history = HistoryService(make_runner(2, name="store"), history_store)

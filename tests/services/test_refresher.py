@@ -143,10 +143,10 @@ def test_store_closed_under_a_running_refresher_read(
     inside, release = threading.Event(), threading.Event()
     real_rows = store_module.recent_rows
 
-    def gated_rows(conn, **kwargs):  # type: ignore[no-untyped-def]
+    def gated_rows(*args, **kwargs):  # type: ignore[no-untyped-def]
         inside.set()
         assert release.wait(30)
-        return real_rows(conn, **kwargs)
+        return real_rows(*args, **kwargs)
 
     monkeypatch.setattr(store_module, "recent_rows", gated_rows)
     history = HistoryService(make_runner(2, name="store"), history_store)

@@ -8,6 +8,7 @@ import pytest
 
 from desktop_app.api.retry import RetryPolicy
 from desktop_app.api.sandbox_control import SandboxControl
+from desktop_app.domain.history_query import RecentQuery
 from desktop_app.domain.validation import StartForm
 from desktop_app.services import NETWORK_THREADS, build_runners
 from desktop_app.services.handset import HandsetService
@@ -33,7 +34,7 @@ def test_history_reads_do_not_queue_behind_hanging_calls(
         ]
         qtbot.waitUntil(lambda: history_store.count() >= NETWORK_THREADS)  # calls are hanging
         t0 = time.perf_counter()
-        rows = settle(qtbot, history.recent(limit=50)).value
+        rows = settle(qtbot, history.recent(RecentQuery(limit=50))).value
         waited = time.perf_counter() - t0
         assert rows is not None and len(rows) >= NETWORK_THREADS
         assert waited < 1.0, f"a history read waited {waited:.2f} s behind network calls"
@@ -57,7 +58,7 @@ def test_shutdown_with_requests_in_flight_is_bounded(
         verification.send(StartForm(number=f"+{uk_number(700 + i)}", brand="Desk"))
         for i in range(20)
     ]
-    tasks += [history.recent(limit=10) for _ in range(5)]
+    tasks += [history.recent(RecentQuery(limit=10)) for _ in range(5)]
     qtbot.waitUntil(lambda: runners.network.running_count() == 20 and history_store.count() >= 8)
     handset.stop()
     t0 = time.perf_counter()

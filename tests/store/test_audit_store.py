@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from desktop_app.domain.audit import ActionKind, NewAction, Outcome
+from desktop_app.domain.history_query import RecentQuery
 from desktop_app.domain.history_writes import NewRequest, RequestChanges
 from desktop_app.domain.models import VerificationStatus
 from desktop_app.domain.reports import ACTION_EXPORT_COLUMNS, ExportFormat, HistoryFilter
@@ -53,13 +54,14 @@ def test_version_3_file_migrates_to_4_keeping_every_row(db_path: Path, clock: Fa
     _version_3_file(db_path, 250)
     store = HistoryStore(db_path, clock=clock)
     try:
-        rows = store.recent(limit=1000)
+        rows = store.recent(RecentQuery(limit=1000))
         assert len(rows) == 250
         assert {r.host for r in rows} == {""}  # old rows: no host recorded
         assert {r.operator for r in rows} == {"op0", "op1", "op2"}
         assert store.find("rid00007") is not None
         assert store.actions(history_id=rows[0].id) == []
-        assert len(store.recent(limit=1000, text="op1")) == 83  # who-search on old rows too
+        op1 = store.recent(RecentQuery(limit=1000, text="op1"))
+        assert len(op1) == 83  # who-search on old rows too
     finally:
         store.close()
     with sqlite3.connect(db_path) as conn:
@@ -126,15 +128,16 @@ def test_prune_removes_old_actions(store: HistoryStore, clock: FakeClock) -> Non
 def test_the_filter_finds_rows_by_who_started_them(store: HistoryStore, text: str) -> None:
     mine = store.add_request(_new("447700900001"))
     store.add_request(_new("447700900002", operator="carl", host="pc-9"))
-    assert [e.id for e in store.recent(text=text)] == [mine]
-    assert store.count(text=text) == 1
+    assert [e.id for e in store.recent(RecentQuery(text=text))] == [mine]
+    assert store.count(RecentQuery(text=text)) == 1
 
 
 def test_who_matches_a_name_start_not_a_number_fragment(store: HistoryStore) -> None:
     store.add_request(_new("447700900001", operator="ann", host="desk-0412"))
-    assert store.recent(text="0412") == []  # a number fragment is not a host match
-    assert store.recent(text="nn") == [] and store.recent(text="esk-") == []
-    assert len(store.recent(text="desk-04")) == 1
+    assert store.recent(RecentQuery(text="0412")) == []  # a number fragment is not a host match
+    assert store.recent(RecentQuery(text="nn")) == []
+    assert store.recent(RecentQuery(text="esk-")) == []
+    assert len(store.recent(RecentQuery(text="desk-04"))) == 1
 
 
 @pytest.mark.sqlite_only  # SQLite's own schema and query plan

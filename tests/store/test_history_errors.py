@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from desktop_app.domain.errors import StoreError
+from desktop_app.domain.history_writes import NewCall
 from desktop_app.domain.models import VerificationStatus as S
 from desktop_app.store._connection import Database
 from desktop_app.store.history import HistoryStore, NewRequest, RequestChanges
@@ -41,7 +42,7 @@ def test_read_only_database_reads_but_refuses_writes(db_path: Path) -> None:
         with pytest.raises(StoreError, match="read-only"):
             ro.update_request(row, RequestChanges(status=S.FAILED))
         with pytest.raises(StoreError, match="read-only"):
-            ro.begin_call(profile="p", operator="o", operation="balance")
+            ro.begin_call(NewCall(profile="p", operator="o", operation="balance"))
         assert ro.get(row).status == S.UNKNOWN
         assert "history" in info.value.user_message().lower()
     finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from desktop_app.domain.history_query import RecentQuery
 from desktop_app.domain.models import VerificationStatus as S
 from desktop_app.store import _search
 from desktop_app.store.history import HistoryStore, NewRequest, RequestChanges
@@ -58,18 +59,19 @@ def _fill(h: HistoryStore, clock) -> list[int]:
 )
 def test_recent_text_filter(store, clock, text, expected) -> None:
     rows = _fill(store, clock)
-    got = [e.id for e in store.recent(text=text)]
+    got = [e.id for e in store.recent(RecentQuery(text=text))]
     assert got == [rows[i] for i in expected]
-    assert store.count(text=text) == len(expected)
+    assert store.count(RecentQuery(text=text)) == len(expected)
 
 
 def test_recent_status_and_profile_filters(store, clock) -> None:
     rows = _fill(store, clock)
-    assert [e.id for e in store.recent(status=S.IN_PROGRESS)] == [rows[4], rows[3], rows[0]]
-    assert [e.id for e in store.recent(profile="prod")] == [rows[4], rows[2], rows[1]]
-    both = store.recent(profile="Sandbox", status=S.IN_PROGRESS, text="acme")
+    in_progress = store.recent(RecentQuery(status=S.IN_PROGRESS))
+    assert [e.id for e in in_progress] == [rows[4], rows[3], rows[0]]
+    assert [e.id for e in store.recent(RecentQuery(profile="prod"))] == [rows[4], rows[2], rows[1]]
+    both = store.recent(RecentQuery(profile="Sandbox", status=S.IN_PROGRESS, text="acme"))
     assert [e.id for e in both] == [rows[3], rows[0]]
-    assert store.count(profile="prod", status=S.IN_PROGRESS) == 1
+    assert store.count(RecentQuery(profile="prod", status=S.IN_PROGRESS)) == 1
     assert store.count() == 5
     assert [e.id for e in store.in_progress()] == [rows[4], rows[3], rows[0]]
     assert [e.id for e in store.in_progress(profile="prod")] == [rows[4]]
@@ -80,7 +82,7 @@ def test_keyset_paging_breaks_timestamp_ties_by_id(store, clock) -> None:
     rows = [_add(store, number=f"4477009{i:05d}") for i in range(25)]  # same created_at
     seen: list[int] = []
     before = None
-    while page := store.recent(limit=7, before=before):
+    while page := store.recent(RecentQuery(limit=7, before=before)):
         seen += [e.id for e in page]
         before = (page[-1].created_at, page[-1].id)
     assert seen == rows[::-1]
@@ -100,18 +102,19 @@ def test_search_matches_a_brute_force_scan(
         mem_store.update_request(
             row, RequestChanges(request_id=f"req{i:04x}", status=S.IN_PROGRESS)
         )
-    everything = mem_store.recent(limit=1000)
+    everything = mem_store.recent(RecentQuery(limit=1000))
     for term in ["Acme", "umbrella", "791", "req00", "req007", "44000", "zzz"]:
         expected = [
             e.id for e in everything
             if term.lower() in f"{e.number}|{e.request_id}|{e.brand}".lower()
         ]  # fmt: skip
-        assert mem_store.count(text=term) == len(expected)
+        assert mem_store.count(RecentQuery(text=term)) == len(expected)
         for limit in (1, 5, 200):
-            assert [e.id for e in mem_store.recent(text=term, limit=limit)] == expected[:limit]
+            page = mem_store.recent(RecentQuery(text=term, limit=limit))
+            assert [e.id for e in page] == expected[:limit]
         seen: list[int] = []
         before = None
-        while page := mem_store.recent(text=term, limit=4, before=before):
+        while page := mem_store.recent(RecentQuery(text=term, limit=4, before=before)):
             seen += [e.id for e in page]
             before = (page[-1].created_at, page[-1].id)
         assert seen == expected, term
@@ -122,16 +125,16 @@ def test_search_index_follows_updates_and_deletes(store, clock) -> None:
     row = _add(store)
     store.update_request(row, RequestChanges(request_id="first-id"))
     store.update_request(row, RequestChanges(request_id="second-id"))
-    assert store.count(text="first-id") == 0
-    assert [e.id for e in store.recent(text="second-id")] == [row]
+    assert store.count(RecentQuery(text="first-id")) == 0
+    assert [e.id for e in store.recent(RecentQuery(text="second-id"))] == [row]
     store.prune(clock.advance())
-    assert store.count(text="second-id") == 0
+    assert store.count(RecentQuery(text="second-id")) == 0
     conn = store._db._writer
     conn.execute("INSERT INTO requests_fts (requests_fts) VALUES ('integrity-check')")
 
 
 def test_a_non_positive_limit_returns_nothing(mem_store) -> None:
     _add(mem_store)
-    assert mem_store.recent(limit=0) == []
-    assert mem_store.recent(limit=-1) == []
-    assert mem_store.recent(limit=-1, text="Acme") == []
+    assert mem_store.recent(RecentQuery(limit=0)) == []
+    assert mem_store.recent(RecentQuery(limit=-1)) == []
+    assert mem_store.recent(RecentQuery(limit=-1, text="Acme")) == []

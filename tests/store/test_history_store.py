@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from desktop_app.domain.errors import StoreError
+from desktop_app.domain.history_writes import CallEnd, NewCall
 from desktop_app.domain.models import HistoryEntry
 from desktop_app.domain.models import VerificationStatus as S
 from desktop_app.store import history
@@ -134,7 +135,7 @@ def test_record_check(store, clock) -> None:
 def test_unknown_is_left_behind_when_no_update_happens(db_path, clock) -> None:
     h = HistoryStore(db_path, clock=clock)
     row = _add(h)
-    call = h.begin_call(profile="Sandbox", operator="alice", operation="start")
+    call = h.begin_call(NewCall(profile="Sandbox", operator="alice", operation="start"))
     h.close()  # the "crash": the answer never arrived
     reopened = HistoryStore(db_path)
     try:
@@ -147,13 +148,15 @@ def test_unknown_is_left_behind_when_no_update_happens(db_path, clock) -> None:
 
 
 def test_calls_round_trip_and_order(store, clock) -> None:
-    first = store.begin_call(profile="p", operator="o", operation="start")
+    first = store.begin_call(NewCall(profile="p", operator="o", operation="start"))
     clock.advance()
-    store.end_call(first, outcome="ok", api_status="0", request_id="r-9")
-    second = store.begin_call(profile="p", operator="o", operation="check", request_id="r-9")
+    store.end_call(first, CallEnd(outcome="ok", api_status="0", request_id="r-9"))
+    second = store.begin_call(
+        NewCall(profile="p", operator="o", operation="check", request_id="r-9")
+    )
     clock.advance()
-    store.end_call(second, outcome="api_error", api_status="16", error_text="wrong code")
-    other = store.begin_call(profile="p", operator="o", operation="balance")
+    store.end_call(second, CallEnd(outcome="api_error", api_status="16", error_text="wrong code"))
+    other = store.begin_call(NewCall(profile="p", operator="o", operation="balance"))
     calls = store.calls("r-9")
     assert [c.id for c in calls] == [first, second]
     assert (calls[0].operation, calls[0].started_at, calls[0].finished_at) == (
@@ -171,10 +174,10 @@ def test_prune_deletes_old_requests_and_calls(
 ) -> None:
     monkeypatch.setattr(history, "_PRUNE_BATCH", 3)
     old = [_add(store) for _ in range(7)]
-    store.begin_call(profile="p", operator="o", operation="start")
+    store.begin_call(NewCall(profile="p", operator="o", operation="start"))
     cutoff = clock.advance(60)
     keep = _add(store)
-    kept_call = store.begin_call(profile="p", operator="o", operation="check")
+    kept_call = store.begin_call(NewCall(profile="p", operator="o", operation="check"))
     assert store.prune(cutoff) == len(old)
     assert [e.id for e in store.recent()] == [keep]
     assert [c.id for c in store.recent_calls()] == [kept_call]

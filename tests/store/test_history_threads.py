@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from desktop_app.domain.history_query import RecentQuery
+from desktop_app.domain.history_writes import CallEnd, NewCall
 from desktop_app.domain.models import VerificationStatus as S
 from desktop_app.store.history import HistoryStore, NewRequest, RequestChanges
 
@@ -44,12 +46,12 @@ def test_storm_of_mixed_writes_keeps_every_row(db_path: Path) -> None:
                 elif step == 2:
                     store.record_check(f"t{t}-r{i - 1}", "INVALID")
                 elif step == 3:
-                    call = store.begin_call(
+                    call = store.begin_call(NewCall(
                         profile=f"p{t % 3}", operator=f"op{t}", operation="check",
                         request_id=f"t{t}-r{i - 2}",
-                    )  # fmt: skip
+                    ))  # fmt: skip
                 else:
-                    store.end_call(call, outcome="ok", api_status="0")
+                    store.end_call(call, CallEnd(outcome="ok", api_status="0"))
         except BaseException as exc:
             errors.append(exc)
         rows[t] = mine
@@ -58,9 +60,9 @@ def test_storm_of_mixed_writes_keeps_every_row(db_path: Path) -> None:
         try:
             barrier.wait()
             while not stop.is_set():
-                store.recent(limit=50)
-                store.recent(text="Brand 1", limit=20)
-                store.count(status=S.IN_PROGRESS)
+                store.recent(RecentQuery(limit=50))
+                store.recent(RecentQuery(text="Brand 1", limit=20))
+                store.count(RecentQuery(status=S.IN_PROGRESS))
                 store.in_progress()
         except BaseException as exc:
             errors.append(exc)
@@ -79,8 +81,8 @@ def test_storm_of_mixed_writes_keeps_every_row(db_path: Path) -> None:
 
     per_thread = OPS // 5
     assert store.count() == THREADS * per_thread
-    assert store.count(status=S.IN_PROGRESS) == THREADS * per_thread
-    assert store.count(status=S.UNKNOWN) == 0
+    assert store.count(RecentQuery(status=S.IN_PROGRESS)) == THREADS * per_thread
+    assert store.count(RecentQuery(status=S.UNKNOWN)) == 0
     assert len(store.recent_calls(limit=10_000)) == THREADS * per_thread
     for t, mine in rows.items():
         assert len(mine) == per_thread
@@ -118,7 +120,7 @@ def test_memory_store_is_thread_safe_too() -> None:
                 workflow_id=None,
             ))  # fmt: skip
             store.update_request(row, RequestChanges(request_id=f"{t}-{i}"))
-            store.recent(limit=5)
+            store.recent(RecentQuery(limit=5))
 
     threads = [threading.Thread(target=work, args=(t,)) for t in range(8)]
     for th in threads:
@@ -126,5 +128,5 @@ def test_memory_store_is_thread_safe_too() -> None:
     for th in threads:
         th.join(timeout=60)
     assert store.count() == 400
-    assert all(e.request_id for e in store.recent(limit=500))
+    assert all(e.request_id for e in store.recent(RecentQuery(limit=500)))
     store.close()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from desktop_app.domain.history_query import RecentQuery
 from desktop_app.domain.history_writes import NewRequest, RequestChanges
 from desktop_app.domain.message_codes import CodeVerdict, code_digest, new_salt
 from desktop_app.domain.messages_status import (
@@ -105,7 +106,7 @@ def test_a_message_row_keeps_what_it_was_sent_with(store: HistoryStore) -> None:
     assert (entry.channels, entry.message_type, entry.client_ref) == ("whatsapp,sms", "text",
                                                                       "case-1")  # fmt: skip
     assert entry.delivery_tracked is True
-    assert [e.id for e in store.recent(text=UUID[:8])] == [row]
+    assert [e.id for e in store.recent(RecentQuery(text=UUID[:8]))] == [row]
 
 
 # -- status webhooks ------------------------------------------------------------------------

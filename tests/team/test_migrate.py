@@ -10,7 +10,8 @@ import keyring.core
 import pytest
 
 from desktop_app.cli.main import main
-from desktop_app.domain.history_writes import NewRequest, RequestChanges
+from desktop_app.domain.history_query import RecentQuery
+from desktop_app.domain.history_writes import CallEnd, NewCall, NewRequest, RequestChanges
 from desktop_app.domain.models import VerificationStatus
 from desktop_app.store import pg_copy
 from desktop_app.store.history import HistoryStore
@@ -38,9 +39,9 @@ def desktop_history(tmp_path: Path, clock: FakeClock) -> Path:
             done = RequestChanges(request_id=f"rid{n:05d}", status=VerificationStatus.SUCCESS)
             store.update_request(row, done)
             if n % 10 == 0:
-                call = store.begin_call(profile="Solo", operator="ana", operation="start",
-                                        request_id=f"rid{n:05d}")  # fmt: skip
-                store.end_call(call, outcome="ok", api_status="0")
+                call = store.begin_call(NewCall(profile="Solo", operator="ana", operation="start",
+                                                request_id=f"rid{n:05d}"))  # fmt: skip
+                store.end_call(call, CallEnd(outcome="ok", api_status="0"))
     finally:
         store.close()
     return path
@@ -49,7 +50,7 @@ def desktop_history(tmp_path: Path, clock: FakeClock) -> Path:
 def _shared(url: str, password: str) -> tuple[int, int, list[str]]:
     store = HistoryStore(url, password=password)
     try:
-        ids = [e.request_id or "" for e in store.recent(limit=ROWS + 10)]
+        ids = [e.request_id or "" for e in store.recent(RecentQuery(limit=ROWS + 10))]
         return store.count(), len(store.recent_calls(limit=ROWS)), ids
     finally:
         store.close()

@@ -10,7 +10,7 @@ import pytest
 
 from desktop_app.app import build_app
 from desktop_app.domain.history_url import PostgresTarget, parse_history_url
-from desktop_app.domain.history_writes import NewRequest, RequestChanges
+from desktop_app.domain.history_writes import CallEnd, NewCall, NewRequest, RequestChanges
 from desktop_app.domain.models import VerificationStatus
 from desktop_app.settings.credentials import SessionCredentialStore
 from desktop_app.store import pg_outbox
@@ -46,8 +46,9 @@ def test_writes_made_while_the_server_is_away_arrive_once_when_it_is_back(
     assert away > pg_outbox.PROVISIONAL_BASE and shared.offline
     shared.update_request(away, RequestChanges(request_id="r2", status=IN_PROGRESS))
     shared.record_check("r1", "VALID", RequestChanges(status=VerificationStatus.SUCCESS))
-    call = shared.begin_call(profile="Team", operator="ana", operation="check", request_id="r1")
-    shared.end_call(call, outcome="ok", api_status="0")
+    new_call = NewCall(profile="Team", operator="ana", operation="check", request_id="r1")
+    call = shared.begin_call(new_call)
+    shared.end_call(call, CallEnd(outcome="ok", api_status="0"))
     with pytest.raises(Exception):  # noqa: B017 - a listing needs the server
         shared.recent()
     assert shared.find("r1") is None  # a lookup before an action: nothing known while away

@@ -7,7 +7,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from desktop_app.sandbox.server import SandboxConfig, SandboxServer
 from desktop_app.settings.credentials import SessionCredentialStore
 from desktop_app.settings.profiles import Profile
 from desktop_app.ui.profile_badge import LIVE_COLOUR, SANDBOX_COLOUR
+from tests.helpers.apps import MakeApp, control, open_app, send_start
 from tests.helpers.environment import env_without_display
 from tests.helpers.tasks import settle
 
@@ -31,33 +31,8 @@ SECRET = "Live-Secret-9f8e7d6c"
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _make(qtbot: Any, home: Path, monkeypatch: pytest.MonkeyPatch, **kwargs: Any) -> AppContext:
-    monkeypatch.setenv("VERIFY_DESK_HOME", str(home))
-    ctx = build_app(home=home, credentials=SessionCredentialStore(), poll_ms=200, **kwargs)
-    qtbot.addWidget(ctx.window)
-    with qtbot.waitSignal(ctx.session.profile_changed, timeout=5000):
-        ctx.activate()
-    return ctx
-
-
-@pytest.fixture
-def ctx(qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppContext]:
-    context = _make(qtbot, tmp_path, monkeypatch)
-    yield context
-    assert context.shutdown(5000)
-
-
-def _control(ctx: AppContext) -> SandboxControl:
-    return SandboxControl(ctx.http, ctx.sandbox.url)
-
-
-def _send(qtbot: Any, ctx: AppContext, number: str = "+44 7400 123456") -> str:
-    form = ctx.window.send_form
-    form.number_edit.setText(number)
-    form.brand_edit.setText("Acme")
-    with qtbot.waitSignal(form.sent, timeout=5000) as blocker:
-        form.send_button.click()
-    return str(blocker.args[0].request_id)
+def _send(qtbot: Any, ctx: AppContext) -> str:
+    return str(send_start(qtbot, ctx).request_id)
 
 
 def _row_status(ctx: AppContext, rid: str) -> str | None:
@@ -104,7 +79,7 @@ def test_send_read_handset_check_success(qtbot: Any, ctx: AppContext) -> None:
     assert window.tabs.currentWidget() is window.check_form
     assert window.check_form.request_id() == rid
     assert window.recent.model.entry_at(0).request_id == rid  # the table shows the model
-    code = _control(ctx).messages(NUMBER)[-1].code
+    code = control(ctx).messages(NUMBER)[-1].code
     window.check_form.code_edit.setText(code)
     with qtbot.waitSignal(window.check_form.checked, timeout=5000):
         window.check_form.check_button.click()
@@ -114,7 +89,7 @@ def test_send_read_handset_check_success(qtbot: Any, ctx: AppContext) -> None:
 
 def test_wrong_code_shows_attempts_left(qtbot: Any, ctx: AppContext) -> None:
     _send(qtbot, ctx)
-    real = _control(ctx).messages(NUMBER)[-1].code
+    real = control(ctx).messages(NUMBER)[-1].code
     form = ctx.window.check_form
     form.code_edit.setText("0000" if real != "0000" else "1111")
     with qtbot.waitSignal(form.checked, timeout=5000):
@@ -130,7 +105,7 @@ def test_next_event_reaches_the_handset(qtbot: Any, ctx: AppContext) -> None:
     qtbot.waitUntil(lambda: tree.topLevelItemCount() == 1, timeout=5000)
     assert settle(qtbot, ctx.verification.next_event(rid)).error is None
     qtbot.waitUntil(lambda: tree.topLevelItemCount() == 2, timeout=5000)
-    assert [m.channel for m in _control(ctx).messages(NUMBER)] == ["sms", "tts"]
+    assert [m.channel for m in control(ctx).messages(NUMBER)] == ["sms", "tts"]
 
 
 @pytest.mark.slow
@@ -141,17 +116,17 @@ def test_expiry_shows_after_refresh(qtbot: Any, ctx: AppContext) -> None:
     form.advanced.pin_expiry_edit.setText("60")
     form.advanced.next_wait_edit.setText("60")
     rid = _send(qtbot, ctx)
-    _control(ctx).advance_clock(61)
+    control(ctx).advance_clock(61)
     ctx.window.refresh_action.trigger()
     qtbot.waitUntil(lambda: _row_status(ctx, rid) == VerificationStatus.EXPIRED, timeout=8000)
 
 
-def test_profile_switch_and_no_secret_left_behind(qtbot: Any, tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_profile_switch_and_no_secret_left_behind(
+    qtbot: Any, make_app: MakeApp, app_home: Path
+) -> None:
     live = SandboxServer(SandboxConfig(port=0, api_key="livekey", api_secret=SECRET))
     live.start()
-    home = tmp_path / "home"
-    ctx = _make(qtbot, home, monkeypatch)
+    ctx = make_app()
     try:
         window = ctx.window
         profile = Profile(name="Acme live", api_host=live.url, rest_host=live.url,
@@ -178,7 +153,7 @@ def test_profile_switch_and_no_secret_left_behind(qtbot: Any, tmp_path: Path,
     finally:
         assert ctx.shutdown(5000)
         live.stop()
-    files = [p for p in home.rglob("*") if p.is_file()]
+    files = [p for p in app_home.rglob("*") if p.is_file()]
     assert any(p.suffix == ".log" for p in files)
     for path in files:
         data = path.read_bytes()
@@ -188,9 +163,8 @@ def test_profile_switch_and_no_secret_left_behind(qtbot: Any, tmp_path: Path,
 
 
 @pytest.mark.slow
-def test_shutdown_with_requests_in_flight(qtbot: Any, tmp_path: Path,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    ctx = _make(qtbot, tmp_path, monkeypatch, sandbox_latency=3.0)
+def test_shutdown_with_requests_in_flight(qtbot: Any, make_app: MakeApp) -> None:
+    ctx = make_app(sandbox_latency=3.0)
     tasks = [ctx.verification.send(StartForm(number=f"+4474001234{i:02d}", brand="Acme"))
              for i in range(10)]
     qtbot.waitUntil(lambda: ctx.runners.network.active_count() > 0)
@@ -204,7 +178,7 @@ def test_shutdown_with_requests_in_flight(qtbot: Any, tmp_path: Path,
 def test_a_job_that_outlives_the_shutdown_wait_keeps_the_store_open(
     qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ctx = _make(qtbot, tmp_path, monkeypatch)
+    ctx = open_app(qtbot, tmp_path, monkeypatch)  # not make_app's: its shutdown is not clean
     store, runners = ctx.history_store, ctx.runners
     assert store is not None and runners is not None
     started, release, done = threading.Event(), threading.Event(), threading.Event()
@@ -389,23 +363,26 @@ def _clock_scale(ctx: AppContext) -> float:
     return float(ctx.http.get(f"{ctx.sandbox.url}/sandbox/clock").json()["time_scale"])
 
 
-def test_the_demo_clock_speed_is_remembered(
-    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    first = _make(qtbot, tmp_path, monkeypatch)
+def test_the_demo_clock_speed_is_remembered(qtbot: Any, make_app: MakeApp) -> None:
+    # make_app returns once the window has read the sandbox's clock: a first reading arriving
+    # after the pick below would show (and save) the speed it was read at.
+    first = make_app()
     combo = first.window.handset_panel.speed_combo
     index = combo.findData(60.0)
     assert index >= 0
     combo.setCurrentIndex(index)
     combo.activated.emit(index)  # as a person picking "60x" does
-    qtbot.waitUntil(lambda: _clock_scale(first) == 60.0, timeout=5000)
+    clock = first.clock
+    assert clock is not None
+    qtbot.waitUntil(lambda: clock.time_scale == 60.0, timeout=5000)  # the sandbox's answer, read
+    assert _clock_scale(first) == 60.0
     assert first.shutdown(5000)
 
-    second = _make(qtbot, tmp_path, monkeypatch)
+    second = make_app()  # the same home; its sandbox's clock read
     try:
         assert second.window.handset_panel.speed_combo.currentData() == 60.0
-        # The remembered speed reaches the sandbox from a worker, after the start.
-        qtbot.waitUntil(lambda: _clock_scale(second) == 60.0, timeout=5000)
+        assert second.clock is not None and second.clock.time_scale == 60.0
+        assert _clock_scale(second) == 60.0
     finally:
         assert second.shutdown(5000)
 

@@ -5,20 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from desktop_app.api.sandbox_control import SandboxControl
 from desktop_app.app import AppContext
 from desktop_app.domain.message_code_form import CodeForm
 from desktop_app.domain.messages import WHATSAPP, MessageRequest, Template
 from desktop_app.domain.models import VerificationStatus
 from tests.helpers.tasks import settle
-
-
-@pytest.fixture
-def ctx(message_app: AppContext) -> AppContext:
-    """The app on the Sandbox profile (``tests/helpers/message_window.py``)."""
-    return message_app
 
 
 def test_a_sandbox_message_is_tracked_to_read(ctx: AppContext, qtbot: Any) -> None:

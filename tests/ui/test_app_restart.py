@@ -17,17 +17,13 @@ from typing import Any
 
 import pytest
 
-from desktop_app.api.sandbox_control import SandboxControl
 from desktop_app.app import AppContext
 from desktop_app.domain.models import VerificationStatus
 from desktop_app.sandbox.builtin import announced, discovery_file
-from tests.ui.test_app_clock import NUMBER, iso_seconds, make_app, seconds_in, send
+from tests.helpers.apps import MakeApp, control
+from tests.ui.test_app_clock import NUMBER, iso_seconds, seconds_in, send
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _control(ctx: AppContext) -> SandboxControl:
-    return SandboxControl(ctx.http, ctx.sandbox.url)
 
 
 def _check_in_window(qtbot: Any, ctx: AppContext, rid: str, code: str) -> str:
@@ -43,12 +39,12 @@ def _check_in_window(qtbot: Any, ctx: AppContext, rid: str, code: str) -> str:
 
 @pytest.mark.slow
 def test_a_request_survives_a_restart_of_the_window(
-    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: Any, make_app: MakeApp
 ) -> None:
-    first = make_app(qtbot, tmp_path, monkeypatch)
+    first = make_app()
     try:
         rid = send(qtbot, first)
-        code = _control(first).messages(NUMBER)[-1].code
+        code = control(first).messages(NUMBER)[-1].code
         first.window.handset_panel.skip_30s_button.click()  # the clock's skip is kept too
         qtbot.waitUntil(lambda: first.window.recent.request_actions.cancel.isEnabled(),
                         timeout=5000)  # fmt: skip
@@ -56,7 +52,7 @@ def test_a_request_survives_a_restart_of_the_window(
         assert first.shutdown(5000)
     assert not discovery_file(first.paths.data_dir).exists()  # it stopped announcing itself
 
-    second = make_app(qtbot, tmp_path, monkeypatch)
+    second = make_app()
     try:
         recent, details = second.window.recent, second.window.recent.details
         recent.show_request(rid)
@@ -67,11 +63,11 @@ def test_a_request_survives_a_restart_of_the_window(
         assert details.value_labels["cancel"].text() == "allowed now"  # 30 s skipped before
         details.update_countdowns()
         shown_pin = seconds_in(details.value_labels["pin_expiry"].text())
-        summary = next(r for r in _control(second).requests() if r["request_id"] == rid)
-        now = _control(second).clock().at(time.monotonic())
+        summary = next(r for r in control(second).requests() if r["request_id"] == rid)
+        now = control(second).clock().at(time.monotonic())
         assert 0 <= iso_seconds(summary["pin_expires_at"]) - now - shown_pin <= 1.0
         assert shown_pin < 270  # the skip counts
-        assert [m.code for m in _control(second).messages(NUMBER)] == [code]
+        assert [m.code for m in control(second).messages(NUMBER)] == [code]
         assert _check_in_window(qtbot, second, rid, code) == "Verified ✓"
         model = recent.model
         qtbot.waitUntil(lambda: model.entry_at(model.row_of(rid) or 0).status
@@ -93,30 +89,30 @@ def _cli(home: Path, *argv: str) -> dict[str, Any]:
 
 @pytest.mark.slow
 def test_the_command_line_uses_the_running_windows_sandbox(
-    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: Any, make_app: MakeApp, app_home: Path
 ) -> None:
-    ctx = make_app(qtbot, tmp_path, monkeypatch)
+    ctx = make_app()
     try:
         running = announced(ctx.paths.data_dir)
         assert running is not None and running.url == ctx.sandbox.url
         assert running.pid == os.getpid()
-        rid = _cli(tmp_path, "start", "--number", NUMBER, "--brand", "Acme")["request_id"]
-        messages = _cli(tmp_path, "handset", "--number", NUMBER)["messages"]
+        rid = _cli(app_home, "start", "--number", NUMBER, "--brand", "Acme")["request_id"]
+        messages = _cli(app_home, "handset", "--number", NUMBER)["messages"]
         assert [m["request_id"] for m in messages] == [rid]
         # The window's handset shows the command line's request as it happens.
         tree = ctx.window.handset_panel.messages_tree
         qtbot.waitUntil(lambda: tree.topLevelItemCount() == 1, timeout=5000)
-        checked = _cli(tmp_path, "check", "--request-id", rid, "--code", messages[0]["code"])
+        checked = _cli(app_home, "check", "--request-id", rid, "--code", messages[0]["code"])
         assert checked["status"] == "SUCCESS"
-        hits = _control(ctx).faults()["hits"]  # served by the window's sandbox itself
+        hits = control(ctx).faults()["hits"]  # served by the window's sandbox itself
         assert hits["start"] == 1 and hits["check"] == 1
     finally:
         assert ctx.shutdown(5000)
     # Without the window, the next commands open the same state themselves.
-    rid2 = _cli(tmp_path, "start", "--number", "447400123457", "--brand", "Acme")["request_id"]
-    codes = {m["request_id"]: m["code"] for m in _cli(tmp_path, "handset")["messages"]}
+    rid2 = _cli(app_home, "start", "--number", "447400123457", "--brand", "Acme")["request_id"]
+    codes = {m["request_id"]: m["code"] for m in _cli(app_home, "handset")["messages"]}
     assert set(codes) == {rid, rid2}
-    assert _cli(tmp_path, "check", "--request-id", rid2, "--code", codes[rid2])["status"] \
+    assert _cli(app_home, "check", "--request-id", rid2, "--code", codes[rid2])["status"] \
         == "SUCCESS"  # fmt: skip
 
 
@@ -129,21 +125,21 @@ def _status(ctx: AppContext, rid: str) -> str | None:
 
 @pytest.mark.slow
 def test_a_request_the_sandbox_forgot_is_marked_once_and_never_searched_again(
-    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: Any, make_app: MakeApp
 ) -> None:
-    first = make_app(qtbot, tmp_path, monkeypatch)
+    first = make_app()
     try:
         rid = send(qtbot, first)
     finally:
         assert first.shutdown(5000)
     (first.paths.data_dir / "sandbox-state.json").unlink()  # what the old sandbox did
 
-    second = make_app(qtbot, tmp_path, monkeypatch)
+    second = make_app()
     try:
         qtbot.waitUntil(lambda: _status(second, rid) == VerificationStatus.UNKNOWN_TO_SERVER,
                         timeout=10_000)  # fmt: skip
-        control = _control(second)
-        searches = control.faults()["hits"].get("search", 0)
+        sandbox = control(second)
+        searches = sandbox.faults()["hits"].get("search", 0)
         assert 1 <= searches <= 2  # the refresher's (and at most the details pane's) one look
         recent = second.window.recent
         recent.show_request(rid)
@@ -157,7 +153,7 @@ def test_a_request_the_sandbox_forgot_is_marked_once_and_never_searched_again(
         assert actions.copy.isEnabled()
         recent.reload()
         qtbot.wait(3000)  # three refresher rounds, a reload, a selection: no search at all
-        assert control.faults()["hits"].get("search", 0) == searches
+        assert sandbox.faults()["hits"].get("search", 0) == searches
         assert _status(second, rid) == VerificationStatus.UNKNOWN_TO_SERVER
     finally:
         assert second.shutdown(5000)

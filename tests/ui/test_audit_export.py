@@ -13,9 +13,7 @@ import pytest
 from desktop_app.app import AppContext
 from desktop_app.domain.reports import ACTION_EXPORT_COLUMNS
 from desktop_app.usecases.session import current_actor
-from tests.ui.test_export_dialog import NUMBERS, _export, _send_and_check, ctx
-
-__all__ = ["ctx"]  # the real app, from the export dialog's tests
+from tests.ui.test_export_dialog import NUMBERS, _export, _send_and_check
 
 
 def test_window_actions_are_recorded_shown_and_exported(

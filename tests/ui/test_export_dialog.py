@@ -12,12 +12,11 @@ from typing import Any
 import pytest
 
 from desktop_app.api.sandbox_control import SandboxControl
-from desktop_app.app import AppContext, build_app
+from desktop_app.app import AppContext
 from desktop_app.domain.models import VerificationStatus
 from desktop_app.domain.reports import ExportFormat, HistoryFilter
 from desktop_app.services.reports import ReportsService
 from desktop_app.services.tasks import TaskRunner
-from desktop_app.settings.credentials import SessionCredentialStore
 from desktop_app.store.history import HistoryStore
 from desktop_app.ui import export_dialog
 from desktop_app.ui.export_dialog import ExportDialog
@@ -25,17 +24,6 @@ from desktop_app.ui.reports_menu import view_filter
 from tests.helpers.report_rows import T0, Row, make_history
 
 NUMBERS = ("447400123456", "447400123457")
-
-
-@pytest.fixture
-def ctx(qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppContext]:
-    monkeypatch.setenv("VERIFY_DESK_HOME", str(tmp_path / "home"))
-    context = build_app(home=tmp_path / "home", credentials=SessionCredentialStore(), poll_ms=200)
-    qtbot.addWidget(context.window)
-    with qtbot.waitSignal(context.session.profile_changed, timeout=5000):
-        context.activate()
-    yield context
-    assert context.shutdown(5000)
 
 
 def _send_and_check(qtbot: Any, ctx: AppContext, number: str, right: bool) -> str:

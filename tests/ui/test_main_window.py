@@ -3,41 +3,20 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from desktop_app.app import AppContext, build_app
+from desktop_app.app import AppContext
 from desktop_app.domain.errors import CredentialsUnavailable, RequestNotFoundError
-from desktop_app.settings.credentials import SessionCredentialStore
 from desktop_app.settings.profiles import Profile
 from desktop_app.ui import messages
 from desktop_app.ui.concurrent_panel import CANCEL_TOOLTIP
 from desktop_app.ui.main_window import SHORTCUTS
+from tests.helpers.apps import MakeApp, send_start
 from tests.helpers.tasks import settle
 
-
-@pytest.fixture
-def ctx(qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppContext]:
-    monkeypatch.setenv("VERIFY_DESK_HOME", str(tmp_path))
-    context = build_app(home=tmp_path, credentials=SessionCredentialStore(), poll_ms=200)
-    qtbot.addWidget(context.window)
-    with qtbot.waitSignal(context.session.profile_changed, timeout=5000):
-        context.start()
-    qtbot.waitExposed(context.window)
-    yield context
-    assert context.shutdown(5000)
-
-
-def _send(qtbot: Any, ctx: AppContext) -> Any:
-    form = ctx.window.send_form
-    form.number_edit.setText("+44 7400 123456")
-    form.brand_edit.setText("Acme")
-    with qtbot.waitSignal(form.sent, timeout=5000) as blocker:
-        form.send_button.click()
-    return blocker.args[0]
+pytestmark = pytest.mark.app(shown=True)  # ``ctx``: the window shown, as the launcher does
 
 
 def test_layout_badge_and_handset(ctx: AppContext) -> None:
@@ -79,7 +58,7 @@ def test_busy_bar_follows_the_service(ctx: AppContext) -> None:
 
 
 def test_send_opens_check_with_focus(qtbot: Any, ctx: AppContext) -> None:
-    started = _send(qtbot, ctx)
+    started = send_start(qtbot, ctx)
     window = ctx.window
     assert window.tabs.currentWidget() is window.check_form
     assert window.check_form.request_id() == started.request_id
@@ -88,7 +67,7 @@ def test_send_opens_check_with_focus(qtbot: Any, ctx: AppContext) -> None:
 
 @pytest.mark.slow
 def test_concurrent_flow_check_and_show(qtbot: Any, ctx: AppContext) -> None:
-    first = _send(qtbot, ctx)
+    first = send_start(qtbot, ctx)
     window = ctx.window
     window.page_actions[0].trigger()
     panel = window.concurrent_panel
@@ -132,14 +111,11 @@ class _NoKeyring:
         pass
 
 
-def test_no_keyring_offers_session_only_secrets(qtbot: Any, tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("VERIFY_DESK_HOME", str(tmp_path))
-    ctx = build_app(home=tmp_path, credentials=_NoKeyring(), poll_ms=200)
-    qtbot.addWidget(ctx.window)
+def test_no_keyring_offers_session_only_secrets(
+    qtbot: Any, make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ctx = make_app(credentials=_NoKeyring())
     try:
-        with qtbot.waitSignal(ctx.session.profile_changed, timeout=5000):
-            ctx.activate()
         live = Profile(name="Live", api_host="https://api.nexmo.com",
                        rest_host="https://rest.nexmo.com", api_key="key123")
         assert settle(qtbot, ctx.session.save_profile(live, None)).value == live

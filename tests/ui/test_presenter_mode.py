@@ -12,7 +12,7 @@ without presenter mode finds the numbers, so the check can fail.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,8 @@ from desktop_app.settings.credentials import SessionCredentialStore
 from desktop_app.ui import messages
 from desktop_app.ui.main_window import PRESENTER_FONT_SCALE
 from tests.ui.widget_walker import Shown, shown_texts
+
+pytestmark = pytest.mark.app(shown=True)  # ``ctx``: what is shown is what a viewer sees
 
 #: Numbers the session uses: plain v1 starts, a v2 workflow, a refusal, "already running".
 PLAIN = ("447700900123", "447700900234", "447700900345")
@@ -51,18 +53,10 @@ def number_leaks(shown: Iterable[Shown], numbers: Iterable[str]) -> list[str]:
     return leaks
 
 
-@pytest.fixture
-def ctx(qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppContext]:
-    monkeypatch.setenv("VERIFY_DESK_HOME", str(tmp_path))
+@pytest.fixture(autouse=True)
+def _no_dialogs(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(messages, "confirm", lambda *_args: True)  # test ranges: send anyway
     monkeypatch.setattr(messages, "show_error", lambda *_args: None)
-    context = build_app(home=tmp_path, credentials=SessionCredentialStore(), poll_ms=200)
-    qtbot.addWidget(context.window)
-    context.window.show()
-    with qtbot.waitSignal(context.session.profile_changed, timeout=5000):
-        context.activate()
-    yield context
-    assert context.shutdown(5000)
 
 
 def _settle(qtbot: Any, ctx: AppContext) -> None:
@@ -165,7 +159,7 @@ def test_presenter_mode_masks_ids_but_copy_copies_the_real_one(
 
 
 def test_presenter_mode_is_remembered_and_makes_the_type_larger(
-    qtbot: Any, ctx: AppContext, tmp_path: Path
+    qtbot: Any, ctx: AppContext, app_home: Path
 ) -> None:
     window = ctx.window
     normal = window.font().pointSizeF()
@@ -174,7 +168,7 @@ def test_presenter_mode_is_remembered_and_makes_the_type_larger(
     assert window.send_form.font().pointSizeF() == window.font().pointSizeF()
     ctx.save_state()
     assert ctx.preferences_store.load().presenter_mode is True
-    again = build_app(home=tmp_path, credentials=SessionCredentialStore(), poll_ms=200)
+    again = build_app(home=app_home, credentials=SessionCredentialStore(), poll_ms=200)
     qtbot.addWidget(again.window)
     try:
         assert again.window.presenter_mode and again.window.presenter_action.isChecked()

@@ -7,6 +7,7 @@ import pytest
 from PySide6.QtGui import QGuiApplication, QKeySequence
 
 from desktop_app.domain.errors import RequestNotFoundError
+from desktop_app.domain.history_query import RecentQuery
 from desktop_app.domain.models import (
     CheckAttempt,
     ControlResult,
@@ -25,6 +26,7 @@ from desktop_app.ui.history_columns import (
     column_index,
 )
 from desktop_app.ui.recent_requests import RecentRequestsView
+from tests.helpers.fakes import FakeTask
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 COL_BRAND, COL_NUMBER, COL_STATUS = map(column_index, (BRAND, NUMBER, STATUS))
@@ -67,7 +69,7 @@ def _select(view, request_id):
 
 
 def test_loads_through_the_history_service(qtbot, view, fake_history, fake_refresher, entries):
-    assert fake_history.calls("recent")[-1].kwargs["limit"] == 200
+    assert fake_history.queries()[-1].limit == 200
     assert not view.busy_label.isVisibleTo(view)
     assert view.refresh_action.isEnabled()
     assert entries[0].request_id in fake_refresher.watched
@@ -312,7 +314,7 @@ def test_header_menu_shows_and_hides_columns(view):
 
 def test_set_profile_reloads_for_that_profile(qtbot, view, fake_history):
     view.set_profile("Live EU")
-    assert fake_history.calls("recent")[-1].kwargs["profile"] == "Live EU"
+    assert fake_history.queries()[-1].profile == "Live EU"
 
 
 def test_a_cached_search_result_is_dropped_when_the_history_moved_on(
@@ -369,15 +371,15 @@ def test_a_refresh_keeps_older_pages_and_a_new_filter_replaces_them(
     page2 = [make_entry(created_at=T0 - timedelta(minutes=10 + i)) for i in range(2)]
     first_pages = fake_history.recent
 
-    def recent(**kwargs):  # type: ignore[no-untyped-def]
+    def recent(query: RecentQuery) -> FakeTask:
         # The table may ask for the next page by itself (Qt's fetchMore) at any moment: every
         # such request gets the older page while unfiltered, nothing once filtered.
-        if kwargs.get("before") is None:
-            return first_pages(**kwargs)
-        return fake_history._task("recent", result=[] if kwargs["text"] else page2, **kwargs)
+        if query.before is None:
+            return first_pages(query)
+        return fake_history._task("recent", query, result=[] if query.text else page2)
 
     def wait_for_first_page() -> None:
-        task = [t for t in fake_history.calls("recent") if t.kwargs.get("before") is None][-1]
+        task = [t for t in fake_history.calls("recent") if t.args[0].before is None][-1]
         qtbot.waitUntil(lambda: task.is_done)
 
     monkeypatch.setattr(fake_history, "recent", recent)
@@ -388,7 +390,7 @@ def test_a_refresh_keeps_older_pages_and_a_new_filter_replaces_them(
     qtbot.waitUntil(lambda: view.model.rowCount() >= 2)
     view.model.fetchMore(QModelIndex())  # what scrolling to the end does (if Qt has not yet)
     qtbot.waitUntil(lambda: view.model.rowCount() == 4)
-    asked = [t.kwargs["before"] for t in fake_history.calls("recent") if t.kwargs.get("before")]
+    asked = [q.before for q in fake_history.queries() if q.before]
     assert asked[0] == (page1[-1].created_at, page1[-1].id)
     view.reload()  # the periodic refresh: same query, same first page
     wait_for_first_page()

@@ -20,33 +20,23 @@ import pytest
 from PySide6.QtCore import Qt
 
 from desktop_app.api.sandbox_control import SandboxControl
-from desktop_app.app import AppContext, build_app
+from desktop_app.app import AppContext
 from desktop_app.cli.main import main as cli_main
 from desktop_app.sandbox.server import SandboxConfig, SandboxServer
 from desktop_app.services.scenarios import RunSummary, Verdict
-from desktop_app.settings.credentials import SessionCredentialStore
 from desktop_app.settings.profiles import Profile
 from desktop_app.ui import messages, scenario_pane, scenario_setup
 from desktop_app.ui.scenario_model import State
 from desktop_app.ui.scenario_pane import ScenarioPane
+from tests.helpers.apps import MakeApp
+from tests.helpers.scenario_texts import A_WRONG_EXPECTATION, TWO_CASES, write_scenarios
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "scenarios"
 SECRET = "Acct-Secret-7c6b5a49"
 
-WRONG = """
+WRONG = f"""
 name = "deliberately wrong"
-
-[[scenario]]
-name = "a wrong expectation"
-  [[scenario.step]]
-  do = "start"
-  number = "447700900123"
-  [[scenario.step]]
-  name = "expects the wrong status"
-  do = "check"
-  code = "right"
-  expect.status = "FAILED"
-
+{A_WRONG_EXPECTATION}
 [[scenario]]
 name = "an unexpected refusal"
   [[scenario.step]]
@@ -59,25 +49,6 @@ name = "a wrong status code"
   do = "start"
   number = "447700900125"
   expect.api_status = "16"
-"""
-
-TWO_CASES = """
-[[scenario]]
-name = "first"
-  [[scenario.step]]
-  do = "start"
-  number = "447700900123"
-  [[scenario.step]]
-  do = "read_code"
-  [[scenario.step]]
-  do = "check"
-  expect.status = "SUCCESS"
-
-[[scenario]]
-name = "second"
-  [[scenario.step]]
-  do = "start"
-  number = "447700900124"
 """
 
 
@@ -106,28 +77,6 @@ class GatedTransport(httpx.BaseTransport):
 
     def close(self) -> None:
         self._inner.close()
-
-
-def _app(qtbot: Any, home: Path, monkeypatch: pytest.MonkeyPatch, **kwargs: Any) -> AppContext:
-    monkeypatch.setenv("VERIFY_DESK_HOME", str(home))
-    ctx = build_app(home=home, credentials=SessionCredentialStore(), poll_ms=200, **kwargs)
-    qtbot.addWidget(ctx.window)
-    with qtbot.waitSignal(ctx.session.profile_changed, timeout=5000):
-        ctx.activate()
-    return ctx
-
-
-@pytest.fixture
-def ctx(qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppContext]:
-    context = _app(qtbot, tmp_path / "home", monkeypatch)
-    yield context
-    assert context.shutdown(5000)
-
-
-def _write(folder: Path, text: str, name: str) -> Path:
-    path = folder / name
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def _open_pane(ctx: AppContext, monkeypatch: pytest.MonkeyPatch, paths: list[Path]) -> ScenarioPane:
@@ -210,7 +159,7 @@ def test_examples_from_the_window_count_as_the_cli_does(
 def test_a_wrong_expectation_fails_with_the_step_named_in_plain_words(
     qtbot: Any, ctx: AppContext, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, qtmodeltester: Any
 ) -> None:
-    wrong = _write(tmp_path, WRONG, "wrong.toml")
+    wrong = write_scenarios(tmp_path, WRONG, "wrong.toml")
     pane = _open_pane(ctx, monkeypatch, [wrong])
     qtmodeltester.check(pane.model)  # stays attached: checks every live insertion too
     _run(qtbot, pane)
@@ -244,13 +193,13 @@ def test_a_wrong_expectation_fails_with_the_step_named_in_plain_words(
 
 
 def test_cancel_stops_between_steps_and_the_window_keeps_working(
-    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_app: MakeApp
 ) -> None:
     gate = GatedTransport()
-    ctx = _app(qtbot, tmp_path / "home", monkeypatch, transport=gate)
+    ctx = make_app(transport=gate)
     try:
         gate.app_port = httpx.URL(ctx.sandbox.url).port
-        pane = _open_pane(ctx, monkeypatch, [_write(tmp_path, TWO_CASES, "two.toml")])
+        pane = _open_pane(ctx, monkeypatch, [write_scenarios(tmp_path, TWO_CASES, "two.toml")])
         with qtbot.waitSignal(pane.run_finished, timeout=30_000) as blocker:
             pane.run_button.click()
             # The worker is held inside step 2; the first step is already on screen.
@@ -283,7 +232,7 @@ def test_reports_saved_from_the_pane_parse_and_match_it(
     qtbot: Any, ctx: AppContext, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     files = [EXAMPLES / "v1_success.toml", EXAMPLES / "v1_refusals.toml",
-             _write(tmp_path, WRONG, "wrong.toml")]  # fmt: skip
+             write_scenarios(tmp_path, WRONG, "wrong.toml")]  # fmt: skip
     pane = _open_pane(ctx, monkeypatch, files)
     assert not pane.junit_button.isEnabled()  # nothing to save before a run
     _run(qtbot, pane)
@@ -326,7 +275,7 @@ name = "a message"
 def test_the_windows_sandbox_records_in_recent_requests(
     qtbot: Any, ctx: AppContext, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    send = _write(tmp_path, SEND, "send.toml")
+    send = write_scenarios(tmp_path, SEND, "send.toml")
     pane = _open_pane(ctx, monkeypatch, [EXAMPLES / "v1_success.toml", send])
     assert pane.setup.own_radio.text() == "This window's sandbox (profile 'Sandbox')"
     assert pane.setup.place_note.text().startswith("Each file runs on a sandbox of its own")
@@ -384,7 +333,7 @@ def test_a_real_account_asks_first_and_skips_what_needs_the_handset(
 def test_a_file_that_is_not_valid_is_named_and_nothing_runs(
     qtbot: Any, ctx: AppContext, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    bad = _write(tmp_path, '[[scenario]]\nname = "x"\n  [[scenario.step]]\n  do = "fly"\n',
+    bad = write_scenarios(tmp_path, '[[scenario]]\nname = "x"\n  [[scenario.step]]\n  do = "fly"\n',
                  "bad.toml")  # fmt: skip
     pane = _open_pane(ctx, monkeypatch, [EXAMPLES / "v1_success.toml", bad])
     pane.run_button.click()
@@ -399,10 +348,10 @@ def test_a_file_that_is_not_valid_is_named_and_nothing_runs(
 def test_a_data_table_runs_each_row_and_masks_numbers_when_asked(
     qtbot: Any, ctx: AppContext, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    scenario = _write(tmp_path, (
+    scenario = write_scenarios(tmp_path, (
         '[[scenario]]\nname = "per row"\n  [[scenario.step]]\n  do = "start"\n'
         '  number = "${number}"\n  expect.error = "${error}"\n'), "rows.toml")  # fmt: skip
-    table = _write(tmp_path, "number,error\n447700900009,QuotaExceededError\n"
+    table = write_scenarios(tmp_path, "number,error\n447700900009,QuotaExceededError\n"
                    "447700900123,none\n", "rows.csv")  # fmt: skip
     ctx.window.set_presenter_mode(True)  # View > Presenter mode masks numbers everywhere
     pane = _open_pane(ctx, monkeypatch, [scenario])
@@ -422,7 +371,7 @@ def test_a_data_table_runs_each_row_and_masks_numbers_when_asked(
 def test_the_pane_fits_a_small_laptop_screen(
     qtbot: Any, ctx: AppContext, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    many = [_write(tmp_path, f"# {'long ' * 40}\n", f"{'a-long-file-name-' * 4}{n}.toml")
+    many = [write_scenarios(tmp_path, f"# {'long ' * 40}\n", f"{'a-long-file-name-' * 4}{n}.toml")
             for n in range(30)]  # fmt: skip
     pane = _open_pane(ctx, monkeypatch, many)
     pane.run_button.click()  # not valid files: a long list of problems is explained

@@ -8,8 +8,6 @@ the outcome the catalogue promises.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,14 +17,6 @@ from desktop_app.app import AppContext
 from desktop_app.domain.test_numbers import API_MESSAGES, API_V2, CATALOGUE, lookup
 from desktop_app.ui import messages
 from desktop_app.ui.test_numbers_dialog import TestNumbersDialog, TestNumbersModel
-from tests.ui.test_app_clock import make_app
-
-
-@pytest.fixture
-def ctx(qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppContext]:
-    context = make_app(qtbot, tmp_path, monkeypatch)
-    yield context
-    assert context.shutdown(5000)
 
 
 def _open(qtbot: Any, ctx: AppContext) -> TestNumbersDialog:

@@ -12,18 +12,15 @@ test moves.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from desktop_app.app import AppContext, build_app
+from desktop_app.app import AppContext
 from desktop_app.domain.errors import NumberBlockedError
 from desktop_app.domain.models import ControlResult, DeliveryEvent, VerificationStatus
 from desktop_app.domain.validation import StartForm
-from desktop_app.settings.credentials import SessionCredentialStore
 from desktop_app.settings.profiles import Profile
 from desktop_app.ui import messages
 from desktop_app.ui.check_form import CheckForm
@@ -174,8 +171,9 @@ def test_check_is_offered_only_while_the_request_takes_a_code(
     started = settle(qtbot, stack.verification.send(StartForm(number=MOBILE, brand="Acme")))
     rid = started.value.request_id
     form.open_request(rid)
-    qtbot.waitUntil(lambda: form.request_combo.findData(rid) >= 0, timeout=5000)
-    qtbot.waitUntil(form.check_button.isEnabled, timeout=5000)
+    # Not just the id it was opened with (listed at once): the history's read of it, running.
+    qtbot.waitUntil(lambda: _listed_running(form, rid), timeout=5000)
+    assert form.check_button.isEnabled()
     stack.control.advance_clock(31)
     settle(qtbot, stack.verification.cancel(rid))  # elsewhere (the recent requests)
     qtbot.waitUntil(lambda: not form.check_button.isEnabled(), timeout=5000)
@@ -183,6 +181,30 @@ def test_check_is_offered_only_while_the_request_takes_a_code(
     # How it ended follows from the history row, read after the refusal.
     qtbot.waitUntil(lambda: "has ended (cancelled)" in form.check_button.toolTip(), timeout=5000)
     assert form.request_combo.currentText().endswith("· cancelled")
+
+
+def test_a_request_that_ended_before_the_page_listed_it_is_not_offered(
+    qtbot: Any, stack: Stack
+) -> None:
+    """The page never saw it running (as when its reads lag behind a cancel): it asks."""
+    started = settle(qtbot, stack.verification.send(StartForm(number=MOBILE, brand="Acme")))
+    rid = started.value.request_id
+    stack.control.advance_clock(31)
+    settle(qtbot, stack.verification.cancel(rid))
+    form = CheckForm(stack.verification, stack.history)
+    qtbot.addWidget(form)
+    form.open_request(rid)
+    qtbot.waitUntil(lambda: "has ended (cancelled)" in form.check_button.toolTip(), timeout=5000)
+    assert not form.check_button.isEnabled()
+    text = form.request_combo.currentText()
+    assert " · Acme · " in text and text.endswith("· cancelled")  # the request, not a bare id
+
+
+def _listed_running(form: CheckForm, rid: str) -> bool:
+    """The picker shows ``rid`` as the history lists it running: number, brand, age, id."""
+    index = form.request_combo.findData(rid)
+    text = form.request_combo.itemText(index) if index >= 0 else ""
+    return " · Acme · " in text and text.endswith(rid)
 
 
 def test_a_check_result_goes_when_another_request_is_chosen(
@@ -204,16 +226,9 @@ def test_a_check_result_goes_when_another_request_is_chosen(
 
 # -- the window -------------------------------------------------------------------------------
 
-@pytest.fixture
-def ctx(qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppContext]:
-    monkeypatch.setenv("VERIFY_DESK_HOME", str(tmp_path))
+@pytest.fixture(autouse=True)
+def _no_error_dialogs(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(messages, "show_error", lambda *_a: None)
-    context = build_app(home=tmp_path, credentials=SessionCredentialStore(), poll_ms=200)
-    qtbot.addWidget(context.window)
-    with qtbot.waitSignal(context.session.profile_changed, timeout=5000):
-        context.activate()
-    yield context
-    assert context.shutdown(5000)
 
 
 def _switch(qtbot: Any, ctx: AppContext, name: str) -> None:

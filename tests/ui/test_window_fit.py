@@ -6,21 +6,22 @@ under a real X server and window manager at real screen sizes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QVBoxLayout, QWidget
 
-from desktop_app.app import AppContext, build_app
-from desktop_app.settings.credentials import SessionCredentialStore
+from desktop_app.app import AppContext
 from desktop_app.settings.preferences import PreferencesStore
 from desktop_app.settings.profiles import SANDBOX_PROFILE, Profile
 from desktop_app.ui.elided_label import ElidedLabel
 from desktop_app.ui.fitting import MAX_MINIMUM_WIDTH, ScrollPage, shrinkable
 from desktop_app.ui.main_window import PREFERRED_SIZE, MainWindow, saved_frame
+from tests.helpers.apps import MakeApp
+
+# ``ctx`` and ``make_app(shown=True)``: the window shown, as the launcher does (sizes are real).
+pytestmark = pytest.mark.app(shown=True)
 
 LONG = "No request with this id was found. Check the id; a request that just ended " * 3
 
@@ -95,33 +96,15 @@ def test_a_damaged_saved_geometry_is_ignored(qtbot: Any) -> None:
 # -- what the app remembers --------------------------------------------------------------------
 
 
-def _app(qtbot: Any, home: Path, monkeypatch: pytest.MonkeyPatch) -> AppContext:
-    monkeypatch.setenv("VERIFY_DESK_HOME", str(home))
-    ctx = build_app(home=home, credentials=SessionCredentialStore(), poll_ms=200)
-    qtbot.addWidget(ctx.window)
-    with qtbot.waitSignal(ctx.session.profile_changed, timeout=5000):
-        ctx.start()
-    qtbot.waitExposed(ctx.window)
-    return ctx
-
-
-@pytest.fixture
-def ctx(qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppContext]:
-    context = _app(qtbot, tmp_path, monkeypatch)
-    yield context
-    assert context.shutdown(5000)
-
-
-def test_hiding_the_handset_is_remembered(qtbot: Any, tmp_path: Path,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    first = _app(qtbot, tmp_path, monkeypatch)
+def test_hiding_the_handset_is_remembered(qtbot: Any, make_app: MakeApp) -> None:
+    first = make_app(shown=True)
     assert first.window.handset_dock.isVisible()
     first.window.handset_dock.toggleViewAction().trigger()  # View > Handset, unticked
     assert not first.window.handset_dock.isVisible()
     assert first.shutdown(5000)
     assert PreferencesStore(first.paths.settings_file).load().handset_visible is False
 
-    second = _app(qtbot, tmp_path, monkeypatch)
+    second = make_app(shown=True)
     try:
         dock = second.window.handset_dock
         assert dock.isHidden()
@@ -141,9 +124,8 @@ def test_closing_the_handset_dock_is_remembered(ctx: AppContext) -> None:
     assert dock.isHidden()
 
 
-def test_an_invalid_brand_is_neither_saved_nor_restored(qtbot: Any, tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    first = _app(qtbot, tmp_path, monkeypatch)
+def test_an_invalid_brand_is_neither_saved_nor_restored(qtbot: Any, make_app: MakeApp) -> None:
+    first = make_app(shown=True)
     first.window.send_form.brand_edit.setText("B" * 27)  # over the 18-character rule
     assert first.shutdown(5000)
     store = PreferencesStore(first.paths.settings_file)
@@ -152,7 +134,7 @@ def test_an_invalid_brand_is_neither_saved_nor_restored(qtbot: Any, tmp_path: Pa
     from dataclasses import replace
 
     store.save(replace(store.load(), brand="B" * 27))
-    second = _app(qtbot, tmp_path, monkeypatch)
+    second = make_app(shown=True)
     try:
         form = second.window.send_form
         assert form.brand_edit.text() == ""
@@ -161,12 +143,11 @@ def test_an_invalid_brand_is_neither_saved_nor_restored(qtbot: Any, tmp_path: Pa
         assert second.shutdown(5000)
 
 
-def test_a_valid_brand_is_kept(qtbot: Any, tmp_path: Path,
-                               monkeypatch: pytest.MonkeyPatch) -> None:
-    first = _app(qtbot, tmp_path, monkeypatch)
+def test_a_valid_brand_is_kept(qtbot: Any, make_app: MakeApp) -> None:
+    first = make_app(shown=True)
     first.window.send_form.brand_edit.setText("  Acme Bank  ")
     assert first.shutdown(5000)
-    second = _app(qtbot, tmp_path, monkeypatch)
+    second = make_app(shown=True)
     try:
         assert second.window.send_form.brand_edit.text() == "Acme Bank"
     finally:
@@ -264,7 +245,6 @@ def test_a_shrinkable_combo_is_not_as_wide_as_its_longest_item(qtbot: Any) -> No
     assert combo.minimumSizeHint().width() < wide.minimumSizeHint().width() / 2
 
 
-
 def _column(ctx: AppContext, title: str) -> int:
     """The recent-requests table's column with this header."""
     model = ctx.window.recent.table.model()
@@ -273,9 +253,9 @@ def _column(ctx: AppContext, title: str) -> int:
 
 
 def test_a_column_hidden_from_the_header_menu_stays_hidden(
-    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: Any, make_app: MakeApp
 ) -> None:
-    first = _app(qtbot, tmp_path, monkeypatch)
+    first = make_app(shown=True)
     header = first.window.recent.table.horizontalHeader()
     col_brand, col_price = _column(first, "Brand"), _column(first, "Price")
     assert header.isSectionHidden(col_price)  # not a key column: hidden until asked for
@@ -283,7 +263,7 @@ def test_a_column_hidden_from_the_header_menu_stays_hidden(
     actions["Brand"].trigger()
     assert header.isSectionHidden(col_brand)
     assert first.shutdown(5000)
-    second = _app(qtbot, tmp_path, monkeypatch)
+    second = make_app(shown=True)
     try:
         assert second.window.recent.table.horizontalHeader().isSectionHidden(col_brand)
     finally:

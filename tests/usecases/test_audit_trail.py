@@ -23,6 +23,7 @@ from desktop_app.domain.errors import (
     RequestNotFoundError,
     WrongCodeError,
 )
+from desktop_app.domain.history_query import RecentQuery
 from desktop_app.domain.message_code_form import CodeForm
 from desktop_app.domain.messages import SMS, MessageRequest, Text
 from desktop_app.domain.v2_validation import V2ChannelForm, V2Form
@@ -113,7 +114,7 @@ def test_v1_refusals_are_recorded_with_their_outcome(
     assert _trail(history, started.history_id) == [
         ("start", "ok"), ("cancel", "refused"), ("next", "refused"), ("cancel", "ok"),
     ]  # fmt: skip
-    refused_row = history.recent(limit=1)[0]
+    refused_row = history.recent(RecentQuery(limit=1))[0]
     assert refused_row.id != started.history_id
     assert _trail(history, refused_row.id) == [("start", "concurrent")]
 

@@ -23,6 +23,7 @@ from desktop_app.domain.errors import (
     UnsupportedNetworkError,
     WrongCodeError,
 )
+from desktop_app.domain.history_query import RecentQuery
 from desktop_app.domain.models import ApiCredentials, VerificationStatus
 from desktop_app.domain.validation import Psd2Form, StartForm
 from desktop_app.sandbox.server import SandboxConfig, SandboxServer
@@ -96,7 +97,7 @@ def test_concurrent_start_names_the_live_request(desk: VerifyDesk, history: Hist
         desk.start(StartForm(number=NUMBER, brand="Acme"))
     assert refused.value.request_id == live.request_id
 
-    newest = history.recent(limit=1)[0]
+    newest = history.recent(RecentQuery(limit=1))[0]
     assert newest.id != live.history_id
     assert newest.status is VerificationStatus.REFUSED
     assert newest.request_id is None  # the live id stays on the live request's row only
@@ -186,7 +187,7 @@ def test_magic_numbers_raise_their_error_and_are_refused(
     with pytest.raises(error) as refused:
         desk.start(StartForm(number=f"44712345{suffix}", brand="Acme"))
     assert refused.value.status == status
-    row = history.recent(limit=1)[0]
+    row = history.recent(RecentQuery(limit=1))[0]
     assert row.status is VerificationStatus.REFUSED
     assert row.request_id is None
     assert f"status {status}" in row.last_error
@@ -244,8 +245,8 @@ def test_balance_and_history(desk: VerifyDesk, history: HistoryStore) -> None:
     ))
     assert [e.number for e in desk.history()] == [NUMBER]
     assert [e.number for e in desk.history(all_profiles=True)] == [OTHER, NUMBER]
-    assert desk.history(status=VerificationStatus.SUCCESS) == []
-    assert [e.number for e in desk.history(text="450100")] == [NUMBER]
+    assert desk.history(RecentQuery(status=VerificationStatus.SUCCESS)) == []
+    assert [e.number for e in desk.history(RecentQuery(text="450100"))] == [NUMBER]
 
 
 def test_throttled_burst_of_starts(http: httpx.Client, history: HistoryStore) -> None:
@@ -255,7 +256,7 @@ def test_throttled_burst_of_starts(http: httpx.Client, history: HistoryStore) ->
         with pytest.raises(ThrottledError):
             for i in range(10):
                 desk.start(StartForm(number=f"4471234501{i:02d}", brand="Acme"))
-    assert history.recent(limit=1)[0].status is VerificationStatus.REFUSED
+    assert history.recent(RecentQuery(limit=1))[0].status is VerificationStatus.REFUSED
     assert history.recent_calls(1)[0].api_status == "1"
 
 
@@ -267,5 +268,5 @@ def test_wrong_credentials_are_an_auth_error(
         desk.start(StartForm(number=NUMBER, brand="Acme"))
     with pytest.raises(AuthError):
         desk.balance()
-    assert history.recent(limit=1)[0].status is VerificationStatus.REFUSED
+    assert history.recent(RecentQuery(limit=1))[0].status is VerificationStatus.REFUSED
     assert [c.outcome for c in history.recent_calls(5)] == ["api_error", "api_error"]

@@ -18,6 +18,7 @@ from desktop_app.domain.errors import (
     ValidationFailed,
     WrongCodeError,
 )
+from desktop_app.domain.history_query import RecentQuery
 from desktop_app.domain.models import VerificationStatus
 from desktop_app.domain.validation import Psd2Form, StartForm
 from desktop_app.sandbox.server import SandboxServer
@@ -100,7 +101,8 @@ def offline(history: HistoryStore) -> Iterator[Callable[[Exception], VerifyDesk]
     def build(error: Exception) -> VerifyDesk:
         def handler(request: httpx.Request) -> httpx.Response:
             # The history rows must already exist when the request leaves.
-            seen.append((history.recent(limit=1)[0].status, history.recent_calls(1)[0].outcome))
+            newest = history.recent(RecentQuery(limit=1))[0]
+            seen.append((newest.status, history.recent_calls(1)[0].outcome))
             raise error
 
         client = build_http_client(transport=httpx.MockTransport(handler))
@@ -120,7 +122,7 @@ def test_timeout_leaves_outcome_unknown(
     with pytest.raises(ApiTimeoutError) as failed:
         desk.start(StartForm(number=NUMBER, brand="Acme"))
     assert failed.value.outcome_unknown
-    row = history.recent(limit=1)[0]
+    row = history.recent(RecentQuery(limit=1))[0]
     assert row.status is VerificationStatus.UNKNOWN
     assert row.request_id is None and row.finalized_at is None
     assert row.last_error
@@ -136,7 +138,7 @@ def test_connect_error_leaves_not_sent(
     with pytest.raises(ConnectError) as failed:
         desk.start(StartForm(number=NUMBER, brand="Acme"))
     assert not failed.value.outcome_unknown
-    row = history.recent(limit=1)[0]
+    row = history.recent(RecentQuery(limit=1))[0]
     assert row.status is VerificationStatus.NOT_SENT
     assert history.recent_calls(1)[0].outcome == "transport_error"
 

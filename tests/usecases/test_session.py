@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from desktop_app.domain.errors import AuthError
+from desktop_app.domain.history_query import RecentQuery
 from desktop_app.domain.models import ApiCredentials
 from desktop_app.domain.validation import StartForm
 from desktop_app.sandbox.server import SandboxServer
@@ -46,7 +47,7 @@ def test_profile_hosts_are_used(
     profile = Profile(name="staging", api_host=sandbox.url, rest_host=sandbox.url)
     desk = open_desk(profile, SANDBOX_CREDS, history, http, operator="bob")
     desk.start(StartForm(number="447123450100", brand="Acme"))
-    assert history.recent(limit=1)[0].profile == "staging"
+    assert history.recent(RecentQuery(limit=1))[0].profile == "staging"
     assert desk.profile == "staging" and desk.operator == "bob"
 
 
