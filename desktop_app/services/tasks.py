@@ -16,7 +16,9 @@ This module is the only place in the app that deals with Qt threads. The model:
   root connects that to the window, which shows the plain-language message. This layer never
   knows about widgets.
 * Call context travels in closures (``task.on_success(lambda r: self._show(request_id, r))``),
-  never in properties set on the task or in ``sender()``.
+  never in properties set on the task or in ``sender()``. A handler whose ``QObject`` (its
+  ``self``, or one its closure holds) was deleted while the job ran is skipped: a view closed
+  mid-job does not get, and cannot crash on, an outcome meant for it.
 * The runner keeps a strong reference to every task until its job has really ended.
 * Cancellation is cooperative: ``Task.cancel()`` finishes the task at once; a job not started
   never runs, a running one's late result is dropped. A cancelled task is not a failure.
@@ -36,6 +38,7 @@ import sys
 from collections.abc import Callable
 from typing import Any, Generic, Never, TypeVar, overload
 
+import shiboken6
 from PySide6.QtCore import QObject, Qt, QThreadPool, Signal, Slot
 
 from desktop_app.services._jobs import Job, JobState, Relay
@@ -50,11 +53,31 @@ R = TypeVar("R")
 T_co = TypeVar("T_co", covariant=True)
 
 
+def _owner_gone(handler: Callable[..., object]) -> bool:
+    """True when ``handler`` belongs to a Qt object that no longer exists (a closed widget).
+
+    Handlers carry their context in closures (``lambda r: self._show(r)``) or are bound
+    methods; when the ``QObject`` they hold was deleted while the job ran (a dialog or a view
+    closed), running them could only fail on the dead object, so its outcome is dropped.
+    """
+    held = [getattr(handler, "__self__", None)]
+    for cell in getattr(handler, "__closure__", None) or ():
+        try:
+            held.append(cell.cell_contents)
+        except ValueError:  # an empty cell: a name not bound yet
+            continue
+    return any(isinstance(o, QObject) and not shiboken6.isValid(o) for o in held)
+
+
 def _call(handler: Callable[..., object], *args: object) -> None:
     """Run one handler; an exception it raises goes to ``sys.excepthook`` (as from a slot).
 
-    The other handlers and the task's bookkeeping (busy counts, ``on_finished``) still run.
+    The other handlers and the task's bookkeeping (busy counts, ``on_finished``) still run. A
+    handler whose Qt object was deleted meanwhile is skipped (see :func:`_owner_gone`).
     """
+    if _owner_gone(handler):
+        log.debug("outcome dropped: %r belongs to a deleted Qt object", handler)
+        return
     try:
         handler(*args)
     except Exception as exc:

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 
 import pytest
+import shiboken6
 from PySide6.QtCore import QCoreApplication, Qt, QThread
 
 from desktop_app.domain.errors import ApiTimeoutError, ConcurrentVerificationError
@@ -364,6 +365,30 @@ def test_a_broken_handler_goes_to_the_excepthook_and_the_rest_still_run(
         pass
     assert after == ["ok", "finished"]
     assert len(hooked) == 1 and str(hooked[0]) == "handler bug"
+
+
+def test_an_outcome_for_a_widget_deleted_meanwhile_is_dropped_not_raised(
+    qtbot, make_runner, monkeypatch
+) -> None:
+    """A view closed while its job ran: its handlers are skipped (they could only fail on the
+    dead widget, "Internal C++ object already deleted"); other handlers still run."""
+    from PySide6.QtWidgets import QLabel
+
+    runner = make_runner()
+    hooked: list[BaseException] = []
+    monkeypatch.setattr("sys.excepthook", lambda _kind, exc, _tb: hooked.append(exc))
+    release = threading.Event()
+    label, kept = QLabel(), []
+    task = runner.submit(lambda: release.wait(5) and "done")
+    task.on_success(lambda value: label.setText(value))  # the closure holds the widget
+    task.on_success(label.setText)  # a bound method of it
+    task.on_success(kept.append)  # not a Qt object: runs
+    task.on_finished(lambda: label.setEnabled(True))
+    shiboken6.delete(label)  # the widget goes while the job runs
+    release.set()
+    with qtbot.waitSignal(runner.busy_changed, check_params_cb=lambda busy: not busy):
+        pass
+    assert kept == ["done"] and hooked == []
 
 
 def test_a_task_has_no_outcome_signals_only_typed_handlers(qtbot, make_runner) -> None:
