@@ -126,6 +126,14 @@ class HistoryService(QObject):
         )
         return self._listener is not None
 
+    def wait_listening(self, timeout: float) -> bool:
+        """Block until the live listener is in place (tests, tools); False on timeout or none.
+
+        Never call it on the GUI thread.
+        """
+        listener = self._listener
+        return listener is not None and listener.wait_listening(timeout)
+
     def stop_live(self) -> None:
         """Stop listening (idempotent); call before the store closes."""
         listener, self._listener = self._listener, None
