@@ -120,6 +120,8 @@ class RecentRequestsView(QWidget):
         self._text = ""
         self._status: VerificationStatus | None = None
         self._pending_select: str | None = None
+        #: What the history is doing while it opens, shown under the table ("" when ready).
+        self._history_status = ""
         self.model = HistoryTableModel(self, clock=clock)
         #: The (profile, text, status) the model's rows answer; None before the first load.
         self._shown_query: tuple[object, ...] | None = None
@@ -343,6 +345,20 @@ class RecentRequestsView(QWidget):
         self.details.set_presenter_mode(on)
         self.request_actions.set_presenter_mode(on)
         self.message_label.set_mask(on)
+
+    def show_history_status(self, text: str) -> None:
+        """Say under the table what the history is doing while it opens ("" once ready)."""
+        if text:
+            self._history_status = text
+            self._show_message(text)
+        elif self._history_status:
+            if self.message_label.text() == self._history_status:
+                self._show_message("")
+            self._history_status = ""
+
+    def show_notice(self, text: str) -> None:
+        """Say something about the whole list under the table (until the next message)."""
+        self._show_message(text)
 
     def clear_message(self) -> None:
         """Withdraw the message under the table (it no longer applies)."""

@@ -99,12 +99,17 @@ class Driver(QObject):
         self._watcher = ShowWatcher(self._on_panel)
         window.concurrent_panel.agent_label.installEventFilter(self._watcher)
         assert self.ctx.session is not None and self.ctx.history is not None
-        self.ctx.session.profile_changed.connect(lambda _p: self._part("profile"))
+        self.ctx.session.profile_changed.connect(self._on_profile)
         self.listening.connect(lambda: self._part("listening"))
+        window.recent.busy_label.installEventFilter(self)
+
+    def _on_profile(self, _profile: object) -> None:
+        # The history is open by now (before the desk): its listener has started.
+        self._part("profile")
         history = self.ctx.history
+        assert history is not None
         threading.Thread(target=lambda: history.wait_listening(30) and self.listening.emit(),
                          daemon=True).start()
-        window.recent.busy_label.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Hide:  # "Refreshing…" hidden: a page is loaded
