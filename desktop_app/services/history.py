@@ -179,6 +179,27 @@ class HistoryService(QObject):
         task.on_finished(interrupt.fire)
         return task
 
+    def queued(
+        self,
+        *,
+        limit: int = 200,
+        text: str = "",
+        status: VerificationStatus | None = None,
+        profile: str | None = None,
+    ) -> Task[list[HistoryEntry]]:
+        """The requests this session wrote while the shared history's server is away.
+
+        They wait in the outbox, with provisional ids; the window shows them marked as not yet
+        saved until the outbox is written back (then ``recent`` has them).
+        """
+        return self._query("history.queued", [], lambda store: _formatted(store.queued(
+            limit=limit, text=text, status=status, profile=profile)))
+
+    @property
+    def shared(self) -> bool:
+        """True when the history is a team's shared one (it has an outbox)."""
+        return self._history is not None and self._history.dialect == "postgresql"
+
     def count(
         self,
         *,

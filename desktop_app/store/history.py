@@ -390,6 +390,27 @@ class HistoryStore:
             interrupt.check()  # superseded while reading: skip mapping rows nobody wants
         return map_rows(rows, page_entry)
 
+    def queued(
+        self,
+        *,
+        limit: int = 200,
+        text: str = "",
+        status: VerificationStatus | None = None,
+        profile: str | None = None,
+    ) -> list[HistoryEntry]:
+        """The requests this session wrote while the shared history's server was away.
+
+        They wait in the outbox (``pg_outbox``); here they are as they will be once written,
+        with their provisional ids, newest first, filtered as ``recent`` filters. Empty for a
+        SQLite history and when nothing waits.
+        """
+        if self._shared is None:
+            return []
+        from desktop_app.store.pending_rows import queued_entries
+
+        return queued_entries(self._shared.queued(), limit=limit, text=text, status=status,
+                              profile=profile)  # fmt: skip
+
     def count(
         self,
         *,

@@ -49,6 +49,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.domain.errors import StoreClosedError, StoreError
 from desktop_app.domain.models import HistoryEntry, VerificationRecord, VerificationStatus
 from desktop_app.services.latest import Latest
 from desktop_app.ui import formatting, messages
@@ -57,7 +58,7 @@ from desktop_app.ui.details_disclosure import MessageLine
 from desktop_app.ui.details_pane import DetailsPane
 from desktop_app.ui.empty_hint import EmptyHint
 from desktop_app.ui.history_columns import COLUMNS, STARTED, column_index
-from desktop_app.ui.history_model import HistoryTableModel, provisional_entry
+from desktop_app.ui.history_model import NOT_YET_SAVED, HistoryTableModel, provisional_entry
 from desktop_app.ui.request_actions import RecordCache, RequestActions
 
 if TYPE_CHECKING:
@@ -483,6 +484,9 @@ class RecentRequestsView(QWidget):
     def _on_load_succeeded(self, query: tuple[object, ...], rows: list[HistoryEntry]) -> None:
         # Only the newest load reports: Latest cancelled the ones it replaced.
         self._set_busy(False)
+        self.model.set_waiting(frozenset())  # the outbox was written back: these replace them
+        if self.message_label.text() == NOT_YET_SAVED:
+            self._show_message("")
         current = self.selected_entry()
         keep = self._pending_select or (current.request_id if current else None)
         more = len(rows) >= self._limit
@@ -510,7 +514,31 @@ class RecentRequestsView(QWidget):
 
     def _on_load_failed(self, exc: BaseException) -> None:
         self._set_busy(False)
+        away = isinstance(exc, StoreError) and not isinstance(exc, StoreClosedError)
+        if away and self._history.shared:
+            # The team's server is away: the rows shown stay, and this session's own writes
+            # (waiting in the outbox) are shown beside them, marked as not yet saved.
+            query = (self._profile, self._text, self._status)
+            task = self._history.queued(
+                limit=self._limit, profile=self._profile, text=self._text, status=self._status
+            )
+            task.on_success(lambda rows: self._on_queued(query, rows, exc))
+            task.on_failure(lambda _err: self._show_message(messages.describe(exc)))
+            return
         self._show_message(messages.describe(exc))
+
+    def _on_queued(
+        self, query: tuple[object, ...], rows: list[HistoryEntry], exc: BaseException
+    ) -> None:
+        if query != (self._profile, self._text, self._status) or self._load.pending:
+            return  # another query (or a newer load) since: its own answer will come
+        if not rows:
+            self._show_message(messages.describe(exc))
+            return
+        self.model.set_waiting(frozenset(e.id for e in rows))
+        for entry in rows:
+            self.model.upsert(entry)
+        self._show_message(NOT_YET_SAVED)
 
     def _on_get_succeeded(self, entry: HistoryEntry | None) -> None:
         if entry is not None:

@@ -51,11 +51,16 @@ def test_writes_made_while_the_server_is_away_arrive_once_when_it_is_back(
     with pytest.raises(Exception):  # noqa: B017 - a listing needs the server
         shared.recent()
     assert shared.find("r1") is None  # a lookup before an action: nothing known while away
+    # The session's own queued rows, as they will be once written (what the window shows).
+    (queued,) = shared.queued()
+    assert (queued.id, queued.request_id, queued.status) == (away, "r2", IN_PROGRESS)
+    assert shared.queued(text="no such brand") == [] and shared.queued(profile="Other") == []
 
     own_postgres.start()
     assert shared.flush() == 5
     assert not shared.offline
     assert shared.flush() == 0  # nothing left, nothing sent twice
+    assert shared.queued() == []
     rows = {e.request_id: e for e in shared.recent()}
     assert sorted(rows) == ["r1", "r2"] and shared.count() == 2
     assert rows["r1"].status is VerificationStatus.SUCCESS and rows["r1"].checks_count == 1
