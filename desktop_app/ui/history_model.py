@@ -45,6 +45,7 @@ from desktop_app.ui.countdowns import Clock, utc_now
 from desktop_app.ui.history_columns import (
     COLUMNS,
     STARTED,
+    STATUS,
     Align,
     CellContext,
     column_index,
@@ -66,6 +67,9 @@ _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 #: Per column: its alignment role value (None: Qt's default), whether it is status-coloured.
 _ALIGN = tuple(_RIGHT if c.align is Align.RIGHT else None for c in COLUMNS)
 _COLOURED = tuple(c.status_colour for c in COLUMNS)
+_STATUS_COLUMN = column_index(STATUS)
+#: Added to the Status cell of a row that waits for the team's history server.
+WAITING_MARK = " · not yet saved"
 _VERTICAL_SORT = QAbstractItemModel.LayoutChangeHint.VerticalSortHint
 #: The overload of ``layout(AboutToBe)Changed`` that carries a hint.
 _WITH_HINT = "QList<QPersistentModelIndex>,QAbstractItemModel::LayoutChangeHint"
@@ -234,8 +238,10 @@ class HistoryTableModel(QAbstractTableModel):
         self._apply(self._rows.upsert(entry))
 
     def set_waiting(self, ids: frozenset[int]) -> None:
-        """Mark these rows as waiting for the shared history's server (their tooltip says so)."""
-        self._waiting = ids
+        """Mark these rows as waiting for the shared history's server (Status and tooltip)."""
+        if ids != self._waiting:
+            self._waiting = ids
+            self._cells.clear()
 
     def is_waiting(self, entry: HistoryEntry) -> bool:
         """True when ``entry``'s row is marked as not yet saved to the team's history."""
@@ -353,7 +359,10 @@ class HistoryTableModel(QAbstractTableModel):
         cells = self._cells.get(id(entry))
         if cells is None or cells[0] is not entry:
             context = self._context
-            cells = (entry, tuple(column.display(entry, context) for column in COLUMNS))
+            texts = [column.display(entry, context) for column in COLUMNS]
+            if entry.id in self._waiting:
+                texts[_STATUS_COLUMN] += WAITING_MARK
+            cells = (entry, tuple(texts))
             self._cells[id(entry)] = cells
         return cells[1]
 

@@ -16,7 +16,8 @@ from PySide6.QtCore import Qt
 from desktop_app.app import AppContext, build_app
 from desktop_app.domain.history_url import PostgresTarget, parse_history_url
 from desktop_app.settings.credentials import SessionCredentialStore
-from desktop_app.ui.history_model import NOT_YET_SAVED
+from desktop_app.ui.history_columns import STATUS, column_index
+from desktop_app.ui.history_model import NOT_YET_SAVED, WAITING_MARK
 from tests.helpers.postgres import PostgresServer
 from tests.helpers.windows import send_in_window
 
@@ -60,6 +61,8 @@ def test_queued_rows_show_marked_while_the_server_is_away_then_once_each(
         assert row is not None
         tip = recent.model.data(recent.model.index(row, 0), Qt.ItemDataRole.ToolTipRole)
         assert tip == NOT_YET_SAVED
+        status = recent.model.index(row, column_index(STATUS)).data()
+        assert status.endswith(WAITING_MARK)
 
         own_postgres.start()
         qtbot.waitUntil(ctx.window.history_label.isHidden, timeout=15000)
@@ -68,5 +71,7 @@ def test_queued_rows_show_marked_while_the_server_is_away_then_once_each(
         assert sorted(_ids(ctx)) == sorted([before, during])  # each once
         ids = [row.id for row in recent.model.rows()]
         assert all(i < 1 << 62 for i in ids)  # the server's rows, not the provisional ones
+        assert not any(str(recent.model.index(r, column_index(STATUS)).data()).endswith(
+            WAITING_MARK) for r in range(recent.model.rowCount()))  # fmt: skip
     finally:
         assert ctx.shutdown(5000)
