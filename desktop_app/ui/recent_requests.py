@@ -356,6 +356,7 @@ class RecentRequestsView(QWidget):
             if self.message_label.text() == self._history_status:
                 self._show_message("")
             self._history_status = ""
+        self.empty_hint.update_hint()
 
     def show_notice(self, text: str) -> None:
         """Say something about the whole list under the table (until the next message)."""
@@ -507,7 +508,9 @@ class RecentRequestsView(QWidget):
         self.empty_hint.update_hint()  # an empty answer changes no rows but says something
 
     def _empty_text(self) -> str:
-        if self._shown_query is None:
+        if self._history_status:
+            return self._history_status  # "Updating the history database…" in the table
+        if self._shown_query is None or not self._history.available:
             return ""  # the first page has not answered yet: "no requests" could be untrue
         _profile, text, status = self._shown_query
         return NO_MATCH_TEXT if text or status is not None else EMPTY_TEXT

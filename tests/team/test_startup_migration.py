@@ -82,6 +82,7 @@ def test_the_window_is_usable_while_an_old_history_is_updated_and_its_rows_come_
                         timeout=15000)  # fmt: skip
         assert window.isVisible() and window.populated
         assert window.recent.message_label.text() == app_history.UPDATING
+        assert window.recent.empty_hint.text() == app_history.UPDATING  # not "no requests yet"
         assert not window.send_form.isEnabled() and not window.check_form.isEnabled()
         assert _version(path) == OLD_VERSION and opened_on  # the update has not run yet
         assert threading.main_thread() not in opened_on
