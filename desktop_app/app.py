@@ -14,6 +14,12 @@ import hook reads the source of every module imported after it), the window icon
 signal handlers come after the first paint, and the cyclic garbage collector is off until the
 window is populated.
 
+The history. No database is opened on the GUI thread: each profile switch (the first one, at
+start-up, included) runs :class:`~desktop_app.app_history.HistorySwitch` on the switch's worker,
+which opens the profile's history (and migrates an old file: "Updating the history database…")
+when it is not the one in use. It is installed before the profile's desk is built; the history
+it replaces is closed once the jobs in flight on it have reported back (``retire_histories``).
+
 Shutdown, in this order (wired once, here):
 
 1. save the window state and the preferences;
@@ -22,7 +28,8 @@ Shutdown, in this order (wired once, here):
 4. close the httpx client: a job still running then fails fast on its next read or write
    instead of waiting for the server (each call is also bounded by its own timeout);
 5. if a job was still running, wait for the runners again, up to ``grace_ms``;
-6. close the history store **only when no job is running any more**. A job that outlived both
+6. close the history store (and any a profile switch replaced) **only when no job is running
+   any more**. A job that outlived both
    waits still holds the store: it is left open, :meth:`AppContext.close_when_idle` (``main``
    calls it once the window is gone) closes it when the jobs end, and otherwise the process's
    exit does (SQLite keeps every committed write either way);
@@ -104,8 +111,9 @@ def _new_http_client(
 class AppContext:
     """Everything :func:`build_app` built, the deferred sandbox start and the ordered shutdown.
 
-    The services (``history_store`` to ``credentials``) are None until :meth:`populate` has
-    run: ``build_app`` runs it at once unless ``deferred=True``; ``main`` defers it to just
+    The services (``runners`` to ``credentials``) are None until :meth:`populate` has run
+    (``history_store`` until the first profile switch has opened it): ``build_app`` runs it
+    at once unless ``deferred=True``; ``main`` defers it to just
     after the window's first paint, so the heavy imports (httpx, phonenumbers, sqlite3, the use
     cases and the pages) are not paid before the window appears. ``http`` and ``sandbox`` are
     built on first use.

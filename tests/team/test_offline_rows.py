@@ -7,19 +7,16 @@ way to the server's rows: each request once.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-import pytest
 from PySide6.QtCore import Qt
 
-from desktop_app.app import AppContext, build_app
-from desktop_app.domain.history_url import PostgresTarget, parse_history_url
-from desktop_app.settings.credentials import SessionCredentialStore
+from desktop_app.app import AppContext
 from desktop_app.ui.history_columns import STATUS, column_index
 from desktop_app.ui.history_model import NOT_YET_SAVED, WAITING_MARK
 from tests.helpers.postgres import PostgresServer
 from tests.helpers.windows import send_in_window
+from tests.team.conftest import OutageWindow
 
 
 def _ids(ctx: AppContext) -> list[str | None]:
@@ -32,46 +29,33 @@ def _waiting(ctx: AppContext) -> list[str | None]:
 
 
 def test_queued_rows_show_marked_while_the_server_is_away_then_once_each(
-    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, own_postgres: PostgresServer
+    qtbot: Any, outage_window: OutageWindow, own_postgres: PostgresServer
 ) -> None:
-    url = own_postgres.url(own_postgres.new_database())
-    target = parse_history_url(url)
-    assert isinstance(target, PostgresTarget)
-    passwords = SessionCredentialStore()
-    passwords.set_secret(target.keyring_item, own_postgres.password)
-    monkeypatch.setenv("VERIFY_DESK_HOME", str(tmp_path))
-    ctx = build_app(home=tmp_path, credentials=SessionCredentialStore(), poll_ms=200,
-                    log_to_file=False, history_url=url, history_passwords=passwords)
-    qtbot.addWidget(ctx.window)
+    ctx, _url = outage_window
     recent = ctx.window.recent
-    try:
-        with qtbot.waitSignal(ctx.session.profile_changed, timeout=10000):
-            ctx.activate()
-        before = send_in_window(qtbot, ctx, "+44 7400 123456")
-        qtbot.waitUntil(lambda: _ids(ctx) == [before] and not recent.is_loading, timeout=10000)
-        own_postgres.stop()
-        qtbot.waitUntil(lambda: not ctx.window.history_label.isHidden(), timeout=10000)
+    before = send_in_window(qtbot, ctx, "+44 7400 123456")
+    qtbot.waitUntil(lambda: _ids(ctx) == [before] and not recent.is_loading, timeout=10000)
+    own_postgres.stop()
+    qtbot.waitUntil(lambda: not ctx.window.history_label.isHidden(), timeout=10000)
 
-        during = send_in_window(qtbot, ctx, "+44 7400 123457", 15000)
-        recent.reload()  # as the next change would: the listing fails, the outbox answers
-        qtbot.waitUntil(lambda: _waiting(ctx) == [during], timeout=10000)
-        assert sorted(_ids(ctx)) == sorted([before, during])  # the rows shown stay
-        assert recent.message_label.text() == NOT_YET_SAVED
-        row = recent.model.row_of(during)
-        assert row is not None
-        tip = recent.model.data(recent.model.index(row, 0), Qt.ItemDataRole.ToolTipRole)
-        assert tip == NOT_YET_SAVED
-        status = recent.model.index(row, column_index(STATUS)).data()
-        assert status.endswith(WAITING_MARK)
+    during = send_in_window(qtbot, ctx, "+44 7400 123457", 15000)
+    recent.reload()  # as the next change would: the listing fails, the outbox answers
+    qtbot.waitUntil(lambda: _waiting(ctx) == [during], timeout=10000)
+    assert sorted(_ids(ctx)) == sorted([before, during])  # the rows shown stay
+    assert recent.message_label.text() == NOT_YET_SAVED
+    row = recent.model.row_of(during)
+    assert row is not None
+    tip = recent.model.data(recent.model.index(row, 0), Qt.ItemDataRole.ToolTipRole)
+    assert tip == NOT_YET_SAVED
+    status = recent.model.index(row, column_index(STATUS)).data()
+    assert status.endswith(WAITING_MARK)
 
-        own_postgres.start()
-        qtbot.waitUntil(ctx.window.history_label.isHidden, timeout=15000)
-        qtbot.waitUntil(lambda: not _waiting(ctx) and recent.message_label.text() == "",
-                        timeout=10000)  # fmt: skip
-        assert sorted(_ids(ctx)) == sorted([before, during])  # each once
-        ids = [row.id for row in recent.model.rows()]
-        assert all(i < 1 << 62 for i in ids)  # the server's rows, not the provisional ones
-        assert not any(str(recent.model.index(r, column_index(STATUS)).data()).endswith(
-            WAITING_MARK) for r in range(recent.model.rowCount()))  # fmt: skip
-    finally:
-        assert ctx.shutdown(5000)
+    own_postgres.start()
+    qtbot.waitUntil(ctx.window.history_label.isHidden, timeout=15000)
+    qtbot.waitUntil(lambda: not _waiting(ctx) and recent.message_label.text() == "",
+                    timeout=10000)  # fmt: skip
+    assert sorted(_ids(ctx)) == sorted([before, during])  # each once
+    ids = [row.id for row in recent.model.rows()]
+    assert all(i < 1 << 62 for i in ids)  # the server's rows, not the provisional ones
+    assert not any(str(recent.model.index(r, column_index(STATUS)).data()).endswith(
+        WAITING_MARK) for r in range(recent.model.rowCount()))  # fmt: skip

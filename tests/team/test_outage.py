@@ -8,15 +8,13 @@ from typing import Any
 
 import pytest
 
-from desktop_app.app import build_app
-from desktop_app.domain.history_url import PostgresTarget, parse_history_url
 from desktop_app.domain.history_writes import NewRequest, RequestChanges
 from desktop_app.domain.models import VerificationStatus
-from desktop_app.settings.credentials import SessionCredentialStore
 from desktop_app.store import pg_outbox
 from desktop_app.store.history import HistoryStore
 from tests.helpers.postgres import PostgresServer
 from tests.helpers.windows import send_in_window
+from tests.team.conftest import OutageWindow
 
 IN_PROGRESS = VerificationStatus.IN_PROGRESS
 
@@ -88,31 +86,19 @@ def test_an_action_sent_twice_runs_once(shared: HistoryStore) -> None:
 
 
 def test_a_window_keeps_working_through_an_outage_and_its_rows_arrive(
-    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, own_postgres: PostgresServer
+    qtbot: Any, outage_window: OutageWindow, own_postgres: PostgresServer
 ) -> None:
-    url = own_postgres.url(own_postgres.new_database())
-    target = parse_history_url(url)
-    assert isinstance(target, PostgresTarget)
-    passwords = SessionCredentialStore()
-    passwords.set_secret(target.keyring_item, own_postgres.password)
-    monkeypatch.setenv("VERIFY_DESK_HOME", str(tmp_path))
-    ctx = build_app(home=tmp_path, credentials=SessionCredentialStore(), poll_ms=200,
-                    log_to_file=False, history_url=url, history_passwords=passwords)
-    qtbot.addWidget(ctx.window)
-    try:
-        with qtbot.waitSignal(ctx.session.profile_changed, timeout=5000):
-            ctx.activate()
-        before = send_in_window(qtbot, ctx, "+44 7400 123456")
-        label = ctx.window.history_label
-        own_postgres.stop()
-        qtbot.waitUntil(lambda: not label.isHidden(), timeout=10000)  # the status bar says so
-        during = send_in_window(qtbot, ctx, "+44 7400 123457", 15000)  # the session keeps working
-        own_postgres.start()
-        qtbot.waitUntil(label.isHidden, timeout=15000)
-        qtbot.waitUntil(lambda: during in [r.request_id for r in ctx.window.recent.model.rows()],
-                        timeout=10000)  # fmt: skip
-    finally:
-        assert ctx.shutdown(5000)
+    ctx, url = outage_window
+    before = send_in_window(qtbot, ctx, "+44 7400 123456")
+    label = ctx.window.history_label
+    own_postgres.stop()
+    qtbot.waitUntil(lambda: not label.isHidden(), timeout=10000)  # the status bar says so
+    during = send_in_window(qtbot, ctx, "+44 7400 123457", 15000)  # the session keeps working
+    own_postgres.start()
+    qtbot.waitUntil(label.isHidden, timeout=15000)
+    qtbot.waitUntil(lambda: during in [r.request_id for r in ctx.window.recent.model.rows()],
+                    timeout=10000)  # fmt: skip
+    assert ctx.shutdown(5000)
     check = HistoryStore(url, password=own_postgres.password)
     try:
         ids = [e.request_id for e in check.recent()]
