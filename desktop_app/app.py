@@ -14,6 +14,12 @@ import hook reads the source of every module imported after it), the window icon
 signal handlers come after the first paint, and the cyclic garbage collector is off until the
 window is populated.
 
+The history. No database is opened on the GUI thread: each profile switch (the first one, at
+start-up, included) runs :class:`~desktop_app.app_history.HistorySwitch` on the switch's worker,
+which opens the profile's history (and migrates an old file: "Updating the history database…")
+when it is not the one in use. It is installed before the profile's desk is built; the history
+it replaces is closed once the jobs in flight on it have reported back (``retire_histories``).
+
 Shutdown, in this order (wired once, here):
 
 1. save the window state and the preferences;
@@ -22,7 +28,8 @@ Shutdown, in this order (wired once, here):
 4. close the httpx client: a job still running then fails fast on its next read or write
    instead of waiting for the server (each call is also bounded by its own timeout);
 5. if a job was still running, wait for the runners again, up to ``grace_ms``;
-6. close the history store **only when no job is running any more**. A job that outlived both
+6. close the history store (and any a profile switch replaced) **only when no job is running
+   any more**. A job that outlived both
    waits still holds the store: it is left open, :meth:`AppContext.close_when_idle` (``main``
    calls it once the window is gone) closes it when the jobs end, and otherwise the process's
    exit does (SQLite keeps every committed write either way);
@@ -41,7 +48,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from desktop_app.app_history import open_history
 from desktop_app.app_launch import after_first_paint, import_shell_modules, install_excepthook
 from desktop_app.app_lazy import Lazy
 from desktop_app.app_options import HOME_ENV, NO_DISPLAY, AppOptions, display_missing, parse_args
@@ -58,6 +64,7 @@ if TYPE_CHECKING:
     import httpx
 
     from desktop_app.api.server_time import ServerTime
+    from desktop_app.app_history import HistorySwitch
     from desktop_app.domain.models import ApiCredentials
     from desktop_app.sandbox.server import SandboxServer
     from desktop_app.services import ServiceRunners
@@ -104,8 +111,9 @@ def _new_http_client(
 class AppContext:
     """Everything :func:`build_app` built, the deferred sandbox start and the ordered shutdown.
 
-    The services (``history_store`` to ``credentials``) are None until :meth:`populate` has
-    run: ``build_app`` runs it at once unless ``deferred=True``; ``main`` defers it to just
+    The services (``runners`` to ``credentials``) are None until :meth:`populate` has run
+    (``history_store`` until the first profile switch has opened it): ``build_app`` runs it
+    at once unless ``deferred=True``; ``main`` defers it to just
     after the window's first paint, so the heavy imports (httpx, phonenumbers, sqlite3, the use
     cases and the pages) are not paid before the window appears. ``http`` and ``sandbox`` are
     built on first use.
@@ -133,6 +141,11 @@ class AppContext:
     clock: ServerClock | None = None
     session: SessionService | None = None
     credentials: CredentialStore | None = None
+    #: Opens each profile's history off the GUI thread (the session's switch step).
+    history_switch: HistorySwitch | None = None
+    #: Histories replaced by a profile switch, closed once the jobs using them are done.
+    retiring: list[HistoryStore] = field(default_factory=list)
+    _closing: list[HistoryStore] = field(default_factory=list, init=False, repr=False)
     closed: bool = field(default=False, init=False)
     #: True once the history store is closed (it may outlive ``closed``: see ``shutdown``).
     store_closed: bool = field(default=False, init=False)
@@ -237,6 +250,24 @@ class AppContext:
             self.refresher.start()
             self.handset.start()
 
+    def retire_histories(self) -> None:
+        """Close the histories a profile switch replaced, once the jobs using them are done."""
+        from desktop_app.app_history import retire_when_drained
+
+        runners = self.runners
+        if self.closed or runners is None:
+            return
+        scheduled, self.retiring = self.retiring, []
+        self._closing.extend(scheduled)
+        for old in scheduled:
+            retire_when_drained(old, (runners.network, runners.store, runners.handset,
+                                      runners.reports, runners.scenarios), runners.store,
+                                self._retired)  # fmt: skip
+
+    def _retired(self, old: HistoryStore) -> None:
+        if old in self._closing:
+            self._closing.remove(old)
+
     def save_state(self) -> None:
         """Save the window state and the preferences (never a secret)."""
         if self.closed or not self.populated:
@@ -283,6 +314,8 @@ class AppContext:
             client.close()
         if not idle and self.runners is not None:
             idle = self.runners.shutdown(grace_ms)
+        if idle:
+            self._close_retired()
         if idle and self.history_store is not None:
             self.history_store.close()
             self.store_closed = True
@@ -297,6 +330,14 @@ class AppContext:
             remove_logging(self.log_handler)
         return idle
 
+    def _close_retired(self) -> None:
+        """Close the replaced histories and any a superseded switch opened (runners idle)."""
+        left, self.retiring, self._closing = [*self.retiring, *self._closing], [], []
+        for old in left:
+            old.close(wait=1.0)
+        if self.history_switch is not None:
+            self.history_switch.close_unapplied()
+
     def close_when_idle(self, timeout_ms: int = LATE_JOBS_MS) -> bool:
         """Close the history store once the jobs that outlived :meth:`shutdown` have ended.
 
@@ -310,6 +351,7 @@ class AppContext:
             return False  # only after shutdown(): before it, jobs may start at any time
         if not self.runners.shutdown(timeout_ms):
             return False
+        self._close_retired()
         self.history_store.close()
         self.store_closed = True
         return True
@@ -401,6 +443,8 @@ def _build_services(ctx: AppContext) -> None:
 
     from desktop_app.api.http import DEFAULT_API_HOST
     from desktop_app.api.sandbox_control import SandboxControl
+    from desktop_app.app_history import HistorySwitch
+    from desktop_app.domain.errors import StoreError
     from desktop_app.domain.phone import default_region_from_locale
     from desktop_app.services import build_runners
     from desktop_app.services.clock import ServerClock
@@ -420,16 +464,13 @@ def _build_services(ctx: AppContext) -> None:
     runners = build_runners()
     # One clock (the active server's) for every time shown and every time the history stamps.
     clock = ServerClock(runners.handset, ctx.server_time)
-    history_store = open_history(
-        options.history_url, options.history_passwords, ctx.paths, ctx.profile_store.get(
-            ctx.initial_profile or ctx.profile_store.active_name()),
-        clock, on_unreachable=lambda why: ctx.window.show_history_reachable(False, why))
     store = options.credentials if options.credentials is not None else KeyringCredentialStore()
     verification = VerificationService(runners.network)
-    history = HistoryService(runners.store, history_store)
+    # No history yet: it is opened (and migrated) off the GUI thread by the first profile
+    # switch (``HistorySwitch``); until then Recent requests is empty and says why.
+    history = HistoryService(runners.store, None)
     # A team's shared history: every agent's rows reach Recent requests as they are written.
     history.reachable.connect(window.show_history_reachable)
-    history.start_live()
 
     def not_found_grace() -> float:
         # The sandbox's search never lags; the real API's may, for a minute after an end.
@@ -444,14 +485,38 @@ def _build_services(ctx: AppContext) -> None:
     # own credential store has none.
     items = FollowingItems(
         lambda: ctx.session.credential_store if ctx.session is not None else store)
-    messages = MessagesService(runners.network, verification, history_store,
+    messages = MessagesService(runners.network, verification, None,
                                store_runner=runners.store, secrets=items,
                                secrets_runner=runners.credentials)
 
     # Who and where, for the audit trail: read once here, passed to every desk.
     actor = current_actor()
 
+    reports = ReportsService(runners.reports, None, history_path=paths.history_db)
+
+    def install_history(new: HistoryStore) -> None:
+        # On the GUI thread, before the new profile's desk is built (it reads ctx.history_store).
+        old, ctx.history_store = ctx.history_store, new
+        history.stop_live()
+        history.set_history(new)
+        history.start_live()
+        messages.set_store(new)
+        reports.set_history(new)
+        if old is not None:
+            ctx.retiring.append(old)  # closed once the old desk's jobs are done
+        window.recent.reload()
+
+    switch = HistorySwitch(options.history_url, options.history_passwords, paths, clock,
+                           install_history, window)
+    switch.status.connect(window.show_history_status)
+    switch.unreachable.connect(window.show_history_unreachable)
+    switch.failed.connect(window.report_history_failure)
+    ctx.history_switch = switch
+
     def desk_factory(prof: Profile, creds: ApiCredentials) -> VerifyOperations:
+        history_store = ctx.history_store
+        if history_store is None:
+            raise StoreError("The request history could not be opened.")
         log_secrets.add(creds.api_secret)
         url = ctx.ensure_sandbox() if prof.is_sandbox else None
         return open_desk(prof, creds, history_store, ctx.http, sandbox_url=url,
@@ -462,7 +527,8 @@ def _build_services(ctx: AppContext) -> None:
     session = SessionService(
         runners.credentials, ctx.profile_store, store, desk_factory,
         verification, handset, _BUILTIN_SANDBOX,
-        control_factory=lambda _url: SandboxControl(ctx.http, ctx.ensure_sandbox()))
+        control_factory=lambda _url: SandboxControl(ctx.http, ctx.ensure_sandbox()),
+        step=switch)
 
     def follow_profile(profile: Profile) -> None:
         # Connected before the window's slots: the clock has switched when they re-render.
@@ -472,8 +538,9 @@ def _build_services(ctx: AppContext) -> None:
             clock.use_live(profile.api_host or DEFAULT_API_HOST)
 
     session.profile_changed.connect(follow_profile)
+    session.profile_changed.connect(lambda _profile: ctx.retire_histories())
     handset.clock_read.connect(clock.set_reading)  # a skip or speed change: at once
-    ctx.history_store, ctx.credentials, ctx.runners = history_store, store, runners
+    ctx.credentials, ctx.runners = store, runners
     ctx.verification, ctx.history, ctx.refresher = verification, history, refresher
     ctx.handset, ctx.messages, ctx.clock = handset, messages, clock
     window.populate(session=session, verification=verification, history=history,
@@ -490,7 +557,6 @@ def _build_services(ctx: AppContext) -> None:
     window.send_form.restore_brand(prefs.brand)
     from desktop_app.ui.reports_menu import ReportsMenu
 
-    reports = ReportsService(runners.reports, history_store, history_path=paths.history_db)
     # Exports mask numbers as the window does: in presenter mode (remembered in preferences).
     window.reports_menu = ReportsMenu(window, reports, mask=lambda: window.presenter_mode)
     _wire_scenarios(ctx, runners, session, verification)

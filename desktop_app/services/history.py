@@ -126,6 +126,14 @@ class HistoryService(QObject):
         )
         return self._listener is not None
 
+    def wait_listening(self, timeout: float) -> bool:
+        """Block until the live listener is in place (tests, tools); False on timeout or none.
+
+        Never call it on the GUI thread.
+        """
+        listener = self._listener
+        return listener is not None and listener.wait_listening(timeout)
+
     def stop_live(self) -> None:
         """Stop listening (idempotent); call before the store closes."""
         listener, self._listener = self._listener, None
@@ -159,6 +167,20 @@ class HistoryService(QObject):
         # ran on the pool thread that dropped the job's closure, and the process crashed.
         task.on_finished(interrupt.fire)
         return task
+
+    def queued(self, query: RecentQuery = LATEST) -> Task[list[HistoryEntry]]:
+        """The requests this session wrote while the shared history's server is away.
+
+        They wait in the outbox, with provisional ids; the window shows them marked as not yet
+        saved until the outbox is written back (then ``recent`` has them).
+        """
+        return self._query("history.queued", [],
+                           lambda store: _formatted(store.queued(query)))  # fmt: skip
+
+    @property
+    def shared(self) -> bool:
+        """True when the history is a team's shared one (it has an outbox)."""
+        return self._history is not None and self._history.dialect == "postgresql"
 
     def count(self, query: RecentQuery = LATEST) -> Task[int]:
         """How many requests match ``query``'s filters."""

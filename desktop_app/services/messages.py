@@ -30,10 +30,11 @@ from typing import TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop_app.domain.errors import FieldError, NoActiveDesk, ValidationFailed
+from desktop_app.domain.errors import FieldError, NoActiveDesk, StoreError, ValidationFailed
 from desktop_app.domain.message_code_form import CodeForm
 from desktop_app.domain.message_delivery import MessageEventEntry
 from desktop_app.domain.messages import MessageRequest
+from desktop_app.domain.messages_status import MessageStatusEvent
 from desktop_app.domain.models import CheckResult, ControlResult
 from desktop_app.services.desk_calls import DeskCalls
 from desktop_app.services.tasks import Task, TaskRunner
@@ -102,7 +103,7 @@ class MessagesService(QObject):
         self,
         runner: TaskRunner,
         verification: VerificationService,
-        store: HistoryStore,
+        store: HistoryStore | None,
         *,
         store_runner: TaskRunner | None = None,
         secrets: MessagesSecretStore | None = None,
@@ -115,7 +116,9 @@ class MessagesService(QObject):
         self._verification = verification
         self._store = store
         self._secrets = secrets
-        self._tracker = DeliveryTracker(store, on_change=self._on_delivery)
+        self._tracker: DeliveryTracker | None = None
+        if store is not None:
+            self._tracker = DeliveryTracker(store, on_change=self._on_delivery)
         self._lock = threading.Lock()
         self._sandbox: WebhookReceiver | None = None
         self._live: WebhookReceiver | None = None
@@ -214,6 +217,18 @@ class MessagesService(QObject):
             return UNTRACKED
         return StatusRoute(tracked=True, webhook_url=state.public_url)
 
+    def set_store(self, store: HistoryStore) -> None:
+        """Record status webhooks in another history from now on (the history was switched)."""
+        self._store = store
+        self._tracker = DeliveryTracker(store, on_change=self._on_delivery)
+
+    def _record_status(self, event: MessageStatusEvent, items_number: int | None) -> None:
+        # Read at each webhook: the history may have been opened or switched since the start.
+        tracker = self._tracker
+        if tracker is None:
+            raise StoreError("The history is not open yet.")  # the webhook is answered 500
+        tracker(event, items_number)
+
     def start_sandbox_receiver(self, secret: str) -> str:
         """Start the built-in sandbox's receiver (fast: a loopback bind); return its status URL.
 
@@ -222,7 +237,7 @@ class MessagesService(QObject):
         """
         with self._lock:
             if self._sandbox is None:
-                receiver = WebhookReceiver(secret=secret, on_status=self._tracker)
+                receiver = WebhookReceiver(secret=secret, on_status=self._record_status)
                 receiver.start()
                 self._sandbox = receiver
             url = self._sandbox.status_url
@@ -251,7 +266,7 @@ class MessagesService(QObject):
         if problem is not None:
             bad = ValidationFailed([FieldError("public_url", problem)])
             return self._secrets_runner.rejected(bad, name="messages.receiver")
-        profile, tracker = operations.profile, self._tracker
+        profile, tracker = operations.profile, self._record_status
         old = self._take_live()
 
         def start() -> WebhookReceiver:

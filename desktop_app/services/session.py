@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Protocol
 
 from PySide6.QtCore import QObject, Signal
 
@@ -32,10 +33,27 @@ from desktop_app.usecases.operations import VerifyOperations
 
 log = logging.getLogger(__name__)
 
-__all__ = ["DeskFactory", "SessionService"]
+__all__ = ["DeskFactory", "SessionService", "SwitchStep"]
 
 DeskFactory = Callable[[Profile, ApiCredentials], VerifyOperations]
 ControlFactory = Callable[[str], SandboxControl]
+
+
+class SwitchStep(Protocol):
+    """Work a profile switch does besides the desk (the composition root's history switch).
+
+    ``prepare`` runs on the credentials runner's thread just before the secret is resolved (slow
+    work: opening a database); ``apply`` gets its result on the GUI thread before the profile's
+    desk is built, even when the secret then cannot be resolved. A superseded switch's ``apply``
+    never comes. ``prepare`` should not raise for what the environment did: it returns a result
+    saying so (an exception is reported as the runner's unhandled failure).
+    """
+
+    def prepare(self, profile: Profile) -> object:
+        """Off the GUI thread: get ready for ``profile``."""
+
+    def apply(self, prepared: object) -> None:
+        """On the GUI thread, before the desk: put what ``prepare`` made in place."""
 
 
 def _take(box: list[str]) -> str | None:
@@ -55,6 +73,7 @@ class SessionService(QObject):
         handset: Receives the sandbox control (only for the sandbox profile).
         sandbox_url: The running sandbox's base URL, or None when none runs.
         parent: The Qt parent.
+        step: Extra work each switch does (see :class:`SwitchStep`), or None.
         control_factory: Builds the sandbox control client for a base URL; without one the
             handset stays unavailable.
 
@@ -78,6 +97,7 @@ class SessionService(QObject):
         parent: QObject | None = None,
         *,
         control_factory: ControlFactory | None = None,
+        step: SwitchStep | None = None,
     ) -> None:
         super().__init__(parent)
         self._runner = runner
@@ -88,6 +108,8 @@ class SessionService(QObject):
         self._handset = handset
         self._sandbox_url = sandbox_url
         self._control_factory = control_factory
+        self._step = step
+        self._preparing: Task[object] | None = None
         self._current: Profile | None = None
         self._switching: Task[Profile] | None = None
 
@@ -127,7 +149,18 @@ class SessionService(QObject):
         """
         if self._switching is not None:
             self._switching.cancel()
-        profiles, store = self._profiles, self._credentials
+        if self._preparing is not None:
+            self._preparing.cancel()
+        profiles, store, step = self._profiles, self._credentials, self._step
+        if step is not None:
+            # A task of its own, first on the same one-thread runner: its ``apply`` runs before
+            # the desk is built, and it is done even when the secret cannot be resolved.
+            def prepare() -> object:
+                profile = profiles.get(name)
+                return step.prepare(profile) if profile is not None else None
+
+            self._preparing = self._runner.submit(prepare, name="session.prepare",
+                                                  then=step.apply)
 
         def resolve() -> tuple[Profile, ApiCredentials]:
             profile = profiles.get(name)

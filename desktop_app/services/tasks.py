@@ -294,6 +294,10 @@ class TaskRunner(QObject):
         """Jobs whose outcome has not reached the GUI thread yet, cancelled ones included."""
         return len(self._in_flight)
 
+    def in_flight(self) -> list[Task[Any]]:
+        """The tasks whose job has not reported back yet (a drain waits for them)."""
+        return list(self._in_flight.values())
+
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         """Cancel every task, clear the queue and wait for the pool's threads.
 

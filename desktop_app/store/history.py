@@ -377,6 +377,19 @@ class HistoryStore:
             interrupt.check()  # superseded while reading: skip mapping rows nobody wants
         return map_rows(rows, page_entry)
 
+    def queued(self, query: RecentQuery = LATEST) -> list[HistoryEntry]:
+        """The requests this session wrote while the shared history's server was away.
+
+        They wait in the outbox (``pg_outbox``); here they are as they will be once written,
+        with their provisional ids, newest first, filtered as ``recent`` filters. Empty for a
+        SQLite history and when nothing waits.
+        """
+        if self._shared is None:
+            return []
+        from desktop_app.store.pending_rows import queued_entries
+
+        return queued_entries(self._shared.queued(), query)
+
     def count(self, query: RecentQuery = LATEST) -> int:
         """Return how many requests match ``query``'s filters (its limit and page aside)."""
         where, args = filters(query, self._db.dialect)

@@ -76,6 +76,12 @@ class Outbox:
             rows = self._conn.execute(sql).fetchall()
         return [(action, [(sql, args) for sql, args in json.loads(text)]) for action, text in rows]
 
+    def queued(self) -> list[tuple[int, list[Statement]]]:
+        """The waiting actions with their places in the queue, oldest first."""
+        with self._lock:
+            rows = self._conn.execute("SELECT seq, statements FROM outbox ORDER BY seq").fetchall()
+        return [(seq, [(sql, args) for sql, args in json.loads(text)]) for seq, text in rows]
+
     def done(self, action: str) -> None:
         """Forget an action the server has."""
         with self._lock:
@@ -166,6 +172,10 @@ class SharedWrites:
                 return 1, 0
             self._provisional[PROVISIONAL_BASE + place] = new_row
             return 1, PROVISIONAL_BASE + place
+
+    def queued(self) -> list[tuple[int, list[Statement]]]:
+        """The actions waiting for the server with their places (provisional ids' offsets)."""
+        return [] if self._outbox is None else self._outbox.queued()
 
     def flush(self) -> int:
         """Send the waiting actions, oldest first; return how many left the outbox.

@@ -45,6 +45,7 @@ from desktop_app.ui.countdowns import Clock, utc_now
 from desktop_app.ui.history_columns import (
     COLUMNS,
     STARTED,
+    STATUS,
     Align,
     CellContext,
     column_index,
@@ -54,6 +55,9 @@ from desktop_app.ui.history_rows import Change, HistoryRows, Inserted, Removed, 
 _COUNT = len(COLUMNS)
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+#: What a row written while the team's history server is away says (tooltip, line below).
+NOT_YET_SAVED = ("Not yet saved to the team history: the server is unreachable; it will be "
+                 "written when it returns.")
 _ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
 #: The status swatch's size (the delegate scales it to the view's decoration size).
 _SWATCH_PX = 16
@@ -63,6 +67,9 @@ _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 #: Per column: its alignment role value (None: Qt's default), whether it is status-coloured.
 _ALIGN = tuple(_RIGHT if c.align is Align.RIGHT else None for c in COLUMNS)
 _COLOURED = tuple(c.status_colour for c in COLUMNS)
+_STATUS_COLUMN = column_index(STATUS)
+#: Added to the Status cell of a row that waits for the team's history server.
+WAITING_MARK = " · not yet saved"
 _VERTICAL_SORT = QAbstractItemModel.LayoutChangeHint.VerticalSortHint
 #: The overload of ``layout(AboutToBe)Changed`` that carries a hint.
 _WITH_HINT = "QList<QPersistentModelIndex>,QAbstractItemModel::LayoutChangeHint"
@@ -92,6 +99,8 @@ class HistoryTableModel(QAbstractTableModel):
         self._cells: dict[int, tuple[HistoryEntry, tuple[str, ...]]] = {}
         #: (column, order) the rows are sorted by; None: the store's order (newest first).
         self._order: tuple[int, Qt.SortOrder] | None = None
+        #: Ids of rows waiting in the shared history's outbox (not yet on the server).
+        self._waiting: frozenset[int] = frozenset()
 
     # --- Qt virtuals -----------------------------------------------------------------------
 
@@ -190,6 +199,8 @@ class HistoryTableModel(QAbstractTableModel):
         if role == _DISPLAY:
             return self._cells_of(row)[column]
         if role == _TOOLTIP:
+            if self._rows[row].id in self._waiting:
+                return NOT_YET_SAVED
             tooltip = COLUMNS[column].tooltip
             return None if tooltip is None else tooltip(self._rows[row], self._context)
         if role == _ALIGNMENT:
@@ -225,6 +236,16 @@ class HistoryTableModel(QAbstractTableModel):
     def upsert(self, entry: HistoryEntry) -> None:
         """Update the row of the same request (or history id), or insert it at the top."""
         self._apply(self._rows.upsert(entry))
+
+    def set_waiting(self, ids: frozenset[int]) -> None:
+        """Mark these rows as waiting for the shared history's server (Status and tooltip)."""
+        if ids != self._waiting:
+            self._waiting = ids
+            self._cells.clear()
+
+    def is_waiting(self, entry: HistoryEntry) -> bool:
+        """True when ``entry``'s row is marked as not yet saved to the team's history."""
+        return entry.id in self._waiting
 
     def apply_records(self, records: Sequence[VerificationRecord]) -> None:
         """Update status, price, finalisation and checks from search results (loaded rows)."""
@@ -338,7 +359,10 @@ class HistoryTableModel(QAbstractTableModel):
         cells = self._cells.get(id(entry))
         if cells is None or cells[0] is not entry:
             context = self._context
-            cells = (entry, tuple(column.display(entry, context) for column in COLUMNS))
+            texts = [column.display(entry, context) for column in COLUMNS]
+            if entry.id in self._waiting:
+                texts[_STATUS_COLUMN] += WAITING_MARK
+            cells = (entry, tuple(texts))
             self._cells[id(entry)] = cells
         return cells[1]
 

@@ -274,6 +274,8 @@ class MainWindow(QMainWindow):
         self._sizes_done = False
         self._showing_failure = False
         self._presenter = False
+        #: A profile's history that could not be opened, said until its switch is done.
+        self._history_failure = ""
         self._build_shell()
         # No Qt parent: a Python filter that is a child of the object it watches can be called
         # while that object destroys it (the empty-table hint crashed that way: ui/empty_hint).
@@ -347,6 +349,11 @@ class MainWindow(QMainWindow):
         self.history_label.setAccessibleName("Shared history")
         self.history_label.setVisible(False)
         self.statusBar().addPermanentWidget(self.history_label)
+        #: What the history is doing while it opens (a migration, a server); hidden otherwise.
+        self.history_status_label = QLabel("", self)
+        self.history_status_label.setAccessibleName("History")
+        self.history_status_label.setVisible(False)
+        self.statusBar().addPermanentWidget(self.history_status_label)
         self.statusBar().addPermanentWidget(self.busy_bar)
         self.page_actions = [_action(text, self, key) for key, text in
                              (("Ctrl+1", "&Send page"), ("Ctrl+2", "&Check page"),
@@ -447,6 +454,39 @@ class MainWindow(QMainWindow):
         )
         self.history_label.setToolTip(detail)
         self.history_label.setVisible(not reachable)
+
+    def show_history_unreachable(self, detail: str) -> None:
+        """The team's shared history could not be opened at start-up (the local file is used)."""
+        self.show_history_reachable(False, detail)
+
+    def show_history_status(self, text: str) -> None:
+        """Say what the history is doing while it opens; "" when it is ready.
+
+        Meanwhile sending and checking wait (their forms are disabled: every action writes
+        the history), and Recent requests says the same under its table.
+        """
+        self.history_status_label.setText(text)
+        self.history_status_label.setVisible(bool(text))
+        if self._populated:
+            self.send_form.setEnabled(not text)
+            self.check_form.setEnabled(not text)
+            self.recent.show_history_status(text)
+
+    def report_history_failure(self, text: str) -> None:
+        """A profile's history could not be opened; the previous one stays (said plainly)."""
+        shown = messages.masked(text, self._presenter)
+        # Said again once the switch's profile is in place (a switch clears the messages).
+        self._history_failure = shown
+        self._show_history_failure()
+
+    def _show_history_failure(self) -> None:
+        text = self._history_failure
+        if not text:
+            return
+        self.statusBar().showMessage(text, FAILURE_STATUS_MS)
+        if self._populated:
+            self.recent.show_history_status("")
+            self.recent.show_notice(text)
 
     def populate(self, *, session: Any, verification: Any, history: Any, refresher: Any,
                  handset: Any, clock: ServerClock | None = None,
@@ -753,6 +793,8 @@ class MainWindow(QMainWindow):
     def _on_session_profile_changed(self, profile: Profile) -> None:
         if self._profile is not None and profile.name != self._profile.name:
             self.clear_messages()
+            self._show_history_failure()
+            self._history_failure = ""
         self._profile = profile
         self.badge.set_profile(profile.name, is_sandbox=profile.is_sandbox)
         if self._populated:

@@ -50,6 +50,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.domain.errors import StoreClosedError, StoreError
 from desktop_app.domain.history_query import RecentQuery
 from desktop_app.domain.models import HistoryEntry, VerificationRecord, VerificationStatus
 from desktop_app.services.latest import Latest
@@ -59,7 +60,7 @@ from desktop_app.ui.details_disclosure import MessageLine
 from desktop_app.ui.details_pane import DetailsPane
 from desktop_app.ui.empty_hint import EmptyHint
 from desktop_app.ui.history_columns import COLUMNS, STARTED, column_index
-from desktop_app.ui.history_model import HistoryTableModel, provisional_entry
+from desktop_app.ui.history_model import NOT_YET_SAVED, HistoryTableModel, provisional_entry
 from desktop_app.ui.request_actions import RecordCache, RequestActions
 
 if TYPE_CHECKING:
@@ -120,6 +121,8 @@ class RecentRequestsView(QWidget):
         self._load: Latest[list[HistoryEntry]] = Latest()
         self._more: Latest[list[HistoryEntry]] = Latest()
         self._pending_select: str | None = None
+        #: What the history is doing while it opens, shown under the table ("" when ready).
+        self._history_status = ""
         self.model = HistoryTableModel(self, clock=clock)
         #: The query the model's rows answer; None before the first load.
         self._shown_query: RecentQuery | None = None
@@ -336,6 +339,21 @@ class RecentRequestsView(QWidget):
         self.request_actions.set_presenter_mode(on)
         self.message_label.set_mask(on)
 
+    def show_history_status(self, text: str) -> None:
+        """Say under the table what the history is doing while it opens ("" once ready)."""
+        if text:
+            self._history_status = text
+            self._show_message(text)
+        elif self._history_status:
+            if self.message_label.text() == self._history_status:
+                self._show_message("")
+            self._history_status = ""
+        self.empty_hint.update_hint()
+
+    def show_notice(self, text: str) -> None:
+        """Say something about the whole list under the table (until the next message)."""
+        self._show_message(text)
+
     def clear_message(self) -> None:
         """Withdraw the message under the table (it no longer applies)."""
         self._show_message("")
@@ -459,6 +477,9 @@ class RecentRequestsView(QWidget):
     def _on_load_succeeded(self, query: RecentQuery, rows: list[HistoryEntry]) -> None:
         # Only the newest load reports: Latest cancelled the ones it replaced.
         self._set_busy(False)
+        self.model.set_waiting(frozenset())  # the outbox was written back: these replace them
+        if self.message_label.text() == NOT_YET_SAVED:
+            self._show_message("")
         current = self.selected_entry()
         keep = self._pending_select or (current.request_id if current else None)
         more = len(rows) >= query.limit
@@ -479,14 +500,38 @@ class RecentRequestsView(QWidget):
         self.empty_hint.update_hint()  # an empty answer changes no rows but says something
 
     def _empty_text(self) -> str:
+        if self._history_status:
+            return self._history_status  # "Updating the history database…" in the table
         shown = self._shown_query
-        if shown is None:
+        if shown is None or not self._history.available:
             return ""  # the first page has not answered yet: "no requests" could be untrue
         return NO_MATCH_TEXT if shown.text or shown.status is not None else EMPTY_TEXT
 
     def _on_load_failed(self, exc: BaseException) -> None:
         self._set_busy(False)
+        away = isinstance(exc, StoreError) and not isinstance(exc, StoreClosedError)
+        if away and self._history.shared:
+            # The team's server is away: the rows shown stay, and this session's own writes
+            # (waiting in the outbox) are shown beside them, marked as not yet saved.
+            query = self._query
+            task = self._history.queued(query)
+            task.on_success(lambda rows: self._on_queued(query, rows, exc))
+            task.on_failure(lambda _err: self._show_message(messages.describe(exc)))
+            return
         self._show_message(messages.describe(exc))
+
+    def _on_queued(
+        self, query: RecentQuery, rows: list[HistoryEntry], exc: BaseException
+    ) -> None:
+        if query != self._query or self._load.pending:
+            return  # another query (or a newer load) since: its own answer will come
+        if not rows:
+            self._show_message(messages.describe(exc))
+            return
+        self.model.set_waiting(frozenset(e.id for e in rows))
+        for entry in rows:
+            self.model.upsert(entry)
+        self._show_message(NOT_YET_SAVED)
 
     def _on_get_succeeded(self, entry: HistoryEntry | None) -> None:
         if entry is not None:

@@ -125,6 +125,9 @@ class FakeHistoryService(_Recorder):
         self.rows = rows
         #: The audit trail ``actions`` answers with, by history row id.
         self.audit: dict[int, list[Any]] = {}
+        #: A store is attached; not a team's shared history (no outbox rows).
+        self.available = True
+        self.shared = False
 
     def recent(self, query: RecentQuery = LATEST) -> FakeTask:
         result = list(self.rows) if self.rows is not None else _NO_RESULT

@@ -15,6 +15,10 @@ from desktop_app.settings.paths import AppPaths
 from desktop_app.settings.profiles import Profile, ProfileStore
 from tests.helpers.postgres import PostgresServer
 
+#: ``(window, url)``: an activated window on a database of the test's own server (which the
+#: test may stop and start: an outage).
+OutageWindow = tuple[AppContext, str]
+
 #: ``open_window("a")``: a populated, activated window context on the test's shared history
 #: (``open_window("b", profile, secret)``: starting on that saved profile).
 OpenWindow = Callable[..., AppContext]
@@ -60,4 +64,26 @@ def open_window(
 
     yield open_one
     for ctx in reversed(opened):
+        assert ctx.shutdown(5000)
+
+
+@pytest.fixture
+def outage_window(
+    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, own_postgres: PostgresServer
+) -> Iterator[OutageWindow]:
+    """A window whose history is a database on ``own_postgres`` (see :data:`OutageWindow`)."""
+    url = own_postgres.url(own_postgres.new_database())
+    target = parse_history_url(url)
+    assert isinstance(target, PostgresTarget)
+    passwords = SessionCredentialStore()
+    passwords.set_secret(target.keyring_item, own_postgres.password)
+    monkeypatch.setenv("VERIFY_DESK_HOME", str(tmp_path))
+    ctx = build_app(home=tmp_path, credentials=SessionCredentialStore(), poll_ms=200,
+                    log_to_file=False, history_url=url, history_passwords=passwords)
+    qtbot.addWidget(ctx.window)
+    try:
+        with qtbot.waitSignal(ctx.session.profile_changed, timeout=10000):
+            ctx.activate()
+        yield ctx, url
+    finally:
         assert ctx.shutdown(5000)

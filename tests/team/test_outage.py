@@ -8,15 +8,14 @@ from typing import Any
 
 import pytest
 
-from desktop_app.app import build_app
-from desktop_app.domain.history_url import PostgresTarget, parse_history_url
+from desktop_app.domain.history_query import RecentQuery
 from desktop_app.domain.history_writes import CallEnd, NewCall, NewRequest, RequestChanges
 from desktop_app.domain.models import VerificationStatus
-from desktop_app.settings.credentials import SessionCredentialStore
 from desktop_app.store import pg_outbox
 from desktop_app.store.history import HistoryStore
 from tests.helpers.postgres import PostgresServer
 from tests.helpers.windows import send_in_window
+from tests.team.conftest import OutageWindow
 
 IN_PROGRESS = VerificationStatus.IN_PROGRESS
 
@@ -52,11 +51,17 @@ def test_writes_made_while_the_server_is_away_arrive_once_when_it_is_back(
     with pytest.raises(Exception):  # noqa: B017 - a listing needs the server
         shared.recent()
     assert shared.find("r1") is None  # a lookup before an action: nothing known while away
+    # The session's own queued rows, as they will be once written (what the window shows).
+    (queued,) = shared.queued()
+    assert (queued.id, queued.request_id, queued.status) == (away, "r2", IN_PROGRESS)
+    assert shared.queued(RecentQuery(text="no such brand")) == []
+    assert shared.queued(RecentQuery(profile="Other")) == []
 
     own_postgres.start()
     assert shared.flush() == 5
     assert not shared.offline
     assert shared.flush() == 0  # nothing left, nothing sent twice
+    assert shared.queued() == []
     rows = {e.request_id: e for e in shared.recent()}
     assert sorted(rows) == ["r1", "r2"] and shared.count() == 2
     assert rows["r1"].status is VerificationStatus.SUCCESS and rows["r1"].checks_count == 1
@@ -84,31 +89,19 @@ def test_an_action_sent_twice_runs_once(shared: HistoryStore) -> None:
 
 
 def test_a_window_keeps_working_through_an_outage_and_its_rows_arrive(
-    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, own_postgres: PostgresServer
+    qtbot: Any, outage_window: OutageWindow, own_postgres: PostgresServer
 ) -> None:
-    url = own_postgres.url(own_postgres.new_database())
-    target = parse_history_url(url)
-    assert isinstance(target, PostgresTarget)
-    passwords = SessionCredentialStore()
-    passwords.set_secret(target.keyring_item, own_postgres.password)
-    monkeypatch.setenv("VERIFY_DESK_HOME", str(tmp_path))
-    ctx = build_app(home=tmp_path, credentials=SessionCredentialStore(), poll_ms=200,
-                    log_to_file=False, history_url=url, history_passwords=passwords)
-    qtbot.addWidget(ctx.window)
-    try:
-        with qtbot.waitSignal(ctx.session.profile_changed, timeout=5000):
-            ctx.activate()
-        before = send_in_window(qtbot, ctx, "+44 7400 123456")
-        label = ctx.window.history_label
-        own_postgres.stop()
-        qtbot.waitUntil(lambda: not label.isHidden(), timeout=10000)  # the status bar says so
-        during = send_in_window(qtbot, ctx, "+44 7400 123457", 15000)  # the session keeps working
-        own_postgres.start()
-        qtbot.waitUntil(label.isHidden, timeout=15000)
-        qtbot.waitUntil(lambda: during in [r.request_id for r in ctx.window.recent.model.rows()],
-                        timeout=10000)  # fmt: skip
-    finally:
-        assert ctx.shutdown(5000)
+    ctx, url = outage_window
+    before = send_in_window(qtbot, ctx, "+44 7400 123456")
+    label = ctx.window.history_label
+    own_postgres.stop()
+    qtbot.waitUntil(lambda: not label.isHidden(), timeout=10000)  # the status bar says so
+    during = send_in_window(qtbot, ctx, "+44 7400 123457", 15000)  # the session keeps working
+    own_postgres.start()
+    qtbot.waitUntil(label.isHidden, timeout=15000)
+    qtbot.waitUntil(lambda: during in [r.request_id for r in ctx.window.recent.model.rows()],
+                    timeout=10000)  # fmt: skip
+    assert ctx.shutdown(5000)
     check = HistoryStore(url, password=own_postgres.password)
     try:
         ids = [e.request_id for e in check.recent()]
