@@ -128,10 +128,8 @@ def _batch(source: HistoryStore, table: str, spec: _Table, after: int) -> list[t
 
 
 def _values(table: str, spec: _Table, row: tuple[Any, ...]) -> list[object]:
-    if not spec.linked:
-        values = list(row[1:])
-    else:
-        values = [*row[1:-4], _request_uuid(row[-4:])]
+    # A linked row ends with its request's naming parts: they become that request's UUID.
+    values = [*row[1:-4], _request_uuid(row[-4:])] if spec.linked else list(row[1:])
     if spec.names:
         values.insert(0, _row_uuid(table, row, spec.names))
     return values

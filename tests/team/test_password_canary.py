@@ -3,9 +3,10 @@
 A role is created with a password no other test uses (the canary), which goes into the private
 Secret Service (tests/helpers/secret_service.py) under the database's keyring item. The command
 line (a child process, as a person runs it) and a window context then write to the shared
-history, and the window exports it (File > Export: a child process that opens the shared history
-itself, the password handed over on its stdin); afterwards the canary must appear in no file either wrote (settings, logs, histories),
-in the server's log, and in no process's argv while they ran.
+history, and the window exports it (File > Export: a child process that opens the shared
+history itself, the password handed over on its stdin); afterwards the canary must appear in no
+file either wrote (settings, logs, histories, the export), in the server's log, in no process's
+argv while they ran, and not in the export child's argv or environment.
 """
 
 from __future__ import annotations
