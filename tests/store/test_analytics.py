@@ -27,7 +27,7 @@ from desktop_app.domain.analytics import (
 )
 from desktop_app.domain.phone import region_of_prefix
 from desktop_app.domain.reports import BREAKDOWNS, breakdown
-from desktop_app.store import analytics
+from desktop_app.store import analytics, pg_schema
 from desktop_app.store.analytics import data_range, run_analytics
 from desktop_app.store.history import HistoryStore
 from tests.helpers.history import open_test_history
@@ -364,3 +364,26 @@ def test_data_range_and_an_empty_range(store: HistoryStore) -> None:
     empty = run_analytics(store, AnalyticsQuery(T0 - timedelta(days=9), T0 - timedelta(days=8)))
     assert empty.groups == () and empty.totals == Figures()
     assert empty.totals.conversion is None
+
+
+def test_a_shared_history_migrated_from_before_analytics_gets_the_same_figures(
+    pg_url: str, pg_password: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL step 3 on a history with rows: stored key columns and the rollup backfilled."""
+    with monkeypatch.context() as before:
+        before.setattr(pg_schema, "MIGRATIONS", pg_schema.MIGRATIONS[:2])
+        before.setattr(pg_schema, "SCHEMA_VERSION", 2)
+        old = HistoryStore(pg_url, password=pg_password)
+        old_rows = ROWS[:120]
+        try:
+            fill(old, old_rows)
+        finally:
+            old.close()
+    history = HistoryStore(pg_url, password=pg_password)
+    try:
+        since, until, tz = CASES["all time, London"]
+        for item in BREAKDOWNS:
+            query = AnalyticsQuery(since, until, by=item.name, tz=tz)
+            _assert_hand_computed(history, old_rows, query, tz)
+    finally:
+        history.close()
