@@ -2,10 +2,12 @@
 
 A throw-away cluster (``tests.helpers.postgres``: the distribution's ``initdb``/``pg_ctl``, as the
 ``postgres`` user when run as root) gets the app's schema through ``HistoryStore`` (migrations,
-``pg_trgm`` GIN index, NOTIFY trigger), then ``ROWS`` generated requests: the indexes are dropped,
-the rows written by one server-side ``INSERT ... SELECT generate_series`` (random numbers of four
-countries, 30 brands with a skewed spread, an md5 request id, weighted statuses and profiles,
-one request a few seconds apart), the indexes built again and the table analysed. Generated on
+``pg_trgm`` GIN index, NOTIFY trigger, analytics columns and rollup), then ``ROWS`` generated
+requests and one audit action each: the indexes and triggers are dropped, the rows written by
+server-side ``INSERT ... SELECT`` (random numbers of four countries, 30 brands with a skewed
+spread, an md5 request id, weighted statuses and profiles, 40 hosts, a fifth of them Verify v2
+with channels, one request three seconds apart over a year), the hourly rollup filled, the
+indexes built again and the database vacuumed and analysed. Generated on
 the server, because 10M rows through the client would take longer than everything measured.
 
 Figures (medians of interleaved rounds, through ``HistoryStore.recent`` so row mapping counts):
@@ -14,7 +16,10 @@ Figures (medians of interleaved rounds, through ``HistoryStore.recent`` so row m
 * substring filters: part of a number, part of a request id, a common brand ("Acme"), a term
   found nowhere (the trigram index answers it: no scan);
 * NOTIFY latency: from just before ``add_request`` on one store to the notification on another
-  connection's listener thread (``HistoryStore.listen``), p50 and p99 of ``NOTIFY_ROUNDS``.
+  connection's listener thread (``HistoryStore.listen``), p50 and p99 of ``NOTIFY_ROUNDS``;
+* export and analytics (``_pg_reports``): the newest ``EXPORT_ROWS`` rows exported by the
+  window's child process (rows/s, the child's peak memory), and every analytics breakdown over
+  all time and the last 30 days.
 
 Baseline: the same calls on the SQLite history of ``history_scale`` (1,000,000 rows, the largest
 kept; ``_history_gen``), interleaved with the PostgreSQL rounds. ``--quick``: 200,000 rows in
@@ -32,23 +37,27 @@ from typing import Any, Final
 
 from benchmarks import register, result
 from benchmarks._history_gen import history_file
+from benchmarks._pg_reports import analytics_figures, export_figures, rollup_against_scan
 
 NAME = "pg_history"
 ROWS: Final = 10_000_000
 ROUNDS: Final = 7
 NOTIFY_ROUNDS: Final = 300
+#: The export figures' rows: the newest million of each history (a full 10M export is minutes).
+EXPORT_ROWS: Final = 1_000_000
 TARGETS_MS: Final = {"first_page": 100.0, "substring": 200.0, "notify_p99": 200.0}
 _FILTERS: Final = {"number": "7700 90", "request_id": "3f2a9c", "brand": "Acme",
                    "nowhere": "zzqzzq"}  # fmt: skip
 
 _FILL: Final = """
-INSERT INTO requests (profile, operator, api_version, kind, number, brand, workflow_id,
+INSERT INTO requests (profile, operator, host, api_version, kind, number, brand, workflow_id,
     code_length, pin_expiry, next_event_wait, request_id, status, created_at, updated_at,
-    finalized_at, price, currency, checks_count)
+    finalized_at, price, currency, checks_count, channels)
 SELECT
     (ARRAY['Sandbox','Production','Production','Staging'])[1 + (mod(i, 4))],
     (ARRAY['ann','bob','chen','dana','emil','fatima','gus','hiro'])[1 + (mod(i, 8))],
-    'v1', 'start',
+    'desk-' || lpad(mod(i * 13, 40)::text, 2, '0'),
+    CASE WHEN mod(i, 5) = 0 THEN 'v2' ELSE 'v1' END, 'start',
     (ARRAY['447','1415','4915','336'])[1 + mod(i * 7, 4)]
         || lpad((mod(i::bigint * 2654435761, 1000000000))::text, 9, '0'),
     (ARRAY['Acme','Globex','Initech','Umbrella','Hooli','Stark Pay','Wayne Bank','Tyrell',
@@ -61,40 +70,62 @@ SELECT
     CASE WHEN mod(i, 100) < 71 THEN 'SUCCESS' WHEN mod(i, 100) < 83 THEN 'EXPIRED'
          WHEN mod(i, 100) < 90 THEN 'FAILED' WHEN mod(i, 100) < 95 THEN 'CANCELLED'
          WHEN mod(i, 100) < 97 THEN 'OUTCOME UNKNOWN' ELSE 'REFUSED' END,
-    %(start)s + i::bigint * 3000000, %(start)s + i::bigint * 3000000 + 60000000,
-    %(start)s + i::bigint * 3000000 + 60000000, '0.05000000', 'EUR', mod(i, 4)
+    %(start)s + i::bigint * 3000000,
+    %(start)s + i::bigint * 3000000 + (5 + mod(i * 37, 290)) * 1000000::bigint,
+    %(start)s + i::bigint * 3000000 + (5 + mod(i * 37, 290)) * 1000000::bigint,
+    (ARRAY['0.05000000','0.0467','0.1'])[1 + mod(i, 3)], 'EUR', mod(i, 4),
+    CASE WHEN mod(i, 5) = 0 THEN (ARRAY['sms','sms,voice','whatsapp'])[1 + mod(i / 5, 3)]
+         ELSE '' END
 FROM generate_series(1, %(rows)s) AS i
 """
+#: The audit trail: one start per request, by its operator on its host.
+_ACTIONS: Final = """
+INSERT INTO actions (history_id, request_id, kind, outcome, profile, operator, host, acted_at)
+SELECT id, request_id, 'start', 'ok', profile, operator, host, created_at FROM requests
+"""
+_SPACING_US: Final = 3_000_000
 
 
 def _fill(server: Any, dbname: str, rows: int) -> dict[str, float]:
-    """Load ``rows`` requests with the indexes dropped, then rebuild and analyse."""
+    """Load ``rows`` requests and their actions with the indexes dropped, then rebuild them."""
     import psycopg
 
-    from desktop_app.store import pg_schema
+    from desktop_app.store import _ddl, pg_schema
 
     steps = [statement for step in pg_schema.MIGRATIONS for statement in step]
-    indexes = [s for s in steps if s.startswith("CREATE INDEX ix_requests")]
+    indexes = [s for s in steps if s.startswith(("CREATE INDEX ix_requests",
+                                                 "CREATE INDEX ix_analytics",
+                                                 "CREATE INDEX ix_actions"))]  # fmt: skip
     timings: dict[str, float] = {}
     with psycopg.connect(server.admin_dsn(dbname), autocommit=True) as conn:
         for statement in indexes:
             conn.execute(f"DROP INDEX {statement.split()[2]}".encode())
-        conn.execute(b"ALTER TABLE requests DISABLE TRIGGER requests_notify")
+        conn.execute(b"ALTER TABLE actions DROP CONSTRAINT actions_uuid_key")
+        conn.execute(b"ALTER TABLE requests DISABLE TRIGGER USER")  # NOTIFY and the rollup
         conn.execute(b"SET maintenance_work_mem = '1GB'")
         started = time.perf_counter()
-        start_us = int(time.time() * 1_000_000) - rows * 3_000_000
+        start_us = int(time.time() * 1_000_000) - rows * _SPACING_US
         conn.execute(_FILL.encode(), {"start": start_us, "rows": rows})
         timings["insert_s"] = round(time.perf_counter() - started, 1)
         started = time.perf_counter()
+        conn.execute(_ACTIONS.encode())
+        timings["actions_s"] = round(time.perf_counter() - started, 1)
+        started = time.perf_counter()
+        conn.execute(b"TRUNCATE analytics_hours")
+        conn.execute(_ddl.ANALYTICS_BACKFILL.encode())
+        timings["rollup_s"] = round(time.perf_counter() - started, 1)
+        started = time.perf_counter()
         for statement in indexes:
             conn.execute(statement.encode())
+        conn.execute(b"ALTER TABLE actions ADD CONSTRAINT actions_uuid_key UNIQUE (uuid)")
         timings["indexes_s"] = round(time.perf_counter() - started, 1)
-        conn.execute(b"ALTER TABLE requests ENABLE TRIGGER requests_notify")
+        conn.execute(b"ALTER TABLE requests ENABLE TRIGGER USER")
         started = time.perf_counter()
-        conn.execute(b"VACUUM ANALYZE requests")
+        conn.execute(b"VACUUM ANALYZE")
         timings["analyze_s"] = round(time.perf_counter() - started, 1)
         size = conn.execute(b"SELECT pg_database_size(current_database())").fetchone()
         timings["database_mb"] = round(int(size[0] if size else 0) / 2**20, 1)
+        timings["start_us"] = start_us
     return timings
 
 
@@ -136,11 +167,14 @@ def _p99(values: list[float]) -> float:
 def run(quick: bool) -> dict[str, Any]:
     """Shared history on PostgreSQL at 10M rows: first page, substring filters, NOTIFY latency."""
     from desktop_app.domain.history_query import RecentQuery
+    from desktop_app.domain.reports import HistoryFilter
+    from desktop_app.store._connection import from_micros
     from desktop_app.store.history import HistoryStore
     from tests.helpers.postgres import start_server
 
     rows = 200_000 if quick else ROWS
     rounds = 3 if quick else ROUNDS
+    export_rows = 100_000 if quick else EXPORT_ROWS
     load_before = os.getloadavg()
     sqlite_path, sqlite_gen = history_file(100_000 if quick else 1_000_000)
     server = start_server()
@@ -164,6 +198,13 @@ def run(quick: bool) -> dict[str, Any]:
                         took = _ms(lambda c=call, s=store: c(s))  # type: ignore[misc]
                         samples.setdefault(f"{side}_{key}", []).append(took)
             notify = _notify_latencies(pg, 30 if quick else NOTIFY_ROUNDS)
+            analytics = analytics_figures({"pg": pg, "sqlite": lite}, 1 if quick else 3)
+            rollup = rollup_against_scan(pg)
+            newest = int(fill["start_us"]) + (rows - export_rows) * _SPACING_US
+            exports = {
+                "pg": export_figures(pg, url, HistoryFilter(since=from_micros(newest))),
+                "sqlite": export_figures(lite, str(sqlite_path), HistoryFilter()),
+            }
         finally:
             pg.close()
             lite.close()
@@ -188,7 +229,8 @@ def run(quick: bool) -> dict[str, Any]:
         met=all(met.values()),
         details={
             "rows": rows, "fill": fill, "sqlite": sqlite_gen, "median_ms": med,
-            "notify_ms": notify_ms, "met": met, "load_before": load_before,
+            "notify_ms": notify_ms, "met": met, "analytics_ms": analytics,
+            "rollup_against_scan": rollup, "export": exports, "load_before": load_before,
             "load_after": os.getloadavg(),
         },
     )

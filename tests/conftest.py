@@ -26,4 +26,5 @@ pytest_plugins = [
     "tests.helpers.sandbox",
     "tests.helpers.secret_service",
     "tests.helpers.postgres",
+    "tests.helpers.report_rows",
 ]

@@ -75,7 +75,8 @@ class ReportsService(QObject):
         runner: The reports runner (never the history page's or the network's).
         history: The open store, or None when there is none (every task then fails with
             ``StoreError``).
-        history_path: The store's file. When given, exports run in a child process
+        history_path: The store's file. When given, or when the store is a shared history on
+            PostgreSQL (the child opens the same URL), exports run in a child process
             (:mod:`desktop_app.usecases.export_process`: the window's GIL stays free);
             otherwise on the runner's thread.
         parent: The Qt parent.
@@ -125,12 +126,14 @@ class ReportsService(QObject):
         if history is None:
             job.task = self._runner.rejected(_no_history(), name="reports.export")
             return job
-        db = self._history_path
+        shared = history.shared_source()
+        db: Path | str | None = self._history_path if shared is None else shared[0]
+        password = None if shared is None else shared[1]
         if db is not None:
             job.task = self._runner.submit(
                 lambda: _batch(lambda: export_in_child(
                     db, flt, path, fmt, mask=mask, progress=job._report,
-                    cancelled=lambda: job.stopping, actions=actions,
+                    cancelled=lambda: job.stopping, actions=actions, password=password,
                 )),
                 name="reports.export",
             )  # fmt: skip

@@ -1,9 +1,9 @@
-"""The read hook the report modules (``export``, ``analytics``) run their SQL through."""
+"""The hooks the report modules (``export``, ``analytics``, ``pg_copy``) run their SQL through."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
 
 from desktop_app.store.backend import SqlConnection
 from desktop_app.store.history import HistoryStore
@@ -24,3 +24,19 @@ def read(history: HistoryStore, fn: Callable[[SqlConnection], T]) -> T:
 def write(history: HistoryStore, fn: Callable[[SqlConnection], T]) -> T:
     """Run ``fn(connection)`` in one committed write transaction of the store (see ``read``)."""
     return history._db.write(fn)
+
+
+def stream(
+    history: HistoryStore, sql: str, args: Sequence[object], size: int
+) -> Iterator[list[tuple[Any, ...]]]:
+    """The rows of one query, ``size`` at a time, from a PostgreSQL server-side cursor.
+
+    Raises:
+        TypeError: The history is not on PostgreSQL (SQLite's reports page by keyset).
+    """
+    from desktop_app.store.pg_database import PgDatabase
+
+    db = history._db
+    if not isinstance(db, PgDatabase):
+        raise TypeError("only a PostgreSQL history streams from a server-side cursor")
+    return db.stream(sql, args, size=size)

@@ -4,7 +4,8 @@ A page of figures (totals plus one group per day, country, channel...) needs, pe
 count per status and price (so outcomes, conversion and exact cost) and the histogram of whole
 seconds to verify (so the median). Neither needs a row in Python; which SQL answers them
 depends on the question, so that a page over the whole history (a million rows) does not sort
-a million rows (schema version 5 keeps what the fast paths read; see ``store/schema.py``):
+a million rows (schema version 5 keeps what the fast paths read; see ``store/schema.py``;
+PostgreSQL's version 3 keeps the same, ``store/pg_schema.py``):
 
 * **day / hour** (``_timeline``): the counts come from ``analytics_hours`` (requests per UTC
   hour, profile, status and price, kept by triggers): a local day or hour is a union of UTC
@@ -14,7 +15,8 @@ a million rows (schema version 5 keeps what the fast paths read; see ``store/sch
   general path;
 * **country, channel, API, profile, operator** over most of the history (``_by_index``): the
   breakdown's covering index is already in ``GROUP BY`` order, so SQLite groups while walking
-  it (no sort) and checks the range and profile from the index;
+  it (no sort) and checks the range and profile from the index (PostgreSQL takes the same
+  query and chooses its own plan: no index hints there, and it groups by hashing);
 * **anything else** (a short range, a column without such an index): the general path, one
   aggregate over the ``(created_at, id)`` index range, run a day at a time for the day and hour
   breakdowns (``_spans``)::
@@ -59,7 +61,7 @@ from desktop_app.domain.phone import region_of_prefix
 from desktop_app.domain.reports import Breakdown, breakdown
 from desktop_app.store._connection import to_micros
 from desktop_app.store._reports import read
-from desktop_app.store.backend import SqlConnection
+from desktop_app.store.backend import Dialect, SqlConnection
 from desktop_app.store.history import HistoryStore
 
 __all__ = ["data_range", "run_analytics"]
@@ -80,12 +82,27 @@ _INDEX_SHARE: Final = 0.25
 _EPOCH_LOCAL: Final = datetime(1970, 1, 1)
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _SPAN_US: Final = 86_400_000_000
+#: Opens the one snapshot every query of a page reads (PostgreSQL's reads are autocommit, each
+#: statement its own snapshot otherwise).
+_BEGIN: Final[dict[Dialect, str]] = {
+    "sqlite": "BEGIN", "postgresql": "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+}  # fmt: skip
 
 #: ``(group key, status, currency, price, requests)`` and ``(group key, seconds, requests)``.
 CountRow = tuple[Any, str, str, str | None, int]
 SecondsRow = tuple[Any, int, int]
 #: ``(from micros, UTC offset seconds)`` pairs, see ``utc_offset_changes``.
 Offsets = tuple[tuple[int, int], ...]
+
+
+def _dialect(conn: SqlConnection) -> Dialect:
+    """The connection's SQL dialect (``PgConnection`` says; a ``sqlite3`` one does not)."""
+    return "postgresql" if getattr(conn, "dialect", "sqlite") == "postgresql" else "sqlite"
+
+
+def _indexed_by(conn: SqlConnection, index: str) -> str:
+    """SQLite's index hint; PostgreSQL's planner has none and picks from its statistics."""
+    return f" INDEXED BY {index}" if _dialect(conn) == "sqlite" else ""
 
 
 def _offset_sql(utc_offsets: tuple[tuple[int, int], ...], moment: str = "created_at") -> str:
@@ -176,7 +193,8 @@ def _fold(
             tallies[raw] = tally
         return tally
 
-    for raw, status, currency, price, n in counts:
+    for raw, status, currency, price, count in counts:
+        n = int(count)  # PostgreSQL's sum() of the rollup's counts is a numeric
         tally_of(raw).add(status, currency, price, n)
         totals.add(status, currency, price, n)
     total_seconds = totals.seconds
@@ -214,14 +232,17 @@ def _where(query: AnalyticsQuery, *, bounds: bool = True) -> tuple[str, list[obj
     return where, args
 
 
-def _spans(first: int, last: int, item: Breakdown) -> list[tuple[int, int]]:
+def _spans(
+    first: int, last: int, item: Breakdown, *, sorting: bool = True
+) -> list[tuple[int, int]]:
     """``[first, last]`` cut into day-long spans for the time breakdowns, else whole.
 
     SQLite groups by sorting every input row; sorting a day's rows at a time keeps each sort
     small and in memory (several times faster over a year of history). The spans need not
-    follow the buckets: ``_fold`` merges rows of one key from different spans.
+    follow the buckets: ``_fold`` merges rows of one key from different spans. PostgreSQL
+    groups by hashing (``sorting`` False): one span.
     """
-    if not item.timeline:
+    if not item.timeline or not sorting:
         return [(first, last + 1)]
     return [(start, min(start + _SPAN_US, last + 1)) for start in range(first, last + 1, _SPAN_US)]
 
@@ -269,7 +290,7 @@ def _timeline(
         index, select, group = "ix_analytics_seconds", "{k}, verify_seconds", "1, 2"
     rows = conn.execute(
         f"SELECT {select.format(k=_bucket_sql(item, offsets))}, count(*)"
-        f" FROM requests INDEXED BY {index}"
+        f" FROM requests{_indexed_by(conn, index)}"
         f" WHERE created_at >= ? AND created_at < ? AND verify_seconds IS NOT NULL{profile}"
         f" GROUP BY {group}",
         [since, until, *profile_args],
@@ -286,7 +307,7 @@ def _by_index(
     where, args = _where(query)
     rows = conn.execute(
         f"SELECT {column}, status, currency, price, verify_seconds, count(*)"
-        f" FROM requests INDEXED BY {index} WHERE {where} GROUP BY 1, 2, 3, 4, 5",
+        f" FROM requests{_indexed_by(conn, index)} WHERE {where} GROUP BY 1, 2, 3, 4, 5",
         args,
     ).fetchall()
     return _split(rows)
@@ -304,12 +325,12 @@ def _general(
     index = "ix_requests_profile" if query.profile is not None else "ix_requests_created"
     sql = (
         f"SELECT {key} AS k, status, currency, price, verify_seconds, count(*)"
-        f" FROM requests INDEXED BY {index}"
+        f" FROM requests{_indexed_by(conn, index)}"
         f" WHERE created_at >= ? AND created_at < ?{span_where}"
         " GROUP BY 1, 2, 3, 4, 5"
     )
     rows: list[Any] = []
-    for start, end in _spans(first, last, item):
+    for start, end in _spans(first, last, item, sorting=_dialect(conn) == "sqlite"):
         rows += conn.execute(sql, [start, end, *span_args]).fetchall()
     return _split(rows)
 
@@ -318,7 +339,7 @@ def _aggregate(
     conn: SqlConnection, item: Breakdown, query: AnalyticsQuery
 ) -> tuple[list[CountRow], list[SecondsRow]]:
     where, args = _where(query)
-    conn.execute("BEGIN")  # one snapshot for the bounds and every query
+    conn.execute(_BEGIN[_dialect(conn)])  # one snapshot for the bounds and every query
     try:
         first, last = conn.execute(
             f"SELECT min(created_at), max(created_at) FROM requests WHERE {where}", args

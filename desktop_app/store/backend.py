@@ -109,3 +109,13 @@ def shared_writes(db: HistoryDatabase, outbox: Path | None) -> SharedWrites:
 
     assert isinstance(db, PgDatabase)
     return SharedWrites(db, None if outbox is None else Outbox(outbox))
+
+
+def shared_source(db: HistoryDatabase) -> tuple[str, str | None] | None:
+    """A PostgreSQL history's URL and password, for a child process to open it; else None."""
+    if db.dialect != "postgresql":
+        return None
+    from desktop_app.store.pg_database import PgDatabase
+
+    assert isinstance(db, PgDatabase)
+    return str(db.target), db.password

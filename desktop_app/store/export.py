@@ -12,6 +12,11 @@ skipped; rows started after the export began are newer than its first page and a
 The text filter is the Recent requests one (number, request id or brand; a typed phone number
 as its digits), matched with ``LIKE`` while walking the index: a full export visits every row
 anyway, which the trigram index cannot make cheaper.
+
+On PostgreSQL the rows come from one query through a server-side (named) cursor instead
+(``PgDatabase.stream``): the server holds the result and sends a page per fetch, so memory
+still holds one page, and the whole export reads one snapshot. The text filter there is the
+shared history's own (``ILIKE`` on the trigram expression, as Recent requests filters).
 """
 
 from __future__ import annotations
@@ -25,8 +30,8 @@ from desktop_app.domain.models import HistoryEntry
 from desktop_app.domain.reports import HistoryFilter
 from desktop_app.store._audit import ACTION_COLUMNS, action_entry
 from desktop_app.store._connection import to_micros
-from desktop_app.store._reports import read
-from desktop_app.store._sql import REQUEST_COLUMNS, entry, like_clause, search_text
+from desktop_app.store._reports import read, stream
+from desktop_app.store._sql import REQUEST_COLUMNS, entry, like_clause, search_text, trigram_clause
 from desktop_app.store.backend import SqlConnection
 from desktop_app.store.history import HistoryStore
 
@@ -39,7 +44,7 @@ _ORDER: Final = "ORDER BY created_at DESC, id DESC"
 _GIL_CHUNK: Final = 32
 
 
-def _filter_sql(flt: HistoryFilter) -> tuple[list[str], list[object]]:
+def _filter_sql(flt: HistoryFilter, dialect: str = "sqlite") -> tuple[list[str], list[object]]:
     where: list[str] = []
     args: list[object] = []
     if flt.profile is not None:
@@ -56,7 +61,7 @@ def _filter_sql(flt: HistoryFilter) -> tuple[list[str], list[object]]:
         args.append(to_micros(flt.until))
     term = search_text(flt.text)
     if term:
-        sql, extra = like_clause(term)
+        sql, extra = trigram_clause(term) if dialect == "postgresql" else like_clause(term)
         where.append(sql)
         args.extend(extra)
     return where, args
@@ -68,7 +73,7 @@ def _fetch(sql: str, args: list[object]) -> Callable[[SqlConnection], list[Any]]
 
 def count_matching(history: HistoryStore, flt: HistoryFilter) -> int:
     """How many rows :func:`export_pages` will yield (for the progress bar)."""
-    where, args = _filter_sql(flt)
+    where, args = _filter_sql(flt, history.dialect)
     clause = f"WHERE {' AND '.join(where)}" if where else ""
     sql = f"SELECT count(*) FROM requests {clause}"
     return int(read(history, lambda conn: conn.execute(sql, args).fetchone()[0]))
@@ -91,6 +96,15 @@ def page_actions(history: HistoryStore, page: list[HistoryEntry]) -> list[Action
     return sorted(found, key=lambda a: rank[a.history_id or 0])  # stable: time order kept
 
 
+def _entries(rows: list[Any]) -> list[HistoryEntry]:
+    page: list[HistoryEntry] = []
+    for start in range(0, len(rows), _GIL_CHUNK):
+        if start:
+            time.sleep(0)  # hand the GIL over (see usecases.export): the GUI thread paints
+        page.extend(entry(row) for row in rows[start : start + _GIL_CHUNK])
+    return page
+
+
 def export_pages(
     history: HistoryStore, flt: HistoryFilter, *, page_size: int = PAGE_SIZE
 ) -> Iterator[list[HistoryEntry]]:
@@ -99,8 +113,13 @@ def export_pages(
     Raises:
         StoreError: The database cannot be read (or was closed between pages).
     """
-    where, args = _filter_sql(flt)
+    where, args = _filter_sql(flt, history.dialect)
     select = f"SELECT {REQUEST_COLUMNS} FROM requests"
+    if history.dialect == "postgresql":
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        for rows in stream(history, f"{select} {clause} {_ORDER}", args, page_size):
+            yield _entries(rows)
+        return
     keyset: tuple[int, int] | None = None
     while True:
         terms = list(where)
@@ -113,11 +132,7 @@ def export_pages(
         rows = read(history, _fetch(sql, page_args))
         if not rows:
             return
-        page: list[HistoryEntry] = []
-        for start in range(0, len(rows), _GIL_CHUNK):
-            if start:
-                time.sleep(0)  # hand the GIL over (see usecases.export): the GUI thread paints
-            page.extend(entry(row) for row in rows[start : start + _GIL_CHUNK])
+        page = _entries(rows)
         keyset = (to_micros(page[-1].created_at), page[-1].id)
         yield page
         if len(rows) < page_size:

@@ -46,7 +46,13 @@ from desktop_app.store._sql import (
     filters,
     new_row,
 )
-from desktop_app.store.backend import HistoryDatabase, SqlConnection, open_database, shared_writes
+from desktop_app.store.backend import (
+    HistoryDatabase,
+    SqlConnection,
+    open_database,
+    shared_source,
+    shared_writes,
+)
 
 if TYPE_CHECKING:
     from desktop_app.store.pg_listen import HistoryListener
@@ -145,6 +151,14 @@ class HistoryStore:
     def dialect(self) -> str:
         """``"sqlite"`` or ``"postgresql"``."""
         return self._db.dialect
+
+    def shared_source(self) -> tuple[str, str | None] | None:
+        """For a child process opening this same shared history: (URL, password), else None.
+
+        The URL holds no password; the caller hands the password over a pipe, never in argv
+        or the environment (docs/team.md).
+        """
+        return shared_source(self._db)
 
     def listen(
         self, on_change: Callable[[str], None], on_reachable: Callable[[bool], None]

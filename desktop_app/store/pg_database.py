@@ -202,6 +202,12 @@ class PgDatabase:
             migrate(conn)
 
     @property
+    def password(self) -> str | None:
+        """The password this pool logs in with (from the keyring), for a child process's own."""
+        value = self._kwargs.get("password")
+        return None if value is None else str(value)
+
+    @property
     def down(self) -> bool:
         """True since the server could not be reached (until :meth:`renew_pool`)."""
         return self._down
@@ -294,6 +300,35 @@ class PgDatabase:
                 if interrupt is not None and interrupt.fired:
                     raise QueryInterrupted("The history query was superseded.") from exc
                 raise StoreClosedError(_CLOSED) from exc
+
+    def stream(
+        self, sql: str, args: Sequence[object] = (), *, size: int
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """The rows of one query (the shared SQL), ``size`` at a time, from a server-side cursor.
+
+        A named cursor in one read-only transaction: the server keeps the result and hands
+        over one batch per fetch, so memory holds one batch whatever the query's size, and
+        every batch reads the same snapshot. The pooled connection is held until the generator
+        ends or is closed; :meth:`close` cancels it like a read.
+        """
+        query = translate(sql)
+        params = [_param(a) for a in args]
+        with self._borrowed():
+            raw = self._guard(self._pool.getconn)
+            conn = PgConnection(raw)
+            key = id(conn)
+            with self._state:
+                self._reading[key] = conn
+            try:
+                with raw.transaction(), raw.cursor(name="verify_desk_stream") as cursor:
+                    self._guard(lambda: raw.execute(b"SET TRANSACTION READ ONLY"))
+                    self._guard(lambda: cursor.execute(query, params))
+                    while rows := self._guard(lambda: cursor.fetchmany(size)):
+                        yield rows
+            finally:
+                with self._state:
+                    self._reading.pop(key, None)
+                self._pool.putconn(raw)
 
     def execute(self, sql: str, args: Sequence[object] = ()) -> tuple[int, int]:
         """Run one writing statement in its own transaction; return (rowcount, new row id)."""

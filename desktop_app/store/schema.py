@@ -19,6 +19,10 @@ filter combination has an index ending in ``(created_at, id)`` that SQLite walks
 and stops after ``LIMIT`` rows. Free-text search goes through an external-content FTS5
 trigram index over number, request id and brand (kept in step by triggers), which answers
 substring queries of three or more characters without a full scan.
+
+Tables, columns and the indexes both dialects share are described once in ``_ddl`` and
+rendered here (PostgreSQL's ``pg_schema`` renders the same); SQLite's own pieces (FTS5, its
+triggers, ``NOCASE``) are written out below.
 """
 
 from __future__ import annotations
@@ -27,55 +31,14 @@ import sqlite3
 from typing import Final
 
 from desktop_app.domain.errors import StoreError
+from desktop_app.store import _ddl as ddl
 
 #: Version 1: requests, calls, their indexes and the trigram search index.
 _V1: Final[tuple[str, ...]] = (
-    """
-    CREATE TABLE requests (
-        id                 INTEGER PRIMARY KEY,
-        profile            TEXT    NOT NULL,
-        operator           TEXT    NOT NULL,
-        api_version        TEXT    NOT NULL DEFAULT 'v1',
-        kind               TEXT    NOT NULL,
-        number             TEXT    NOT NULL,
-        brand              TEXT    NOT NULL,
-        workflow_id        INTEGER,
-        code_length        INTEGER,
-        pin_expiry         INTEGER,
-        next_event_wait    INTEGER,
-        request_id         TEXT,
-        status             TEXT    NOT NULL,
-        created_at         INTEGER NOT NULL,
-        updated_at         INTEGER NOT NULL,
-        finalized_at       INTEGER,
-        price              TEXT,
-        currency           TEXT    NOT NULL DEFAULT '',
-        checks_count       INTEGER NOT NULL DEFAULT 0,
-        last_check_outcome TEXT    NOT NULL DEFAULT '',
-        last_error         TEXT    NOT NULL DEFAULT ''
-    )
-    """,
-    "CREATE INDEX ix_requests_created ON requests (created_at, id)",
-    "CREATE INDEX ix_requests_status ON requests (status, created_at, id)",
-    "CREATE INDEX ix_requests_profile ON requests (profile, created_at, id)",
-    "CREATE INDEX ix_requests_profile_status ON requests (profile, status, created_at, id)",
-    "CREATE INDEX ix_requests_request_id ON requests (request_id)",
-    """
-    CREATE TABLE calls (
-        id          INTEGER PRIMARY KEY,
-        profile     TEXT    NOT NULL,
-        operator    TEXT    NOT NULL,
-        operation   TEXT    NOT NULL,
-        request_id  TEXT,
-        started_at  INTEGER NOT NULL,
-        finished_at INTEGER,
-        outcome     TEXT    NOT NULL,
-        api_status  TEXT    NOT NULL DEFAULT '',
-        error_text  TEXT    NOT NULL DEFAULT ''
-    )
-    """,
-    "CREATE INDEX ix_calls_request_id ON calls (request_id, started_at, id)",
-    "CREATE INDEX ix_calls_started ON calls (started_at, id)",
+    ddl.create_table("requests", ddl.REQUESTS_V1, "sqlite"),
+    *ddl.INDEXES_V1,
+    ddl.create_table("calls", ddl.CALLS, "sqlite"),
+    *ddl.CALL_INDEXES,
     """
     CREATE VIRTUAL TABLE requests_fts USING fts5 (
         number, request_id, brand,
@@ -106,9 +69,7 @@ _V1: Final[tuple[str, ...]] = (
 )
 
 #: Version 2: a Verify v2 request's channel list (``"sms,voice"``); empty for v1 rows.
-_V2: Final[tuple[str, ...]] = (
-    "ALTER TABLE requests ADD COLUMN channels TEXT NOT NULL DEFAULT ''",
-)
+_V2: Final[tuple[str, ...]] = ddl.add_columns("requests", ddl.REQUESTS_V2, "sqlite")
 
 #: Version 3: the Messages API. A message is a ``requests`` row like a verification
 #: (``api_version`` ``"messages"``, ``kind`` ``"message"`` or ``"code"``, ``request_id`` the
@@ -123,49 +84,11 @@ _V2: Final[tuple[str, ...]] = (
 #: message: a salted hash and its expiry, never the code; at most one live code per profile and
 #: number.
 _V3: Final[tuple[str, ...]] = (
-    "ALTER TABLE requests ADD COLUMN message_type TEXT NOT NULL DEFAULT ''",
-    "ALTER TABLE requests ADD COLUMN client_ref TEXT NOT NULL DEFAULT ''",
-    "ALTER TABLE requests ADD COLUMN delivery_status TEXT NOT NULL DEFAULT ''",
-    "ALTER TABLE requests ADD COLUMN delivery_leg INTEGER NOT NULL DEFAULT 0",
-    "ALTER TABLE requests ADD COLUMN delivery_tracked INTEGER NOT NULL DEFAULT 0",
-    "ALTER TABLE requests ADD COLUMN error_code INTEGER",
-    "ALTER TABLE requests ADD COLUMN error_title TEXT NOT NULL DEFAULT ''",
-    """
-    CREATE TABLE message_events (
-        id           INTEGER PRIMARY KEY,
-        message_uuid TEXT    NOT NULL,
-        leg          INTEGER NOT NULL,
-        channel      TEXT    NOT NULL,
-        status       TEXT    NOT NULL,
-        occurred_at  INTEGER NOT NULL,
-        received_at  INTEGER NOT NULL,
-        error_code   INTEGER,
-        error_title  TEXT    NOT NULL DEFAULT '',
-        price        TEXT,
-        currency     TEXT    NOT NULL DEFAULT '',
-        applied      INTEGER NOT NULL DEFAULT 1
-    )
-    """,
-    "CREATE UNIQUE INDEX ix_message_events_once ON message_events (message_uuid, leg, status)",
-    "CREATE INDEX ix_message_events_received ON message_events (received_at, id)",
-    """
-    CREATE TABLE message_codes (
-        id           INTEGER PRIMARY KEY,
-        profile      TEXT    NOT NULL,
-        number       TEXT    NOT NULL,
-        history_id   INTEGER,
-        message_uuid TEXT,
-        salt         BLOB    NOT NULL,
-        digest       BLOB    NOT NULL,
-        created_at   INTEGER NOT NULL,
-        expires_at   INTEGER NOT NULL,
-        wrong_codes  INTEGER NOT NULL DEFAULT 0,
-        ended        TEXT    NOT NULL DEFAULT ''
-    )
-    """,
-    "CREATE UNIQUE INDEX ix_message_codes_live ON message_codes (profile, number) WHERE ended = ''",
-    "CREATE UNIQUE INDEX ix_message_codes_uuid ON message_codes (message_uuid)",
-    "CREATE INDEX ix_message_codes_created ON message_codes (created_at, id)",
+    *ddl.add_columns("requests", ddl.REQUESTS_V3, "sqlite"),
+    ddl.create_table("message_events", ddl.MESSAGE_EVENTS, "sqlite"),
+    *ddl.MESSAGE_EVENT_INDEXES,
+    ddl.create_table("message_codes", ddl.MESSAGE_CODES, "sqlite"),
+    *ddl.MESSAGE_CODE_INDEXES,
 )
 
 #: Version 4: the audit trail. ``requests.host`` is the computer a request was started on
@@ -179,25 +102,11 @@ _V3: Final[tuple[str, ...]] = (
 #: the API's text. The NOCASE indexes answer the history filter's "user or host starts with"
 #: without a scan.
 _V4: Final[tuple[str, ...]] = (
-    "ALTER TABLE requests ADD COLUMN host TEXT NOT NULL DEFAULT ''",
+    *ddl.add_columns("requests", ddl.REQUESTS_V4, "sqlite"),
     "CREATE INDEX ix_requests_operator ON requests (operator COLLATE NOCASE, created_at, id)",
     "CREATE INDEX ix_requests_host ON requests (host COLLATE NOCASE, created_at, id)",
-    """
-    CREATE TABLE actions (
-        id         INTEGER PRIMARY KEY,
-        history_id INTEGER,
-        request_id TEXT,
-        kind       TEXT    NOT NULL,
-        outcome    TEXT    NOT NULL,
-        profile    TEXT    NOT NULL,
-        operator   TEXT    NOT NULL,
-        host       TEXT    NOT NULL,
-        acted_at   INTEGER NOT NULL
-    )
-    """,
-    "CREATE INDEX ix_actions_history ON actions (history_id, acted_at, id)",
-    "CREATE INDEX ix_actions_request ON actions (request_id, acted_at, id)",
-    "CREATE INDEX ix_actions_acted ON actions (acted_at, id)",
+    ddl.create_table("actions", ddl.ACTIONS, "sqlite"),
+    *ddl.ACTION_INDEXES,
 )
 
 #: Version 5 (analytics): what the analytics page groups by, kept ready so that a page over the
@@ -214,55 +123,10 @@ _V4: Final[tuple[str, ...]] = (
 #: triggers: local days and hours of any time zone whose offsets are whole hours are unions of
 #: UTC hours, so a year by day or by hour is a hundred thousand of its rows, not a million.
 _V5: Final[tuple[str, ...]] = (
-    """
-    ALTER TABLE requests ADD COLUMN verify_seconds INTEGER GENERATED ALWAYS AS (
-        CASE WHEN status = 'SUCCESS' AND finalized_at IS NOT NULL
-        THEN max(0, finalized_at - created_at) / 1000000 END
-    ) VIRTUAL
-    """,
-    """
-    ALTER TABLE requests ADD COLUMN country_prefix TEXT GENERATED ALWAYS AS (
-        CASE WHEN substr(number, 1, 1) = '1' THEN substr(number, 1, 4)
-        ELSE substr(number, 1, 3) END
-    ) VIRTUAL
-    """,
-    """
-    ALTER TABLE requests ADD COLUMN channel_key TEXT GENERATED ALWAYS AS (
-        CASE WHEN api_version = 'v2' THEN 'v2:' || channels
-        ELSE 'v1:' || coalesce(workflow_id, 1) END
-    ) VIRTUAL
-    """,
-    "CREATE INDEX ix_analytics_seconds ON requests (created_at, verify_seconds, profile)"
-    " WHERE verify_seconds IS NOT NULL",
-    "CREATE INDEX ix_analytics_seconds_by_value"
-    " ON requests (verify_seconds, created_at, profile) WHERE verify_seconds IS NOT NULL",
-    *(
-        f"CREATE INDEX ix_analytics_{name} ON requests"
-        f" ({column}, status, currency, price, verify_seconds, created_at{tail})"
-        for name, column, tail in (
-            ("country", "country_prefix", ", profile"),
-            ("channel", "channel_key", ", profile"),
-            ("api", "api_version", ", profile"),
-            ("operator", "operator", ", profile"),
-            ("profile", "profile", ""),
-        )
-    ),
-    """
-    CREATE TABLE analytics_hours (
-        hour     INTEGER NOT NULL,
-        profile  TEXT    NOT NULL,
-        status   TEXT    NOT NULL,
-        currency TEXT    NOT NULL,
-        price    TEXT    NOT NULL,
-        requests INTEGER NOT NULL,
-        PRIMARY KEY (hour, profile, status, currency, price)
-    ) WITHOUT ROWID
-    """,
-    """
-    INSERT INTO analytics_hours
-    SELECT created_at / 3600000000, profile, status, currency, coalesce(price, ''), count(*)
-    FROM requests GROUP BY 1, 2, 3, 4, 5
-    """,
+    *ddl.analytics_columns("sqlite"),
+    *ddl.ANALYTICS_INDEXES,
+    ddl.create_analytics_hours("sqlite"),
+    ddl.ANALYTICS_BACKFILL,
     """
     CREATE TRIGGER analytics_hours_insert AFTER INSERT ON requests BEGIN
         INSERT INTO analytics_hours VALUES (new.created_at / 3600000000, new.profile,

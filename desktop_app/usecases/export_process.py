@@ -7,8 +7,10 @@ window stalls for tens of milliseconds (docs/benchmarks.md, "Export"). In a chil
 export has its own interpreter; the window's worker thread only waits on the child's output,
 with the GIL released.
 
-Protocol: the parent writes one JSON object (database, filter, target, format, mask, actions) to
-the child's stdin; the child (``python -m desktop_app.usecases.export_process``) runs
+Protocol: the parent writes one JSON object (database, filter, target, format, mask, actions
+and, for a shared history on PostgreSQL, its password: the pipe is the only way it travels,
+never argv or the environment) to the child's stdin; the child
+(``python -m desktop_app.usecases.export_process``) runs
 :func:`desktop_app.usecases.export.export_history` and writes one JSON line per progress step
 (``{"done": n, "total": m}``), then ``{"rows": n, "actions": k}`` or ``{"error": text, "kind":
 "file" | "store"}``. Cancelling terminates the child; the parent removes its partial files.
@@ -71,7 +73,7 @@ def _decode_filter(data: dict[str, Any]) -> HistoryFilter:
 
 
 def export_in_child(
-    db: Path,
+    db: Path | str,
     flt: HistoryFilter,
     path: Path,
     fmt: ExportFormat,
@@ -80,8 +82,12 @@ def export_in_child(
     progress: Callable[[ExportProgress], object],
     cancelled: Callable[[], bool],
     actions: bool = False,
+    password: str | None = None,
 ) -> ExportSummary:
     """Run the export in a child process; returns when it ended (call on a worker thread).
+
+    ``db`` is the SQLite file or a shared history's URL; ``password`` (a shared history's, from
+    the keyring) goes to the child on its stdin, never in its argv or environment.
 
     Raises:
         ExportCancelled: ``cancelled()`` became true (the child is terminated, no file left).
@@ -92,7 +98,8 @@ def export_in_child(
     from desktop_app.usecases.export import ExportCancelled
 
     request = {"db": str(db), "filter": _encode_filter(flt), "path": str(path),
-               "format": fmt.value, "mask": mask, "actions": actions}  # fmt: skip
+               "format": fmt.value, "mask": mask, "actions": actions,
+               "password": password}  # fmt: skip
     child = subprocess.Popen(
         [sys.executable, "-m", "desktop_app.usecases.export_process"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -207,7 +214,7 @@ def main() -> int:
         out.flush()
 
     try:
-        history = HistoryStore(request["db"])
+        history = HistoryStore(request["db"], password=request.get("password"))
         try:
             summary = export_history(
                 history, _decode_filter(request["filter"]), Path(request["path"]),

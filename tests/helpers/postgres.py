@@ -218,4 +218,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     where = Path(str(metafunc.definition.path)).relative_to(metafunc.config.rootpath).as_posix()
     sqlite_only = metafunc.definition.get_closest_marker("sqlite_only") is not None
     if where.startswith(BOTH_BACKENDS) and not sqlite_only:
-        metafunc.parametrize("history_backend", ["sqlite", "postgresql"])
+        # Module scope: a module's own module-scoped store (tests/store/test_analytics.py) can
+        # follow the backend too.
+        metafunc.parametrize("history_backend", ["sqlite", "postgresql"], scope="module")

@@ -1,15 +1,18 @@
-"""Analytics: every figure of every breakdown equals a hand computation over the same rows."""
+"""Analytics: every figure of every breakdown equals a hand computation over the same rows.
+
+On both backends (``history_backend``): SQLite's schema version 5 and PostgreSQL's version 3
+keep the same key columns, indexes and hourly rollup, and the same queries read them.
+"""
 
 from __future__ import annotations
 
 import itertools
-import sqlite3
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,10 +27,11 @@ from desktop_app.domain.analytics import (
 )
 from desktop_app.domain.phone import region_of_prefix
 from desktop_app.domain.reports import BREAKDOWNS, breakdown
-from desktop_app.store import analytics
+from desktop_app.store import analytics, pg_schema
 from desktop_app.store.analytics import data_range, run_analytics
 from desktop_app.store.history import HistoryStore
-from tests.helpers.report_rows import T0, Row, make_history, micros
+from tests.helpers.history import open_test_history
+from tests.helpers.report_rows import T0, Row, execute_all, fill, micros
 
 # Valid numbers whose region is their calling code's main region (or, for +1, their area's).
 NUMBERS = (
@@ -92,9 +96,14 @@ ROWS = _generated_rows()
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> HistoryStore:
-    path = make_history(tmp_path_factory.mktemp("analytics") / "h.sqlite3", ROWS)
-    return HistoryStore(path)
+def store(
+    request: pytest.FixtureRequest, history_backend: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[HistoryStore]:
+    """The generated rows on the module's backend (SQLite, then PostgreSQL)."""
+    path = tmp_path_factory.mktemp("analytics") / "h.sqlite3"
+    history = fill(open_test_history(request, history_backend, path), ROWS)
+    yield history
+    history.close()
 
 
 def _region(number: str) -> str:
@@ -235,51 +244,50 @@ def test_every_figure_equals_the_hand_computation(
     assert used == [_expected_path(case, by)]
 
 
-def test_the_hourly_counts_follow_updates_and_deletes(tmp_path: Path) -> None:
+def test_the_hourly_counts_follow_updates_and_deletes(
+    report_history: Callable[[list[Row]], HistoryStore],
+) -> None:
     """``analytics_hours`` is kept by triggers: every kind of change lands in the figures."""
-    path = make_history(tmp_path / "changed.sqlite3", ROWS)
+    history = report_history(ROWS)
     rows = {i + 1: row for i, row in enumerate(ROWS)}
-    conn = sqlite3.connect(path)
-    with conn:
-        for row_id in range(1, 241, 7):  # outcome, price and finish change (the refresher)
-            conn.execute(
-                "UPDATE requests SET status = 'SUCCESS', price = '0.3', currency = 'GBP',"
-                " finalized_at = created_at + 61500000 WHERE id = ?", (row_id,),
-            )  # fmt: skip
-            old = rows[row_id]
-            rows[row_id] = replace(
-                old, status="SUCCESS", price=Decimal("0.3"), currency="GBP",
-                finalized_at=old.created_at + timedelta(seconds=61.5),
-            )  # fmt: skip
-        for row_id in range(2, 241, 11):  # moved to another profile and another hour
-            conn.execute(
-                "UPDATE requests SET profile = 'Moved', created_at = created_at + 5400000000,"
-                " finalized_at = finalized_at + 5400000000 WHERE id = ?", (row_id,),
-            )  # fmt: skip
-            old = rows[row_id]
-            moved = old.finalized_at + timedelta(hours=1.5) if old.finalized_at else None
-            rows[row_id] = replace(
-                old, profile="Moved", created_at=old.created_at + timedelta(hours=1.5),
-                finalized_at=moved,
-            )  # fmt: skip
-        conn.execute("UPDATE requests SET status = status WHERE id < 50")  # no change at all
-        for row_id in range(3, 241, 13):
-            conn.execute("DELETE FROM requests WHERE id = ?", (row_id,))
-            del rows[row_id]
-    conn.close()
+    changes: list[tuple[str, tuple[object, ...]]] = []
+    for row_id in range(1, 241, 7):  # outcome, price and finish change (the refresher)
+        changes.append((
+            "UPDATE requests SET status = 'SUCCESS', price = '0.3', currency = 'GBP',"
+            " finalized_at = created_at + 61500000 WHERE id = ?", (row_id,),
+        ))  # fmt: skip
+        old = rows[row_id]
+        rows[row_id] = replace(
+            old, status="SUCCESS", price=Decimal("0.3"), currency="GBP",
+            finalized_at=old.created_at + timedelta(seconds=61.5),
+        )  # fmt: skip
+    for row_id in range(2, 241, 11):  # moved to another profile and another hour
+        changes.append((
+            "UPDATE requests SET profile = 'Moved', created_at = created_at + 5400000000,"
+            " finalized_at = finalized_at + 5400000000 WHERE id = ?", (row_id,),
+        ))  # fmt: skip
+        old = rows[row_id]
+        moved = old.finalized_at + timedelta(hours=1.5) if old.finalized_at else None
+        rows[row_id] = replace(
+            old, profile="Moved", created_at=old.created_at + timedelta(hours=1.5),
+            finalized_at=moved,
+        )  # fmt: skip
+    changes.append(("UPDATE requests SET status = status WHERE id < 50", ()))  # no change
+    for row_id in range(3, 241, 13):
+        changes.append(("DELETE FROM requests WHERE id = ?", (row_id,)))
+        del rows[row_id]
+    execute_all(history, changes)
     changed = list(rows.values())
     since, until, tz = CASES["all time, London"]
-    history = HistoryStore(path)
-    try:
-        for item in BREAKDOWNS:
-            for profile in (None, "Moved", "Sandbox"):
-                query = AnalyticsQuery(since, until, by=item.name, profile=profile, tz=tz)
-                _assert_hand_computed(history, changed, query, tz)
-    finally:
-        history.close()
+    for item in BREAKDOWNS:
+        for profile in (None, "Moved", "Sandbox"):
+            query = AnalyticsQuery(since, until, by=item.name, profile=profile, tz=tz)
+            _assert_hand_computed(history, changed, query, tz)
 
 
-def test_days_follow_local_midnight_across_daylight_saving(tmp_path: Path) -> None:
+def test_days_follow_local_midnight_across_daylight_saving(
+    report_history: Callable[[list[Row]], HistoryStore],
+) -> None:
     london = ZoneInfo("Europe/London")  # UTC+0 until 2026-03-29 01:00 UTC, then UTC+1
     moments = [
         datetime(2026, 3, 28, 23, 30, tzinfo=UTC),
@@ -287,16 +295,11 @@ def test_days_follow_local_midnight_across_daylight_saving(tmp_path: Path) -> No
         datetime(2026, 3, 30, 22, 59, tzinfo=UTC),
         datetime(2026, 3, 30, 23, 0, tzinfo=UTC),
     ]
-    history = HistoryStore(
-        make_history(tmp_path / "dst.sqlite3", [Row(created_at=m) for m in moments])
+    history = report_history([Row(created_at=m) for m in moments])
+    query = AnalyticsQuery(
+        datetime(2026, 3, 27, tzinfo=UTC), datetime(2026, 4, 2, tzinfo=UTC), by="day", tz=london
     )
-    try:
-        query = AnalyticsQuery(
-            datetime(2026, 3, 27, tzinfo=UTC), datetime(2026, 4, 2, tzinfo=UTC), by="day", tz=london
-        )
-        report = run_analytics(history, query)
-    finally:
-        history.close()
+    report = run_analytics(history, query)
     assert {g.key: g.figures.started for g in report.groups} == {
         datetime(2026, 3, 28): 1,  # 23:30 UTC is 23:30 GMT
         datetime(2026, 3, 30): 2,  # 00:30 BST and 23:59 BST
@@ -361,3 +364,26 @@ def test_data_range_and_an_empty_range(store: HistoryStore) -> None:
     empty = run_analytics(store, AnalyticsQuery(T0 - timedelta(days=9), T0 - timedelta(days=8)))
     assert empty.groups == () and empty.totals == Figures()
     assert empty.totals.conversion is None
+
+
+def test_a_shared_history_migrated_from_before_analytics_gets_the_same_figures(
+    pg_url: str, pg_password: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL step 3 on a history with rows: stored key columns and the rollup backfilled."""
+    with monkeypatch.context() as before:
+        before.setattr(pg_schema, "MIGRATIONS", pg_schema.MIGRATIONS[:2])
+        before.setattr(pg_schema, "SCHEMA_VERSION", 2)
+        old = HistoryStore(pg_url, password=pg_password)
+        old_rows = ROWS[:120]
+        try:
+            fill(old, old_rows)
+        finally:
+            old.close()
+    history = HistoryStore(pg_url, password=pg_password)
+    try:
+        since, until, tz = CASES["all time, London"]
+        for item in BREAKDOWNS:
+            query = AnalyticsQuery(since, until, by=item.name, tz=tz)
+            _assert_hand_computed(history, old_rows, query, tz)
+    finally:
+        history.close()

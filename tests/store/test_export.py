@@ -1,15 +1,20 @@
-"""History export: keyset pages, filters, CSV safety, masking, JSON Lines, cancel and failures."""
+"""History export: pages, filters, CSV safety, masking, JSON Lines, cancel and failures.
+
+On both backends (``history_backend``): SQLite's keyset pages and PostgreSQL's server-side
+cursor must yield the same rows in the same pages.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from desktop_app.domain.models import VerificationStatus
@@ -25,7 +30,11 @@ from desktop_app.domain.reports import (
 from desktop_app.store.export import count_matching, export_pages
 from desktop_app.store.history import HistoryStore
 from desktop_app.usecases.export import ExportCancelled, export_history
-from tests.helpers.report_rows import T0, Row, make_history
+from tests.helpers.postgres import PostgresServer
+from tests.helpers.report_rows import T0, Row, fill
+
+#: ``report_history(rows)``: a store on the test's backend holding the rows.
+Reports = Callable[[list[Row]], HistoryStore]
 
 
 @pytest.fixture
@@ -45,10 +54,8 @@ def rows() -> list[Row]:
 
 
 @pytest.fixture
-def store(tmp_path: Path, rows: list[Row]) -> Iterator[HistoryStore]:
-    history = HistoryStore(make_history(tmp_path / "h.sqlite3", rows))
-    yield history
-    history.close()
+def store(report_history: Callable[[list[Row]], HistoryStore], rows: list[Row]) -> HistoryStore:
+    return report_history(rows)
 
 
 def _ids(store: HistoryStore, flt: HistoryFilter, page_size: int = 4) -> list[int]:
@@ -93,26 +100,14 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text[1:], newline="")))
 
 
-def test_formula_brand_exports_neutralised(tmp_path: Path) -> None:
+def test_formula_brand_exports_neutralised(tmp_path: Path, report_history: Reports) -> None:
     brands = ['=HYPERLINK("x")', "+cmd", "-2+3", "@SUM(A1)", "\tTab", "\rCR", "Plain", "Zoë"]
-    path = make_history(tmp_path / "h.sqlite3", [Row(brand=b) for b in brands])
+    history = report_history([Row(brand=b) for b in brands])
     out = tmp_path / "out.csv"
-    with _open(path) as history:
-        export_history(history, HistoryFilter(), out, ExportFormat.CSV)
+    export_history(history, HistoryFilter(), out, ExportFormat.CSV)
     cells = [row["brand"] for row in _read_csv(out)][::-1]  # oldest first = insertion order
     assert cells == ["'" + b for b in brands[:6]] + ["Plain", "Zoë"]
     assert "\n=HYPERLINK" not in out.read_text(encoding="utf-8-sig")
-
-
-class _open:  # noqa: N801 - a tiny context manager for a store
-    def __init__(self, path: Path) -> None:
-        self.store = HistoryStore(path)
-
-    def __enter__(self) -> HistoryStore:
-        return self.store
-
-    def __exit__(self, *exc: object) -> None:
-        self.store.close()
 
 
 def test_spreadsheet_safe_leaves_other_text() -> None:
@@ -121,7 +116,9 @@ def test_spreadsheet_safe_leaves_other_text() -> None:
     assert spreadsheet_safe("=1+1") == "'=1+1"
 
 
-def test_csv_has_the_documented_columns_and_values(tmp_path: Path) -> None:
+def test_csv_has_the_documented_columns_and_values(
+    tmp_path: Path, report_history: Reports
+) -> None:
     row = Row(
         price=Decimal("0.05000000"),
         currency="EUR",
@@ -130,8 +127,7 @@ def test_csv_has_the_documented_columns_and_values(tmp_path: Path) -> None:
         last_check_outcome="VALID",
     )
     out = tmp_path / "out.csv"
-    with _open(make_history(tmp_path / "h.sqlite3", [row])) as history:
-        summary = export_history(history, HistoryFilter(), out, ExportFormat.CSV)
+    summary = export_history(report_history([row]), HistoryFilter(), out, ExportFormat.CSV)
     [record] = _read_csv(out)
     assert list(record) == [c.name for c in EXPORT_COLUMNS]
     assert summary.rows == 1
@@ -147,23 +143,23 @@ def test_csv_has_the_documented_columns_and_values(tmp_path: Path) -> None:
     assert all(f"`{c.name}`" in docs for c in EXPORT_COLUMNS), "every column is documented"
 
 
-def test_mask_keeps_the_last_four_digits_everywhere(tmp_path: Path) -> None:
+def test_mask_keeps_the_last_four_digits_everywhere(
+    tmp_path: Path, report_history: Reports
+) -> None:
     row = Row(number="447700900123", last_error="Number 447700900123 is barred")
-    path = make_history(tmp_path / "h.sqlite3", [row])
+    history = report_history([row])
     for fmt in ExportFormat:
         out = tmp_path / f"out.{fmt.value}"
-        with _open(path) as history:
-            export_history(history, HistoryFilter(), out, fmt, mask=True)
+        export_history(history, HistoryFilter(), out, fmt, mask=True)
         text = out.read_text(encoding="utf-8-sig")
         assert "447700900123" not in text and "***0123" in text
     assert mask_number("12345") == "***2345"  # short numbers are hidden too
 
 
-def test_jsonl_types(tmp_path: Path) -> None:
+def test_jsonl_types(tmp_path: Path, report_history: Reports) -> None:
     row = Row(price=Decimal("0.0123"), currency="EUR", workflow_id=None, brand='Q"uote')
     out = tmp_path / "out.jsonl"
-    with _open(make_history(tmp_path / "h.sqlite3", [row, Row()])) as history:
-        export_history(history, HistoryFilter(), out, ExportFormat.JSONL)
+    export_history(report_history([row, Row()]), HistoryFilter(), out, ExportFormat.JSONL)
     lines = out.read_text(encoding="utf-8").splitlines()
     records = [json.loads(line) for line in lines]
     assert len(records) == 2
@@ -214,3 +210,27 @@ def test_unwritable_target_is_a_clear_error(store: HistoryStore, tmp_path: Path)
         export_history(store, HistoryFilter(), tmp_path / "missing" / "o.csv", ExportFormat.CSV)
     assert "export file cannot be written" in caught.value.user_message()
     assert "o.csv" in str(caught.value)
+
+
+def test_a_shared_history_streams_its_pages_from_a_server_side_cursor(
+    pg_url: str, pg_password: str, postgres_server: PostgresServer, pg_database: str
+) -> None:
+    history = fill(HistoryStore(pg_url, password=pg_password), [Row() for _ in range(12)])
+    seen: list[list[str]] = []
+
+    def server_side() -> list[str]:
+        with psycopg.connect(postgres_server.admin_dsn(pg_database)) as admin:
+            rows = admin.execute(
+                "SELECT query FROM pg_stat_activity WHERE datname = current_database()"
+                " AND state = 'idle in transaction'"
+            ).fetchall()
+        return [str(query) for (query,) in rows]
+
+    try:
+        pages = [len(page) for page in export_pages(history, HistoryFilter(), page_size=5)
+                 if not seen.append(server_side())]  # fmt: skip
+    finally:
+        history.close()
+    assert pages == [5, 5, 2]
+    # Between pages the export's transaction waits on its named cursor's next FETCH.
+    assert all(any("verify_desk_stream" in q for q in queries) for queries in seen), seen

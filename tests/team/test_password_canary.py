@@ -3,8 +3,10 @@
 A role is created with a password no other test uses (the canary), which goes into the private
 Secret Service (tests/helpers/secret_service.py) under the database's keyring item. The command
 line (a child process, as a person runs it) and a window context then write to the shared
-history; afterwards the canary must appear in no file either wrote (settings, logs, histories),
-in the server's log, and in no process's argv while they ran.
+history, and the window exports it (File > Export: a child process that opens the shared
+history itself, the password handed over on its stdin); afterwards the canary must appear in no
+file either wrote (settings, logs, histories, the export), in the server's log, in no process's
+argv while they ran, and not in the export child's argv or environment.
 """
 
 from __future__ import annotations
@@ -22,10 +24,12 @@ import pytest
 
 from desktop_app.app import build_app
 from desktop_app.domain.history_url import PostgresTarget, parse_history_url
+from desktop_app.domain.reports import ExportFormat, HistoryFilter
 from desktop_app.sandbox.server import SandboxServer
 from desktop_app.settings.credentials import SessionCredentialStore
 from desktop_app.settings.history_target import save_history_password
 from desktop_app.store.history import HistoryStore
+from desktop_app.usecases import export_process
 from tests.helpers.environment import child_env
 from tests.helpers.postgres import PostgresServer
 
@@ -92,6 +96,30 @@ def test_the_password_is_in_no_file_log_or_argv(
         assert ctx.history_store is not None and ctx.history_store.dialect == "postgresql"
         qtbot.waitUntil(lambda: len(ctx.window.recent.model.rows()) == 1, timeout=5000)
         assert _argv_holding(canary.encode()) == []  # while the window is connected
+
+        # File > Export: the child process opens the shared history with the password it
+        # read on its stdin; nothing of it in the child's argv or environment.
+        launched: list[tuple[list[str], dict[str, str] | None]] = []
+        real_popen = subprocess.Popen
+
+        def spy(args: list[str], *rest: Any, **kwargs: Any) -> Any:
+            launched.append((list(args), kwargs.get("env")))
+            return real_popen(args, *rest, **kwargs)
+
+        monkeypatch.setattr(export_process.subprocess, "Popen", spy)
+        exported = window_home / "export.csv"
+        job = ctx.window.reports_menu._reports.export(
+            HistoryFilter(), exported, ExportFormat.CSV, mask=False, actions=True
+        )
+        summaries: list[Any] = []
+        job.task.on_success(summaries.append).on_failure(summaries.append)
+        qtbot.waitUntil(lambda: bool(summaries), timeout=60000)
+        assert summaries[0].rows == 1, summaries
+        assert NUMBER in exported.read_text(encoding="utf-8-sig")  # the shared rows, not local
+        [(argv, child_env_given)] = launched
+        assert not any(canary in arg for arg in argv)
+        child_environment = os.environ if child_env_given is None else child_env_given
+        assert not any(canary in f"{k}={v}" for k, v in child_environment.items())
     finally:
         assert ctx.shutdown(5000)
 

@@ -6,12 +6,14 @@ import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
 from desktop_app.domain.reports import ExportFormat, ExportProgress, HistoryFilter
+from desktop_app.store.history import HistoryStore
 from desktop_app.usecases.export_process import ProgressThrottle, export_in_child
-from tests.helpers.report_rows import T0, Row, make_history
+from tests.helpers.report_rows import T0, Row
 
 
 def test_the_child_lowers_its_priority() -> None:
@@ -32,13 +34,19 @@ def test_the_child_lowers_its_priority() -> None:
     assert batch == "True"
 
 
-def test_progress_lines_are_few_and_end_on_the_total(tmp_path: Path) -> None:
+def test_progress_lines_are_few_and_end_on_the_total(
+    tmp_path: Path, report_history: Callable[[list[Row]], HistoryStore]
+) -> None:
+    """The child reads the history the window has open: its SQLite file, or the shared one."""
     rows = [Row(created_at=T0 + timedelta(seconds=i), request_id=f"{i:032x}") for i in range(3000)]
-    db = make_history(tmp_path / "h.sqlite3", rows)
+    history = report_history(rows)
+    shared = history.shared_source()
+    db = tmp_path / "report-0.sqlite3" if shared is None else shared[0]
     seen: list[ExportProgress] = []
     summary = export_in_child(
         db, HistoryFilter(), tmp_path / "out.csv", ExportFormat.CSV, mask=False,
         progress=seen.append, cancelled=lambda: False,
+        password=None if shared is None else shared[1],
     )  # fmt: skip
     assert summary.rows == 3000
     assert seen[:2] == [ExportProgress(0, None), ExportProgress(0, 3000)]  # counting, counted
