@@ -75,9 +75,10 @@ class ReportsService(QObject):
         runner: The reports runner (never the history page's or the network's).
         history: The open store, or None when there is none (every task then fails with
             ``StoreError``).
-        history_path: The store's file. When given, or when the store is a shared history on
-            PostgreSQL (the child opens the same URL), exports run in a child process
-            (:mod:`desktop_app.usecases.export_process`: the window's GIL stays free);
+        history_path: The default history file. When given, or when the store is a shared
+            history on PostgreSQL (the child opens the same URL), exports run in a child
+            process (:mod:`desktop_app.usecases.export_process`: the window's GIL stays free)
+            that opens the current store's own file (after a profile switch, that profile's);
             otherwise on the runner's thread.
         parent: The Qt parent.
     """
@@ -127,7 +128,12 @@ class ReportsService(QObject):
             job.task = self._runner.rejected(_no_history(), name="reports.export")
             return job
         shared = history.shared_source()
-        db: Path | str | None = self._history_path if shared is None else shared[0]
+        db: Path | str | None = None
+        if shared is not None:
+            db = shared[0]
+        elif self._history_path is not None:  # exports run in a child process
+            # The store's own file: after a profile switch it need not be the default one.
+            db = history.file or self._history_path
         password = None if shared is None else shared[1]
         if db is not None:
             job.task = self._runner.submit(

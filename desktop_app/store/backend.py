@@ -96,6 +96,18 @@ def open_database(target: Path | str, *, password: str | None = None) -> History
     return _open_postgres(parsed, password)
 
 
+def sqlite_file(target: Path | str) -> Path | None:
+    """The SQLite file ``target`` names (a path or ``sqlite:///`` URL), else None.
+
+    None for a PostgreSQL URL, ``":memory:"`` or a ``file:`` URI.
+    """
+    if is_url(target):
+        parsed = parse_history_url(str(target))
+        return parsed.path if isinstance(parsed, SqliteTarget) else None
+    text = str(target)
+    return None if text == ":memory:" or text.startswith("file:") else Path(target)
+
+
 def _open_postgres(target: PostgresTarget, password: str | None) -> HistoryDatabase:
     from desktop_app.store.pg_database import PgDatabase  # psycopg loads only when used
 

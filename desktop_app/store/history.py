@@ -52,6 +52,7 @@ from desktop_app.store.backend import (
     open_database,
     shared_source,
     shared_writes,
+    sqlite_file,
 )
 
 if TYPE_CHECKING:
@@ -103,6 +104,9 @@ class HistoryStore:
     ) -> None:
         self._clock = clock
         self._db: HistoryDatabase = open_database(path, password=password)
+        #: The SQLite file this history is (None when shared or in memory): what a child
+        #: process, such as the export's, opens.
+        self.file: Path | None = sqlite_file(path)
         self._shared: SharedWrites | None = None
         if self._db.dialect == "postgresql":
             self._shared = shared_writes(self._db, outbox)

@@ -150,3 +150,26 @@ def test_a_failed_export_is_explained(
     assert shown[0].count("Choose another folder") == 1
     assert getattr(shown[0], "details", "")
     assert runner.shutdown(5000)
+
+
+def test_an_export_after_a_history_switch_reads_the_new_history_file(
+    qtbot: Any, tmp_path: Path
+) -> None:
+    """The child opens the store the window now uses, not the default file it started with."""
+    default = HistoryStore(make_history(tmp_path / "default.sqlite3",
+                                        [Row(created_at=T0, brand="Default")]))  # fmt: skip
+    other = HistoryStore(make_history(tmp_path / "other.sqlite3",
+                                      [Row(created_at=T0, brand="Switched")] * 3))  # fmt: skip
+    runner = TaskRunner(1, name="export-test")
+    try:
+        reports = ReportsService(runner, default, history_path=tmp_path / "default.sqlite3")
+        reports.set_history(other)  # a profile switch installed another history
+        target = tmp_path / "rows.csv"
+        job = reports.export(HistoryFilter(), target, ExportFormat.CSV, mask=False)
+        qtbot.waitUntil(lambda: job.task.is_done, timeout=30_000)
+        text = target.read_text(encoding="utf-8")
+        assert text.count("Switched") == 3 and "Default" not in text
+    finally:
+        assert runner.shutdown(5000)
+        default.close()
+        other.close()
