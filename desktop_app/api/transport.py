@@ -96,7 +96,7 @@ def _bounded(timeout: float | None, expired: type[httpcore.TimeoutException]) ->
     left = deadline - _monotonic()
     if left <= 0:
         raise expired("the call's overall deadline passed")
-    return left if timeout is None else min(timeout, left)
+    return left if timeout is None or left < timeout else timeout
 
 
 def _is_loopback(address: Any) -> bool:
@@ -121,7 +121,8 @@ class _GuardedStream(httpcore.NetworkStream):
         return self._inner.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
+        if buffer:  # the end of a body is written as b"", which touches no socket
+            self._inner.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
 
     def close(self) -> None:
         self._inner.close()
