@@ -27,8 +27,7 @@ import ipaddress
 import ssl
 import threading
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from typing import Any, Final
 
 import httpcore
@@ -48,36 +47,56 @@ __all__ = [
 #: The pool sizes httpx uses by default.
 _POOL_LIMITS: Final = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 
-_state = threading.local()
+_monotonic = time.monotonic
 
 
-@contextmanager
-def deadline_scope(seconds: float) -> Iterator[float]:
+class _CallState(threading.local):
+    """This thread's call deadline (``None`` outside a call).
+
+    A class default rather than ``getattr(..., None)``: it is read on every socket operation.
+    """
+
+    deadline: float | None = None
+
+
+_state = _CallState()
+
+
+class deadline_scope:  # noqa: N801 - used as a function: ``with deadline_scope(30) as deadline``
     """Give every network operation of this thread at most ``seconds`` in total.
 
     The synchronous client does all of a request's I/O on the calling thread, so a
-    thread-local deadline reaches exactly the operations of this one call.
+    thread-local deadline reaches exactly the operations of this one call. Scopes nest: the
+    outer deadline is back when the inner one ends. A plain class rather than a generator
+    context manager: it is entered once per call (benchmarks/client_overhead.py).
 
-    Yields:
-        The deadline on the ``time.monotonic()`` clock.
+    Entering gives the deadline on the ``time.monotonic()`` clock.
     """
-    previous: float | None = getattr(_state, "deadline", None)
-    _state.deadline = time.monotonic() + seconds
-    try:
-        yield _state.deadline
-    finally:
-        _state.deadline = previous
+
+    __slots__ = ("_previous", "_seconds")
+
+    def __init__(self, seconds: float) -> None:
+        self._seconds = seconds
+        self._previous: float | None = None
+
+    def __enter__(self) -> float:
+        self._previous = _state.deadline
+        deadline = _state.deadline = _monotonic() + self._seconds
+        return deadline
+
+    def __exit__(self, *exc_info: object) -> None:
+        _state.deadline = self._previous
 
 
 def _bounded(timeout: float | None, expired: type[httpcore.TimeoutException]) -> float | None:
     """``timeout`` cut to the time left before this thread's deadline (if one is set)."""
-    deadline: float | None = getattr(_state, "deadline", None)
+    deadline = _state.deadline
     if deadline is None:
         return timeout
-    left = deadline - time.monotonic()
+    left = deadline - _monotonic()
     if left <= 0:
         raise expired("the call's overall deadline passed")
-    return left if timeout is None else min(timeout, left)
+    return left if timeout is None or left < timeout else timeout
 
 
 def _is_loopback(address: Any) -> bool:
@@ -102,7 +121,8 @@ class _GuardedStream(httpcore.NetworkStream):
         return self._inner.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
+        if buffer:  # the end of a body is written as b"", which touches no socket
+            self._inner.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
 
     def close(self) -> None:
         self._inner.close()

@@ -24,7 +24,9 @@ Rule decisions about a whole message (each field's own are in the rules module):
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Mapping
+from types import MappingProxyType
 
 from desktop_app.domain.errors import FieldError, ValidationFailed
 from desktop_app.domain.messages import (
@@ -115,6 +117,17 @@ def _at(prefix: str, name: str) -> str:
     return f"{prefix}.{name}" if prefix else name
 
 
+#: The fields every message has, whose paths :func:`_paths` builds once per prefix.
+_LEG_FIELDS = ("channel", "to", "from", "message_type", "text", "client_ref", "webhook_url",
+               "webhook_version", "ttl", "failover")  # fmt: skip
+
+
+@functools.lru_cache(maxsize=64)
+def _paths(prefix: str) -> Mapping[str, str]:
+    """The paths of :data:`_LEG_FIELDS` behind ``prefix``: built once, not on every send."""
+    return MappingProxyType({name: _at(prefix, name) for name in _LEG_FIELDS})
+
+
 # -- content --------------------------------------------------------------------------------
 
 
@@ -141,7 +154,7 @@ def _media_errors(request: MessageRequest, prefix: str) -> list[FieldError]:
 def _content_errors(request: MessageRequest, prefix: str) -> list[FieldError]:
     content, channel = request.content, request.channel
     if isinstance(content, Text):
-        return errors_of(check_text(content.text, channel=channel, path=_at(prefix, "text")))
+        return errors_of(check_text(content.text, channel=channel, path=_paths(prefix)["text"]))
     if isinstance(content, Template):
         errors = errors_of(check_template_name(content.name, _at(prefix, "template.name")))
         for index, parameter in enumerate(content.parameters):
@@ -266,35 +279,51 @@ def _options_errors(request: MessageRequest, prefix: str) -> list[FieldError]:
 
 
 def _leg_errors(request: MessageRequest, prefix: str) -> list[FieldError]:
+    # Every send runs this (twice with one failover message) and its cost is measured against
+    # bare httpx (benchmarks/messages_client.py), so it calls each rule directly and keeps
+    # only the errors, with the paths built once per prefix; the rules are all there.
     channel = request.channel
+    paths = _paths(prefix)
     if channel not in CHANNEL_MESSAGE_TYPES:
-        return errors_of(check_channel(channel, _at(prefix, "channel")))
-    errors = errors_of(
-        check_to(request.to, channel=channel, path=_at(prefix, "to")),
-        check_from(request.from_, channel=channel, path=_at(prefix, "from")),
-    )
-    if request.message_type in CHANNEL_MESSAGE_TYPES[channel]:
-        errors.extend(_content_errors(request, prefix))
+        return errors_of(check_channel(channel, paths["channel"]))
+    errors: list[FieldError] = []
+    error = check_to(request.to, channel=channel, path=paths["to"]).error
+    if error is not None:
+        errors.append(error)
+    error = check_from(request.from_, channel=channel, path=paths["from"]).error
+    if error is not None:
+        errors.append(error)
+    content = request.content
+    kind = content.message_type
+    if kind not in CHANNEL_MESSAGE_TYPES[channel]:
+        error = check_message_type(kind, channel=channel, path=paths["message_type"]).error
+        if error is not None:
+            errors.append(error)
+    elif isinstance(content, Text):  # the usual message: its one rule, without the dispatch
+        error = check_text(content.text, channel=channel, path=paths["text"]).error
+        if error is not None:
+            errors.append(error)
     else:
-        path = _at(prefix, "message_type")
-        errors.extend(
-            errors_of(check_message_type(request.message_type, channel=channel, path=path))
-        )
-    # The optional fields are checked only when given: a send's overhead is measured
-    # against bare httpx (benchmarks/messages_client.py) and most sends set none of them.
-    optional: list[Checked[Any]] = []
+        errors.extend(_content_errors(request, prefix))
+    # The optional fields are checked only when given (most sends set none of them).
     if request.client_ref is not None:
-        optional.append(check_client_ref(request.client_ref, _at(prefix, "client_ref")))
+        error = check_client_ref(request.client_ref, paths["client_ref"]).error
+        if error is not None:
+            errors.append(error)
     if request.webhook_url is not None:
-        optional.append(check_webhook_url(request.webhook_url, _at(prefix, "webhook_url")))
+        error = check_webhook_url(request.webhook_url, paths["webhook_url"]).error
+        if error is not None:
+            errors.append(error)
     if request.webhook_version is not None:
-        path = _at(prefix, "webhook_version")
-        optional.append(check_webhook_version(request.webhook_version, path))
+        error = check_webhook_version(request.webhook_version, paths["webhook_version"]).error
+        if error is not None:
+            errors.append(error)
     if request.ttl is not None:
-        optional.append(check_ttl(request.ttl, channel=request.channel, path=_at(prefix, "ttl")))
-    errors.extend(errors_of(*optional))
+        error = check_ttl(request.ttl, channel=channel, path=paths["ttl"]).error
+        if error is not None:
+            errors.append(error)
     if (
-        request.channel == VIBER
+        channel == VIBER
         or request.sms is not None
         or request.whatsapp is not None
         or request.viber_service is not None
@@ -318,9 +347,8 @@ def message_errors(request: MessageRequest) -> list[FieldError]:
             continue
         errors.extend(_leg_errors(leg, prefix))
         if leg.failover:
-            errors.append(
-                FieldError(_at(prefix, "failover"), "a failover message has no failover of its own")
-            )
+            message = "a failover message has no failover of its own"
+            errors.append(FieldError(_paths(prefix)["failover"], message))
     return errors
 
 
