@@ -9,12 +9,12 @@ never waits a whole switch interval for a store thread.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Final, Protocol, TypeVar
 
 from desktop_app.domain.errors import QueryInterrupted
+from desktop_app.store.gil import hand_over_gil
 
 T = TypeVar("T")
 
@@ -33,7 +33,7 @@ def map_rows(rows: Sequence[tuple[Any, ...]], convert: Callable[[tuple[Any, ...]
     out: list[T] = []
     for start in range(0, len(rows), _MAP_CHUNK):
         if start:
-            time.sleep(0)
+            hand_over_gil()
         out.extend(convert(row) for row in rows[start : start + _MAP_CHUNK])
     return out
 

@@ -21,7 +21,6 @@ shared history's own (``ILIKE`` on the trigram expression, as Recent requests fi
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from typing import Any, Final
 
@@ -33,6 +32,7 @@ from desktop_app.store._connection import to_micros
 from desktop_app.store._reports import read, stream
 from desktop_app.store._sql import REQUEST_COLUMNS, entry, like_clause, search_text, trigram_clause
 from desktop_app.store.backend import SqlConnection
+from desktop_app.store.gil import hand_over_gil
 from desktop_app.store.history import HistoryStore
 
 __all__ = ["PAGE_SIZE", "count_matching", "export_pages", "page_actions"]
@@ -100,7 +100,7 @@ def _entries(rows: list[Any]) -> list[HistoryEntry]:
     page: list[HistoryEntry] = []
     for start in range(0, len(rows), _GIL_CHUNK):
         if start:
-            time.sleep(0)  # hand the GIL over (see usecases.export): the GUI thread paints
+            hand_over_gil()  # the GUI thread may be waiting to paint
         page.extend(entry(row) for row in rows[start : start + _GIL_CHUNK])
     return page
 

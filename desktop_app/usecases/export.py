@@ -28,7 +28,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import time
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from decimal import Decimal
@@ -49,6 +48,7 @@ from desktop_app.domain.reports import (
     spreadsheet_safe,
 )
 from desktop_app.store.export import PAGE_SIZE, count_matching, export_pages, page_actions
+from desktop_app.store.gil import hand_over_gil
 from desktop_app.store.history import HistoryStore
 
 __all__ = ["ExportCancelled", "export_history", "part_path"]
@@ -129,10 +129,9 @@ def export_history(
                     raise ExportCancelled()
                 for index, entry in enumerate(page):
                     if index % _GIL_CHUNK == 0:
-                        # Hand the GIL over every few rows: the window's thread, which may be
-                        # waiting for it to paint, gets it now instead of after the
-                        # interpreter's 5 ms switch interval.
-                        time.sleep(0)
+                        # Every few rows: the window's thread, which may be waiting to paint,
+                        # gets the GIL now instead of after the interpreter's 5 ms interval.
+                        hand_over_gil()
                     write(export_record(entry, mask=mask))
                 if write_action is not None:
                     for action in page_actions(history, page):
