@@ -319,6 +319,10 @@ class CheckForm(QWidget):
     def _on_check_button_clicked(self) -> None:
         if self._busy:
             return
+        if not self.check_button.isEnabled():  # Enter in the code box: say why not, send nothing
+            self.result_label.set_colour(None)
+            self.result_label.setText(self.check_button.toolTip())
+            return
         rid, code = self.request_id(), self.code_edit.text()
         # A UUID is a Verify v2 id (the service routes it to v2 check); the v1 rule is 32 hex.
         id_error = None if is_v2_request_id(rid) else field_problem("request_id", rid)

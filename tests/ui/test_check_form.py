@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 
 from desktop_app.domain.models import VerificationStatus
 from desktop_app.domain.validation import StartForm, field_error
@@ -60,6 +61,16 @@ def test_right_code_verifies(qtbot: Any, form: CheckForm, stack: Stack) -> None:
     qtbot.waitUntil(lambda: form.request_combo.currentText().endswith("· verified"))
     assert form.request_id() == rid
     assert "Acme" in form.request_combo.currentText()
+    # Enter in the code box of a request that takes no more codes sends nothing; it says why.
+    def checks() -> object:
+        return next(r["checks"] for r in stack.control.requests() if r["request_id"] == rid)
+
+    before = checks()
+    form.code_edit.setText(code)
+    qtbot.keyClick(form.code_edit, Qt.Key.Key_Return)
+    assert form.result_label.text().startswith("Not now: This request has ended")
+    assert not form.check_button.isEnabled()
+    assert checks() == before == 1
 
 
 def test_wrong_codes_count_down_then_terminate(qtbot: Any, form: CheckForm,
