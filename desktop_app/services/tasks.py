@@ -41,7 +41,7 @@ from typing import Any, Generic, Never, TypeVar, overload
 import shiboken6
 from PySide6.QtCore import QObject, Qt, QThreadPool, Signal, Slot
 
-from desktop_app.services._jobs import Job, JobState, Relay
+from desktop_app.services._jobs import Job, JobState, Mailbox, Relay
 
 log = logging.getLogger(__name__)
 
@@ -234,8 +234,8 @@ class TaskRunner(QObject):
         # Created after the pool: children are deleted in order, so a runner being destroyed
         # waits for its pool's jobs (~QThreadPool) before the relay they emit on goes.
         self._relay = Relay(self)
-        self._relay.returned.connect(self._on_returned, Qt.ConnectionType.QueuedConnection)
-        self._relay.raised.connect(self._on_raised, Qt.ConnectionType.QueuedConnection)
+        self._mailbox = Mailbox()
+        self._relay.ready.connect(self._on_ready, Qt.ConnectionType.QueuedConnection)
         self._unfinished: dict[int, Task[Any]] = {}
         # Strong references until the job has really ended (a cancelled job may still run).
         self._in_flight: dict[int, Task[Any]] = {}
@@ -269,7 +269,7 @@ class TaskRunner(QObject):
             log.info("runner %s is shut down; task %r is not started", self.objectName(), name)
             task.cancel()
             return task
-        job = Job(task._state, self._relay, id(task))
+        job = Job(task._state, self._relay, self._mailbox, id(task))
         task._job = job  # keep the Python wrapper alive while the pool holds the runnable
         self._pool.start(job)
         return task
@@ -277,13 +277,15 @@ class TaskRunner(QObject):
     def resolved(self, value: T, *, name: str = "resolved") -> Task[T]:
         """A task that succeeds with ``value`` on the next event-loop turn (no thread used)."""
         task: Task[T] = self._new_task(name, None, None)
-        self._relay.returned.emit(id(task), value)  # queued: after the caller has attached
+        self._mailbox.put((id(task), True, value))
+        self._relay.ready.emit()  # queued: after the caller has attached
         return task
 
     def rejected(self, exc: BaseException, *, name: str = "rejected") -> Task[Never]:
         """A task that fails with ``exc`` on the next event-loop turn (no thread used)."""
         task: Task[Never] = self._new_task(name, None, None)
-        self._relay.raised.emit(id(task), exc)
+        self._mailbox.put((id(task), False, exc))
+        self._relay.ready.emit()
         return task
 
     def active_count(self) -> int:
@@ -335,17 +337,18 @@ class TaskRunner(QObject):
             self.busy_changed.emit(True)
         return task
 
-    @Slot(object, object)
-    def _on_returned(self, key: object, value: object) -> None:
-        task = self._in_flight.get(key) if isinstance(key, int) else None
-        if task is not None:
-            task._deliver(value, None)
-
-    @Slot(object, object)
-    def _on_raised(self, key: object, exc: object) -> None:
-        task = self._in_flight.get(key) if isinstance(key, int) else None
-        if task is not None:
-            task._deliver(None, exc if isinstance(exc, BaseException) else RuntimeError(exc))
+    @Slot()
+    def _on_ready(self) -> None:
+        # Everything waiting, in order; the jobs' functions and outcomes are let go of here.
+        for (key, succeeded, value), _held in self._mailbox.take_all():
+            task = self._in_flight.get(key)
+            if task is None:
+                continue
+            if succeeded:
+                task._deliver(value, None)
+            else:
+                task._deliver(None, value if isinstance(value, BaseException)
+                              else RuntimeError(value))  # fmt: skip
 
     def _on_task_settled(self, task: Task[Any]) -> None:
         if self._unfinished.pop(id(task), None) is not None and not self._unfinished:

@@ -259,7 +259,7 @@ def test_the_object_a_job_reports_on_outlives_its_task(qtbot, make_runner, monke
                 freed.wait(10)
                 still_valid.append(shiboken6.isValid(relay))
 
-            relay.returned.connect(after_the_queued_post, Qt.ConnectionType.DirectConnection)
+            relay.ready.connect(after_the_queued_post, Qt.ConnectionType.DirectConnection)
 
     monkeypatch.setattr(tasks, "Job", SlowReporter)
     runner = make_runner()
@@ -272,6 +272,31 @@ def test_the_object_a_job_reports_on_outlives_its_task(qtbot, make_runner, monke
     qtbot.waitUntil(lambda: runner.running_count() == 0 and bool(still_valid))
     assert runner.shutdown(5000)
     assert still_valid == [True]
+
+
+def test_what_a_job_held_is_let_go_of_on_the_gui_thread(qtbot, make_runner) -> None:
+    """The last reference to what a job's function held goes on the GUI thread, never the pool
+    thread: a Python object owning a QObject freed there runs ~QObject, which waits for the GIL
+    while holding Qt's connection lock (a deadlock in soak run 20 at 6aacf65)."""
+    where: list[str] = []
+
+    class Held:
+        def __del__(self) -> None:
+            where.append(threading.current_thread().name)
+
+    runner = make_runner()
+    release = threading.Event()
+
+    def job_holding(obj: Held) -> Callable[[], bool]:
+        return lambda: release.wait(5) and obj is not None
+
+    task = runner.submit(job_holding(Held()))  # the job's closure holds the only reference
+    done: list[bool] = []
+    task.on_success(done.append)
+    release.set()
+    qtbot.waitUntil(lambda: done == [True] and runner.running_count() == 0)
+    qtbot.waitUntil(lambda: bool(where))
+    assert where == [threading.main_thread().name]
 
 
 # -- handlers and the default failure report ------------------------------------------------
