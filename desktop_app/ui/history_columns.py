@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from desktop_app.domain.message_delivery import MESSAGES_API
 from desktop_app.domain.models import HistoryEntry, VerificationStatus
 from desktop_app.ui import formatting, messages
 from desktop_app.ui.message_words import row_status_text
@@ -112,7 +113,26 @@ STATUS = Column(
     "Outcome unknown",
     status_colour=True,
 )
-BRAND = Column("Brand", lambda e, _ctx: e.brand, None, lambda e: e.brand.casefold(), "Brand name")
+def _sender_number(entry: HistoryEntry) -> bool:
+    """True when the Brand cell holds a message's sender number (a phone number, maskable)."""
+    return entry.api_version == MESSAGES_API and entry.brand.isdigit()
+
+
+def _brand_text(entry: HistoryEntry, ctx: CellContext) -> str:
+    if _sender_number(entry):  # presenter mode masks every phone number, the sender's too
+        return formatting.format_number(entry.brand, mask=ctx.mask_numbers)
+    return entry.brand
+
+
+def _brand_tooltip(entry: HistoryEntry, ctx: CellContext) -> str | None:
+    if entry.api_version != MESSAGES_API:
+        return None
+    return f"Sent from {_brand_text(entry, ctx)}"  # a message's Brand is its sender
+
+
+BRAND = Column(
+    "Brand", _brand_text, _brand_tooltip, lambda e: e.brand.casefold(), "Brand name"
+)
 WORKFLOW = Column(
     "Workflow",
     lambda e, _ctx: formatting.entry_workflow_short(e),

@@ -163,6 +163,23 @@ def test_masking_hides_middle_digits(qtbot, rows):
     assert model.index(0, COL_NUMBER).data() == "+44 7700 900123"
 
 
+def test_a_messages_sender_number_is_masked_too_and_named_in_the_tooltip(qtbot, make_entry):
+    """A message's Brand cell is its sender: a phone number is cut to four digits on a
+    projector like every other (it was shown whole)."""
+    from desktop_app.domain.message_delivery import MESSAGES_API
+
+    model = _model([make_entry(api_version=MESSAGES_API, brand="447700900001"),
+                    make_entry(brand="Acme")])  # fmt: skip
+    sender = model.index(0, COL_BRAND)
+    assert sender.data() == "+44 7700 900001"
+    assert sender.data(Qt.ItemDataRole.ToolTipRole) == "Sent from +44 7700 900001"
+    with qtbot.waitSignal(model.dataChanged):
+        model.set_mask_numbers(True)
+    assert sender.data() == "+••• 0001"
+    assert "900001" not in sender.data(Qt.ItemDataRole.ToolTipRole)
+    assert model.index(1, COL_BRAND).data() == "Acme"  # a brand name stays as it is
+
+
 def test_upsert_inserts_at_top_or_updates_in_place(qtbot, rows, make_entry):
     model = _model(rows)
     new = make_entry(brand="Fresh")
