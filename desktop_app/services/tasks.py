@@ -7,10 +7,12 @@ This module is the only place in the app that deals with Qt threads. The model:
   not multiple inheritance; both in :mod:`._jobs`) and starts it on the runner's own
   ``QThreadPool``.
 * ``Job.run()`` calls ``fn`` on a pool thread and catches *every* exception. The outcome crosses
-  to the GUI thread only through the relay's queued signals, tagged with the task's key; there
-  the runner finds the ``Task``, which calls its ``on_success`` or ``on_failure`` handlers, then
-  its ``on_finished`` ones. The relay belongs to the runner, never to a task: a task may be
-  freed while the thread that reported its outcome is still inside ``emit``.
+  to the GUI thread only through the runner's ``Mailbox`` (tagged with the task's key, together
+  with ``fn`` itself), announced by the relay's queued ``ready`` signal; there the runner finds
+  the ``Task``, which calls its ``on_success`` or ``on_failure`` handlers, then its
+  ``on_finished`` ones, and the last references to ``fn`` and the outcome go on the GUI thread.
+  The relay belongs to the runner, never to a task: a task may be freed while the thread that
+  reported its outcome is still inside ``emit``.
 * **A failure nobody handles is not lost.** When a task fails and no ``on_failure`` handler was
   attached, its runner logs the traceback and emits ``unhandled_failure(exc)``; the composition
   root connects that to the window, which shows the plain-language message. This layer never
