@@ -336,7 +336,14 @@ class Heartbeat:
       made the thread do in one event-loop slice (painting, slots, garbage collection);
     * ``runq``: the time in that gap the thread was runnable but waiting for a CPU (Linux
       ``schedstat``), so ``gap - runq`` is the gap without the OS's share: CPU plus the time
-      the thread was blocked (waiting for the GIL or a lock, or sleeping in the loop).
+      the thread was blocked (waiting for the GIL or a lock, or sleeping in the loop);
+    * ``busy``: the longest single pass of the event loop that ended in that gap (wall clock,
+      from the start of the loop's 0.5 ms sleep to the end of the ``processEvents`` call after
+      it): the longest anything arriving (a key press, a click) could have waited for the loop.
+      A gap is at least the timer's 5 ms even when the loop is idle, so this, not the gap, is
+      the stall. Like the gaps, it starts at the first tick: the slot that starts a part's work
+      (``send_100`` submits all 100 sends from one slot, which no person does) runs before it
+      and is not counted; ``longest_passes`` lists it.
     """
 
     def __init__(self) -> None:
@@ -348,6 +355,8 @@ class Heartbeat:
         self.gaps: list[float] = []
         self.cpu: list[float] = []
         self.runq: list[float] = []
+        self.busy: list[float] = []
+        self._pass_max = 0.0
         self._last = 0
         self._last_cpu = 0.0
         self._last_runq = 0
@@ -361,6 +370,8 @@ class Heartbeat:
             self.gaps.append((now - self._last) / 1e6)
             self.cpu.append((cpu - self._last_cpu) * 1000)
             self.runq.append((runq - self._last_runq) / 1e6)
+            self.busy.append(self._pass_max * 1000)
+        self._pass_max = 0.0
         self._last, self._last_cpu, self._last_runq = now, cpu, runq
 
     def run(
@@ -371,7 +382,7 @@ class Heartbeat:
     ) -> dict[str, Any]:
         """Tick for ``seconds`` (and until ``until()``) in the event loop; ``work`` is called
         once, from the loop, right after the start."""
-        self.gaps, self.cpu, self.runq = [], [], []
+        self.gaps, self.cpu, self.runq, self.busy = [], [], [], []
         self._last = 0
         self.clock.start()
         self.timer.start()
@@ -379,14 +390,34 @@ class Heartbeat:
             QTimer.singleShot(0, work)
         end = time.perf_counter() + seconds
         qapp = app()
+        passes: list[tuple[float, float, float]] = []
+        started, cpu0 = time.perf_counter(), time.thread_time()
+        runq0 = self._runq() if self._runq is not None else 0
         deadline = end + 120
         while time.perf_counter() < end or (
             until is not None and not until() and time.perf_counter() < deadline
         ):
             qapp.processEvents()  # the GUI thread's event loop, as in app.exec()
+            # From the start of the sleep before this pass to its end: an event arriving as
+            # the loop went to sleep waited that long (waking, the GIL, then the pass).
+            took = time.perf_counter() - started
+            self._pass_max = max(self._pass_max, took)
+            if took > 0.004:
+                runq = (self._runq() - runq0) / 1e6 if self._runq is not None else 0.0
+                passes.append((took * 1000, (time.thread_time() - cpu0) * 1000, runq))
+            started, cpu0 = time.perf_counter(), time.thread_time()
+            runq0 = self._runq() if self._runq is not None else 0
             time.sleep(0.0005)
         self.timer.stop()
-        return summary(self.gaps, self.cpu, self.runq if self._runq is not None else None)
+        out = summary(self.gaps, self.cpu, self.runq if self._runq is not None else None)
+        out.update(_stats(self.busy, "busy_"))
+        # The longest passes, split: CPU, run-queue wait, and the rest (blocked: GIL, a lock).
+        out["longest_passes"] = [
+            {"wall": round(w, 1), "cpu": round(c, 1), "runq": round(q, 1),
+             "blocked": round(max(0.0, w - c - q), 1)}
+            for w, c, q in sorted(passes, reverse=True)[:5]
+        ]  # fmt: skip
+        return out
 
 
 def _stats(values: list[float], prefix: str = "") -> dict[str, float]:

@@ -18,20 +18,24 @@ heartbeat``, offscreen) records the time between its ticks while:
   reset (so fully repainted) every 40 ms. No query, no store thread: what repainting a table
   at that rate costs on this platform (offscreen, software text rendering) by itself.
 
-Figures, per part (medians over rounds), measured two ways on every gap between two ticks:
+Figures, per part (medians over rounds), measured three ways on every gap between two ticks:
 
+* **the stall** (``busy``): the longest single pass of the event loop that ended in the gap,
+  wall clock (one ``processEvents`` call: painting, slots, model diffs, garbage collection, and
+  any time the OS gave the thread's core to something else meanwhile). That is the longest a
+  key press or a click arriving then could have waited. The gap itself is not: it is at least
+  the timer's 5 ms even when the loop has nothing to do;
 * **the GUI thread's own CPU time** in the gap (``time.thread_time``): what the code made the
-  thread do in one event-loop slice (painting, slots, model diffs, garbage collection). This is
-  what the target judges: on 2 cores shared with other test suites, a wall-clock gap is mostly
-  the OS running something else (``runq``: the time the thread was runnable but waiting for a
-  CPU, from Linux ``schedstat``);
-* the **wall-clock** gap, reported beside it, and the gap less its run-queue wait (``own``:
-  CPU plus time blocked on the GIL or a lock, or sleeping in the loop).
+  thread do, whatever else the machine ran. On 2 cores shared with other test suites the wall
+  clock moves with them (``runq``: the time the thread was runnable but waiting for a CPU, from
+  Linux ``schedstat``);
+* the **heartbeat gap** (wall clock), reported beside them, and the gap less its run-queue wait
+  (``own``: CPU plus time blocked on the GIL or a lock, or waiting for the next tick).
 
-Target: the longest slice **and** the 99th percentile at most 16 ms (one frame at 60 Hz) in both
-``inflight`` and ``history``; ``floor`` (the bare table, measured the same way in the same run)
-and ``idle`` are reported beside them. The load average before and after the run is in the
-details.
+Target: in both ``inflight`` and ``history``, the longest stall **and** its 99th percentile at
+most 16 ms (one frame at 60 Hz), and the same for the CPU per slice; ``floor`` (the bare table,
+measured the same way in the same run) and ``idle`` are reported beside them. The load average
+before and after the run is in the details.
 """
 
 from __future__ import annotations
@@ -78,29 +82,39 @@ def run(quick: bool) -> dict[str, Any]:
     def med(part: str, key: str) -> float:
         return round(float(statistics.median(r[key] for r in parts[part])), 2)
 
-    keys = ("max_ms", "p99_ms", "p50_ms", "cpu_max_ms", "cpu_p99_ms", "own_max_ms", "own_p99_ms")
+    keys = (
+        "max_ms", "p99_ms", "p50_ms", "cpu_max_ms", "cpu_p99_ms", "own_max_ms", "own_p99_ms",
+        "busy_max_ms", "busy_p99_ms",
+    )  # fmt: skip
     table: dict[str, dict[str, float]] = {
         part: {key: med(part, key) for key in keys if key in parts[part][0]}
         | {"worst_max_ms": max(r["max_ms"] for r in parts[part]),
            "worst_cpu_max_ms": max(r.get("cpu_max_ms", 0.0) for r in parts[part])}
         for part in parts
     }  # fmt: skip
-    judged = [table[p][k] for p in ("inflight", "history") for k in ("cpu_max_ms", "cpu_p99_ms")]
-    worst = max(table["inflight"]["cpu_max_ms"], table["history"]["cpu_max_ms"])
+    judged = [
+        table[p][k]
+        for p in ("inflight", "history")
+        for k in ("busy_max_ms", "busy_p99_ms", "cpu_max_ms", "cpu_p99_ms")
+    ]
+    worst = max(table["inflight"]["busy_max_ms"], table["history"]["busy_max_ms"])
     floor = table["floor"]
     return result(
         NAME,
-        metric="longest GUI-thread slice (its own CPU time between two 5 ms ticks), ms "
-        "(median over rounds, worst part); wall-clock gaps in details",
+        metric="longest GUI stall (one event-loop pass, wall clock), ms (median over rounds, "
+        "worst part); CPU per slice and heartbeat gaps in details",
         value=worst,
-        baseline=floor["cpu_max_ms"],
-        ratio=round(table["history"]["cpu_max_ms"] / floor["cpu_max_ms"], 2),
-        target=f"longest slice and p99 <= {TARGET_MS:g} ms of GUI-thread CPU (100 sends in "
-        "flight; 1M-row view refreshing), bare-table floor measured the same way beside it",
+        baseline=floor["busy_max_ms"],
+        ratio=round(table["history"]["busy_max_ms"] / floor["busy_max_ms"], 2),
+        target=f"longest stall and p99 <= {TARGET_MS:g} ms, wall clock and GUI-thread CPU (100 "
+        "sends in flight; 1M-row view refreshing), the bare-table floor measured the same way "
+        "beside it",
         met=all(value <= TARGET_MS for value in judged),
         details={
             "parts": table,
             "history_to_floor": {
+                "busy_max": round(table["history"]["busy_max_ms"] / floor["busy_max_ms"], 2),
+                "busy_p99": round(table["history"]["busy_p99_ms"] / floor["busy_p99_ms"], 2),
                 "cpu_max": round(table["history"]["cpu_max_ms"] / floor["cpu_max_ms"], 2),
                 "cpu_p99": round(table["history"]["cpu_p99_ms"] / floor["cpu_p99_ms"], 2),
                 "wall_max": round(table["history"]["max_ms"] / floor["max_ms"], 2),
