@@ -168,7 +168,7 @@ class SendForm(QWidget):
         self.advanced = AdvancedOptions(self)
         self.send_button = QPushButton("Send code", self)
         self.send_button.setDefault(True)
-        self.send_button.setToolTip("Send the code (Ctrl+Enter)")
+        self.send_button.setToolTip("Send the code (Enter in a field, or Ctrl+Enter)")
         self.result_label = MessageLine(self, name="Send result")
         # The page scrolls (advanced options, v2 channels) instead of growing the window.
         self.page = ScrollPage(self)
@@ -199,6 +199,14 @@ class SendForm(QWidget):
         self.send_button.clicked.connect(self._on_send_button_clicked)
         for shortcut in self.shortcuts:
             shortcut.activated.connect(self._on_send_button_clicked)
+        # Enter in a one-line field sends, as the highlighted default button promises: outside
+        # a dialog a default button does not answer Enter by itself. Not in a combo's own edit,
+        # where Enter takes the completion.
+        one_line = [self.number_edit, self.brand_edit, self.payee_edit, self.amount_edit]
+        one_line += [edit for edit in self.advanced.findChildren(QLineEdit)
+                     if not isinstance(edit.parent(), QComboBox)]  # fmt: skip
+        for edit in one_line:
+            edit.returnPressed.connect(self._on_send_button_clicked)
         self.concurrent_panel.check_requested.connect(self.check_requested)
         self.concurrent_panel.show_requested.connect(self.show_requested)
 

@@ -216,7 +216,9 @@ class V2Section(QWidget):
         page.advanced.setVisible(not v2 and page.advanced_toggle.isChecked())
         self.setVisible(v2)
         page.send_button.setToolTip(
-            "Send the code with Verify v2 (Ctrl+Enter)" if v2 else "Send the code (Ctrl+Enter)"
+            "Send the code with Verify v2 (Enter in a field, or Ctrl+Enter)"
+            if v2
+            else "Send the code (Enter in a field, or Ctrl+Enter)"
         )
         page.brand_edit.setPlaceholderText(
             "appears in the message, max 16" if v2 else "appears in the message, max 18"

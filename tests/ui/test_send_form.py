@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 
 from desktop_app.domain.validation import field_error
 from desktop_app.ui import messages
@@ -122,6 +123,23 @@ def test_send_reaches_the_sandbox(qtbot: Any, form: SendForm, stack: Stack) -> N
     assert started.number == "447400123456"
     assert [r["request_id"] for r in stack.control.requests()] == [started.request_id]
     assert form.send_button.isEnabled()
+
+
+@pytest.mark.parametrize("field", ["number_edit", "brand_edit", "sender_edit"])
+def test_enter_in_a_field_sends(qtbot: Any, form: SendForm, stack: Stack, field: str) -> None:
+    form.number_edit.setText(MOBILE)
+    form.brand_edit.setText("Acme")
+    edit = getattr(form, field, None) or getattr(form.advanced, field)
+    with qtbot.waitSignal(form.sent, timeout=5000) as blocker:
+        qtbot.keyClick(edit, Qt.Key.Key_Return)
+    assert [r["request_id"] for r in stack.control.requests()] == [blocker.args[0].request_id]
+
+
+def test_enter_with_a_field_wrong_sends_nothing(qtbot: Any, form: SendForm, stack: Stack) -> None:
+    form.number_edit.setText(MOBILE)
+    qtbot.keyClick(form.brand_edit, Qt.Key.Key_Return)
+    assert form.result_label.text() == messages.fix_fields(["brand"])
+    assert stack.control.requests() == []
 
 
 def test_unknown_range_asks_before_sending(qtbot: Any, form: SendForm, stack: Stack,
