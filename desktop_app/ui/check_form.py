@@ -358,7 +358,8 @@ class CheckForm(QWidget):
             status = VerificationStatus.EXPIRED  # amber
         elif isinstance(exc, TooManyAttemptsError):
             self._wrong[rid] = MAX_WRONG_CODES
-            text, status = "Too many wrong codes — request terminated", VerificationStatus.FAILED
+            text = "Too many wrong codes: this request has ended. Send a new code to try again."
+            status = VerificationStatus.FAILED
         else:
             text, status = messages.describe(exc), VerificationStatus.FAILED
         if exc is None:

@@ -82,7 +82,9 @@ def test_wrong_codes_count_down_then_terminate(qtbot: Any, form: CheckForm,
     assert _check(qtbot, form, wrong) == "Wrong code — 2 attempts left"
     assert form.attempts_label.text() == "2 attempts left for the current code"
     assert _check(qtbot, form, wrong) == "Wrong code — 1 attempt left"
-    assert _check(qtbot, form, wrong) == "Too many wrong codes — request terminated"
+    assert _check(qtbot, form, wrong) == (
+        "Too many wrong codes: this request has ended. Send a new code to try again."
+    )
     qtbot.waitUntil(lambda: stack.store.find(rid).status is VerificationStatus.FAILED)
 
 
