@@ -167,8 +167,9 @@ def _check_id(raw: str, path: str, what: str) -> Checked[str]:
 def _check_number(raw: str, path: str) -> Checked[str]:
     if not raw:
         return Checked(None, FieldError(path, f"required, {_NUMBER_RULE}"))
-    if raw.startswith(("+", "00")):
-        message = f"must be {_NUMBER_RULE}, without the leading {raw[0] if raw[0] == '+' else '00'}"
+    prefix = "+" if raw.startswith("+") else "00" if raw.startswith("00") else ""
+    if prefix and raw[len(prefix) :].isascii() and E164_DIGITS.fullmatch(raw[len(prefix) :]):
+        message = f"must be {_NUMBER_RULE}, without the leading {prefix}"
         return Checked(None, FieldError(path, message))
     if not (raw.isascii() and E164_DIGITS.fullmatch(raw)):
         return Checked(None, FieldError(path, f"must be {_NUMBER_RULE} (got {shown(raw)})"))

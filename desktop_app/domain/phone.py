@@ -44,6 +44,7 @@ _FORMAT_RULE = (
     "or national format for the chosen country"
 )
 _ALLOWED = re.compile(r"\+?[0-9 ().\-]+")
+#: What people put between the digits of a number (the Send page's rule allows these).
 _SEPARATORS = re.compile(r"[ ().\-]")
 #: Digits beyond this cannot be a number even with an international and a trunk prefix.
 _MAX_DIGITS = 20
@@ -335,3 +336,18 @@ def display_number(number: str) -> str:
         except ValidationFailed:
             return f"+{digits}"
     return str(phonenumbers.format_number(parsed, PhoneNumberFormat.INTERNATIONAL))
+
+
+def typed_e164_digits(text: str) -> str:
+    """A number as people write it, as the bare E.164 digits the Messages API takes.
+
+    ``+44 7700 900123`` and ``0044 (7700) 900-123`` both become ``447700900123``. Only a ``+``
+    or ``00`` in front and separators are dropped; any other text (a national number, a sender
+    name, letters) comes back as it was, so its rule can say what is wrong.
+    """
+    compact = _SEPARATORS.sub("", text.strip())
+    for prefix in ("+", "00"):
+        if compact.startswith(prefix):
+            compact = compact[len(prefix) :]
+            break
+    return compact if compact.isascii() and E164_DIGITS.fullmatch(compact) else text

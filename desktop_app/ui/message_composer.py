@@ -34,11 +34,14 @@ from desktop_app.domain.messages import (
     CHANNEL_MESSAGE_TYPES,
     CHANNELS,
     DEFAULT_TEMPLATE_LOCALE,
+    PHONE_CHANNELS,
     TEXT,
+    VIBER,
     MessageRequest,
 )
 from desktop_app.domain.messages_fields import FIELD_RULES, message_field_error
 from desktop_app.domain.messages_validation import AUTH_TEMPLATE_PATHS, message_errors
+from desktop_app.domain.phone import typed_e164_digits
 from desktop_app.ui.fitting import shrinkable, wrapped
 from desktop_app.ui.message_form import (
     FAILOVER_CHANNELS,
@@ -50,6 +53,9 @@ from desktop_app.ui.message_words import CHANNEL_LABELS, MESSAGE_TYPE_LABELS
 from desktop_app.ui.validators import FieldErrorLabel, add_checked_row
 
 __all__ = ["MessageComposer"]
+
+#: Rows that hold a phone number on a phone channel (Viber's sender is a service id).
+_NUMBER_PATHS = ("to", "from", "failover[0].from")
 
 _MESSENGER_CATEGORIES = (("Default (response)", ""), ("Response", "response"),
                          ("Update", "update"), ("Message tag", "message_tag"))  # fmt: skip
@@ -91,7 +97,8 @@ class MessageComposer(QWidget):
         self.type_combo.setAccessibleName("Message type")
         self.form.addRow("C&hannel:", self.channel_combo)
         self.form.addRow("T&ype:", self.type_combo)
-        self._add("to", "&To:", QLineEdit(self), "The recipient: E.164 digits (447700900123); "
+        self._add("to", "&To:", QLineEdit(self), "The recipient's number in international format "
+                  "(+44 7700 900123 or 447700900123); "
                   "Messenger: the recipient's page-scoped id")  # fmt: skip
         self._add("from", "&From:", QLineEdit(self), "The sender: your number, an SMS sender "
                   "id, a Viber service id or a Messenger page id")  # fmt: skip
@@ -249,7 +256,7 @@ class MessageComposer(QWidget):
             return None
         context = {"category": self.rows["messenger.category"].text() or None}
         # An empty optional field takes its default (what ``request`` sends).
-        value = self.rows[path].text() or FIELD_DEFAULTS.get(path, "")
+        value = self._typed(path) or FIELD_DEFAULTS.get(path, "")
         return message_field_error(api_path, value, channel=channel, **context)
 
     def _on_edited(self, path: str) -> None:
@@ -308,8 +315,21 @@ class MessageComposer(QWidget):
 
     def request(self) -> MessageRequest:
         """The message as the form describes it (not validated)."""
-        return build_request(lambda path: self.rows[path].text(), self.channel,
-                             self.message_type, self.failover_channel)  # fmt: skip
+        return build_request(self._typed, self.channel, self.message_type,
+                             self.failover_channel)  # fmt: skip
+
+    def _typed(self, path: str) -> str:
+        """A row's text as the API takes it.
+
+        A phone number written ``+44 7700 900123`` becomes ``447700900123``, as people copy
+        numbers in that form and the Send page takes them so.
+        """
+        text = self.rows[path].text()
+        if path in _NUMBER_PATHS:
+            channel = self.failover_channel if path.startswith("failover[") else self.channel
+            if channel in PHONE_CHANNELS and not (channel == VIBER and path != "to"):
+                return typed_e164_digits(text)
+        return text
 
     def problems(self) -> tuple[MessageRequest, list[FieldError]]:
         """The request and every problem of it: the rows' own rules, then the whole message's."""

@@ -20,6 +20,7 @@ from desktop_app.domain.phone import (
     country_choices,
     default_region_from_locale,
     parse_number,
+    typed_e164_digits,
 )
 
 HYPOTHESIS = settings(database=None, deadline=None)
@@ -298,3 +299,24 @@ def test_as_you_type_never_raises(raw: str, region: str) -> None:
 def test_default_region_from_locale_never_raises(name: str | None) -> None:
     region = default_region_from_locale(name)
     assert region is None or region in phonenumbers.SUPPORTED_REGIONS
+
+
+@pytest.mark.parametrize(
+    ("typed", "digits"),
+    [
+        ("+44 7700 900123", "447700900123"),
+        ("0044 (7700) 900-123", "447700900123"),
+        ("447700900123", "447700900123"),
+        (" +1 202.555.0123 ", "12025550123"),
+    ],
+)
+def test_a_written_number_becomes_the_messages_apis_digits(typed: str, digits: str) -> None:
+    assert typed_e164_digits(typed) == digits
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["07700 900123", "Acme", "+44 7700 9001\uff123", "+0 7700 900123", "++447700900123", ""],
+)
+def test_anything_else_written_is_left_for_its_rule(typed: str) -> None:
+    assert typed_e164_digits(typed) == typed

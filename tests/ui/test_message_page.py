@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from desktop_app.api.sandbox_control import SandboxControl
 from desktop_app.app import AppContext
 from desktop_app.domain.messages import SMS, TEMPLATE, TEXT, VIBER, WHATSAPP
 from desktop_app.ui.message_page import MessagePage
@@ -82,6 +83,23 @@ def test_a_text_outside_the_window_fails_over_to_sms_and_shows_both_legs(
     assert "error 1340" in timeline.details.details()
     assert any(line.startswith("SMS (failover 1) · Delivered") for line in timeline.lines)
     assert timeline.summary_label.text() == "Delivered on SMS, after WhatsApp failed."
+
+
+def test_a_number_written_with_plus_and_spaces_is_sent_as_the_apis_digits(
+    message_app: AppContext, qtbot: Any
+) -> None:
+    page: MessagePage = message_app.window.message_page
+    page.composer.set_channel(WHATSAPP, TEXT)
+    page.composer.failover_check.setChecked(True)
+    page.composer.failover_combo.setCurrentIndex(page.composer.failover_combo.findData(SMS))
+    fill(page, {"to": "+44 (7700) 900-340", "from": "0044 7700 900001", "text": "Hello",
+                "failover[0].from": "AcmeParcel", "failover[0].text": "Hello"})  # fmt: skip
+    assert all(page.composer.rows[path].error.isHidden() for path in ("to", "from"))
+    sent = send(qtbot, page)
+    listing = SandboxControl(message_app.http, message_app.sandbox.url).requests()
+    item = next(i for i in listing if i.get("message_uuid") == sent.message_uuid)
+    assert (item["to"], item["from"]) == (OUTSIDE_WINDOW, BUSINESS)
+    assert [leg["to"] for leg in item["legs"]] == [OUTSIDE_WINDOW, OUTSIDE_WINDOW]
 
 
 def test_a_reply_from_the_handset_opens_the_whatsapp_window(
