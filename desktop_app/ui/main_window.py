@@ -98,7 +98,8 @@ _VERIFY_APIS: Final = ("v1", "v2")
 SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Ctrl+1", "Send page"), ("Ctrl+2", "Check page"), ("Ctrl+3", "Recent requests"),
     ("Ctrl+4", "Message page"),
-    ("Ctrl+Enter", "Send the code / check the code"), ("Enter", "Check the code (code box)"),
+    ("Ctrl+Enter", "Send the code or the message / check the code"),
+    ("Enter", "Send the code (in a Send field) / check it (in the code box)"),
     ("F5", "Refresh the requests and the handset"), ("Ctrl+Shift+P", "Presenter mode"),
     ("Ctrl+,", "Settings"), ("Ctrl+Q", "Quit"),
 )
