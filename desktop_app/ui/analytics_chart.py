@@ -45,6 +45,11 @@ __all__ = ["MAX_BARS", "BreakdownChart", "OutcomeChart"]
 
 #: Bars shown for a category breakdown (the largest groups; the table lists them all).
 MAX_BARS = 12
+#: Up to this many points per line are marked (more would crowd the line).
+_MARKED_POINTS = 62
+_MAX_TICKS = 7
+_DAY_MS = 86_400_000
+_HOUR_MS = 3_600_000
 _STARTED = QColor("#5f6b7a")
 _VERIFIED = QColor("#1b7a2b")
 
@@ -102,16 +107,28 @@ class BreakdownChart(QChartView):
             started.append(x, group.figures.started)
             verified.append(x, group.figures.verified)
             top = max(top, group.figures.started)
+        # A line needs two points: a day or two of history would draw nothing without its
+        # points marked (and few points are easier read with them).
+        for series in (started, verified):
+            series.setPointsVisible(started.count() <= _MARKED_POINTS)
+            series.setMarkerSize(7)
         chart.addSeries(started)
         chart.addSeries(verified)
         x_axis = QDateTimeAxis()
         x_axis.setFormat("MMM d" if report.query.by == "day" else "MMM d HH:mm")
-        x_axis.setTickCount(7)
+        x_axis.setTickCount(_MAX_TICKS)
         if report.groups:
             first, last = report.groups[0].key, report.groups[-1].key
             if isinstance(first, datetime) and isinstance(last, datetime):
-                x_axis.setRange(QDateTime.fromMSecsSinceEpoch(int(_msecs(first))),
-                                QDateTime.fromMSecsSinceEpoch(int(_msecs(last)) + 1))  # fmt: skip
+                # A step either side, so the first and last points are off the edges; over a
+                # short span one tick per step, so each tick's label is its point's.
+                step = _DAY_MS if report.query.by == "day" else _HOUR_MS
+                start, end = int(_msecs(first) - step), int(_msecs(last) + step)
+                ticks = round((end - start) / step) + 1
+                if ticks <= _MAX_TICKS:
+                    x_axis.setTickCount(ticks)
+                x_axis.setRange(QDateTime.fromMSecsSinceEpoch(start),
+                                QDateTime.fromMSecsSinceEpoch(end))  # fmt: skip
         self._attach(chart, x_axis, [started, verified], top)
 
     def _bars(self, chart: QChart, report: AnalyticsReport) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -27,7 +27,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QStandardItemModel
+from PySide6.QtGui import QShowEvent, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from typing_extensions import override
 
 from desktop_app.domain.analytics import AnalyticsQuery, AnalyticsReport
 from desktop_app.domain.reports import BREAKDOWNS, breakdown
@@ -143,6 +144,15 @@ def _local_midnight(day: date) -> datetime:
     return datetime.combine(day, time()).astimezone()
 
 
+def _count(n: int, noun: str) -> str:
+    """``1 request``, ``2,400 requests``."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+#: The window's first size when the screen holds it (a smaller screen gets its own size).
+PREFERRED_SIZE: Final = (1100, 760)
+
+
 class AnalyticsPage(QWidget):
     """The analytics window.
 
@@ -169,8 +179,19 @@ class AnalyticsPage(QWidget):
         self.report: AnalyticsReport | None = None
         self._build(profiles)
         self._connect()
-        self.resize(1100, 760)
+        self._sized = False
         self.reload()
+
+    @override
+    def showEvent(self, event: QShowEvent) -> None:
+        if not self._sized:  # the first time: a comfortable size the screen can hold
+            self._sized = True
+            area = self.screen().availableGeometry()
+            frame = 60  # room for the window manager's title bar and borders
+            least = self.minimumSizeHint()
+            self.resize(max(min(PREFERRED_SIZE[0], area.width() - frame), least.width()),
+                        max(min(PREFERRED_SIZE[1], area.height() - frame), least.height()))
+        super().showEvent(event)
 
     def _build(self, profiles: Sequence[str]) -> None:
         self.range_combo = QComboBox(self)
@@ -335,7 +356,8 @@ class AnalyticsPage(QWidget):
         self.chart.show_report(report, title)
         self.outcomes.show_report(report)
         groups = len(report.groups)
-        self.state_label.setText(f"{totals.started:,} requests in {groups:,} groups.")
+        self.state_label.setText(f"{_count(totals.started, 'request')} in "
+                                 f"{_count(groups, 'group')}.")  # fmt: skip
         self.figures_shown.emit()
 
     def save_figures(self) -> None:

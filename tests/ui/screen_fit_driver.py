@@ -23,6 +23,9 @@ Steps (each after the previous one, on the same window):
 * ``settings``: Settings opened on the built-in Sandbox profile, with no keyring;
 * ``settings-no-keyring``: a new profile saved there, refused for want of a keyring (the
   notice and its "session only" offer);
+* ``analytics-presenter``: presenter mode on (larger type), Settings closed and View →
+  Analytics opened on the history of the steps before (the Analytics window is the one
+  checked);
 * ``grow``: the window resized by hand to 1800x1000 (its geometry is saved at the end, for a
   next run on the same ``--home``).
 """
@@ -52,7 +55,7 @@ from PySide6.QtWidgets import (
 )
 
 STEPS = ("start", "failed-lookup", "landline", "v2-channels", "message-failover", "settings",
-         "settings-no-keyring")
+         "settings-no-keyring", "analytics-presenter")
 #: The size ``grow`` gives the window: a 1920x1080 screen holds it, a 1024x640 one does not.
 GROWN = (1800, 1000)
 #: A well-formed v1 request id the sandbox never issued: a request of an earlier run.
@@ -371,11 +374,25 @@ class Driver:
         wait_until(dialog.keyring_panel.isVisible, "the no-keyring notice")
         return dialog
 
+    def step_analytics_presenter(self) -> QWidget:
+        window: Any = self.window
+        if window.settings_dialog is not None:
+            window.settings_dialog.close()
+        window.set_presenter_mode(True)
+        window.analytics_action.trigger()
+        page = window.reports_menu.analytics
+        wait_until(lambda: page is not None and page.isVisible() and page.report is not None,
+                   "the Analytics window's first figures")  # fmt: skip
+        return page
+
     def close(self) -> bool:
         """Shut the app down in order; True when nothing outlived it."""
         dialog = self.window.settings_dialog
         if dialog is not None:
             dialog.close()
+        analytics: Any = getattr(self.window, "reports_menu", None)
+        if analytics is not None and analytics.analytics is not None:
+            analytics.analytics.close()
         clean = bool(self.ctx.shutdown(5000))
         self.window.close()
         self.window.deleteLater()  # now, while the QApplication exists (not at interpreter exit)

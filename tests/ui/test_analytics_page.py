@@ -166,6 +166,29 @@ def test_no_history_shows_why(qtbot: Any, runner: TaskRunner) -> None:
     qtbot.waitUntil(lambda: "not available" in view.state_label.text(), timeout=5000)
 
 
+def test_one_day_of_history_is_drawn_and_counted_in_the_singular(
+    qtbot: Any, runner: TaskRunner, tmp_path: Path
+) -> None:
+    from PySide6.QtCharts import QDateTimeAxis, QLineSeries
+
+    history = HistoryStore(make_history(tmp_path / "one.sqlite3", [Row(created_at=T0)]))
+    try:
+        view = AnalyticsPage(ReportsService(runner, history), today=lambda: TODAY)
+        qtbot.addWidget(view)
+        qtbot.waitUntil(lambda: view.report is not None, timeout=5000)
+        assert view.state_label.text() == "1 request in 1 group."
+        chart = view.chart.chart()
+        lines = [s for s in chart.series() if isinstance(s, QLineSeries)]
+        assert [line.count() for line in lines] == [1, 1]
+        assert all(line.pointsVisible() for line in lines)  # one point draws no line
+        (axis,) = [a for a in chart.axes() if isinstance(a, QDateTimeAxis)]
+        x = lines[0].at(0).x()
+        assert axis.min().toMSecsSinceEpoch() < x < axis.max().toMSecsSinceEpoch()
+        assert axis.max().toMSecsSinceEpoch() - axis.min().toMSecsSinceEpoch() >= 86_400_000
+    finally:
+        history.close()
+
+
 def test_query_all_time_and_presets(page: AnalyticsPage) -> None:
     page.range_combo.setCurrentIndex(page.range_combo.findData(None))
     query: AnalyticsQuery = page.query()
