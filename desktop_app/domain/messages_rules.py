@@ -102,7 +102,9 @@ VIBER_DURATION_RANGE: Final = (1, 600)
 VIBER_FILE_SIZE_RANGE: Final = (1, 200)
 AUTH_CODE_LENGTH: Final = (4, 10)
 
-_NUMBER_RULE = "the number in international format, digits only (e.g. 447700900123)"
+_NUMBER_RULE = (
+    "the number in international format, starting with its country code (e.g. 447700900123)"
+)
 _SHORT_OR_LONG = re.compile(r"[1-9][0-9]{2,14}")
 #: 1 to 11 ASCII letters, digits and spaces, at least one of them a letter.
 _SENDER_ID = re.compile(r"(?=[^A-Za-z]*[A-Za-z])[A-Za-z0-9 ]{1,11}")

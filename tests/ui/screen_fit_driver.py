@@ -346,7 +346,7 @@ class Driver:
         composer.set_channel(WHATSAPP, TEXT)
         composer.failover_check.setChecked(True)
         composer.failover_combo.setCurrentIndex(composer.failover_combo.findData(SMS))
-        composer.field("to").setText("+447700900340")  # a rule broken: its message shows
+        composer.field("to").setText("07700 900340")  # a rule broken: its message shows
         composer.field("text").setPlainText("Your parcel is on its way")
         composer.field("failover[0].text").setPlainText("x" * 1200)
         wait_until(lambda: composer.field("failover[0].text").isVisible(), "the failover rows")
