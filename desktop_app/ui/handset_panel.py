@@ -62,7 +62,8 @@ def clock_line_text(sandbox_now: datetime, real_now: datetime) -> str:
     shown = f"Sandbox time {formatting.as_utc(sandbox_now).astimezone():%H:%M:%S}"
     ahead = (sandbox_now - real_now).total_seconds()
     if ahead >= AHEAD_SHOWN_S:  # short: the dock is narrow (the label elides the rest)
-        shown += f", {formatting.format_duration(ahead)} ahead"
+        # Rounded: read a moment off, a 5-minute skip would say "4 min 59 s".
+        shown += f", {formatting.format_duration(round(ahead))} ahead"
     return shown
 
 

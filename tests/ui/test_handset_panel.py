@@ -119,6 +119,8 @@ def test_the_clock_line_says_nothing_of_ahead_when_the_clock_runs_true():
     assert clock_line_text(now.replace(second=1), now) == f"Sandbox time {local[:-2]}01"
     later = now.replace(hour=4, minute=2, second=3)
     assert clock_line_text(later, now).endswith(", 1 h 02 min ahead")
+    skipped = now + timedelta(minutes=5, seconds=-0.4)  # 5 min skipped, read a moment off
+    assert clock_line_text(skipped, now).endswith(", 5 min 00 s ahead")
 
 
 def test_the_codes_tab_says_what_comes_there_until_the_first_code(qtbot, fake_handset):
