@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from desktop_app.domain.errors import ConnectError
 from desktop_app.domain.models import HandsetMessage
@@ -96,7 +96,6 @@ def test_the_codes_tab_lists_only_messages_that_carry_a_code(qtbot, fake_handset
 
 
 def test_the_clock_line_shows_the_sandbox_time_and_how_far_ahead_it_is(qtbot, fake_handset):
-    from datetime import timedelta
 
     ahead = timedelta(minutes=5, seconds=0.5)  # a skip of 5 min, read half a second later
     panel = HandsetPanel(fake_handset, clock=lambda: datetime.now(UTC) + ahead)
