@@ -39,6 +39,7 @@ from desktop_app.domain.messages_fields import message_field_error
 from desktop_app.domain.workflows import DEFAULT_PIN_EXPIRY
 from desktop_app.ui.details_disclosure import MessageLine
 from desktop_app.ui.fitting import shrinkable
+from desktop_app.ui.message_form import as_sent
 from desktop_app.ui.message_words import CHANNEL_LABELS
 from desktop_app.ui.validators import FieldErrorLabel, add_checked_row
 
@@ -75,7 +76,8 @@ class MessageCodePanel(QWidget):
         add_checked_row(self.form, "C&hannel:", self.channel_combo, self.errors["channel"],
                         "How the code goes: SMS, WhatsApp, Viber or Messenger")  # fmt: skip
         specs = (
-            ("to", "&To:", "The customer: E.164 digits; Messenger: the recipient's id", ""),
+            ("to", "&To:", "The customer's number in international format (+44 7700 900123); "
+             "Messenger: the recipient's id", ""),
             ("from_", "&From:", "The sender: your number or sender id", ""),
             ("brand", "&Brand:", "Put where the text says {brand} (at most 18 characters)", ""),
             ("template", "Te&xt:", "The text; {code} is replaced by the code",
@@ -131,18 +133,22 @@ class MessageCodePanel(QWidget):
     def form_values(self) -> CodeForm:
         """The form as typed."""
         text: Callable[[str], str] = lambda name: self.edits[name].text()  # noqa: E731
-        return CodeForm(channel=self.channel, to=text("to").strip(), from_=text("from_").strip(),
+        return CodeForm(channel=self.channel, to=self._sent("to"), from_=self._sent("from_"),
                         brand=text("brand"), template=text("template"),
                         auth_template=text("auth_template"), code_length=text("code_length"),
                         expiry=text("expiry"))  # fmt: skip
+
+    def _sent(self, name: str) -> str:
+        """The recipient's or sender's text as the API takes it (``+44 7700…`` as digits)."""
+        path = "from" if name == "from_" else name
+        return as_sent(path, self.edits[name].text().strip(), self.channel)
 
     def problems(self) -> tuple[CodeForm, list[FieldError]]:
         """The form and every problem of it (the code form's rules, then to and from)."""
         form = self.form_values()
         _params, errors = code_form_errors(form)
         for name, path in (("to", "to"), ("from_", "from")):
-            error = message_field_error(path, self.edits[name].text().strip(),
-                                        channel=self.channel)  # fmt: skip
+            error = message_field_error(path, self._sent(name), channel=self.channel)
             if error is not None:
                 errors.append(FieldError(name, error.message))
         return form, errors

@@ -34,18 +34,16 @@ from desktop_app.domain.messages import (
     CHANNEL_MESSAGE_TYPES,
     CHANNELS,
     DEFAULT_TEMPLATE_LOCALE,
-    PHONE_CHANNELS,
     TEXT,
-    VIBER,
     MessageRequest,
 )
 from desktop_app.domain.messages_fields import FIELD_RULES, message_field_error
 from desktop_app.domain.messages_validation import AUTH_TEMPLATE_PATHS, message_errors
-from desktop_app.domain.phone import typed_e164_digits
 from desktop_app.ui.fitting import shrinkable, wrapped
 from desktop_app.ui.message_form import (
     FAILOVER_CHANNELS,
     FIELD_DEFAULTS,
+    as_sent,
     build_request,
     field_shown,
 )
@@ -53,9 +51,6 @@ from desktop_app.ui.message_words import CHANNEL_LABELS, MESSAGE_TYPE_LABELS
 from desktop_app.ui.validators import FieldErrorLabel, add_checked_row
 
 __all__ = ["MessageComposer"]
-
-#: Rows that hold a phone number on a phone channel (Viber's sender is a service id).
-_NUMBER_PATHS = ("to", "from", "failover[0].from")
 
 _MESSENGER_CATEGORIES = (("Default (response)", ""), ("Response", "response"),
                          ("Update", "update"), ("Message tag", "message_tag"))  # fmt: skip
@@ -324,12 +319,8 @@ class MessageComposer(QWidget):
         A phone number written ``+44 7700 900123`` becomes ``447700900123``, as people copy
         numbers in that form and the Send page takes them so.
         """
-        text = self.rows[path].text()
-        if path in _NUMBER_PATHS:
-            channel = self.failover_channel if path.startswith("failover[") else self.channel
-            if channel in PHONE_CHANNELS and not (channel == VIBER and path != "to"):
-                return typed_e164_digits(text)
-        return text
+        channel = self.failover_channel if path.startswith("failover[") else self.channel
+        return as_sent(path, self.rows[path].text(), channel)
 
     def problems(self) -> tuple[MessageRequest, list[FieldError]]:
         """The request and every problem of it: the rows' own rules, then the whole message's."""
