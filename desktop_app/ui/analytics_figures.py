@@ -85,10 +85,10 @@ def cost_text(figures: Figures) -> str:
     """``4,773.75 EUR`` (one sum per currency, ``; `` between), or the placeholder."""
     if not figures.cost:
         return formatting.MISSING
-    return "; ".join(
-        formatting.format_money(amount, currency)
-        for currency, amount in sorted(figures.cost.items())
-    )
+    # Sums in a column: cents and thousands separators, so the rows line up and compare (one
+    # price keeps its own decimals elsewhere: 0.04675 EUR).
+    return "; ".join(f"{amount:,.2f} {currency}".strip()
+                     for currency, amount in sorted(figures.cost.items()))  # fmt: skip
 
 
 def _row(label: str, figures: Figures) -> tuple[str, ...]:

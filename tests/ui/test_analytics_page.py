@@ -16,13 +16,13 @@ from typing import Any
 import pytest
 from PySide6.QtGui import QImage
 
-from desktop_app.domain.analytics import AnalyticsQuery
+from desktop_app.domain.analytics import AnalyticsQuery, Figures
 from desktop_app.services.reports import ReportsService
 from desktop_app.services.tasks import TaskRunner
 from desktop_app.store.analytics import run_analytics
 from desktop_app.store.history import HistoryStore
 from desktop_app.ui import analytics_page
-from desktop_app.ui.analytics_figures import conversion_text, group_label, median_text
+from desktop_app.ui.analytics_figures import conversion_text, cost_text, group_label, median_text
 from desktop_app.ui.analytics_page import AnalyticsPage
 from tests.helpers.report_rows import T0, Row, make_history
 
@@ -187,6 +187,12 @@ def test_one_day_of_history_is_drawn_and_counted_in_the_singular(
         assert axis.max().toMSecsSinceEpoch() - axis.min().toMSecsSinceEpoch() >= 86_400_000
     finally:
         history.close()
+
+
+def test_costs_are_summed_to_the_cent_with_separators() -> None:
+    sums = {"EUR": Decimal("4773.7533"), "USD": Decimal("7.25"), "": Decimal("0.04675")}
+    assert cost_text(Figures(cost=sums)) == "0.05; 4,773.75 EUR; 7.25 USD"
+    assert cost_text(Figures()) == "—"
 
 
 def test_query_all_time_and_presets(page: AnalyticsPage) -> None:
