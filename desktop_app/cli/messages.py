@@ -43,6 +43,7 @@ from desktop_app.domain.messages import (
     WhatsAppOptions,
     channel_named,
 )
+from desktop_app.domain.messages_fields import as_sent
 from desktop_app.domain.models import ControlResult, VerificationStatus
 from desktop_app.settings.credentials import (
     MESSAGES_ITEMS,
@@ -123,7 +124,8 @@ def _addressing(parser: argparse.ArgumentParser) -> None:
     add = parser.add_argument
     add("--channel", type=_channel, required=True, metavar="CHANNEL",
         help=f"one of {', '.join(CHANNEL_CHOICES)}")  # fmt: skip
-    add("--to", default="", help="the recipient: E.164 digits, no + (Messenger: the user's id)")
+    add("--to", default="", help="the recipient's number, 447700900123 or +44 7700 900123 "
+        "(Messenger: the user's id)")
     add("--from", dest="from_", default="", metavar="FROM",
         help="the sender: a number, an SMS sender id, a Viber service id or a page id")  # fmt: skip
     add("--client-ref", default="", help="your reference, echoed in status webhooks (<= 100)")
@@ -200,15 +202,17 @@ def message_request(args: argparse.Namespace) -> MessageRequest:
     failover: tuple[MessageRequest, ...] = ()
     if args.failover_channel is not None:
         sender = args.failover_from if args.failover_from is not None else args.from_
-        failover = (MessageRequest(args.failover_channel, args.to, sender,
+        failover = (MessageRequest(args.failover_channel,
+                                   as_sent("to", args.to, args.failover_channel),
+                                   as_sent("failover[0].from", sender, args.failover_channel),
                                    Text(args.failover_text)),)  # fmt: skip
     whatsapp = WhatsAppOptions(args.locale) if args.locale and args.template else None
     if args.locale and args.template is None:
         raise CliUsageError("--locale goes with --template")
     return MessageRequest(
         channel=args.channel,
-        to=args.to,
-        from_=args.from_,
+        to=as_sent("to", args.to, args.channel),
+        from_=as_sent("from", args.from_, args.channel),
         content=content,
         client_ref=args.client_ref or None,
         webhook_url=args.webhook_url,
@@ -220,10 +224,12 @@ def message_request(args: argparse.Namespace) -> MessageRequest:
 def code_form(args: argparse.Namespace) -> CodeForm:
     """The code form ``message code send`` describes."""
     return CodeForm(
-        channel=args.channel, to=args.to, from_=args.from_, brand=args.brand,
+        channel=args.channel, to=as_sent("to", args.to, args.channel),
+        from_=as_sent("from", args.from_, args.channel), brand=args.brand,
         template=args.text, auth_template=args.auth_template, locale=args.locale,
         code_length=args.code_length, expiry=args.expiry,
-        failover_channel=args.failover_channel, failover_from=args.failover_from,
+        failover_channel=args.failover_channel,
+        failover_from=as_sent("failover[0].from", args.failover_from, args.failover_channel),
         client_ref=args.client_ref,
     )  # fmt: skip
 

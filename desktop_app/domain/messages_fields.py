@@ -3,9 +3,10 @@
 :func:`message_field_error` runs the rule of one field (by its path, optionally behind
 ``failover[i].``) for the window's live inline messages, the same rule
 :func:`~desktop_app.domain.messages_validation.message_errors` applies to a whole request.
-:func:`api_field_errors` turns a 422's ``invalid_parameters`` into
-:class:`~desktop_app.domain.errors.FieldError` s on those same paths, so a refusal from the API
-and one from a local rule are shown at the same field.
+:func:`as_sent` reads a number people wrote (``+44 7700 900123``) as the API's digits, for
+the window's fields and the command line's options alike. :func:`api_field_errors` turns a
+422's ``invalid_parameters`` into :class:`~desktop_app.domain.errors.FieldError` s on those
+same paths, so a refusal from the API and one from a local rule are shown at the same field.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from desktop_app.domain.errors import FieldError
-from desktop_app.domain.messages import AUDIO, FILE, IMAGE, VCARD, VIDEO
+from desktop_app.domain.messages import AUDIO, FILE, IMAGE, PHONE_CHANNELS, VCARD, VIBER, VIDEO
 from desktop_app.domain.messages_rules import (
     VIBER_TTL_RANGE,
     check_client_ref,
@@ -32,9 +33,10 @@ from desktop_app.domain.messages_rules import (
     check_webhook_url,
     check_webhook_version,
 )
+from desktop_app.domain.phone import typed_e164_digits
 from desktop_app.domain.rule_parts import Checked
 
-__all__ = ["FIELD_RULES", "api_field_errors", "message_field_error"]
+__all__ = ["FIELD_RULES", "api_field_errors", "as_sent", "message_field_error"]
 
 _Rule = Callable[[Any, str, str, dict[str, Any]], Checked[Any]]
 
@@ -101,3 +103,19 @@ def api_field_errors(invalid_parameters: Iterable[tuple[str, str]]) -> list[Fiel
         FieldError(name.strip() or "body", reason.strip() or "refused by the API")
         for name, reason in invalid_parameters
     ]
+
+
+#: Fields that hold a phone number on a phone channel (Viber's sender is a service id).
+_NUMBER_FIELDS = ("to", "from", "failover[0].from")
+
+
+def as_sent(path: str, text: str, channel: str | None) -> str:
+    """A field's text as the API takes it, by the field's path and its message's channel.
+
+    A phone number written ``+44 7700 900123`` or ``0044 7700 900123`` becomes
+    ``447700900123``: people copy numbers in that form (the Send page and ``start`` take them).
+    """
+    numbered = path in _NUMBER_FIELDS and channel in PHONE_CHANNELS
+    if numbered and (channel != VIBER or path == "to"):
+        return typed_e164_digits(text)
+    return text

@@ -35,11 +35,10 @@ from desktop_app.domain.message_code_form import (
     code_form_errors,
 )
 from desktop_app.domain.messages import WHATSAPP
-from desktop_app.domain.messages_fields import message_field_error
+from desktop_app.domain.messages_fields import as_sent, message_field_error
 from desktop_app.domain.workflows import DEFAULT_PIN_EXPIRY
 from desktop_app.ui.details_disclosure import MessageLine
 from desktop_app.ui.fitting import shrinkable
-from desktop_app.ui.message_form import as_sent
 from desktop_app.ui.message_words import CHANNEL_LABELS
 from desktop_app.ui.validators import FieldErrorLabel, add_checked_row
 

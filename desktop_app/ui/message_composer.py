@@ -37,13 +37,12 @@ from desktop_app.domain.messages import (
     TEXT,
     MessageRequest,
 )
-from desktop_app.domain.messages_fields import FIELD_RULES, message_field_error
+from desktop_app.domain.messages_fields import FIELD_RULES, as_sent, message_field_error
 from desktop_app.domain.messages_validation import AUTH_TEMPLATE_PATHS, message_errors
 from desktop_app.ui.fitting import shrinkable, wrapped
 from desktop_app.ui.message_form import (
     FAILOVER_CHANNELS,
     FIELD_DEFAULTS,
-    as_sent,
     build_request,
     field_shown,
 )

@@ -22,7 +22,6 @@ from desktop_app.domain.messages import (
     IMAGE,
     MEDIA_TYPES,
     MESSENGER,
-    PHONE_CHANNELS,
     TEMPLATE,
     TEXT,
     VIBER,
@@ -43,9 +42,8 @@ from desktop_app.domain.messages import (
     WhatsAppOptions,
 )
 from desktop_app.domain.messages_validation import AUTH_TEMPLATE_PATHS
-from desktop_app.domain.phone import typed_e164_digits
 
-__all__ = ["FAILOVER_CHANNELS", "FIELD_DEFAULTS", "as_sent", "build_request", "field_shown"]
+__all__ = ["FAILOVER_CHANNELS", "FIELD_DEFAULTS", "build_request", "field_shown"]
 
 #: Channels a failover text may go by (MMS carries no text).
 FAILOVER_CHANNELS: tuple[str, ...] = tuple(c for c in CHANNELS if TEXT in CHANNEL_MESSAGE_TYPES[c])
@@ -53,22 +51,6 @@ FAILOVER_CHANNELS: tuple[str, ...] = tuple(c for c in CHANNELS if TEXT in CHANNE
 FIELD_DEFAULTS = {"whatsapp.locale": DEFAULT_TEMPLATE_LOCALE,
                   AUTH_TEMPLATE_PATHS["locale"]: DEFAULT_TEMPLATE_LOCALE}  # fmt: skip
 _CAPTIONED_TYPES = (IMAGE, AUDIO, VIDEO, FILE)
-#: Fields that hold a phone number on a phone channel (Viber's sender is a service id).
-_NUMBER_FIELDS = ("to", "from", "failover[0].from")
-
-
-def as_sent(path: str, text: str, channel: str | None) -> str:
-    """A field's text as the API takes it, by the field's path and its message's channel.
-
-    A phone number written ``+44 7700 900123`` or ``0044 7700 900123`` becomes
-    ``447700900123``: people copy numbers in that form, and the Send page takes them so.
-    """
-    numbered = path in _NUMBER_FIELDS and channel in PHONE_CHANNELS
-    if numbered and (channel != VIBER or path == "to"):
-        return typed_e164_digits(text)
-    return text
-
-
 def _int_or_none(text: str) -> int | None:
     text = text.strip()
     return int(text) if text.isascii() and text.isdigit() else None

@@ -85,6 +85,24 @@ def test_send_whatsapp_template_with_an_sms_failover(msg: Cli, api: FakeMessages
                                    "from": "Acme", "text": "Parcel 42"}  # fmt: skip
 
 
+def test_numbers_written_with_plus_and_spaces_go_as_the_apis_digits(
+    msg: Cli, api: FakeMessagesApi
+) -> None:
+    sent = msg("message", "send", "--channel", "whatsapp", "--to", "+44 7700 900 123",
+               "--from", "0044 (7700) 900-001", "--text", "Hi", "--failover-channel", "sms",
+               "--failover-text", "Hi", "--failover-from", "+44 7700 900002")  # fmt: skip
+    assert sent.code == 0, sent.err
+    body = api.bodies[0]
+    assert (body["to"], body["from"]) == ("447700900123", "447700900001")
+    assert (body["failover"][0]["to"], body["failover"][0]["from"]) == (
+        "447700900123", "447700900002",
+    )  # fmt: skip
+    national = msg("message", "send", "--channel", "sms", "--to", "07700 900123",
+                   "--from", "Acme", "--text", "Hi")  # fmt: skip
+    assert national.code == 2 and "to: must be the number in international format" in national.err
+    assert len(api.bodies) == 1
+
+
 def test_viber_messenger_and_mms_images(msg: Cli, api: FakeMessagesApi) -> None:
     for argv in (
         ("--channel", "viber", "--to", TO, "--from", "AcmeViber", "--text", "Hi"),
