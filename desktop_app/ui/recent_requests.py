@@ -59,6 +59,7 @@ from desktop_app.ui.countdowns import Clock, utc_now
 from desktop_app.ui.details_disclosure import MessageLine
 from desktop_app.ui.details_pane import DetailsPane
 from desktop_app.ui.empty_hint import EmptyHint
+from desktop_app.ui.fitting import shrinkable
 from desktop_app.ui.history_columns import COLUMNS, STARTED, column_index
 from desktop_app.ui.history_model import NOT_YET_SAVED, HistoryTableModel, provisional_entry
 from desktop_app.ui.request_actions import RecordCache, RequestActions
@@ -144,7 +145,9 @@ class RecentRequestsView(QWidget):
         self.filter_edit = QLineEdit()
         self.filter_edit.setPlaceholderText("Filter by number, id, brand, user or host")
         self.filter_edit.setClearButtonEnabled(True)
-        self.status_combo = QComboBox()
+        # Sized for "All statuses", not its longest status: the filter beside it gets the room
+        # (at 1024 px in presenter mode it was left a few letters wide).
+        self.status_combo = shrinkable(QComboBox(), len("All statuses"))
         self.status_combo.addItem("All statuses", None)
         for status in VerificationStatus:
             self.status_combo.addItem(formatting.status_text(status), status.value)
