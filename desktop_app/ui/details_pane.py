@@ -82,6 +82,8 @@ class DetailsPane(ScrollPage):
         self._calls: tuple[CallEntry, ...] = ()
         self._entry: HistoryEntry | None = None
         self._record: VerificationRecord | None = None
+        #: Requests whose last lookup failed (a later answer takes them out).
+        self._failed_lookups: set[str] = set()
         self._mask = False
         self._messages: tuple[HandsetMessage, ...] = ()
         self.timer = QTimer(self)
@@ -199,6 +201,8 @@ class DetailsPane(ScrollPage):
             return  # nothing new (a periodic reload): no relayout, no repaint
         self._entry = entry
         self._record = record
+        if record is not None:
+            self._failed_lookups.discard(record.request_id)
         self.message_timeline.show_entry(entry)
         self._show_rows_for(entry)
         self.events_list.clear()
@@ -245,8 +249,13 @@ class DetailsPane(ScrollPage):
                 else formatting.status_text(status))  # a message: its delivery  # fmt: skip
         self.title_label.setText(f"{shown} — {said}")
 
-    @staticmethod
-    def _note(entry: HistoryEntry, record: VerificationRecord | None) -> str:
+    def lookup_failed(self, request_id: str) -> None:
+        """The lookup of ``request_id`` failed: its timers stay estimates (the note says so)."""
+        self._failed_lookups.add(request_id)
+        if self._entry is not None and self._entry.request_id == request_id:
+            self.note_label.setText(self._note(self._entry, self._record))
+
+    def _note(self, entry: HistoryEntry, record: VerificationRecord | None) -> str:
         """What to say under the title: why it never started, or what the timers rest on."""
         if entry.status in _NOT_STARTED and entry.last_error:
             return messages.describe_stored(entry.last_error)
@@ -254,6 +263,8 @@ class DetailsPane(ScrollPage):
             return f"{messages.UNKNOWN_TO_SERVER}."
         if (record is None and entry.api_version != "v2" and entry.request_id
                 and entry.status == VerificationStatus.IN_PROGRESS):  # fmt: skip
+            if entry.request_id in self._failed_lookups:
+                return "Timers are estimated from the workflow: the lookup could not give them."
             return "Timers are estimated from the workflow until the lookup answers."
         return ""
 

@@ -271,6 +271,7 @@ class RecentRequestsView(QWidget):
         self._refresher.refreshed.connect(self._on_refresher_refreshed)
         self.records.updated.connect(self._on_records_updated)
         self.records.failed.connect(self.request_actions.show_failure)
+        self.records.failed.connect(self._on_records_failed)
 
     def reload(self) -> None:
         """Load the first page of the history on the pool (loads still running are dropped)."""
@@ -424,6 +425,9 @@ class RecentRequestsView(QWidget):
             return
         self.busy_label.setVisible(busy)
         self.request_actions.set_busy(busy)
+
+    def _on_records_failed(self, request_id: str, _message: object) -> None:
+        self.details.lookup_failed(request_id)
 
     def _show_message(self, text: str) -> None:
         self.message_label.setText(text)

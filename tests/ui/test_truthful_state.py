@@ -103,6 +103,21 @@ def test_a_failed_lookup_is_withdrawn_with_its_request(
     assert view.message_label.text() == ""
 
 
+def test_the_timers_note_stops_promising_a_lookup_that_failed(
+    view: RecentRequestsView, fake_verification: Any, make_record: Any
+) -> None:
+    _select_row(view, "Live")
+    note = view.details.note_label
+    assert note.text() == "Timers are estimated from the workflow until the lookup answers."
+    fake_verification.calls("search")[-1].fail(NumberBlockedError(status="7", error_text="x"))
+    assert note.text() == "Timers are estimated from the workflow: the lookup could not give them."
+    _select_row(view, "Other")
+    _select_row(view, "Live")  # looked up again: the next answer decides
+    rid = view.selected_entry().request_id  # type: ignore[union-attr]
+    fake_verification.calls("search")[-1].succeed((make_record(rid),))
+    assert note.text() == ""
+
+
 def test_a_refused_row_says_why_in_plain_words(view: RecentRequestsView) -> None:
     row = next(r for r in range(view.model.rowCount()) if view.model.entry_at(r).brand == "Blocked")
     tooltip = view.model.index(row, 2).data(3)  # the Status column's tooltip
