@@ -122,6 +122,10 @@ class RecentRequestsView(QWidget):
         self._load: Latest[list[HistoryEntry]] = Latest()
         self._more: Latest[list[HistoryEntry]] = Latest()
         self._pending_select: str | None = None
+        #: Loads started so far; a page read before a request was started cannot have it.
+        self._loads_started = 0
+        #: Requests started here, by id: the loads started before each, and its row meanwhile.
+        self._started_rows: dict[str, tuple[int, HistoryEntry]] = {}
         #: What the history is doing while it opens, shown under the table ("" when ready).
         self._history_status = ""
         self.model = HistoryTableModel(self, clock=clock)
@@ -280,7 +284,9 @@ class RecentRequestsView(QWidget):
         query = self._query
         task = self._history.recent(query)
         self._load.set(task)  # cancels the load before it
-        task.on_success(lambda rows: self._on_load_succeeded(query, rows))
+        self._loads_started += 1
+        seq = self._loads_started
+        task.on_success(lambda rows: self._on_load_succeeded(query, rows, seq))
         task.on_failure(self._on_load_failed)
         self._set_busy(True)
 
@@ -327,9 +333,10 @@ class RecentRequestsView(QWidget):
     def add_started(self, started: Any) -> None:
         """Show a request the user just started at the top, before the history has it."""
         now, profile = self._clock(), self._query.profile or ""
-        self.model.upsert(
-            provisional_entry(started.request_id, started.history_id, started.number, profile, now)
-        )
+        entry = provisional_entry(started.request_id, started.history_id, started.number,
+                                  profile, now)  # fmt: skip
+        self._started_rows[started.request_id] = (self._loads_started, entry)
+        self.model.upsert(entry)
         self._select(started.request_id)
         self._refresher.watch([started.request_id])
         task = self._history.get(started.request_id)
@@ -481,7 +488,7 @@ class RecentRequestsView(QWidget):
         if entry is not None and any(r.request_id == entry.request_id for r in records):
             self._show_selected_details()
 
-    def _on_load_succeeded(self, query: RecentQuery, rows: list[HistoryEntry]) -> None:
+    def _on_load_succeeded(self, query: RecentQuery, rows: list[HistoryEntry], seq: int) -> None:
         # Only the newest load reports: Latest cancelled the ones it replaced.
         self._set_busy(False)
         self.model.set_waiting(frozenset())  # the outbox was written back: these replace them
@@ -490,6 +497,7 @@ class RecentRequestsView(QWidget):
         current = self.selected_entry()
         keep = self._pending_select or (current.request_id if current else None)
         more = len(rows) >= query.limit
+        rows = self._with_started_rows(rows, seq)
         if query == self._shown_query:
             self.model.merge_head(rows, more=more)  # a refresh: older pages stay loaded
         else:
@@ -505,6 +513,24 @@ class RecentRequestsView(QWidget):
         self._pending_select = None
         self._show_selected_details()
         self.empty_hint.update_hint()  # an empty answer changes no rows but says something
+
+    def _with_started_rows(self, rows: list[HistoryEntry], seq: int) -> list[HistoryEntry]:
+        """The page of load ``seq``, with the rows of requests started after it began on top.
+
+        That load read the history before such a request was written (or before its id was),
+        so its page cannot have it; without this the new request's row went and the selection
+        fell back on the one before. A load begun after the request was started is the truth.
+        """
+        if not self._started_rows:
+            return rows
+        on_page = {entry.request_id for entry in rows}
+        kept: list[HistoryEntry] = []
+        for request_id, (loads_before, entry) in list(self._started_rows.items()):
+            if seq > loads_before or request_id in on_page:
+                del self._started_rows[request_id]
+            else:
+                kept.append(entry)
+        return [*reversed(kept), *rows]  # the newest started first
 
     def _empty_text(self) -> str:
         if self._history_status:
@@ -542,6 +568,9 @@ class RecentRequestsView(QWidget):
 
     def _on_get_succeeded(self, entry: HistoryEntry | None) -> None:
         if entry is not None:
+            started = self._started_rows.get(entry.request_id or "")
+            if started is not None:  # the stored row stands in for it from now on
+                self._started_rows[entry.request_id or ""] = (started[0], entry)
             self.model.upsert(entry)
             self._show_selected_details()
 

@@ -234,6 +234,20 @@ def test_add_started_puts_the_request_on_top(qtbot, view, fake_refresher, fake_h
     assert "abc123" in fake_refresher.watched
 
 
+def test_a_page_read_before_a_send_keeps_the_new_request_selected(view, fake_history, entries):
+    fake_history.rows = None
+    view.reload()  # under way when the request is started: it read the history before it
+    view.add_started(_Started("abc123", 99, "447700900999"))
+    assert view.selected_entry().request_id == "abc123"
+    fake_history.calls("recent")[-1].succeed(list(entries))  # its page: no abc123 in it
+    assert view.model.entry_at(0).request_id == "abc123"
+    assert view.selected_entry().request_id == "abc123"
+    assert view.details.entry is not None and view.details.entry.request_id == "abc123"
+    view.reload()  # begun after the request was started: its page is the truth
+    fake_history.calls("recent")[-1].succeed(list(entries))
+    assert view.model.row_of("abc123") is None
+
+
 def test_cancel_asks_then_calls_the_service(
     qtbot, view, entries, fake_verification, clock, monkeypatch
 ):
