@@ -58,6 +58,7 @@ from desktop_app.ui.analytics_figures import (
     median_text,
     write_figures_csv,
 )
+from desktop_app.ui.fitting import first_size
 
 __all__ = ["PRESETS", "AnalyticsPage", "choose_save_file"]
 
@@ -186,11 +187,7 @@ class AnalyticsPage(QWidget):
     def showEvent(self, event: QShowEvent) -> None:
         if not self._sized:  # the first time: a comfortable size the screen can hold
             self._sized = True
-            area = self.screen().availableGeometry()
-            frame = 60  # room for the window manager's title bar and borders
-            least = self.minimumSizeHint()
-            self.resize(max(min(PREFERRED_SIZE[0], area.width() - frame), least.width()),
-                        max(min(PREFERRED_SIZE[1], area.height() - frame), least.height()))
+            self.resize(first_size(self, PREFERRED_SIZE))
         super().showEvent(event)
 
     def _build(self, profiles: Sequence[str]) -> None:

@@ -7,7 +7,8 @@ work from a 1024x640 screen up). The tools:
   asks its column for the width its content needs, up to a cap;
 * :func:`shrinkable`: a combo box sized for a few characters rather than for its longest item
   (its list still opens wide enough to read every item);
-* :func:`wrapped`: a label for sentences, which wrap; and
+* :func:`wrapped`: a label for sentences, which wrap;
+* :func:`first_size`: a separate window's first size, within its screen; and
   :class:`~desktop_app.ui.elided_label.ElidedLabel`: one line of text that elides when narrow,
   the full text in its tooltip.
 
@@ -21,12 +22,14 @@ from PySide6.QtCore import QEvent, QSize
 from PySide6.QtWidgets import QComboBox, QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 from typing_extensions import override
 
-__all__ = ["MAX_MINIMUM_WIDTH", "ScrollPage", "shrinkable", "wrapped"]
+__all__ = ["MAX_MINIMUM_WIDTH", "ScrollPage", "first_size", "shrinkable", "wrapped"]
 
 #: The most width a page asks for as its minimum; wider content scrolls sideways instead.
 MAX_MINIMUM_WIDTH = 440
 #: The least height a page asks for (a few lines; the rest scrolls).
 _MINIMUM_HEIGHT = 120
+#: Room left for the window manager's title bar and borders around a window's first size.
+_FRAME = 60
 
 
 class ScrollPage(QScrollArea):
@@ -90,3 +93,15 @@ def shrinkable(combo: QComboBox, chars: int = 16) -> QComboBox:
     combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
     combo.setMinimumContentsLength(chars)
     return combo
+
+
+def first_size(widget: QWidget, preferred: tuple[int, int]) -> QSize:
+    """A separate window's first size: ``preferred`` where its screen holds it.
+
+    On a smaller screen, the screen's available area less room for the window manager's
+    frame; never below the window's least size (its layout's, or one it was given).
+    """
+    area = widget.screen().availableGeometry()
+    least = widget.minimumSizeHint().expandedTo(widget.minimumSize())
+    return QSize(max(min(preferred[0], area.width() - _FRAME), least.width()),
+                 max(min(preferred[1], area.height() - _FRAME), least.height()))  # fmt: skip

@@ -37,7 +37,7 @@ from desktop_app.domain.history_url import HistoryUrlError, parse_history_url
 from desktop_app.settings.profiles import url_problem
 from desktop_app.ui import formatting, messages
 from desktop_app.ui.details_disclosure import MessageLine
-from desktop_app.ui.fitting import ScrollPage, wrapped
+from desktop_app.ui.fitting import ScrollPage, first_size, wrapped
 from desktop_app.ui.message_settings import MessagesSettings
 
 if TYPE_CHECKING:
@@ -168,10 +168,7 @@ class SettingsDialog(QDialog):
     def showEvent(self, event: QShowEvent) -> None:
         if not self._sized:  # the first time: a comfortable size the screen can hold
             self._sized = True
-            area = self.screen().availableGeometry()
-            frame = 60  # room for the window manager's title bar and borders
-            self.resize(max(min(PREFERRED_SIZE[0], area.width() - frame), self.minimumWidth()),
-                        max(min(PREFERRED_SIZE[1], area.height() - frame), self.minimumHeight()))
+            self.resize(first_size(self, PREFERRED_SIZE))
             self.splitter.setSizes([self.width() // 3, self.width() - self.width() // 3])
         super().showEvent(event)
 

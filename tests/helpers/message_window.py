@@ -21,7 +21,7 @@ from desktop_app.ui.message_page import MessagePage
 from tests.helpers.tasks import settle
 
 __all__ = ["BUSINESS", "CUSTOMER", "OUTSIDE_WINDOW", "advance", "fill", "message_app", "send",
-           "status_cell"]
+           "status_cell", "whatsapp_with_sms_failover"]
 
 
 @pytest.fixture
@@ -44,6 +44,17 @@ def fill(page: MessagePage, values: dict[str, str]) -> None:
         else:
             assert isinstance(widget, QLineEdit)
             widget.setText(value)
+
+
+def whatsapp_with_sms_failover(page: MessagePage, values: dict[str, str]) -> None:
+    """A WhatsApp text with an SMS failover on the composer, ``values`` typed by path."""
+    from desktop_app.domain.messages import SMS, TEXT, WHATSAPP
+
+    composer = page.composer
+    composer.set_channel(WHATSAPP, TEXT)
+    composer.failover_check.setChecked(True)
+    composer.failover_combo.setCurrentIndex(composer.failover_combo.findData(SMS))
+    fill(page, values)
 
 
 def send(qtbot: Any, page: MessagePage) -> Any:

@@ -22,6 +22,7 @@ from tests.helpers.message_window import (
     fill,
     send,
     status_cell,
+    whatsapp_with_sms_failover,
 )
 
 
@@ -63,12 +64,10 @@ def test_a_text_outside_the_window_fails_over_to_sms_and_shows_both_legs(
     message_app: AppContext, qtbot: Any
 ) -> None:
     page: MessagePage = message_app.window.message_page
-    page.composer.set_channel(WHATSAPP, TEXT)
-    page.composer.failover_check.setChecked(True)
-    page.composer.failover_combo.setCurrentIndex(page.composer.failover_combo.findData(SMS))
-    fill(page, {"to": OUTSIDE_WINDOW, "from": BUSINESS, "text": "Your parcel is on its way",
-                "failover[0].from": "AcmeParcel",
-                "failover[0].text": "Your parcel is on its way"})  # fmt: skip
+    whatsapp_with_sms_failover(page, {
+        "to": OUTSIDE_WINDOW, "from": BUSINESS, "text": "Your parcel is on its way",
+        "failover[0].from": "AcmeParcel", "failover[0].text": "Your parcel is on its way",
+    })  # fmt: skip
     sent = send(qtbot, page)
     advance(message_app, qtbot, 5)
     qtbot.waitUntil(lambda: status_cell(message_app, sent.message_uuid) == "Delivered",
@@ -89,11 +88,10 @@ def test_a_number_written_with_plus_and_spaces_is_sent_as_the_apis_digits(
     message_app: AppContext, qtbot: Any
 ) -> None:
     page: MessagePage = message_app.window.message_page
-    page.composer.set_channel(WHATSAPP, TEXT)
-    page.composer.failover_check.setChecked(True)
-    page.composer.failover_combo.setCurrentIndex(page.composer.failover_combo.findData(SMS))
-    fill(page, {"to": "+44 (7700) 900-340", "from": "0044 7700 900001", "text": "Hello",
-                "failover[0].from": "AcmeParcel", "failover[0].text": "Hello"})  # fmt: skip
+    whatsapp_with_sms_failover(page, {
+        "to": "+44 (7700) 900-340", "from": "0044 7700 900001", "text": "Hello",
+        "failover[0].from": "AcmeParcel", "failover[0].text": "Hello",
+    })  # fmt: skip
     assert all(page.composer.rows[path].error.isHidden() for path in ("to", "from"))
     sent = send(qtbot, page)
     listing = SandboxControl(message_app.http, message_app.sandbox.url).requests()

@@ -16,7 +16,7 @@ from desktop_app.domain.messages import IMAGE, MESSENGER, MMS, SMS, TEXT, VIBER,
 from desktop_app.services.messages import ReceiverState
 from desktop_app.ui.message_page import CODE_MODE, MessagePage
 from tests.helpers.fakes import FakeTask
-from tests.helpers.message_window import fill
+from tests.helpers.message_window import fill, whatsapp_with_sms_failover
 
 #: (channel, type, fields typed, the field path whose rule fails, words of its message)
 RULES: tuple[tuple[str, str, dict[str, str], str, str], ...] = (
@@ -74,11 +74,10 @@ def test_each_rule_shows_at_its_field_and_nothing_is_sent(
 
 def test_a_failover_rule_shows_at_the_failover_field(message_app: AppContext, qtbot: Any) -> None:
     page: MessagePage = message_app.window.message_page
-    page.composer.set_channel(WHATSAPP, TEXT)
-    page.composer.failover_check.setChecked(True)
-    page.composer.failover_combo.setCurrentIndex(page.composer.failover_combo.findData(SMS))
-    fill(page, {"to": "447700900401", "from": "447700900001", "text": "Hi",
-                "failover[0].from": "Acme", "failover[0].text": "z" * 1001})  # fmt: skip
+    whatsapp_with_sms_failover(page, {
+        "to": "447700900401", "from": "447700900001", "text": "Hi",
+        "failover[0].from": "Acme", "failover[0].text": "z" * 1001,
+    })  # fmt: skip
     assert "at most 1000" in shown_error(page, "failover[0].text")
     with qtbot.assertNotEmitted(page.sent, wait=300):
         page.send_button.click()
